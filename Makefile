@@ -1,0 +1,93 @@
+# forkwatch: plain Makefile.  `make` builds, `make test` installs what it
+# needs and runs every test, `make run` benchmarks this machine.
+#   make ARCH=aarch64    cross-build for arm64 (static, runs under qemu-aarch64)
+#   make SAN=1           AddressSanitizer + UBSan build (build/<arch>-san)
+
+VERSION := 0.1.0
+HOST_ARCH := $(shell uname -m)
+ARCH ?= $(HOST_ARCH)
+
+ifeq ($(ARCH),$(HOST_ARCH))
+CROSS ?=
+else ifeq ($(ARCH),aarch64)
+CROSS ?= aarch64-linux-gnu-
+else
+$(error ARCH=$(ARCH): expected $(HOST_ARCH) or aarch64)
+endif
+
+CC := $(CROSS)gcc
+DEPS := build/deps/$(ARCH)
+BUILD := build/$(ARCH)$(if $(SAN),-san)
+
+WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wvla \
+	-Wwrite-strings -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -MMD -MP
+CPPFLAGS += -Ilib -Icollectors -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lpfm -lm
+TEST_LDLIBS := -lcmocka
+
+ifneq ($(CROSS),)
+# multiarch libraries (libpfm4, cmocka) and the architecture-independent
+# headers they install; -idirafter keeps the cross glibc headers first
+CPPFLAGS += -idirafter /usr/include
+LDFLAGS += -L/usr/lib/aarch64-linux-gnu
+# static, so that qemu-aarch64 and a bare initramfs can run it as it is
+BIN_LDFLAGS := -static
+endif
+
+ifneq ($(SAN),)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BIN_LDFLAGS :=
+endif
+
+LIB_SRC := $(wildcard lib/*.c)
+COLLECTOR_SRC := $(filter-out collectors/main.c,$(wildcard collectors/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps unit test test-unit test-e2e test-arm64 run clean distclean bench
+all: $(BUILD)/forkwatch
+
+$(DEPS)/lib/libperf.a:
+	scripts/deps.sh $(if $(CROSS),$(ARCH),host)
+
+deps:
+	scripts/deps.sh host
+
+$(BUILD)/%.o: %.c | $(DEPS)/lib/libperf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/forkwatch: $(BUILD)/collectors/main.o $(COLLECTOR_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(COLLECTOR_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# `make test`: every test, installing what they need first
+test:
+	scripts/deps.sh host aarch64 test
+	$(MAKE) all unit
+	$(MAKE) SAN=1 all unit
+	$(MAKE) ARCH=aarch64 all unit
+	tests/run-all.sh
+
+run:
+	scripts/deps.sh host
+	$(MAKE) all
+	$(BUILD)/forkwatch bench
+
+clean:
+	rm -rf build/$(ARCH) build/$(ARCH)-san build/aarch64 build/aarch64-san
+
+distclean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

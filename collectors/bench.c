@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+
+const char *const bench_workload_names[WL_COUNT] = { "fork", "munmap" };
+
+/*
+ * What a worker hands back, in a MAP_SHARED region the parent allocated
+ * before forking it: a header, then ns[iters], then rd[iters * nctr].
+ */
+struct shm_hdr {
+	int done;
+	int grouped;
+	unsigned iters;
+	char error[256];
+	struct bench_check before, after;
+};
+
+struct shm {
+	void *base;
+	size_t len;
+	struct shm_hdr *hdr;
+	uint64_t *ns;
+	struct ctr_reading *rd;
+};
+
+static int shm_alloc(struct shm *s, unsigned iters, int nctr)
+{
+	size_t hdr = (sizeof(struct shm_hdr) + 63) & ~(size_t)63;
+
+	s->len = hdr + iters * sizeof(uint64_t) + (size_t)iters * (size_t)nctr * sizeof(struct ctr_reading);
+	s->base = mmap(NULL, s->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s->base == MAP_FAILED)
+		return -errno;
+	s->hdr = s->base;
+	s->ns = (uint64_t *)((char *)s->base + hdr);
+	s->rd = (struct ctr_reading *)(s->ns + iters);
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void check_region(const struct bench_params *p, const struct layout *l, void *addr,
+			 struct bench_check *c)
+{
+	struct strbuf why = STRBUF_INIT;
+	int ret;
+
+	c->done = true;
+	ret = folio_hist_read(addr, p->size, p->thp.page_size, &c->hist);
+	if (ret) {
+		c->ok = false;
+		snprintf(c->why, sizeof(c->why), "cannot verify: %s%s", strerror(-ret),
+			 ret == -EPERM || ret == -EACCES ? " (reading /proc/kpageflags needs root)" : "");
+		return;
+	}
+	c->ok = layout_check(l, &p->thp, p->size, &c->hist, &why);
+	snprintf(c->why, sizeof(c->why), "%s", why.buf);
+	strbuf_release(&why);
+}
+
+/* One fork iteration: the clock covers fork() in the parent only. */
+static int measure_fork(struct ctr_group *g, uint64_t *ns)
+{
+	uint64_t t0, t1;
+	pid_t pid;
+	int status;
+
+	if (g)
+		ctr_group_enable(g);
+	t0 = now_ns();
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	t1 = now_ns();
+	if (g)
+		ctr_group_disable(g);
+	if (pid < 0)
+		return -errno;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ns = t1 - t0;
+	return 0;
+}
+
+static int measure_munmap(struct ctr_group *g, void *addr, size_t size, uint64_t *ns)
+{
+	uint64_t t0, t1;
+	int ret;
+
+	if (g)
+		ctr_group_enable(g);
+	t0 = now_ns();
+	ret = munmap(addr, size);
+	t1 = now_ns();
+	if (g)
+		ctr_group_disable(g);
+	if (ret)
+		return -errno;
+	*ns = t1 - t0;
+	return 0;
+}
+
+/* The worker: one run of one case; never returns. */
+static void __attribute__((noreturn))
+worker(const struct bench_params *p, const struct bench_case *c, struct shm *s, pid_t parent)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct ctr_group *g = NULL;
+	struct ctr_reading scratch[CTR_MAX];
+	unsigned total = p->warmup + c->iterations, i;
+	void *addr = NULL;
+	int ret;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(3);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+
+	ret = ctr_group_open(&g, &p->ctrs);
+	if (ret) {
+		snprintf(s->hdr->error, sizeof(s->hdr->error), "cannot open counters: %s", strerror(-ret));
+		_exit(2);
+	}
+	s->hdr->grouped = ctr_group_is_grouped(g);
+	if (c->wl == WL_FORK) {
+		ret = layout_populate(c->layout, &p->thp, p->size, &addr, &err);
+		if (ret)
+			goto fail;
+		check_region(p, c->layout, addr, &s->hdr->before);
+	}
+	ctr_group_read(g, scratch); /* baseline for the deltas */
+	for (i = 0; i < total; i++) {
+		uint64_t ns = 0;
+		bool measured = i >= p->warmup;
+
+		if (c->wl == WL_FORK) {
+			ret = measure_fork(g, &ns);
+		} else {
+			ret = layout_populate(c->layout, &p->thp, p->size, &addr, &err);
+			if (ret)
+				goto fail;
+			/* verify the first and the last measured region before unmapping it */
+			if (i == p->warmup)
+				check_region(p, c->layout, addr, &s->hdr->before);
+			if (i == total - 1)
+				check_region(p, c->layout, addr, &s->hdr->after);
+			ret = measure_munmap(g, addr, p->size, &ns);
+			addr = NULL;
+		}
+		if (ret) {
+			strbuf_addf(&err, "%s: %s", bench_workload_names[c->wl], strerror(-ret));
+			goto fail;
+		}
+		if (ctr_group_read(g, measured ? s->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
+			strbuf_addstr(&err, "reading the counters failed");
+			goto fail;
+		}
+		if (measured) {
+			s->ns[i - p->warmup] = ns;
+			s->hdr->iters = i - p->warmup + 1;
+		}
+	}
+	if (c->wl == WL_FORK)
+		check_region(p, c->layout, addr, &s->hdr->after);
+	s->hdr->done = 1;
+	_exit(0);
+fail:
+	snprintf(s->hdr->error, sizeof(s->hdr->error), "%s", err.buf);
+	_exit(2);
+}
+
+static void iso_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void make_uuid(char out[37])
+{
+	unsigned char b[16];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC), i;
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof(b)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(b)) {
+		/* no /dev/urandom: time and pid still make collisions unlikely */
+		uint64_t x = now_ns() ^ ((uint64_t)getpid() << 32);
+
+		for (i = 0; i < 16; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			b[i] = (unsigned char)(x >> 56);
+		}
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+/* Run one case once in a fresh worker and collect what it measured. */
+static int run_one(struct bench_result *res, struct bench_case *c, struct bench_run *r,
+		   volatile sig_atomic_t *stop)
+{
+	const struct bench_params *p = &res->params;
+	struct shm s;
+	pid_t pid, parent = getpid();
+	int status, ret;
+
+	ret = shm_alloc(&s, c->iterations, p->ctrs.n);
+	if (ret)
+		return ret;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		munmap(s.base, s.len);
+		return ret;
+	}
+	if (pid == 0)
+		worker(p, c, &s, parent);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			ret = -errno;
+			goto out;
+		}
+		if (*stop) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			ret = -EINTR;
+			goto out;
+		}
+	}
+	r->before = s.hdr->before;
+	r->after = s.hdr->after;
+	r->iters = s.hdr->iters;
+	if (s.hdr->grouped)
+		res->grouped = true;
+	r->ok = s.hdr->done && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!r->ok) {
+		if (s.hdr->error[0])
+			snprintf(r->error, sizeof(r->error), "%s", s.hdr->error);
+		else if (WIFSIGNALED(status))
+			snprintf(r->error, sizeof(r->error), "worker killed by signal %d (%s)%s",
+				 WTERMSIG(status), strsignal(WTERMSIG(status)),
+				 WTERMSIG(status) == SIGKILL ? ": out of memory?" : "");
+		else
+			snprintf(r->error, sizeof(r->error), "worker exited with status %d",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	r->ns = calloc(c->iterations ? c->iterations : 1, sizeof(*r->ns));
+	r->rd = calloc((size_t)c->iterations * (size_t)(p->ctrs.n ? p->ctrs.n : 1), sizeof(*r->rd));
+	if (!r->ns || !r->rd) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(r->ns, s.ns, r->iters * sizeof(*r->ns));
+	memcpy(r->rd, s.rd, (size_t)r->iters * (size_t)p->ctrs.n * sizeof(*r->rd));
+	ret = 0;
+out:
+	munmap(s.base, s.len);
+	return ret;
+}
+
+int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_atomic_t *stop,
+	      bench_progress_fn progress, void *ctx, struct strbuf *err)
+{
+	struct bench_params *p = &res->params;
+	uint64_t start = now_ns();
+	unsigned run;
+	int i, w, ret;
+
+	make_uuid(res->run_uuid);
+	iso_now(res->started_at, sizeof(res->started_at));
+	res->ncases = 0;
+	res->cases = calloc((size_t)p->nlayouts * WL_COUNT, sizeof(*res->cases));
+	if (!res->cases)
+		return -ENOMEM;
+	for (i = 0; i < p->nlayouts; i++) {
+		for (w = 0; w < WL_COUNT; w++) {
+			struct bench_case *c;
+
+			if (!(p->workloads & (1u << w)))
+				continue;
+			c = &res->cases[res->ncases++];
+			c->wl = (enum workload)w;
+			c->layout = &p->layouts[i];
+			c->iterations = w == WL_FORK ? p->iterations : p->munmap_iterations;
+			c->runs = calloc(p->runs, sizeof(*c->runs));
+			if (!c->runs)
+				return -ENOMEM;
+		}
+	}
+	for (run = 0; run < p->runs; run++) {
+		for (i = 0; i < res->ncases; i++) {
+			struct bench_case *c = &res->cases[i];
+
+			if (*stop)
+				return -EINTR;
+			if (progress)
+				progress(ctx, run, p->runs, i, res->ncases, c,
+					 (double)(now_ns() - start) / 1e9);
+			ret = layout_apply_knobs(c->layout, &p->thp, kj, err);
+			if (ret)
+				return ret;
+			ret = run_one(res, c, &c->runs[run], stop);
+			if (ret == -EINTR)
+				return ret;
+			if (ret) {
+				strbuf_addf(err, "run %u of %s %s: %s", run + 1,
+					    bench_workload_names[c->wl], c->layout->name, strerror(-ret));
+				return ret;
+			}
+		}
+	}
+	iso_now(res->finished_at, sizeof(res->finished_at));
+	return 0;
+}
+
+void bench_result_release(struct bench_result *res)
+{
+	int i;
+	unsigned r;
+
+	for (i = 0; i < res->ncases; i++) {
+		for (r = 0; res->cases[i].runs && r < res->params.runs; r++) {
+			free(res->cases[i].runs[r].ns);
+			free(res->cases[i].runs[r].rd);
+		}
+		free(res->cases[i].runs);
+	}
+	free(res->cases);
+	res->cases = NULL;
+	res->ncases = 0;
+}
+
+unsigned bench_case_run_means(const struct bench_result *res, const struct bench_case *c,
+			      int metric, double *means)
+{
+	int nctr = res->params.ctrs.n;
+	unsigned r, k = 0, i;
+
+	for (r = 0; r < res->params.runs; r++) {
+		const struct bench_run *run = &c->runs[r];
+		double sum = 0;
+		unsigned n = 0;
+
+		if (!run->ok || !run->iters)
+			continue;
+		for (i = 0; i < run->iters; i++) {
+			if (metric < 0) {
+				sum += (double)run->ns[i];
+				n++;
+			} else if (run->rd[(size_t)i * (size_t)nctr + (size_t)metric].valid) {
+				sum += (double)run->rd[(size_t)i * (size_t)nctr + (size_t)metric].value;
+				n++;
+			}
+		}
+		if (n)
+			means[k++] = sum / n;
+	}
+	return k;
+}
+
+/* JSON */
+
+static void json_hist(struct json_writer *jw, const struct folio_hist *h)
+{
+	int o;
+
+	json_obj_begin(jw, "folios");
+	for (o = 0; o <= FOLIO_MAX_ORDER; o++) {
+		char key[8];
+
+		if (!h->folios[o])
+			continue;
+		snprintf(key, sizeof(key), "%d", o);
+		json_u64(jw, key, h->folios[o]);
+	}
+	json_obj_end(jw);
+	json_u64(jw, "pages", h->pages);
+	json_u64(jw, "present_pages", h->present);
+	json_u64(jw, "partial_pages", h->partial);
+	json_u64(jw, "anon_huge_kb", h->anon_huge_kb);
+	json_u64(jw, "rss_kb", h->rss_kb);
+}
+
+static void json_check(struct json_writer *jw, const char *key, const struct bench_check *c)
+{
+	if (!c->done) {
+		json_null(jw, key);
+		return;
+	}
+	json_obj_begin(jw, key);
+	json_bool(jw, "ok", c->ok);
+	json_hist(jw, &c->hist);
+	if (c->ok)
+		json_null(jw, "reason");
+	else
+		json_str(jw, "reason", c->why);
+	json_obj_end(jw);
+}
+
+static bool case_multiplexed(const struct bench_result *res, const struct bench_case *c, int m,
+			     unsigned *count)
+{
+	unsigned r, i;
+	int n = res->params.ctrs.n;
+
+	*count = 0;
+	for (r = 0; r < res->params.runs; r++)
+		for (i = 0; i < c->runs[r].iters; i++) {
+			const struct ctr_reading *rd = &c->runs[r].rd[(size_t)i * (size_t)n + (size_t)m];
+
+			if (rd->valid && rd->running < rd->enabled)
+				(*count)++;
+		}
+	return *count > 0;
+}
+
+static void json_case(const struct bench_result *res, const struct bench_case *c,
+		      struct json_writer *jw)
+{
+	const struct ctr_set *cs = &res->params.ctrs;
+	const struct bench_run *first = NULL;
+	unsigned r, i, runs_ok = 0, checks_ok = 0;
+	int m;
+
+	json_obj_begin(jw, NULL);
+	json_str(jw, "workload", bench_workload_names[c->wl]);
+	json_str(jw, "layout", c->layout->name);
+	json_i64(jw, "order", c->layout->order);
+	json_str(jw, "mapping", c->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
+	json_u64(jw, "iterations", c->iterations);
+
+	for (r = 0; r < res->params.runs; r++) {
+		const struct bench_run *run = &c->runs[r];
+
+		runs_ok += run->ok;
+		if (run->before.done && run->before.ok && run->after.done && run->after.ok)
+			checks_ok++;
+		if (!first && run->before.done)
+			first = run;
+	}
+	json_obj_begin(jw, "layout_check");
+	json_bool(jw, "ok", checks_ok == res->params.runs);
+	json_u64(jw, "runs_verified", checks_ok);
+	json_u64(jw, "runs", res->params.runs);
+	if (first)
+		json_hist(jw, &first->before.hist);
+	if (checks_ok == res->params.runs) {
+		json_null(jw, "reason");
+	} else {
+		const char *why = "run failed before verification";
+
+		for (r = 0; r < res->params.runs; r++) {
+			const struct bench_run *run = &c->runs[r];
+
+			if (run->before.done && !run->before.ok) {
+				why = run->before.why;
+				break;
+			}
+			if (run->after.done && !run->after.ok) {
+				why = run->after.why;
+				break;
+			}
+		}
+		json_str(jw, "reason", why);
+	}
+	json_obj_end(jw);
+
+	json_obj_begin(jw, "counters");
+	for (m = 0; m < cs->n; m++) {
+		const struct ctr_spec *s = &cs->spec[m];
+		unsigned mux;
+
+		json_obj_begin(jw, s->metric);
+		if (s->supported) {
+			json_str(jw, "status", "ok");
+			json_str(jw, "event", s->event);
+			json_str(jw, "encoding", s->encoding);
+			json_bool(jw, "multiplexed", case_multiplexed(res, c, m, &mux));
+			json_u64(jw, "multiplexed_iterations", mux);
+		} else {
+			json_str(jw, "status", "unsupported");
+			json_str(jw, "reason", s->reason);
+			if (s->event[0])
+				json_str(jw, "event", s->event);
+		}
+		json_obj_end(jw);
+	}
+	json_obj_end(jw);
+
+	json_u64(jw, "runs_ok", runs_ok);
+	json_arr_begin(jw, "runs");
+	for (r = 0; r < res->params.runs; r++) {
+		const struct bench_run *run = &c->runs[r];
+		int lead = -1;
+
+		json_obj_begin(jw, NULL);
+		json_u64(jw, "index", r);
+		json_bool(jw, "ok", run->ok);
+		if (run->ok)
+			json_null(jw, "error");
+		else
+			json_str(jw, "error", run->error);
+		json_obj_begin(jw, "layout_check");
+		json_check(jw, "before", &run->before);
+		json_check(jw, "after", &run->after);
+		json_obj_end(jw);
+		json_arr_begin(jw, "ns");
+		for (i = 0; i < run->iters; i++)
+			json_u64(jw, NULL, run->ns[i]);
+		json_arr_end(jw);
+		json_obj_begin(jw, "counters");
+		for (m = 0; m < cs->n; m++) {
+			if (!cs->spec[m].supported)
+				continue;
+			if (lead < 0)
+				lead = m;
+			json_arr_begin(jw, cs->spec[m].metric);
+			for (i = 0; i < run->iters; i++) {
+				const struct ctr_reading *rd = &run->rd[(size_t)i * (size_t)cs->n + (size_t)m];
+
+				if (rd->valid)
+					json_u64(jw, NULL, rd->value);
+				else
+					json_null(jw, NULL);
+			}
+			json_arr_end(jw);
+		}
+		json_obj_end(jw);
+		/*
+		 * time_enabled/time_running per iteration: once for the group
+		 * (its members run exactly when the leader does), else per counter.
+		 */
+		json_arr_begin(jw, "counter_times");
+		for (m = 0; m < cs->n; m++) {
+			if (!cs->spec[m].supported || (res->grouped && m != lead))
+				continue;
+			json_obj_begin(jw, NULL);
+			json_arr_begin(jw, "metrics");
+			if (res->grouped) {
+				int k;
+
+				for (k = 0; k < cs->n; k++)
+					if (cs->spec[k].supported)
+						json_str(jw, NULL, cs->spec[k].metric);
+			} else {
+				json_str(jw, NULL, cs->spec[m].metric);
+			}
+			json_arr_end(jw);
+			json_arr_begin(jw, "enabled_ns");
+			for (i = 0; i < run->iters; i++)
+				json_u64(jw, NULL, run->rd[(size_t)i * (size_t)cs->n + (size_t)m].enabled);
+			json_arr_end(jw);
+			json_arr_begin(jw, "running_ns");
+			for (i = 0; i < run->iters; i++)
+				json_u64(jw, NULL, run->rd[(size_t)i * (size_t)cs->n + (size_t)m].running);
+			json_arr_end(jw);
+			json_obj_end(jw);
+		}
+		json_arr_end(jw);
+		json_obj_end(jw);
+	}
+	json_arr_end(jw);
+	json_obj_end(jw);
+}
+
+void bench_result_json(const struct bench_result *res, struct strbuf *out)
+{
+	const struct bench_params *p = &res->params;
+	struct json_writer jw;
+	int i, w;
+
+	json_init(&jw, out);
+	json_obj_begin(&jw, NULL);
+	json_str(&jw, "format", "forkwatch-result/1");
+	json_str(&jw, "run_uuid", res->run_uuid);
+	json_obj_begin(&jw, "tool");
+	json_str(&jw, "name", "forkwatch");
+	json_str(&jw, "version", FORKWATCH_VERSION);
+	json_obj_end(&jw);
+	json_str(&jw, "started_at", res->started_at);
+	json_str(&jw, "finished_at", res->finished_at);
+	ident_host_json(&res->host, &jw);
+	ident_kernel_json(&res->kernel, &jw);
+	json_obj_begin(&jw, "params");
+	json_u64(&jw, "size_bytes", p->size);
+	json_u64(&jw, "runs", p->runs);
+	json_u64(&jw, "iterations", p->iterations);
+	json_u64(&jw, "munmap_iterations", p->munmap_iterations);
+	json_u64(&jw, "warmup", p->warmup);
+	json_arr_begin(&jw, "layouts");
+	for (i = 0; i < p->nlayouts; i++)
+		json_str(&jw, NULL, p->layouts[i].name);
+	json_arr_end(&jw);
+	json_arr_begin(&jw, "workloads");
+	for (w = 0; w < WL_COUNT; w++)
+		if (p->workloads & (1u << w))
+			json_str(&jw, NULL, bench_workload_names[w]);
+	json_arr_end(&jw);
+	json_bool(&jw, "counters_grouped", res->grouped);
+	json_obj_end(&jw);
+	json_arr_begin(&jw, "cases");
+	for (i = 0; i < res->ncases; i++)
+		json_case(res, &res->cases[i], &jw);
+	json_arr_end(&jw);
+	json_obj_end(&jw);
+	strbuf_addch(out, '\n');
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_BENCH_H
+#define FW_BENCH_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "folio.h"
+#include "ident.h"
+#include "layout.h"
+#include "strbuf.h"
+
+/*
+ * The benchmark engine: runs x cases, each run of each case in a fresh
+ * worker process with a fresh mapping, layouts interleaved run by run so
+ * that drift hits every case alike.
+ */
+enum workload { WL_FORK, WL_MUNMAP, WL_COUNT };
+
+extern const char *const bench_workload_names[WL_COUNT];
+
+struct bench_params {
+	uint64_t size;
+	unsigned runs;
+	unsigned iterations;        /* fork */
+	unsigned munmap_iterations; /* munmap: each needs a freshly populated region */
+	unsigned warmup;
+	unsigned workloads;         /* bit per enum workload */
+	int nlayouts;
+	struct layout layouts[LAYOUT_MAX];
+	struct thp_info thp;
+	struct ctr_set ctrs;
+};
+
+/* One layout verification. */
+struct bench_check {
+	bool done;      /* false: no check was made (the run failed first) */
+	bool ok;
+	struct folio_hist hist;
+	char why[200];  /* when !ok */
+};
+
+/* One run of one case. */
+struct bench_run {
+	bool ok;                   /* the worker measured every iteration */
+	char error[256];           /* when !ok */
+	struct bench_check before, after;
+	unsigned iters;
+	uint64_t *ns;              /* [iters] */
+	struct ctr_reading *rd;    /* [iters * ctrs.n], row per iteration */
+};
+
+struct bench_case {
+	enum workload wl;
+	const struct layout *layout;
+	unsigned iterations;
+	struct bench_run *runs;    /* [params.runs] */
+};
+
+struct bench_result {
+	struct bench_params params;
+	char run_uuid[37];
+	char started_at[32], finished_at[32];
+	struct kernel_ident kernel;
+	struct host_ident host;
+	bool grouped;              /* counters opened as one group */
+	int ncases;
+	struct bench_case *cases;
+};
+
+/*
+ * Called between cases with what is about to run; library code prints
+ * nothing itself.
+ */
+typedef void (*bench_progress_fn)(void *ctx, unsigned run, unsigned runs, int case_idx,
+				  int ncases, const struct bench_case *c, double elapsed_s);
+
+/*
+ * Run the matrix.  params must be complete (layouts, counters, thp);
+ * kernel and host identity must already be in res.  Knobs are set through
+ * kj and left for the caller to restore.  stop: set by a signal handler to
+ * abandon the run (the current worker is killed).
+ * Returns 0, -EINTR when stopped, or a negative errno with err set.  A
+ * case whose layout could not be made or verified is not an error: it is
+ * recorded in the result.
+ */
+int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_atomic_t *stop,
+	      bench_progress_fn progress, void *ctx, struct strbuf *err);
+
+/* Free what res holds (not res itself). */
+void bench_result_release(struct bench_result *res);
+
+/* Write res as a forkwatch-result/1 document (schema/result-format.md). */
+void bench_result_json(const struct bench_result *res, struct strbuf *out);
+
+/*
+ * The mean over runs of each run's mean per iteration of a metric
+ * (metric < 0: time in ns), skipping runs that failed.  means receives
+ * up to runs values; returns how many.
+ */
+unsigned bench_case_run_means(const struct bench_result *res, const struct bench_case *c,
+			      int metric, double *means);
+
+#endif

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/* forkwatch bench: argument checking, set-up, and output around the engine. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "cmd.h"
+#include "opt.h"
+#include "parse.h"
+#include "report.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+const char *cmd_state_dir(void)
+{
+	const char *d = getenv("FORKWATCH_STATE_DIR");
+
+	return d && *d ? d : "/var/lib/forkwatch";
+}
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("forkwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+struct bench_args {
+	const char *size, *runs, *iterations, *munmap_iterations, *warmup, *layouts, *workloads;
+	const char *events, *kernel_commit, *parent_commit, *json, *quiet;
+};
+
+static int parse_workloads(const char *spec, unsigned *mask)
+{
+	const char *p = spec;
+
+	*mask = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int w;
+
+		for (w = 0; w < WL_COUNT; w++)
+			if (strlen(bench_workload_names[w]) == len && !strncmp(p, bench_workload_names[w], len))
+				break;
+		if (w == WL_COUNT)
+			return die("--workloads '%s': unknown workload '%.*s': expected fork, munmap", spec,
+				   (int)len, p);
+		*mask |= 1u << w;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!*mask)
+		return die("--workloads '%s': expected fork, munmap or fork,munmap", spec);
+	return 0;
+}
+
+static int parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, unsigned *out)
+{
+	uint64_t v;
+
+	if (parse_uint(s, min, max, &v))
+		return die("%s '%s': expected a whole number from %llu to %llu", opt, s,
+			   (unsigned long long)min, (unsigned long long)max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static uint64_t mem_available(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long long kb = 0;
+	char *p;
+
+	if (!strbuf_read_file(&sb, "/proc/meminfo", 1 << 16) && (p = strstr(sb.buf, "MemAvailable:")))
+		sscanf(p, "MemAvailable: %llu kB", &kb);
+	strbuf_release(&sb);
+	return (uint64_t)kb * 1024;
+}
+
+struct progress {
+	bool tty;
+	bool quiet;
+	unsigned last_run;
+};
+
+static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int ncases,
+			  const struct bench_case *c, double elapsed)
+{
+	struct progress *pr = ctx;
+	unsigned done = run * (unsigned)ncases + (unsigned)ci;
+	unsigned total = runs * (unsigned)ncases;
+
+	if (pr->quiet)
+		return;
+	if (pr->tty) {
+		double eta = done ? elapsed / done * (total - done) : 0;
+
+		fprintf(stderr, "\r\033[Kforkwatch: run %u/%u  %s %-9s  case %u/%u  %.0fs",
+			run + 1, runs, bench_workload_names[c->wl], c->layout->name, done + 1, total,
+			elapsed);
+		if (done)
+			fprintf(stderr, ", about %.0fs left", eta);
+		fflush(stderr);
+	} else if (run != pr->last_run || done == 0) {
+		fprintf(stderr, "forkwatch: run %u/%u (%.0fs elapsed)\n", run + 1, runs, elapsed);
+		pr->last_run = run;
+	}
+}
+
+/* Write the document to path through a temporary file and rename: never half-written. */
+static int write_json(const char *path, const struct strbuf *doc)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	size_t off = 0;
+	int fd, ret = 0;
+
+	if (!strcmp(path, "-")) {
+		if (fwrite(doc->buf, 1, doc->len, stdout) != doc->len || fflush(stdout))
+			return die("writing the result to standard output: %s", strerror(errno));
+		return 0;
+	}
+	strbuf_addf(&tmp, "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = die("--json '%s': cannot create '%s': %s", path, tmp.buf, strerror(errno));
+		goto out;
+	}
+	while (off < doc->len) {
+		ssize_t n = write(fd, doc->buf + off, doc->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = die("--json '%s': write failed: %s", path, strerror(n < 0 ? errno : EIO));
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!ret && fsync(fd))
+		ret = die("--json '%s': fsync failed: %s", path, strerror(errno));
+	if (close(fd) && !ret)
+		ret = die("--json '%s': close failed: %s", path, strerror(errno));
+	if (!ret && rename(tmp.buf, path))
+		ret = die("--json '%s': rename failed: %s", path, strerror(errno));
+	if (ret)
+		unlink(tmp.buf);
+out:
+	strbuf_release(&tmp);
+	return ret;
+}
+
+static const char bench_about[] =
+	"Benchmark fork() (the call in the parent; the child exits at once) and munmap()\n"
+	"(of the whole populated region) per folio layout, each run in a fresh process,\n"
+	"layouts interleaved run by run, under perf counters.  Layouts: order-0, order-N\n"
+	"(pte-mapped folios of order N: mTHP sizes, and the PMD order split from its PMD),\n"
+	"pmd (PMD-mapped THP), all (every order this kernel offers).  Needs root: it reads\n"
+	"/proc/kpageflags to verify layouts and sets mTHP knobs, which it journals and\n"
+	"restores (also after a crash, at the next start).\n\n"
+	"Events: METRIC or METRIC=EVENT, comma-separated; metrics cycles, instructions,\n"
+	"dtlb_misses, cache_misses, tlb_flushes, page_faults, task_clock_ns; EVENT a libpfm4\n"
+	"name (e.g. perf::CYCLES) or a tracepoint SYSTEM:NAME.";
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_args a = { 0 };
+	const struct opt opts[] = {
+		{ "size", "SIZE", "memory to populate per case (default 1G)", &a.size },
+		{ "runs", "N", "runs, each a fresh process (default 8)", &a.runs },
+		{ "iterations", "N", "measured forks per run (default 100)", &a.iterations },
+		{ "munmap-iterations", "N", "measured munmaps per run (default min(10, --iterations))", &a.munmap_iterations },
+		{ "warmup", "N", "unmeasured iterations before each run (default 3)", &a.warmup },
+		{ "layouts", "LIST", "order-0,order-4,order-9,pmd (default) or all", &a.layouts },
+		{ "workloads", "LIST", "fork,munmap (default)", &a.workloads },
+		{ "events", "LIST", "counters to read instead of the default set", &a.events },
+		{ "kernel-commit", "SHA", "the running kernel's commit (default: from uname -r)", &a.kernel_commit },
+		{ "parent-commit", "SHA", "the commit it is compared against", &a.parent_commit },
+		{ "json", "FILE|-", "write the result document to FILE or standard output", &a.json },
+		{ "quiet", NULL, "no progress line", &a.quiet },
+		{ NULL, NULL, NULL, NULL },
+	};
+	const char *synopsis = "forkwatch bench [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
+			       "                       [--layouts LIST|all] [--workloads fork,munmap] [--events LIST]\n"
+			       "                       [--kernel-commit SHA] [--parent-commit SHA] [--json FILE|-]";
+	struct bench_result *res = NULL;
+	struct bench_params *p;
+	struct strbuf err = STRBUF_INIT, skipped = STRBUF_INIT, out = STRBUF_INIT;
+	struct knob_journal *kj = NULL;
+	struct progress pr = { 0 };
+	struct sigaction sa;
+	char defaults[64];
+	uint64_t need, avail;
+	int ret, restored, n;
+
+	ret = opt_parse(opts, argc, argv, &err);
+	if (ret == 1) {
+		opt_usage(stdout, synopsis, bench_about, opts);
+		return 0;
+	}
+	if (ret) {
+		ret = die("bench: %s: see 'forkwatch bench --help'", err.buf);
+		goto out;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		ret = die("out of memory");
+		goto out;
+	}
+	p = &res->params;
+	p->size = 1ULL << 30;
+	p->runs = 8;
+	p->iterations = 100;
+	p->warmup = 3;
+	p->workloads = (1u << WL_FORK) | (1u << WL_MUNMAP);
+	if (a.size && (parse_size(a.size, &p->size) || p->size == 0)) {
+		ret = die("--size '%s': expected a size like 512M or 1G", a.size);
+		goto out;
+	}
+	if ((a.runs && (ret = parse_count("--runs", a.runs, 1, 1000, &p->runs))) ||
+	    (a.iterations && (ret = parse_count("--iterations", a.iterations, 1, 1000000, &p->iterations))) ||
+	    (a.warmup && (ret = parse_count("--warmup", a.warmup, 0, 10000, &p->warmup))) ||
+	    (a.workloads && (ret = parse_workloads(a.workloads, &p->workloads))))
+		goto out;
+	p->munmap_iterations = p->iterations < 10 ? p->iterations : 10;
+	if (a.munmap_iterations &&
+	    (ret = parse_count("--munmap-iterations", a.munmap_iterations, 1, 100000, &p->munmap_iterations)))
+		goto out;
+	if (a.kernel_commit && !ident_valid_sha(a.kernel_commit)) {
+		ret = die("--kernel-commit '%s': expected 7 to 40 lower-case hex digits", a.kernel_commit);
+		goto out;
+	}
+	if (a.parent_commit && !ident_valid_sha(a.parent_commit)) {
+		ret = die("--parent-commit '%s': expected 7 to 40 lower-case hex digits", a.parent_commit);
+		goto out;
+	}
+
+	layout_thp_probe(&p->thp, THP_SYSFS_DIR, (size_t)sysconf(_SC_PAGESIZE));
+	if (p->thp.pmd_size && p->size % p->thp.pmd_size) {
+		char pmd[16];
+
+		parse_format_size(p->thp.pmd_size, pmd, sizeof(pmd));
+		ret = die("--size '%s': expected a multiple of %s (the PMD size here)", a.size, pmd);
+		goto out;
+	}
+	snprintf(defaults, sizeof(defaults), "order-0,order-4,order-%d,pmd", p->thp.pmd_order);
+	n = layout_parse_list(a.layouts ? a.layouts : defaults, &p->thp, !a.layouts, p->layouts,
+			      LAYOUT_MAX, &skipped, &err);
+	if (n < 0) {
+		ret = die("%s", err.buf);
+		goto out;
+	}
+	p->nlayouts = n;
+
+	if (geteuid() != 0) {
+		ret = die("bench needs root: it reads /proc/kpageflags to verify layouts and sets THP knobs "
+			  "(run it with sudo)");
+		goto out;
+	}
+	need = p->size + p->size / 128 + (64ULL << 20);
+	avail = mem_available();
+	if (avail && avail < need) {
+		ret = die("--size %lluM needs about %lluM of available memory; this machine has %lluM",
+			  (unsigned long long)(p->size >> 20), (unsigned long long)(need >> 20),
+			  (unsigned long long)(avail >> 20));
+		goto out;
+	}
+	if (ctr_init(&err) || ctr_set_build(&p->ctrs, a.events, &err)) {
+		ret = die("%s", err.buf);
+		goto out;
+	}
+
+	ret = knob_journal_open(&kj, cmd_state_dir(), THP_SYSFS_DIR, &restored, &err);
+	if (ret) {
+		ret = die("%s", err.buf);
+		goto out;
+	}
+	if (restored)
+		fprintf(stderr, "forkwatch: restored %d THP knob(s) that a killed run had changed\n", restored);
+	if (skipped.len)
+		fprintf(stderr, "forkwatch: this kernel does not offer %s: left out of the default matrix\n",
+			skipped.buf);
+
+	/* identity first: the host facts record the THP knobs as the lab set them */
+	ident_kernel_read(&res->kernel);
+	ident_host_read(&res->host);
+	if (a.kernel_commit) {
+		snprintf(res->kernel.commit, sizeof(res->kernel.commit), "%s", a.kernel_commit);
+		res->kernel.commit_source = "option";
+	}
+	if (a.parent_commit)
+		snprintf(res->kernel.parent_commit, sizeof(res->kernel.parent_commit), "%s", a.parent_commit);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: waitpid must return to see the flag */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	pr.tty = isatty(STDERR_FILENO);
+	pr.quiet = a.quiet != NULL;
+	pr.last_run = (unsigned)-1;
+	ret = bench_run(res, kj, &stop_requested, show_progress, &pr, &err);
+	if (pr.tty && !pr.quiet)
+		fputs("\r\033[K", stderr);
+	knob_journal_free(kj); /* restores every knob it changed */
+	kj = NULL;
+	if (ret == -EINTR) {
+		ret = die("interrupted by signal %d; THP knobs restored, no result written",
+			  (int)stop_requested);
+		ret = 130;
+		goto out;
+	}
+	if (ret) {
+		ret = die("%s", err.buf);
+		goto out;
+	}
+	report_table(res, &out);
+	if (a.json && !strcmp(a.json, "-"))
+		fputs(out.buf, stderr);
+	else
+		fputs(out.buf, stdout);
+	fflush(stdout);
+	if (a.json) {
+		strbuf_reset(&out);
+		bench_result_json(res, &out);
+		ret = write_json(a.json, &out);
+	}
+out:
+	knob_journal_free(kj);
+	if (res) {
+		bench_result_release(res);
+		free(res);
+	}
+	strbuf_release(&out);
+	strbuf_release(&skipped);
+	strbuf_release(&err);
+	return ret;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	const struct opt opts[] = { { NULL, NULL, NULL, NULL } };
+	struct strbuf err = STRBUF_INIT;
+	struct knob_journal *kj;
+	int ret, restored;
+
+	ret = opt_parse(opts, argc, argv, &err);
+	if (ret == 1) {
+		opt_usage(stdout, "forkwatch restore",
+			  "Restore the THP knobs that a killed forkwatch left changed, from the journal\n"
+			  "in $FORKWATCH_STATE_DIR (default /var/lib/forkwatch).  Every forkwatch bench\n"
+			  "does this at start too.", opts);
+		return 0;
+	}
+	if (!ret)
+		ret = knob_journal_open(&kj, cmd_state_dir(), THP_SYSFS_DIR, &restored, &err);
+	if (ret) {
+		ret = die("restore: %s", err.buf);
+		strbuf_release(&err);
+		return ret;
+	}
+	printf("forkwatch: restored %d knob(s)\n", restored);
+	knob_journal_free(kj);
+	strbuf_release(&err);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_KNOB_H
+#define FW_KNOB_H
+
+#include "strbuf.h"
+
+/*
+ * Journaled sysfs knob changes.
+ *
+ * Before a knob is written for the first time, its original value is
+ * appended to a journal file and the journal is fsync'ed; only then is the
+ * knob changed.  knob_restore_all() writes every original back and removes
+ * the journal.  A process killed with SIGKILL leaves the journal behind,
+ * and the next knob_journal_open() restores what it holds, so a lab
+ * machine never stays with forkwatch's THP settings.
+ *
+ * Only paths under the journal's prefix are ever written or restored: a
+ * damaged or hostile journal cannot make forkwatch write elsewhere.
+ */
+struct knob_journal;
+
+/*
+ * Lock the state directory (created 0700 if missing), restore and remove
+ * any journal a killed run left, and return a journal ready for changes.
+ * prefix: the directory under which knobs may live (normally
+ * /sys/kernel/mm/transparent_hugepage).  On failure returns a negative
+ * errno and explains in err; -EBUSY when another forkwatch holds the lock.
+ * restored: set to the number of knobs restored from a leftover journal.
+ */
+int knob_journal_open(struct knob_journal **out, const char *state_dir, const char *prefix,
+		      int *restored, struct strbuf *err);
+
+/*
+ * Write value to the knob at path, journaling its original value first.
+ * Writing a value equal to the current one changes nothing.
+ * Returns 0 or a negative errno with the reason in err.
+ */
+int knob_set(struct knob_journal *kj, const char *path, const char *value, struct strbuf *err);
+
+/*
+ * Write back every journaled original, newest first, then remove the
+ * journal.  Returns 0, or the first negative errno (the journal is kept
+ * then, so that a later start tries again).  Safe to call repeatedly, and
+ * async-signal-safe enough for a fatal-signal path: it uses only open,
+ * read, write, fsync, unlink and close on preallocated memory.
+ */
+int knob_restore_all(struct knob_journal *kj);
+
+/* Restore, unlock and free. */
+void knob_journal_free(struct knob_journal *kj);
+
+/*
+ * The selected value of a sysfs choice file such as
+ * "always inherit [madvise] never" (the bracketed word), or the whole
+ * trimmed text when nothing is bracketed.  Copies at most len-1 bytes.
+ * Returns 0 or -EINVAL.
+ */
+int knob_parse_choice(const char *text, char *out, unsigned long len);
+
+/* Read the knob at path and parse its choice; 0 or a negative errno. */
+int knob_read_choice(const char *path, char *out, unsigned long len);
+
+#endif

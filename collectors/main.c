@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/* forkwatch: the lab-machine side of forkwatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "bench", cmd_bench, "run the fork/munmap benchmark per folio layout under perf counters" },
+	{ "restore", cmd_restore, "restore THP knobs left changed by a killed run" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: forkwatch <command> [options]\n\n"
+		   "forkwatch measures how fast fork() and munmap() copy and zap the page tables\n"
+		   "of 1 GiB of memory per folio layout, with the perf counters that explain it.\n\n"
+		   "commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'forkwatch <command> --help' describes a command.  forkwatch %s\n",
+		FORKWATCH_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("forkwatch %s\n", FORKWATCH_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "forkwatch: unknown command '%s': see 'forkwatch --help'\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define LABEL_W 15
+#define CELL_W 9
+
+void report_fmt_ns(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "-");
+	else if (ns >= 1e9)
+		snprintf(buf, len, "%.3gs", ns / 1e9);
+	else if (ns >= 1e6)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else
+		snprintf(buf, len, "%.0fns", ns);
+}
+
+void report_fmt_count(double v, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "-");
+	else if (fabs(v) >= 1e9)
+		snprintf(buf, len, "%.3gG", v / 1e9);
+	else if (fabs(v) >= 1e6)
+		snprintf(buf, len, "%.3gM", v / 1e6);
+	else if (fabs(v) >= 1e4)
+		snprintf(buf, len, "%.3gk", v / 1e3);
+	else if (fabs(v) >= 100)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+}
+
+static void cell(struct strbuf *out, const char *s)
+{
+	strbuf_addf(out, " %*s |", CELL_W - 2, s);
+}
+
+static void label(struct strbuf *out, const char *s)
+{
+	strbuf_addf(out, "| %-*.*s |", LABEL_W - 2, LABEL_W - 2, s);
+}
+
+static void rule(struct strbuf *out, int ncols, const char *lab)
+{
+	int i;
+
+	if (lab)
+		label(out, lab);
+	else
+		strbuf_addf(out, "|%.*s|", LABEL_W, "-----------------------------");
+	for (i = 0; i < ncols; i++)
+		strbuf_addf(out, "%.*s|%.*s|", CELL_W, "---------------", CELL_W, "---------------");
+	strbuf_addch(out, '\n');
+}
+
+/* mean and stdev (% of mean) over the per-run means */
+static void summary(const struct bench_result *res, const struct bench_case *c, int metric,
+		    struct stats_summary *s)
+{
+	double means[1024];
+	unsigned n = bench_case_run_means(res, c, metric, means);
+
+	stats_summarize(means, n, s);
+}
+
+static void stdev_cell(struct strbuf *out, const struct stats_summary *s)
+{
+	char b[32];
+
+	if (s->n < 2 || !isfinite(s->stdev) || s->mean == 0)
+		snprintf(b, sizeof(b), "-");
+	else
+		snprintf(b, sizeof(b), "%.1f%%", 100 * s->stdev / s->mean);
+	cell(out, b);
+}
+
+static void table(const struct bench_result *res, enum workload wl, struct strbuf *out,
+		  struct strbuf *notes)
+{
+	const struct bench_params *p = &res->params;
+	const struct bench_case *cs[LAYOUT_MAX];
+	const struct bench_case *base = NULL;
+	struct stats_summary s, b;
+	char buf[64], head[64];
+	int n = 0, i, m;
+
+	for (i = 0; i < res->ncases; i++)
+		if (res->cases[i].wl == wl && n < LAYOUT_MAX)
+			cs[n++] = &res->cases[i];
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if (cs[i]->layout->kind == LAYOUT_ORDER0)
+			base = cs[i];
+
+	snprintf(head, sizeof(head), "%.40s %.20s", res->host.hostname, res->host.arch);
+	label(out, head);
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s (%s-map)", cs[i]->layout->name,
+			 cs[i]->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
+		strbuf_addf(out, " %-*.*s |", 2 * CELL_W - 1, 2 * CELL_W - 1, buf);
+	}
+	strbuf_addch(out, '\n');
+	rule(out, n, bench_workload_names[wl]);
+	{
+		char sz[16];
+
+		snprintf(sz, sizeof(sz), "%lluM", (unsigned long long)(p->size >> 20));
+		snprintf(buf, sizeof(buf), "%s %ux%u", sz, p->runs, cs[0]->iterations);
+	}
+	label(out, buf);
+	for (i = 0; i < n; i++) {
+		cell(out, "mean");
+		cell(out, "stdev");
+	}
+	strbuf_addch(out, '\n');
+	rule(out, n, NULL);
+
+	label(out, "time");
+	for (i = 0; i < n; i++) {
+		summary(res, cs[i], -1, &s);
+		report_fmt_ns(s.mean, buf, sizeof(buf));
+		cell(out, buf);
+		stdev_cell(out, &s);
+	}
+	strbuf_addch(out, '\n');
+	if (base) {
+		summary(res, base, -1, &b);
+		label(out, "vs order-0");
+		for (i = 0; i < n; i++) {
+			summary(res, cs[i], -1, &s);
+			if (b.n && s.n && b.mean > 0)
+				snprintf(buf, sizeof(buf), "%.1f%%", 100 * s.mean / b.mean);
+			else
+				snprintf(buf, sizeof(buf), "-");
+			cell(out, buf);
+			cell(out, "");
+		}
+		strbuf_addch(out, '\n');
+	}
+	for (m = 0; m < p->ctrs.n; m++) {
+		const struct ctr_spec *sp = &p->ctrs.spec[m];
+
+		label(out, sp->metric);
+		for (i = 0; i < n; i++) {
+			if (!sp->supported) {
+				cell(out, "n/a");
+				cell(out, "");
+				continue;
+			}
+			summary(res, cs[i], m, &s);
+			report_fmt_count(s.mean, buf, sizeof(buf));
+			cell(out, buf);
+			stdev_cell(out, &s);
+		}
+		strbuf_addch(out, '\n');
+	}
+	label(out, "layout");
+	for (i = 0; i < n; i++) {
+		unsigned r, ok = 0, failed = 0;
+
+		for (r = 0; r < p->runs; r++) {
+			const struct bench_run *run = &cs[i]->runs[r];
+
+			ok += run->before.done && run->before.ok && run->after.done && run->after.ok;
+			failed += !run->ok;
+		}
+		cell(out, ok == p->runs ? "ok" : "MISMATCH");
+		snprintf(buf, sizeof(buf), "%u/%u", ok, p->runs);
+		cell(out, buf);
+		for (r = 0; r < p->runs; r++) {
+			const struct bench_run *run = &cs[i]->runs[r];
+			const char *why = NULL;
+
+			if (run->before.done && !run->before.ok)
+				why = run->before.why;
+			else if (run->after.done && !run->after.ok)
+				why = run->after.why;
+			if (why) {
+				strbuf_addf(notes, "  %s %s: layout not as asked in %u of %u runs: %s\n",
+					    bench_workload_names[wl], cs[i]->layout->name, p->runs - ok,
+					    p->runs, why);
+				break;
+			}
+		}
+		if (failed) {
+			for (r = 0; r < p->runs && cs[i]->runs[r].ok; r++)
+				;
+			strbuf_addf(notes, "  %s %s: %u of %u runs failed: %s\n", bench_workload_names[wl],
+				    cs[i]->layout->name, failed, p->runs, cs[i]->runs[r].error);
+		}
+	}
+	strbuf_addch(out, '\n');
+	strbuf_addch(out, '\n');
+}
+
+void report_table(const struct bench_result *res, struct strbuf *out)
+{
+	struct strbuf notes = STRBUF_INIT;
+	int w, m;
+
+	for (w = 0; w < WL_COUNT; w++)
+		table(res, (enum workload)w, out, &notes);
+	strbuf_addstr(out, "Counters are per operation (mean of the per-run means); stdev is of the\n"
+			   "per-run means in % of their mean.\n");
+	for (m = 0; m < res->params.ctrs.n; m++) {
+		const struct ctr_spec *sp = &res->params.ctrs.spec[m];
+
+		if (!sp->supported)
+			strbuf_addf(&notes, "  %s unsupported: %s\n", sp->metric, sp->reason);
+	}
+	if (notes.len) {
+		strbuf_addstr(out, "Notes:\n");
+		strbuf_add(out, notes.buf, notes.len);
+	}
+	strbuf_addf(out, "kernel %s%s%s, run %s\n", res->kernel.release,
+		    res->kernel.commit[0] ? " commit " : "", res->kernel.commit, res->run_uuid);
+	strbuf_release(&notes);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_REPORT_H
+#define FW_REPORT_H
+
+#include "bench.h"
+#include "strbuf.h"
+
+/*
+ * The terminal report: per workload, a table in the shape of the tables
+ * of the fork-batching review thread (layouts as columns, mean and stdev
+ * per column), with the time, its ratio to order-0, each counter per
+ * operation and the layout verification, then notes on unsupported
+ * counters, layout mismatches and failed runs.
+ */
+void report_table(const struct bench_result *res, struct strbuf *out);
+
+/* Format a duration in ns as "16.40ms", "351.2us"; buf of 16 bytes or more. */
+void report_fmt_ns(double ns, char *buf, size_t len);
+
+/* Format a count with 3-4 significant digits: "0.02", "512.0", "1.23M". */
+void report_fmt_count(double v, char *buf, size_t len);
+
+#endif

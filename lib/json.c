@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void json_init(struct json_writer *jw, struct strbuf *sb)
+{
+	jw->sb = sb;
+	jw->depth = 0;
+	jw->first[0] = true;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most len), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void json_quote(struct strbuf *sb, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	strbuf_grow(sb, len + 2);
+	strbuf_addch(sb, '"');
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+
+		switch (c) {
+		case '"': strbuf_addstr(sb, "\\\""); i++; continue;
+		case '\\': strbuf_addstr(sb, "\\\\"); i++; continue;
+		case '\n': strbuf_addstr(sb, "\\n"); i++; continue;
+		case '\r': strbuf_addstr(sb, "\\r"); i++; continue;
+		case '\t': strbuf_addstr(sb, "\\t"); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		n = utf8_len(s + i, len - i);
+		if (!n) {
+			strbuf_addstr(sb, "\\ufffd");
+			i++;
+			continue;
+		}
+		strbuf_add(sb, s + i, n);
+		i += n;
+	}
+	strbuf_addch(sb, '"');
+}
+
+static void json_prefix(struct json_writer *jw, const char *key)
+{
+	if (!jw->first[jw->depth])
+		strbuf_addch(jw->sb, ',');
+	jw->first[jw->depth] = false;
+	if (key) {
+		json_quote(jw->sb, key, strlen(key));
+		strbuf_addch(jw->sb, ':');
+	}
+}
+
+static void json_push(struct json_writer *jw, const char *key, char open)
+{
+	json_prefix(jw, key);
+	strbuf_addch(jw->sb, open);
+	if (jw->depth + 1 >= JSON_MAX_DEPTH)
+		abort(); /* a programming error, not an input error */
+	jw->first[++jw->depth] = true;
+}
+
+void json_obj_begin(struct json_writer *jw, const char *key)
+{
+	json_push(jw, key, '{');
+}
+
+void json_obj_end(struct json_writer *jw)
+{
+	jw->depth--;
+	strbuf_addch(jw->sb, '}');
+}
+
+void json_arr_begin(struct json_writer *jw, const char *key)
+{
+	json_push(jw, key, '[');
+}
+
+void json_arr_end(struct json_writer *jw)
+{
+	jw->depth--;
+	strbuf_addch(jw->sb, ']');
+}
+
+void json_strn(struct json_writer *jw, const char *key, const char *val, size_t len)
+{
+	json_prefix(jw, key);
+	json_quote(jw->sb, val, len);
+}
+
+void json_str(struct json_writer *jw, const char *key, const char *val)
+{
+	if (!val) {
+		json_null(jw, key);
+		return;
+	}
+	json_strn(jw, key, val, strlen(val));
+}
+
+void json_u64(struct json_writer *jw, const char *key, uint64_t val)
+{
+	json_prefix(jw, key);
+	strbuf_addf(jw->sb, "%" PRIu64, val);
+}
+
+void json_i64(struct json_writer *jw, const char *key, int64_t val)
+{
+	json_prefix(jw, key);
+	strbuf_addf(jw->sb, "%" PRId64, val);
+}
+
+void json_double(struct json_writer *jw, const char *key, double val)
+{
+	json_prefix(jw, key);
+	if (!isfinite(val))
+		strbuf_addstr(jw->sb, "null");
+	else if (val == floor(val) && fabs(val) < 9007199254740992.0)
+		strbuf_addf(jw->sb, "%.0f", val);
+	else
+		strbuf_addf(jw->sb, "%.17g", val);
+}
+
+void json_bool(struct json_writer *jw, const char *key, bool val)
+{
+	json_prefix(jw, key);
+	strbuf_addstr(jw->sb, val ? "true" : "false");
+}
+
+void json_null(struct json_writer *jw, const char *key)
+{
+	json_prefix(jw, key);
+	strbuf_addstr(jw->sb, "null");
+}

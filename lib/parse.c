@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "parse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <strings.h>
+
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	const char *p = s;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (tolower((unsigned char)*p)) {
+	case '\0': break;
+	case 'k': mult = 1ULL << 10; p++; break;
+	case 'm': mult = 1ULL << 20; p++; break;
+	case 'g': mult = 1ULL << 30; p++; break;
+	case 't': mult = 1ULL << 40; p++; break;
+	case 'b': break;
+	default: return -EINVAL;
+	}
+	if (*p && strcasecmp(p, "ib") && strcasecmp(p, "b"))
+		return -EINVAL;
+	if (*p && mult == 1 && strcasecmp(p, "b"))
+		return -EINVAL;
+	if (v && mult > UINT64_MAX / v)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+void parse_format_size(uint64_t bytes, char *buf, unsigned long len)
+{
+	static const char units[] = "kMGT";
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		uint64_t m = 1ULL << (10 * (i + 1));
+
+		if (bytes >= m && bytes % m == 0) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(bytes / m), units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)bytes);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_PARSE_H
+#define FW_PARSE_H
+
+#include <stdint.h>
+
+/*
+ * Parse a size such as "1G", "512M", "64k", "4096" (binary multiples:
+ * K/M/G/T, optional trailing "iB" or "B", case-insensitive).  Returns 0,
+ * or -EINVAL for malformed text and -ERANGE for a size that overflows.
+ */
+int parse_size(const char *s, uint64_t *out);
+
+/* Parse a decimal unsigned integer in [min, max]; 0 or -EINVAL/-ERANGE. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Format bytes as "1G", "64M", "16k" when exact, else as plain bytes. */
+void parse_format_size(uint64_t bytes, char *buf, unsigned long len);
+
+#endif

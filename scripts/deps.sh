@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Install what forkwatch builds and tests with, on Debian 12, as root:
+#   scripts/deps.sh [host|aarch64|test]...
+# host:    Debian packages for the native build, libperf built for this arch
+# aarch64: the cross toolchain, libpfm4/cmocka for arm64, qemu-user, libperf for arm64
+# test:    what the tests use besides (perf for counter checks)
+# Nothing is downloaded from anywhere but the Debian package registry:
+# libperf comes from Debian's linux-source-6.1 package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+deps=$top/build/deps
+
+log() { printf 'deps: %s\n' "$*" >&2; }
+
+apt_updated=
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		log "missing packages: ${missing[*]}; run as root or install them"
+		exit 1
+	fi
+	if [ -z "$apt_updated" ]; then
+		log "apt-get update"
+		apt-get update -qq
+		apt_updated=1
+	fi
+	log "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# libperf from the kernel tree of linux-source-6.1, for one architecture
+libperf() {
+	local arch=$1 karch src out
+	local cross=()
+	out=$deps/$arch
+	case $arch in
+	x86_64) karch=x86 ;;
+	aarch64) karch=arm64; cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
+	*) log "no libperf recipe for $arch"; exit 1 ;;
+	esac
+	if [ -f "$out/lib/libperf.a" ] && [ -f "$out/lib/libapi.a" ] && [ -f "$out/include/perf/evlist.h" ]; then
+		return 0
+	fi
+	src=$deps/src-$arch
+	rm -rf "$src" "$out"
+	mkdir -p "$src" "$out/lib"
+	log "extracting libperf sources for $arch from linux-source-6.1"
+	tar -C "$src" -xf /usr/src/linux-source-6.1.tar.xz -I 'xz -T0' \
+		linux-source-6.1/tools/lib/perf linux-source-6.1/tools/lib/api \
+		linux-source-6.1/tools/lib/zalloc.c linux-source-6.1/tools/lib/str_error_r.c \
+		linux-source-6.1/tools/build linux-source-6.1/tools/include \
+		"linux-source-6.1/tools/arch/$karch/include" linux-source-6.1/tools/scripts
+	log "building libperf for $arch"
+	make -s -C "$src/linux-source-6.1/tools/lib/perf" "${cross[@]}" -j"$(nproc)" \
+		DESTDIR="$out" prefix=/ libdir=/lib install_lib install_headers >"$src/build.log" 2>&1 ||
+		{ tail -20 "$src/build.log" >&2; exit 1; }
+	cp "$src/linux-source-6.1/tools/lib/api/libapi.a" "$out/lib/"
+	# a static link only: no shared libperf to find at run time
+	rm -f "$out"/lib/libperf.so*
+	rm -rf "$src"
+}
+
+host_pkgs=(build-essential pkg-config xz-utils linux-source-6.1 libpfm4-dev libcmocka-dev
+	libsqlite3-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libsodium-dev)
+
+[ $# -eq 0 ] && set -- host
+for what in "$@"; do
+	case $what in
+	host)
+		need_pkgs "${host_pkgs[@]}"
+		libperf "$(uname -m)"
+		;;
+	aarch64)
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			[ "$(id -u)" = 0 ] || { log "need root to add the arm64 architecture"; exit 1; }
+			dpkg --add-architecture arm64
+			apt_updated=
+		fi
+		need_pkgs "${host_pkgs[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
+			libpfm4-dev:arm64 libcmocka-dev:arm64
+		libperf aarch64
+		;;
+	test)
+		need_pkgs linux-perf python3
+		;;
+	*) log "unknown target '$what': expected host, aarch64 or test"; exit 2 ;;
+	esac
+done
