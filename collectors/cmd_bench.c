@@ -278,9 +278,8 @@ int cmd_bench(int argc, char **argv)
 	need = p->size + p->size / 128 + (64ULL << 20);
 	avail = mem_available();
 	if (avail && avail < need) {
-		ret = die("--size %lluM needs about %lluM of available memory; this machine has %lluM",
-			  (unsigned long long)(p->size >> 20), (unsigned long long)(need >> 20),
-			  (unsigned long long)(avail >> 20));
+		ret = die("--size '%s' needs about %.1fG of available memory; this machine has %.1fG",
+			  a.size ? a.size : "1G", (double)need / (1 << 30), (double)avail / (1 << 30));
 		goto out;
 	}
 	if (ctr_init(&err) || ctr_set_build(&p->ctrs, a.events, &err)) {

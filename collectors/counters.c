@@ -198,7 +198,7 @@ static const char *errno_hint(int err)
 	case ENODEV:
 		return "no PMU on this machine counts it";
 	case ENOSYS:
-		return "perf_event_open is not available (emulator or kernel without perf events)";
+		return "perf_event_open is not available: an emulator, or a kernel without perf events";
 	case EACCES:
 	case EPERM:
 		return "not permitted: run as root or lower kernel.perf_event_paranoid";

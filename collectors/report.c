@@ -50,16 +50,22 @@ static void label(struct strbuf *out, const char *s)
 	strbuf_addf(out, "| %-*.*s |", LABEL_W - 2, LABEL_W - 2, s);
 }
 
+/* A rule under the header: one dash run per layout column, or per cell. */
 static void rule(struct strbuf *out, int ncols, const char *lab)
 {
+	static const char dashes[] = "------------------------------------";
 	int i;
 
 	if (lab)
 		label(out, lab);
 	else
-		strbuf_addf(out, "|%.*s|", LABEL_W, "-----------------------------");
-	for (i = 0; i < ncols; i++)
-		strbuf_addf(out, "%.*s|%.*s|", CELL_W, "---------------", CELL_W, "---------------");
+		strbuf_addf(out, "|%.*s|", LABEL_W, dashes);
+	for (i = 0; i < ncols; i++) {
+		if (lab)
+			strbuf_addf(out, "%.*s|", 2 * CELL_W + 1, dashes);
+		else
+			strbuf_addf(out, "%.*s|%.*s|", CELL_W, dashes, CELL_W, dashes);
+	}
 	strbuf_addch(out, '\n');
 }
 

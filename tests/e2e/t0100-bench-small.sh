@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A small matrix end to end (64 MiB, 2 runs x 5 iterations): every case's
+# layout verified, every counter present with per-iteration values or
+# unsupported with a reason, the document well-formed.
+. "$(dirname "$0")/lib.sh"
+need_root
+[ -x "$FW" ] || fail "no $FW: run make first"
+
+layouts=order-0,order-9,pmd
+[ -d /sys/kernel/mm/transparent_hugepage/hugepages-64kB ] && layouts=order-0,order-4,order-9,pmd
+say "bench --layouts $layouts"
+"$FW" bench --size 64M --runs 2 --iterations 5 --warmup 2 --layouts "$layouts" \
+	--json "$T/r.json" >"$T/table" 2>"$T/err" || { cat "$T/err"; fail "bench exited $?"; }
+cat "$T/table"
+grep -q '^| fork  ' "$T/table" || fail "no fork table"
+grep -q '^| munmap' "$T/table" || fail "no munmap table"
+
+"$PY" - "$T/r.json" "$layouts" <<'PYEOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+layouts = sys.argv[2].split(",")
+def check(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+check(doc["format"] == "forkwatch-result/1", "format")
+check(len(doc["run_uuid"]) == 36, "run_uuid")
+for k in ("hostname", "arch", "cpus", "mem_bytes", "page_size"):
+    check(k in doc["host"], "host." + k)
+for k in ("release", "commit", "parent_commit", "version", "build_id"):
+    check(k in doc["kernel"], "kernel." + k)
+p = doc["params"]
+check(p["size_bytes"] == 64 << 20 and p["runs"] == 2 and p["iterations"] == 5, "params")
+cases = doc["cases"]
+check(len(cases) == 2 * len(layouts), "one case per workload and layout: %d" % len(cases))
+metrics = ["cycles", "instructions", "dtlb_misses", "cache_misses", "tlb_flushes",
+           "page_faults", "task_clock_ns"]
+for c in cases:
+    name = c["workload"] + " " + c["layout"]
+    check(c["layout"] in layouts, name + ": layout")
+    lc = c["layout_check"]
+    check(lc["ok"] is True, name + ": layout not verified: %s" % lc.get("reason"))
+    order = c["order"]
+    check(lc["folios"].get(str(order), 0) * (1 << order) * doc["host"]["page_size"] == p["size_bytes"],
+          name + ": folio histogram %s" % lc["folios"])
+    check(len(c["runs"]) == 2, name + ": runs")
+    check(sorted(c["counters"]) == sorted(metrics), name + ": counters %s" % sorted(c["counters"]))
+    for m, st in c["counters"].items():
+        if st["status"] == "ok":
+            check(st["event"], name + ": " + m + " event")
+        else:
+            check(st["status"] == "unsupported" and len(st["reason"]) > 10,
+                  name + ": " + m + " unsupported without a reason")
+    n = c["iterations"]
+    for r in c["runs"]:
+        check(r["ok"] is True, name + ": run failed: %s" % r["error"])
+        check(r["layout_check"]["before"]["ok"] and r["layout_check"]["after"]["ok"],
+              name + ": run layout check")
+        check(len(r["ns"]) == n and all(isinstance(x, int) and x > 0 for x in r["ns"]),
+              name + ": ns %s" % r["ns"])
+        for m, st in c["counters"].items():
+            if st["status"] == "ok":
+                v = r["counters"][m]
+                check(len(v) == n and all(isinstance(x, int) for x in v),
+                      name + ": " + m + " values %s" % v)
+            else:
+                check(m not in r["counters"], name + ": unsupported " + m + " has values")
+        for g in r["counter_times"]:
+            check(len(g["enabled_ns"]) == n and len(g["running_ns"]) == n, name + ": counter_times")
+            check(all(run <= en for en, run in zip(g["enabled_ns"], g["running_ns"])),
+                  name + ": running > enabled")
+    # a fork copies the page tables: the task clock must see it
+    if c["counters"]["task_clock_ns"]["status"] == "ok":
+        tc = sum(sum(r["counters"]["task_clock_ns"]) for r in c["runs"])
+        check(tc > 0, name + ": task clock counted nothing")
+print("document ok:", len(cases), "cases")
+PYEOF
+
+say "--json - writes the document alone to standard output"
+"$FW" bench --size 4M --runs 1 --iterations 2 --warmup 0 --layouts order-0 --workloads fork \
+	--kernel-commit 0123456789abcdef0123456789abcdef01234567 --parent-commit abcdef012345 \
+	--json - >"$T/stdout.json" 2>"$T/err"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); k=d["kernel"]; assert k["commit"]=="0123456789abcdef0123456789abcdef01234567" and k["commit_source"]=="option" and k["parent_commit"]=="abcdef012345", k' "$T/stdout.json"
+grep -q '| order-0' "$T/err" || fail "the table should go to stderr with --json -"
+echo ok

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Run every test: unit tests (native, ASan/UBSan, aarch64 under qemu-user)
+# and the end-to-end scripts in tests/e2e.  Each program counts as one test;
+# the last line is the summary CI reads: "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+arch=$(uname -m)
+out=tests/out
+mkdir -p "$out"
+pass=0 fail=0 skip=0 failed=()
+
+run() { # name, command...
+	local name=$1 rc log
+	shift
+	log=$out/$(echo "$name" | tr '/ ' '__').log
+	"$@" >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		pass=$((pass + 1)); printf 'PASS  %s\n' "$name"
+	elif [ $rc -eq 77 ]; then
+		skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$name" "$(grep -m1 '^skip:' "$log" | cut -c7-)"
+	else
+		fail=$((fail + 1)); failed+=("$name")
+		printf 'FAIL  %s (exit %d), last lines of %s:\n' "$name" $rc "$log"
+		tail -15 "$log" | sed 's/^/      /'
+	fi
+}
+
+skip_all() { # name, reason
+	skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$1" "$2"
+}
+
+for t in build/$arch/tests/test_*; do
+	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+done
+for t in build/$arch-san/tests/test_*; do
+	[ -x "$t" ] && run "unit-san/$(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
+done
+if [ "$arch" != aarch64 ]; then
+	if command -v qemu-aarch64-static >/dev/null && [ -d build/aarch64/tests ]; then
+		for t in build/aarch64/tests/test_*; do
+			[ -x "$t" ] && run "unit-aarch64/$(basename "$t")" env QEMU_LD_PREFIX=/ qemu-aarch64-static "$t"
+		done
+	else
+		skip_all unit-aarch64 "no qemu-aarch64-static or no aarch64 build (make ARCH=aarch64 unit)"
+	fi
+fi
+for t in tests/e2e/t[0-9]*.sh; do
+	run "e2e/$(basename "$t" .sh)" bash "$t"
+done
+
+echo
+[ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
