@@ -48,6 +48,13 @@ fi
 for t in tests/e2e/t[0-9]*.sh; do
 	run "e2e/$(basename "$t" .sh)" bash "$t"
 done
+# the small matrix once more with the ASan/UBSan binary
+if [ -x build/$arch-san/forkwatch ]; then
+	run "e2e-san/t0100-bench-small" env FW=build/$arch-san/forkwatch bash tests/e2e/t0100-bench-small.sh
+	run "e2e-san/t0110-bench-errors" env FW=build/$arch-san/forkwatch bash tests/e2e/t0110-bench-errors.sh
+else
+	skip_all e2e-san "no ASan build (make SAN=1)"
+fi
 
 echo
 [ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[*]}"
