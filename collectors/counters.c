@@ -221,10 +221,10 @@ static int ctr_probe(const char *event, struct perf_event_attr *attr, char *reas
 		int e = errno;
 		const char *hint = errno_hint(e);
 
-		snprintf(reason, len, "%s: perf_event_open: %s%s%s", event, strerror(e),
-			 hint ? " (" : "", hint ? hint : "");
-		if (hint && strlen(reason) + 2 <= len)
-			strcat(reason, ")");
+		if (hint)
+			snprintf(reason, len, "%s: perf_event_open: %s (%s)", event, strerror(e), hint);
+		else
+			snprintf(reason, len, "%s: perf_event_open: %s", event, strerror(e));
 		return -e;
 	}
 	close(fd);
