@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by bench/overhead.sh and bench/counters.sh (sourced, not run).
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
+THP_DIR=/sys/kernel/mm/transparent_hugepage
+PY=/usr/bin/python3
+PLAIN=$BENCH_DIR/out/plain-fork
+FORKWATCH=${FORKWATCH:-$ROOT_DIR/build/$(uname -m)/forkwatch}
+
+die() {
+	echo "${0##*/}: $*" >&2
+	exit 2
+}
+
+# SIZE (1G, 256M, 512MiB...) -> whole MiB, printed
+size_mb() {
+	local s=$1 n u
+	[[ $s =~ ^([0-9]+)([MmGg])(i?B)?$ ]] || die "SIZE='$s': expected a size like 1G or 256M"
+	n=${BASH_REMATCH[1]}
+	u=${BASH_REMATCH[2]}
+	case $u in
+	[Gg]) echo $((n * 1024)) ;;
+	*) echo "$n" ;;
+	esac
+}
+
+posint() { # NAME VALUE
+	[[ $2 =~ ^[0-9]+$ ]] && (($2 > 0)) || die "$1='$2': expected a whole number >= 1"
+}
+
+preflight() {
+	[[ $(id -u) == 0 ]] || die "needs root: forkwatch and plain-fork read PFNs and /proc/kpageflags, forkwatch sets THP knobs, perf reads tracepoints"
+	[[ $(uname -m) == x86_64 ]] || echo "${0##*/}: warning: written for x86-64 (4 KiB pages, PMD = 2 MiB)" >&2
+	command -v gcc >/dev/null || die "gcc not found (Debian: apt-get install gcc)"
+	[[ -x $PY ]] || die "$PY not found (Debian: apt-get install python3)"
+	[[ -x $FORKWATCH ]] || die "no forkwatch binary at $FORKWATCH: run 'make' in $ROOT_DIR first (or set FORKWATCH=)"
+	mkdir -p "$BENCH_DIR/out"
+	gcc -O2 -Wall -Wextra -o "$PLAIN" "$BENCH_DIR/plain-fork.c" || die "compiling plain-fork.c failed"
+	# the plain loop changes no THP knob: refuse early when order-9/pmd cannot be made
+	# as things are (it checks the knobs, then verifies one PMD block of each layout)
+	"$PLAIN" order-0,order-9,pmd 2M 1 1 0 >/dev/null ||
+		die "plain-fork cannot make the layouts order-0, order-9, pmd here (see above)"
+}
+
+# THP knobs: forkwatch journals and restores the ones it changes; as a
+# safety net (a forkwatch killed with SIGKILL), snapshot them all here and
+# put back whatever differs at exit.
+declare -A THP_SNAPSHOT=()
+thp_snapshot() {
+	local f
+	for f in "$THP_DIR"/enabled "$THP_DIR"/hugepages-*/enabled; do
+		[[ -f $f ]] || continue
+		THP_SNAPSHOT[$f]=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$f")
+	done
+}
+
+thp_restore() {
+	local f now
+	for f in "${!THP_SNAPSHOT[@]}"; do
+		now=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$f")
+		if [[ -n ${THP_SNAPSHOT[$f]} && $now != "${THP_SNAPSHOT[$f]}" ]]; then
+			echo "${0##*/}: restoring $f: $now -> ${THP_SNAPSHOT[$f]}" >&2
+			echo "${THP_SNAPSHOT[$f]}" >"$f" || echo "${0##*/}: could not restore $f" >&2
+		fi
+	done
+}

@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Counter sanity: TLB flushes and page faults per fork as forkwatch records
+# them, next to what `perf stat -e tlb:tlb_flush,page-faults` counts over
+# the plain loop (bench/plain-fork.c --count).  See bench/README.md.
+#
+#   sudo bench/counters.sh                      # 1 GiB
+#   sudo SIZE=256M bench/counters.sh            # a quick check
+#
+# Environment: SIZE (1G), RUNS (2) x ITERS (100) after WARMUP (3) for
+# forkwatch; perf stat runs each variant REPEAT (3) times with FORKS (=ITERS)
+# forks; FORKWATCH, PERF (/usr/bin/perf), OUT (bench/out/counters-<time>).
+# Exits 0 with the table, 2 when it cannot run, 1 when a tool failed.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+SIZE=${SIZE:-1G}
+RUNS=${RUNS:-2}
+ITERS=${ITERS:-100}
+WARMUP=${WARMUP:-3}
+REPEAT=${REPEAT:-3}
+FORKS=${FORKS:-$ITERS}
+PERF=${PERF:-/usr/bin/perf}
+LAYOUTS=(order-0 order-9 pmd)
+MB=$(size_mb "$SIZE")
+posint RUNS "$RUNS"
+posint ITERS "$ITERS"
+posint REPEAT "$REPEAT"
+posint FORKS "$FORKS"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP='$WARMUP': expected a whole number"
+((MB % 2 == 0)) || die "SIZE='$SIZE': must be a multiple of 2 MiB"
+[[ -x $PERF ]] || die "$PERF not found (Debian: apt-get install linux-perf)"
+
+preflight
+OUT=${OUT:-$BENCH_DIR/out/counters-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+
+TRACEFS=/sys/kernel/tracing
+MOUNTED=
+cleanup() {
+	thp_restore
+	if [[ -n $MOUNTED ]]; then
+		umount "$TRACEFS" || echo "${0##*/}: could not unmount $TRACEFS" >&2
+	fi
+}
+thp_snapshot
+trap cleanup EXIT
+# perf finds tracepoints through tracefs (perf 6.1 would otherwise mount it
+# itself and leave it mounted): mount it for the duration when it is not
+if [[ ! -d $TRACEFS/events ]]; then
+	[[ -d $TRACEFS ]] || die "$TRACEFS does not exist (kernel without tracefs?)"
+	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS"
+	MOUNTED=1
+fi
+[[ -d $TRACEFS/events/tlb/tlb_flush ]] || die "no tracepoint tlb:tlb_flush in $TRACEFS/events (x86 only)"
+
+echo "counter sanity: fork, ${MB} MiB, layouts ${LAYOUTS[*]}"
+echo "forkwatch: $RUNS runs x $ITERS iterations after $WARMUP warm-up forks;"
+echo "perf stat: plain-fork --count, populate-only and populate + $FORKS forks, $REPEAT times each"
+echo "kernel $(uname -r), $(nproc) CPUs, $($PERF --version); files in $OUT"
+
+echo "forkwatch..." >&2
+if ! "$FORKWATCH" bench --workloads fork --layouts "$(
+	IFS=,
+	echo "${LAYOUTS[*]}"
+)" --size "${MB}M" --runs "$RUNS" --iterations "$ITERS" --warmup "$WARMUP" --quiet \
+	--json "$OUT/forkwatch.json" >"$OUT/forkwatch.log" 2>&1; then
+	tail -n 20 "$OUT/forkwatch.log" >&2
+	echo "${0##*/}: forkwatch failed (log: $OUT/forkwatch.log)" >&2
+	exit 1
+fi
+
+# perf stat over plain-fork --count: the variants interleaved, REPEAT times
+for ((rep = 1; rep <= REPEAT; rep++)); do
+	echo "perf stat, repeat $rep/$REPEAT..." >&2
+	for l in "${LAYOUTS[@]}"; do
+		for n in 0 "$FORKS"; do
+			for inh in no-inherit inherit; do
+				f=$OUT/perf-$l-$n-$inh-$rep.csv
+				args=(-x, -o "$f" -e tlb:tlb_flush,page-faults)
+				[[ $inh == no-inherit ]] && args+=(--no-inherit)
+				if ! "$PERF" stat "${args[@]}" "$PLAIN" --count "$l" "${MB}M" 1 "$n" 0 \
+					2>"$OUT/perf-$l-$n-$inh-$rep.log"; then
+					cat "$OUT/perf-$l-$n-$inh-$rep.log" >&2
+					echo "${0##*/}: perf stat over plain-fork --count $l failed" >&2
+					exit 1
+				fi
+			done
+		done
+	done
+done
+
+"$PY" - "$OUT" "$REPEAT" "$FORKS" "${LAYOUTS[@]}" <<'EOF'
+import json, math, os, sys
+
+out, repeat, forks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+layouts = sys.argv[4:]
+events = {"tlb:tlb_flush": "tlb", "page-faults": "pf"}
+
+def mean(v):
+    return sum(v) / len(v) if v else float("nan")
+
+def sd(v):
+    if len(v) < 2:
+        return float("nan")
+    m = mean(v)
+    return math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
+
+def perf_csv(path):
+    got = {}
+    for line in open(path):
+        f = line.strip().split(",")
+        if len(f) < 3 or line.startswith("#"):
+            continue
+        name = f[2].split(":u")[0] if f[2].endswith(":u") else f[2]
+        if name in events:
+            try:
+                got[events[name]] = float(f[0])
+            except ValueError:
+                raise SystemExit(f"{path}: {name} not counted: {f[0]}")
+    if set(got) != set(events.values()):
+        raise SystemExit(f"{path}: missing events in perf output")
+    return got
+
+# forkwatch: per-iteration counts in the forking worker, fork() call only
+doc = json.load(open(os.path.join(out, "forkwatch.json")))
+fw, notes = {}, []
+for c in doc["cases"]:
+    if c["workload"] != "fork":
+        continue
+    l = c["layout"]
+    fw[l] = {}
+    if not c["layout_check"]["ok"]:
+        notes.append(f"forkwatch {l}: layout check: {c['layout_check']['reason']}")
+    for metric, key in (("tlb_flushes", "tlb"), ("page_faults", "pf")):
+        st = c["counters"].get(metric, {})
+        if st.get("status") != "ok":
+            fw[l][key] = None
+            notes.append(f"forkwatch {l} {metric}: {st.get('status', 'absent')}: {st.get('reason', '')}")
+            continue
+        vals = [v for r in c["runs"] if r["ok"] for v in r["counters"].get(metric, []) if v is not None]
+        fw[l][key] = (mean(vals), len(vals))
+
+# perf stat: (populate + FORKS forks) - (populate only), per fork, each repeat
+pr = {}
+for l in layouts:
+    for inh in ("no-inherit", "inherit"):
+        est = {"tlb": [], "pf": []}
+        base = {"tlb": [], "pf": []}
+        for rep in range(1, repeat + 1):
+            a = perf_csv(os.path.join(out, f"perf-{l}-0-{inh}-{rep}.csv"))
+            b = perf_csv(os.path.join(out, f"perf-{l}-{forks}-{inh}-{rep}.csv"))
+            for k in est:
+                est[k].append((b[k] - a[k]) / forks)
+                base[k].append(a[k])
+        pr[(l, inh)] = (est, base)
+
+def cell(x):
+    return "      n/a" if x is None else f"{x:9.3f}"
+
+print()
+print("per fork                  forkwatch      perf stat --no-inherit   perf stat (inherit)    children")
+print("                          parent,        parent, whole            parent + child          (inherit -")
+print("                          fork() call    iteration                                        no-inherit)")
+print(f"{'layout':8} {'counter':12}  {'mean':>9}    {'mean':>9} {'sd':>7}        {'mean':>9} {'sd':>7}        {'mean':>9}")
+for l in layouts:
+    for key, label in (("tlb", "tlb_flush"), ("pf", "page-faults")):
+        f = fw.get(l, {}).get(key)
+        ni, ih = pr[(l, "no-inherit")][0][key], pr[(l, "inherit")][0][key]
+        print(f"{l:8} {label:12}  {cell(f[0] if f else None)}    {mean(ni):9.3f} {sd(ni):7.3f}"
+              f"        {mean(ih):9.3f} {sd(ih):7.3f}        {mean(ih) - mean(ni):9.3f}")
+print()
+print("populate only (perf stat --no-inherit, whole process, 0 forks; subtracted above):")
+for l in layouts:
+    base = pr[(l, "no-inherit")][1]
+    print(f"  {l:8} tlb_flush {mean(base['tlb']):10.0f}   page-faults {mean(base['pf']):10.0f}")
+if notes:
+    print()
+    for n in notes:
+        print("note: " + n)
+print("""
+What was counted:
+  forkwatch  per-iteration readings in the forking worker only (inherit=0),
+             counters enabled right before fork() and disabled right after it
+             returns in the parent: the fork() call, nothing of the child.
+  perf stat --no-inherit
+             the plain-fork process itself (it populates and forks, no worker),
+             whole process; per fork = (populate + N forks - populate only) / N,
+             so one fork iteration of the parent: fork(), blocking in waitpid
+             and reaping.  Nothing of the child.  The parent takes COW faults
+             on its own pages that fork() write-protected: one inside fork()
+             (glibc's __libc_fork writing the stack, counted by forkwatch too)
+             and one after it (here: the kernel's __put_user_8 into the TLS,
+             most likely the rseq update on return to user space after the
+             sleep in waitpid); sleeping and waking can add task-switch TLB
+             flushes.  So expect perf >= forkwatch, up to noise (a fork() that
+             is preempted picks up such extras in forkwatch's window too).
+  perf stat (default, inherit)
+             the same plus the children: their exit tears down a copy of the
+             whole address space (TLB flushes) and their few faults before
+             _exit.  Shown only to say what the default would have mixed in.
+  sd         stdev of the per-fork estimate over the REPEAT repetitions.""")
+EOF
