@@ -53,6 +53,8 @@ static int parse_workloads(const char *spec, unsigned *mask)
 	const char *p = spec;
 
 	*mask = 0;
+	if (!*spec || spec[strlen(spec) - 1] == ',')
+		return die("--workloads '%s': expected fork, munmap or fork,munmap", spec);
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int w;

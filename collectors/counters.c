@@ -298,6 +298,11 @@ int ctr_set_build(struct ctr_set *set, const char *spec, struct strbuf *err)
 		}
 		return 0;
 	}
+	if (!*spec || spec[strlen(spec) - 1] == ',') {
+		strbuf_addf(err, "--events '%s': %s; expected METRIC or METRIC=EVENT, comma-separated",
+			    spec, *spec ? "empty item" : "empty list");
+		return -EINVAL;
+	}
 	for (p = spec; *p;) {
 		size_t len = strcspn(p, ","), mlen;
 		const char *eq = memchr(p, '=', len);
@@ -363,6 +368,7 @@ struct ctr_group {
 	struct perf_counts_values last[CTR_MAX];
 	int n;
 	bool grouped;
+	bool maps_set; /* the evsels hold thread-map references */
 };
 
 static int group_try_open(struct ctr_group *g, const struct ctr_set *set, bool grouped)
@@ -397,6 +403,7 @@ static int group_try_open(struct ctr_group *g, const struct ctr_set *set, bool g
 	if (!g->leader)
 		return 0;
 	perf_evlist__set_maps(g->evlist, NULL, g->threads);
+	g->maps_set = true;
 	if (grouped)
 		perf_evlist__set_leader(g->evlist);
 	ret = perf_evlist__open(g->evlist);
@@ -408,6 +415,17 @@ static int group_try_open(struct ctr_group *g, const struct ctr_set *set, bool g
 
 static void group_close(struct ctr_group *g)
 {
+	int i;
+
+	/*
+	 * libperf 6.1: each evsel holds a reference on the thread map that
+	 * perf_evsel__delete() does not drop.
+	 */
+	if (g->maps_set)
+		for (i = 0; i < g->n; i++)
+			if (g->evsel[i])
+				perf_thread_map__put(g->threads);
+	g->maps_set = false;
 	if (g->evlist) {
 		perf_evlist__close(g->evlist);
 		perf_evlist__delete(g->evlist); /* deletes the evsels too */

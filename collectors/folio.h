@@ -36,6 +36,10 @@ struct folio_hist {
  * kpageflags of each entry's PFN (0 where not present).  A folio is a
  * compound head followed by tails at consecutive virtual and physical
  * pages; a page that is neither is an order-0 folio.  Pure: no I/O.
+ * Limitation: a folio cut off by the end of the range looks like a
+ * smaller whole folio when its visible part has a power-of-two length;
+ * callers pass ranges aligned to and sized in multiples of the largest
+ * folio they expect (the benchmark uses PMD multiples).
  */
 void folio_hist_build(const uint64_t *pagemap, const uint64_t *kflags, size_t n,
 		      struct folio_hist *h);

@@ -80,7 +80,8 @@ static int write_all(int fd, const char *s, size_t len)
 
 static int write_knob(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* O_TRUNC: what "echo value > knob" does, and right for a plain file too */
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0)
@@ -253,10 +254,14 @@ int knob_set(struct knob_journal *kj, const char *path, const char *value, struc
 	char cur[KNOB_VAL_MAX];
 	int i, ret;
 
-	if (!under_prefix(kj, path) || strlen(path) >= KNOB_PATH_MAX ||
-	    strlen(value) >= KNOB_VAL_MAX) {
+	if (!under_prefix(kj, path) || strlen(path) >= KNOB_PATH_MAX) {
 		strbuf_addf(err, "refusing to write knob '%s' outside '%s'", path, kj->prefix);
 		return -EPERM;
+	}
+	if (strlen(value) >= KNOB_VAL_MAX) {
+		strbuf_addf(err, "knob value for '%s' too long (%zu bytes, at most %d)", path,
+			    strlen(value), KNOB_VAL_MAX - 1);
+		return -EINVAL;
 	}
 	ret = knob_read_choice(path, cur, sizeof(cur));
 	if (ret) {

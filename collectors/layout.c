@@ -103,7 +103,7 @@ int layout_parse_list(const char *spec, const struct thp_info *thp, bool skip_un
 	const char *p = spec;
 	int n = 0, o;
 
-	if (!*spec) {
+	if (!*spec || spec[strlen(spec) - 1] == ',') {
 		strbuf_addstr(err, "--layouts '': expected a list like order-0,order-4,order-9,pmd or all");
 		return -EINVAL;
 	}
@@ -292,8 +292,12 @@ bool layout_check(const struct layout *l, const struct thp_info *thp, size_t siz
 		return false;
 	}
 	if (frac < 1.0) {
-		strbuf_addf(why, "%.1f%% of pages in order-%d folios (most in order-%d%s)", 100 * frac,
-			    l->order, best, h->partial ? ", some in partial folios" : "");
+		if (best < 0)
+			strbuf_addf(why, "no page in a whole folio: %llu pages in partial folios",
+				    (unsigned long long)h->partial);
+		else
+			strbuf_addf(why, "%.1f%% of pages in order-%d folios (most in order-%d%s)",
+				    100 * frac, l->order, best, h->partial ? ", some in partial folios" : "");
 		return false;
 	}
 	if (l->kind == LAYOUT_PMD && pmd_kb * 1024 != size) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,14 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 
 void strbuf_grow(struct strbuf *sb, size_t extra)
 {
-	size_t want = sb->len + extra + 1;
+	size_t want;
 	char *p;
 
-	if (want < sb->len) {
+	if (extra > SIZE_MAX - 1 - sb->len) {
 		fprintf(stderr, "forkwatch: strbuf size overflow\n");
 		abort();
 	}
+	want = sb->len + extra + 1;
 	if (want <= sb->alloc)
 		return;
 	if (want < sb->alloc + sb->alloc / 2)

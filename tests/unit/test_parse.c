@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests for lib/parse.c: sizes and bounded integers from the command line. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "parse.h"
+
+struct size_case {
+	const char *text;
+	uint64_t want;
+};
+
+static void test_parse_size_valid(void **state)
+{
+	static const struct size_case cases[] = {
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "64k", 64ULL << 10 },
+		{ "64K", 64ULL << 10 },
+		{ "512M", 512ULL << 20 },
+		{ "1G", 1ULL << 30 },
+		{ "3T", 3ULL << 40 },
+		{ "1GiB", 1ULL << 30 },
+		{ "1gib", 1ULL << 30 },
+		{ "1gb", 1ULL << 30 },
+		{ "1GB", 1ULL << 30 },
+		{ "2KiB", 2048 },
+		{ "100B", 100 },
+		{ "100b", 100 },
+		/* the largest values that still fit */
+		{ "18446744073709551615", UINT64_MAX },
+		{ "16777215T", 16777215ULL << 40 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+		int ret = parse_size(cases[i].text, &v);
+
+		if (ret || v != cases[i].want)
+			fail_msg("parse_size(\"%s\") = %d, %llu; want 0, %llu", cases[i].text, ret,
+				 (unsigned long long)v, (unsigned long long)cases[i].want);
+	}
+}
+
+struct err_case {
+	const char *text;
+	int want;
+};
+
+static void test_parse_size_errors(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "", -EINVAL },
+		{ "1X", -EINVAL },
+		{ "G", -EINVAL },
+		{ "-1", -EINVAL },
+		{ "+1", -EINVAL },
+		{ " 1G", -EINVAL },
+		{ "1G ", -EINVAL },
+		{ "1.5G", -EINVAL },
+		{ "1iB", -EINVAL },   /* "iB" needs a unit letter before it */
+		{ "1Gx", -EINVAL },
+		{ "1GiBB", -EINVAL },
+		{ "1bb", -EINVAL },
+		{ "1KK", -EINVAL },
+		{ "16E", -EINVAL },   /* no exa suffix */
+		{ "1P", -EINVAL },
+		{ "99999999999999999999", -ERANGE },
+		{ "18446744073709551616", -ERANGE }, /* UINT64_MAX + 1 */
+		{ "16777216T", -ERANGE },            /* 2^24 * 2^40 = 2^64 */
+		{ "17179869184G", -ERANGE },         /* 2^34 * 2^30 = 2^64 */
+		{ "99999999999T", -ERANGE },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 777;
+		int ret = parse_size(cases[i].text, &v);
+
+		if (ret != cases[i].want)
+			fail_msg("parse_size(\"%s\") = %d, want %d", cases[i].text, ret, cases[i].want);
+		/* a failed parse leaves the output alone */
+		assert_int_equal(v, 777);
+	}
+	assert_int_equal(parse_size(NULL, &(uint64_t){ 0 }), -EINVAL);
+}
+
+static void test_parse_uint(void **state)
+{
+	uint64_t v = 99;
+
+	(void)state;
+	assert_int_equal(parse_uint("0", 0, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_uint("10", 0, 10, &v), 0);
+	assert_int_equal(v, 10);
+	assert_int_equal(parse_uint("5", 5, 5, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(parse_uint("007", 0, 10, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(parse_uint("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+
+	v = 99;
+	assert_int_equal(parse_uint("11", 0, 10, &v), -ERANGE);
+	assert_int_equal(parse_uint("0", 1, 10, &v), -ERANGE);
+	assert_int_equal(parse_uint("18446744073709551616", 0, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(parse_uint("99999999999999999999999", 0, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(parse_uint("", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint(NULL, 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("-1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("+1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint(" 1", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("1 ", 0, 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("1k", 0, 10000, &v), -EINVAL);
+	assert_int_equal(parse_uint("0x10", 0, 100, &v), -EINVAL);
+	assert_int_equal(v, 99);
+}
+
+static void test_parse_format_size(void **state)
+{
+	static const struct size_case cases[] = {
+		{ "0", 0 },
+		{ "1", 1 },
+		{ "1000", 1000 },
+		{ "1536", 1536 },
+		{ "1k", 1024 },
+		{ "16k", 16384 },
+		{ "64M", 64ULL << 20 },
+		{ "1G", 1ULL << 30 },
+		{ "1536M", 1536ULL << 20 },
+		{ "3T", 3ULL << 40 },
+		{ "1024T", 1ULL << 50 },
+		{ "1073741825", (1ULL << 30) + 1 },
+	};
+	char buf[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t back;
+
+		memset(buf, 'x', sizeof(buf));
+		parse_format_size(cases[i].want, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].text);
+		/* what it writes parses back to the same size */
+		assert_int_equal(parse_size(buf, &back), 0);
+		assert_true(back == cases[i].want);
+	}
+}
+
+static void test_parse_format_size_truncates(void **state)
+{
+	char buf[4];
+
+	(void)state;
+	memset(buf, 'x', sizeof(buf));
+	parse_format_size(123456789, buf, sizeof(buf));
+	assert_string_equal(buf, "123");
+	parse_format_size(64ULL << 20, buf, 2);
+	assert_string_equal(buf, "6");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size_valid),
+		cmocka_unit_test(test_parse_size_errors),
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_parse_format_size),
+		cmocka_unit_test(test_parse_format_size_truncates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
