@@ -23,9 +23,17 @@ WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wvla \
 	-Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -MMD -MP
-CPPFLAGS += -Ilib -Icollectors -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CPPFLAGS += -Ilib -Icollectors -Idaemon -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lpfm -lm
 TEST_LDLIBS := -lcmocka
+
+ifeq ($(CROSS),)
+# uploads (forkwatch run/agent/register) need libcurl; the static cross
+# build is bench-only
+CPPFLAGS += -DFW_HAVE_CURL
+LDLIBS += -lcurl
+endif
+DAEMON_LDLIBS := -lsqlite3 -ljansson -lmicrohttpd -lsodium -lpthread -lm
 
 ifneq ($(CROSS),)
 # multiarch libraries (libpfm4, cmocka) and the architecture-independent
@@ -46,11 +54,21 @@ LIB_SRC := $(wildcard lib/*.c)
 COLLECTOR_SRC := $(filter-out collectors/main.c,$(wildcard collectors/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(BUILD)/%.o)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# the daemon is built for the host only: lab machines run the collector
+ifeq ($(CROSS),)
+PROGRAMS := $(BUILD)/forkwatch $(BUILD)/forkwatchd
+DAEMON_UNIT_SRC := $(wildcard tests/unit/daemon/test_*.c)
+UNIT_BIN += $(DAEMON_UNIT_SRC:tests/unit/daemon/%.c=$(BUILD)/tests/daemon/%)
+else
+PROGRAMS := $(BUILD)/forkwatch
+endif
 
 .PHONY: all deps unit test test-unit test-e2e test-arm64 run clean distclean bench
-all: $(BUILD)/forkwatch
+all: $(PROGRAMS)
 
 $(DEPS)/lib/libperf.a:
 	scripts/deps.sh $(if $(CROSS),$(ARCH),host)
@@ -66,6 +84,24 @@ $(BUILD)/%.o: %.c | $(DEPS)/lib/libperf.a
 $(BUILD)/forkwatch: $(BUILD)/collectors/main.o $(COLLECTOR_OBJ) $(LIB_OBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen/migrations.c: $(sort $(wildcard schema/migrations/*.sql)) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@scripts/embed-sql.sh $(sort $(wildcard schema/migrations/*.sql)) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/forkwatchd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(LIB_OBJ)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
+
+$(BUILD)/tests/daemon/%: $(BUILD)/tests/unit/daemon/%.o $(DAEMON_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS) $(TEST_LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(COLLECTOR_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)

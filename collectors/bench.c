@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "jsonw.h"
 
 const char *const bench_workload_names[WL_COUNT] = { "fork", "munmap" };
 
@@ -389,41 +389,41 @@ unsigned bench_case_run_means(const struct bench_result *res, const struct bench
 
 /* JSON */
 
-static void json_hist(struct json_writer *jw, const struct folio_hist *h)
+static void json_hist(struct jw *jw, const struct folio_hist *h)
 {
 	int o;
 
-	json_obj_begin(jw, "folios");
+	jw_obj_begin(jw, "folios");
 	for (o = 0; o <= FOLIO_MAX_ORDER; o++) {
 		char key[8];
 
 		if (!h->folios[o])
 			continue;
 		snprintf(key, sizeof(key), "%d", o);
-		json_u64(jw, key, h->folios[o]);
+		jw_u64(jw, key, h->folios[o]);
 	}
-	json_obj_end(jw);
-	json_u64(jw, "pages", h->pages);
-	json_u64(jw, "present_pages", h->present);
-	json_u64(jw, "partial_pages", h->partial);
-	json_u64(jw, "anon_huge_kb", h->anon_huge_kb);
-	json_u64(jw, "rss_kb", h->rss_kb);
+	jw_obj_end(jw);
+	jw_u64(jw, "pages", h->pages);
+	jw_u64(jw, "present_pages", h->present);
+	jw_u64(jw, "partial_pages", h->partial);
+	jw_u64(jw, "anon_huge_kb", h->anon_huge_kb);
+	jw_u64(jw, "rss_kb", h->rss_kb);
 }
 
-static void json_check(struct json_writer *jw, const char *key, const struct bench_check *c)
+static void json_check(struct jw *jw, const char *key, const struct bench_check *c)
 {
 	if (!c->done) {
-		json_null(jw, key);
+		jw_null(jw, key);
 		return;
 	}
-	json_obj_begin(jw, key);
-	json_bool(jw, "ok", c->ok);
+	jw_obj_begin(jw, key);
+	jw_bool(jw, "ok", c->ok);
 	json_hist(jw, &c->hist);
 	if (c->ok)
-		json_null(jw, "reason");
+		jw_null(jw, "reason");
 	else
-		json_str(jw, "reason", c->why);
-	json_obj_end(jw);
+		jw_str(jw, "reason", c->why);
+	jw_obj_end(jw);
 }
 
 static bool case_multiplexed(const struct bench_result *res, const struct bench_case *c, int m,
@@ -444,19 +444,19 @@ static bool case_multiplexed(const struct bench_result *res, const struct bench_
 }
 
 static void json_case(const struct bench_result *res, const struct bench_case *c,
-		      struct json_writer *jw)
+		      struct jw *jw)
 {
 	const struct ctr_set *cs = &res->params.ctrs;
 	const struct bench_run *first = NULL;
 	unsigned r, i, runs_ok = 0, checks_ok = 0;
 	int m;
 
-	json_obj_begin(jw, NULL);
-	json_str(jw, "workload", bench_workload_names[c->wl]);
-	json_str(jw, "layout", c->layout->name);
-	json_i64(jw, "order", c->layout->order);
-	json_str(jw, "mapping", c->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
-	json_u64(jw, "iterations", c->iterations);
+	jw_obj_begin(jw, NULL);
+	jw_str(jw, "workload", bench_workload_names[c->wl]);
+	jw_str(jw, "layout", c->layout->name);
+	jw_i64(jw, "order", c->layout->order);
+	jw_str(jw, "mapping", c->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
+	jw_u64(jw, "iterations", c->iterations);
 
 	for (r = 0; r < res->params.runs; r++) {
 		const struct bench_run *run = &c->runs[r];
@@ -467,14 +467,14 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 		if (!first && run->before.done)
 			first = run;
 	}
-	json_obj_begin(jw, "layout_check");
-	json_bool(jw, "ok", checks_ok == res->params.runs);
-	json_u64(jw, "runs_verified", checks_ok);
-	json_u64(jw, "runs", res->params.runs);
+	jw_obj_begin(jw, "layout_check");
+	jw_bool(jw, "ok", checks_ok == res->params.runs);
+	jw_u64(jw, "runs_verified", checks_ok);
+	jw_u64(jw, "runs", res->params.runs);
 	if (first)
 		json_hist(jw, &first->before.hist);
 	if (checks_ok == res->params.runs) {
-		json_null(jw, "reason");
+		jw_null(jw, "reason");
 	} else {
 		const char *why = "run failed before verification";
 
@@ -490,147 +490,147 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 				break;
 			}
 		}
-		json_str(jw, "reason", why);
+		jw_str(jw, "reason", why);
 	}
-	json_obj_end(jw);
+	jw_obj_end(jw);
 
-	json_obj_begin(jw, "counters");
+	jw_obj_begin(jw, "counters");
 	for (m = 0; m < cs->n; m++) {
 		const struct ctr_spec *s = &cs->spec[m];
 		unsigned mux;
 
-		json_obj_begin(jw, s->metric);
+		jw_obj_begin(jw, s->metric);
 		if (s->supported) {
-			json_str(jw, "status", "ok");
-			json_str(jw, "event", s->event);
-			json_str(jw, "encoding", s->encoding);
-			json_bool(jw, "multiplexed", case_multiplexed(res, c, m, &mux));
-			json_u64(jw, "multiplexed_iterations", mux);
+			jw_str(jw, "status", "ok");
+			jw_str(jw, "event", s->event);
+			jw_str(jw, "encoding", s->encoding);
+			jw_bool(jw, "multiplexed", case_multiplexed(res, c, m, &mux));
+			jw_u64(jw, "multiplexed_iterations", mux);
 		} else {
-			json_str(jw, "status", "unsupported");
-			json_str(jw, "reason", s->reason);
+			jw_str(jw, "status", "unsupported");
+			jw_str(jw, "reason", s->reason);
 			if (s->event[0])
-				json_str(jw, "event", s->event);
+				jw_str(jw, "event", s->event);
 		}
-		json_obj_end(jw);
+		jw_obj_end(jw);
 	}
-	json_obj_end(jw);
+	jw_obj_end(jw);
 
-	json_u64(jw, "runs_ok", runs_ok);
-	json_arr_begin(jw, "runs");
+	jw_u64(jw, "runs_ok", runs_ok);
+	jw_arr_begin(jw, "runs");
 	for (r = 0; r < res->params.runs; r++) {
 		const struct bench_run *run = &c->runs[r];
 		int lead = -1;
 
-		json_obj_begin(jw, NULL);
-		json_u64(jw, "index", r);
-		json_bool(jw, "ok", run->ok);
+		jw_obj_begin(jw, NULL);
+		jw_u64(jw, "index", r);
+		jw_bool(jw, "ok", run->ok);
 		if (run->ok)
-			json_null(jw, "error");
+			jw_null(jw, "error");
 		else
-			json_str(jw, "error", run->error);
-		json_obj_begin(jw, "layout_check");
+			jw_str(jw, "error", run->error);
+		jw_obj_begin(jw, "layout_check");
 		json_check(jw, "before", &run->before);
 		json_check(jw, "after", &run->after);
-		json_obj_end(jw);
-		json_arr_begin(jw, "ns");
+		jw_obj_end(jw);
+		jw_arr_begin(jw, "ns");
 		for (i = 0; i < run->iters; i++)
-			json_u64(jw, NULL, run->ns[i]);
-		json_arr_end(jw);
-		json_obj_begin(jw, "counters");
+			jw_u64(jw, NULL, run->ns[i]);
+		jw_arr_end(jw);
+		jw_obj_begin(jw, "counters");
 		for (m = 0; m < cs->n; m++) {
 			if (!cs->spec[m].supported)
 				continue;
 			if (lead < 0)
 				lead = m;
-			json_arr_begin(jw, cs->spec[m].metric);
+			jw_arr_begin(jw, cs->spec[m].metric);
 			for (i = 0; i < run->iters; i++) {
 				const struct ctr_reading *rd = &run->rd[(size_t)i * (size_t)cs->n + (size_t)m];
 
 				if (rd->valid)
-					json_u64(jw, NULL, rd->value);
+					jw_u64(jw, NULL, rd->value);
 				else
-					json_null(jw, NULL);
+					jw_null(jw, NULL);
 			}
-			json_arr_end(jw);
+			jw_arr_end(jw);
 		}
-		json_obj_end(jw);
+		jw_obj_end(jw);
 		/*
 		 * time_enabled/time_running per iteration: once for the group
 		 * (its members run exactly when the leader does), else per counter.
 		 */
-		json_arr_begin(jw, "counter_times");
+		jw_arr_begin(jw, "counter_times");
 		for (m = 0; m < cs->n; m++) {
 			if (!cs->spec[m].supported || (res->grouped && m != lead))
 				continue;
-			json_obj_begin(jw, NULL);
-			json_arr_begin(jw, "metrics");
+			jw_obj_begin(jw, NULL);
+			jw_arr_begin(jw, "metrics");
 			if (res->grouped) {
 				int k;
 
 				for (k = 0; k < cs->n; k++)
 					if (cs->spec[k].supported)
-						json_str(jw, NULL, cs->spec[k].metric);
+						jw_str(jw, NULL, cs->spec[k].metric);
 			} else {
-				json_str(jw, NULL, cs->spec[m].metric);
+				jw_str(jw, NULL, cs->spec[m].metric);
 			}
-			json_arr_end(jw);
-			json_arr_begin(jw, "enabled_ns");
+			jw_arr_end(jw);
+			jw_arr_begin(jw, "enabled_ns");
 			for (i = 0; i < run->iters; i++)
-				json_u64(jw, NULL, run->rd[(size_t)i * (size_t)cs->n + (size_t)m].enabled);
-			json_arr_end(jw);
-			json_arr_begin(jw, "running_ns");
+				jw_u64(jw, NULL, run->rd[(size_t)i * (size_t)cs->n + (size_t)m].enabled);
+			jw_arr_end(jw);
+			jw_arr_begin(jw, "running_ns");
 			for (i = 0; i < run->iters; i++)
-				json_u64(jw, NULL, run->rd[(size_t)i * (size_t)cs->n + (size_t)m].running);
-			json_arr_end(jw);
-			json_obj_end(jw);
+				jw_u64(jw, NULL, run->rd[(size_t)i * (size_t)cs->n + (size_t)m].running);
+			jw_arr_end(jw);
+			jw_obj_end(jw);
 		}
-		json_arr_end(jw);
-		json_obj_end(jw);
+		jw_arr_end(jw);
+		jw_obj_end(jw);
 	}
-	json_arr_end(jw);
-	json_obj_end(jw);
+	jw_arr_end(jw);
+	jw_obj_end(jw);
 }
 
 void bench_result_json(const struct bench_result *res, struct strbuf *out)
 {
 	const struct bench_params *p = &res->params;
-	struct json_writer jw;
+	struct jw jw;
 	int i, w;
 
-	json_init(&jw, out);
-	json_obj_begin(&jw, NULL);
-	json_str(&jw, "format", "forkwatch-result/1");
-	json_str(&jw, "run_uuid", res->run_uuid);
-	json_obj_begin(&jw, "tool");
-	json_str(&jw, "name", "forkwatch");
-	json_str(&jw, "version", FORKWATCH_VERSION);
-	json_obj_end(&jw);
-	json_str(&jw, "started_at", res->started_at);
-	json_str(&jw, "finished_at", res->finished_at);
+	jw_init(&jw, out);
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "format", "forkwatch-result/1");
+	jw_str(&jw, "run_uuid", res->run_uuid);
+	jw_obj_begin(&jw, "tool");
+	jw_str(&jw, "name", "forkwatch");
+	jw_str(&jw, "version", FORKWATCH_VERSION);
+	jw_obj_end(&jw);
+	jw_str(&jw, "started_at", res->started_at);
+	jw_str(&jw, "finished_at", res->finished_at);
 	ident_host_json(&res->host, &jw);
 	ident_kernel_json(&res->kernel, &jw);
-	json_obj_begin(&jw, "params");
-	json_u64(&jw, "size_bytes", p->size);
-	json_u64(&jw, "runs", p->runs);
-	json_u64(&jw, "iterations", p->iterations);
-	json_u64(&jw, "munmap_iterations", p->munmap_iterations);
-	json_u64(&jw, "warmup", p->warmup);
-	json_arr_begin(&jw, "layouts");
+	jw_obj_begin(&jw, "params");
+	jw_u64(&jw, "size_bytes", p->size);
+	jw_u64(&jw, "runs", p->runs);
+	jw_u64(&jw, "iterations", p->iterations);
+	jw_u64(&jw, "munmap_iterations", p->munmap_iterations);
+	jw_u64(&jw, "warmup", p->warmup);
+	jw_arr_begin(&jw, "layouts");
 	for (i = 0; i < p->nlayouts; i++)
-		json_str(&jw, NULL, p->layouts[i].name);
-	json_arr_end(&jw);
-	json_arr_begin(&jw, "workloads");
+		jw_str(&jw, NULL, p->layouts[i].name);
+	jw_arr_end(&jw);
+	jw_arr_begin(&jw, "workloads");
 	for (w = 0; w < WL_COUNT; w++)
 		if (p->workloads & (1u << w))
-			json_str(&jw, NULL, bench_workload_names[w]);
-	json_arr_end(&jw);
-	json_bool(&jw, "counters_grouped", res->grouped);
-	json_obj_end(&jw);
-	json_arr_begin(&jw, "cases");
+			jw_str(&jw, NULL, bench_workload_names[w]);
+	jw_arr_end(&jw);
+	jw_bool(&jw, "counters_grouped", res->grouped);
+	jw_obj_end(&jw);
+	jw_arr_begin(&jw, "cases");
 	for (i = 0; i < res->ncases; i++)
 		json_case(res, &res->cases[i], &jw);
-	json_arr_end(&jw);
-	json_obj_end(&jw);
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
 	strbuf_addch(out, '\n');
 }

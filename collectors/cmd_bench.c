@@ -182,10 +182,11 @@ static const char bench_about[] =
 	"dtlb_misses, cache_misses, tlb_flushes, page_faults, task_clock_ns; EVENT a libpfm4\n"
 	"name (e.g. perf::CYCLES) or a tracepoint SYSTEM:NAME.";
 
-int cmd_bench(int argc, char **argv)
+int bench_main(int argc, char **argv, const struct opt *extra, const char *synopsis_extra,
+	       const char *about_extra, struct strbuf *doc)
 {
 	struct bench_args a = { 0 };
-	const struct opt opts[] = {
+	const struct opt bench_opts[] = {
 		{ "size", "SIZE", "memory to populate per case (default 1G)", &a.size },
 		{ "runs", "N", "runs, each a fresh process (default 8)", &a.runs },
 		{ "iterations", "N", "measured forks per run (default 100)", &a.iterations },
@@ -198,11 +199,9 @@ int cmd_bench(int argc, char **argv)
 		{ "parent-commit", "SHA", "the commit it is compared against", &a.parent_commit },
 		{ "json", "FILE|-", "write the result document to FILE or standard output", &a.json },
 		{ "quiet", NULL, "no progress line", &a.quiet },
-		{ NULL, NULL, NULL, NULL },
 	};
-	const char *synopsis = "forkwatch bench [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
-			       "                       [--layouts LIST|all] [--workloads fork,munmap] [--events LIST]\n"
-			       "                       [--kernel-commit SHA] [--parent-commit SHA] [--json FILE|-]";
+	struct opt opts[sizeof(bench_opts) / sizeof(bench_opts[0]) + 17];
+	struct strbuf synopsis = STRBUF_INIT, about = STRBUF_INIT;
 	struct bench_result *res = NULL;
 	struct bench_params *p;
 	struct strbuf err = STRBUF_INIT, skipped = STRBUF_INIT, out = STRBUF_INIT;
@@ -211,15 +210,31 @@ int cmd_bench(int argc, char **argv)
 	struct sigaction sa;
 	char defaults[64];
 	uint64_t need, avail;
+	size_t nopt = 0, i;
 	int ret, restored, n;
+
+	/* the caller's own options first, then the bench options */
+	for (i = 0; extra && extra[i].name && nopt < 16; i++)
+		opts[nopt++] = extra[i];
+	for (i = 0; i < sizeof(bench_opts) / sizeof(bench_opts[0]); i++)
+		opts[nopt++] = bench_opts[i];
+	memset(&opts[nopt], 0, sizeof(opts[nopt]));
+	strbuf_addstr(&synopsis, synopsis_extra ? synopsis_extra : "forkwatch bench");
+	strbuf_addstr(&synopsis, " [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
+			  "          [--layouts LIST|all] [--workloads fork,munmap] [--events LIST]\n"
+			  "          [--kernel-commit SHA] [--parent-commit SHA] [--json FILE|-]");
+	if (about_extra)
+		strbuf_addf(&about, "%s\n\n", about_extra);
+	strbuf_addstr(&about, bench_about);
 
 	ret = opt_parse(opts, argc, argv, &err);
 	if (ret == 1) {
-		opt_usage(stdout, synopsis, bench_about, opts);
-		return 0;
+		opt_usage(stdout, synopsis.buf, about.buf, opts);
+		ret = 0;
+		goto out;
 	}
 	if (ret) {
-		ret = die("bench: %s: see 'forkwatch bench --help'", err.buf);
+		ret = die("%s: see 'forkwatch %s --help'", err.buf, argv[0]);
 		goto out;
 	}
 	res = calloc(1, sizeof(*res));
@@ -341,12 +356,17 @@ int cmd_bench(int argc, char **argv)
 	else
 		fputs(out.buf, stdout);
 	fflush(stdout);
-	if (a.json) {
+	if (a.json || doc) {
 		strbuf_reset(&out);
 		bench_result_json(res, &out);
-		ret = write_json(a.json, &out);
+		if (a.json)
+			ret = write_json(a.json, &out);
+		if (doc)
+			strbuf_add(doc, out.buf, out.len);
 	}
 out:
+	strbuf_release(&synopsis);
+	strbuf_release(&about);
 	knob_journal_free(kj);
 	if (res) {
 		bench_result_release(res);
@@ -356,6 +376,11 @@ out:
 	strbuf_release(&skipped);
 	strbuf_release(&err);
 	return ret;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	return bench_main(argc, argv, NULL, NULL, NULL, NULL);
 }
 
 int cmd_restore(int argc, char **argv)

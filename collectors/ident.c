@@ -203,45 +203,45 @@ void ident_host_read(struct host_ident *h)
 		h->loadavg[0] = h->loadavg[1] = h->loadavg[2] = -1;
 }
 
-static void str_or_null(struct json_writer *jw, const char *key, const char *s)
+static void str_or_null(struct jw *jw, const char *key, const char *s)
 {
 	if (s && *s)
-		json_str(jw, key, s);
+		jw_str(jw, key, s);
 	else
-		json_null(jw, key);
+		jw_null(jw, key);
 }
 
-void ident_kernel_json(const struct kernel_ident *k, struct json_writer *jw)
+void ident_kernel_json(const struct kernel_ident *k, struct jw *jw)
 {
-	json_obj_begin(jw, "kernel");
-	json_str(jw, "release", k->release);
+	jw_obj_begin(jw, "kernel");
+	jw_str(jw, "release", k->release);
 	str_or_null(jw, "commit", k->commit);
 	str_or_null(jw, "commit_source", k->commit_source);
 	str_or_null(jw, "parent_commit", k->parent_commit);
-	json_bool(jw, "dirty", k->dirty);
+	jw_bool(jw, "dirty", k->dirty);
 	str_or_null(jw, "version", k->version);
 	str_or_null(jw, "build_id", k->build_id);
-	json_obj_end(jw);
+	jw_obj_end(jw);
 }
 
-void ident_host_json(const struct host_ident *h, struct json_writer *jw)
+void ident_host_json(const struct host_ident *h, struct jw *jw)
 {
-	json_obj_begin(jw, "host");
-	json_str(jw, "hostname", h->hostname);
-	json_str(jw, "arch", h->arch);
+	jw_obj_begin(jw, "host");
+	jw_str(jw, "hostname", h->hostname);
+	jw_str(jw, "arch", h->arch);
 	str_or_null(jw, "cpu_model", h->cpu_model);
-	json_i64(jw, "cpus", h->cpus);
-	json_u64(jw, "mem_bytes", h->mem_bytes);
-	json_i64(jw, "page_size", h->page_size);
-	json_obj_begin(jw, "thp");
+	jw_i64(jw, "cpus", h->cpus);
+	jw_u64(jw, "mem_bytes", h->mem_bytes);
+	jw_i64(jw, "page_size", h->page_size);
+	jw_obj_begin(jw, "thp");
 	str_or_null(jw, "enabled", h->thp_enabled);
 	str_or_null(jw, "defrag", h->thp_defrag);
 	str_or_null(jw, "sizes", h->thp_sizes);
-	json_obj_end(jw);
+	jw_obj_end(jw);
 	str_or_null(jw, "cpufreq_governor", h->governor);
-	json_arr_begin(jw, "loadavg");
+	jw_arr_begin(jw, "loadavg");
 	for (int i = 0; i < 3; i++)
-		json_double(jw, NULL, h->loadavg[i]);
-	json_arr_end(jw);
-	json_obj_end(jw);
+		jw_double(jw, NULL, h->loadavg[i]);
+	jw_arr_end(jw);
+	jw_obj_end(jw);
 }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "jsonw.h"
 
 /* Which kernel and which machine a result belongs to. */
 
@@ -57,7 +57,7 @@ bool ident_valid_sha(const char *s);
 void ident_kernel_read(struct kernel_ident *k);
 void ident_host_read(struct host_ident *h);
 
-void ident_kernel_json(const struct kernel_ident *k, struct json_writer *jw);
-void ident_host_json(const struct host_ident *h, struct json_writer *jw);
+void ident_kernel_json(const struct kernel_ident *k, struct jw *jw);
+void ident_host_json(const struct host_ident *h, struct jw *jw);
 
 #endif

@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void stats_summarize(const double *v, size_t n, struct stats_summary *out)
 {
@@ -38,4 +39,32 @@ double stats_mean(const double *v, size_t n)
 
 	stats_summarize(v, n, &s);
 	return s.mean;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double stats_median(const double *v, size_t n)
+{
+	double *c, m;
+	size_t i, k = 0;
+
+	c = malloc((n ? n : 1) * sizeof(*c));
+	if (!c)
+		return NAN;
+	for (i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			c[k++] = v[i];
+	if (!k) {
+		free(c);
+		return NAN;
+	}
+	qsort(c, k, sizeof(*c), cmp_double);
+	m = k % 2 ? c[k / 2] : (c[k / 2 - 1] + c[k / 2]) / 2;
+	free(c);
+	return m;
 }

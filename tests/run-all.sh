@@ -30,10 +30,10 @@ skip_all() { # name, reason
 	skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$1" "$2"
 }
 
-for t in build/$arch/tests/test_*; do
+for t in build/$arch/tests/test_* build/$arch/tests/daemon/test_*; do
 	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
 done
-for t in build/$arch-san/tests/test_*; do
+for t in build/$arch-san/tests/test_* build/$arch-san/tests/daemon/test_*; do
 	[ -x "$t" ] && run "unit-san/$(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
 done
 if [ "$arch" != aarch64 ]; then

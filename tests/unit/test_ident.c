@@ -194,15 +194,15 @@ static void test_ident_kernel_json(void **state)
 {
 	struct kernel_ident k;
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 
 	(void)state;
 	memset(&k, 0, sizeof(k));
 	snprintf(k.release, sizeof(k.release), "6.8.0-\"quoted\"");
-	json_init(&jw, &sb);
-	json_obj_begin(&jw, NULL);
+	jw_init(&jw, &sb);
+	jw_obj_begin(&jw, NULL);
 	ident_kernel_json(&k, &jw);
-	json_obj_end(&jw);
+	jw_obj_end(&jw);
 	/* what is not known is null, never an empty string */
 	assert_string_equal(sb.buf, "{\"kernel\":{\"release\":\"6.8.0-\\\"quoted\\\"\",\"commit\":null,"
 				    "\"commit_source\":null,\"parent_commit\":null,\"dirty\":false,"
@@ -212,7 +212,7 @@ static void test_ident_kernel_json(void **state)
 	snprintf(k.commit, sizeof(k.commit), "deadbeef1234");
 	k.commit_source = "release";
 	k.dirty = true;
-	json_init(&jw, &sb);
+	jw_init(&jw, &sb);
 	ident_kernel_json(&k, &jw);
 	assert_non_null(strstr(sb.buf, "\"commit\":\"deadbeef1234\",\"commit_source\":\"release\""));
 	assert_non_null(strstr(sb.buf, "\"dirty\":true"));

@@ -10,14 +10,14 @@
 
 #include <cmocka.h>
 
-#include "json.h"
+#include "jsonw.h"
 
 /* json_quote of len bytes of s, compared with the expected document text. */
 static void check_quote(const char *s, size_t len, const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	json_quote(&sb, s, len);
+	jw_quote(&sb, s, len);
 	if (strcmp(sb.buf, want))
 		fail_msg("json_quote gave %s, want %s", sb.buf, want);
 	assert_int_equal(sb.len, strlen(want));
@@ -29,29 +29,29 @@ static void check_quote(const char *s, size_t len, const char *want)
 static void test_json_writer_commas_and_nesting(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 
 	(void)state;
-	json_init(&jw, &sb);
-	json_obj_begin(&jw, NULL);
-	json_str(&jw, "a", "x");
-	json_u64(&jw, "b", 1);
-	json_arr_begin(&jw, "c");
-	json_u64(&jw, NULL, 1);
-	json_obj_begin(&jw, NULL);
-	json_obj_end(&jw);
-	json_arr_begin(&jw, NULL);
-	json_arr_end(&jw);
-	json_obj_begin(&jw, NULL);
-	json_bool(&jw, "t", true);
-	json_bool(&jw, "f", false);
-	json_obj_end(&jw);
-	json_null(&jw, NULL);
-	json_arr_end(&jw);
-	json_obj_begin(&jw, "d");
-	json_obj_end(&jw);
-	json_str(&jw, "e", NULL); /* a missing string is null */
-	json_obj_end(&jw);
+	jw_init(&jw, &sb);
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "a", "x");
+	jw_u64(&jw, "b", 1);
+	jw_arr_begin(&jw, "c");
+	jw_u64(&jw, NULL, 1);
+	jw_obj_begin(&jw, NULL);
+	jw_obj_end(&jw);
+	jw_arr_begin(&jw, NULL);
+	jw_arr_end(&jw);
+	jw_obj_begin(&jw, NULL);
+	jw_bool(&jw, "t", true);
+	jw_bool(&jw, "f", false);
+	jw_obj_end(&jw);
+	jw_null(&jw, NULL);
+	jw_arr_end(&jw);
+	jw_obj_begin(&jw, "d");
+	jw_obj_end(&jw);
+	jw_str(&jw, "e", NULL); /* a missing string is null */
+	jw_obj_end(&jw);
 	assert_string_equal(sb.buf,
 			    "{\"a\":\"x\",\"b\":1,\"c\":[1,{},[],{\"t\":true,\"f\":false},null],"
 			    "\"d\":{},\"e\":null}");
@@ -62,22 +62,22 @@ static void test_json_writer_commas_and_nesting(void **state)
 static void test_json_empty_containers(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 
 	(void)state;
-	json_init(&jw, &sb);
-	json_arr_begin(&jw, NULL);
-	json_arr_end(&jw);
+	jw_init(&jw, &sb);
+	jw_arr_begin(&jw, NULL);
+	jw_arr_end(&jw);
 	assert_string_equal(sb.buf, "[]");
 	strbuf_release(&sb);
 
-	json_init(&jw, &sb);
-	json_obj_begin(&jw, NULL);
-	json_arr_begin(&jw, "a");
-	json_arr_end(&jw);
-	json_arr_begin(&jw, "b");
-	json_arr_end(&jw);
-	json_obj_end(&jw);
+	jw_init(&jw, &sb);
+	jw_obj_begin(&jw, NULL);
+	jw_arr_begin(&jw, "a");
+	jw_arr_end(&jw);
+	jw_arr_begin(&jw, "b");
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
 	assert_string_equal(sb.buf, "{\"a\":[],\"b\":[]}");
 	strbuf_release(&sb);
 }
@@ -85,33 +85,33 @@ static void test_json_empty_containers(void **state)
 static void test_json_deep_nesting(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 	int i;
 
 	(void)state;
-	json_init(&jw, &sb);
-	for (i = 0; i < JSON_MAX_DEPTH - 1; i++)
-		json_arr_begin(&jw, NULL);
-	json_u64(&jw, NULL, 7);
-	json_u64(&jw, NULL, 8);
-	for (i = 0; i < JSON_MAX_DEPTH - 1; i++)
-		json_arr_end(&jw);
-	assert_int_equal(sb.len, 2 * (JSON_MAX_DEPTH - 1) + 3);
-	assert_int_equal(sb.buf[JSON_MAX_DEPTH - 2], '[');
-	assert_memory_equal(sb.buf + JSON_MAX_DEPTH - 1, "7,8]", 4);
+	jw_init(&jw, &sb);
+	for (i = 0; i < JW_MAX_DEPTH - 1; i++)
+		jw_arr_begin(&jw, NULL);
+	jw_u64(&jw, NULL, 7);
+	jw_u64(&jw, NULL, 8);
+	for (i = 0; i < JW_MAX_DEPTH - 1; i++)
+		jw_arr_end(&jw);
+	assert_int_equal(sb.len, 2 * (JW_MAX_DEPTH - 1) + 3);
+	assert_int_equal(sb.buf[JW_MAX_DEPTH - 2], '[');
+	assert_memory_equal(sb.buf + JW_MAX_DEPTH - 1, "7,8]", 4);
 	strbuf_release(&sb);
 }
 
 static void test_json_keys_are_escaped(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 
 	(void)state;
-	json_init(&jw, &sb);
-	json_obj_begin(&jw, NULL);
-	json_u64(&jw, "we\"ird\\key", 1);
-	json_obj_end(&jw);
+	jw_init(&jw, &sb);
+	jw_obj_begin(&jw, NULL);
+	jw_u64(&jw, "we\"ird\\key", 1);
+	jw_obj_end(&jw);
 	assert_string_equal(sb.buf, "{\"we\\\"ird\\\\key\":1}");
 	strbuf_release(&sb);
 }
@@ -119,17 +119,17 @@ static void test_json_keys_are_escaped(void **state)
 static void test_json_integers(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 
 	(void)state;
-	json_init(&jw, &sb);
-	json_arr_begin(&jw, NULL);
-	json_u64(&jw, NULL, 0);
-	json_u64(&jw, NULL, UINT64_MAX);
-	json_i64(&jw, NULL, -1);
-	json_i64(&jw, NULL, INT64_MIN);
-	json_i64(&jw, NULL, INT64_MAX);
-	json_arr_end(&jw);
+	jw_init(&jw, &sb);
+	jw_arr_begin(&jw, NULL);
+	jw_u64(&jw, NULL, 0);
+	jw_u64(&jw, NULL, UINT64_MAX);
+	jw_i64(&jw, NULL, -1);
+	jw_i64(&jw, NULL, INT64_MIN);
+	jw_i64(&jw, NULL, INT64_MAX);
+	jw_arr_end(&jw);
 	assert_string_equal(sb.buf, "[0,18446744073709551615,-1,-9223372036854775808,"
 				    "9223372036854775807]");
 	strbuf_release(&sb);
@@ -138,40 +138,40 @@ static void test_json_integers(void **state)
 static void test_json_doubles(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 
 	(void)state;
-	json_init(&jw, &sb);
-	json_arr_begin(&jw, NULL);
-	json_double(&jw, NULL, 0.0);
-	json_double(&jw, NULL, 3.0);
-	json_double(&jw, NULL, -42.0);
-	json_double(&jw, NULL, 0.5);
-	json_double(&jw, NULL, 1234567.0);
-	json_double(&jw, NULL, NAN);
-	json_double(&jw, NULL, INFINITY);
-	json_double(&jw, NULL, -INFINITY);
-	json_arr_end(&jw);
+	jw_init(&jw, &sb);
+	jw_arr_begin(&jw, NULL);
+	jw_double(&jw, NULL, 0.0);
+	jw_double(&jw, NULL, 3.0);
+	jw_double(&jw, NULL, -42.0);
+	jw_double(&jw, NULL, 0.5);
+	jw_double(&jw, NULL, 1234567.0);
+	jw_double(&jw, NULL, NAN);
+	jw_double(&jw, NULL, INFINITY);
+	jw_double(&jw, NULL, -INFINITY);
+	jw_arr_end(&jw);
 	/* whole numbers without a fraction; no NaN or Infinity in JSON */
 	assert_string_equal(sb.buf, "[0,3,-42,0.5,1234567,null,null,null]");
 	strbuf_release(&sb);
 
 	/* non-whole values keep every digit they need to read back exactly */
-	json_init(&jw, &sb);
-	json_double(&jw, NULL, 0.1);
+	jw_init(&jw, &sb);
+	jw_double(&jw, NULL, 0.1);
 	assert_true(strtod(sb.buf, NULL) == 0.1);
 	strbuf_release(&sb);
-	json_init(&jw, &sb);
-	json_double(&jw, NULL, 1e300);
+	jw_init(&jw, &sb);
+	jw_double(&jw, NULL, 1e300);
 	assert_true(strtod(sb.buf, NULL) == 1e300);
 	assert_null(strchr(sb.buf, 'n')); /* not "nan"/"inf" */
 	strbuf_release(&sb);
 
-	json_init(&jw, &sb);
-	json_obj_begin(&jw, NULL);
-	json_double(&jw, "missing", NAN);
-	json_double(&jw, "ns", 12.25);
-	json_obj_end(&jw);
+	jw_init(&jw, &sb);
+	jw_obj_begin(&jw, NULL);
+	jw_double(&jw, "missing", NAN);
+	jw_double(&jw, "ns", 12.25);
+	jw_obj_end(&jw);
 	assert_string_equal(sb.buf, "{\"missing\":null,\"ns\":12.25}");
 	strbuf_release(&sb);
 }
@@ -218,14 +218,14 @@ static void test_json_quote_utf8(void **state)
 static void test_json_strn_uses_length(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct json_writer jw;
+	struct jw jw;
 
 	(void)state;
-	json_init(&jw, &sb);
-	json_obj_begin(&jw, NULL);
-	json_strn(&jw, "k", "abcdef", 3);
-	json_strn(&jw, "cut", "\xe2\x82\xac", 2); /* a sequence cut by the length */
-	json_obj_end(&jw);
+	jw_init(&jw, &sb);
+	jw_obj_begin(&jw, NULL);
+	jw_strn(&jw, "k", "abcdef", 3);
+	jw_strn(&jw, "cut", "\xe2\x82\xac", 2); /* a sequence cut by the length */
+	jw_obj_end(&jw);
 	assert_string_equal(sb.buf, "{\"k\":\"abc\",\"cut\":\"\\ufffd\\ufffd\"}");
 	strbuf_release(&sb);
 }

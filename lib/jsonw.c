@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "json.h"
+#include "jsonw.h"
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void json_init(struct json_writer *jw, struct strbuf *sb)
+void jw_init(struct jw *jw, struct strbuf *sb)
 {
 	jw->sb = sb;
 	jw->depth = 0;
@@ -47,7 +48,7 @@ static size_t utf8_len(const unsigned char *s, size_t len)
 	return n;
 }
 
-void json_quote(struct strbuf *sb, const char *str, size_t len)
+void jw_quote(struct strbuf *sb, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
@@ -83,93 +84,106 @@ void json_quote(struct strbuf *sb, const char *str, size_t len)
 	strbuf_addch(sb, '"');
 }
 
-static void json_prefix(struct json_writer *jw, const char *key)
+static void json_prefix(struct jw *jw, const char *key)
 {
 	if (!jw->first[jw->depth])
 		strbuf_addch(jw->sb, ',');
 	jw->first[jw->depth] = false;
 	if (key) {
-		json_quote(jw->sb, key, strlen(key));
+		jw_quote(jw->sb, key, strlen(key));
 		strbuf_addch(jw->sb, ':');
 	}
 }
 
-static void json_push(struct json_writer *jw, const char *key, char open)
+static void json_push(struct jw *jw, const char *key, char open)
 {
 	json_prefix(jw, key);
 	strbuf_addch(jw->sb, open);
-	if (jw->depth + 1 >= JSON_MAX_DEPTH)
+	if (jw->depth + 1 >= JW_MAX_DEPTH)
 		abort(); /* a programming error, not an input error */
 	jw->first[++jw->depth] = true;
 }
 
-void json_obj_begin(struct json_writer *jw, const char *key)
+void jw_obj_begin(struct jw *jw, const char *key)
 {
 	json_push(jw, key, '{');
 }
 
-void json_obj_end(struct json_writer *jw)
+void jw_obj_end(struct jw *jw)
 {
 	jw->depth--;
 	strbuf_addch(jw->sb, '}');
 }
 
-void json_arr_begin(struct json_writer *jw, const char *key)
+void jw_arr_begin(struct jw *jw, const char *key)
 {
 	json_push(jw, key, '[');
 }
 
-void json_arr_end(struct json_writer *jw)
+void jw_arr_end(struct jw *jw)
 {
 	jw->depth--;
 	strbuf_addch(jw->sb, ']');
 }
 
-void json_strn(struct json_writer *jw, const char *key, const char *val, size_t len)
+void jw_strn(struct jw *jw, const char *key, const char *val, size_t len)
 {
 	json_prefix(jw, key);
-	json_quote(jw->sb, val, len);
+	jw_quote(jw->sb, val, len);
 }
 
-void json_str(struct json_writer *jw, const char *key, const char *val)
+void jw_str(struct jw *jw, const char *key, const char *val)
 {
 	if (!val) {
-		json_null(jw, key);
+		jw_null(jw, key);
 		return;
 	}
-	json_strn(jw, key, val, strlen(val));
+	jw_strn(jw, key, val, strlen(val));
 }
 
-void json_u64(struct json_writer *jw, const char *key, uint64_t val)
+void jw_u64(struct jw *jw, const char *key, uint64_t val)
 {
 	json_prefix(jw, key);
 	strbuf_addf(jw->sb, "%" PRIu64, val);
 }
 
-void json_i64(struct json_writer *jw, const char *key, int64_t val)
+void jw_i64(struct jw *jw, const char *key, int64_t val)
 {
 	json_prefix(jw, key);
 	strbuf_addf(jw->sb, "%" PRId64, val);
 }
 
-void json_double(struct json_writer *jw, const char *key, double val)
+void jw_double(struct jw *jw, const char *key, double val)
 {
 	json_prefix(jw, key);
 	if (!isfinite(val))
 		strbuf_addstr(jw->sb, "null");
 	else if (val == floor(val) && fabs(val) < 9007199254740992.0)
 		strbuf_addf(jw->sb, "%.0f", val);
-	else
-		strbuf_addf(jw->sb, "%.17g", val);
+	else {
+		/* the shortest of 15 or 17 digits that reads back exactly */
+		char b[32];
+
+		snprintf(b, sizeof(b), "%.15g", val);
+		if (strtod(b, NULL) != val)
+			snprintf(b, sizeof(b), "%.17g", val);
+		strbuf_addstr(jw->sb, b);
+	}
 }
 
-void json_bool(struct json_writer *jw, const char *key, bool val)
+void jw_bool(struct jw *jw, const char *key, bool val)
 {
 	json_prefix(jw, key);
 	strbuf_addstr(jw->sb, val ? "true" : "false");
 }
 
-void json_null(struct json_writer *jw, const char *key)
+void jw_raw(struct jw *jw, const char *key, const char *json)
+{
+	json_prefix(jw, key);
+	strbuf_addstr(jw->sb, json);
+}
+
+void jw_null(struct jw *jw, const char *key)
 {
 	json_prefix(jw, key);
 	strbuf_addstr(jw->sb, "null");

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Handlers of the JSON API (docs/http-api.md): store calls in, JSON out. */
+#include "api.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+#include "jsonw.h"
+#include "log.h"
+#include "store.h"
+
+static void json_time(struct jw *jw, const char *key, int64_t t)
+{
+	if (t)
+		jw_i64(jw, key, t);
+	else
+		jw_null(jw, key);
+}
+
+static void json_str_or_null(struct jw *jw, const char *key, const char *s)
+{
+	if (s && *s)
+		jw_str(jw, key, s);
+	else
+		jw_null(jw, key);
+}
+
+static void host_json(struct jw *jw, const char *key, const struct store_host *h)
+{
+	jw_obj_begin(jw, key);
+	jw_str(jw, "name", h->name);
+	jw_str(jw, "hostname", h->hostname);
+	json_str_or_null(jw, "arch", h->arch);
+	json_str_or_null(jw, "cpu_model", h->cpu_model);
+	jw_i64(jw, "cpus", h->cpus);
+	jw_i64(jw, "mem_bytes", h->mem_bytes);
+	jw_i64(jw, "page_size", h->page_size);
+	json_time(jw, "created_at", h->created_at);
+	json_time(jw, "last_seen_at", h->last_seen_at);
+	json_time(jw, "retired_at", h->retired_at);
+	jw_i64(jw, "uploads", h->uploads);
+	json_str_or_null(jw, "latest_kernel", h->latest_kernel);
+	jw_obj_end(jw);
+}
+
+static void kernel_json(struct jw *jw, const struct store_kernel *k, bool per_host)
+{
+	jw_obj_begin(jw, NULL);
+	jw_str(jw, "ident", k->ident);
+	json_str_or_null(jw, "commit", k->commit);
+	jw_str(jw, "release", k->release);
+	json_str_or_null(jw, "parent_commit", k->parent_commit);
+	json_str_or_null(jw, "build_id", k->build_id);
+	json_time(jw, "first_seen_at", k->first_seen_at);
+	jw_i64(jw, "hosts", k->hosts);
+	jw_i64(jw, "uploads", k->uploads);
+	jw_i64(jw, "complete_uploads", k->complete_uploads);
+	if (per_host)
+		json_time(jw, "last_received_at", k->last_received_at);
+	jw_obj_end(jw);
+}
+
+/* Map a store error to an HTTP answer. */
+static void store_failed(struct req *rq, struct resp *rs, int ret, const char *what)
+{
+	switch (ret) {
+	case -ENOENT:
+		resp_error(rs, 404, NULL, "%s not found", what);
+		break;
+	case -ENOSPC:
+		log_error("%s: the disk holding the database is full", what);
+		resp_error(rs, 507, NULL, "the server's disk is full: nothing was stored; retry later");
+		break;
+	case -EBUSY:
+		resp_error(rs, 503, NULL, "the database is busy: retry later");
+		break;
+	default:
+		log_error("%s: store error %d: %s", what, ret, store_errmsg(rq->st));
+		resp_error(rs, 500, NULL, "internal error");
+		break;
+	}
+}
+
+static void api_healthz(struct req *rq, struct resp *rs)
+{
+	struct jw jw;
+
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "status", "ok");
+	jw_i64(&jw, "schema_version", store_schema_version(rq->st));
+	jw_obj_end(&jw);
+}
+
+/* Free-text names: 1..max bytes, no control characters, no '/'. */
+static bool valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s), i;
+
+	if (!n || n > max)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '/')
+			return false;
+	return true;
+}
+
+/* Parse a small JSON object body; resp filled and NULL on error. */
+static json_t *small_body(struct req *rq, struct resp *rs)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (rq->body_len > 65536) {
+		resp_error(rs, 413, NULL, "body too large for this route");
+		return NULL;
+	}
+	j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		resp_error(rs, 400, NULL, "malformed JSON: %s", je.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		resp_error(rs, 400, NULL, "expected a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static void api_hosts_create(struct req *rq, struct resp *rs)
+{
+	char token[AUTH_TOKEN_MAX];
+	uint8_t hash[AUTH_HASH_LEN];
+	struct store_host h;
+	struct jw jw;
+	json_t *body, *jn, *jh;
+	const char *hostname, *name;
+	int64_t id;
+	int ret;
+
+	if (!req_require_admin(rq, rs) || !(body = small_body(rq, rs)))
+		return;
+	jh = json_object_get(body, "hostname");
+	jn = json_object_get(body, "name");
+	if (!json_is_string(jh) || !valid_name(json_string_value(jh), DOC_NAME_MAX - 1)) {
+		resp_error(rs, 400, "hostname", "expected the machine's hostname: 1 to %d bytes, no control characters or '/'",
+			   DOC_NAME_MAX - 1);
+		goto out;
+	}
+	hostname = json_string_value(jh);
+	if (jn && !json_is_null(jn) &&
+	    (!json_is_string(jn) || !valid_name(json_string_value(jn), STORE_NAME_MAX - 1))) {
+		resp_error(rs, 400, "name", "expected 1 to %d bytes without control characters or '/'",
+			   STORE_NAME_MAX - 1);
+		goto out;
+	}
+	name = jn && json_is_string(jn) ? json_string_value(jn) : hostname;
+	if (strlen(name) > STORE_NAME_MAX - 1) {
+		resp_error(rs, 400, "name", "the hostname is too long to be the name: give a name");
+		goto out;
+	}
+	auth_token_new("fwh_", token);
+	auth_token_hash(token, hash);
+	ret = store_host_create(rq->st, name, hostname, hash, &id);
+	if (ret == -EEXIST) {
+		resp_error(rs, 409, "name", "a host named '%s' exists already", name);
+		goto out;
+	}
+	if (!ret)
+		ret = store_host_get(rq->st, name, &h);
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		goto out;
+	}
+	log_info("registered host '%s' (hostname '%s') from %s", name, hostname, rq->client);
+	rs->status = 201;
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	host_json(&jw, "host", &h);
+	jw_str(&jw, "token", token);
+	jw_obj_end(&jw);
+out:
+	json_decref(body);
+}
+
+struct list_ctx {
+	struct jw *jw;
+	bool per_host;
+};
+
+static int host_cb(void *ctx, const struct store_host *h)
+{
+	host_json(((struct list_ctx *)ctx)->jw, NULL, h);
+	return 0;
+}
+
+static void api_hosts_list(struct req *rq, struct resp *rs)
+{
+	const char *retired = req_query(rq, "retired");
+	struct jw jw;
+	struct list_ctx lc = { &jw, false };
+	int ret;
+
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_arr_begin(&jw, "hosts");
+	ret = store_host_list(rq->st, retired && !strcmp(retired, "1"), host_cb, &lc);
+	if (ret) {
+		store_failed(rq, rs, ret, "hosts");
+		return;
+	}
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+}
+
+static int kernel_cb(void *ctx, const struct store_kernel *k)
+{
+	struct list_ctx *lc = ctx;
+
+	kernel_json(lc->jw, k, lc->per_host);
+	return 0;
+}
+
+static void api_host_get(struct req *rq, struct resp *rs)
+{
+	struct store_host h;
+	struct jw jw;
+	struct list_ctx lc = { &jw, true };
+	int ret = store_host_get(rq->st, rq->args[0], &h);
+
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return;
+	}
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	host_json(&jw, "host", &h);
+	jw_arr_begin(&jw, "kernels");
+	ret = store_host_kernels(rq->st, h.id, kernel_cb, &lc);
+	if (ret) {
+		store_failed(rq, rs, ret, "kernels");
+		return;
+	}
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+}
+
+static void api_host_update(struct req *rq, struct resp *rs)
+{
+	struct store_host h;
+	struct jw jw;
+	json_t *body, *rn, *rt;
+	const char *name = rq->args[0];
+	int ret;
+
+	if (!req_require_admin(rq, rs) || !(body = small_body(rq, rs)))
+		return;
+	rn = json_object_get(body, "rename");
+	rt = json_object_get(body, "retire");
+	if (!!rn == !!rt) {
+		resp_error(rs, 400, NULL, "expected {\"rename\": \"new-name\"} or {\"retire\": true}");
+		goto out;
+	}
+	if (rn) {
+		if (!json_is_string(rn) || !valid_name(json_string_value(rn), STORE_NAME_MAX - 1)) {
+			resp_error(rs, 400, "rename", "expected 1 to %d bytes without control characters or '/'",
+				   STORE_NAME_MAX - 1);
+			goto out;
+		}
+		ret = store_host_rename(rq->st, name, json_string_value(rn));
+		if (ret == -EEXIST) {
+			resp_error(rs, 409, "rename", "a host named '%s' exists already",
+				   json_string_value(rn));
+			goto out;
+		}
+		name = json_string_value(rn);
+	} else {
+		if (!json_is_true(rt)) {
+			resp_error(rs, 400, "retire", "expected true");
+			goto out;
+		}
+		ret = store_host_retire(rq->st, name);
+	}
+	if (!ret)
+		ret = store_host_get(rq->st, name, &h);
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		goto out;
+	}
+	log_info("host '%s' %s by %s", rq->args[0], rn ? "renamed" : "retired", rq->client);
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	host_json(&jw, "host", &h);
+	jw_obj_end(&jw);
+out:
+	json_decref(body);
+}
+
+static void api_kernels_list(struct req *rq, struct resp *rs)
+{
+	struct jw jw;
+	struct list_ctx lc = { &jw, false };
+	int ret;
+
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_arr_begin(&jw, "kernels");
+	ret = store_kernel_list(rq->st, kernel_cb, &lc);
+	if (ret) {
+		store_failed(rq, rs, ret, "kernels");
+		return;
+	}
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+}
+
+static void run_ref_json(struct jw *jw, int64_t id, const char *uuid)
+{
+	char url[64];
+
+	snprintf(url, sizeof(url), "/api/v1/runs/%lld", (long long)id);
+	jw_obj_begin(jw, "run");
+	jw_i64(jw, "id", id);
+	jw_str(jw, "uuid", uuid);
+	jw_str(jw, "url", url);
+	jw_obj_end(jw);
+}
+
+static void api_runs_create(struct req *rq, struct resp *rs)
+{
+	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
+	uint8_t hash[AUTH_HASH_LEN];
+	struct store_host h;
+	struct jw jw;
+	struct doc d;
+	const char *tok;
+	int64_t run_id;
+	bool existed;
+	int ret;
+
+	if (req_auth_blocked(rq, rs))
+		return;
+	tok = auth_bearer(req_header(rq, "Authorization"));
+	if (!tok) {
+		resp_error(rs, 401, NULL, "uploads need the host's token as 'Authorization: Bearer <token>'");
+		return;
+	}
+	auth_token_hash(tok, hash);
+	ret = store_host_by_token(rq->st, hash, &h);
+	if (ret == -ENOENT) {
+		req_auth_failed(rq);
+		resp_error(rs, 403, NULL, "unknown host token");
+		return;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return;
+	}
+	if (h.retired_at) {
+		req_auth_failed(rq);
+		resp_error(rs, 403, NULL, "host '%s' is retired: its token no longer uploads", h.name);
+		return;
+	}
+	if (doc_parse(&d, rq->body, rq->body_len, &field, &err)) {
+		resp_error(rs, 400, field.len ? field.buf : NULL, "%s", err.buf);
+		goto out;
+	}
+	if (strcmp(d.host.hostname, h.hostname)) {
+		resp_error(rs, 403, "host.hostname", "'%s' is not the machine this token belongs to ('%s')",
+			   d.host.hostname, h.hostname);
+		goto out_doc;
+	}
+	ret = store_run_ingest(rq->st, h.id, &d, &run_id, &existed);
+	if (ret == -EEXIST) {
+		resp_error(rs, 409, "run_uuid", "run %s belongs to another host", d.run_uuid);
+		goto out_doc;
+	}
+	if (ret == -EINVAL) {
+		resp_error(rs, 400, NULL, "inconsistent document");
+		goto out_doc;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "run");
+		goto out_doc;
+	}
+	if (!existed)
+		log_info("run %s from '%s' on %s stored as %lld", d.run_uuid, h.name, d.kernel_ident,
+			 (long long)run_id);
+	rs->status = existed ? 200 : 201;
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	run_ref_json(&jw, run_id, d.run_uuid);
+	jw_bool(&jw, "created", !existed);
+	jw_obj_end(&jw);
+out_doc:
+	doc_release(&d);
+out:
+	strbuf_release(&field);
+	strbuf_release(&err);
+}
+
+static void summary_json(struct jw *jw, const char *key, const struct stats_summary *s,
+			 double median, const double *means, unsigned nmeans)
+{
+	unsigned i;
+
+	jw_obj_begin(jw, key);
+	jw_u64(jw, "n", s->n);
+	jw_double(jw, "mean", s->mean);
+	jw_double(jw, "stdev", s->stdev);
+	jw_double(jw, "median", median);
+	jw_double(jw, "min", s->min);
+	jw_double(jw, "max", s->max);
+	if (means) {
+		jw_arr_begin(jw, "means");
+		for (i = 0; i < nmeans; i++)
+			jw_double(jw, NULL, means[i]);
+		jw_arr_end(jw);
+	}
+	jw_obj_end(jw);
+}
+
+struct series_ctx {
+	struct jw *jw;
+	char workload[16], layout[16];
+	bool open;
+};
+
+static int series_cb(void *ctx, const struct store_series *s)
+{
+	struct series_ctx *sc = ctx;
+	struct jw *jw = sc->jw;
+
+	if (!sc->open || strcmp(sc->workload, s->workload) || strcmp(sc->layout, s->layout)) {
+		if (sc->open) {
+			jw_obj_end(jw); /* metrics */
+			jw_obj_end(jw); /* case */
+		}
+		sc->open = true;
+		snprintf(sc->workload, sizeof(sc->workload), "%s", s->workload);
+		snprintf(sc->layout, sizeof(sc->layout), "%s", s->layout);
+		jw_obj_begin(jw, NULL);
+		jw_str(jw, "workload", s->workload);
+		jw_str(jw, "layout", s->layout);
+		jw_i64(jw, "order", s->order);
+		jw_str(jw, "mapping", s->mapping);
+		jw_u64(jw, "iterations", s->iterations);
+		jw_bool(jw, "layout_ok", s->layout_ok);
+		json_str_or_null(jw, "layout_reason", s->layout_reason);
+		if (s->folios[0])
+			jw_raw(jw, "folios", s->folios); /* stored as JSON by the ingest */
+		jw_u64(jw, "runs_ok", s->runs_ok);
+		jw_obj_begin(jw, "metrics");
+	}
+	jw_obj_begin(jw, s->metric);
+	if (s->supported) {
+		jw_str(jw, "status", "ok");
+		json_str_or_null(jw, "event", s->event);
+		jw_bool(jw, "multiplexed", s->multiplexed);
+		summary_json(jw, "runs", &s->runs_sum, s->runs_median, s->run_means, s->nrun_means);
+		summary_json(jw, "iterations", &s->it_sum, s->it_median, NULL, 0);
+	} else {
+		jw_str(jw, "status", "unsupported");
+		jw_str(jw, "reason", s->reason);
+	}
+	jw_obj_end(jw);
+	return 0;
+}
+
+static void api_run_get(struct req *rq, struct resp *rs)
+{
+	struct store_run r;
+	struct jw jw;
+	struct series_ctx sc;
+	char *end;
+	long long id = strtoll(rq->args[0], &end, 10);
+	int ret;
+
+	if (*end || id <= 0) {
+		resp_error(rs, 400, NULL, "run id '%s': expected a positive integer", rq->args[0]);
+		return;
+	}
+	ret = store_run_get(rq->st, id, &r);
+	if (ret) {
+		store_failed(rq, rs, ret, "run");
+		return;
+	}
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_obj_begin(&jw, "run");
+	jw_i64(&jw, "id", r.id);
+	jw_str(&jw, "uuid", r.uuid);
+	jw_str(&jw, "host", r.host);
+	jw_str(&jw, "kernel", r.kernel);
+	jw_str(&jw, "release", r.release);
+	json_time(&jw, "received_at", r.received_at);
+	json_str_or_null(&jw, "started_at", r.started_at);
+	json_str_or_null(&jw, "finished_at", r.finished_at);
+	json_str_or_null(&jw, "tool_version", r.tool_version);
+	jw_obj_begin(&jw, "params");
+	jw_u64(&jw, "size_bytes", r.size_bytes);
+	jw_u64(&jw, "runs", r.runs);
+	jw_u64(&jw, "iterations", r.iterations);
+	jw_u64(&jw, "munmap_iterations", r.munmap_iterations);
+	jw_u64(&jw, "warmup", r.warmup);
+	jw_obj_end(&jw);
+	jw_bool(&jw, "complete", r.complete);
+	jw_i64(&jw, "doc_bytes", r.doc_bytes);
+	jw_obj_end(&jw);
+	jw_arr_begin(&jw, "cases");
+	memset(&sc, 0, sizeof(sc));
+	sc.jw = &jw;
+	ret = store_run_series(rq->st, r.id, series_cb, &sc);
+	if (ret) {
+		store_failed(rq, rs, ret, "run");
+		return;
+	}
+	if (sc.open) {
+		jw_obj_end(&jw);
+		jw_obj_end(&jw);
+	}
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+}
+
+const struct route api_routes[] = {
+	{ "GET", "/healthz", api_healthz },
+	{ "POST", "/api/v1/hosts", api_hosts_create },
+	{ "GET", "/api/v1/hosts", api_hosts_list },
+	{ "GET", "/api/v1/hosts/{}", api_host_get },
+	{ "POST", "/api/v1/hosts/{}", api_host_update },
+	{ "GET", "/api/v1/kernels", api_kernels_list },
+	{ "POST", "/api/v1/runs", api_runs_create },
+	{ "GET", "/api/v1/runs/{}", api_run_get },
+	{ NULL, NULL, NULL },
+};

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int auth_init(void)
+{
+	return sodium_init() < 0 ? -EIO : 0;
+}
+
+void auth_token_new(const char *prefix, char out[AUTH_TOKEN_MAX])
+{
+	unsigned char raw[32];
+	size_t plen = strlen(prefix);
+
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(out, prefix, plen);
+	sodium_bin2base64(out + plen, AUTH_TOKEN_MAX - plen, raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+void auth_token_hash(const char *token, uint8_t out[AUTH_HASH_LEN])
+{
+	crypto_generichash(out, AUTH_HASH_LEN, (const unsigned char *)token, strlen(token), NULL, 0);
+}
+
+bool auth_hash_equal(const uint8_t a[AUTH_HASH_LEN], const uint8_t b[AUTH_HASH_LEN])
+{
+	return sodium_memcmp(a, b, AUTH_HASH_LEN) == 0;
+}
+
+static bool auth_bearer_ok_chars(const char *t)
+{
+	return strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=") ==
+	       strlen(t);
+}
+
+const char *auth_bearer(const char *h)
+{
+	const char *t;
+	size_t n;
+
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return NULL;
+	t = h + 7;
+	while (*t == ' ')
+		t++;
+	n = strlen(t);
+	if (n == 0 || n >= AUTH_TOKEN_MAX || !auth_bearer_ok_chars(t))
+		return NULL;
+	return t;
+}
+
+int auth_admin_token_load(const char *path, const char *dir, char out[AUTH_TOKEN_MAX],
+			  bool *created, struct strbuf *used_path, struct strbuf *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int fd, ret;
+
+	*created = false;
+	strbuf_reset(used_path);
+	if (path)
+		strbuf_addstr(used_path, path);
+	else
+		strbuf_addf(used_path, "%s/admin.token", dir);
+	ret = strbuf_read_file(&sb, used_path->buf, 4096);
+	if (ret == -ENOENT && !path) {
+		char tmp[AUTH_TOKEN_MAX + 1];
+
+		auth_token_new("fwa_", out);
+		fd = open(used_path->buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			ret = -errno;
+			strbuf_addf(err, "cannot create '%s': %s", used_path->buf, strerror(-ret));
+			return ret;
+		}
+		snprintf(tmp, sizeof(tmp), "%s\n", out);
+		if (write(fd, tmp, strlen(tmp)) != (ssize_t)strlen(tmp) || fsync(fd)) {
+			ret = -errno;
+			close(fd);
+			unlink(used_path->buf);
+			strbuf_addf(err, "cannot write '%s': %s", used_path->buf, strerror(-ret));
+			return ret;
+		}
+		close(fd);
+		*created = true;
+		return 0;
+	}
+	if (ret) {
+		strbuf_addf(err, "cannot read admin token file '%s': %s", used_path->buf, strerror(-ret));
+		strbuf_release(&sb);
+		return ret;
+	}
+	strbuf_rtrim(&sb);
+	if (!sb.len || sb.len >= AUTH_TOKEN_MAX || strchr(sb.buf, '\n') || !auth_bearer_ok_chars(sb.buf)) {
+		strbuf_addf(err, "admin token file '%s': expected one token line of at most %d characters",
+			    used_path->buf, AUTH_TOKEN_MAX - 1);
+		strbuf_release(&sb);
+		return -EINVAL;
+	}
+	memcpy(out, sb.buf, sb.len + 1);
+	strbuf_release(&sb);
+	return 0;
+}
+
+#define LIMITER_SLOTS 1024
+
+struct limiter_slot {
+	char addr[64];
+	time_t start;
+	unsigned fails;
+};
+
+struct auth_limiter {
+	pthread_mutex_t lock;
+	unsigned limit, window;
+	struct limiter_slot slot[LIMITER_SLOTS];
+};
+
+struct auth_limiter *auth_limiter_new(unsigned limit, unsigned window_s)
+{
+	struct auth_limiter *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	pthread_mutex_init(&l->lock, NULL);
+	l->limit = limit;
+	l->window = window_s;
+	return l;
+}
+
+void auth_limiter_free(struct auth_limiter *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+/* The slot of addr (lock held); with create, a free or the oldest slot. */
+static struct limiter_slot *slot_of(struct auth_limiter *l, const char *addr, bool create, time_t now)
+{
+	struct limiter_slot *oldest = &l->slot[0];
+	int i;
+
+	for (i = 0; i < LIMITER_SLOTS; i++) {
+		struct limiter_slot *s = &l->slot[i];
+
+		if (s->addr[0] && !strcmp(s->addr, addr)) {
+			if (now - s->start >= (time_t)l->window) {
+				s->start = now;
+				s->fails = 0;
+			}
+			return s;
+		}
+		if (s->start < oldest->start)
+			oldest = s;
+	}
+	if (!create)
+		return NULL;
+	snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
+	oldest->start = now;
+	oldest->fails = 0;
+	return oldest;
+}
+
+bool auth_limiter_blocked(struct auth_limiter *l, const char *addr)
+{
+	struct limiter_slot *s;
+	bool blocked;
+
+	pthread_mutex_lock(&l->lock);
+	s = slot_of(l, addr, false, time(NULL));
+	blocked = s && s->fails >= l->limit;
+	pthread_mutex_unlock(&l->lock);
+	return blocked;
+}
+
+void auth_limiter_fail(struct auth_limiter *l, const char *addr)
+{
+	pthread_mutex_lock(&l->lock);
+	slot_of(l, addr, true, time(NULL))->fails++;
+	pthread_mutex_unlock(&l->lock);
+}

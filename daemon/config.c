@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int config_load(struct config_file *cf, const char *path, const struct opt *opts,
+		struct strbuf *err)
+{
+	char *line, *next;
+	int ret, lineno = 0;
+
+	strbuf_init(&cf->text, 0);
+	ret = strbuf_read_file(&cf->text, path, 1 << 20);
+	if (ret) {
+		strbuf_addf(err, "--config '%s': %s", path, strerror(-ret));
+		return ret;
+	}
+	for (line = cf->text.buf; line && *line; line = next) {
+		const struct opt *o;
+		char *eq, *key, *val, *p;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq) {
+			strbuf_addf(err, "%s:%d: expected 'key = value'", path, lineno);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		for (p = key; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		for (o = opts; o->name; o++)
+			if (!strcmp(o->name, key))
+				break;
+		if (!o->name || !strcmp(key, "config")) {
+			strbuf_addf(err, "%s:%d: unknown key '%s'", path, lineno, key);
+			return -EINVAL;
+		}
+		if (!o->metavar) {
+			if (strcmp(val, "true") && strcmp(val, "false") && strcmp(val, "1") && strcmp(val, "0")) {
+				strbuf_addf(err, "%s:%d: '%s' takes true or false", path, lineno, key);
+				return -EINVAL;
+			}
+			if (!*o->value && (!strcmp(val, "true") || !strcmp(val, "1")))
+				*o->value = "1";
+			continue;
+		}
+		if (!*val) {
+			strbuf_addf(err, "%s:%d: '%s' needs a value", path, lineno, key);
+			return -EINVAL;
+		}
+		if (!*o->value)
+			*o->value = val; /* the command line wins */
+	}
+	return 0;
+}
+
+void config_release(struct config_file *cf)
+{
+	strbuf_release(&cf->text);
+}

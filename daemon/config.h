@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_CONFIG_H
+#define FW_CONFIG_H
+
+#include "opt.h"
+#include "strbuf.h"
+
+/*
+ * forkwatchd's configuration file: "key = value" lines, '#' comments,
+ * keys named like the long options (dashes or underscores).  Values go
+ * through the same option table as the command line; a value the command
+ * line set already wins.  Returns 0, or -errno/-EINVAL with err naming the
+ * file and line.  Values point into storage that lives until
+ * config_release().
+ */
+struct config_file {
+	struct strbuf text;
+};
+
+int config_load(struct config_file *cf, const char *path, const struct opt *opts,
+		struct strbuf *err);
+void config_release(struct config_file *cf);
+
+#endif

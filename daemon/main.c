@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* forkwatchd: options and configuration, then the server until SIGTERM. */
+#include <errno.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "auth.h"
+#include "config.h"
+#include "log.h"
+#include "opt.h"
+#include "parse.h"
+#include "server.h"
+#include "store.h"
+
+static const char about[] =
+	"The forkwatch server: lab machines register and upload benchmark results;\n"
+	"it stores them per kernel in SQLite and serves them over HTTP (JSON API in\n"
+	"docs/http-api.md).  Every option may also be set in the --config file as\n"
+	"'key = value'; the command line wins.  SIGTERM or SIGINT stop it cleanly:\n"
+	"requests in flight finish first.";
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("forkwatchd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *threads = NULL;
+	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
+	const char *per_ip = NULL, *level = NULL;
+	const struct opt opts[] = {
+		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
+		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
+		{ "admin-token-file", "FILE", "the admin token (default: admin.token beside the database, generated 0600 at first start)", &admin_file },
+		{ "config", "FILE", "read options from FILE", &config },
+		{ "threads", "N", "worker threads (default 4)", &threads },
+		{ "max-body", "SIZE", "largest request body (default 16M)", &max_body },
+		{ "tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)", &tls_cert },
+		{ "tls-key", "FILE", "the certificate's PEM private key", &tls_key },
+		{ "conn-timeout", "SECONDS", "close idle or stalled connections after this (default 30)", &timeout },
+		{ "conn-per-ip", "N", "connections one client address may hold (default 64)", &per_ip },
+		{ "log-level", "LEVEL", "error, warn, info (default) or debug", &level },
+		{ NULL, NULL, NULL, NULL },
+	};
+	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
+	struct config_file cf = { STRBUF_INIT };
+	struct server_config sc;
+	struct server *srv = NULL;
+	struct store *st = NULL;
+	char token[AUTH_TOKEN_MAX], *dbdir_buf = NULL;
+	uint64_t v;
+	sigset_t set;
+	bool created;
+	int ret, sig, lvl;
+
+	ret = opt_parse(opts, argc, argv, &err);
+	if (ret == 1) {
+		opt_usage(stdout, "forkwatchd [--listen 127.0.0.1:8080] [--db PATH] [--admin-token-file F] [--config F]",
+			  about, opts);
+		return 0;
+	}
+	if (ret)
+		return fail("%s: see 'forkwatchd --help'", err.buf);
+	if (config && config_load(&cf, config, opts, &err))
+		return fail("%s", err.buf);
+
+	memset(&sc, 0, sizeof(sc));
+	sc.listen = listen ? listen : "127.0.0.1:8080";
+	sc.db_path = db ? db : "forkwatch.db";
+	sc.threads = 4;
+	sc.max_body = 16 << 20;
+	sc.conn_timeout_s = 30;
+	sc.conn_per_ip = 64;
+	sc.tls_cert = tls_cert;
+	sc.tls_key = tls_key;
+	lvl = level ? log_level_parse(level) : LOG_INFO;
+	if (lvl < 0)
+		return fail("--log-level '%s': expected error, warn, info or debug", level);
+	log_init("forkwatchd", (enum log_level)lvl);
+	if (threads) {
+		if (parse_uint(threads, 1, 256, &v))
+			return fail("--threads '%s': expected 1 to 256", threads);
+		sc.threads = (unsigned)v;
+	}
+	if (max_body) {
+		if (parse_size(max_body, &v) || v < 1024 || v > (1ULL << 32))
+			return fail("--max-body '%s': expected a size from 1k to 4G such as 16M", max_body);
+		sc.max_body = (size_t)v;
+	}
+	if (timeout) {
+		if (parse_uint(timeout, 1, 3600, &v))
+			return fail("--conn-timeout '%s': expected 1 to 3600 seconds", timeout);
+		sc.conn_timeout_s = (unsigned)v;
+	}
+	if (per_ip) {
+		if (parse_uint(per_ip, 1, 100000, &v))
+			return fail("--conn-per-ip '%s': expected 1 to 100000", per_ip);
+		sc.conn_per_ip = (unsigned)v;
+	}
+	if (auth_init())
+		return fail("libsodium cannot initialise");
+
+	/* open once here: migrations run before any request, errors are seen at start */
+	if (store_open(&st, sc.db_path, &err))
+		return fail("%s", err.buf);
+	log_info("database %s, schema version %d", sc.db_path, store_schema_version(st));
+	store_close(st);
+
+	dbdir_buf = strdup(sc.db_path);
+	if (!dbdir_buf)
+		return fail("out of memory");
+	ret = auth_admin_token_load(admin_file, dirname(dbdir_buf), token, &created, &tokpath, &err);
+	free(dbdir_buf);
+	if (ret)
+		return fail("%s", err.buf);
+	if (created)
+		log_info("generated the admin token in %s (mode 0600)", tokpath.buf);
+	else
+		log_info("admin token from %s", tokpath.buf);
+	auth_token_hash(token, sc.admin_hash);
+	memset(token, 0, sizeof(token));
+
+	/* the server threads inherit this mask: only sigwait below sees SIGTERM/SIGINT */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (server_start(&srv, &sc, api_routes, &err))
+		return fail("%s", err.buf);
+	log_info("listening on %s%s (port %u), %u threads, bodies up to %zu bytes",
+		 sc.tls_cert ? "https://" : "http://", sc.listen, server_port(srv), sc.threads,
+		 sc.max_body);
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: nothing to reload; send SIGTERM to stop");
+			continue;
+		}
+		break;
+	}
+	log_info("%s: finishing requests in flight", strsignal(sig));
+	server_stop(srv);
+	config_release(&cf);
+	strbuf_release(&err);
+	strbuf_release(&tokpath);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "jsonw.h"
+#include "log.h"
+#include "store.h"
+
+struct server {
+	struct MHD_Daemon *mhd;
+	const struct route *routes;
+	struct server_config cfg;
+	struct auth_limiter *limiter;
+	pthread_key_t store_key;
+	pthread_mutex_t stores_lock;
+	struct store **stores;     /* every connection opened, closed at stop */
+	size_t nstores, astores;
+	char *tls_cert, *tls_key;  /* PEM text */
+	unsigned port;
+};
+
+/* Per-connection state between the calls libmicrohttpd makes for one request. */
+struct conn_state {
+	struct strbuf body;
+	bool too_large;
+	struct timespec start;
+};
+
+const char *req_header(const struct req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(const struct req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void resp_error(struct resp *rs, int status, const char *field, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	struct jw jw;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	rs->status = status;
+	rs->content_type = "application/json";
+	strbuf_reset(&rs->body);
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_obj_begin(&jw, "error");
+	jw_i64(&jw, "status", status);
+	jw_str(&jw, "message", msg.buf);
+	if (field)
+		jw_str(&jw, "field", field);
+	jw_obj_end(&jw);
+	jw_obj_end(&jw);
+	strbuf_addch(&rs->body, '\n');
+	strbuf_release(&msg);
+}
+
+bool req_auth_blocked(struct req *rq, struct resp *rs)
+{
+	if (!auth_limiter_blocked(rq->srv->limiter, rq->client))
+		return false;
+	resp_error(rs, 429, NULL, "too many failed token attempts from %s: try again later", rq->client);
+	return true;
+}
+
+void req_auth_failed(struct req *rq)
+{
+	auth_limiter_fail(rq->srv->limiter, rq->client);
+	log_warn("failed token from %s for %s %s", rq->client, rq->method, rq->path);
+}
+
+bool req_require_admin(struct req *rq, struct resp *rs)
+{
+	const char *tok;
+	uint8_t h[AUTH_HASH_LEN];
+
+	if (req_auth_blocked(rq, rs))
+		return false;
+	tok = auth_bearer(req_header(rq, "Authorization"));
+	if (!tok) {
+		resp_error(rs, 401, NULL, "this needs the admin token as 'Authorization: Bearer <token>'");
+		return false;
+	}
+	auth_token_hash(tok, h);
+	if (!auth_hash_equal(h, rq->srv->cfg.admin_hash)) {
+		req_auth_failed(rq);
+		resp_error(rs, 403, NULL, "not the admin token");
+		return false;
+	}
+	return true;
+}
+
+static void store_register(struct server *srv, struct store *st)
+{
+	pthread_mutex_lock(&srv->stores_lock);
+	if (srv->nstores == srv->astores) {
+		size_t n = srv->astores ? 2 * srv->astores : 16;
+		struct store **p = realloc(srv->stores, n * sizeof(*p));
+
+		if (!p)
+			abort();
+		srv->stores = p;
+		srv->astores = n;
+	}
+	srv->stores[srv->nstores++] = st;
+	pthread_mutex_unlock(&srv->stores_lock);
+}
+
+/* This worker thread's store connection, opened on first use. */
+static struct store *thread_store(struct server *srv, struct strbuf *err)
+{
+	struct store *st = pthread_getspecific(srv->store_key);
+
+	if (st)
+		return st;
+	if (store_open(&st, srv->cfg.db_path, err))
+		return NULL;
+	pthread_setspecific(srv->store_key, st);
+	store_register(srv, st);
+	return st;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode [s, s+len) into out; false for bad escapes or a decoded NUL or '/'. */
+static bool pct_decode(const char *s, size_t len, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int h, l;
+
+			if (i + 2 >= len)
+				return false;
+			h = hexval(s[i + 1]);
+			l = hexval(s[i + 2]);
+			if (h < 0 || l < 0)
+				return false;
+			c = h * 16 + l;
+			i += 2;
+			if (c == 0 || c == '/')
+				return false;
+		}
+		strbuf_addch(out, c);
+	}
+	return true;
+}
+
+/*
+ * Match path against pattern; {} segments are decoded into args (kept in
+ * bufs).  Returns 1 on a match, 0 when the route does not fit, -1 for a
+ * path that fits but cannot be decoded.
+ */
+static int route_match(const char *pattern, const char *path, struct strbuf *bufs, int *nargs)
+{
+	const char *p = pattern, *q = path;
+
+	*nargs = 0;
+	while (*p && *q) {
+		if (p[0] == '{' && p[1] == '}') {
+			size_t len = strcspn(q, "/");
+
+			if (!len || *nargs == REQ_MAX_ARGS)
+				return 0;
+			strbuf_reset(&bufs[*nargs]);
+			if (!pct_decode(q, len, &bufs[*nargs]))
+				return -1;
+			(*nargs)++;
+			p += 2;
+			q += len;
+			continue;
+		}
+		if (*p != *q)
+			return 0;
+		p++;
+		q++;
+	}
+	return !*p && !*q;
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *conn, struct resp *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len;
+	char *body = strbuf_detach(&rs->body, &len);
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type :
+				"application/json");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	ret = MHD_queue_response(conn, (unsigned)rs->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void client_addr(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, len, "unknown");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+static void dispatch(struct server *srv, struct MHD_Connection *conn, const char *url,
+		     const char *method, struct conn_state *cs, struct resp *rs)
+{
+	struct strbuf bufs[REQ_MAX_ARGS], err = STRBUF_INIT;
+	struct req rq;
+	char addr[64];
+	bool path_known = false;
+	int i, m;
+
+	for (i = 0; i < REQ_MAX_ARGS; i++)
+		strbuf_init(&bufs[i], 0);
+	client_addr(conn, addr, sizeof(addr));
+	memset(&rq, 0, sizeof(rq));
+	rq.srv = srv;
+	rq.conn = conn;
+	rq.method = method;
+	rq.path = url;
+	rq.client = addr;
+	rq.body = cs->body.buf;
+	rq.body_len = cs->body.len;
+	if (cs->too_large) {
+		resp_error(rs, 413, NULL, "request body larger than the limit of %zu bytes",
+			   srv->cfg.max_body);
+		goto out;
+	}
+	for (i = 0; srv->routes[i].method; i++) {
+		m = route_match(srv->routes[i].pattern, url, bufs, &rq.nargs);
+		if (m < 0) {
+			resp_error(rs, 400, NULL, "malformed path '%s'", url);
+			goto out;
+		}
+		if (!m)
+			continue;
+		path_known = true;
+		if (strcmp(srv->routes[i].method, method))
+			continue;
+		for (m = 0; m < rq.nargs; m++)
+			rq.args[m] = bufs[m].buf;
+		rq.st = thread_store(srv, &err);
+		if (!rq.st) {
+			log_error("database: %s", err.buf);
+			resp_error(rs, 503, NULL, "database unavailable");
+			goto out;
+		}
+		srv->routes[i].fn(&rq, rs);
+		goto out;
+	}
+	if (path_known)
+		resp_error(rs, 405, NULL, "method %s not allowed on %s", method, url);
+	else
+		resp_error(rs, 404, NULL, "no such route: %s", url);
+out:
+	for (i = 0; i < REQ_MAX_ARGS; i++)
+		strbuf_release(&bufs[i]);
+	strbuf_release(&err);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct server *srv = cls;
+	struct conn_state *cs = *con_cls;
+	struct resp rs = { 200, NULL, STRBUF_INIT };
+	struct timespec end;
+	enum MHD_Result ret;
+	double ms;
+
+	(void)version;
+	if (!cs) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+
+		cs = calloc(1, sizeof(*cs));
+		if (!cs)
+			return MHD_NO;
+		strbuf_init(&cs->body, 0);
+		clock_gettime(CLOCK_MONOTONIC, &cs->start);
+		/* refuse a declared oversize body before reading any of it */
+		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body)
+			cs->too_large = true;
+		*con_cls = cs;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!cs->too_large && cs->body.len + *upload_data_size <= srv->cfg.max_body)
+			strbuf_add(&cs->body, upload_data, *upload_data_size);
+		else
+			cs->too_large = true; /* keep reading, drop it, answer 413 at the end */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	dispatch(srv, conn, url, method, cs, &rs);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	ms = (double)(end.tv_sec - cs->start.tv_sec) * 1e3 +
+	     (double)(end.tv_nsec - cs->start.tv_nsec) / 1e6;
+	log_debug("%s %s %d %zu bytes in, %zu out, %.1f ms", method, url, rs.status, cs->body.len,
+		  rs.body.len, ms);
+	ret = send_resp(conn, &rs);
+	strbuf_release(&rs.body);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *cs = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!cs)
+		return;
+	strbuf_release(&cs->body);
+	free(cs);
+	*con_cls = NULL;
+}
+
+/* libmicrohttpd's own error messages, through our log */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)cls;
+	strbuf_vaddf(&sb, fmt, ap);
+	strbuf_rtrim(&sb);
+	log_warn("http: %s", sb.buf);
+	strbuf_release(&sb);
+}
+
+static void close_store(void *p)
+{
+	(void)p; /* closed by server_stop, which knows every connection */
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	unsigned long port;
+	char *end;
+
+	if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof(host))
+		return -EINVAL;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port > 65535)
+		return -EINVAL;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		host[strlen(host) - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return -EINVAL;
+		*len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return -EINVAL;
+		*len = sizeof(*s4);
+	}
+	return 0;
+}
+
+int server_start(struct server **out, const struct server_config *cfg, const struct route *routes,
+		 struct strbuf *err)
+{
+	struct server *srv;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_USE_ITC; /* MHD_quiesce_daemon with a thread pool needs it */
+	const union MHD_DaemonInfo *di;
+	struct strbuf sb = STRBUF_INIT;
+
+	*out = NULL;
+	if (parse_listen(cfg->listen, &ss, &sslen)) {
+		strbuf_addf(err, "--listen '%s': expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080",
+			    cfg->listen);
+		return -EINVAL;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return -ENOMEM;
+	srv->cfg = *cfg;
+	srv->routes = routes;
+	pthread_mutex_init(&srv->stores_lock, NULL);
+	pthread_key_create(&srv->store_key, close_store);
+	srv->limiter = auth_limiter_new(20, 60);
+	if (!srv->limiter)
+		goto fail;
+	if (!!cfg->tls_cert != !!cfg->tls_key) {
+		strbuf_addstr(err, "TLS needs both a certificate and a key (tls_cert, tls_key)");
+		goto fail;
+	}
+	if (cfg->tls_cert) {
+		if (strbuf_read_file(&sb, cfg->tls_cert, 1 << 20)) {
+			strbuf_addf(err, "cannot read certificate '%s'", cfg->tls_cert);
+			goto fail;
+		}
+		srv->tls_cert = strbuf_detach(&sb, NULL);
+		if (strbuf_read_file(&sb, cfg->tls_key, 1 << 20)) {
+			strbuf_addf(err, "cannot read key '%s'", cfg->tls_key);
+			goto fail;
+		}
+		srv->tls_key = strbuf_detach(&sb, NULL);
+		flags |= MHD_USE_TLS;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conn_per_ip,
+		MHD_OPTION_CONNECTION_LIMIT, 1000u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+		srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
+		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
+		MHD_OPTION_END);
+	if (!srv->mhd) {
+		strbuf_addf(err, "cannot listen on %s (in use, not a local address, or a bad TLS "
+			    "certificate/key)", cfg->listen);
+		goto fail;
+	}
+	di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = di ? di->port : 0;
+	*out = srv;
+	return 0;
+fail:
+	strbuf_release(&sb);
+	auth_limiter_free(srv->limiter);
+	free(srv->tls_cert);
+	free(srv->tls_key);
+	pthread_key_delete(srv->store_key);
+	pthread_mutex_destroy(&srv->stores_lock);
+	free(srv);
+	return -EIO;
+}
+
+unsigned server_port(const struct server *srv)
+{
+	return srv->port;
+}
+
+void server_stop(struct server *srv)
+{
+	size_t i;
+
+	if (!srv)
+		return;
+	/* stop accepting, then wait for the requests in flight (pool threads join) */
+	MHD_quiesce_daemon(srv->mhd);
+	MHD_stop_daemon(srv->mhd);
+	for (i = 0; i < srv->nstores; i++)
+		store_close(srv->stores[i]);
+	free(srv->stores);
+	auth_limiter_free(srv->limiter);
+	pthread_key_delete(srv->store_key);
+	pthread_mutex_destroy(&srv->stores_lock);
+	free(srv->tls_cert);
+	free(srv->tls_key);
+	free(srv);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_SERVER_H
+#define FW_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "strbuf.h"
+
+/*
+ * The HTTP layer of forkwatchd over libmicrohttpd: a thread pool, request
+ * bodies collected up to a limit, routes matched from a table, one store
+ * connection per worker thread, responses built in strbufs.  Handlers
+ * (api.c) see a struct req and fill a struct resp; they never touch
+ * libmicrohttpd.
+ */
+struct store;
+struct server;
+
+#define REQ_MAX_ARGS 4
+
+struct req {
+	struct server *srv;
+	struct store *st;          /* this thread's store connection */
+	const char *method;
+	const char *path;
+	const char *args[REQ_MAX_ARGS]; /* percent-decoded {} segments of the route */
+	int nargs;
+	const char *body;          /* NUL-terminated; may contain NULs before len */
+	size_t body_len;
+	const char *client;        /* the peer's address, for rate limits and logs */
+	void *conn;                /* opaque */
+};
+
+struct resp {
+	int status;
+	const char *content_type;  /* default application/json */
+	struct strbuf body;
+};
+
+typedef void (*route_fn)(struct req *rq, struct resp *rs);
+
+struct route {
+	const char *method;
+	const char *pattern;       /* "/api/v1/hosts/{}": {} matches one path segment */
+	route_fn fn;
+};
+
+struct server_config {
+	const char *listen;        /* "127.0.0.1:8080" or "[::1]:8080" */
+	const char *db_path;
+	unsigned threads;
+	size_t max_body;
+	const char *tls_cert, *tls_key; /* PEM files; both or neither */
+	unsigned conn_timeout_s;   /* idle or stalled connections are closed after this */
+	unsigned conn_per_ip;      /* connections one address may hold at once */
+	uint8_t admin_hash[AUTH_HASH_LEN];
+};
+
+/*
+ * Start serving routes (ended by a NULL method).  Returns 0 or a negative
+ * errno with err set (address in use, bad certificate, ...).
+ */
+int server_start(struct server **out, const struct server_config *cfg, const struct route *routes,
+		 struct strbuf *err);
+/*
+ * Stop accepting connections, let requests in flight finish, close every
+ * store connection and free the server.
+ */
+void server_stop(struct server *srv);
+/* The port actually bound (useful with port 0). */
+unsigned server_port(const struct server *srv);
+
+/* A request header, or NULL. */
+const char *req_header(const struct req *rq, const char *name);
+/* A query argument, or NULL. */
+const char *req_query(const struct req *rq, const char *name);
+
+/* Token checks against the admin hash and the limiter; false = resp already filled. */
+bool req_require_admin(struct req *rq, struct resp *rs);
+/* Count a failed token attempt from this client. */
+void req_auth_failed(struct req *rq);
+/* Whether this client is refused for too many failed attempts (resp filled with 429). */
+bool req_auth_blocked(struct req *rq, struct resp *rs);
+
+/* Fill rs with the JSON error shape of docs/http-api.md; field may be NULL. */
+void resp_error(struct resp *rs, int status, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_STORE_H
+#define FW_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "doc.h"
+#include "strbuf.h"
+
+/*
+ * The store: every read and write of forkwatchd's SQLite database goes
+ * through these functions; nothing else holds SQL.  Every value is a
+ * bound parameter.
+ *
+ * One struct store is one SQLite connection and must be used by one
+ * thread at a time; open one per worker thread.  The database runs in WAL
+ * mode with a busy timeout, so readers never wait for the writer and
+ * writers queue.
+ *
+ * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST
+ * (a unique name or token taken), -EIO (SQLite failed: store_errmsg()
+ * says why), -ENOSPC (the disk is full), -EBUSY (locked past the
+ * timeout).  Callback iterations stop early when the callback returns
+ * non-zero and pass that value back.
+ */
+struct store;
+
+#define STORE_NAME_MAX 129 /* 128 bytes and the NUL */
+
+/*
+ * Open (creating if needed) the database at path and bring its schema
+ * up to date with the migrations in schema/migrations (compiled in).  A
+ * database whose schema is newer than this program is refused with
+ * -EPROTO.  err receives a sentence on failure.
+ */
+int store_open(struct store **out, const char *path, struct strbuf *err);
+void store_close(struct store *st);
+
+/* The schema version this program writes, and the database's. */
+int store_schema_latest(void);
+int store_schema_version(struct store *st);
+
+/* The last SQLite error message of this connection. */
+const char *store_errmsg(struct store *st);
+
+struct store_host {
+	int64_t id;
+	char name[STORE_NAME_MAX];
+	char hostname[DOC_NAME_MAX]; /* what uploads must give as host.hostname */
+	char arch[65];
+	char cpu_model[256];
+	int64_t cpus, mem_bytes, page_size;
+	int64_t created_at, last_seen_at, retired_at; /* 0: never */
+	int64_t uploads;                 /* runs stored for this host */
+	char latest_kernel[DOC_IDENT_MAX]; /* ident of the kernel of the newest upload, or "" */
+};
+
+/* token_hash: BLAKE2b-256 of the host's token. */
+int store_host_create(struct store *st, const char *name, const char *hostname,
+		      const uint8_t token_hash[32], int64_t *id);
+int store_host_get(struct store *st, const char *name, struct store_host *out);
+/* Also finds retired hosts: the caller decides (retired_at != 0). */
+int store_host_by_token(struct store *st, const uint8_t token_hash[32], struct store_host *out);
+typedef int (*store_host_cb)(void *ctx, const struct store_host *h);
+int store_host_list(struct store *st, bool include_retired, store_host_cb cb, void *ctx);
+int store_host_rename(struct store *st, const char *name, const char *new_name);
+int store_host_retire(struct store *st, const char *name);
+
+struct store_kernel {
+	int64_t id;
+	char ident[DOC_IDENT_MAX];
+	char commit[DOC_SHA_MAX];
+	char release[DOC_NAME_MAX];
+	char parent_commit[DOC_SHA_MAX];
+	char build_id[129];
+	int64_t first_seen_at;
+	int64_t hosts;  /* hosts with runs of it */
+	int64_t uploads;
+	int64_t complete_uploads; /* of them complete (runs.complete) */
+	int64_t last_received_at;
+};
+typedef int (*store_kernel_cb)(void *ctx, const struct store_kernel *k);
+/* All kernels, newest first (by first_seen_at). */
+int store_kernel_list(struct store *st, store_kernel_cb cb, void *ctx);
+/* The kernels one host ran, newest first; hosts/uploads count that host only. */
+int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, void *ctx);
+
+/*
+ * Store one validated document for host_id in one transaction: the kernel
+ * (created on first sight), the run, its cases, series and samples, and the
+ * host's facts and last_seen_at.  A document whose run_uuid is already
+ * stored stores nothing: *existed is set and *run_id names the stored run
+ * (-EEXIST instead when that run belongs to another host).  On any error
+ * nothing of the document is stored.
+ */
+int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
+		     bool *existed);
+
+struct store_run {
+	int64_t id;
+	char uuid[37];
+	int64_t host_id;
+	char host[STORE_NAME_MAX];
+	int64_t kernel_id;
+	char kernel[DOC_IDENT_MAX];
+	char release[DOC_NAME_MAX];
+	int64_t received_at;
+	char started_at[32], finished_at[32];
+	char tool_version[64];
+	uint64_t size_bytes;
+	unsigned runs, iterations, munmap_iterations, warmup;
+	bool complete;
+	int64_t doc_bytes;
+};
+int store_run_get(struct store *st, int64_t id, struct store_run *out);
+int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out);
+/* Runs of one host on one kernel (ident), newest first. */
+typedef int (*store_run_cb)(void *ctx, const struct store_run *r);
+int store_host_kernel_runs(struct store *st, int64_t host_id, const char *kernel_ident,
+			   store_run_cb cb, void *ctx);
+
+/* One summary row with its case: what pages and comparisons read. */
+struct store_series {
+	int64_t id;
+	char workload[16], layout[16], mapping[8];
+	int order;
+	unsigned iterations;
+	bool layout_ok;
+	char layout_reason[1001];
+	char folios[2048];
+	unsigned runs_ok;
+	char metric[32];
+	bool supported;
+	char event[160];
+	char reason[1001];
+	bool multiplexed;
+	struct stats_summary runs_sum, it_sum;
+	double runs_median, it_median;
+	unsigned nrun_means;
+	double run_means[64]; /* the first 64 per-run means */
+};
+typedef int (*store_series_cb)(void *ctx, const struct store_series *s);
+/* The summaries of one run in case then metric order; never reads samples. */
+int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void *ctx);
+
+/*
+ * The samples of one series: *values (nvalues) and *run_len (nruns), both
+ * malloc'ed for the caller to free.
+ */
+int store_series_samples(struct store *st, int64_t series_id, double **values, size_t *nvalues,
+			 uint32_t **run_len, size_t *nruns);
+
+/* Whether host_id has a complete run on the kernel with this ident. */
+int store_host_has_complete_run(struct store *st, int64_t host_id, const char *kernel_ident,
+				bool *has);
+
+#endif

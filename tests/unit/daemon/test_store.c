@@ -1,0 +1,1214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests for daemon/store.c: schema and migrations, hosts, ingest
+ * (round trip, idempotence, atomicity), kernels and runs, on a fresh
+ * database in a temporary directory per test.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "stats.h"
+#include "store.h"
+
+/* ---- fixture --------------------------------------------------------- */
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *st;
+};
+
+static void rm_db(const char *path)
+{
+	char p[160];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+/* A temporary directory and the path of a database in it, not opened. */
+static int setup_dir(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/fw-test-store.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/fw.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int setup_open(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct fixture *f;
+
+	setup_dir(state);
+	f = *state;
+	assert_int_equal(store_open(&f->st, f->path, &err), 0);
+	assert_non_null(f->st);
+	strbuf_release(&err);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+
+	store_close(f->st);
+	rm_db(f->path);
+	snprintf(p, sizeof(p), "%s/junk", f->dir);
+	unlink(p);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+/* A raw connection, to look at what the store wrote or to prepare a file. */
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	return db;
+}
+
+static void raw_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int64_t count_rows(const char *path, const char *table)
+{
+	char sql[96];
+	sqlite3 *db = raw_open(path);
+	int64_t n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	n = raw_int(db, sql);
+	sqlite3_close(db);
+	return n;
+}
+
+static void token(uint8_t hash[32], int seed)
+{
+	memset(hash, seed, 32);
+}
+
+static int64_t make_host(struct store *st, const char *name, int seed)
+{
+	uint8_t h[32];
+	int64_t id = 0;
+
+	token(h, seed);
+	assert_int_equal(store_host_create(st, name, "lab.example", h, &id), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+/* ---- a document built by hand --------------------------------------- */
+
+#define NCASES 2
+#define NSERIES 3
+#define NRUNS 2
+#define NVALUES 5
+
+/* A NaN with a payload: the store must keep its bits, not just NaN-ness. */
+static double odd_nan(void)
+{
+	uint64_t u = 0x7ff8000000000123ull;
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+static bool same_bits(double a, double b)
+{
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+/* Summaries read back: equal numbers, or both non-finite (NULL -> NaN). */
+static void assert_same_num(double got, double want)
+{
+	if (!isfinite(want))
+		assert_true(isnan(got));
+	else
+		assert_true(got == want);
+}
+
+static double median(const double *v, size_t n)
+{
+	double tmp[NVALUES];
+	size_t k = 0, i, j;
+
+	for (i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			tmp[k++] = v[i];
+	if (!k)
+		return NAN;
+	for (i = 1; i < k; i++)
+		for (j = i; j > 0 && tmp[j - 1] > tmp[j]; j--) {
+			double t = tmp[j];
+
+			tmp[j] = tmp[j - 1];
+			tmp[j - 1] = t;
+		}
+	return k % 2 ? tmp[k / 2] : (tmp[k / 2 - 1] + tmp[k / 2]) / 2;
+}
+
+/* The document and every buffer it points into: build in place, never copy. */
+struct tdoc {
+	struct doc d;
+	struct doc_case cases[NCASES];
+	struct doc_series series[NCASES][NSERIES];
+	uint32_t run_len[NCASES][NSERIES][NRUNS];
+	double values[NCASES][NSERIES][NVALUES];
+	double run_means[NCASES][NSERIES][NRUNS];
+	char cpu_model[256], host_json[256], version[128];
+	char folios[NCASES][64], layout_reason[NCASES][128];
+	char event[NCASES][NSERIES][64], reason[NCASES][128];
+};
+
+/*
+ * 2 cases (fork order-0, fork order-9) x 3 series (ns and page_faults
+ * supported, cycles unsupported) x 2 runs of 3 and 2 values.
+ */
+static void make_doc(struct tdoc *t, const char *uuid, const char *commit, const char *release)
+{
+	struct doc *d = &t->d;
+	int c, m, r;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(d->run_uuid, sizeof(d->run_uuid), "%s", uuid);
+	strcpy(d->tool_version, "0.1.0");
+	strcpy(d->started_at, "2024-03-01T10:00:00Z");
+	strcpy(d->finished_at, "2024-03-01T10:05:00Z");
+	strcpy(d->host.hostname, "lab-1");
+	strcpy(d->host.arch, "x86_64");
+	strcpy(t->cpu_model, "Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz");
+	d->host.cpu_model = t->cpu_model;
+	d->host.cpus = 2;
+	d->host.mem_bytes = 8LL << 30;
+	d->host.page_size = 4096;
+	strcpy(t->host_json, "{\"hostname\": \"lab-1\", \"arch\": \"x86_64\"}");
+	d->host_json = t->host_json;
+	snprintf(d->kernel.release, sizeof(d->kernel.release), "%s", release);
+	snprintf(d->kernel.commit, sizeof(d->kernel.commit), "%s", commit);
+	strcpy(d->kernel.build_id, "0123456789abcdef");
+	strcpy(t->version, "Linux version 6.8.0 (gcc 12.2.0)");
+	d->kernel.version = t->version;
+	if (*commit)
+		snprintf(d->kernel_ident, sizeof(d->kernel_ident), "%s", commit);
+	else
+		snprintf(d->kernel_ident, sizeof(d->kernel_ident), "release:%s", release);
+	d->params.size_bytes = 1ULL << 30;
+	d->params.runs = NRUNS;
+	d->params.iterations = 3;
+	d->params.munmap_iterations = 2;
+	d->params.warmup = 1;
+	d->ncases = NCASES;
+	d->cases = t->cases;
+	d->complete = true;
+	d->bytes = 12345;
+
+	for (c = 0; c < NCASES; c++) {
+		struct doc_case *dc = &t->cases[c];
+
+		strcpy(dc->workload, "fork");
+		strcpy(dc->layout, c ? "order-9" : "order-0");
+		dc->order = c ? 9 : 0;
+		strcpy(dc->mapping, "pte");
+		dc->iterations = 3;
+		dc->layout_ok = c == 0;
+		if (c) {
+			strcpy(t->layout_reason[c], "folio order 4 where order 9 was asked");
+			dc->layout_reason = t->layout_reason[c];
+		}
+		snprintf(t->folios[c], sizeof(t->folios[c]), "{\"%d\": %d}", dc->order,
+			 c ? 512 : 262144);
+		dc->folios_json = t->folios[c];
+		dc->runs_ok = NRUNS;
+		dc->nseries = NSERIES;
+		dc->series = t->series[c];
+
+		for (m = 0; m < NSERIES; m++) {
+			struct doc_series *s = &t->series[c][m];
+			size_t off = 0;
+
+			strcpy(s->metric, (const char *[]){ "ns", "page_faults", "cycles" }[m]);
+			if (m == 2) {
+				s->supported = false;
+				snprintf(t->reason[c], sizeof(t->reason[c]),
+					 "perf::CYCLES: perf_event_open: No such file or directory");
+				s->reason = t->reason[c];
+				stats_summarize(NULL, 0, &s->runs_sum);
+				stats_summarize(NULL, 0, &s->it_sum);
+				s->runs_median = s->it_median = NAN;
+				continue;
+			}
+			s->supported = true;
+			strcpy(t->event[c][m], m ? "perf::PAGE-FAULTS" : "clock_gettime");
+			s->event = t->event[c][m];
+			s->multiplexed = m == 1;
+			s->nruns = NRUNS;
+			t->run_len[c][m][0] = 3;
+			t->run_len[c][m][1] = 2;
+			s->run_len = t->run_len[c][m];
+			for (r = 0; r < NVALUES; r++)
+				t->values[c][m][r] = m ? 1000.0 * c + r + 1 : 1e6 + 1000.0 * c + 7.25 * r;
+			if (m == 1)
+				t->values[c][m][1] = odd_nan(); /* a counter that did not run */
+			s->values = t->values[c][m];
+			s->nvalues = NVALUES;
+			for (r = 0; r < NRUNS; r++) {
+				t->run_means[c][m][r] = stats_mean(s->values + off, s->run_len[r]);
+				off += s->run_len[r];
+			}
+			s->run_means = t->run_means[c][m];
+			stats_summarize(s->run_means, NRUNS, &s->runs_sum);
+			stats_summarize(s->values, NVALUES, &s->it_sum);
+			s->runs_median = median(s->run_means, NRUNS);
+			s->it_median = median(s->values, NVALUES);
+		}
+	}
+}
+
+/* ---- collecting callbacks -------------------------------------------- */
+
+struct hosts_seen {
+	int n;
+	struct store_host h[8];
+};
+
+static int collect_host(void *ctx, const struct store_host *h)
+{
+	struct hosts_seen *hs = ctx;
+
+	assert_true(hs->n < 8);
+	hs->h[hs->n++] = *h;
+	return 0;
+}
+
+struct kernels_seen {
+	int n;
+	struct store_kernel k[8];
+};
+
+static int collect_kernel(void *ctx, const struct store_kernel *k)
+{
+	struct kernels_seen *ks = ctx;
+
+	assert_true(ks->n < 8);
+	ks->k[ks->n++] = *k;
+	return 0;
+}
+
+struct runs_seen {
+	int n;
+	struct store_run r[8];
+};
+
+static int collect_run(void *ctx, const struct store_run *r)
+{
+	struct runs_seen *rs = ctx;
+
+	assert_true(rs->n < 8);
+	rs->r[rs->n++] = *r;
+	return 0;
+}
+
+struct series_seen {
+	int n;
+	struct store_series s[NCASES * NSERIES + 2];
+};
+
+static int collect_series(void *ctx, const struct store_series *s)
+{
+	struct series_seen *ss = ctx;
+
+	assert_true(ss->n < NCASES * NSERIES + 2);
+	ss->s[ss->n++] = *s;
+	return 0;
+}
+
+static int stop_with_7(void *ctx, const void *row)
+{
+	(void)row;
+	++*(int *)ctx;
+	return 7;
+}
+
+static int stop_host(void *ctx, const struct store_host *h)
+{
+	return stop_with_7(ctx, h);
+}
+
+static int stop_kernel(void *ctx, const struct store_kernel *k)
+{
+	return stop_with_7(ctx, k);
+}
+
+static int series_count(struct store *st, int64_t run_id)
+{
+	struct series_seen ss = { 0 };
+
+	assert_int_equal(store_run_series(st, run_id, collect_series, &ss), 0);
+	return ss.n;
+}
+
+static int64_t uploads_of(struct store *st, const char *name)
+{
+	struct store_host h;
+
+	assert_int_equal(store_host_get(st, name, &h), 0);
+	return h.uploads;
+}
+
+/* ---- open and migrations --------------------------------------------- */
+
+static void test_open_creates_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf err = STRBUF_INIT;
+	struct store *st2 = NULL;
+	struct store_host h;
+	sqlite3 *db;
+
+	assert_true(store_schema_latest() >= 1);
+	assert_int_equal(store_schema_version(f->st), store_schema_latest());
+	make_host(f->st, "lab-1", 1);
+
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+				     "AND name IN ('hosts', 'kernels', 'runs', 'cases', 'series', "
+				     "'samples')"), 6);
+	sqlite3_close(db);
+
+	/* a second connection while the first is open, then a reopen */
+	assert_int_equal(store_open(&st2, f->path, &err), 0);
+	assert_int_equal(store_schema_version(st2), store_schema_latest());
+	assert_int_equal(store_host_get(st2, "lab-1", &h), 0);
+	store_close(st2);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(&f->st, f->path, &err), 0);
+	assert_int_equal(store_schema_version(f->st), store_schema_latest());
+	assert_int_equal(store_host_get(f->st, "lab-1", &h), 0);
+	assert_string_equal(err.buf, "");
+	strbuf_release(&err);
+}
+
+/* The journal mode is persistent in the file: a raw look sees WAL. */
+static void test_open_uses_wal(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = raw_open(f->path);
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+static void test_open_newer_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf err = STRBUF_INIT;
+	struct store *st = NULL;
+	sqlite3_stmt *s;
+	char want[64];
+	sqlite3 *db = raw_open(f->path);
+
+	raw_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 99");
+	sqlite3_close(db);
+	assert_int_equal(store_open(&st, f->path, &err), -EPROTO);
+	assert_null(st);
+	assert_non_null(strstr(err.buf, f->path));
+	assert_non_null(strstr(err.buf, "schema version 99"));
+	snprintf(want, sizeof(want), "this forkwatchd's %d", store_schema_latest());
+	assert_non_null(strstr(err.buf, want));
+	assert_non_null(strstr(err.buf, "upgrade forkwatchd"));
+	strbuf_release(&err);
+
+	/* and it touched nothing */
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 99);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'hosts'"), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "delete");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* A database from before any migration: user_version 0 and no tables. */
+static void test_open_migrates_old_database(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf err = STRBUF_INIT;
+	sqlite3 *db = raw_open(f->path);
+
+	raw_exec(db, "CREATE TABLE t (x); DROP TABLE t");
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 0);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&f->st, f->path, &err), 0);
+	assert_int_equal(store_schema_version(f->st), store_schema_latest());
+	make_host(f->st, "lab-1", 1);
+	strbuf_release(&err);
+
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), store_schema_latest());
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM hosts"), 1);
+	sqlite3_close(db);
+}
+
+static void test_open_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf err = STRBUF_INIT;
+	struct store *st = NULL;
+	char path[192];
+	FILE *fp;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/no-such-dir/fw.db", f->dir);
+	assert_true(store_open(&st, path, &err) < 0);
+	assert_null(st);
+	assert_non_null(strstr(err.buf, "no-such-dir' does not exist"));
+	assert_non_null(strstr(err.buf, path));
+
+	snprintf(path, sizeof(path), "%s/junk", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (i = 0; i < 200; i++)
+		fputs("this is a text file, not a database\n", fp);
+	fclose(fp);
+	strbuf_reset(&err);
+	assert_int_equal(store_open(&st, path, &err), -EIO);
+	assert_null(st);
+	assert_non_null(strstr(err.buf, "not an SQLite database"));
+	assert_non_null(strstr(err.buf, path));
+	strbuf_release(&err);
+}
+
+/* ---- hosts ----------------------------------------------------------- */
+
+static void test_hosts(void **state)
+{
+	struct fixture *f = *state;
+	struct hosts_seen hs = { 0 };
+	struct store_host h;
+	uint8_t t1[32], t9[32];
+	char long_name[STORE_NAME_MAX + 1], long_host[DOC_NAME_MAX + 1];
+	int64_t id1, id2, retired_at;
+	int calls = 0;
+
+	id1 = make_host(f->st, "lab-1", 1);
+	id2 = make_host(f->st, "lab-2", 2);
+	assert_true(id1 != id2);
+	token(t1, 1);
+	token(t9, 9);
+	assert_int_equal(store_host_create(f->st, "lab-1", "x", t9, NULL), -EEXIST);
+	assert_int_equal(store_host_create(f->st, "lab-9", "x", t1, NULL), -EEXIST);
+	assert_true(strlen(store_errmsg(f->st)) > 0);
+	memset(long_name, 'a', STORE_NAME_MAX);
+	long_name[STORE_NAME_MAX] = '\0';
+	assert_int_equal(store_host_create(f->st, long_name, "x", t9, NULL), -EINVAL);
+	assert_int_equal(store_host_create(f->st, "", "x", t9, NULL), -EINVAL);
+	assert_int_equal(store_host_create(f->st, "lab-9", "", t9, NULL), -EINVAL);
+	memset(long_host, 'h', DOC_NAME_MAX);
+	long_host[DOC_NAME_MAX] = '\0';
+	assert_int_equal(store_host_create(f->st, "lab-9", long_host, t9, NULL), -EINVAL);
+	long_host[DOC_NAME_MAX - 1] = '\0';
+	long_name[STORE_NAME_MAX - 1] = '\0'; /* the longest that read back whole */
+	assert_int_equal(store_host_create(f->st, long_name, long_host, t9, NULL), 0);
+	assert_int_equal(store_host_get(f->st, long_name, &h), 0);
+	assert_string_equal(h.name, long_name);
+	assert_string_equal(h.hostname, long_host);
+
+	assert_int_equal(store_host_get(f->st, "lab-1", &h), 0);
+	assert_int_equal(h.id, id1);
+	assert_string_equal(h.name, "lab-1");
+	assert_string_equal(h.hostname, "lab.example");
+	assert_true(llabs(h.created_at - (int64_t)time(NULL)) < 5);
+	assert_int_equal(h.last_seen_at, 0);
+	assert_int_equal(h.retired_at, 0);
+	assert_int_equal(h.uploads, 0);
+	assert_string_equal(h.latest_kernel, "");
+	assert_string_equal(h.arch, "");
+	assert_int_equal(store_host_get(f->st, "lab-7", &h), -ENOENT);
+
+	assert_int_equal(store_host_by_token(f->st, t1, &h), 0);
+	assert_string_equal(h.name, "lab-1");
+	token(t9, 10);
+	assert_int_equal(store_host_by_token(f->st, t9, &h), -ENOENT);
+
+	assert_int_equal(store_host_list(f->st, false, collect_host, &hs), 0);
+	assert_int_equal(hs.n, 3);
+	assert_string_equal(hs.h[0].name, long_name); /* by name */
+	assert_string_equal(hs.h[1].name, "lab-1");
+	assert_string_equal(hs.h[2].name, "lab-2");
+	assert_int_equal(store_host_list(f->st, false, stop_host, &calls), 7);
+	assert_int_equal(calls, 1);
+
+	assert_int_equal(store_host_rename(f->st, "lab-2", "lab-1"), -EEXIST);
+	assert_int_equal(store_host_rename(f->st, "lab-7", "lab-8"), -ENOENT);
+	assert_int_equal(store_host_rename(f->st, "lab-2", long_name), -EEXIST);
+	long_name[STORE_NAME_MAX - 1] = 'a';
+	assert_int_equal(store_host_rename(f->st, "lab-2", long_name), -EINVAL);
+	assert_int_equal(store_host_rename(f->st, "lab-2", ""), -EINVAL);
+	assert_int_equal(store_host_rename(f->st, "lab-2", "lab-3"), 0);
+	assert_int_equal(store_host_get(f->st, "lab-2", &h), -ENOENT);
+	assert_int_equal(store_host_get(f->st, "lab-3", &h), 0);
+	assert_int_equal(h.id, id2);
+	assert_int_equal(store_host_rename(f->st, "lab-3", "lab-3"), 0);
+
+	assert_int_equal(store_host_retire(f->st, "lab-3"), 0);
+	assert_int_equal(store_host_get(f->st, "lab-3", &h), 0);
+	assert_true(h.retired_at > 0);
+	retired_at = h.retired_at;
+	assert_int_equal(store_host_retire(f->st, "lab-3"), 0); /* again: kept */
+	assert_int_equal(store_host_get(f->st, "lab-3", &h), 0);
+	assert_int_equal(h.retired_at, retired_at);
+	assert_int_equal(store_host_retire(f->st, "lab-7"), -ENOENT);
+
+	hs.n = 0;
+	assert_int_equal(store_host_list(f->st, false, collect_host, &hs), 0);
+	assert_int_equal(hs.n, 2);
+	assert_string_equal(hs.h[1].name, "lab-1");
+	hs.n = 0;
+	assert_int_equal(store_host_list(f->st, true, collect_host, &hs), 0);
+	assert_int_equal(hs.n, 3);
+	assert_string_equal(hs.h[2].name, "lab-3");
+	assert_true(hs.h[2].retired_at > 0);
+
+	/* the token still finds a retired host: the caller decides */
+	token(t9, 2);
+	assert_int_equal(store_host_by_token(f->st, t9, &h), 0);
+	assert_string_equal(h.name, "lab-3");
+	assert_true(h.retired_at > 0);
+}
+
+struct nested {
+	struct store *st;
+	int outer, inner;
+};
+
+static int count_inner(void *ctx, const struct store_host *h)
+{
+	(void)h;
+	++((struct nested *)ctx)->inner;
+	return 0;
+}
+
+/* A callback that lists hosts again: the same query, nested. */
+static int list_again(void *ctx, const struct store_host *h)
+{
+	struct nested *n = ctx;
+	struct store_host h2;
+
+	n->outer++;
+	assert_int_equal(store_host_list(n->st, true, count_inner, n), 0);
+	assert_int_equal(store_host_get(n->st, h->name, &h2), 0);
+	assert_int_equal(h2.id, h->id);
+	return 0;
+}
+
+static void test_callbacks_may_call_back(void **state)
+{
+	struct fixture *f = *state;
+	struct nested n = { f->st, 0, 0 };
+
+	make_host(f->st, "a", 1);
+	make_host(f->st, "b", 2);
+	make_host(f->st, "c", 3);
+	assert_int_equal(store_host_list(f->st, true, list_again, &n), 0);
+	assert_int_equal(n.outer, 3);
+	assert_int_equal(n.inner, 9);
+}
+
+/* ---- ingest ---------------------------------------------------------- */
+
+#define UUID1 "19dad9c5-d1bb-447a-9173-2455d0d8e7bd"
+#define UUID2 "29dad9c5-d1bb-447a-9173-2455d0d8e7bd"
+#define UUID3 "39dad9c5-d1bb-447a-9173-2455d0d8e7bd"
+#define UUID4 "49dad9c5-d1bb-447a-9173-2455d0d8e7bd"
+#define COMMIT1 "deadbeef12345678deadbeef12345678deadbeef"
+#define RELEASE1 "6.8.0-rc3-00042-gdeadbeef1234"
+
+static void check_series(struct store *st, const struct store_series *got,
+			 const struct doc_case *dc, const struct doc_series *ds)
+{
+	double *v = NULL;
+	uint32_t *rl = NULL;
+	size_t nv = 0, nr = 0, i;
+
+	assert_string_equal(got->workload, dc->workload);
+	assert_string_equal(got->layout, dc->layout);
+	assert_string_equal(got->mapping, dc->mapping);
+	assert_int_equal(got->order, dc->order);
+	assert_int_equal(got->iterations, dc->iterations);
+	assert_int_equal(got->layout_ok, dc->layout_ok);
+	assert_string_equal(got->layout_reason, dc->layout_reason ? dc->layout_reason : "");
+	assert_string_equal(got->folios, dc->folios_json);
+	assert_int_equal(got->runs_ok, dc->runs_ok);
+	assert_string_equal(got->metric, ds->metric);
+	assert_int_equal(got->supported, ds->supported);
+	assert_string_equal(got->event, ds->event ? ds->event : "");
+	assert_string_equal(got->reason, ds->reason ? ds->reason : "");
+	assert_int_equal(got->multiplexed, ds->multiplexed);
+
+	if (!ds->supported) {
+		assert_int_equal(got->runs_sum.n, 0);
+		assert_int_equal(got->it_sum.n, 0);
+		assert_true(isnan(got->runs_sum.mean) && isnan(got->it_sum.max));
+		assert_true(isnan(got->runs_median) && isnan(got->it_median));
+		assert_int_equal(got->nrun_means, 0);
+		assert_int_equal(store_series_samples(st, got->id, &v, &nv, &rl, &nr), -ENOENT);
+		return;
+	}
+	assert_int_equal(got->runs_sum.n, ds->runs_sum.n);
+	assert_same_num(got->runs_sum.mean, ds->runs_sum.mean);
+	assert_same_num(got->runs_sum.stdev, ds->runs_sum.stdev);
+	assert_same_num(got->runs_sum.min, ds->runs_sum.min);
+	assert_same_num(got->runs_sum.max, ds->runs_sum.max);
+	assert_same_num(got->runs_median, ds->runs_median);
+	assert_int_equal(got->it_sum.n, ds->it_sum.n);
+	assert_same_num(got->it_sum.mean, ds->it_sum.mean);
+	assert_same_num(got->it_sum.stdev, ds->it_sum.stdev);
+	assert_same_num(got->it_sum.min, ds->it_sum.min);
+	assert_same_num(got->it_sum.max, ds->it_sum.max);
+	assert_same_num(got->it_median, ds->it_median);
+	assert_int_equal(got->nrun_means, ds->nruns);
+	for (i = 0; i < ds->nruns; i++)
+		assert_true(same_bits(got->run_means[i], ds->run_means[i]));
+
+	assert_int_equal(store_series_samples(st, got->id, &v, &nv, &rl, &nr), 0);
+	assert_int_equal(nv, ds->nvalues);
+	assert_int_equal(nr, ds->nruns);
+	for (i = 0; i < nv; i++)
+		assert_true(same_bits(v[i], ds->values[i])); /* NaN payload too */
+	for (i = 0; i < nr; i++)
+		assert_int_equal(rl[i], ds->run_len[i]);
+	free(v);
+	free(rl);
+}
+
+static void test_ingest_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct series_seen ss = { 0 };
+	struct store_run r, r2;
+	struct store_host h;
+	struct tdoc *t = malloc(sizeof(*t));
+	int64_t host, run_id = 0;
+	bool existed = true;
+	int c, m;
+
+	assert_non_null(t);
+	host = make_host(f->st, "lab-1", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	assert_true(isnan(t->values[0][1][1]));
+	assert_true(isnan(t->run_means[0][1][0]) == 0);
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+	assert_false(existed);
+	assert_true(run_id > 0);
+
+	assert_int_equal(store_run_get(f->st, run_id, &r), 0);
+	assert_int_equal(r.id, run_id);
+	assert_string_equal(r.uuid, UUID1);
+	assert_int_equal(r.host_id, host);
+	assert_string_equal(r.host, "lab-1");
+	assert_true(r.kernel_id > 0);
+	assert_string_equal(r.kernel, COMMIT1);
+	assert_string_equal(r.release, RELEASE1);
+	assert_true(llabs(r.received_at - (int64_t)time(NULL)) < 5);
+	assert_string_equal(r.started_at, "2024-03-01T10:00:00Z");
+	assert_string_equal(r.finished_at, "2024-03-01T10:05:00Z");
+	assert_string_equal(r.tool_version, "0.1.0");
+	assert_int_equal(r.size_bytes, 1ULL << 30);
+	assert_int_equal(r.runs, NRUNS);
+	assert_int_equal(r.iterations, 3);
+	assert_int_equal(r.munmap_iterations, 2);
+	assert_int_equal(r.warmup, 1);
+	assert_true(r.complete);
+	assert_int_equal(r.doc_bytes, 12345);
+	assert_int_equal(store_run_get(f->st, run_id + 100, &r2), -ENOENT);
+
+	assert_int_equal(store_run_by_uuid(f->st, UUID1, &r2), 0);
+	assert_memory_equal(&r, &r2, sizeof(r));
+	assert_int_equal(store_run_by_uuid(f->st, UUID2, &r2), -ENOENT);
+
+	assert_int_equal(store_run_series(f->st, run_id, collect_series, &ss), 0);
+	assert_int_equal(ss.n, NCASES * NSERIES);
+	for (c = 0; c < NCASES; c++)
+		for (m = 0; m < NSERIES; m++)
+			check_series(f->st, &ss.s[c * NSERIES + m], &t->cases[c], &t->series[c][m]);
+	assert_int_equal(series_count(f->st, run_id + 100), 0);
+
+	assert_int_equal(store_host_get(f->st, "lab-1", &h), 0);
+	assert_int_equal(h.uploads, 1);
+	assert_string_equal(h.latest_kernel, COMMIT1);
+	assert_string_equal(h.arch, "x86_64");
+	assert_string_equal(h.cpu_model, t->cpu_model);
+	assert_int_equal(h.cpus, 2);
+	assert_int_equal(h.mem_bytes, 8LL << 30);
+	assert_int_equal(h.page_size, 4096);
+	assert_true(llabs(h.last_seen_at - (int64_t)time(NULL)) < 5);
+
+	/* host_facts is the document's host object, as given */
+	{
+		sqlite3 *db = raw_open(f->path);
+		sqlite3_stmt *s;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT host_facts FROM runs", -1, &s, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), t->host_json);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+	}
+	free(t);
+}
+
+/* The blobs are little-endian by definition, whatever the host is. */
+static void test_blob_format(void **state)
+{
+	static const unsigned char lens[8] = { 3, 0, 0, 0, 2, 0, 0, 0 };
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	const unsigned char *p;
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	int64_t host, run_id;
+	bool existed;
+	int b;
+
+	assert_non_null(t);
+	host = make_host(f->st, "lab-1", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	t->values[0][0][0] = 1.0; /* 0x3ff0000000000000 */
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+
+	db = raw_open(f->path);
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"SELECT sa.run_lengths, sa.data FROM samples sa JOIN series s ON s.id = sa.series_id "
+		"JOIN cases c ON c.id = s.case_id WHERE c.layout = 'order-0' AND s.metric = ?1",
+		-1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, "ns", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(s, 0), 8);
+	assert_memory_equal(sqlite3_column_blob(s, 0), lens, 8);
+	assert_int_equal(sqlite3_column_bytes(s, 1), 8 * NVALUES);
+	p = sqlite3_column_blob(s, 1);
+	for (b = 0; b < 6; b++)
+		assert_int_equal(p[b], 0);
+	assert_int_equal(p[6], 0xf0);
+	assert_int_equal(p[7], 0x3f);
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, "page_faults", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	p = (const unsigned char *)sqlite3_column_blob(s, 1) + 8; /* the NaN */
+	assert_int_equal(p[0], 0x23);
+	assert_int_equal(p[1], 0x01);
+	assert_int_equal(p[6], 0xf8);
+	assert_int_equal(p[7], 0x7f);
+	sqlite3_finalize(s);
+
+	/* unsupported: a status, a reason, no numbers */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM series WHERE metric = 'cycles' AND "
+				     "status = 'unsupported' AND reason IS NOT NULL AND "
+				     "runs_n IS NULL AND runs_mean IS NULL AND it_n IS NULL AND "
+				     "it_max IS NULL AND run_means IS NULL"), NCASES);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM series WHERE status = 'ok' AND "
+				     "length(run_means) = 16"), NCASES * 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), NCASES * 2);
+	sqlite3_close(db);
+	free(t);
+}
+
+/* A summary that is no number is stored as NULL and reads back as NaN. */
+static void test_non_finite_summaries(void **state)
+{
+	struct fixture *f = *state;
+	struct series_seen ss = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	int64_t host, run_id;
+	bool existed;
+	sqlite3 *db;
+
+	assert_non_null(t);
+	host = make_host(f->st, "lab-1", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	t->series[0][0].runs_sum.stdev = NAN;
+	t->series[0][0].it_sum.max = INFINITY;
+	t->series[0][0].runs_median = -INFINITY;
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+	assert_int_equal(store_run_series(f->st, run_id, collect_series, &ss), 0);
+	assert_true(isnan(ss.s[0].runs_sum.stdev));
+	assert_true(isnan(ss.s[0].it_sum.max));
+	assert_true(isnan(ss.s[0].runs_median));
+	assert_true(isfinite(ss.s[0].runs_sum.mean));
+
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM series WHERE metric = 'ns' AND "
+				     "runs_stdev IS NULL AND it_max IS NULL AND runs_median IS NULL"),
+			 1);
+	sqlite3_close(db);
+	free(t);
+}
+
+static void test_ingest_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	struct kernels_seen ks = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	int64_t host, run_id = 0, again = 0;
+	bool existed = true;
+
+	assert_non_null(t);
+	host = make_host(f->st, "lab-1", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+	assert_false(existed);
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &again, &existed), 0);
+	assert_true(existed);
+	assert_int_equal(again, run_id);
+
+	/* the retry may differ (say a rebuilt document): still nothing stored */
+	t->cases[1].series[0].values[0] = 1;
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &again, &existed), 0);
+	assert_true(existed);
+	assert_int_equal(again, run_id);
+
+	assert_int_equal(uploads_of(f->st, "lab-1"), 1);
+	assert_int_equal(series_count(f->st, run_id), NCASES * NSERIES);
+	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 1);
+	assert_int_equal(ks.k[0].uploads, 1);
+	assert_int_equal(count_rows(f->path, "runs"), 1);
+	assert_int_equal(count_rows(f->path, "cases"), NCASES);
+	assert_int_equal(count_rows(f->path, "series"), NCASES * NSERIES);
+	assert_int_equal(count_rows(f->path, "samples"), NCASES * 2);
+	free(t);
+}
+
+static void test_ingest_uuid_of_other_host(void **state)
+{
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_host h;
+	int64_t a, b, run_id = 0, other = -1;
+	bool existed = true;
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	b = make_host(f->st, "lab-b", 2);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &run_id, &existed), 0);
+	assert_int_equal(store_run_ingest(f->st, b, &t->d, &other, &existed), -EEXIST);
+	assert_false(existed);
+	assert_int_equal(uploads_of(f->st, "lab-a"), 1);
+	assert_int_equal(store_host_get(f->st, "lab-b", &h), 0);
+	assert_int_equal(h.uploads, 0);
+	assert_int_equal(h.last_seen_at, 0); /* refused: not even seen */
+	assert_int_equal(count_rows(f->path, "runs"), 1);
+
+	/* a host that does not exist */
+	make_doc(t, UUID2, COMMIT1, RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, b + 100, &t->d, &other, &existed), -ENOENT);
+	assert_int_equal(count_rows(f->path, "runs"), 1);
+	free(t);
+}
+
+/* A document that fails half-way stores nothing of itself. */
+static void test_ingest_is_atomic(void **state)
+{
+	struct fixture *f = *state;
+	struct kernels_seen ks = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_run r;
+	struct store_host h;
+	int64_t host, run_id = 0;
+	bool existed = true;
+
+	assert_non_null(t);
+	host = make_host(f->st, "lab-1", 1);
+
+	/* the second case repeats the first: UNIQUE (run_id, workload, layout) */
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	strcpy(t->cases[1].layout, t->cases[0].layout);
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), -EINVAL);
+	assert_false(existed);
+	assert_non_null(strstr(store_errmsg(f->st), "UNIQUE"));
+
+	/* a metric twice in a case: UNIQUE (case_id, metric), in the last case */
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	strcpy(t->series[1][2].metric, "ns");
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), -EINVAL);
+
+	/* run lengths that do not add up to the values */
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	t->run_len[1][1][1] = 3;
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), -EINVAL);
+
+	assert_int_equal(store_run_by_uuid(f->st, UUID1, &r), -ENOENT);
+	assert_int_equal(store_host_get(f->st, "lab-1", &h), 0);
+	assert_int_equal(h.uploads, 0);
+	assert_int_equal(h.last_seen_at, 0);
+	assert_string_equal(h.arch, "");
+	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 0); /* the kernel it created went too */
+	assert_int_equal(count_rows(f->path, "runs"), 0);
+	assert_int_equal(count_rows(f->path, "cases"), 0);
+	assert_int_equal(count_rows(f->path, "series"), 0);
+	assert_int_equal(count_rows(f->path, "samples"), 0);
+
+	/* and the connection is fine afterwards */
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+	assert_false(existed);
+	assert_int_equal(series_count(f->st, run_id), NCASES * NSERIES);
+	free(t);
+}
+
+/* ---- kernels and runs ------------------------------------------------ */
+
+static void test_kernels_and_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct kernels_seen ks = { 0 };
+	struct runs_seen rs = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_host h;
+	int64_t a, b, r1, r2, r3, r4;
+	bool existed, has = true;
+	int calls = 0;
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	b = make_host(f->st, "lab-b", 2);
+
+	make_doc(t, UUID1, COMMIT1, RELEASE1); /* a, K1, incomplete */
+	t->d.complete = false;
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &r1, &existed), 0);
+	make_doc(t, UUID2, COMMIT1, RELEASE1); /* b, K1 */
+	assert_int_equal(store_run_ingest(f->st, b, &t->d, &r2, &existed), 0);
+	make_doc(t, UUID3, "", "6.9.0-custom"); /* a, K2 known by release only */
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &r3, &existed), 0);
+	make_doc(t, UUID4, COMMIT1, RELEASE1); /* a, K1 again, other first-seen data */
+	strcpy(t->d.kernel.build_id, "ffff");
+	t->d.complete = false;
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &r4, &existed), 0);
+
+	/* newest first; all in the same second here, so the later sighting */
+	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 2);
+	assert_string_equal(ks.k[0].ident, "release:6.9.0-custom");
+	assert_string_equal(ks.k[0].commit, "");
+	assert_string_equal(ks.k[0].release, "6.9.0-custom");
+	assert_string_equal(ks.k[0].parent_commit, "");
+	assert_int_equal(ks.k[0].hosts, 1);
+	assert_int_equal(ks.k[0].uploads, 1);
+	assert_int_equal(ks.k[0].complete_uploads, 1);
+	assert_true(llabs(ks.k[0].last_received_at - (int64_t)time(NULL)) < 5);
+	assert_string_equal(ks.k[1].ident, COMMIT1);
+	assert_string_equal(ks.k[1].commit, COMMIT1);
+	assert_string_equal(ks.k[1].release, RELEASE1);
+	assert_string_equal(ks.k[1].build_id, "0123456789abcdef"); /* first seen */
+	assert_int_equal(ks.k[1].hosts, 2);
+	assert_int_equal(ks.k[1].uploads, 3);
+	assert_int_equal(ks.k[1].complete_uploads, 1); /* b's */
+	assert_true(ks.k[1].first_seen_at > 0);
+	assert_int_equal(store_kernel_list(f->st, stop_kernel, &calls), 7);
+	assert_int_equal(calls, 1);
+
+	ks.n = 0;
+	assert_int_equal(store_host_kernels(f->st, a, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 2);
+	assert_string_equal(ks.k[0].ident, "release:6.9.0-custom");
+	assert_int_equal(ks.k[0].uploads, 1);
+	assert_int_equal(ks.k[0].hosts, 1);
+	assert_string_equal(ks.k[1].ident, COMMIT1);
+	assert_int_equal(ks.k[1].uploads, 2); /* this host's only */
+	assert_int_equal(ks.k[1].hosts, 1);
+	assert_int_equal(ks.k[1].complete_uploads, 0);
+	assert_true(ks.k[1].last_received_at > 0);
+	ks.n = 0;
+	assert_int_equal(store_host_kernels(f->st, b, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 1);
+	assert_int_equal(ks.k[0].uploads, 1);
+	assert_int_equal(ks.k[0].complete_uploads, 1);
+
+	assert_int_equal(store_host_kernel_runs(f->st, a, COMMIT1, collect_run, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.r[0].id, r4); /* newest first */
+	assert_int_equal(rs.r[1].id, r1);
+	assert_string_equal(rs.r[1].uuid, UUID1);
+	assert_string_equal(rs.r[1].host, "lab-a");
+	rs.n = 0;
+	assert_int_equal(store_host_kernel_runs(f->st, b, "release:6.9.0-custom", collect_run, &rs),
+			 0);
+	assert_int_equal(rs.n, 0);
+	assert_int_equal(store_host_kernel_runs(f->st, a, "release:6.9.0-custom", collect_run, &rs),
+			 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.r[0].id, r3);
+	assert_int_equal(r2 > 0, 1);
+
+	assert_int_equal(store_host_has_complete_run(f->st, a, COMMIT1, &has), 0);
+	assert_false(has);
+	assert_int_equal(store_host_has_complete_run(f->st, b, COMMIT1, &has), 0);
+	assert_true(has);
+	assert_int_equal(store_host_has_complete_run(f->st, a, "release:6.9.0-custom", &has), 0);
+	assert_true(has);
+	assert_int_equal(store_host_has_complete_run(f->st, a, "no-such-kernel", &has), 0);
+	assert_false(has);
+
+	assert_int_equal(store_host_get(f->st, "lab-a", &h), 0);
+	assert_int_equal(h.uploads, 3);
+	assert_string_equal(h.latest_kernel, COMMIT1); /* r4 was the last upload */
+	free(t);
+}
+
+/* ---- hostile strings ------------------------------------------------- */
+
+static void test_sql_metacharacters_verbatim(void **state)
+{
+	static const char evil[] = "x'); DROP TABLE hosts;--";
+	static const char evil2[] = "O'Brien \"CPU\"; DELETE FROM runs; -- %s %n \\ ' `";
+	struct fixture *f = *state;
+	struct series_seen ss = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_host h;
+	struct store_run r;
+	struct kernels_seen ks = { 0 };
+	int64_t host, run_id;
+	bool existed;
+
+	assert_non_null(t);
+	host = make_host(f->st, evil, 1);
+	assert_int_equal(store_host_get(f->st, evil, &h), 0);
+	assert_string_equal(h.name, evil);
+
+	make_doc(t, UUID1, "", evil2);
+	strcpy(t->cpu_model, evil2);
+	strcpy(t->d.tool_version, "0.1'--");
+	strcpy(t->layout_reason[1], evil);
+	strcpy(t->reason[0], evil2);
+	strcpy(t->event[0][1], evil);
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+
+	assert_int_equal(store_host_get(f->st, evil, &h), 0);
+	assert_string_equal(h.cpu_model, evil2);
+	assert_int_equal(h.uploads, 1);
+	assert_int_equal(store_run_get(f->st, run_id, &r), 0);
+	assert_string_equal(r.tool_version, "0.1'--");
+	assert_string_equal(r.release, evil2);
+	assert_string_equal(r.kernel, t->d.kernel_ident);
+	assert_int_equal(store_run_series(f->st, run_id, collect_series, &ss), 0);
+	assert_string_equal(ss.s[1].event, evil);
+	assert_string_equal(ss.s[2].reason, evil2);
+	assert_string_equal(ss.s[NSERIES].layout_reason, evil);
+	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_string_equal(ks.k[0].release, evil2);
+
+	assert_int_equal(store_host_rename(f->st, evil, evil2), 0);
+	assert_int_equal(store_host_get(f->st, evil2, &h), 0);
+	assert_int_equal(count_rows(f->path, "hosts"), 1);
+	assert_int_equal(count_rows(f->path, "runs"), 1);
+	free(t);
+}
+
+/* Text longer than a struct field is cut at a character boundary. */
+static void test_long_text_cut_at_character(void **state)
+{
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_host h;
+	int64_t host, run_id;
+	bool existed;
+	char *cpu;
+	size_t i;
+
+	assert_non_null(t);
+	host = make_host(f->st, "lab-1", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	cpu = malloc(400);
+	assert_non_null(cpu);
+	/* "xy" then 2-byte characters: the cut at 255 bytes falls inside one */
+	cpu[0] = 'x';
+	cpu[1] = 'y';
+	for (i = 2; i + 2 < 400; i += 2)
+		memcpy(cpu + i, "\xc3\xa9", 2);
+	cpu[i] = '\0';
+	t->d.host.cpu_model = cpu;
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+	assert_int_equal(store_host_get(f->st, "lab-1", &h), 0);
+	assert_int_equal(strlen(h.cpu_model), 254); /* "xy" and 126 whole characters */
+	assert_memory_equal(h.cpu_model, cpu, 254);
+	free(cpu);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_schema, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_open_uses_wal, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_open_newer_refused, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_open_migrates_old_database, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_hosts, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_callbacks_may_call_back, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_round_trip, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_format, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_non_finite_summaries, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_idempotent, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_uuid_of_other_host, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_is_atomic, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_kernels_and_runs, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_sql_metacharacters_verbatim, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_long_text_cut_at_character, setup_open, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
