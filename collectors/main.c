@@ -15,6 +15,10 @@ struct command {
 static const struct command commands[] = {
 	{ "bench", cmd_bench, "run the fork/munmap benchmark per folio layout under perf counters" },
 	{ "restore", cmd_restore, "restore THP knobs left changed by a killed run" },
+	{ "run", cmd_run, "bench, spool the result, and upload the spool to forkwatchd" },
+	{ "agent", cmd_agent, "once per boot: upload the spool, bench the kernel unless it has results" },
+	{ "register", cmd_register, "register this machine with forkwatchd and keep its host token" },
+	{ "hosts", cmd_hosts, "list, rename or retire the machines forkwatchd knows" },
 };
 
 static void usage(FILE *f)
