@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -974,6 +975,41 @@ static const char agent_about[] =
 	"else the token file's name= line, else the hostname.\n\n"
 	UP_TOKEN_FILE_HELP "\n\n" UP_EXIT_HELP;
 
+/*
+ * Before benchmarking: deliver the spool, then ask whether the server has
+ * this kernel already.  Done in a child process: libcurl, once loaded,
+ * stays mapped, and the benchmark processes forked afterwards would carry
+ * its mappings into every measured fork().  Returns what
+ * agent_already_done() does (1: nothing to do, 0: benchmark) or an exit code.
+ */
+static int agent_prepare(struct up_session *s, const char *ident)
+{
+	int status, ret;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return up_say(UP_EXIT_USAGE, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		ret = up_flush(s);
+		if (!ret)
+			ret = agent_already_done(s, ident);
+		fflush(NULL);
+		_exit(ret == 1 ? 200 : ret);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return up_say(UP_EXIT_USAGE, "waitpid: %s", strerror(errno));
+		if (up_stop)
+			kill(pid, SIGTERM); /* pass the stop on; the child ends its wait at once */
+	}
+	if (WIFSIGNALED(status) || up_stop)
+		return UP_EXIT_INTR;
+	ret = WEXITSTATUS(status);
+	return ret == 200 ? 1 : ret;
+}
+
 int cmd_agent(int argc, char **argv)
 {
 	struct up_session s = { 0 };
@@ -1026,12 +1062,9 @@ int cmd_agent(int argc, char **argv)
 		strbuf_addstr(&s.name, host);
 	}
 	up_catch_signals();
-	ret = up_flush(&s);
-	if (ret)
-		goto out;
 	uname(&uts);
 	upload_kernel_ident(s.a.kernel_commit, uts.release, &ident);
-	ret = agent_already_done(&s, ident.buf);
+	ret = agent_prepare(&s, ident.buf);
 	if (ret == 1)
 		ret = 0;
 	else if (!ret && !(ret = up_bench_and_spool(&s, argc, argv, extra, synopsis, agent_about)))

@@ -9,7 +9,80 @@
 #include <unistd.h>
 
 #ifdef FW_HAVE_CURL
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <dlfcn.h>
+
+/*
+ * libcurl is loaded with dlopen() when an upload command first needs it,
+ * not linked: linked, it and its thirty-odd libraries would be mapped into
+ * every benchmark process, and each extra mapping makes fork() slower by a
+ * fixed amount that has nothing to do with the kernel under test.
+ */
+static struct {
+	void *lib;
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} fw_curl;
+
+static int curl_load(struct strbuf *err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+#define SYM(f) { "curl_" #f, offsetof(__typeof__(fw_curl), f) }
+		SYM(global_init), SYM(global_cleanup), SYM(easy_init), SYM(easy_setopt),
+		SYM(easy_perform), SYM(easy_getinfo), SYM(easy_cleanup), SYM(easy_strerror),
+		SYM(slist_append), SYM(slist_free_all),
+#undef SYM
+	};
+	void *lib;
+	size_t i;
+
+	if (fw_curl.lib)
+		return 0;
+	lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		if (err)
+			strbuf_addf(err, "cannot load libcurl (%s): install libcurl4", dlerror());
+		return -ENOENT;
+	}
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(lib, syms[i].name);
+
+		if (!f) {
+			if (err)
+				strbuf_addf(err, "libcurl lacks %s", syms[i].name);
+			dlclose(lib);
+			return -ENOENT;
+		}
+		memcpy((char *)&fw_curl + syms[i].off, &f, sizeof(f));
+	}
+	fw_curl.lib = lib;
+	return 0;
+}
+
+#define curl_global_init fw_curl.global_init
+#define curl_global_cleanup fw_curl.global_cleanup
+#define curl_easy_init fw_curl.easy_init
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_easy_setopt fw_curl.easy_setopt
+#define curl_easy_perform fw_curl.easy_perform
+#define curl_easy_getinfo fw_curl.easy_getinfo
+#define curl_easy_cleanup fw_curl.easy_cleanup
+#define curl_easy_strerror fw_curl.easy_strerror
+#define curl_slist_append fw_curl.slist_append
+#define curl_slist_free_all fw_curl.slist_free_all
 #endif
 
 /* An answer larger than this is no answer of the API (uploads are capped at 16 MiB too). */
@@ -90,9 +163,11 @@ void http_path_escape(struct strbuf *sb, const char *s)
 #ifdef FW_HAVE_CURL
 
 struct http_client {
-	CURL *curl;
+	CURL *curl;                /* NULL until the first request */
 	struct curl_slist *headers;
 	struct strbuf base;
+	char *token, *cacert;
+	long timeout_ms, connect_timeout_ms;
 	volatile sig_atomic_t *stop;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -127,6 +202,7 @@ static const struct {
 
 bool http_available(void)
 {
+	/* without loading libcurl here: a missing library is reported at first use */
 	return true;
 }
 
@@ -154,13 +230,16 @@ void http_client_free(struct http_client *c)
 {
 	if (!c)
 		return;
-	if (c->curl)
+	if (c->curl) {
 		curl_easy_cleanup(c->curl);
-	curl_slist_free_all(c->headers);
+		curl_slist_free_all(c->headers);
+		if (--curl_users == 0)
+			curl_global_cleanup();
+	}
 	strbuf_release(&c->base);
+	free(c->token);
+	free(c->cacert);
 	free(c);
-	if (--curl_users == 0)
-		curl_global_cleanup();
 }
 
 /* Append one header; -ENOMEM when libcurl cannot. */
@@ -176,7 +255,6 @@ static int add_header(struct http_client *c, const char *h)
 
 int http_client_new(struct http_client **out, const struct http_config *cfg, struct strbuf *err)
 {
-	struct strbuf auth = STRBUF_INIT;
 	struct http_client *c;
 	int ret;
 
@@ -192,29 +270,58 @@ int http_client_new(struct http_client **out, const struct http_config *cfg, str
 	if (!c)
 		return -ENOMEM;
 	strbuf_init(&c->base, 0);
-	if (curl_users++ == 0 && curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		curl_users--;
-		free(c);
+	ret = http_check_server(cfg->server, &c->base, err);
+	if (ret) {
+		http_client_free(c);
+		return ret;
+	}
+	c->stop = cfg->stop;
+	c->token = cfg->token ? strdup(cfg->token) : NULL;
+	c->cacert = cfg->cacert ? strdup(cfg->cacert) : NULL;
+	c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000L;
+	c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000L;
+	if ((cfg->token && !c->token) || (cfg->cacert && !c->cacert)) {
+		http_client_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+/*
+ * Load libcurl and set up the handle at the first request, not before:
+ * `forkwatch run` makes its client before benchmarking, and the benchmark
+ * processes must not carry libcurl's mappings.
+ */
+static int client_connect(struct http_client *c, struct strbuf *err)
+{
+	struct strbuf auth = STRBUF_INIT;
+	int ret;
+
+	if (c->curl)
+		return 0;
+	ret = curl_load(err);
+	if (ret)
+		return ret;
+	if (curl_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		strbuf_addstr(err, "cannot initialise libcurl");
 		return -ENOMEM;
 	}
-	ret = http_check_server(cfg->server, &c->base, err);
-	if (ret)
-		goto out_free;
-	c->stop = cfg->stop;
 	c->curl = curl_easy_init();
 	if (!c->curl) {
-		ret = -ENOMEM;
+		if (curl_users == 0)
+			curl_global_cleanup();
 		strbuf_addstr(err, "cannot initialise libcurl");
-		goto out_free;
+		return -ENOMEM;
 	}
+	curl_users++;
 	/* "Expect:" keeps libcurl from waiting for 100-continue before large bodies */
 	if ((ret = add_header(c, "Accept: application/json")) ||
 	    (ret = add_header(c, "Content-Type: application/json")) ||
 	    (ret = add_header(c, "Expect:")))
 		goto out_nomem;
-	if (cfg->token) {
-		strbuf_addf(&auth, "Authorization: Bearer %s", cfg->token);
+	if (c->token) {
+		strbuf_addf(&auth, "Authorization: Bearer %s", c->token);
 		ret = add_header(c, auth.buf);
 		explicit_bzero(auth.buf, auth.len);
 		strbuf_release(&auth);
@@ -225,31 +332,33 @@ int http_client_new(struct http_client **out, const struct http_config *cfg, str
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "forkwatch/" FORKWATCH_VERSION);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
-			 cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, cfg->timeout_ms > 0 ? cfg->timeout_ms : 60000L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-	if (cfg->cacert)
-		curl_easy_setopt(c->curl, CURLOPT_CAINFO, cfg->cacert);
+	if (c->cacert)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
-	if (cfg->stop) {
+	if (c->stop) {
 		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
 		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
 	}
-	*out = c;
 	return 0;
 
 out_nomem:
 	strbuf_addstr(err, "out of memory");
-out_free:
-	http_client_free(c);
-	return ret;
+	curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->headers);
+	c->headers = NULL;
+	c->curl = NULL;
+	if (--curl_users == 0)
+		curl_global_cleanup();
+	return -ENOMEM;
 }
 
 int http_request(struct http_client *c, const char *method, const char *path, const char *body,
@@ -261,6 +370,9 @@ int http_request(struct http_client *c, const char *method, const char *path, co
 	int ret = 0;
 
 	*status = 0;
+	ret = client_connect(c, err);
+	if (ret)
+		return ret;
 	strbuf_addf(&url, "%s%s", c->base.buf, path);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url.buf);
 	if (!strcmp(method, "POST")) {
