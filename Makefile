@@ -67,7 +67,7 @@ else
 PROGRAMS := $(BUILD)/forkwatch
 endif
 
-.PHONY: all deps unit test test-unit test-e2e test-arm64 run clean distclean bench
+.PHONY: all deps unit test run stop clean distclean
 all: $(PROGRAMS)
 
 $(DEPS)/lib/libperf.a:
@@ -118,10 +118,14 @@ test:
 	$(MAKE) ARCH=aarch64 all unit
 	tests/run-all.sh
 
+# start forkwatchd with a local database, register and benchmark this machine
 run:
 	scripts/deps.sh host
 	$(MAKE) all
-	$(BUILD)/forkwatch bench
+	scripts/run.sh
+
+stop:
+	@if [ -f build/run/forkwatchd.pid ]; then kill $$(cat build/run/forkwatchd.pid) 2>/dev/null; rm -f build/run/forkwatchd.pid; echo "forkwatchd stopped"; fi
 
 clean:
 	rm -rf build/$(ARCH) build/$(ARCH)-san build/aarch64 build/aarch64-san
