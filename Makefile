@@ -24,14 +24,15 @@ WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wvla \
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 CPPFLAGS += -Ilib -Icollectors -Idaemon -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lpfm -lm
+LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lm
 TEST_LDLIBS := -lcmocka
 
 ifeq ($(CROSS),)
 # uploads (forkwatch run/agent/register) need libcurl; the static cross
 # build is bench-only
-# (dlopen'ed at run time: see collectors/http.c)
-CPPFLAGS += -DFW_HAVE_CURL
+# (dlopen'ed at run time: see collectors/http.c), and so is libpfm4
+# (collectors/counters.c): neither may be mapped in benchmark processes
+CPPFLAGS += -DFW_HAVE_CURL -DFW_PFM_DLOPEN
 endif
 DAEMON_LDLIBS := -lsqlite3 -ljansson -lmicrohttpd -lsodium -lpthread -lm
 
@@ -40,8 +41,10 @@ ifneq ($(CROSS),)
 # headers they install; -idirafter keeps the cross glibc headers first
 CPPFLAGS += -idirafter /usr/include
 LDFLAGS += -L/usr/lib/aarch64-linux-gnu
-# static, so that qemu-aarch64 and a bare initramfs can run it as it is
+# static, so that qemu-aarch64 and a bare initramfs can run it as it is;
+# a static non-PIE binary needs no relocation of libpfm4's tables
 BIN_LDFLAGS := -static
+LDLIBS += -lpfm
 endif
 
 ifneq ($(SAN),)

@@ -18,37 +18,32 @@
 const char *const bench_workload_names[WL_COUNT] = { "fork", "munmap" };
 
 /*
- * What a worker hands back, in a MAP_SHARED region the parent allocated
- * before forking it: a header, then ns[iters], then rd[iters * nctr].
+ * Everything a run records lives in one MAP_SHARED arena mapped before the
+ * first worker is forked: workers write their results in place, and the
+ * parent's private memory stays as small as at the start.  That matters:
+ * every anonymous page a worker inherits is copied by each measured
+ * fork(), and results kept on the parent's heap would make later runs
+ * fork slower than earlier ones.  Shared mappings are not copied by fork().
  */
-struct shm_hdr {
-	int done;
-	int grouped;
-	unsigned iters;
-	char error[256];
-	struct bench_check before, after;
+struct arena {
+	char *base;
+	size_t len, used;
 };
 
-struct shm {
-	void *base;
-	size_t len;
-	struct shm_hdr *hdr;
-	uint64_t *ns;
-	struct ctr_reading *rd;
-};
-
-static int shm_alloc(struct shm *s, unsigned iters, int nctr)
+static void *arena_alloc(struct arena *a, size_t size)
 {
-	size_t hdr = (sizeof(struct shm_hdr) + 63) & ~(size_t)63;
+	size_t off = (a->used + 63) & ~(size_t)63;
 
-	s->len = hdr + iters * sizeof(uint64_t) + (size_t)iters * (size_t)nctr * sizeof(struct ctr_reading);
-	s->base = mmap(NULL, s->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (s->base == MAP_FAILED)
-		return -errno;
-	s->hdr = s->base;
-	s->ns = (uint64_t *)((char *)s->base + hdr);
-	s->rd = (struct ctr_reading *)(s->ns + iters);
-	return 0;
+	if (off + size > a->len)
+		abort(); /* sized exactly in bench_run(): a programming error */
+	a->used = off + size;
+	return a->base + off;
+}
+
+static size_t run_bytes(unsigned iters, int nctr)
+{
+	return ((iters * sizeof(uint64_t) + 63) & ~(size_t)63) +
+	       (((size_t)iters * (size_t)nctr * sizeof(struct ctr_reading) + 63) & ~(size_t)63) + 128;
 }
 
 static uint64_t now_ns(void)
@@ -123,7 +118,7 @@ static int measure_munmap(struct ctr_group *g, void *addr, size_t size, uint64_t
 
 /* The worker: one run of one case; never returns. */
 static void __attribute__((noreturn))
-worker(const struct bench_params *p, const struct bench_case *c, struct shm *s, pid_t parent)
+worker(const struct bench_params *p, const struct bench_case *c, struct bench_run *r, pid_t parent)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct ctr_group *g = NULL;
@@ -140,15 +135,15 @@ worker(const struct bench_params *p, const struct bench_case *c, struct shm *s, 
 
 	ret = ctr_group_open(&g, &p->ctrs);
 	if (ret) {
-		snprintf(s->hdr->error, sizeof(s->hdr->error), "cannot open counters: %s", strerror(-ret));
+		snprintf(r->error, sizeof(r->error), "cannot open counters: %s", strerror(-ret));
 		_exit(2);
 	}
-	s->hdr->grouped = ctr_group_is_grouped(g);
+	r->grouped = ctr_group_is_grouped(g);
 	if (c->wl == WL_FORK) {
 		ret = layout_populate(c->layout, &p->thp, p->size, &addr, &err);
 		if (ret)
 			goto fail;
-		check_region(p, c->layout, addr, &s->hdr->before);
+		check_region(p, c->layout, addr, &r->before);
 	}
 	ctr_group_read(g, scratch); /* baseline for the deltas */
 	for (i = 0; i < total; i++) {
@@ -163,9 +158,9 @@ worker(const struct bench_params *p, const struct bench_case *c, struct shm *s, 
 				goto fail;
 			/* verify the first and the last measured region before unmapping it */
 			if (i == p->warmup)
-				check_region(p, c->layout, addr, &s->hdr->before);
+				check_region(p, c->layout, addr, &r->before);
 			if (i == total - 1)
-				check_region(p, c->layout, addr, &s->hdr->after);
+				check_region(p, c->layout, addr, &r->after);
 			ret = measure_munmap(g, addr, p->size, &ns);
 			addr = NULL;
 		}
@@ -173,21 +168,21 @@ worker(const struct bench_params *p, const struct bench_case *c, struct shm *s, 
 			strbuf_addf(&err, "%s: %s", bench_workload_names[c->wl], strerror(-ret));
 			goto fail;
 		}
-		if (ctr_group_read(g, measured ? s->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
+		if (ctr_group_read(g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
 			strbuf_addstr(&err, "reading the counters failed");
 			goto fail;
 		}
 		if (measured) {
-			s->ns[i - p->warmup] = ns;
-			s->hdr->iters = i - p->warmup + 1;
+			r->ns[i - p->warmup] = ns;
+			r->iters = i - p->warmup + 1;
 		}
 	}
 	if (c->wl == WL_FORK)
-		check_region(p, c->layout, addr, &s->hdr->after);
-	s->hdr->done = 1;
+		check_region(p, c->layout, addr, &r->after);
+	r->done = true;
 	_exit(0);
 fail:
-	snprintf(s->hdr->error, sizeof(s->hdr->error), "%s", err.buf);
+	snprintf(r->error, sizeof(r->error), "%s", err.buf);
 	_exit(2);
 }
 
@@ -224,48 +219,33 @@ static void make_uuid(char out[37])
 		 b[13], b[14], b[15]);
 }
 
-/* Run one case once in a fresh worker and collect what it measured. */
+/* Run one case once in a fresh worker, which records into r. */
 static int run_one(struct bench_result *res, struct bench_case *c, struct bench_run *r,
 		   volatile sig_atomic_t *stop)
 {
 	const struct bench_params *p = &res->params;
-	struct shm s;
 	pid_t pid, parent = getpid();
-	int status, ret;
+	int status;
 
-	ret = shm_alloc(&s, c->iterations, p->ctrs.n);
-	if (ret)
-		return ret;
 	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		munmap(s.base, s.len);
-		return ret;
-	}
+	if (pid < 0)
+		return -errno;
 	if (pid == 0)
-		worker(p, c, &s, parent);
+		worker(p, c, r, parent);
 	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			ret = -errno;
-			goto out;
-		}
+		if (errno != EINTR)
+			return -errno;
 		if (*stop) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			ret = -EINTR;
-			goto out;
+			return -EINTR;
 		}
 	}
-	r->before = s.hdr->before;
-	r->after = s.hdr->after;
-	r->iters = s.hdr->iters;
-	if (s.hdr->grouped)
+	if (r->grouped)
 		res->grouped = true;
-	r->ok = s.hdr->done && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	if (!r->ok) {
-		if (s.hdr->error[0])
-			snprintf(r->error, sizeof(r->error), "%s", s.hdr->error);
-		else if (WIFSIGNALED(status))
+	r->ok = r->done && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!r->ok && !r->error[0]) {
+		if (WIFSIGNALED(status))
 			snprintf(r->error, sizeof(r->error), "worker killed by signal %d (%s)%s",
 				 WTERMSIG(status), strsignal(WTERMSIG(status)),
 				 WTERMSIG(status) == SIGKILL ? ": out of memory?" : "");
@@ -273,18 +253,7 @@ static int run_one(struct bench_result *res, struct bench_case *c, struct bench_
 			snprintf(r->error, sizeof(r->error), "worker exited with status %d",
 				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
-	r->ns = calloc(c->iterations ? c->iterations : 1, sizeof(*r->ns));
-	r->rd = calloc((size_t)c->iterations * (size_t)(p->ctrs.n ? p->ctrs.n : 1), sizeof(*r->rd));
-	if (!r->ns || !r->rd) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	memcpy(r->ns, s.ns, r->iters * sizeof(*r->ns));
-	memcpy(r->rd, s.rd, (size_t)r->iters * (size_t)p->ctrs.n * sizeof(*r->rd));
-	ret = 0;
-out:
-	munmap(s.base, s.len);
-	return ret;
+	return 0;
 }
 
 int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_atomic_t *stop,
@@ -294,6 +263,8 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 	uint64_t start = now_ns();
 	unsigned run;
 	int i, w, ret;
+	struct arena a = { NULL, 0, 0 };
+	unsigned r;
 
 	make_uuid(res->run_uuid);
 	iso_now(res->started_at, sizeof(res->started_at));
@@ -311,9 +282,25 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 			c->wl = (enum workload)w;
 			c->layout = &p->layouts[i];
 			c->iterations = w == WL_FORK ? p->iterations : p->munmap_iterations;
-			c->runs = calloc(p->runs, sizeof(*c->runs));
-			if (!c->runs)
-				return -ENOMEM;
+			a.len += p->runs * (sizeof(struct bench_run) + 64 +
+					    run_bytes(c->iterations, p->ctrs.n));
+		}
+	}
+	a.base = mmap(NULL, a.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (a.base == MAP_FAILED) {
+		strbuf_addf(err, "cannot map %zu bytes for the results: %s", a.len, strerror(errno));
+		return -ENOMEM;
+	}
+	res->arena = a.base;
+	res->arena_len = a.len;
+	for (i = 0; i < res->ncases; i++) {
+		struct bench_case *c = &res->cases[i];
+
+		c->runs = arena_alloc(&a, p->runs * sizeof(*c->runs));
+		for (r = 0; r < p->runs; r++) {
+			c->runs[r].ns = arena_alloc(&a, c->iterations * sizeof(uint64_t));
+			c->runs[r].rd = arena_alloc(&a, (size_t)c->iterations * (size_t)p->ctrs.n *
+							    sizeof(struct ctr_reading));
 		}
 	}
 	for (run = 0; run < p->runs; run++) {
@@ -344,16 +331,9 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 
 void bench_result_release(struct bench_result *res)
 {
-	int i;
-	unsigned r;
-
-	for (i = 0; i < res->ncases; i++) {
-		for (r = 0; res->cases[i].runs && r < res->params.runs; r++) {
-			free(res->cases[i].runs[r].ns);
-			free(res->cases[i].runs[r].rd);
-		}
-		free(res->cases[i].runs);
-	}
+	if (res->arena)
+		munmap(res->arena, res->arena_len);
+	res->arena = NULL;
 	free(res->cases);
 	res->cases = NULL;
 	res->ncases = 0;

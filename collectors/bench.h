@@ -42,9 +42,11 @@ struct bench_check {
 	char why[200];  /* when !ok */
 };
 
-/* One run of one case. */
+/* One run of one case; lives in shared memory the worker writes into. */
 struct bench_run {
 	bool ok;                   /* the worker measured every iteration */
+	bool done;                 /* set by the worker when it finished */
+	bool grouped;              /* its counters were one perf group */
 	char error[256];           /* when !ok */
 	struct bench_check before, after;
 	unsigned iters;
@@ -68,6 +70,8 @@ struct bench_result {
 	bool grouped;              /* counters opened as one group */
 	int ncases;
 	struct bench_case *cases;
+	void *arena;               /* the runs' shared memory (MAP_SHARED) */
+	size_t arena_len;
 };
 
 /*

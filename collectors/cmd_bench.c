@@ -303,6 +303,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		ret = die("%s", err.buf);
 		goto out;
 	}
+	ctr_release_resolver();
 
 	ret = knob_journal_open(&kj, cmd_state_dir(), THP_SYSFS_DIR, &restored, &err);
 	if (ret) {

@@ -2,12 +2,16 @@
 #include "counters.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <errno.h>
 #include <perf/core.h>
 #include <perf/evlist.h>
 #include <perf/evsel.h>
 #include <perf/threadmap.h>
 #include <perfmon/pfmlib_perf_event.h>
+#ifdef FW_PFM_DLOPEN
+#include <dlfcn.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +71,73 @@ static int libperf_quiet(enum libperf_print_level level, const char *fmt, va_lis
 	return 0; /* library code does not print; we report errors ourselves */
 }
 
+#ifdef FW_PFM_DLOPEN
+/*
+ * libpfm4 is loaded with dlopen() and unloaded once the events are
+ * resolved: linked, its relocated tables are a megabyte of private pages
+ * that every benchmark process would inherit and every measured fork()
+ * would copy (a 10% bias on a PMD-mapped fork).
+ */
+static struct {
+	void *lib;
+	pfm_err_t (*initialize)(void);
+	void (*terminate)(void);
+	const char *(*strerror)(int);
+	pfm_err_t (*get_os_event_encoding)(const char *, int, pfm_os_t, void *);
+} pfm;
+
+static int pfm_load(struct strbuf *err)
+{
+	if (pfm.lib)
+		return 0;
+	pfm.lib = dlopen("libpfm.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!pfm.lib) {
+		strbuf_addf(err, "cannot load libpfm4 (%s): install libpfm4", dlerror());
+		return -ENOENT;
+	}
+	*(void **)&pfm.initialize = dlsym(pfm.lib, "pfm_initialize");
+	*(void **)&pfm.terminate = dlsym(pfm.lib, "pfm_terminate");
+	*(void **)&pfm.strerror = dlsym(pfm.lib, "pfm_strerror");
+	*(void **)&pfm.get_os_event_encoding = dlsym(pfm.lib, "pfm_get_os_event_encoding");
+	if (!pfm.initialize || !pfm.terminate || !pfm.strerror || !pfm.get_os_event_encoding) {
+		strbuf_addstr(err, "libpfm4 lacks the functions forkwatch uses");
+		dlclose(pfm.lib);
+		pfm.lib = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+#define pfm_initialize pfm.initialize
+#define pfm_terminate pfm.terminate
+#define pfm_strerror pfm.strerror
+#define pfm_get_os_event_encoding pfm.get_os_event_encoding
+#endif
+
+void ctr_release_resolver(void)
+{
+#ifdef FW_PFM_DLOPEN
+	if (!pfm.lib)
+		return;
+	pfm_terminate();
+	dlclose(pfm.lib);
+	memset(&pfm, 0, sizeof(pfm));
+#else
+	pfm_terminate();
+#endif
+	malloc_trim(0);
+}
+
 int ctr_init(struct strbuf *err)
 {
-	int ret = pfm_initialize();
+	int ret;
+
+#ifdef FW_PFM_DLOPEN
+	ret = pfm_load(err);
+	if (ret)
+		return ret;
+#endif
+	ret = pfm_initialize();
 
 	libperf_init(libperf_quiet);
 	if (ret != PFM_SUCCESS) {

@@ -39,8 +39,18 @@ struct ctr_set {
 /* The default metric names in document order. */
 extern const char *const ctr_default_metrics[];
 
-/* Call once before anything else here (libpfm4 and libperf set-up); 0 or -errno. */
+/*
+ * Call before resolving events (libpfm4 and libperf set-up); 0 or -errno.
+ * Again after ctr_release_resolver() to resolve more.
+ */
 int ctr_init(struct strbuf *err);
+
+/*
+ * Release libpfm4's tables once every event is resolved, and give freed
+ * heap back to the kernel: the benchmark processes forked afterwards then
+ * inherit (and copy at every measured fork) as little memory as possible.
+ */
+void ctr_release_resolver(void);
 
 /*
  * Fill set from an --events argument, or the defaults when spec is NULL.

@@ -118,7 +118,7 @@ int auth_admin_token_load(const char *path, const char *dir, char out[AUTH_TOKEN
 
 struct limiter_slot {
 	char addr[64];
-	time_t start;
+	double start; /* CLOCK_MONOTONIC seconds */
 	unsigned fails;
 };
 
@@ -127,6 +127,14 @@ struct auth_limiter {
 	unsigned limit, window;
 	struct limiter_slot slot[LIMITER_SLOTS];
 };
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 struct auth_limiter *auth_limiter_new(unsigned limit, unsigned window_s)
 {
@@ -149,7 +157,7 @@ void auth_limiter_free(struct auth_limiter *l)
 }
 
 /* The slot of addr (lock held); with create, a free or the oldest slot. */
-static struct limiter_slot *slot_of(struct auth_limiter *l, const char *addr, bool create, time_t now)
+static struct limiter_slot *slot_of(struct auth_limiter *l, const char *addr, bool create, double now)
 {
 	struct limiter_slot *oldest = &l->slot[0];
 	int i;
@@ -158,7 +166,7 @@ static struct limiter_slot *slot_of(struct auth_limiter *l, const char *addr, bo
 		struct limiter_slot *s = &l->slot[i];
 
 		if (s->addr[0] && !strcmp(s->addr, addr)) {
-			if (now - s->start >= (time_t)l->window) {
+			if (now - s->start >= (double)l->window) {
 				s->start = now;
 				s->fails = 0;
 			}
@@ -181,7 +189,7 @@ bool auth_limiter_blocked(struct auth_limiter *l, const char *addr)
 	bool blocked;
 
 	pthread_mutex_lock(&l->lock);
-	s = slot_of(l, addr, false, time(NULL));
+	s = slot_of(l, addr, false, mono_now());
 	blocked = s && s->fails >= l->limit;
 	pthread_mutex_unlock(&l->lock);
 	return blocked;
@@ -190,6 +198,6 @@ bool auth_limiter_blocked(struct auth_limiter *l, const char *addr)
 void auth_limiter_fail(struct auth_limiter *l, const char *addr)
 {
 	pthread_mutex_lock(&l->lock);
-	slot_of(l, addr, true, time(NULL))->fails++;
+	slot_of(l, addr, true, mono_now())->fails++;
 	pthread_mutex_unlock(&l->lock);
 }

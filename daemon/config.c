@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static char *trim(char *s)
@@ -30,7 +31,7 @@ int config_load(struct config_file *cf, const char *path, const struct opt *opts
 	}
 	for (line = cf->text.buf; line && *line; line = next) {
 		const struct opt *o;
-		char *eq, *key, *val, *p;
+		char *eq, *key, *val, *p, asis[64];
 
 		next = strchr(line, '\n');
 		if (next)
@@ -47,6 +48,7 @@ int config_load(struct config_file *cf, const char *path, const struct opt *opts
 		*eq = '\0';
 		key = trim(line);
 		val = trim(eq + 1);
+		snprintf(asis, sizeof(asis), "%s", key);
 		for (p = key; *p; p++)
 			if (*p == '_')
 				*p = '-';
@@ -54,7 +56,7 @@ int config_load(struct config_file *cf, const char *path, const struct opt *opts
 			if (!strcmp(o->name, key))
 				break;
 		if (!o->name || !strcmp(key, "config")) {
-			strbuf_addf(err, "%s:%d: unknown key '%s'", path, lineno, key);
+			strbuf_addf(err, "%s:%d: unknown key '%s'", path, lineno, asis);
 			return -EINVAL;
 		}
 		if (!o->metavar) {

@@ -25,6 +25,7 @@
 struct vctx {
 	struct strbuf *field;
 	struct strbuf *err;
+	uint64_t claimed; /* values the document's cases claim so far */
 };
 
 /* Set the error for path (printf-like) and return -EINVAL. */
@@ -346,6 +347,8 @@ static int parse_layout(const char *name, int *order)
 		return 1;
 	if (strncmp(name, "order-", 6) || !isdigit((unsigned char)name[6]))
 		return -1;
+	if (name[6] == '0' && name[7])
+		return -1; /* "order-04" would be a second name for order-4 */
 	o = strtol(name + 6, &end, 10);
 	if (*end || o < 0 || o > 20)
 		return -1;
@@ -495,10 +498,14 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 	 * Every value takes at least two bytes of JSON: a document cannot
 	 * hold more, so a larger claim is refused before anything is allocated.
 	 */
-	if ((uint64_t)d->params.runs * c->iterations > d->bytes / 2) {
+	for (m = 0; m < c->nseries; m++)
+		if (c->series[m].supported)
+			v->claimed += (uint64_t)d->params.runs * c->iterations;
+	if (v->claimed > d->bytes / 2) {
 		path_key(&p, base, "iterations");
-		ret = bad(v, p.buf, "%u runs x %u iterations cannot fit in a %zu-byte document",
-			  d->params.runs, c->iterations, d->bytes);
+		ret = bad(v, p.buf, "%u runs x %u iterations cannot fit in a %zu-byte document "
+			  "(%d series, counting the cases before)", d->params.runs, c->iterations,
+			  d->bytes, c->nseries);
 		goto out;
 	}
 	for (m = 0; m < c->nseries; m++) {
@@ -723,7 +730,7 @@ static int parse_doc(struct vctx *v, json_t *root, struct doc *d)
 
 int doc_parse(struct doc *d, const char *buf, size_t len, struct strbuf *field, struct strbuf *err)
 {
-	struct vctx v = { field, err };
+	struct vctx v = { field, err, 0 };
 	json_error_t je;
 	json_t *root;
 	int ret;

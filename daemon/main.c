@@ -39,6 +39,13 @@ static int fail(const char *fmt, ...)
 	return 2;
 }
 
+/* every exit after start-up began goes through out: (LeakSanitizer stays quiet) */
+#define FAIL(...)                          \
+	do {                               \
+		ret = fail(__VA_ARGS__);   \
+		goto out;                  \
+	} while (0)
+
 int main(int argc, char **argv)
 {
 	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *threads = NULL;
@@ -76,9 +83,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (ret)
-		return fail("%s: see 'forkwatchd --help'", err.buf);
+		FAIL("%s: see 'forkwatchd --help'", err.buf);
+	ret = 0;
 	if (config && config_load(&cf, config, opts, &err))
-		return fail("%s", err.buf);
+		FAIL("%s", err.buf);
 
 	memset(&sc, 0, sizeof(sc));
 	sc.listen = listen ? listen : "127.0.0.1:8080";
@@ -89,46 +97,49 @@ int main(int argc, char **argv)
 	sc.conn_per_ip = 64;
 	sc.tls_cert = tls_cert;
 	sc.tls_key = tls_key;
+	/* check what can be checked before anything is created on disk */
+	if (server_check_listen(sc.listen))
+		FAIL("--listen '%s': expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080",
+		     sc.listen);
 	lvl = level ? log_level_parse(level) : LOG_INFO;
 	if (lvl < 0)
-		return fail("--log-level '%s': expected error, warn, info or debug", level);
+		FAIL("--log-level '%s': expected error, warn, info or debug", level);
 	log_init("forkwatchd", (enum log_level)lvl);
 	if (threads) {
 		if (parse_uint(threads, 1, 256, &v))
-			return fail("--threads '%s': expected 1 to 256", threads);
+			FAIL("--threads '%s': expected 1 to 256", threads);
 		sc.threads = (unsigned)v;
 	}
 	if (max_body) {
 		if (parse_size(max_body, &v) || v < 1024 || v > (1ULL << 32))
-			return fail("--max-body '%s': expected a size from 1k to 4G such as 16M", max_body);
+			FAIL("--max-body '%s': expected a size from 1k to 4G such as 16M", max_body);
 		sc.max_body = (size_t)v;
 	}
 	if (timeout) {
 		if (parse_uint(timeout, 1, 3600, &v))
-			return fail("--conn-timeout '%s': expected 1 to 3600 seconds", timeout);
+			FAIL("--conn-timeout '%s': expected 1 to 3600 seconds", timeout);
 		sc.conn_timeout_s = (unsigned)v;
 	}
 	if (per_ip) {
 		if (parse_uint(per_ip, 1, 100000, &v))
-			return fail("--conn-per-ip '%s': expected 1 to 100000", per_ip);
+			FAIL("--conn-per-ip '%s': expected 1 to 100000", per_ip);
 		sc.conn_per_ip = (unsigned)v;
 	}
 	if (auth_init())
-		return fail("libsodium cannot initialise");
+		FAIL("libsodium cannot initialise");
 
 	/* open once here: migrations run before any request, errors are seen at start */
 	if (store_open(&st, sc.db_path, &err))
-		return fail("%s", err.buf);
+		FAIL("%s", err.buf);
 	log_info("database %s, schema version %d", sc.db_path, store_schema_version(st));
 	store_close(st);
 
 	dbdir_buf = strdup(sc.db_path);
 	if (!dbdir_buf)
-		return fail("out of memory");
+		FAIL("out of memory");
 	ret = auth_admin_token_load(admin_file, dirname(dbdir_buf), token, &created, &tokpath, &err);
-	free(dbdir_buf);
 	if (ret)
-		return fail("%s", err.buf);
+		FAIL("%s", err.buf);
 	if (created)
 		log_info("generated the admin token in %s (mode 0600)", tokpath.buf);
 	else
@@ -145,7 +156,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (server_start(&srv, &sc, api_routes, &err))
-		return fail("%s", err.buf);
+		FAIL("%s", err.buf);
 	log_info("listening on %s%s (port %u), %u threads, bodies up to %zu bytes",
 		 sc.tls_cert ? "https://" : "http://", sc.listen, server_port(srv), sc.threads,
 		 sc.max_body);
@@ -160,9 +171,11 @@ int main(int argc, char **argv)
 	}
 	log_info("%s: finishing requests in flight", strsignal(sig));
 	server_stop(srv);
+	log_info("stopped");
+out:
+	free(dbdir_buf);
 	config_release(&cf);
 	strbuf_release(&err);
 	strbuf_release(&tokpath);
-	log_info("stopped");
-	return 0;
+	return ret;
 }

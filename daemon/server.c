@@ -12,10 +12,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "jsonw.h"
 #include "log.h"
 #include "store.h"
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 
 struct server {
 	struct MHD_Daemon *mhd;
@@ -137,48 +140,11 @@ static struct store *thread_store(struct server *srv, struct strbuf *err)
 	return st;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode [s, s+len) into out; false for bad escapes or a decoded NUL or '/'. */
-static bool pct_decode(const char *s, size_t len, struct strbuf *out)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int h, l;
-
-			if (i + 2 >= len)
-				return false;
-			h = hexval(s[i + 1]);
-			l = hexval(s[i + 2]);
-			if (h < 0 || l < 0)
-				return false;
-			c = h * 16 + l;
-			i += 2;
-			if (c == 0 || c == '/')
-				return false;
-		}
-		strbuf_addch(out, c);
-	}
-	return true;
-}
-
 /*
- * Match path against pattern; {} segments are decoded into args (kept in
- * bufs).  Returns 1 on a match, 0 when the route does not fit, -1 for a
- * path that fits but cannot be decoded.
+ * Match path against pattern; {} segments are copied into args (kept in
+ * bufs).  libmicrohttpd has percent-decoded the path already, so a name
+ * with '%' in it arrives as it is.  Returns 1 on a match, 0 when the route
+ * does not fit.
  */
 static int route_match(const char *pattern, const char *path, struct strbuf *bufs, int *nargs)
 {
@@ -192,8 +158,7 @@ static int route_match(const char *pattern, const char *path, struct strbuf *buf
 			if (!len || *nargs == REQ_MAX_ARGS)
 				return 0;
 			strbuf_reset(&bufs[*nargs]);
-			if (!pct_decode(q, len, &bufs[*nargs]))
-				return -1;
+			strbuf_add(&bufs[*nargs], q, len);
 			(*nargs)++;
 			p += 2;
 			q += len;
@@ -268,10 +233,6 @@ static void dispatch(struct server *srv, struct MHD_Connection *conn, const char
 	}
 	for (i = 0; srv->routes[i].method; i++) {
 		m = route_match(srv->routes[i].pattern, url, bufs, &rq.nargs);
-		if (m < 0) {
-			resp_error(rs, 400, NULL, "malformed path '%s'", url);
-			goto out;
-		}
 		if (!m)
 			continue;
 		path_known = true;
@@ -318,10 +279,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		strbuf_init(&cs->body, 0);
 		clock_gettime(CLOCK_MONOTONIC, &cs->start);
-		/* refuse a declared oversize body before reading any of it */
-		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body)
-			cs->too_large = true;
 		*con_cls = cs;
+		/* refuse a declared oversize body before reading any of it */
+		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
+			cs->too_large = true;
+			resp_error(&rs, 413, NULL, "request body larger than the limit of %zu bytes",
+				   srv->cfg.max_body);
+			ret = send_resp(conn, &rs);
+			strbuf_release(&rs.body);
+			return ret;
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -373,6 +340,14 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static void close_store(void *p)
 {
 	(void)p; /* closed by server_stop, which knows every connection */
+}
+
+int server_check_listen(const char *listen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	return parse_listen(listen, &ss, &len);
 }
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
@@ -459,13 +434,13 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 		flags |= MHD_USE_IPv6;
 	srv->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, /* first: it applies to the options after it */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conn_per_ip,
 		MHD_OPTION_CONNECTION_LIMIT, 1000u,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
 		MHD_OPTION_END);
@@ -500,8 +475,20 @@ void server_stop(struct server *srv)
 
 	if (!srv)
 		return;
-	/* stop accepting, then wait for the requests in flight (pool threads join) */
+	/*
+	 * Stop accepting, then let the connections that are still sending or
+	 * being answered finish (an upload mid-body included), at most for the
+	 * connection timeout; then stop the threads.
+	 */
 	MHD_quiesce_daemon(srv->mhd);
+	for (i = 0; i < 10u * srv->cfg.conn_timeout_s; i++) {
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+		if (!di || di->num_connections == 0)
+			break;
+		usleep(100000);
+	}
 	MHD_stop_daemon(srv->mhd);
 	for (i = 0; i < srv->nstores; i++)
 		store_close(srv->stores[i]);

@@ -70,6 +70,8 @@ int server_start(struct server **out, const struct server_config *cfg, const str
  * store connection and free the server.
  */
 void server_stop(struct server *srv);
+/* 0 when listen is a well-formed ADDRESS:PORT, else -EINVAL. */
+int server_check_listen(const char *listen);
 /* The port actually bound (useful with port 0). */
 unsigned server_port(const struct server *srv);
 

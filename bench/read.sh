@@ -1,0 +1,165 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Read: latency of GET /api/v1/hosts/{name} and GET /api/v1/runs/{id}
+# (one run's summaries) on a database of HOSTS x KERNELS uploads loaded
+# through the API, sequential and with concurrent clients; and the
+# store's summary query against SQLite directly, with and without the
+# sample blobs.  See bench/README.md.
+#
+#   sudo bench/read.sh                                # 100 hosts x 300 kernels
+#   sudo HOSTS=5 KERNELS=10 REQUESTS=500 bench/read.sh  # a quick check
+#
+# Environment: HOSTS (100), KERNELS (300), REQUESTS (5000 per
+# measurement), CLIENTS (8, the concurrent measurement), QUERIES (5000,
+# SQLite directly), LOAD_CLIENTS (4), THREADS (4, forkwatchd --threads),
+# REBUILD (0: reuse bench/out/read-db when it holds HOSTS x KERNELS),
+# DBDIR (bench/out/read-db), TEMPLATE, OUT (bench/out/read-<time>).
+# Prints a table; exits 0 (2 when it cannot run, 1 when a tool failed).
+set -euo pipefail
+. "$(dirname "$0")/server-common.sh"
+
+HOSTS=${HOSTS:-100}
+KERNELS=${KERNELS:-300}
+REQUESTS=${REQUESTS:-5000}
+CLIENTS=${CLIENTS:-8}
+QUERIES=${QUERIES:-5000}
+LOAD_CLIENTS=${LOAD_CLIENTS:-4}
+REBUILD=${REBUILD:-0}
+DBDIR=${DBDIR:-$BENCH_DIR/out/read-db}
+for v in HOSTS KERNELS REQUESTS CLIENTS QUERIES LOAD_CLIENTS; do posint "$v" "${!v}"; done
+((HOSTS <= 1000)) || die "HOSTS=$HOSTS: at most 1000 (host names lab-000 to lab-999)"
+
+server_preflight
+OUT=${OUT:-$BENCH_DIR/out/read-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+server_traps
+DB=$DBDIR/forkwatch.db
+WANT="hosts=$HOSTS kernels=$KERNELS runs=$((HOSTS * KERNELS))"
+
+# the store's summary query, as the daemon runs it
+"$PY" - "$ROOT_DIR/daemon/store.c" >"$OUT/summary.sql" <<'EOF' ||
+import re, sys
+src = open(sys.argv[1]).read()
+m = re.search(r'\[S_RUN_SERIES\]\s*=\s*((?:"(?:[^"\\]|\\.)*"\s*)+),', src)
+if not m:
+    sys.exit("no S_RUN_SERIES in " + sys.argv[1])
+print("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
+EOF
+	die "cannot find the store's summary query (S_RUN_SERIES) in daemon/store.c"
+
+db_runs() {
+	"$PY" -c 'import sqlite3, sys; print(sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True).execute("SELECT count(*) FROM runs").fetchone()[0])' "$DB" 2>/dev/null || echo 0
+}
+
+reuse=0
+if [[ $REBUILD != 1 && -s $DBDIR/meta && -s $DB ]]; then
+	if [[ $(cat "$DBDIR/meta") == "$WANT" && $(db_runs) == $((HOSTS * KERNELS)) ]]; then
+		reuse=1
+	else
+		echo "$DBDIR holds '$(cat "$DBDIR/meta")' ($(db_runs) runs), not '$WANT': rebuilding it" >&2
+	fi
+fi
+
+echo "read: $HOSTS hosts x $KERNELS kernels; $REQUESTS requests per measurement, 1 and $CLIENTS clients; forkwatchd --threads $THREADS"
+echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"
+if ((reuse)); then
+	echo "database: $DB, loaded before ($(grep -v RESULT "$DBDIR/load.txt" 2>/dev/null || true)); REBUILD=1 loads it again"
+else
+	template_ready
+	rm -rf "$DBDIR"
+	mkdir -p "$DBDIR"
+	echo "loading $((HOSTS * KERNELS)) uploads through the API with $LOAD_CLIENTS clients (a few hundred per second)..." >&2
+	daemon_start "$DB" "$DBDIR/forkwatchd-load.log"
+	"$LOADGEN" register --url "$DAEMON_URL" --admin-token "$DBDIR/admin.token" --prefix lab- \
+		--count "$HOSTS" --out "$DBDIR/tokens" >/dev/null
+	if ! bg_run "$LOADGEN" load --url "$DAEMON_URL" --template "$TEMPLATE" --tokens "$DBDIR/tokens" \
+		--kernels "$KERNELS" --clients "$LOAD_CLIENTS" >"$DBDIR/load.txt"; then
+		cat "$DBDIR/load.txt" >&2
+		die "loading failed (forkwatchd log: $DBDIR/forkwatchd-load.log)"
+	fi
+	daemon_stop
+	[[ $(db_runs) == $((HOSTS * KERNELS)) ]] || die "$DB holds $(db_runs) runs after loading, expected $((HOSTS * KERNELS))"
+	echo "$WANT" >"$DBDIR/meta"
+	echo "database: $DB, $(grep -v RESULT "$DBDIR/load.txt")"
+fi
+DBBYTES=$(db_bytes "$DB")
+
+# what the clients ask for: every host, and every run (picked at random)
+"$PY" - "$DB" "$OUT" <<'EOF'
+import sqlite3, sys
+db, out = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+with open(f"{out}/hosts.paths", "w") as f:
+    for (name,) in c.execute("SELECT name FROM hosts ORDER BY id"):
+        f.write(f"/api/v1/hosts/{name}\n")
+with open(f"{out}/runs.paths", "w") as f:
+    for (i,) in c.execute("SELECT id FROM runs ORDER BY id"):
+        f.write(f"/api/v1/runs/{i}\n")
+EOF
+
+daemon_start "$DB" "$OUT/forkwatchd.log"
+for what in hosts runs; do
+	for c in 1 "$CLIENTS"; do
+		echo "GET $what, $c client(s)..." >&2
+		if ! bg_run "$LOADGEN" get --url "$DAEMON_URL" --paths "$OUT/$what.paths" --requests "$REQUESTS" \
+			--clients "$c" --warmup 100 --label "$what" >"$OUT/get-$what-c$c.txt" 2>"$OUT/get-$what-c$c.log"; then
+			cat "$OUT/get-$what-c$c.txt" "$OUT/get-$what-c$c.log" >&2
+			grep -q '^RESULT get' "$OUT/get-$what-c$c.txt" || die "ingest-load get failed"
+			echo "${0##*/}: some requests failed (see above)" >&2
+		fi
+	done
+done
+daemon_stop
+
+echo "SQLite directly: $QUERIES summary queries with and without samples..." >&2
+bg_run "$SQLALONE" read --db "$DB" --summary-sql "$OUT/summary.sql" --queries "$QUERIES" >"$OUT/sqlite-read.txt" ||
+	{ cat "$OUT/sqlite-read.txt" >&2; echo "${0##*/}: sqlite-alone read failed" >&2; exit 1; }
+
+"$PY" - "$OUT" "$HOSTS" "$KERNELS" "$CLIENTS" "$DBBYTES" "$DBDIR/load.txt" <<'EOF'
+import os, sys
+out, hosts, kernels, clients, dbbytes, loadtxt = sys.argv[1:7]
+n = int(hosts) * int(kernels)
+
+def results(path):
+    r = []
+    for line in open(path):
+        if line.startswith("RESULT "):
+            f = line.split()
+            r.append((f[1], dict(kv.split("=", 1) for kv in f[2:] if "=" in kv)))
+    return r
+
+size = int(dbbytes.split()[0])
+load = dict(results(loadtxt)).get("load", {}) if os.path.exists(loadtxt) else {}
+print()
+print(f"read: database of {hosts} hosts x {kernels} kernels = {n} uploads, loaded through the API"
+      + (f" in {float(load['wall_s']):.0f} s ({n / float(load['wall_s']):.0f} uploads/s)" if load else ""))
+print(f"database + WAL after a checkpoint: {size / 2**20:.1f} MiB, {size / n:.0f} bytes per upload")
+print()
+hdr = f"{'':30} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50 us':>8} {'p99 us':>8} {'max us':>9} {'bytes/answer':>12} {'errors':>6}"
+print(hdr)
+print("-" * len(hdr))
+for what, label in (("hosts", "GET /api/v1/hosts/{name}"), ("runs", "GET /api/v1/runs/{id}")):
+    for c in ("1", clients):
+        _, g = results(os.path.join(out, f"get-{what}-c{c}.txt"))[0]
+        print(f"{label:30} {c:>7} {g['n']:>8} {float(g['rate']):>8.0f} {float(g['p50_us']):>8.0f} "
+              f"{float(g['p99_us']):>8.0f} {float(g['max_us']):>9.0f} {float(g['bytes']):>12.0f} {g['errors']:>6}")
+print()
+txt = open(os.path.join(out, "sqlite-read.txt")).read()
+sq = {r["query"]: r for k, r in results(os.path.join(out, "sqlite-read.txt")) if k == "sqlread"}
+print("SQLite directly, one read-only connection, random runs, the two queries interleaved:")
+hdr = f"{'':34} {'p50 us':>8} {'p99 us':>8} {'mean us':>8} {'rows':>5} {'blob bytes':>10} {'pages':>6}"
+print(hdr)
+print("-" * len(hdr))
+for key, label in (("summaries", "summaries (the store's query)"), ("with_samples", "summaries + samples blobs")):
+    r = sq[key]
+    print(f"{label:34} {float(r['p50_us']):>8.1f} {float(r['p99_us']):>8.1f} {float(r['mean_us']):>8.1f} "
+          f"{float(r['rows']):>5.0f} {float(r['blob_bytes']):>10.0f} {float(r['pages']):>6.1f}")
+plan = txt.split("query plan, summaries (the store's query):\n", 1)[1].split("query plan,", 1)[0]
+print()
+print("query plan of the store's summary query:")
+print(plan.rstrip())
+print("samples table in that plan:", "YES (the summaries read sample pages)" if "samples" in plan else
+      "no: summaries never touch the sample blobs")
+print("(blob bytes: run_means only for the store's query; pages: SQLite pages fetched per query)")
+EOF

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The lab machine's path against the real forkwatchd: `forkwatch register`
+# keeps the host token; `forkwatch run` while the server is down spools
+# its result and gives up (exit 3); once the server is back, the next run
+# delivers the spooled result and its own, oldest first; `forkwatch agent`
+# sees that the running kernel has a complete upload and does not
+# benchmark again, and benchmarks a kernel that has none; a retired
+# host's results stay spooled (exit 4).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+need_root
+[ -x "$FW" ] || fail "no $FW: run make first"
+"$FW" register --help >/dev/null 2>&1 || skip "this forkwatch has no register command (built without upload support?)"
+"$FW" run --help >/dev/null 2>&1 && "$FW" agent --help >/dev/null 2>&1 || skip "this forkwatch has no run/agent commands"
+
+spool=$T/spool
+name="lab test"
+bench=(--size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0 --workloads fork,munmap --quiet)
+entries() { find "$spool" -maxdepth 1 -name '*.json' 2>/dev/null | sort; }
+# fw CODE args...: forkwatch must exit CODE; its output in $T/out, $T/err
+fw() {
+	local want=$1 rc=0
+	shift
+	timeout 300 "$FW" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ $rc -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "forkwatch $1: exit $rc, expected $want"; }
+}
+
+mkdir "$T/srv"
+start_daemon "$T/d1.log" --db "$T/srv/fw.db"
+port=$PORT
+
+say "register: the token goes to the token file (0600), never to the terminal"
+fw 0 register --server "$URL" --admin-token-file "$T/srv/admin.token" --name "$name" --token-file "$T/host.token"
+[ "$(stat -c %a "$T/host.token")" = 600 ] || fail "token file mode $(stat -c %a "$T/host.token")"
+grep -qx "name=$name" "$T/host.token" || fail "token file: no name line"
+token=$(sed -n 's/^token=//p' "$T/host.token")
+case $token in fwh_*) ;; *) fail "token file: no host token" ;; esac
+! grep -qF "$token" "$T/out" "$T/err" "$T/d1.log" || fail "the host token was printed or logged"
+expect 200 GET "/api/v1/hosts/$(pct "$name")"
+jcheck "$T/body" 'd["host"]["hostname"] == "'"$(hostname)"'" and d["host"]["uploads"] == 0' "registered host"
+say "register again: the server says the name is taken"
+rc=0
+"$FW" register --server "$URL" --admin-token-file "$T/srv/admin.token" --name "$name" \
+	--token-file "$T/again.token" >"$T/out" 2>"$T/err" || rc=$?
+[ $rc -ne 0 ] || fail "registering a taken name succeeded"
+grep -q '409' "$T/err" || grep -qi 'exists\|taken' "$T/err" || fail "no reason given: $(cat "$T/err")"
+say "    $(head -1 "$T/err")"
+[ ! -e "$T/again.token" ] || fail "a token file was written for a refused registration"
+
+say "the server goes down; forkwatch run spools its result and gives up (exit 3)"
+stop_daemon
+[ "$drc" = 0 ] || fail "SIGTERM: exit $drc"
+fw 3 run --server "http://127.0.0.1:$port" --token-file "$T/host.token" --spool "$spool" --retry-for 2 "${bench[@]}"
+[ "$(entries | wc -l)" = 1 ] || fail "expected 1 spooled result: $(entries)"
+first=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["run_uuid"])' "$(entries)")
+say "spooled $first"
+
+say "the server is back on the same address: the next run delivers both, oldest first"
+start_daemon "$T/d2.log" --db "$T/srv/fw.db" --listen "127.0.0.1:$port"
+fw 0 run --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 60 "${bench[@]}"
+[ -z "$(entries)" ] || fail "the spool is not empty: $(entries)"
+expect 200 GET "/api/v1/hosts/$(pct "$name")"
+cp "$T/body" "$T/host.json"
+jcheck "$T/host.json" 'd["host"]["uploads"] == 2' "2 uploads"
+jcheck "$T/host.json" 'len(d["kernels"]) == 1 and d["kernels"][0]["uploads"] == 2' "one kernel, 2 uploads"
+ident=$(jget "$T/host.json" 'd["kernels"][0]["ident"]')
+expect 200 GET /api/v1/runs/1
+jcheck "$T/body" 'd["run"]["uuid"] == "'"$first"'"' "the spooled result was stored first"
+expect 200 GET /api/v1/runs/2
+jcheck "$T/body" 'd["run"]["uuid"] != "'"$first"'" and d["run"]["host"] == "'"$name"'"' "the new result second"
+jcheck "$T/body" '{(c["workload"], c["layout"]) for c in d["cases"]} == {("fork", "order-0"), ("munmap", "order-0")}' "cases"
+jcheck "$T/body" 'd["cases"][0]["metrics"]["ns"]["runs"]["n"] == 2' "per-run summaries"
+complete=$(jget "$T/body" 'd["run"]["complete"]')
+[ "$(grep -c 'stored as' "$T/d2.log")" = 2 ] || fail "the daemon did not log 2 stored runs"
+
+if [ "$complete" = true ]; then
+	say "agent: the running kernel has a complete upload: no benchmark"
+	fw 0 agent --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 30 "${bench[@]}"
+	grep -q 'not benchmarking it again' "$T/out" || fail "agent did not skip: $(cat "$T/out" "$T/err")"
+	grep -qF "$ident" "$T/out" || fail "agent does not name the kernel $ident: $(cat "$T/out")"
+	expect 200 GET "/api/v1/hosts/$(pct "$name")"
+	jcheck "$T/body" 'd["host"]["uploads"] == 2' "no new upload from a skipping agent"
+else
+	say "(the results are not complete on this machine: agent would benchmark again; skip-check not run)"
+fi
+
+say "agent: a kernel without results is benchmarked and delivered; then skipped"
+fw 0 agent --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 30 \
+	--kernel-commit 0123456789abcdef "${bench[@]}"
+[ -z "$(entries)" ] || fail "agent left the spool: $(entries)"
+expect 200 GET /api/v1/kernels
+jcheck "$T/body" '{k["ident"]: k["uploads"] for k in d["kernels"]}.get("0123456789abcdef") == 1' "the new kernel's upload"
+if [ "$complete" = true ]; then
+	fw 0 agent --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 30 \
+		--kernel-commit 0123456789abcdef "${bench[@]}"
+	grep -q 'not benchmarking it again' "$T/out" || fail "agent did not skip the new kernel: $(cat "$T/out" "$T/err")"
+fi
+expect 200 GET "/api/v1/hosts/$(pct "$name")"
+jcheck "$T/body" 'd["host"]["uploads"] == 3' "3 uploads"
+
+say "a retired host: the server refuses its token, the result stays spooled (exit 4)"
+expect 200 POST "/api/v1/hosts/$(pct "$name")" -H "Authorization: Bearer $(cat "$T/srv/admin.token")" -d '{"retire": true}'
+fw 4 run --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 10 "${bench[@]}"
+[ "$(entries | wc -l)" = 1 ] || fail "the refused result is not spooled: $(entries)"
+grep -q 'answered 403' "$T/err" || fail "no 403 line: $(cat "$T/err")"
+say "    $(grep 'answered 403' "$T/err" | head -1)"
+expect 200 GET '/api/v1/hosts?retired=1'
+jcheck "$T/body" '[h["uploads"] for h in d["hosts"]] == [3]' "nothing stored for a retired host"
+
+stop_daemon
+[ "$drc" = 0 ] || fail "SIGTERM: exit $drc"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); assert c.execute("PRAGMA integrity_check").fetchall() == [("ok",)]' "$T/srv/fw.db" ||
+	fail "database integrity"
+echo ok
