@@ -11,8 +11,8 @@
 #   sudo bench/durability.sh                 # 1100 documents, 10 kills
 #   sudo N=120 ROUNDS=2 bench/durability.sh  # a quick check
 #
-# Environment: N (1100 documents), ROUNDS (10 kills), CLIENTS (4), THREADS
-# (4, forkwatchd --threads), TEMPLATE, SEED (random), OUT
+# Environment: N (1100 documents), ROUNDS (10 kills), CLIENTS (4),
+# TEMPLATE, SEED (random), OUT
 # (bench/out/durability-<time>).
 # Prints a table and PASS/FAIL; exits 0 either way (2 when it cannot run,
 # 1 when a tool failed).

@@ -11,7 +11,7 @@
 # Environment: N (2000 uploads per configuration), CLIENTS ("4 8"),
 # SQLITE_CONNS ("4": also SQLite alone with that many connections at once,
 # for reference; "" for none),
-# THREADS (4, forkwatchd --threads), SEED (random), TEMPLATE
+# SEED (random), TEMPLATE
 # (bench/out/template.json, made by forkwatch bench if missing;
 # NEW_TEMPLATE=1 makes it again), KEEP_DB (0: databases deleted once
 # measured), OUT (bench/out/ingest-<time>).
@@ -40,7 +40,7 @@ SEED=${SEED:-$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')}
 # client count: with the same SEED, the daemon gets the very same documents
 HOSTS0=${CLIENTS%% *}
 
-echo "ingest: $N uploads per configuration, clients: $CLIENTS, forkwatchd --threads $THREADS, seed $SEED"
+echo "ingest: $N uploads per configuration, clients: $CLIENTS, seed $SEED"
 echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"
 
 run_sqlite() { # TAG [CONNECTIONS]

@@ -12,7 +12,7 @@
 #
 # Environment: HOSTS (100), KERNELS (300), REQUESTS (5000 per
 # measurement), CLIENTS (8, the concurrent measurement), QUERIES (5000,
-# SQLite directly), LOAD_CLIENTS (4), THREADS (4, forkwatchd --threads),
+# SQLite directly), LOAD_CLIENTS (4),
 # REBUILD (0: reuse bench/out/read-db when it holds HOSTS x KERNELS),
 # DBDIR (bench/out/read-db), TEMPLATE, OUT (bench/out/read-<time>).
 # Prints a table; exits 0 (2 when it cannot run, 1 when a tool failed).
@@ -61,7 +61,7 @@ if [[ $REBUILD != 1 && -s $DBDIR/meta && -s $DB ]]; then
 	fi
 fi
 
-echo "read: $HOSTS hosts x $KERNELS kernels; $REQUESTS requests per measurement, 1 and $CLIENTS clients; forkwatchd --threads $THREADS"
+echo "read: $HOSTS hosts x $KERNELS kernels; $REQUESTS requests per measurement, 1 and $CLIENTS clients"
 echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"
 if ((reuse)); then
 	echo "database: $DB, loaded before ($(grep -v RESULT "$DBDIR/load.txt" 2>/dev/null || true)); REBUILD=1 loads it again"

@@ -11,7 +11,6 @@ FORKWATCHD=${FORKWATCHD:-$ROOT_DIR/build/$(uname -m)/forkwatchd}
 LOADGEN=$BENCH_DIR/out/ingest-load
 SQLALONE=$BENCH_DIR/out/sqlite-alone
 TEMPLATE=${TEMPLATE:-$BENCH_DIR/out/template.json}
-THREADS=${THREADS:-4}
 
 server_preflight() {
 	[[ $(id -u) == 0 ]] || die "needs root: the template document comes from 'forkwatch bench', which reads /proc/kpageflags and sets THP knobs"
@@ -25,7 +24,6 @@ server_preflight() {
 		die "libcurl headers missing (Debian: apt-get install libcurl4-openssl-dev)"
 	[[ -f /usr/include/jansson.h ]] || die "jansson headers missing (Debian: apt-get install libjansson-dev)"
 	[[ -f /usr/include/sqlite3.h ]] || die "SQLite headers missing (Debian: apt-get install libsqlite3-dev)"
-	posint THREADS "$THREADS"
 	mkdir -p "$BENCH_DIR/out"
 	gcc -O2 -Wall -Wextra -pthread -o "$LOADGEN" "$BENCH_DIR/ingest-load.c" -lcurl -ljansson -lm ||
 		die "compiling ingest-load.c failed"
@@ -64,7 +62,7 @@ DAEMON_PORT=
 daemon_start() {
 	local db=$1 log=$2 port=${3:-0} i
 	: >"$log"
-	"$FORKWATCHD" --listen "127.0.0.1:$port" --db "$db" --threads "$THREADS" >>"$log" 2>&1 &
+	"$FORKWATCHD" --listen "127.0.0.1:$port" --db "$db" >>"$log" 2>&1 &
 	DAEMON_PID=$!
 	for ((i = 0; i < 200; i++)); do
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then

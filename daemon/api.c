@@ -376,7 +376,9 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 			   d.host.hostname, h.hostname);
 		goto out_doc;
 	}
+	req_write_begin(rq);
 	ret = store_run_ingest(rq->st, h.id, &d, &run_id, &existed);
+	req_write_end(rq);
 	if (ret == -EEXIST) {
 		resp_error(rs, 409, "run_uuid", "run %s belongs to another host", d.run_uuid);
 		goto out_doc;

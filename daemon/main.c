@@ -48,7 +48,7 @@ static int fail(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *threads = NULL;
+	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *maxconn = NULL;
 	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
 	const char *per_ip = NULL, *level = NULL;
 	const struct opt opts[] = {
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
 		{ "admin-token-file", "FILE", "the admin token (default: admin.token beside the database, generated 0600 at first start)", &admin_file },
 		{ "config", "FILE", "read options from FILE", &config },
-		{ "threads", "N", "worker threads (default 4)", &threads },
+		{ "max-connections", "N", "connections served at once, a thread each (default 1000)", &maxconn },
 		{ "max-body", "SIZE", "largest request body (default 16M)", &max_body },
 		{ "tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)", &tls_cert },
 		{ "tls-key", "FILE", "the certificate's PEM private key", &tls_key },
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	memset(&sc, 0, sizeof(sc));
 	sc.listen = listen ? listen : "127.0.0.1:8080";
 	sc.db_path = db ? db : "forkwatch.db";
-	sc.threads = 4;
+	sc.max_connections = 1000;
 	sc.max_body = 16 << 20;
 	sc.conn_timeout_s = 30;
 	sc.conn_per_ip = 64;
@@ -105,10 +105,10 @@ int main(int argc, char **argv)
 	if (lvl < 0)
 		FAIL("--log-level '%s': expected error, warn, info or debug", level);
 	log_init("forkwatchd", (enum log_level)lvl);
-	if (threads) {
-		if (parse_uint(threads, 1, 256, &v))
-			FAIL("--threads '%s': expected 1 to 256", threads);
-		sc.threads = (unsigned)v;
+	if (maxconn) {
+		if (parse_uint(maxconn, 1, 100000, &v))
+			FAIL("--max-connections '%s': expected 1 to 100000", maxconn);
+		sc.max_connections = (unsigned)v;
 	}
 	if (max_body) {
 		if (parse_size(max_body, &v) || v < 1024 || v > (1ULL << 32))
@@ -157,8 +157,8 @@ int main(int argc, char **argv)
 
 	if (server_start(&srv, &sc, api_routes, &err))
 		FAIL("%s", err.buf);
-	log_info("listening on %s%s (port %u), %u threads, bodies up to %zu bytes",
-		 sc.tls_cert ? "https://" : "http://", sc.listen, server_port(srv), sc.threads,
+	log_info("listening on %s%s (port %u), up to %u connections, bodies up to %zu bytes",
+		 sc.tls_cert ? "https://" : "http://", sc.listen, server_port(srv), sc.max_connections,
 		 sc.max_body);
 	for (;;) {
 		if (sigwait(&set, &sig))

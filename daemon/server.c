@@ -25,10 +25,10 @@ struct server {
 	const struct route *routes;
 	struct server_config cfg;
 	struct auth_limiter *limiter;
-	pthread_key_t store_key;
 	pthread_mutex_t stores_lock;
-	struct store **stores;     /* every connection opened, closed at stop */
-	size_t nstores, astores;
+	struct store **idle;       /* store connections not in use by a request */
+	size_t nidle, aidle;
+	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
 	char *tls_cert, *tls_key;  /* PEM text */
 	unsigned port;
 };
@@ -110,34 +110,51 @@ bool req_require_admin(struct req *rq, struct resp *rs)
 	return true;
 }
 
-static void store_register(struct server *srv, struct store *st)
+/*
+ * Store connections are pooled: a request takes one (opening a new one
+ * when none is idle) and gives it back.  Connections come and go with the
+ * HTTP connections' threads, so a per-thread store would leak.
+ */
+static struct store *store_get(struct server *srv, struct strbuf *err)
+{
+	struct store *st = NULL;
+
+	pthread_mutex_lock(&srv->stores_lock);
+	if (srv->nidle)
+		st = srv->idle[--srv->nidle];
+	pthread_mutex_unlock(&srv->stores_lock);
+	if (!st && store_open(&st, srv->cfg.db_path, err))
+		return NULL;
+	return st;
+}
+
+static void store_put(struct server *srv, struct store *st)
 {
 	pthread_mutex_lock(&srv->stores_lock);
-	if (srv->nstores == srv->astores) {
-		size_t n = srv->astores ? 2 * srv->astores : 16;
-		struct store **p = realloc(srv->stores, n * sizeof(*p));
+	if (srv->nidle == srv->aidle) {
+		size_t n = srv->aidle ? 2 * srv->aidle : 16;
+		struct store **p = realloc(srv->idle, n * sizeof(*p));
 
-		if (!p)
-			abort();
-		srv->stores = p;
-		srv->astores = n;
+		if (!p) {
+			pthread_mutex_unlock(&srv->stores_lock);
+			store_close(st);
+			return;
+		}
+		srv->idle = p;
+		srv->aidle = n;
 	}
-	srv->stores[srv->nstores++] = st;
+	srv->idle[srv->nidle++] = st;
 	pthread_mutex_unlock(&srv->stores_lock);
 }
 
-/* This worker thread's store connection, opened on first use. */
-static struct store *thread_store(struct server *srv, struct strbuf *err)
+void req_write_begin(struct req *rq)
 {
-	struct store *st = pthread_getspecific(srv->store_key);
+	pthread_mutex_lock(&rq->srv->write_lock);
+}
 
-	if (st)
-		return st;
-	if (store_open(&st, srv->cfg.db_path, err))
-		return NULL;
-	pthread_setspecific(srv->store_key, st);
-	store_register(srv, st);
-	return st;
+void req_write_end(struct req *rq)
+{
+	pthread_mutex_unlock(&rq->srv->write_lock);
 }
 
 /*
@@ -240,13 +257,14 @@ static void dispatch(struct server *srv, struct MHD_Connection *conn, const char
 			continue;
 		for (m = 0; m < rq.nargs; m++)
 			rq.args[m] = bufs[m].buf;
-		rq.st = thread_store(srv, &err);
+		rq.st = store_get(srv, &err);
 		if (!rq.st) {
 			log_error("database: %s", err.buf);
 			resp_error(rs, 503, NULL, "database unavailable");
 			goto out;
 		}
 		srv->routes[i].fn(&rq, rs);
+		store_put(srv, rq.st);
 		goto out;
 	}
 	if (path_known)
@@ -337,11 +355,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	strbuf_release(&sb);
 }
 
-static void close_store(void *p)
-{
-	(void)p; /* closed by server_stop, which knows every connection */
-}
-
 int server_check_listen(const char *listen)
 {
 	struct sockaddr_storage ss;
@@ -392,8 +405,14 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	struct server *srv;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-			 MHD_USE_ITC; /* MHD_quiesce_daemon with a thread pool needs it */
+	/*
+	 * A thread per connection: a keep-alive client that uploads keeps its
+	 * thread busy parsing, and in a fixed pool several such clients can
+	 * end up on one thread while the others idle.
+	 */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG |
+			 MHD_USE_ITC; /* MHD_quiesce_daemon needs it */
 	const union MHD_DaemonInfo *di;
 	struct strbuf sb = STRBUF_INIT;
 
@@ -409,7 +428,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	srv->cfg = *cfg;
 	srv->routes = routes;
 	pthread_mutex_init(&srv->stores_lock, NULL);
-	pthread_key_create(&srv->store_key, close_store);
+	pthread_mutex_init(&srv->write_lock, NULL);
 	srv->limiter = auth_limiter_new(20, 60);
 	if (!srv->limiter)
 		goto fail;
@@ -436,10 +455,9 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 		flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, /* first: it applies to the options after it */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conn_per_ip,
-		MHD_OPTION_CONNECTION_LIMIT, 1000u,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
@@ -458,7 +476,7 @@ fail:
 	auth_limiter_free(srv->limiter);
 	free(srv->tls_cert);
 	free(srv->tls_key);
-	pthread_key_delete(srv->store_key);
+	pthread_mutex_destroy(&srv->write_lock);
 	pthread_mutex_destroy(&srv->stores_lock);
 	free(srv);
 	return -EIO;
@@ -490,11 +508,11 @@ void server_stop(struct server *srv)
 		usleep(100000);
 	}
 	MHD_stop_daemon(srv->mhd);
-	for (i = 0; i < srv->nstores; i++)
-		store_close(srv->stores[i]);
-	free(srv->stores);
+	for (i = 0; i < srv->nidle; i++)
+		store_close(srv->idle[i]);
+	free(srv->idle);
 	auth_limiter_free(srv->limiter);
-	pthread_key_delete(srv->store_key);
+	pthread_mutex_destroy(&srv->write_lock);
 	pthread_mutex_destroy(&srv->stores_lock);
 	free(srv->tls_cert);
 	free(srv->tls_key);

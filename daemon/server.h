@@ -23,7 +23,7 @@ struct server;
 
 struct req {
 	struct server *srv;
-	struct store *st;          /* this thread's store connection */
+	struct store *st;          /* a store connection for this request */
 	const char *method;
 	const char *path;
 	const char *args[REQ_MAX_ARGS]; /* percent-decoded {} segments of the route */
@@ -51,7 +51,7 @@ struct route {
 struct server_config {
 	const char *listen;        /* "127.0.0.1:8080" or "[::1]:8080" */
 	const char *db_path;
-	unsigned threads;
+	unsigned max_connections;  /* served at once, a thread each */
 	size_t max_body;
 	const char *tls_cert, *tls_key; /* PEM files; both or neither */
 	unsigned conn_timeout_s;   /* idle or stalled connections are closed after this */
@@ -82,6 +82,13 @@ const char *req_query(const struct req *rq, const char *name);
 
 /* Token checks against the admin hash and the limiter; false = resp already filled. */
 bool req_require_admin(struct req *rq, struct resp *rs);
+/*
+ * Bracket a write transaction: writers queue on a mutex that wakes them
+ * at once instead of sleeping in SQLite's busy handler.
+ */
+void req_write_begin(struct req *rq);
+void req_write_end(struct req *rq);
+
 /* Count a failed token attempt from this client. */
 void req_auth_failed(struct req *rq);
 /* Whether this client is refused for too many failed attempts (resp filled with 429). */

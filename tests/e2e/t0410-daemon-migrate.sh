@@ -32,7 +32,7 @@ say "--help, and options it does not know"
 grep -q -- '--listen' "$T/out" && grep -q -- '--config' "$T/out" && grep -q -- '--max-body' "$T/out" ||
 	fail "--help: $(cat "$T/out")"
 expect_fail "unknown option" "unknown option '--bogus'" "$FWD" --bogus
-expect_fail "--threads 0" "\-\-threads '0'" "$FWD" --threads 0 --db "$T/x.db"
+expect_fail "--max-connections 0" "\-\-max-connections '0'" "$FWD" --max-connections 0 --db "$T/x.db"
 expect_fail "--max-body 1" "\-\-max-body '1'" "$FWD" --max-body 1 --db "$T/x.db"
 expect_fail "--log-level loud" "\-\-log-level 'loud'" "$FWD" --log-level loud --db "$T/x.db"
 [ ! -e "$T/x.db" ] || fail "a bad option created the database"
@@ -147,12 +147,12 @@ listen = 127.0.0.1:0
 db = $T/c/from-config.db
 max_body = 2k
 log-level = debug
-threads = 2
+max_connections = 20
 EOF
 start_daemon "$T/c1.log" --config "$T/c/fw.conf"
 grep -q "database $T/c/from-config.db" "$T/c1.log" || fail "db from the config: $(cat "$T/c1.log")"
-grep -q "listening on http://127.0.0.1:0 (port $PORT), 2 threads, bodies up to 2048 bytes" "$T/c1.log" ||
-	fail "listen, threads, max_body from the config: $(cat "$T/c1.log")"
+grep -q "listening on http://127.0.0.1:0 (port $PORT), up to 20 connections, bodies up to 2048 bytes" "$T/c1.log" ||
+	fail "listen, max_connections, max_body from the config: $(cat "$T/c1.log")"
 head -c 3000 /dev/zero | tr '\0' ' ' >"$T/3k"
 expect 413 POST /api/v1/runs --data-binary @"$T/3k"
 grep -q 'debug:' "$T/c1.log" || fail "log-level debug from the config"
