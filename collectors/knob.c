@@ -23,6 +23,7 @@ struct knob_journal {
 	char journal[KNOB_PATH_MAX + 32];
 	char prefix[KNOB_PATH_MAX];
 	int lock_fd;
+	int prefix_fd;  /* the knobs' directory, flocked: one benchmark per machine */
 	int n;
 	struct knob_entry e[KNOB_MAX];
 };
@@ -183,6 +184,7 @@ int knob_journal_open(struct knob_journal **out, const char *state_dir, const ch
 	kj = calloc(1, sizeof(*kj));
 	if (!kj)
 		return -ENOMEM;
+	kj->prefix_fd = -1;
 	snprintf(kj->journal, sizeof(kj->journal), "%s/knobs.journal", state_dir);
 	snprintf(kj->prefix, sizeof(kj->prefix), "%s", prefix);
 	snprintf(lock, sizeof(lock), "%s/lock", state_dir);
@@ -200,6 +202,17 @@ int knob_journal_open(struct knob_journal **out, const char *state_dir, const ch
 	if (flock(kj->lock_fd, LOCK_EX | LOCK_NB)) {
 		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		strbuf_addf(err, "another forkwatch holds '%s': wait for it to finish", lock);
+		goto out_close;
+	}
+	/*
+	 * The knobs are the machine's, whatever state directory a run uses:
+	 * two benchmarks would change them under each other.
+	 */
+	kj->prefix_fd = open(prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (kj->prefix_fd >= 0 && flock(kj->prefix_fd, LOCK_EX | LOCK_NB)) {
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		strbuf_addf(err, "another forkwatch is benchmarking on this machine (it holds '%s'): "
+			    "wait for it to finish", prefix);
 		goto out_close;
 	}
 	ret = journal_load(kj);
@@ -223,6 +236,8 @@ int knob_journal_open(struct knob_journal **out, const char *state_dir, const ch
 	return 0;
 
 out_close:
+	if (kj->prefix_fd >= 0)
+		close(kj->prefix_fd);
 	close(kj->lock_fd);
 out_free:
 	free(kj);
@@ -299,6 +314,8 @@ void knob_journal_free(struct knob_journal *kj)
 	if (!kj)
 		return;
 	knob_restore_all(kj);
+	if (kj->prefix_fd >= 0)
+		close(kj->prefix_fd);
 	close(kj->lock_fd);
 	free(kj);
 }

@@ -20,7 +20,9 @@
 struct knob_journal;
 
 /*
- * Lock the state directory (created 0700 if missing), restore and remove
+ * Lock the state directory (created 0700 if missing) and the knobs'
+ * directory itself (so that runs with different state directories do not
+ * change the machine's knobs under each other), restore and remove
  * any journal a killed run left, and return a journal ready for changes.
  * prefix: the directory under which knobs may live (normally
  * /sys/kernel/mm/transparent_hugepage).  On failure returns a negative

@@ -50,6 +50,16 @@ grep -q "restored [1-9][0-9]* THP knob" "$T/err" || { cat "$T/err"; fail "bench 
 [ "$(choice)" = "$orig" ] || fail "knob is '$(choice)' after the next bench, expected '$orig'"
 [ "$(choice $pmdknob)" = "$pmdorig" ] || fail "PMD knob not restored by the next bench"
 
+say "a second benchmark on the machine is refused, whatever its state directory"
+"$FW" bench --size 256M --runs 1000 --layouts order-4 --workloads fork --quiet >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 1 200); do [ "$(choice)" = madvise ] && break; sleep 0.05; done
+expect_fail "concurrent bench" "another forkwatch is benchmarking on this machine" \
+	env FORKWATCH_STATE_DIR="$T/other-state" "$FW" bench --size 4M --runs 1 --layouts order-0
+kill -INT $pid
+wait $pid || true
+[ "$(choice)" = "$orig" ] || fail "knob is '$(choice)' after the first benchmark stopped"
+
 say "SIGINT restores too, and writes no result"
 "$FW" bench --size 256M --runs 1000 --layouts order-4 --workloads fork --quiet \
 	--json "$T/never.json" >/dev/null 2>"$T/err" &
