@@ -8,12 +8,14 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "jread.h"
+#include "jsonw.h"
 
 #define DOC_MAX_CASES 64
 #define DOC_MAX_RUNS 1000
@@ -44,6 +46,34 @@ static int bad(struct vctx *v, const char *path, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* A path one level down: "cases[2]" + ".runs" or "[3]". */
+static void path_key(struct strbuf *out, const char *base, const char *key)
+{
+	strbuf_reset(out);
+	if (*base)
+		strbuf_addf(out, "%s.%s", base, key);
+	else
+		strbuf_addstr(out, key);
+}
+
+/*
+ * bad() for the member key of the object at base.  The path is built only
+ * here, on error: the checks of a valid document format nothing.
+ */
+static int bad_key(struct vctx *v, const char *base, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int bad_key(struct vctx *v, const char *base, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	path_key(v->field, base, key);
+	strbuf_reset(v->err);
+	va_start(ap, fmt);
+	strbuf_vaddf(v->err, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 static char *dup_or_null(const char *s)
 {
 	char *d;
@@ -56,16 +86,6 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
-/* A path one level down: "cases[2]" + ".runs" or "[3]". */
-static void path_key(struct strbuf *out, const char *base, const char *key)
-{
-	strbuf_reset(out);
-	if (*base)
-		strbuf_addf(out, "%s.%s", base, key);
-	else
-		strbuf_addstr(out, key);
-}
-
 static bool clean_text(const char *s)
 {
 	for (; *s; s++)
@@ -74,116 +94,88 @@ static bool clean_text(const char *s)
 	return true;
 }
 
+static bool is_integer(const struct jread_node *j)
+{
+	return j && j->type == JREAD_NUM && j->is_int;
+}
+
 /*
  * A string member: required or optional (then NULL/absent allowed),
  * at most max bytes, no control characters unless multiline.
  */
-static int get_str(struct vctx *v, json_t *obj, const char *base, const char *key, bool required,
-		   size_t max, bool multiline, const char **out)
+static int get_str(struct vctx *v, const struct jread_node *obj, const char *base, const char *key,
+		   bool required, size_t max, bool multiline, const char **out)
 {
-	struct strbuf p = STRBUF_INIT;
-	json_t *j = json_object_get(obj, key);
-	int ret = 0;
+	const struct jread_node *j = jread_get(obj, key);
 
 	*out = NULL;
-	path_key(&p, base, key);
-	if (!j || json_is_null(j)) {
-		if (required)
-			ret = bad(v, p.buf, "missing");
-		goto out;
-	}
-	if (!json_is_string(j)) {
-		ret = bad(v, p.buf, "expected a string");
-		goto out;
-	}
-	*out = json_string_value(j);
+	if (!j || j->type == JREAD_NULL)
+		return required ? bad_key(v, base, key, "missing") : 0;
+	if (j->type != JREAD_STR)
+		return bad_key(v, base, key, "expected a string");
+	*out = j->str;
 	if (required && !**out)
-		ret = bad(v, p.buf, "must not be empty");
-	else if (json_string_length(j) > max)
-		ret = bad(v, p.buf, "longer than %zu bytes", max);
-	else if (!multiline && !clean_text(*out))
-		ret = bad(v, p.buf, "contains control characters");
-out:
-	strbuf_release(&p);
-	return ret;
+		return bad_key(v, base, key, "must not be empty");
+	if (strlen(*out) > max)
+		return bad_key(v, base, key, "longer than %zu bytes", max);
+	if (!multiline && !clean_text(*out))
+		return bad_key(v, base, key, "contains control characters");
+	return 0;
 }
 
-static int get_int(struct vctx *v, json_t *obj, const char *base, const char *key, bool required,
-		   long long min, long long max, long long *out)
+static int get_int(struct vctx *v, const struct jread_node *obj, const char *base, const char *key,
+		   bool required, long long min, long long max, long long *out)
 {
-	struct strbuf p = STRBUF_INIT;
-	json_t *j = json_object_get(obj, key);
-	int ret = 0;
+	const struct jread_node *j = jread_get(obj, key);
 
-	path_key(&p, base, key);
-	if (!j || json_is_null(j)) {
+	if (!j || j->type == JREAD_NULL) {
 		if (required)
-			ret = bad(v, p.buf, "missing");
-		else
-			*out = min - 1; /* absent: below any valid value */
-		goto out;
+			return bad_key(v, base, key, "missing");
+		*out = min - 1; /* absent: below any valid value */
+		return 0;
 	}
-	if (!json_is_integer(j)) {
-		ret = bad(v, p.buf, "expected an integer");
-		goto out;
-	}
-	*out = json_integer_value(j);
+	if (!is_integer(j))
+		return bad_key(v, base, key, "expected an integer");
+	*out = j->i;
 	if (*out < min || *out > max)
-		ret = bad(v, p.buf, "%lld is out of range [%lld, %lld]", *out, min, max);
-out:
-	strbuf_release(&p);
-	return ret;
+		return bad_key(v, base, key, "%lld is out of range [%lld, %lld]", *out, min, max);
+	return 0;
 }
 
-static int get_bool(struct vctx *v, json_t *obj, const char *base, const char *key, bool required,
-		    bool *out)
+static int get_bool(struct vctx *v, const struct jread_node *obj, const char *base, const char *key,
+		    bool required, bool *out)
 {
-	struct strbuf p = STRBUF_INIT;
-	json_t *j = json_object_get(obj, key);
-	int ret = 0;
+	const struct jread_node *j = jread_get(obj, key);
 
-	path_key(&p, base, key);
 	*out = false;
-	if (!j) {
-		if (required)
-			ret = bad(v, p.buf, "missing");
-	} else if (!json_is_boolean(j)) {
-		ret = bad(v, p.buf, "expected true or false");
-	} else {
-		*out = json_is_true(j);
-	}
-	strbuf_release(&p);
-	return ret;
+	if (!j)
+		return required ? bad_key(v, base, key, "missing") : 0;
+	if (j->type != JREAD_BOOL)
+		return bad_key(v, base, key, "expected true or false");
+	*out = j->b;
+	return 0;
 }
 
-static int get_obj(struct vctx *v, json_t *obj, const char *base, const char *key, json_t **out)
+static int get_obj(struct vctx *v, const struct jread_node *obj, const char *base, const char *key,
+		   const struct jread_node **out)
 {
-	struct strbuf p = STRBUF_INIT;
-	int ret = 0;
-
-	*out = json_object_get(obj, key);
-	path_key(&p, base, key);
+	*out = jread_get(obj, key);
 	if (!*out)
-		ret = bad(v, p.buf, "missing");
-	else if (!json_is_object(*out))
-		ret = bad(v, p.buf, "expected an object");
-	strbuf_release(&p);
-	return ret;
+		return bad_key(v, base, key, "missing");
+	if ((*out)->type != JREAD_OBJ)
+		return bad_key(v, base, key, "expected an object");
+	return 0;
 }
 
-static int get_arr(struct vctx *v, json_t *obj, const char *base, const char *key, json_t **out)
+static int get_arr(struct vctx *v, const struct jread_node *obj, const char *base, const char *key,
+		   const struct jread_node **out)
 {
-	struct strbuf p = STRBUF_INIT;
-	int ret = 0;
-
-	*out = json_object_get(obj, key);
-	path_key(&p, base, key);
+	*out = jread_get(obj, key);
 	if (!*out)
-		ret = bad(v, p.buf, "missing");
-	else if (!json_is_array(*out))
-		ret = bad(v, p.buf, "expected an array");
-	strbuf_release(&p);
-	return ret;
+		return bad_key(v, base, key, "missing");
+	if ((*out)->type != JREAD_ARR)
+		return bad_key(v, base, key, "expected an array");
+	return 0;
 }
 
 static bool is_sha(const char *s)
@@ -299,41 +291,58 @@ static void series_summarize(struct doc_series *s)
 	s->it_median = stats_median(s->values, s->nvalues);
 }
 
-/* Append one run's array (ns or a counter) to series s. */
-static int take_values(struct vctx *v, json_t *arr, const char *path, unsigned expect,
-		       bool exact, bool nulls, struct doc_series *s, unsigned run)
+/*
+ * Append one run's array (ns or a counter) to series s.  base is the run's
+ * path; the array is base.ns, or base.counters.<counter> when counter is
+ * not NULL.
+ */
+static int take_values(struct vctx *v, const struct jread_node *arr, const char *base,
+		       const char *counter, unsigned expect, bool exact, bool nulls,
+		       struct doc_series *s, unsigned run)
 {
 	struct strbuf p = STRBUF_INIT;
-	size_t n, i;
+	double *out = s->values + s->nvalues;
+	size_t n = 0, i = 0;
 	int ret = 0;
 
-	if (!json_is_array(arr)) {
-		ret = bad(v, path, "expected an array");
-		goto out;
-	}
-	n = json_array_size(arr);
-	if (exact ? n != expect : n > expect) {
-		ret = bad(v, path, "has %zu values, expected %s%u", n, exact ? "" : "at most ", expect);
-		goto out;
-	}
+	if (!arr || arr->type != JREAD_ARR)
+		goto out_bad;
+	n = arr->n;
+	if (exact ? n != expect : n > expect)
+		goto out_bad;
 	for (i = 0; i < n; i++) {
-		json_t *x = json_array_get(arr, i);
+		const struct jread_node *x = &arr->kids[i];
 
-		if (nulls && json_is_null(x)) {
-			s->values[s->nvalues++] = NAN;
+		if (x->type == JREAD_NUM && x->is_int && x->i >= 0 && x->i <= DOC_MAX_VALUE) {
+			out[i] = (double)x->i;
 			continue;
 		}
-		if (!json_is_integer(x) || json_integer_value(x) < 0 ||
-		    json_integer_value(x) > DOC_MAX_VALUE) {
-			strbuf_reset(&p);
-			strbuf_addf(&p, "%s[%zu]", path, i);
-			ret = bad(v, p.buf, "expected a non-negative integer%s", nulls ? " or null" : "");
-			goto out;
+		if (nulls && x->type == JREAD_NULL) {
+			out[i] = NAN;
+			continue;
 		}
-		s->values[s->nvalues++] = (double)json_integer_value(x);
+		goto out_bad;
 	}
+	s->nvalues += n;
 	s->run_len[run] = (uint32_t)n;
-out:
+	return 0;
+
+out_bad:
+	/* the error's path and message are built only now */
+	if (counter)
+		strbuf_addf(&p, "%s.counters.%s", base, counter);
+	else
+		strbuf_addf(&p, "%s.ns", base);
+	if (!arr)
+		ret = bad(v, p.buf, "missing");
+	else if (arr->type != JREAD_ARR)
+		ret = bad(v, p.buf, "expected an array");
+	else if (exact ? n != expect : n > expect)
+		ret = bad(v, p.buf, "has %zu values, expected %s%u", n, exact ? "" : "at most ", expect);
+	else {
+		strbuf_addf(&p, "[%zu]", i);
+		ret = bad(v, p.buf, "expected a non-negative integer%s", nulls ? " or null" : "");
+	}
 	strbuf_release(&p);
 	return ret;
 }
@@ -356,25 +365,119 @@ static int parse_layout(const char *name, int *order)
 	return 0;
 }
 
-static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct doc *d,
-		      struct doc_case *c)
+static int cmp_member(const void *a, const void *b)
 {
-	struct strbuf p = STRBUF_INIT, q = STRBUF_INIT;
-	json_t *lc, *ctrs, *runs, *folios;
-	const char *s, *key;
-	json_t *val;
+	const struct jread_node *x = *(const struct jread_node *const *)a;
+	const struct jread_node *y = *(const struct jread_node *const *)b;
+
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * As jansson wrote reals: 17 digits, a '.' so that they read back as reals,
+ * and the exponent without '+' or leading zeros ("1e300", "1e-5").
+ */
+static void write_real(struct jw *jw, const char *key, double val)
+{
+	char b[40], *e, *digits;
+
+	snprintf(b, sizeof(b), "%.17g", val);
+	e = strchr(b, 'e');
+	if (!e && !strchr(b, '.'))
+		strcat(b, ".0");
+	if (e) {
+		digits = e + 1 + (e[1] == '-');
+		for (e = e + 1; *e == '+' || *e == '-' || *e == '0'; e++)
+			;
+		memmove(digits, e, strlen(e) + 1);
+	}
+	jw_raw(jw, key, b);
+}
+
+/*
+ * Write n as compact JSON, the members of every object sorted by name (as
+ * json_dumps() with JSON_SORT_KEYS did).  -E2BIG when n nests deeper than
+ * the writer can (it would abort): jread takes JREAD_MAX_DEPTH levels,
+ * the writer JW_MAX_DEPTH.
+ */
+static int write_sorted(struct jw *jw, const char *key, const struct jread_node *n)
+{
+	const struct jread_node **m;
+	size_t i;
+	int ret = 0;
+
+	switch (n->type) {
+	case JREAD_NULL:
+		jw_null(jw, key);
+		break;
+	case JREAD_BOOL:
+		jw_bool(jw, key, n->b);
+		break;
+	case JREAD_NUM:
+		if (n->is_int)
+			jw_i64(jw, key, n->i);
+		else
+			write_real(jw, key, n->num);
+		break;
+	case JREAD_STR:
+		jw_str(jw, key, n->str);
+		break;
+	case JREAD_ARR:
+		if (jw->depth + 1 >= JW_MAX_DEPTH)
+			return -E2BIG;
+		jw_arr_begin(jw, key);
+		for (i = 0; !ret && i < n->n; i++)
+			ret = write_sorted(jw, NULL, &n->kids[i]);
+		jw_arr_end(jw);
+		break;
+	case JREAD_OBJ:
+		if (jw->depth + 1 >= JW_MAX_DEPTH)
+			return -E2BIG;
+		m = xcalloc(n->n, sizeof(*m));
+		for (i = 0; i < n->n; i++)
+			m[i] = &n->kids[i];
+		qsort(m, n->n, sizeof(*m), cmp_member);
+		jw_obj_begin(jw, key);
+		for (i = 0; !ret && i < n->n; i++)
+			ret = write_sorted(jw, m[i]->key, m[i]);
+		jw_obj_end(jw);
+		free(m);
+		break;
+	}
+	return ret;
+}
+
+/* n re-serialised by write_sorted(); NULL when it nests too deeply.  free() it. */
+static char *dump_sorted(const struct jread_node *n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jw jw;
+
+	jw_init(&jw, &sb);
+	if (write_sorted(&jw, NULL, n)) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static int parse_case(struct vctx *v, const struct jread_node *jc, const char *base,
+		      const struct doc *d, struct doc_case *c)
+{
+	struct strbuf p = STRBUF_INIT, q = STRBUF_INIT, rp = STRBUF_INIT;
+	const struct jread_node *lc, *ctrs, *runs, *folios;
+	const char *s;
 	long long ll;
 	int ret, lorder = -1, kind, m;
-	size_t r;
+	size_t r, i;
 	bool ok;
 
-	if (!json_is_object(jc))
+	if (jc->type != JREAD_OBJ)
 		return bad(v, base, "expected an object");
 	if ((ret = get_str(v, jc, base, "workload", true, 15, false, &s)))
 		goto out;
 	if (strcmp(s, "fork") && strcmp(s, "munmap")) {
-		path_key(&p, base, "workload");
-		ret = bad(v, p.buf, "unknown workload '%s': expected fork or munmap", s);
+		ret = bad_key(v, base, "workload", "unknown workload '%s': expected fork or munmap", s);
 		goto out;
 	}
 	snprintf(c->workload, sizeof(c->workload), "%s", s);
@@ -382,8 +485,7 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 		goto out;
 	kind = parse_layout(s, &lorder);
 	if (kind < 0) {
-		path_key(&p, base, "layout");
-		ret = bad(v, p.buf, "unknown layout '%s': expected order-N or pmd", s);
+		ret = bad_key(v, base, "layout", "unknown layout '%s': expected order-N or pmd", s);
 		goto out;
 	}
 	snprintf(c->layout, sizeof(c->layout), "%s", s);
@@ -391,15 +493,13 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 		goto out;
 	c->order = (int)ll;
 	if (kind == 0 && lorder != c->order) {
-		path_key(&p, base, "order");
-		ret = bad(v, p.buf, "%d does not match layout '%s'", c->order, c->layout);
+		ret = bad_key(v, base, "order", "%d does not match layout '%s'", c->order, c->layout);
 		goto out;
 	}
 	if ((ret = get_str(v, jc, base, "mapping", true, 7, false, &s)))
 		goto out;
 	if (strcmp(s, kind == 1 ? "pmd" : "pte")) {
-		path_key(&p, base, "mapping");
-		ret = bad(v, p.buf, "'%s' does not match layout '%s'", s, c->layout);
+		ret = bad_key(v, base, "mapping", "'%s' does not match layout '%s'", s, c->layout);
 		goto out;
 	}
 	snprintf(c->mapping, sizeof(c->mapping), "%s", s);
@@ -413,25 +513,24 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 	    (ret = get_str(v, lc, p.buf, "reason", false, 1000, false, &s)))
 		goto out;
 	c->layout_reason = c->layout_ok ? NULL : dup_or_null(s ? s : "not verified");
-	folios = json_object_get(lc, "folios");
+	folios = jread_get(lc, "folios");
 	if (folios) {
-		if (!json_is_object(folios)) {
-			path_key(&q, p.buf, "folios");
-			ret = bad(v, q.buf, "expected an object");
+		if (folios->type != JREAD_OBJ) {
+			ret = bad_key(v, p.buf, "folios", "expected an object");
 			goto out;
 		}
-		json_object_foreach(folios, key, val) {
+		for (i = 0; i < folios->n; i++) {
+			const char *key = folios->kids[i].key;
 			char *end;
 			long o = strtol(key, &end, 10);
 
-			if (*end || end == key || o < 0 || o > 20 || !json_is_integer(val) ||
-			    json_integer_value(val) < 0) {
-				path_key(&q, p.buf, "folios");
-				ret = bad(v, q.buf, "expected order -> non-negative count");
+			if (*end || end == key || o < 0 || o > 20 || !is_integer(&folios->kids[i]) ||
+			    folios->kids[i].i < 0) {
+				ret = bad_key(v, p.buf, "folios", "expected order -> non-negative count");
 				goto out;
 			}
 		}
-		c->folios_json = json_dumps(folios, JSON_COMPACT | JSON_SORT_KEYS);
+		c->folios_json = dump_sorted(folios); /* integers only: never too deep */
 	}
 	if ((ret = get_int(v, jc, base, "runs_ok", false, 0, DOC_MAX_RUNS, &ll)))
 		goto out;
@@ -439,29 +538,29 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 	/* series: ns first, then each counter of the case in document order */
 	if ((ret = get_obj(v, jc, base, "counters", &ctrs)))
 		goto out;
-	if (json_object_size(ctrs) > DOC_MAX_METRICS - 1) {
-		path_key(&p, base, "counters");
-		ret = bad(v, p.buf, "more than %d counters", DOC_MAX_METRICS - 1);
+	if (ctrs->n > DOC_MAX_METRICS - 1) {
+		ret = bad_key(v, base, "counters", "more than %d counters", DOC_MAX_METRICS - 1);
 		goto out;
 	}
-	c->series = xcalloc(1 + json_object_size(ctrs), sizeof(*c->series));
+	c->series = xcalloc(1 + ctrs->n, sizeof(*c->series));
 	c->nseries = 1;
 	snprintf(c->series[0].metric, sizeof(c->series[0].metric), "ns");
 	c->series[0].supported = true;
-	json_object_foreach(ctrs, key, val) {
+	path_key(&p, base, "counters");
+	for (i = 0; i < ctrs->n; i++) {
+		const struct jread_node *val = &ctrs->kids[i];
 		struct doc_series *se = &c->series[c->nseries];
 
-		path_key(&p, base, "counters");
-		path_key(&q, p.buf, key);
-		if (!is_metric(key) || !strcmp(key, "ns")) {
+		path_key(&q, p.buf, val->key);
+		if (!is_metric(val->key) || !strcmp(val->key, "ns")) {
 			ret = bad(v, q.buf, "metric names are [a-z0-9_], 1 to 31 characters, not 'ns'");
 			goto out;
 		}
-		if (!json_is_object(val)) {
+		if (val->type != JREAD_OBJ) {
 			ret = bad(v, q.buf, "expected an object");
 			goto out;
 		}
-		snprintf(se->metric, sizeof(se->metric), "%s", key);
+		snprintf(se->metric, sizeof(se->metric), "%s", val->key);
 		c->nseries++;
 		if ((ret = get_str(v, val, q.buf, "status", true, 15, false, &s)))
 			goto out;
@@ -488,10 +587,9 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 
 	if ((ret = get_arr(v, jc, base, "runs", &runs)))
 		goto out;
-	if (json_array_size(runs) != d->params.runs) {
-		path_key(&p, base, "runs");
-		ret = bad(v, p.buf, "has %zu runs, params.runs says %u", json_array_size(runs),
-			  d->params.runs);
+	if (runs->n != d->params.runs) {
+		ret = bad_key(v, base, "runs", "has %zu runs, params.runs says %u", runs->n,
+			      d->params.runs);
 		goto out;
 	}
 	/*
@@ -502,10 +600,9 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 		if (c->series[m].supported)
 			v->claimed += (uint64_t)d->params.runs * c->iterations;
 	if (v->claimed > d->bytes / 2) {
-		path_key(&p, base, "iterations");
-		ret = bad(v, p.buf, "%u runs x %u iterations cannot fit in a %zu-byte document "
-			  "(%d series, counting the cases before)", d->params.runs, c->iterations,
-			  d->bytes, c->nseries);
+		ret = bad_key(v, base, "iterations", "%u runs x %u iterations cannot fit in a %zu-byte "
+			      "document (%d series, counting the cases before)", d->params.runs,
+			      c->iterations, d->bytes, c->nseries);
 		goto out;
 	}
 	for (m = 0; m < c->nseries; m++) {
@@ -518,76 +615,61 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 			se->values = xcalloc((size_t)se->nruns * c->iterations, sizeof(*se->values));
 	}
 	c->runs_ok = 0;
-	for (r = 0; r < json_array_size(runs); r++) {
-		json_t *jr = json_array_get(runs, r), *jctr;
-		struct strbuf rp = STRBUF_INIT;
+	for (r = 0; r < runs->n; r++) {
+		const struct jread_node *jr = &runs->kids[r], *jctr;
 
+		strbuf_reset(&rp);
 		strbuf_addf(&rp, "%s.runs[%zu]", base, r);
-		if (!json_is_object(jr)) {
+		if (jr->type != JREAD_OBJ) {
 			ret = bad(v, rp.buf, "expected an object");
-			strbuf_release(&rp);
 			goto out;
 		}
 		if ((ret = get_bool(v, jr, rp.buf, "ok", true, &ok)) ||
-		    (ret = get_str(v, jr, rp.buf, "error", false, 1000, false, &s))) {
-			strbuf_release(&rp);
+		    (ret = get_str(v, jr, rp.buf, "error", false, 1000, false, &s)))
 			goto out;
-		}
 		c->runs_ok += ok;
-		path_key(&p, rp.buf, "ns");
-		ret = take_values(v, json_object_get(jr, "ns"), p.buf, c->iterations, ok, false,
-				  &c->series[0], (unsigned)r);
-		if (ret) {
-			if (!json_object_get(jr, "ns"))
-				ret = bad(v, p.buf, "missing");
-			strbuf_release(&rp);
+		if ((ret = take_values(v, jread_get(jr, "ns"), rp.buf, NULL, c->iterations, ok, false,
+				       &c->series[0], (unsigned)r)))
 			goto out;
-		}
-		jctr = json_object_get(jr, "counters");
-		path_key(&p, rp.buf, "counters");
-		if (jctr && !json_is_object(jctr)) {
-			ret = bad(v, p.buf, "expected an object");
-			strbuf_release(&rp);
+		jctr = jread_get(jr, "counters");
+		if (jctr && jctr->type != JREAD_OBJ) {
+			ret = bad_key(v, rp.buf, "counters", "expected an object");
 			goto out;
 		}
 		for (m = 1; m < c->nseries; m++) {
 			struct doc_series *se = &c->series[m];
-			json_t *arr = jctr ? json_object_get(jctr, se->metric) : NULL;
+			const struct jread_node *arr = jread_get(jctr, se->metric);
 
-			path_key(&q, p.buf, se->metric);
 			if (!se->supported) {
 				if (arr) {
-					ret = bad(v, q.buf, "values for a counter reported unsupported");
-					strbuf_release(&rp);
+					path_key(&p, rp.buf, "counters");
+					ret = bad_key(v, p.buf, se->metric,
+						      "values for a counter reported unsupported");
 					goto out;
 				}
 				continue;
 			}
 			if (!arr) {
-				ret = bad(v, q.buf, "missing (the counter is reported ok)");
-				strbuf_release(&rp);
+				path_key(&p, rp.buf, "counters");
+				ret = bad_key(v, p.buf, se->metric, "missing (the counter is reported ok)");
 				goto out;
 			}
-			ret = take_values(v, arr, q.buf, c->series[0].run_len[r], true, true, se,
-					  (unsigned)r);
-			if (ret) {
-				strbuf_release(&rp);
+			if ((ret = take_values(v, arr, rp.buf, se->metric, c->series[0].run_len[r], true,
+					       true, se, (unsigned)r)))
+				goto out;
+		}
+		/* each of the run's counters must be one of the case's: few, so a scan */
+		for (i = 0; jctr && i < jctr->n; i++) {
+			const char *key = jctr->kids[i].key;
+
+			for (m = 1; m < c->nseries && strcmp(c->series[m].metric, key); m++)
+				;
+			if (m == c->nseries) {
+				path_key(&p, rp.buf, "counters");
+				ret = bad_key(v, p.buf, key, "not a counter of this case");
 				goto out;
 			}
 		}
-		if (jctr) {
-			json_object_foreach(jctr, key, val) {
-				for (m = 1; m < c->nseries && strcmp(c->series[m].metric, key); m++)
-					;
-				if (m == c->nseries) {
-					path_key(&q, p.buf, key);
-					ret = bad(v, q.buf, "not a counter of this case");
-					strbuf_release(&rp);
-					goto out;
-				}
-			}
-		}
-		strbuf_release(&rp);
 	}
 	for (m = 0; m < c->nseries; m++)
 		if (c->series[m].supported)
@@ -596,18 +678,19 @@ static int parse_case(struct vctx *v, json_t *jc, const char *base, const struct
 out:
 	strbuf_release(&p);
 	strbuf_release(&q);
+	strbuf_release(&rp);
 	return ret;
 }
 
-static int parse_doc(struct vctx *v, json_t *root, struct doc *d)
+static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *d)
 {
-	json_t *host, *kernel, *params, *cases, *tool;
+	const struct jread_node *host, *kernel, *params, *cases, *tool;
 	const char *s;
 	long long ll;
 	size_t i;
 	int ret, j;
 
-	if (!json_is_object(root))
+	if (root->type != JREAD_OBJ)
 		return bad(v, "", "expected a JSON object");
 	if ((ret = get_str(v, root, "", "format", true, 63, false, &s)))
 		return ret;
@@ -619,8 +702,8 @@ static int parse_doc(struct vctx *v, json_t *root, struct doc *d)
 		return bad(v, "run_uuid", "'%s' is not a UUID", s);
 	for (j = 0; j < 36; j++)
 		d->run_uuid[j] = (char)tolower((unsigned char)s[j]);
-	tool = json_object_get(root, "tool");
-	if (tool && json_is_object(tool)) {
+	tool = jread_get(root, "tool");
+	if (tool && tool->type == JREAD_OBJ) {
 		if ((ret = get_str(v, tool, "tool", "version", false, 63, false, &s)))
 			return ret;
 		snprintf(d->tool_version, sizeof(d->tool_version), "%s", s ? s : "");
@@ -651,8 +734,10 @@ static int parse_doc(struct vctx *v, json_t *root, struct doc *d)
 	if ((ret = get_int(v, host, "host", "page_size", true, 1024, 1 << 30, &ll)))
 		return ret;
 	d->host.page_size = ll;
-	d->host_json = json_dumps(host, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!d->host_json || strlen(d->host_json) > 16384)
+	d->host_json = dump_sorted(host);
+	if (!d->host_json)
+		return bad(v, "host", "nested too deeply");
+	if (strlen(d->host_json) > 16384)
 		return bad(v, "host", "too large");
 
 	if ((ret = get_obj(v, root, "", "kernel", &kernel)) ||
@@ -701,19 +786,19 @@ static int parse_doc(struct vctx *v, json_t *root, struct doc *d)
 
 	if ((ret = get_arr(v, root, "", "cases", &cases)))
 		return ret;
-	if (json_array_size(cases) == 0 || json_array_size(cases) > DOC_MAX_CASES)
+	if (cases->n == 0 || cases->n > DOC_MAX_CASES)
 		return bad(v, "cases", "expected 1 to %d cases", DOC_MAX_CASES);
 	/* the samples of one upload are bounded: runs x iterations x metrics x cases */
-	d->cases = xcalloc(json_array_size(cases), sizeof(*d->cases));
+	d->cases = xcalloc(cases->n, sizeof(*d->cases));
 	d->complete = true;
-	for (i = 0; i < json_array_size(cases); i++) {
+	for (i = 0; i < cases->n; i++) {
 		struct strbuf p = STRBUF_INIT;
 		struct doc_case *c = &d->cases[i];
 		int k;
 
 		strbuf_addf(&p, "cases[%zu]", i);
 		d->ncases++;
-		ret = parse_case(v, json_array_get(cases, i), p.buf, d, c);
+		ret = parse_case(v, &cases->kids[i], p.buf, d, c);
 		for (k = 0; !ret && k < (int)i; k++)
 			if (!strcmp(d->cases[k].workload, c->workload) &&
 			    !strcmp(d->cases[k].layout, c->layout))
@@ -731,22 +816,30 @@ static int parse_doc(struct vctx *v, json_t *root, struct doc *d)
 int doc_parse(struct doc *d, const char *buf, size_t len, struct strbuf *field, struct strbuf *err)
 {
 	struct vctx v = { field, err, 0 };
-	json_error_t je;
-	json_t *root;
+	struct jread_node *root;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	strbuf_reset(field);
 	strbuf_reset(err);
-	/* jansson refuses invalid UTF-8 and, by default, NUL bytes in strings */
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root) {
-		strbuf_addf(err, "malformed JSON at line %d column %d: %s", je.line, je.column, je.text);
+	/*
+	 * As strict as jansson was: invalid UTF-8, U+0000 in strings, a name
+	 * twice in an object and integers beyond int64 are malformed JSON.
+	 */
+	ret = jread_parse_flags(&root, buf, len, JREAD_REJECT_DUPLICATES | JREAD_REJECT_BIG_INTS, err);
+	if (ret == -ENOMEM)
+		abort(); /* as every other allocation here: a 400 would make the client drop the run */
+	if (ret)
+		return -EINVAL;
+	if (root->type != JREAD_OBJ && root->type != JREAD_ARR) {
+		/* a bare value was malformed JSON to jansson, an array merely not the document */
+		strbuf_addstr(err, "malformed JSON: expected an object, not a bare value");
+		jread_free(root);
 		return -EINVAL;
 	}
 	d->bytes = len;
 	ret = parse_doc(&v, root, d);
-	json_decref(root);
+	jread_free(root);
 	if (ret) {
 		doc_release(d);
 		return ret;

@@ -48,9 +48,76 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static void swap_double(double *a, double *b)
+{
+	double t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Reorder v[0, n) so that v[k] is the value a sort would put there, with
+ * nothing greater before it and nothing smaller after it (C++'s
+ * nth_element).  Quickselect with a median-of-three pivot: O(n) expected.
+ * The values come from uploads, so after 2 log2(n) rounds that did not
+ * finish (inputs built against the pivot rule) the rest is sorted:
+ * O(n log n) at worst.
+ */
+static void select_nth(double *v, size_t n, size_t k)
+{
+	ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+	unsigned rounds = 8;
+	size_t m;
+
+	for (m = n; m > 1; m /= 2)
+		rounds += 2;
+	while (hi - lo > 16) {
+		ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		double pivot;
+
+		if (!rounds--) {
+			qsort(v + lo, (size_t)(hi - lo + 1), sizeof(*v), cmp_double);
+			return;
+		}
+		if (v[mid] < v[lo])
+			swap_double(&v[mid], &v[lo]);
+		if (v[hi] < v[lo])
+			swap_double(&v[hi], &v[lo]);
+		if (v[hi] < v[mid])
+			swap_double(&v[hi], &v[mid]);
+		pivot = v[mid];
+		/* Hoare's partition: runs of equal values split evenly instead of going quadratic */
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (pivot < v[j])
+				j--;
+			if (i <= j)
+				swap_double(&v[i++], &v[j--]);
+		}
+		/* now v[lo, j] <= pivot <= v[i, hi], and v(j, i) == pivot */
+		if (kk <= j)
+			hi = j;
+		else if (kk >= i)
+			lo = i;
+		else
+			return;
+	}
+	/* a short range: insertion sort */
+	for (ptrdiff_t i = lo + 1; i <= hi; i++) {
+		double x = v[i];
+		ptrdiff_t j = i;
+
+		for (; j > lo && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 double stats_median(const double *v, size_t n)
 {
-	double *c, m;
+	double *c, m, lower;
 	size_t i, k = 0;
 
 	c = malloc((n ? n : 1) * sizeof(*c));
@@ -63,8 +130,16 @@ double stats_median(const double *v, size_t n)
 		free(c);
 		return NAN;
 	}
-	qsort(c, k, sizeof(*c), cmp_double);
-	m = k % 2 ? c[k / 2] : (c[k / 2 - 1] + c[k / 2]) / 2;
+	select_nth(c, k, k / 2);
+	m = c[k / 2];
+	if (k % 2 == 0) {
+		/* the lower middle value is the largest of those before the upper one */
+		lower = c[0];
+		for (i = 1; i < k / 2; i++)
+			if (c[i] > lower)
+				lower = c[i];
+		m = (lower + m) / 2;
+	}
 	free(c);
 	return m;
 }

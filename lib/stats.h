@@ -19,7 +19,10 @@ struct stats_summary {
 void stats_summarize(const double *v, size_t n, struct stats_summary *out);
 double stats_mean(const double *v, size_t n);
 
-/* Median of the finite values (NAN when there are none); O(n log n), allocates a copy. */
+/*
+ * Median of the finite values (NAN when there are none; the mean of the two
+ * middle values for an even count).  O(n) expected, allocates a copy.
+ */
 double stats_median(const double *v, size_t n);
 
 #endif

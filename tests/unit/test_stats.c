@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests for lib/stats.c: summaries of the measured series. */
 #include <math.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,6 +133,45 @@ static void test_stats_fewer_than_two(void **state)
 	}
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* stats_median against sorting, on odd, even, tied, sorted and non-finite input */
+static void test_stats_median(void **state)
+{
+	double odd[] = { 5, 1, 4, 2, 3 }, even[] = { 10, 2, 8, 4 }, ties[] = { 7, 7, 7, 1, 7 };
+	double nf[] = { NAN, 3, INFINITY, 1, -INFINITY, 2 };
+	double v[1001], c[1001];
+	unsigned x = 12345;
+	int n, i;
+
+	(void)state;
+	assert_true(stats_median(odd, 5) == 3);
+	assert_true(stats_median(even, 4) == 6);
+	assert_true(stats_median(ties, 5) == 7);
+	assert_true(stats_median(nf, 6) == 2); /* only 3, 1, 2 count */
+	assert_true(isnan(stats_median(nf, 1)));
+	assert_true(isnan(stats_median(NULL, 0)));
+	for (n = 1; n <= 1001; n += 37) {
+		for (i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			v[i] = (double)(x % 50); /* many ties */
+			c[i] = v[i];
+		}
+		qsort(c, (size_t)n, sizeof(double), cmp_d);
+		assert_true(stats_median(v, (size_t)n) ==
+			    (n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2));
+		for (i = 0; i < n; i++)
+			v[i] = c[i]; /* sorted input, the classic quickselect worst case */
+		assert_true(stats_median(v, (size_t)n) ==
+			    (n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_stats_large_offset_is_stable),
 		cmocka_unit_test(test_stats_skips_non_finite),
 		cmocka_unit_test(test_stats_fewer_than_two),
+		cmocka_unit_test(test_stats_median),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_JREAD_H
+#define FW_JREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/*
+ * A small, fast JSON reader (lib/jsonw.h is the writer).  The collector
+ * reads the server's answers with it, the daemon the result documents that
+ * lab machines upload (daemon/doc.c), so it takes only strict JSON
+ * (RFC 8259): no leading zeros, NaN, comments or trailing commas, and
+ * nothing after the value but whitespace.  It parses a whole text into a
+ * tree of nodes that the caller walks with jread_get()/jread_at() or
+ * through the fields of struct jread_node.
+ *
+ * Strings are decoded (escapes, surrogate pairs) to NUL-terminated UTF-8.
+ * A string or member name must be valid UTF-8 (no overlong forms, no
+ * surrogates, nothing past U+10FFFF), and one holding U+0000 is refused,
+ * so C string functions see all of it.
+ *
+ * Nesting deeper than JREAD_MAX_DEPTH is refused: the parser recurses.
+ *
+ * Cost: one pass over the text; the tree lives in a few large blocks
+ * (an arena) that jread_free() releases at once.  A value takes 32 bytes
+ * plus its decoded string; a small array or object needs its members'
+ * nodes once more while it is being parsed.
+ */
+#define JREAD_MAX_DEPTH 64
+
+enum jread_type {
+	JREAD_NULL,
+	JREAD_BOOL,
+	JREAD_NUM,
+	JREAD_STR,
+	JREAD_ARR,
+	JREAD_OBJ,
+};
+
+struct jread_node {
+	enum jread_type type;
+	bool b;                   /* JREAD_BOOL */
+	/*
+	 * JREAD_NUM written as an integer (no '.', 'e' or 'E') whose value
+	 * fits int64: then i holds it exactly, else num holds the number.
+	 * jread_num() gives either as a double.
+	 */
+	bool is_int;
+	char *key;                /* the member's name inside an object, else NULL */
+	union {
+		char *str;        /* JREAD_STR */
+		struct {
+			/* JREAD_ARR/JREAD_OBJ: [n] elements or members, in text order */
+			struct jread_node *kids;
+			size_t n; /* 0 for the other types */
+		};
+		double num;       /* JREAD_NUM without is_int */
+		long long i;      /* JREAD_NUM with is_int */
+	};
+};
+
+/* Flags for jread_parse_flags(). */
+enum jread_flags {
+	/* Refuse an object that names a member twice (else the last one wins). */
+	JREAD_REJECT_DUPLICATES = 1 << 0,
+	/* Refuse an integer outside int64 (else it is a double, is_int false). */
+	JREAD_REJECT_BIG_INTS = 1 << 1,
+};
+
+/*
+ * Parse len bytes (the text need not be NUL-terminated).  Returns 0 with
+ * *root owned by the caller (jread_free()), or -EINVAL with err saying what
+ * is wrong and where ("malformed JSON at byte 12 (line 1, column 13): ...",
+ * appended), or -ENOMEM; *root is NULL on error.  Never keeps a pointer
+ * into text.
+ */
+int jread_parse_flags(struct jread_node **root, const char *text, size_t len, unsigned flags,
+		      struct strbuf *err);
+
+/* jread_parse_flags() with no flags. */
+int jread_parse(struct jread_node **root, const char *text, size_t len, struct strbuf *err);
+
+/*
+ * Free a whole tree from jread_parse(); NULL is fine.  Only a root may be
+ * freed: every node, key and string of the tree goes with it.
+ */
+void jread_free(struct jread_node *root);
+
+/*
+ * Look-ups that never fail loudly: a NULL node, a node of another type or
+ * a missing member give NULL (or false), so chains like
+ * jread_str(jread_get(jread_get(root, "error"), "message")) are safe.
+ * Pointers stay valid until jread_free().  jread_get() is linear in the
+ * object's size.
+ */
+const struct jread_node *jread_get(const struct jread_node *obj, const char *key);
+const struct jread_node *jread_at(const struct jread_node *arr, size_t i);
+const char *jread_str(const struct jread_node *n);
+bool jread_num(const struct jread_node *n, double *out);
+
+#endif
