@@ -71,6 +71,8 @@ PROGRAMS := $(BUILD)/forkwatch
 endif
 
 .PHONY: all deps unit test run stop clean distclean
+# keep object files of tests (intermediates of a pattern chain) between builds
+.SECONDARY:
 all: $(PROGRAMS)
 
 $(DEPS)/lib/libperf.a:
