@@ -12,6 +12,7 @@
 
 #include "bench.h"
 #include "cmd.h"
+#include "fileio.h"
 #include "opt.h"
 #include "parse.h"
 #include "report.h"
@@ -132,7 +133,6 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 static int write_json(const char *path, const struct strbuf *doc)
 {
 	struct strbuf tmp = STRBUF_INIT;
-	size_t off = 0;
 	int fd, ret = 0;
 
 	if (!strcmp(path, "-")) {
@@ -146,23 +146,17 @@ static int write_json(const char *path, const struct strbuf *doc)
 		ret = die("--json '%s': cannot create '%s': %s", path, tmp.buf, strerror(errno));
 		goto out;
 	}
-	while (off < doc->len) {
-		ssize_t n = write(fd, doc->buf + off, doc->len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = die("--json '%s': write failed: %s", path, strerror(n < 0 ? errno : EIO));
-			break;
-		}
-		off += (size_t)n;
-	}
+	ret = fileio_write_all(fd, doc->buf, doc->len);
+	if (ret)
+		ret = die("--json '%s': write failed: %s", path, strerror(-ret));
 	if (!ret && fsync(fd))
 		ret = die("--json '%s': fsync failed: %s", path, strerror(errno));
 	if (close(fd) && !ret)
 		ret = die("--json '%s': close failed: %s", path, strerror(errno));
 	if (!ret && rename(tmp.buf, path))
 		ret = die("--json '%s': rename failed: %s", path, strerror(errno));
+	if (!ret)
+		fileio_fsync_parent(path);
 	if (ret)
 		unlink(tmp.buf);
 out:

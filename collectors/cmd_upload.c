@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fileio.h"
 #include "http.h"
 #include "ident.h"
 #include "jread.h"
@@ -268,20 +269,8 @@ static int up_token_tmp(const char *path, struct strbuf *tmp, int *fd)
 /* Write, fsync, and put into place: rename with --force, else link (fails if it exists). */
 static int up_token_commit(int fd, const char *tmp, const char *path, const struct strbuf *text, bool force)
 {
-	struct strbuf dir = STRBUF_INIT;
-	size_t off = 0;
-	int ret = 0, dfd;
+	int ret = fileio_write_all(fd, text->buf, text->len);
 
-	while (off < text->len && !ret) {
-		ssize_t n = write(fd, text->buf + off, text->len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			ret = n < 0 ? -errno : -EIO;
-		else
-			off += (size_t)n;
-	}
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
@@ -290,20 +279,8 @@ static int up_token_commit(int fd, const char *tmp, const char *path, const stru
 		ret = -errno;
 	if (!force || ret)
 		unlink(tmp);
-	if (!ret) {
-		strbuf_addstr(&dir, path);
-		while (dir.len && dir.buf[dir.len - 1] != '/')
-			dir.len--;
-		if (!dir.len)
-			strbuf_addch(&dir, '.');
-		dir.buf[dir.len] = '\0';
-		dfd = open(dir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	strbuf_release(&dir);
+	if (!ret)
+		fileio_fsync_parent(path);
 	return ret;
 }
 

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 #define KNOB_MAX 64
 #define KNOB_PATH_MAX 256
 #define KNOB_VAL_MAX 64
@@ -63,22 +65,6 @@ int knob_read_choice(const char *path, char *out, unsigned long len)
 	return ret;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int write_knob(const char *path, const char *value)
 {
 	/* O_TRUNC: what "echo value > knob" does, and right for a plain file too */
@@ -87,7 +73,7 @@ static int write_knob(const char *path, const char *value)
 
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, value, strlen(value));
+	ret = fileio_write_all(fd, value, strlen(value));
 	if (close(fd) && !ret)
 		ret = -errno;
 	return ret;
@@ -98,24 +84,6 @@ static int under_prefix(const struct knob_journal *kj, const char *path)
 	size_t n = strlen(kj->prefix);
 
 	return !strncmp(path, kj->prefix, n) && path[n] == '/' && !strstr(path, "/../");
-}
-
-static void fsync_dir_of(const char *path)
-{
-	char dir[KNOB_PATH_MAX + 32];
-	char *slash;
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return;
-	*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
 }
 
 /* Load a leftover journal: one "path\tvalue\n" per line; a torn last line is dropped. */
@@ -163,7 +131,7 @@ int knob_restore_all(struct knob_journal *kj)
 		return ret;
 	if (unlink(kj->journal) && errno != ENOENT)
 		return -errno;
-	fsync_dir_of(kj->journal);
+	fileio_fsync_parent(kj->journal);
 	kj->n = 0;
 	return 0;
 }
@@ -254,13 +222,13 @@ static int journal_append(struct knob_journal *kj, const char *path, const char 
 	if (fd < 0)
 		return -errno;
 	snprintf(line, sizeof(line), "%s\t%s\n", path, orig);
-	ret = write_all(fd, line, strlen(line));
+	ret = fileio_write_all(fd, line, strlen(line));
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (!ret && created)
-		fsync_dir_of(kj->journal);
+		fileio_fsync_parent(kj->journal);
 	return ret;
 }
 

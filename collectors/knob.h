@@ -42,9 +42,8 @@ int knob_set(struct knob_journal *kj, const char *path, const char *value, struc
 /*
  * Write back every journaled original, newest first, then remove the
  * journal.  Returns 0, or the first negative errno (the journal is kept
- * then, so that a later start tries again).  Safe to call repeatedly, and
- * async-signal-safe enough for a fatal-signal path: it uses only open,
- * read, write, fsync, unlink and close on preallocated memory.
+ * then, so that a later start tries again).  Safe to call repeatedly.
+ * Not for signal handlers: callers set a flag and restore on the way out.
  */
 int knob_restore_all(struct knob_journal *kj);
 

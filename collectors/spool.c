@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 #define SPOOL_TIME_DIGITS 20
 #define SPOOL_UUID_MAX 64
 #define SPOOL_TMP_PREFIX ".tmp-"
@@ -71,18 +73,6 @@ uint64_t spool_entry_time(const char *name)
 	return spool_valid_uuid(uuid) ? t : 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* mkdir -p with mode 0700 for what it creates; an existing directory is kept as it is. */
 static int mkdir_p(const char *path)
 {
@@ -109,22 +99,6 @@ static int mkdir_p(const char *path)
 	return ret;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * dir/name := data, all or nothing: a temporary file in dir, fsync,
  * rename, fsync of dir.  The temporary file is gone on every return.
@@ -146,7 +120,7 @@ static int write_durable(struct spool *sp, const char *dir, const char *name, co
 		strbuf_addf(err, "cannot create '%s': %s", tmp.buf, strerror(-ret));
 		goto out;
 	}
-	ret = write_all(fd, data, len);
+	ret = fileio_write_all(fd, data, len);
 	if (ret)
 		strbuf_addf(err, "cannot write '%s': %s", tmp.buf, strerror(-ret));
 	if (!ret && fsync(fd)) {
@@ -165,7 +139,7 @@ static int write_durable(struct spool *sp, const char *dir, const char *name, co
 		unlink(tmp.buf);
 		goto out;
 	}
-	ret = fsync_dir(dir);
+	ret = fileio_fsync_dir(dir);
 	if (ret)
 		strbuf_addf(err, "cannot fsync directory '%s': %s", dir, strerror(-ret));
 out:
@@ -358,7 +332,7 @@ int spool_remove(struct spool *sp, const char *name)
 	if (unlink(path.buf))
 		ret = errno == ENOENT ? 0 : -errno;
 	else
-		ret = fsync_dir(sp->dir.buf);
+		ret = fileio_fsync_dir(sp->dir.buf);
 	strbuf_release(&path);
 	return ret;
 }
@@ -388,9 +362,9 @@ int spool_reject(struct spool *sp, const char *name, const char *reason, struct 
 		strbuf_addf(err, "cannot move '%s' to '%s': %s", from.buf, to.buf, strerror(-ret));
 		goto out;
 	}
-	ret = fsync_dir(sp->rejected.buf);
+	ret = fileio_fsync_dir(sp->rejected.buf);
 	if (!ret)
-		ret = fsync_dir(sp->dir.buf);
+		ret = fileio_fsync_dir(sp->dir.buf);
 	if (ret)
 		strbuf_addf(err, "cannot fsync '%s': %s", sp->dir.buf, strerror(-ret));
 out:
