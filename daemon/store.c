@@ -79,6 +79,9 @@ enum stmt_id {
 	S_RUN_SERIES,
 	S_SAMPLES_GET,
 	S_HAS_COMPLETE,
+	S_KERNEL_GET,
+	S_HOST_KERNEL_SERIES,
+	S_HOST_PREV_KERNEL,
 	S__COUNT
 };
 
@@ -143,6 +146,22 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_HAS_COMPLETE] = "SELECT EXISTS (SELECT 1 FROM runs r JOIN kernels k "
 			   "ON k.id = r.kernel_id WHERE r.host_id = ?1 AND k.ident = ?2 "
 			   "AND r.complete)",
+	[S_KERNEL_GET] = "SELECT " KERNEL_COLS ", 0, 0, 0, 0 FROM kernels k WHERE k.ident = ?1",
+	/* the same columns as S_RUN_SERIES, over every run of a host on a kernel */
+	[S_HOST_KERNEL_SERIES] = "SELECT s.id, c.workload, c.layout, c.mapping, c.folio_order, "
+			 "c.iterations, c.layout_ok, c.layout_reason, c.folios, c.runs_ok, "
+			 "s.metric, s.status = 'ok', s.event, s.reason, s.multiplexed, "
+			 "s.runs_n, s.runs_mean, s.runs_stdev, s.runs_median, s.runs_min, s.runs_max, "
+			 "s.it_n, s.it_mean, s.it_stdev, s.it_median, s.it_min, s.it_max, "
+			 "s.run_means FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+			 "JOIN cases c ON c.run_id = r.id JOIN series s ON s.case_id = c.id "
+			 "WHERE r.host_id = ?1 AND k.ident = ?2 ORDER BY r.id, c.id, s.id",
+	/* the kernel this host first ran just before it first ran ?2 (upload order) */
+	[S_HOST_PREV_KERNEL] = "SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+			       "WHERE r.host_id = ?1 GROUP BY k.id HAVING min(r.id) < "
+			       "(SELECT min(r2.id) FROM runs r2 JOIN kernels k2 ON k2.id = r2.kernel_id "
+			       " WHERE r2.host_id = ?1 AND k2.ident = ?2) "
+			       "ORDER BY min(r.id) DESC LIMIT 1",
 };
 
 struct store {
@@ -1436,5 +1455,74 @@ int store_host_has_complete_run(struct store *st, int64_t host_id, const char *k
 		err = fail(st, -EIO, "EXISTS returned no row");
 	}
 	stmt_done(st, S_HAS_COMPLETE, s);
+	return err;
+}
+
+int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_KERNEL_GET, &s);
+	if (err)
+		return err;
+	bind_text(st, s, 1, ident);
+	err = stmt_step(st, s);
+	if (err == 1) {
+		read_kernel(s, out);
+		err = 0;
+	} else if (err == 0) {
+		err = -ENOENT;
+	}
+	stmt_done(st, S_KERNEL_GET, s);
+	return err;
+}
+
+int store_host_kernel_series(struct store *st, int64_t host_id, const char *kernel_ident,
+			     store_series_cb cb, void *ctx)
+{
+	struct store_series se;
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_HOST_KERNEL_SERIES, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	bind_text(st, s, 2, kernel_ident);
+	for (;;) {
+		err = stmt_step(st, s);
+		if (err <= 0)
+			break;
+		err = read_series(st, s, &se);
+		if (err)
+			break;
+		err = cb(ctx, &se);
+		if (err)
+			break;
+	}
+	stmt_done(st, S_HOST_KERNEL_SERIES, s);
+	return err;
+}
+
+int store_host_previous_kernel(struct store *st, int64_t host_id, const char *kernel_ident,
+			       char *out, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_HOST_PREV_KERNEL, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	bind_text(st, s, 2, kernel_ident);
+	err = stmt_step(st, s);
+	if (err == 1) {
+		col_text(s, 0, out, len);
+		err = 0;
+	} else if (err == 0) {
+		err = -ENOENT;
+	}
+	stmt_done(st, S_HOST_PREV_KERNEL, s);
 	return err;
 }

@@ -151,6 +151,24 @@ int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void 
 int store_series_samples(struct store *st, int64_t series_id, double **values, size_t *nvalues,
 			 uint32_t **run_len, size_t *nruns);
 
+/* One kernel by ident (its counts are 0: this reads no runs); -ENOENT. */
+int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out);
+
+/*
+ * The summaries of every run of host_id on a kernel, run by run (upload
+ * order), then case, then metric; never reads samples.  What comparisons
+ * read: each summary row carries its run's per-run means.
+ */
+int store_host_kernel_series(struct store *st, int64_t host_id, const char *kernel_ident,
+			     store_series_cb cb, void *ctx);
+
+/*
+ * The kernel host_id first ran just before it first ran kernel_ident, in
+ * upload order, into out; -ENOENT when there is none.
+ */
+int store_host_previous_kernel(struct store *st, int64_t host_id, const char *kernel_ident,
+			       char *out, size_t len);
+
 /* Whether host_id has a complete run on the kernel with this ident. */
 int store_host_has_complete_run(struct store *st, int64_t host_id, const char *kernel_ident,
 				bool *has);

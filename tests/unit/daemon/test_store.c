@@ -1110,6 +1110,52 @@ static void test_kernels_and_runs(void **state)
 
 /* ---- hostile strings ------------------------------------------------- */
 
+static int count_series(void *ctx, const struct store_series *s)
+{
+	int *n = ctx;
+
+	assert_true(s->nrun_means == NRUNS);
+	(*n)++;
+	return 0;
+}
+
+/* What comparisons read: a kernel by ident, the previous kernel, a kernel's series. */
+static void test_comparison_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_kernel k;
+	char prev[DOC_IDENT_MAX];
+	int64_t a, r;
+	bool existed;
+	int n = 0;
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	strcpy(t->d.kernel.parent_commit, "0123456789ab");
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &r, &existed), 0);
+	make_doc(t, UUID2, "", "6.9.0-custom");
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &r, &existed), 0);
+	make_doc(t, UUID3, "", "6.9.0-custom"); /* a second upload of the same kernel */
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &r, &existed), 0);
+
+	assert_int_equal(store_kernel_get(f->st, COMMIT1, &k), 0);
+	assert_string_equal(k.parent_commit, "0123456789ab");
+	assert_int_equal(store_kernel_get(f->st, "nope", &k), -ENOENT);
+
+	assert_int_equal(store_host_previous_kernel(f->st, a, "release:6.9.0-custom", prev,
+						    sizeof(prev)), 0);
+	assert_string_equal(prev, COMMIT1);
+	assert_int_equal(store_host_previous_kernel(f->st, a, COMMIT1, prev, sizeof(prev)), -ENOENT);
+
+	/* both uploads of the kernel, every case and metric of each */
+	assert_int_equal(store_host_kernel_series(f->st, a, "release:6.9.0-custom", count_series,
+						  &n), 0);
+	assert_int_equal(n, 2 * NCASES * NSERIES);
+	free(t);
+}
+
 static void test_sql_metacharacters_verbatim(void **state)
 {
 	static const char evil[] = "x'); DROP TABLE hosts;--";
@@ -1205,6 +1251,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ingest_uuid_of_other_host, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_is_atomic, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_kernels_and_runs, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_comparison_reads, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_sql_metacharacters_verbatim, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_long_text_cut_at_character, setup_open, teardown),
