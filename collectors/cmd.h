@@ -8,6 +8,7 @@ int cmd_restore(int argc, char **argv);
 /* Uploads (cmd_upload.c); without libcurl each says so in one line and exits 2. */
 int cmd_register(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 

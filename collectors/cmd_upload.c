@@ -712,6 +712,88 @@ out:
 	return ret;
 }
 
+/* ---- compare ---- */
+
+int cmd_compare(int argc, char **argv)
+{
+	struct up_args a = { 0 };
+	const char *host = NULL;
+	const struct opt opts[] = {
+		UP_OPT_SERVER(a),
+		{ "host", "NAME", "the lab machine (required)", &host },
+		UP_OPT_CACERT(a),
+		UP_OPT_TIMEOUT(a),
+		{ NULL, NULL, NULL, NULL },
+	};
+	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT, resp = STRBUF_INIT;
+	struct http_client *http = NULL;
+	char **ov = NULL, **wv = NULL;
+	int oc, wc, ret;
+	long status;
+
+	if (!http_available())
+		return up_no_curl("compare");
+	ov = calloc((size_t)argc + 1, sizeof(*ov));
+	wv = calloc((size_t)argc + 1, sizeof(*wv));
+	if (!ov || !wv) {
+		ret = up_say(UP_EXIT_USAGE, "out of memory");
+		goto out;
+	}
+	up_split(opts, argc, argv, ov, &oc, wv, &wc);
+	ret = opt_parse(opts, oc, ov, &err);
+	if (ret == 1) {
+		opt_usage(stdout, "forkwatch compare --server URL --host NAME [BASE] HEAD",
+			  "Compare kernel HEAD with BASE on one lab machine, as forkwatchd's /compare.txt\n"
+			  "does: per layout the change of the mean fork and munmap time with its\n"
+			  "confidence interval, Welch's p-value and a verdict, then the counters.  Without\n"
+			  "BASE the server takes HEAD's parent commit if the machine ran it, else the\n"
+			  "kernel it ran before.  Kernels are named by commit, or 'release:<uname -r>'.",
+			  opts);
+		ret = 0;
+		goto out;
+	}
+	if (ret) {
+		ret = up_say(UP_EXIT_USAGE, "%s: see 'forkwatch compare --help'", err.buf);
+		goto out;
+	}
+	if (!a.server || !host || wc < 1 || wc > 2) {
+		ret = up_say(UP_EXIT_USAGE, "compare needs --server, --host and one or two kernels: "
+			     "see 'forkwatch compare --help'");
+		goto out;
+	}
+	strbuf_addstr(&path, "/compare.txt?host=");
+	http_path_escape(&path, host);
+	strbuf_addstr(&path, "&head=");
+	http_path_escape(&path, wv[wc - 1]);
+	if (wc == 2) {
+		strbuf_addstr(&path, "&base=");
+		http_path_escape(&path, wv[0]);
+	}
+	if ((ret = up_client(&a, NULL, &http)))
+		goto out;
+	ret = http_request(http, "GET", path.buf, NULL, 0, &status, &resp, &err);
+	if (ret) {
+		ret = up_say(UP_EXIT_SPOOLED, "compare: %s", err.buf);
+		goto out;
+	}
+	if (status != 200) {
+		strbuf_reset(&err);
+		upload_error_message(resp.buf, resp.len, &err);
+		ret = up_say(UP_EXIT_REFUSED, "compare: server answered %ld: %s", status, err.buf);
+		goto out;
+	}
+	fwrite(resp.buf, 1, resp.len, stdout);
+	ret = 0;
+out:
+	http_client_free(http);
+	strbuf_release(&resp);
+	strbuf_release(&path);
+	strbuf_release(&err);
+	free(ov);
+	free(wv);
+	return ret;
+}
+
 /* ---- run and agent ---- */
 
 /* What run and agent share: the checked settings, the client and the spool. */

@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "agent", cmd_agent, "once per boot: upload the spool, bench the kernel unless it has results" },
 	{ "register", cmd_register, "register this machine with forkwatchd and keep its host token" },
 	{ "hosts", cmd_hosts, "list, rename or retire the machines forkwatchd knows" },
+	{ "compare", cmd_compare, "compare two kernels on one lab machine (forkwatchd's /compare.txt)" },
 };
 
 static void usage(FILE *f)

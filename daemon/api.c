@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "doc.h"
 #include "jsonw.h"
 #include "log.h"
@@ -531,6 +532,58 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	jw_obj_end(&jw);
 }
 
+/* GET /api/v1/compare and /compare.txt: ?host=&head=[&base=] */
+static int compare_from_query(struct req *rq, struct resp *rs, struct compare_result *res)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct compare_config cfg;
+	const char *host = req_query(rq, "host"), *head = req_query(rq, "head");
+	const char *base = req_query(rq, "base");
+	int ret;
+
+	if (!host || !*host) {
+		resp_error(rs, 400, "host", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
+		return -EINVAL;
+	}
+	if (!head || !*head) {
+		resp_error(rs, 400, "head", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
+		return -EINVAL;
+	}
+	compare_config_defaults(&cfg);
+	ret = compare_build(rq->st, host, base && *base ? base : NULL, head, &cfg, res, &err);
+	if (ret == -ENOENT)
+		resp_error(rs, 404, NULL, "%s", err.buf);
+	else if (ret == -EINVAL)
+		resp_error(rs, 400, NULL, "%s", err.buf);
+	else if (ret)
+		store_failed(rq, rs, ret, "comparison");
+	strbuf_release(&err);
+	return ret;
+}
+
+static void api_compare(struct req *rq, struct resp *rs)
+{
+	struct compare_result res;
+	struct jw jw;
+
+	if (compare_from_query(rq, rs, &res))
+		return;
+	jw_init(&jw, &rs->body);
+	compare_json(&res, &jw);
+	compare_result_release(&res);
+}
+
+static void api_compare_txt(struct req *rq, struct resp *rs)
+{
+	struct compare_result res;
+
+	if (compare_from_query(rq, rs, &res))
+		return;
+	rs->content_type = "text/plain; charset=utf-8";
+	compare_text(&res, &rs->body);
+	compare_result_release(&res);
+}
+
 const struct route api_routes[] = {
 	{ "GET", "/healthz", api_healthz },
 	{ "POST", "/api/v1/hosts", api_hosts_create },
@@ -540,5 +593,7 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/kernels", api_kernels_list },
 	{ "POST", "/api/v1/runs", api_runs_create },
 	{ "GET", "/api/v1/runs/{}", api_run_get },
+	{ "GET", "/api/v1/compare", api_compare },
+	{ "GET", "/compare.txt", api_compare_txt },
 	{ NULL, NULL, NULL },
 };

@@ -86,7 +86,7 @@ for what in "$@"; do
 		libperf aarch64
 		;;
 	test)
-		need_pkgs linux-perf python3
+		need_pkgs linux-perf python3 python3-scipy
 		;;
 	*) log "unknown target '$what': expected host, aarch64 or test"; exit 2 ;;
 	esac

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "compare.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmp.h"
+#include "stats.h"
+
+void compare_config_defaults(struct compare_config *cfg)
+{
+	cfg->alpha = 0.01;
+	cfg->budget_order0 = 1.0;
+	cfg->budget_other = 2.0;
+	cfg->confidence = 0.95;
+}
+
+/* Words for metrics in reports ("+18% dTLB misses per fork"). */
+static const struct {
+	const char *metric, *words;
+} metric_words[] = {
+	{ "ns", "time" },
+	{ "cycles", "cycles" },
+	{ "instructions", "instructions" },
+	{ "dtlb_misses", "dTLB misses" },
+	{ "cache_misses", "cache misses" },
+	{ "tlb_flushes", "TLB flushes" },
+	{ "page_faults", "page faults" },
+	{ "task_clock_ns", "task clock" },
+};
+
+static const char *words_of(const char *metric)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(metric_words) / sizeof(metric_words[0]); i++)
+		if (!strcmp(metric_words[i].metric, metric))
+			return metric_words[i].words;
+	return metric;
+}
+
+struct collect {
+	struct compare_result *res;
+	bool head;
+	int err;
+};
+
+static struct compare_row *row_for(struct compare_result *res, const struct store_series *s,
+				   bool create)
+{
+	int i;
+
+	for (i = 0; i < res->nrows; i++) {
+		struct compare_row *r = &res->rows[i];
+
+		if (!strcmp(r->workload, s->workload) && !strcmp(r->layout, s->layout) &&
+		    !strcmp(r->metric, s->metric))
+			return r;
+	}
+	if (!create)
+		return NULL;
+	if (res->nrows == res->arows) {
+		int n = res->arows ? 2 * res->arows : 64;
+		struct compare_row *p = realloc(res->rows, (size_t)n * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		res->rows = p;
+		res->arows = n;
+	}
+	memset(&res->rows[res->nrows], 0, sizeof(res->rows[0]));
+	snprintf(res->rows[res->nrows].workload, sizeof(res->rows[0].workload), "%s", s->workload);
+	snprintf(res->rows[res->nrows].layout, sizeof(res->rows[0].layout), "%s", s->layout);
+	snprintf(res->rows[res->nrows].metric, sizeof(res->rows[0].metric), "%s", s->metric);
+	res->rows[res->nrows].order = s->order;
+	res->rows[res->nrows].supported = true;
+	return &res->rows[res->nrows++];
+}
+
+static int collect_cb(void *ctx, const struct store_series *s)
+{
+	struct collect *c = ctx;
+	/* the head decides the rows; the base fills in what the head has */
+	struct compare_row *r = row_for(c->res, s, c->head);
+	unsigned i, *n;
+	double *v;
+
+	if (!r)
+		return c->head ? -ENOMEM : 0; /* the base's extra rows are not compared */
+	if (!s->supported) {
+		r->supported = false;
+		if (!r->reason[0])
+			snprintf(r->reason, sizeof(r->reason), "%s", s->reason);
+		return 0;
+	}
+	n = c->head ? &r->nh : &r->nb;
+	v = c->head ? r->head : r->base;
+	if (!s->layout_ok) {
+		r->skipped_runs += s->nrun_means;
+		return 0;
+	}
+	for (i = 0; i < s->nrun_means && *n < COMPARE_MAX_RUNS; i++)
+		if (isfinite(s->run_means[i]))
+			v[(*n)++] = s->run_means[i];
+	return 0;
+}
+
+static const char *verdict_name(const struct compare_row *r)
+{
+	return r->missing ? "missing" : !r->supported ? "unsupported" : cmp_verdict_name(r->verdict);
+}
+
+static void row_stats(struct compare_row *r, const struct compare_config *cfg)
+{
+	struct cmp_params p = CMP_PARAMS_INIT;
+	struct cmp_result cr;
+	struct stats_summary sb, sh;
+
+	r->base_mean = r->head_mean = r->delta_pct = r->ci_lo = r->ci_hi = NAN;
+	r->base_sd_pct = r->head_sd_pct = r->p_welch = r->p_mw = NAN;
+	r->verdict = CMP_INCONCLUSIVE;
+	r->threshold = r->order == 0 && strcmp(r->layout, "pmd") ? cfg->budget_order0 : cfg->budget_other;
+	if (!r->supported)
+		return;
+	if (!r->nb) {
+		r->missing = true;
+		snprintf(r->reason, sizeof(r->reason), "no verified runs of it on the base kernel");
+		return;
+	}
+	stats_summarize(r->base, r->nb, &sb);
+	stats_summarize(r->head, r->nh, &sh);
+	r->base_mean = sb.mean;
+	r->head_mean = sh.mean;
+	if (sb.mean != 0) {
+		r->base_sd_pct = 100 * sb.stdev / sb.mean;
+		r->head_sd_pct = 100 * sh.stdev / sb.mean;
+	}
+	p.threshold_pct = r->threshold;
+	p.alpha = cfg->alpha;
+	p.level = cfg->confidence;
+	if (cmp_compare(r->base, r->nb, r->head, r->nh, &p, &cr))
+		return;
+	r->delta_pct = cr.change_pct;
+	r->ci_lo = cr.ci_lo_pct;
+	r->ci_hi = cr.ci_hi_pct;
+	r->p_welch = cr.welch.p;
+	r->p_mw = cr.mw.p;
+	r->verdict = cr.verdict;
+	r->runs_needed = (unsigned)cr.runs_needed;
+}
+
+int compare_build(struct store *st, const char *host, const char *base, const char *head,
+		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err)
+{
+	struct store_host h;
+	struct store_kernel k;
+	struct collect c = { res, true, 0 };
+	int ret, i;
+
+	memset(res, 0, sizeof(*res));
+	ret = store_host_get(st, host, &h);
+	if (ret) {
+		if (ret == -ENOENT)
+			strbuf_addf(err, "no host named '%s'", host);
+		return ret;
+	}
+	snprintf(res->host, sizeof(res->host), "%s", h.name);
+	ret = store_kernel_get(st, head, &k);
+	if (ret) {
+		if (ret == -ENOENT)
+			strbuf_addf(err, "no kernel '%s'", head);
+		return ret;
+	}
+	snprintf(res->head, sizeof(res->head), "%s", head);
+	if (base) {
+		snprintf(res->base, sizeof(res->base), "%s", base);
+		res->base_why = "requested";
+	} else {
+		bool has = false;
+
+		/* the parent commit, when this host ran it */
+		if (k.parent_commit[0] &&
+		    !store_host_has_complete_run(st, h.id, k.parent_commit, &has) && has) {
+			snprintf(res->base, sizeof(res->base), "%s", k.parent_commit);
+			res->base_why = "parent commit";
+		} else {
+			ret = store_host_previous_kernel(st, h.id, head, res->base, sizeof(res->base));
+			if (ret == -ENOENT)
+				strbuf_addf(err, "host '%s' ran no kernel before '%s' and '%s' names no "
+					    "parent it ran: give a base", host, head, head);
+			if (ret)
+				return ret;
+			res->base_why = "previous kernel";
+		}
+	}
+	if (!strcmp(res->base, res->head)) {
+		strbuf_addf(err, "base and head are the same kernel '%s'", head);
+		return -EINVAL;
+	}
+	ret = store_host_kernel_series(st, h.id, head, collect_cb, &c);
+	if (!ret && !res->nrows) {
+		strbuf_addf(err, "host '%s' has no results for kernel '%s'", host, head);
+		ret = -ENOENT;
+	}
+	if (ret)
+		goto fail;
+	c.head = false;
+	ret = store_host_kernel_series(st, h.id, res->base, collect_cb, &c);
+	if (ret)
+		goto fail;
+	for (i = 0; i < res->nrows; i++)
+		row_stats(&res->rows[i], cfg);
+	return 0;
+fail:
+	compare_result_release(res);
+	return ret;
+}
+
+void compare_result_release(struct compare_result *res)
+{
+	free(res->rows);
+	res->rows = NULL;
+	res->nrows = res->arows = 0;
+}
+
+static void jw_num_or_null(struct jw *jw, const char *key, double v)
+{
+	jw_double(jw, key, v); /* non-finite becomes null */
+}
+
+void compare_json(const struct compare_result *res, struct jw *jw)
+{
+	int i;
+	unsigned k;
+
+	jw_obj_begin(jw, NULL);
+	jw_str(jw, "host", res->host);
+	jw_str(jw, "base", res->base);
+	jw_str(jw, "base_chosen_as", res->base_why);
+	jw_str(jw, "head", res->head);
+	jw_arr_begin(jw, "rows");
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+
+		jw_obj_begin(jw, NULL);
+		jw_str(jw, "workload", r->workload);
+		jw_str(jw, "layout", r->layout);
+		jw_str(jw, "metric", r->metric);
+		jw_str(jw, "verdict", verdict_name(r));
+		if (!r->supported) {
+			jw_str(jw, "reason", r->reason);
+			jw_obj_end(jw);
+			continue;
+		}
+		jw_obj_begin(jw, "base");
+		jw_u64(jw, "n", r->nb);
+		jw_num_or_null(jw, "mean", r->base_mean);
+		jw_num_or_null(jw, "stdev_pct", r->base_sd_pct);
+		jw_arr_begin(jw, "run_means");
+		for (k = 0; k < r->nb; k++)
+			jw_double(jw, NULL, r->base[k]);
+		jw_arr_end(jw);
+		jw_obj_end(jw);
+		jw_obj_begin(jw, "head");
+		jw_u64(jw, "n", r->nh);
+		jw_num_or_null(jw, "mean", r->head_mean);
+		jw_num_or_null(jw, "stdev_pct", r->head_sd_pct);
+		jw_arr_begin(jw, "run_means");
+		for (k = 0; k < r->nh; k++)
+			jw_double(jw, NULL, r->head[k]);
+		jw_arr_end(jw);
+		jw_obj_end(jw);
+		jw_num_or_null(jw, "delta_pct", r->delta_pct);
+		jw_arr_begin(jw, "ci_pct");
+		jw_double(jw, NULL, r->ci_lo);
+		jw_double(jw, NULL, r->ci_hi);
+		jw_arr_end(jw);
+		jw_num_or_null(jw, "p_welch", r->p_welch);
+		jw_num_or_null(jw, "p_mann_whitney", r->p_mw);
+		jw_double(jw, "threshold_pct", r->threshold);
+		if (r->verdict == CMP_INCONCLUSIVE && r->runs_needed)
+			jw_u64(jw, "runs_needed", r->runs_needed);
+		if (r->skipped_runs)
+			jw_u64(jw, "runs_skipped_layout_mismatch", r->skipped_runs);
+		jw_obj_end(jw);
+	}
+	jw_arr_end(jw);
+	jw_obj_end(jw);
+}
+
+static void pct_cell(struct strbuf *out, double v)
+{
+	char b[32];
+
+	if (isfinite(v))
+		snprintf(b, sizeof(b), "%.1f%%", v);
+	else
+		snprintf(b, sizeof(b), "-");
+	strbuf_addf(out, " %7s |", b);
+}
+
+void compare_text(const struct compare_result *res, struct strbuf *out)
+{
+	static const char *const workloads[] = { "fork", "munmap" };
+	const struct compare_row *cols[32];
+	size_t w;
+	int i, n, c;
+
+	strbuf_addf(out, "host %s: %s (after-change) against %s (baseline: the %s)\n"
+			 "negative is faster, positive is slower; stdev in %% of the baseline mean\n\n",
+		    res->host, res->head, res->base, res->base_why);
+	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
+		n = 0;
+		for (i = 0; i < res->nrows && n < 32; i++)
+			if (!strcmp(res->rows[i].workload, workloads[w]) && !strcmp(res->rows[i].metric, "ns"))
+				cols[n++] = &res->rows[i];
+		if (!n)
+			continue;
+		strbuf_addf(out, "| %-13.13s |", res->host);
+		for (c = 0; c < n; c++) {
+			char name[40];
+
+			snprintf(name, sizeof(name), "%s (%s-map)", cols[c]->layout,
+				 strcmp(cols[c]->layout, "pmd") ? "pte" : "pmd");
+			strbuf_addf(out, " %-17.17s |", name);
+		}
+		strbuf_addf(out, "\n| %-13s |", workloads[w]);
+		for (c = 0; c < n; c++)
+			strbuf_addstr(out, "-------------------|");
+		strbuf_addstr(out, "\n| microbench    |");
+		for (c = 0; c < n; c++)
+			strbuf_addstr(out, "    mean |   stdev |");
+		strbuf_addstr(out, "\n|---------------|");
+		for (c = 0; c < n; c++)
+			strbuf_addstr(out, "---------|---------|");
+		strbuf_addstr(out, "\n| baseline      |");
+		for (c = 0; c < n; c++) {
+			pct_cell(out, cols[c]->nb ? 0.0 : NAN);
+			pct_cell(out, cols[c]->base_sd_pct);
+		}
+		strbuf_addstr(out, "\n| after-change  |");
+		for (c = 0; c < n; c++) {
+			pct_cell(out, cols[c]->delta_pct);
+			pct_cell(out, cols[c]->head_sd_pct);
+		}
+		strbuf_addstr(out, "\n\n");
+		for (c = 0; c < n; c++) {
+			const struct compare_row *t = cols[c];
+			int m, said = 0;
+
+			strbuf_addf(out, "%s %s: %s", workloads[w], t->layout, verdict_name(t));
+			if (isfinite(t->delta_pct))
+				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
+					    t->delta_pct, 95.0, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);
+			if (t->verdict == CMP_INCONCLUSIVE && t->runs_needed)
+				strbuf_addf(out, "; about %u runs per side would decide", t->runs_needed);
+			strbuf_addstr(out, "\n   counters per operation:");
+			for (m = 0; m < res->nrows; m++) {
+				const struct compare_row *r = &res->rows[m];
+
+				if (strcmp(r->workload, t->workload) || strcmp(r->layout, t->layout) ||
+				    !strcmp(r->metric, "ns") || !r->supported || !isfinite(r->delta_pct))
+					continue;
+				strbuf_addf(out, "%s %+.1f%% %s%s", said++ ? "," : "", r->delta_pct,
+					    words_of(r->metric),
+					    r->verdict == CMP_UNCHANGED ? " (unchanged)" : "");
+			}
+			if (!said)
+				strbuf_addstr(out, " none counted");
+			strbuf_addch(out, '\n');
+		}
+		strbuf_addch(out, '\n');
+	}
+}

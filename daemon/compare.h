@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_COMPARE_H
+#define FW_COMPARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmp.h"
+#include "doc.h"
+#include "jsonw.h"
+#include "store.h"
+#include "strbuf.h"
+
+/*
+ * A comparison of two kernels on one host: per case (workload, layout)
+ * and metric, the per-run means of every upload of each kernel (the run
+ * is the unit of replication), their statistics and a verdict.  Reads
+ * summaries only, never samples.
+ */
+
+#define COMPARE_MAX_RUNS 256 /* per-run means kept per side and row */
+
+struct compare_config {
+	double alpha;           /* significance, default 0.01 */
+	double budget_order0;   /* % slowdown allowed for order-0, default 1 */
+	double budget_other;    /* % for other layouts, default 2 */
+	double confidence;      /* of the interval, default 0.95 */
+};
+
+void compare_config_defaults(struct compare_config *cfg);
+
+struct compare_row {
+	char workload[16], layout[16], metric[32];
+	int order;
+	bool supported;         /* on both sides */
+	char reason[1001];      /* why not supported, or why missing */
+	unsigned nb, nh;
+	double base[COMPARE_MAX_RUNS], head[COMPARE_MAX_RUNS]; /* per-run means */
+	double base_mean, head_mean;
+	double base_sd_pct, head_sd_pct; /* stdev in % of the baseline mean (the thread's convention) */
+	double delta_pct, ci_lo, ci_hi;  /* change of the mean, % of the baseline mean */
+	double p_welch, p_mw;
+	double threshold;       /* the budget that applied, % */
+	enum cmp_verdict verdict;
+	bool missing;           /* the base has no values for it */
+	unsigned runs_needed;   /* inconclusive: runs per side that would likely decide */
+	unsigned skipped_runs;  /* runs left out: their layout did not verify */
+};
+
+struct compare_result {
+	char host[STORE_NAME_MAX];
+	char base[DOC_IDENT_MAX], head[DOC_IDENT_MAX];
+	const char *base_why;   /* "requested", "parent commit", "previous kernel" */
+	int nrows, arows;
+	struct compare_row *rows; /* in the head's case and metric order (ns first) */
+};
+
+/*
+ * Compare kernel head against base on host (names and idents as stored).
+ * base may be NULL: then the kernel's parent commit if the host ran it,
+ * else the kernel the host ran before it.  Returns 0, -ENOENT with err
+ * set (no such host, kernel or baseline), or a store error.
+ */
+int compare_build(struct store *st, const char *host, const char *base, const char *head,
+		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err);
+void compare_result_release(struct compare_result *res);
+
+/* The JSON of GET /api/v1/compare. */
+void compare_json(const struct compare_result *res, struct jw *jw);
+
+/*
+ * The plain-text report of GET /compare.txt: per workload a table in the
+ * review thread's shape (rows baseline / after-change, columns per
+ * layout, mean % and stdev % of the baseline), then the counter lines
+ * and the verdicts.
+ */
+void compare_text(const struct compare_result *res, struct strbuf *out);
+
+#endif

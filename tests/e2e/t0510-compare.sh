@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Comparisons over HTTP: two kernels on one host, the head's order-0 fork
+# 10% slower and its pmd fork 30% faster than the base (8 runs a side,
+# 0.5% noise): the JSON names a regression and a gain, the baseline is
+# found through the head's parent commit, and /compare.txt has the review
+# thread's table.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+
+
+
+mkdir -p "$T/db"
+start_daemon "$T/d.log" --db "$T/db/fw.db"
+admin=(-H "Authorization: Bearer $(cat "$T/db/admin.token")")
+curl -sf "${admin[@]}" -d '{"hostname": "lab-c"}' "$URL/api/v1/hosts" >"$T/reg.json" ||
+	fail "register"
+tok=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$T/reg.json")
+
+"$PY" - "$T" <<'PYEOF'
+import json, random, sys, uuid
+out = sys.argv[1]
+rnd = random.Random(42)
+def doc(commit, parent, scale):
+    cases = []
+    for layout, order, mapping, base in (("order-0", 0, "pte", 5_000_000),
+                                         ("pmd", 9, "pmd", 500_000)):
+        mean = base * scale[layout]
+        runs = []
+        for r in range(8):
+            m = mean * (1 + rnd.gauss(0, 0.005))
+            ns = [int(m * (1 + rnd.gauss(0, 0.002))) for _ in range(5)]
+            tlb = [2 if layout == "pmd" else 3] * 5
+            runs.append({"index": r, "ok": True, "error": None, "ns": ns,
+                         "counters": {"tlb_flushes": tlb}, "counter_times": []})
+        cases.append({"workload": "fork", "layout": layout, "order": order,
+                      "mapping": mapping, "iterations": 5,
+                      "layout_check": {"ok": True, "folios": {str(order): 1}, "reason": None},
+                      "counters": {"cycles": {"status": "unsupported", "reason": "no PMU here"},
+                                   "tlb_flushes": {"status": "ok", "event": "tlb:tlb_flush"}},
+                      "runs_ok": 8, "runs": runs})
+    return {"format": "forkwatch-result/1", "run_uuid": str(uuid.uuid4()),
+            "host": {"hostname": "lab-c", "arch": "x86_64", "cpus": 2, "mem_bytes": 1 << 34,
+                     "page_size": 4096},
+            "kernel": {"release": "6.9.0-g" + commit, "commit": commit, "parent_commit": parent},
+            "params": {"size_bytes": 1 << 30, "runs": 8, "iterations": 5, "warmup": 3},
+            "cases": cases}
+json.dump(doc("aaaaaaaaaaaa", None, {"order-0": 1.0, "pmd": 1.0}), open(out + "/base.json", "w"))
+json.dump(doc("bbbbbbbbbbbb", "aaaaaaaaaaaa", {"order-0": 1.10, "pmd": 0.70}),
+          open(out + "/head.json", "w"))
+PYEOF
+for d in base head; do
+	code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+		--data-binary @"$T/$d.json" "$URL/api/v1/runs")
+	[ "$code" = 201 ] || fail "upload $d: $code $(cat "$T/up.json")"
+done
+
+say "GET /api/v1/compare picks the parent commit as the baseline"
+curl -sf "$URL/api/v1/compare?host=lab-c&head=bbbbbbbbbbbb" >"$T/cmp.json" || fail "compare"
+"$PY" - "$T/cmp.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def check(c, m):
+    if not c: print("FAIL:", m, json.dumps(d)[:2000]); sys.exit(1)
+check(d["base"] == "aaaaaaaaaaaa" and d["base_chosen_as"] == "parent commit", "baseline")
+rows = {(r["layout"], r["metric"]): r for r in d["rows"]}
+o0 = rows[("order-0", "ns")]
+check(o0["verdict"] == "regression", "order-0 regression: %s" % o0)
+check(9 < o0["delta_pct"] < 11 and o0["ci_pct"][0] > 1, "order-0 +10%%: %s" % o0)
+check(o0["p_welch"] < 0.01 and o0["base"]["n"] == 8 and o0["head"]["n"] == 8, "order-0 stats")
+pmd = rows[("pmd", "ns")]
+check(pmd["verdict"] == "gain" and -31 < pmd["delta_pct"] < -29, "pmd gain: %s" % pmd)
+check(rows[("pmd", "tlb_flushes")]["verdict"] == "unchanged", "tlb unchanged")
+check(rows[("order-0", "cycles")]["verdict"] == "unsupported", "cycles unsupported")
+print("compare ok")
+PYEOF
+
+say "GET /compare.txt: the review thread's table"
+curl -sf "$URL/compare.txt?host=lab-c&head=bbbbbbbbbbbb&base=aaaaaaaaaaaa" >"$T/cmp.txt" ||
+	fail "compare.txt"
+cat "$T/cmp.txt"
+grep -q '^| baseline      |    0.0% |' "$T/cmp.txt" || fail "no baseline row"
+grep -q '^| after-change  |   10\.[0-9]% |' "$T/cmp.txt" || grep -q '^| after-change  |    9\.[0-9]% |' "$T/cmp.txt" ||
+	fail "no after-change row with about +10% for order-0"
+grep -q 'fork order-0: regression' "$T/cmp.txt" || fail "no regression line"
+grep -q 'fork pmd: gain' "$T/cmp.txt" || fail "no gain line"
+
+say "forkwatch compare prints the same report"
+"$FW" compare --server "$URL" --host lab-c bbbbbbbbbbbb >"$T/cli.txt" || fail "forkwatch compare exited $?"
+grep -q 'fork order-0: regression' "$T/cli.txt" || { cat "$T/cli.txt"; fail "CLI report"; }
+rc=0; "$FW" compare --server "$URL" --host nobody bbbbbbbbbbbb >/dev/null 2>"$T/cli.err" || rc=$?
+[ $rc = 1 ] && grep -q "no host named 'nobody'" "$T/cli.err" || fail "CLI unknown host: $rc $(cat "$T/cli.err")"
+
+say "errors"
+code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=lab-c")
+[ "$code" = 400 ] && grep -q '"field":"head"' "$T/e.json" || fail "missing head: $code $(cat "$T/e.json")"
+code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=nobody&head=bbbbbbbbbbbb")
+[ "$code" = 404 ] || fail "unknown host: $code"
+code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=lab-c&head=aaaaaaaaaaaa")
+[ "$code" = 404 ] && grep -q "ran no kernel before" "$T/e.json" || fail "no baseline: $code $(cat "$T/e.json")"
+echo ok
