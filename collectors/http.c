@@ -144,20 +144,7 @@ int http_check_token(const char *token, struct strbuf *err)
 
 void http_path_escape(struct strbuf *sb, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			strbuf_addch(sb, c);
-		} else {
-			strbuf_addch(sb, '%');
-			strbuf_addch(sb, hex[c >> 4]);
-			strbuf_addch(sb, hex[c & 15]);
-		}
-	}
+	strbuf_addstr_urlencode(sb, s);
 }
 
 #ifdef FW_HAVE_CURL

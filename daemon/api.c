@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "compare.h"
 #include "doc.h"
 #include "jsonw.h"
@@ -333,6 +334,39 @@ static void run_ref_json(struct jw *jw, int64_t id, const char *uuid)
 	jw_obj_end(jw);
 }
 
+/*
+ * Compare the host's kernel with its baseline now that a run arrived and
+ * record what it shows.  A failure here is logged and loses nothing: the
+ * run is stored, and the next upload of the kernel evaluates again.
+ */
+static void evaluate_alerts(struct req *rq, const struct store_host *h, const char *kernel)
+{
+	struct compare_config cfg;
+	struct alerts_found *f = malloc(sizeof(*f));
+	int i, ret;
+
+	if (!f)
+		return;
+	compare_config_defaults(&cfg);
+	ret = alerts_find(rq->st, h->name, kernel, &cfg, f);
+	if (ret)
+		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
+	req_write_begin(rq);
+	for (i = 0; !ret && i < f->n; i++) {
+		int64_t id;
+		bool created;
+
+		ret = store_alert_add(rq->st, h->id, &f->a[i], &id, &created);
+		if (ret)
+			log_error("alert for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
+		else if (created)
+			log_warn("%s %lld: %s: %s", !strcmp(f->a[i].kind, "regression") ? "alert" : "notice",
+				 (long long)id, h->name, f->a[i].summary);
+	}
+	req_write_end(rq);
+	free(f);
+}
+
 static void api_runs_create(struct req *rq, struct resp *rs)
 {
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
@@ -392,9 +426,11 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 		store_failed(rq, rs, ret, "run");
 		goto out_doc;
 	}
-	if (!existed)
+	if (!existed) {
 		log_info("run %s from '%s' on %s stored as %lld", d.run_uuid, h.name, d.kernel_ident,
 			 (long long)run_id);
+		evaluate_alerts(rq, &h, d.kernel_ident);
+	}
 	rs->status = existed ? 200 : 201;
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
@@ -584,6 +620,129 @@ static void api_compare_txt(struct req *rq, struct resp *rs)
 	compare_result_release(&res);
 }
 
+static int alert_cb(void *ctx, const struct store_alert *a)
+{
+	alerts_json(a, ctx, NULL);
+	return 0;
+}
+
+static const char *const alert_states[] = { "new", "acknowledged", "invalid", "fixed", NULL };
+static const char *const alert_kinds[] = { "regression", "gain", NULL };
+
+static bool one_of(const char *v, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(v, *set))
+			return true;
+	return false;
+}
+
+/* GET /api/v1/alerts?kind=&state=&host= */
+static void api_alerts_list(struct req *rq, struct resp *rs)
+{
+	const char *kind = req_query(rq, "kind"), *state = req_query(rq, "state");
+	const char *host = req_query(rq, "host");
+	struct jw jw;
+	int ret;
+
+	if (kind && !one_of(kind, alert_kinds)) {
+		resp_error(rs, 400, "kind", "'%s': expected regression or gain", kind);
+		return;
+	}
+	if (state && !one_of(state, alert_states)) {
+		resp_error(rs, 400, "state", "'%s': expected new, acknowledged, invalid or fixed", state);
+		return;
+	}
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_arr_begin(&jw, "alerts");
+	ret = store_alert_list(rq->st, kind, state, host && *host ? host : NULL, 1000, alert_cb, &jw);
+	if (ret) {
+		store_failed(rq, rs, ret, "alerts");
+		return;
+	}
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+}
+
+/* POST /api/v1/alerts/{id} {"state": "acknowledged", "by": "who"}: triage, admin only */
+static void api_alert_triage(struct req *rq, struct resp *rs)
+{
+	struct store_alert a;
+	struct jw jw;
+	json_t *body, *js, *jb;
+	char *end;
+	long long id = strtoll(rq->args[0], &end, 10);
+	int ret;
+
+	if (*end || id <= 0) {
+		resp_error(rs, 400, NULL, "alert id '%s': expected a positive integer", rq->args[0]);
+		return;
+	}
+	if (!req_require_admin(rq, rs) || !(body = small_body(rq, rs)))
+		return;
+	js = json_object_get(body, "state");
+	jb = json_object_get(body, "by");
+	if (!json_is_string(js) || !one_of(json_string_value(js), alert_states)) {
+		resp_error(rs, 400, "state", "expected new, acknowledged, invalid or fixed");
+		goto out;
+	}
+	if (!json_is_string(jb) || !valid_name(json_string_value(jb), STORE_NAME_MAX - 1)) {
+		resp_error(rs, 400, "by", "expected who triages: 1 to %d bytes, no control characters",
+			   STORE_NAME_MAX - 1);
+		goto out;
+	}
+	req_write_begin(rq);
+	ret = store_alert_triage(rq->st, id, json_string_value(js), json_string_value(jb));
+	req_write_end(rq);
+	if (!ret)
+		ret = store_alert_get(rq->st, id, &a);
+	if (ret) {
+		store_failed(rq, rs, ret, "alert");
+		goto out;
+	}
+	log_info("alert %lld %s by %s", id, a.state, a.state_by);
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	alerts_json(&a, &jw, "alert");
+	jw_obj_end(&jw);
+out:
+	json_decref(body);
+}
+
+struct atom_ctx {
+	struct strbuf *out;
+	const char *base;
+};
+
+static int atom_cb(void *ctx, const struct store_alert *a)
+{
+	struct atom_ctx *c = ctx;
+
+	alerts_atom_entry(c->out, a, c->base);
+	return 0;
+}
+
+/* GET /alerts.atom: the newest regressions */
+static void api_alerts_atom(struct req *rq, struct resp *rs)
+{
+	struct strbuf base = STRBUF_INIT;
+	const char *hosthdr = req_header(rq, "Host");
+	struct atom_ctx c = { &rs->body, NULL };
+	int ret;
+
+	strbuf_addf(&base, "http://%s", hosthdr && *hosthdr ? hosthdr : "localhost");
+	c.base = base.buf;
+	rs->content_type = "application/atom+xml; charset=utf-8";
+	alerts_atom_begin(&rs->body, base.buf);
+	ret = store_alert_list(rq->st, "regression", NULL, NULL, 200, atom_cb, &c);
+	if (ret)
+		store_failed(rq, rs, ret, "alerts");
+	else
+		alerts_atom_end(&rs->body);
+	strbuf_release(&base);
+}
+
 const struct route api_routes[] = {
 	{ "GET", "/healthz", api_healthz },
 	{ "POST", "/api/v1/hosts", api_hosts_create },
@@ -595,5 +754,8 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/runs/{}", api_run_get },
 	{ "GET", "/api/v1/compare", api_compare },
 	{ "GET", "/compare.txt", api_compare_txt },
+	{ "GET", "/api/v1/alerts", api_alerts_list },
+	{ "POST", "/api/v1/alerts/{}", api_alert_triage },
+	{ "GET", "/alerts.atom", api_alerts_atom },
 	{ NULL, NULL, NULL },
 };

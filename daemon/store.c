@@ -53,6 +53,13 @@
 	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes "                            \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
 
+/* The columns read_alert() reads, and the joins they need. */
+#define ALERT_COLS                                                                         \
+	"a.id, h.name, k.ident, b.ident, a.workload, a.layout, a.metric, a.kind, a.delta_pct, " \
+	"a.ci_lo_pct, a.ci_hi_pct, a.p, a.summary, a.state, a.state_by, a.state_at, "        \
+	"a.created_at FROM alerts a JOIN hosts h ON h.id = a.host_id "                       \
+	"JOIN kernels k ON k.id = a.kernel_id JOIN kernels b ON b.id = a.base_kernel_id "
+
 enum stmt_id {
 	S_BEGIN,
 	S_COMMIT,
@@ -82,6 +89,11 @@ enum stmt_id {
 	S_KERNEL_GET,
 	S_HOST_KERNEL_SERIES,
 	S_HOST_PREV_KERNEL,
+	S_ALERT_INSERT,
+	S_ALERT_ID,
+	S_ALERT_LIST,
+	S_ALERT_GET,
+	S_ALERT_TRIAGE,
 	S__COUNT
 };
 
@@ -162,6 +174,20 @@ static const char *const stmt_sql[S__COUNT] = {
 			       "(SELECT min(r2.id) FROM runs r2 JOIN kernels k2 ON k2.id = r2.kernel_id "
 			       " WHERE r2.host_id = ?1 AND k2.ident = ?2) "
 			       "ORDER BY min(r.id) DESC LIMIT 1",
+	/* one alert per host, kernel, case and metric: a second finding changes nothing */
+	[S_ALERT_INSERT] = "INSERT INTO alerts (host_id, kernel_id, base_kernel_id, workload, layout, "
+			   "metric, kind, delta_pct, ci_lo_pct, ci_hi_pct, p, summary, created_at) "
+			   "SELECT ?1, k.id, b.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
+			   "FROM kernels k, kernels b WHERE k.ident = ?2 AND b.ident = ?3 "
+			   "ON CONFLICT DO NOTHING",
+	[S_ALERT_ID] = "SELECT a.id FROM alerts a JOIN kernels k ON k.id = a.kernel_id "
+		       "WHERE a.host_id = ?1 AND k.ident = ?2 AND a.workload = ?3 AND a.layout = ?4 "
+		       "AND a.metric = ?5",
+	[S_ALERT_LIST] = "SELECT " ALERT_COLS "WHERE (?1 IS NULL OR a.kind = ?1) AND "
+			 "(?2 IS NULL OR a.state = ?2) AND (?3 IS NULL OR h.name = ?3) "
+			 "ORDER BY a.created_at DESC, a.id DESC LIMIT ?4",
+	[S_ALERT_GET] = "SELECT " ALERT_COLS "WHERE a.id = ?1",
+	[S_ALERT_TRIAGE] = "UPDATE alerts SET state = ?2, state_by = ?3, state_at = ?4 WHERE id = ?1",
 };
 
 struct store {
@@ -1525,4 +1551,139 @@ int store_host_previous_kernel(struct store *st, int64_t host_id, const char *ke
 	}
 	stmt_done(st, S_HOST_PREV_KERNEL, s);
 	return err;
+}
+
+/* ---- alerts ---------------------------------------------------------- */
+
+int store_alert_add(struct store *st, int64_t host_id, const struct store_alert *a, int64_t *id,
+		    bool *created)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_ALERT_INSERT, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	bind_text(st, s, 2, a->kernel);
+	bind_text(st, s, 3, a->base);
+	bind_text(st, s, 4, a->workload);
+	bind_text(st, s, 5, a->layout);
+	bind_text(st, s, 6, a->metric);
+	bind_text(st, s, 7, a->kind);
+	bind_real(st, s, 8, a->delta_pct);
+	bind_real(st, s, 9, a->ci_lo_pct);
+	bind_real(st, s, 10, a->ci_hi_pct);
+	bind_real(st, s, 11, a->p);
+	bind_text(st, s, 12, a->summary);
+	bind_i64(st, s, 13, now());
+	err = stmt_step(st, s);
+	if (err >= 0) {
+		*created = sqlite3_changes(st->db) > 0;
+		err = 0;
+	}
+	stmt_done(st, S_ALERT_INSERT, s);
+	if (err)
+		return err;
+	err = stmt_get(st, S_ALERT_ID, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	bind_text(st, s, 2, a->kernel);
+	bind_text(st, s, 3, a->workload);
+	bind_text(st, s, 4, a->layout);
+	bind_text(st, s, 5, a->metric);
+	err = stmt_step(st, s);
+	if (err == 1) {
+		*id = sqlite3_column_int64(s, 0);
+		err = 0;
+	} else if (err == 0) {
+		err = fail(st, -ENOENT, "no kernel '%s' or '%s' for the alert", a->kernel, a->base);
+	}
+	stmt_done(st, S_ALERT_ID, s);
+	return err;
+}
+
+static void read_alert(sqlite3_stmt *s, struct store_alert *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, a->host, sizeof(a->host));
+	col_text(s, 2, a->kernel, sizeof(a->kernel));
+	col_text(s, 3, a->base, sizeof(a->base));
+	col_text(s, 4, a->workload, sizeof(a->workload));
+	col_text(s, 5, a->layout, sizeof(a->layout));
+	col_text(s, 6, a->metric, sizeof(a->metric));
+	col_text(s, 7, a->kind, sizeof(a->kind));
+	a->delta_pct = col_real(s, 8);
+	a->ci_lo_pct = col_real(s, 9);
+	a->ci_hi_pct = col_real(s, 10);
+	a->p = col_real(s, 11);
+	col_text(s, 12, a->summary, sizeof(a->summary));
+	col_text(s, 13, a->state, sizeof(a->state));
+	col_text(s, 14, a->state_by, sizeof(a->state_by));
+	a->state_at = sqlite3_column_int64(s, 15);
+	a->created_at = sqlite3_column_int64(s, 16);
+}
+
+int store_alert_list(struct store *st, const char *kind, const char *state, const char *host,
+		     unsigned limit, store_alert_cb cb, void *ctx)
+{
+	struct store_alert a;
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_ALERT_LIST, &s);
+	if (err)
+		return err;
+	bind_text(st, s, 1, kind);
+	bind_text(st, s, 2, state);
+	bind_text(st, s, 3, host);
+	bind_i64(st, s, 4, limit);
+	for (;;) {
+		err = stmt_step(st, s);
+		if (err <= 0)
+			break;
+		read_alert(s, &a);
+		err = cb(ctx, &a);
+		if (err)
+			break;
+	}
+	stmt_done(st, S_ALERT_LIST, s);
+	return err;
+}
+
+int store_alert_get(struct store *st, int64_t id, struct store_alert *out)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_ALERT_GET, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, id);
+	err = stmt_step(st, s);
+	if (err == 1) {
+		read_alert(s, out);
+		err = 0;
+	} else if (err == 0) {
+		err = -ENOENT;
+	}
+	stmt_done(st, S_ALERT_GET, s);
+	return err;
+}
+
+int store_alert_triage(struct store *st, int64_t id, const char *state, const char *by)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_ALERT_TRIAGE, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, id);
+	bind_text(st, s, 2, state);
+	bind_text(st, s, 3, by);
+	bind_i64(st, s, 4, now());
+	return host_update(st, S_ALERT_TRIAGE, s);
 }

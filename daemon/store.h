@@ -173,4 +173,35 @@ int store_host_previous_kernel(struct store *st, int64_t host_id, const char *ke
 int store_host_has_complete_run(struct store *st, int64_t host_id, const char *kernel_ident,
 				bool *has);
 
+/*
+ * Alerts: a regression (kind "regression") or an improvement recorded as
+ * a notice (kind "gain") of one host's kernel against its baseline, for
+ * one case and metric.  Triage states: new, acknowledged, invalid, fixed.
+ */
+struct store_alert {
+	int64_t id;
+	char host[STORE_NAME_MAX];
+	char kernel[DOC_IDENT_MAX], base[DOC_IDENT_MAX];
+	char workload[16], layout[16], metric[32], kind[16];
+	double delta_pct, ci_lo_pct, ci_hi_pct, p;
+	char summary[512];
+	char state[16], state_by[STORE_NAME_MAX];
+	int64_t state_at, created_at; /* state_at 0: never triaged */
+};
+
+/*
+ * Record an alert (host is ignored: host_id says it).  When one of this
+ * host, kernel, case and metric exists already nothing changes and
+ * *created is false; *id names the stored one either way.
+ */
+int store_alert_add(struct store *st, int64_t host_id, const struct store_alert *a, int64_t *id,
+		    bool *created);
+typedef int (*store_alert_cb)(void *ctx, const struct store_alert *a);
+/* Newest first, at most limit; NULL filters match everything. */
+int store_alert_list(struct store *st, const char *kind, const char *state, const char *host,
+		     unsigned limit, store_alert_cb cb, void *ctx);
+int store_alert_get(struct store *st, int64_t id, struct store_alert *out);
+/* Set the triage state; -ENOENT when there is no such alert. */
+int store_alert_triage(struct store *st, int64_t id, const char *state, const char *by);
+
 #endif

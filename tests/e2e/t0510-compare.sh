@@ -16,38 +16,7 @@ curl -sf "${admin[@]}" -d '{"hostname": "lab-c"}' "$URL/api/v1/hosts" >"$T/reg.j
 	fail "register"
 tok=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$T/reg.json")
 
-"$PY" - "$T" <<'PYEOF'
-import json, random, sys, uuid
-out = sys.argv[1]
-rnd = random.Random(42)
-def doc(commit, parent, scale):
-    cases = []
-    for layout, order, mapping, base in (("order-0", 0, "pte", 5_000_000),
-                                         ("pmd", 9, "pmd", 500_000)):
-        mean = base * scale[layout]
-        runs = []
-        for r in range(8):
-            m = mean * (1 + rnd.gauss(0, 0.005))
-            ns = [int(m * (1 + rnd.gauss(0, 0.002))) for _ in range(5)]
-            tlb = [2 if layout == "pmd" else 3] * 5
-            runs.append({"index": r, "ok": True, "error": None, "ns": ns,
-                         "counters": {"tlb_flushes": tlb}, "counter_times": []})
-        cases.append({"workload": "fork", "layout": layout, "order": order,
-                      "mapping": mapping, "iterations": 5,
-                      "layout_check": {"ok": True, "folios": {str(order): 1}, "reason": None},
-                      "counters": {"cycles": {"status": "unsupported", "reason": "no PMU here"},
-                                   "tlb_flushes": {"status": "ok", "event": "tlb:tlb_flush"}},
-                      "runs_ok": 8, "runs": runs})
-    return {"format": "forkwatch-result/1", "run_uuid": str(uuid.uuid4()),
-            "host": {"hostname": "lab-c", "arch": "x86_64", "cpus": 2, "mem_bytes": 1 << 34,
-                     "page_size": 4096},
-            "kernel": {"release": "6.9.0-g" + commit, "commit": commit, "parent_commit": parent},
-            "params": {"size_bytes": 1 << 30, "runs": 8, "iterations": 5, "warmup": 3},
-            "cases": cases}
-json.dump(doc("aaaaaaaaaaaa", None, {"order-0": 1.0, "pmd": 1.0}), open(out + "/base.json", "w"))
-json.dump(doc("bbbbbbbbbbbb", "aaaaaaaaaaaa", {"order-0": 1.10, "pmd": 0.70}),
-          open(out + "/head.json", "w"))
-PYEOF
+"$PY" "$(dirname "$0")/compare-docs.py" "$T" lab-c
 for d in base head; do
 	code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok" \
 		--data-binary @"$T/$d.json" "$URL/api/v1/runs")

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "alerts.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* The counters whose change explains a case's time change, largest first. */
+static void explain(const struct compare_result *res, const struct compare_row *t, struct strbuf *out)
+{
+	const struct compare_row *best[8];
+	int n = 0, i, j;
+
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+
+		if (strcmp(r->workload, t->workload) || strcmp(r->layout, t->layout) ||
+		    !strcmp(r->metric, "ns") || !r->supported || r->missing || !isfinite(r->delta_pct))
+			continue;
+		if (n < 8)
+			best[n++] = r;
+		for (j = n - 1; j > 0 && fabs(best[j]->delta_pct) > fabs(best[j - 1]->delta_pct); j--) {
+			const struct compare_row *x = best[j];
+
+			best[j] = best[j - 1];
+			best[j - 1] = x;
+		}
+	}
+	for (i = 0; i < n && i < 3; i++)
+		strbuf_addf(out, "%s%+.1f%% %s per operation%s", i ? "; " : "", best[i]->delta_pct,
+			    best[i]->metric,
+			    best[i]->verdict == CMP_UNCHANGED ? " (unchanged)" : "");
+	if (!n)
+		strbuf_addstr(out, "no counter was counted on both sides");
+}
+
+int alerts_find(struct store *st, const char *host, const char *kernel,
+		const struct compare_config *cfg, struct alerts_found *out)
+{
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	struct compare_result res;
+	int i, ret;
+
+	out->n = 0;
+	ret = compare_build(st, host, NULL, kernel, cfg, &res, &err);
+	strbuf_release(&err);
+	if (ret == -ENOENT || ret == -EINVAL)
+		return 0; /* no baseline (yet): nothing to say */
+	if (ret)
+		return ret;
+	for (i = 0; i < res.nrows && out->n < ALERTS_MAX; i++) {
+		const struct compare_row *r = &res.rows[i];
+		struct store_alert *a;
+
+		if (strcmp(r->metric, "ns") || r->missing || !r->supported ||
+		    (r->verdict != CMP_REGRESSION && r->verdict != CMP_GAIN))
+			continue;
+		a = &out->a[out->n++];
+		memset(a, 0, sizeof(*a));
+		snprintf(a->kernel, sizeof(a->kernel), "%s", res.head);
+		snprintf(a->base, sizeof(a->base), "%s", res.base);
+		snprintf(a->workload, sizeof(a->workload), "%s", r->workload);
+		snprintf(a->layout, sizeof(a->layout), "%s", r->layout);
+		snprintf(a->metric, sizeof(a->metric), "%s", r->metric);
+		snprintf(a->kind, sizeof(a->kind), "%s", r->verdict == CMP_REGRESSION ? "regression" : "gain");
+		a->delta_pct = r->delta_pct;
+		a->ci_lo_pct = r->ci_lo;
+		a->ci_hi_pct = r->ci_hi;
+		a->p = r->p_welch;
+		strbuf_reset(&why);
+		explain(&res, r, &why);
+		snprintf(a->summary, sizeof(a->summary),
+			 "%s %s %s %+.1f%% (95%% CI %+.1f%% .. %+.1f%%, p=%.2g, %u/%u runs) against %s (%s): %s",
+			 r->workload, r->layout, r->verdict == CMP_REGRESSION ? "slower" : "faster",
+			 r->delta_pct, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res.base,
+			 res.base_why, why.buf);
+	}
+	strbuf_release(&why);
+	compare_result_release(&res);
+	return 0;
+}
+
+static void jw_time(struct jw *jw, const char *key, int64_t t)
+{
+	if (t)
+		jw_i64(jw, key, t);
+	else
+		jw_null(jw, key);
+}
+
+void alerts_json(const struct store_alert *a, struct jw *jw, const char *key)
+{
+	jw_obj_begin(jw, key);
+	jw_i64(jw, "id", a->id);
+	jw_str(jw, "kind", a->kind);
+	jw_str(jw, "host", a->host);
+	jw_str(jw, "kernel", a->kernel);
+	jw_str(jw, "base", a->base);
+	jw_str(jw, "workload", a->workload);
+	jw_str(jw, "layout", a->layout);
+	jw_str(jw, "metric", a->metric);
+	jw_double(jw, "delta_pct", a->delta_pct);
+	jw_arr_begin(jw, "ci_pct");
+	jw_double(jw, NULL, a->ci_lo_pct);
+	jw_double(jw, NULL, a->ci_hi_pct);
+	jw_arr_end(jw);
+	jw_double(jw, "p_welch", a->p);
+	jw_str(jw, "summary", a->summary);
+	jw_str(jw, "state", a->state);
+	if (a->state_by[0])
+		jw_str(jw, "state_by", a->state_by);
+	else
+		jw_null(jw, "state_by");
+	jw_time(jw, "state_at", a->state_at);
+	jw_time(jw, "created_at", a->created_at);
+	jw_obj_end(jw);
+}
+
+void alerts_xml_escape(struct strbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': strbuf_addstr(out, "&amp;"); break;
+		case '<': strbuf_addstr(out, "&lt;"); break;
+		case '>': strbuf_addstr(out, "&gt;"); break;
+		case '"': strbuf_addstr(out, "&quot;"); break;
+		case '\'': strbuf_addstr(out, "&apos;"); break;
+		default:
+			/* XML 1.0 allows no C0 controls but tab, newline and return */
+			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
+				strbuf_addch(out, *s);
+		}
+	}
+}
+
+static void atom_time(struct strbuf *out, int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strbuf_addstr(out, buf);
+}
+
+void alerts_atom_begin(struct strbuf *out, const char *base_url)
+{
+	strbuf_addstr(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+			   "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+			   "  <title>forkwatch alerts</title>\n  <id>");
+	alerts_xml_escape(out, base_url);
+	strbuf_addstr(out, "/alerts.atom</id>\n  <link rel=\"self\" href=\"");
+	alerts_xml_escape(out, base_url);
+	strbuf_addstr(out, "/alerts.atom\"/>\n  <updated>");
+	atom_time(out, (int64_t)time(NULL));
+	strbuf_addstr(out, "</updated>\n  <author><name>forkwatchd</name></author>\n");
+}
+
+void alerts_atom_entry(struct strbuf *out, const struct store_alert *a, const char *base_url)
+{
+	struct strbuf title = STRBUF_INIT;
+
+	strbuf_addf(&title, "%s on %s: %s %s %+.1f%% (%s)", a->kernel, a->host, a->workload,
+		    a->layout, a->delta_pct, a->state);
+	strbuf_addstr(out, "  <entry>\n    <title>");
+	alerts_xml_escape(out, title.buf);
+	strbuf_addf(out, "</title>\n    <id>");
+	alerts_xml_escape(out, base_url);
+	strbuf_addf(out, "/api/v1/alerts/%lld</id>\n    <updated>", (long long)a->id);
+	atom_time(out, a->state_at ? a->state_at : a->created_at);
+	strbuf_addstr(out, "</updated>\n    <link href=\"");
+	alerts_xml_escape(out, base_url);
+	strbuf_reset(&title);
+	strbuf_addstr(&title, "/compare.txt?host=");
+	strbuf_addstr_urlencode(&title, a->host);
+	strbuf_addstr(&title, "&head=");
+	strbuf_addstr_urlencode(&title, a->kernel);
+	strbuf_addstr(&title, "&base=");
+	strbuf_addstr_urlencode(&title, a->base);
+	alerts_xml_escape(out, title.buf);
+	strbuf_addstr(out, "\"/>\n    <summary>");
+	alerts_xml_escape(out, a->summary);
+	strbuf_addstr(out, "</summary>\n  </entry>\n");
+	strbuf_release(&title);
+}
+
+void alerts_atom_end(struct strbuf *out)
+{
+	strbuf_addstr(out, "</feed>\n");
+}

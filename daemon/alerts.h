@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_ALERTS_H
+#define FW_ALERTS_H
+
+#include "compare.h"
+#include "jsonw.h"
+#include "store.h"
+#include "strbuf.h"
+
+/*
+ * Alerts found when an upload arrives: the host's kernel against its
+ * baseline (compare_build), per case, on the time per operation.  A
+ * regression verdict is an alert; a gain is recorded as a notice.  The
+ * counters that changed most explain each one in its summary.
+ */
+#define ALERTS_MAX 64
+
+struct alerts_found {
+	int n;
+	struct store_alert a[ALERTS_MAX];
+};
+
+/*
+ * Find what comparing host's kernel with its baseline shows.  No
+ * baseline yet is no finding (0, out->n == 0).  Reads only: the caller
+ * records out->a[] with store_alert_add().  Returns 0 or a store error.
+ */
+int alerts_find(struct store *st, const char *host, const char *kernel,
+		const struct compare_config *cfg, struct alerts_found *out);
+
+/* One alert as a JSON object, under key (NULL inside an array). */
+void alerts_json(const struct store_alert *a, struct jw *jw, const char *key);
+
+/* The Atom feed of the alerts given (newest first); base_url starts the links. */
+void alerts_atom_begin(struct strbuf *out, const char *base_url);
+void alerts_atom_entry(struct strbuf *out, const struct store_alert *a, const char *base_url);
+void alerts_atom_end(struct strbuf *out);
+
+/* Append s to out with &, <, >, " and ' escaped for XML; control characters dropped. */
+void alerts_xml_escape(struct strbuf *out, const char *s);
+
+#endif
