@@ -161,7 +161,7 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	int ret, i;
 
 	memset(res, 0, sizeof(*res));
-	ret = store_host_get(st, host, &h);
+	ret = store_host_find(st, host, &h);
 	if (ret) {
 		if (ret == -ENOENT)
 			strbuf_addf(err, "no host named '%s'", host);

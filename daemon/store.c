@@ -37,6 +37,11 @@
 	"(SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "                \
 	" WHERE r.host_id = h.id ORDER BY r.received_at DESC, r.id DESC LIMIT 1) "
 
+/* HOST_COLS without the two counts (0 and NULL in their place). */
+#define HOST_COLS_LIGHT                                                                    \
+	"h.id, h.name, h.hostname, h.arch, h.cpu_model, h.cpus, h.mem_bytes, h.page_size, " \
+	"h.created_at, h.last_seen_at, h.retired_at, 0, NULL "
+
 /* The columns read_kernel() reads, less the counts that follow them. */
 #define KERNEL_COLS                                                                        \
 	"k.id, k.ident, k.commit_sha, k.release, k.parent_commit, k.build_id, k.first_seen_at"
@@ -53,6 +58,8 @@
 	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes "                            \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
 
+#define STORE_COMPARE_UPLOADS_STR "16"
+
 /* The columns read_alert() reads, and the joins they need. */
 #define ALERT_COLS                                                                         \
 	"a.id, h.name, k.ident, b.ident, a.workload, a.layout, a.metric, a.kind, a.delta_pct, " \
@@ -67,6 +74,7 @@ enum stmt_id {
 	S_HOST_CREATE,
 	S_HOST_GET,
 	S_HOST_BY_TOKEN,
+	S_HOST_FIND,
 	S_HOST_LIST,
 	S_HOST_RENAME,
 	S_HOST_RETIRE,
@@ -106,7 +114,9 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_HOST_CREATE] = "INSERT INTO hosts (name, hostname, token_hash, created_at) "
 			  "VALUES (?1, ?2, ?3, ?4)",
 	[S_HOST_GET] = "SELECT " HOST_COLS "FROM hosts h WHERE h.name = ?1",
-	[S_HOST_BY_TOKEN] = "SELECT " HOST_COLS "FROM hosts h WHERE h.token_hash = ?1",
+	/* every upload authenticates: no counts, which walk the host's runs */
+	[S_HOST_BY_TOKEN] = "SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.token_hash = ?1",
+	[S_HOST_FIND] = "SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.name = ?1",
 	[S_HOST_LIST] = "SELECT " HOST_COLS "FROM hosts h WHERE ?1 OR h.retired_at IS NULL "
 			"ORDER BY h.name",
 	[S_HOST_RENAME] = "UPDATE hosts SET name = ?2 WHERE name = ?1",
@@ -165,15 +175,22 @@ static const char *const stmt_sql[S__COUNT] = {
 			 "s.metric, s.status = 'ok', s.event, s.reason, s.multiplexed, "
 			 "s.runs_n, s.runs_mean, s.runs_stdev, s.runs_median, s.runs_min, s.runs_max, "
 			 "s.it_n, s.it_mean, s.it_stdev, s.it_median, s.it_min, s.it_max, "
-			 "s.run_means FROM runs r JOIN kernels k ON k.id = r.kernel_id "
-			 "JOIN cases c ON c.run_id = r.id JOIN series s ON s.case_id = c.id "
-			 "WHERE r.host_id = ?1 AND k.ident = ?2 ORDER BY r.id, c.id, s.id",
-	/* the kernel this host first ran just before it first ran ?2 (upload order) */
+			 "s.run_means FROM runs r JOIN cases c ON c.run_id = r.id "
+			 "JOIN series s ON s.case_id = c.id "
+			 "WHERE r.id IN (SELECT r2.id FROM runs r2 WHERE r2.host_id = ?1 AND "
+			 " r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2) "
+			 " ORDER BY r2.id DESC LIMIT " STORE_COMPARE_UPLOADS_STR ") "
+			 "ORDER BY r.id, c.id, s.id",
+	/*
+	 * The kernel of the host's last run before its first run of ?2 (upload
+	 * order): two index look-ups, whatever the host's history.
+	 */
 	[S_HOST_PREV_KERNEL] = "SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "
-			       "WHERE r.host_id = ?1 GROUP BY k.id HAVING min(r.id) < "
-			       "(SELECT min(r2.id) FROM runs r2 JOIN kernels k2 ON k2.id = r2.kernel_id "
-			       " WHERE r2.host_id = ?1 AND k2.ident = ?2) "
-			       "ORDER BY min(r.id) DESC LIMIT 1",
+			       "WHERE r.host_id = ?1 AND r.id < "
+			       "(SELECT min(r2.id) FROM runs r2 WHERE r2.host_id = ?1 AND "
+			       " r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2)) "
+			       "AND r.kernel_id != (SELECT id FROM kernels WHERE ident = ?2) "
+			       "ORDER BY r.id DESC LIMIT 1",
 	/* one alert per host, kernel, case and metric: a second finding changes nothing */
 	[S_ALERT_INSERT] = "INSERT INTO alerts (host_id, kernel_id, base_kernel_id, workload, layout, "
 			   "metric, kind, delta_pct, ci_lo_pct, ci_hi_pct, p, summary, created_at) "
@@ -834,6 +851,18 @@ int store_host_by_token(struct store *st, const uint8_t token_hash[32], struct s
 		return err;
 	bind_blob(st, s, 1, token_hash, 32);
 	return host_one(st, S_HOST_BY_TOKEN, s, out);
+}
+
+int store_host_find(struct store *st, const char *name, struct store_host *out)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_HOST_FIND, &s);
+	if (err)
+		return err;
+	bind_text(st, s, 1, name);
+	return host_one(st, S_HOST_FIND, s, out);
 }
 
 int store_host_list(struct store *st, bool include_retired, store_host_cb cb, void *ctx)

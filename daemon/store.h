@@ -60,8 +60,14 @@ struct store_host {
 int store_host_create(struct store *st, const char *name, const char *hostname,
 		      const uint8_t token_hash[32], int64_t *id);
 int store_host_get(struct store *st, const char *name, struct store_host *out);
-/* Also finds retired hosts: the caller decides (retired_at != 0). */
+/*
+ * Also finds retired hosts: the caller decides (retired_at != 0).  Leaves
+ * uploads 0 and latest_kernel empty: counting walks the host's runs, and
+ * every upload authenticates through here.
+ */
 int store_host_by_token(struct store *st, const uint8_t token_hash[32], struct store_host *out);
+/* store_host_get() without uploads and latest_kernel, for the same reason. */
+int store_host_find(struct store *st, const char *name, struct store_host *out);
 typedef int (*store_host_cb)(void *ctx, const struct store_host *h);
 int store_host_list(struct store *st, bool include_retired, store_host_cb cb, void *ctx);
 int store_host_rename(struct store *st, const char *name, const char *new_name);
@@ -155,16 +161,19 @@ int store_series_samples(struct store *st, int64_t series_id, double **values, s
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out);
 
 /*
- * The summaries of every run of host_id on a kernel, run by run (upload
- * order), then case, then metric; never reads samples.  What comparisons
- * read: each summary row carries its run's per-run means.
+ * The summaries of the newest STORE_COMPARE_UPLOADS uploads of host_id on
+ * a kernel, upload by upload (upload order), then case, then metric; never
+ * reads samples.  What comparisons read: each summary row carries its
+ * upload's per-run means.  The cap keeps a comparison's cost bounded
+ * however often one kernel is uploaded.
  */
+#define STORE_COMPARE_UPLOADS 16
 int store_host_kernel_series(struct store *st, int64_t host_id, const char *kernel_ident,
 			     store_series_cb cb, void *ctx);
 
 /*
- * The kernel host_id first ran just before it first ran kernel_ident, in
- * upload order, into out; -ENOENT when there is none.
+ * The kernel of host_id's last upload before its first upload of
+ * kernel_ident (the kernel it ran before), into out; -ENOENT when none.
  */
 int store_host_previous_kernel(struct store *st, int64_t host_id, const char *kernel_ident,
 			       char *out, size_t len);

@@ -23,3 +23,9 @@ CREATE TABLE alerts (
 	UNIQUE (host_id, kernel_id, workload, layout, metric)
 );
 CREATE INDEX alerts_by_created ON alerts(created_at);
+
+-- Comparisons on every upload look up a host's runs in upload order:
+-- the first run of a kernel, the kernel run just before it, and the
+-- newest uploads of a kernel, each in O(log n).
+CREATE INDEX runs_by_host_kernel_id ON runs(host_id, kernel_id, id);
+CREATE INDEX runs_by_host_id ON runs(host_id, id);
