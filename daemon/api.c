@@ -426,11 +426,16 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 		store_failed(rq, rs, ret, "run");
 		goto out_doc;
 	}
-	if (!existed) {
+	if (!existed)
 		log_info("run %s from '%s' on %s stored as %lld", d.run_uuid, h.name, d.kernel_ident,
 			 (long long)run_id);
-		evaluate_alerts(rq, &h, d.kernel_ident);
-	}
+	/*
+	 * A re-sent upload is evaluated again too: when the daemon died after
+	 * storing a run but before recording its alerts, the client's re-send
+	 * (its spool keeps the document until a 2xx) records them.  Alerts are
+	 * unique per host, kernel, case and metric, so nothing doubles.
+	 */
+	evaluate_alerts(rq, &h, d.kernel_ident);
 	rs->status = existed ? 200 : 201;
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
