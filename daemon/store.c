@@ -754,8 +754,10 @@ void store_close(struct store *st)
 
 /* ---- hosts ----------------------------------------------------------- */
 
-static void read_host(sqlite3_stmt *s, struct store_host *h)
+static void read_host(sqlite3_stmt *s, void *p)
 {
+	struct store_host *h = p;
+
 	memset(h, 0, sizeof(*h));
 	h->id = sqlite3_column_int64(s, 0);
 	col_text(s, 1, h->name, sizeof(h->name));
@@ -815,18 +817,25 @@ int store_host_create(struct store *st, const char *name, const char *hostname,
 }
 
 /* Step s, bound to find one host; -ENOENT when there is none. */
-static int host_one(struct store *st, enum stmt_id id, sqlite3_stmt *s, struct store_host *out)
+/* Step s once into out with read(): 0, -ENOENT when there is no row, or an error. */
+static int row_one(struct store *st, enum stmt_id id, sqlite3_stmt *s,
+		   void (*read)(sqlite3_stmt *, void *), void *out)
 {
 	int err = stmt_step(st, s);
 
 	if (err == 1) {
-		read_host(s, out);
+		read(s, out);
 		err = 0;
 	} else if (err == 0) {
 		err = -ENOENT;
 	}
 	stmt_done(st, id, s);
 	return err;
+}
+
+static int host_one(struct store *st, enum stmt_id id, sqlite3_stmt *s, struct store_host *out)
+{
+	return row_one(st, id, s, read_host, out);
 }
 
 int store_host_get(struct store *st, const char *name, struct store_host *out)
@@ -930,8 +939,10 @@ int store_host_retire(struct store *st, const char *name)
 
 /* ---- kernels --------------------------------------------------------- */
 
-static void read_kernel(sqlite3_stmt *s, struct store_kernel *k)
+static void read_kernel(sqlite3_stmt *s, void *p)
 {
+	struct store_kernel *k = p;
+
 	memset(k, 0, sizeof(*k));
 	k->id = sqlite3_column_int64(s, 0);
 	col_text(s, 1, k->ident, sizeof(k->ident));
@@ -1277,8 +1288,10 @@ out_rollback:
 
 /* ---- runs ------------------------------------------------------------ */
 
-static void read_run(sqlite3_stmt *s, struct store_run *r)
+static void read_run(sqlite3_stmt *s, void *p)
 {
+	struct store_run *r = p;
+
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(s, 0);
 	col_text(s, 1, r->uuid, sizeof(r->uuid));
@@ -1302,16 +1315,7 @@ static void read_run(sqlite3_stmt *s, struct store_run *r)
 
 static int run_one(struct store *st, enum stmt_id id, sqlite3_stmt *s, struct store_run *out)
 {
-	int err = stmt_step(st, s);
-
-	if (err == 1) {
-		read_run(s, out);
-		err = 0;
-	} else if (err == 0) {
-		err = -ENOENT;
-	}
-	stmt_done(st, id, s);
-	return err;
+	return row_one(st, id, s, read_run, out);
 }
 
 int store_run_get(struct store *st, int64_t id, struct store_run *out)
@@ -1522,15 +1526,7 @@ int store_kernel_get(struct store *st, const char *ident, struct store_kernel *o
 	if (err)
 		return err;
 	bind_text(st, s, 1, ident);
-	err = stmt_step(st, s);
-	if (err == 1) {
-		read_kernel(s, out);
-		err = 0;
-	} else if (err == 0) {
-		err = -ENOENT;
-	}
-	stmt_done(st, S_KERNEL_GET, s);
-	return err;
+	return row_one(st, S_KERNEL_GET, s, read_kernel, out);
 }
 
 int store_host_kernel_series(struct store *st, int64_t host_id, const char *kernel_ident,
@@ -1633,8 +1629,10 @@ int store_alert_add(struct store *st, int64_t host_id, const struct store_alert 
 	return err;
 }
 
-static void read_alert(sqlite3_stmt *s, struct store_alert *a)
+static void read_alert(sqlite3_stmt *s, void *p)
 {
+	struct store_alert *a = p;
+
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(s, 0);
 	col_text(s, 1, a->host, sizeof(a->host));
@@ -1691,15 +1689,7 @@ int store_alert_get(struct store *st, int64_t id, struct store_alert *out)
 	if (err)
 		return err;
 	bind_i64(st, s, 1, id);
-	err = stmt_step(st, s);
-	if (err == 1) {
-		read_alert(s, out);
-		err = 0;
-	} else if (err == 0) {
-		err = -ENOENT;
-	}
-	stmt_done(st, S_ALERT_GET, s);
-	return err;
+	return row_one(st, S_ALERT_GET, s, read_alert, out);
 }
 
 int store_alert_triage(struct store *st, int64_t id, const char *state, const char *by)
