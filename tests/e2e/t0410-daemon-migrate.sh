@@ -70,6 +70,25 @@ expect 200 GET /healthz
 jcheck "$T/body" 'd["schema_version"] == 2' "schema_version of an empty file"
 stop_daemon
 
+say "a version-1 database with data is upgraded in place to version 2"
+mkdir "$T/v1"
+"$PY" - "$T/v1/fw.db" "$top/schema/migrations/001-initial.sql" <<'PYEOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript(open(sys.argv[2]).read())
+c.execute("INSERT INTO hosts (name, hostname, token_hash, created_at) VALUES ('old-lab', 'old-lab', x'00', 1)")
+c.execute("PRAGMA user_version = 1")
+c.commit()
+PYEOF
+start_daemon "$T/v1.log" --db "$T/v1/fw.db"
+expect 200 GET /healthz
+jcheck "$T/body" 'd["schema_version"] == 2' "schema_version after upgrading version 1"
+expect 200 GET /api/v1/hosts/old-lab
+expect 200 GET /api/v1/alerts
+jcheck "$T/body" 'd == {"alerts": []}' "the alerts table of migration 2"
+stop_daemon
+[ "$(sql "$T/v1/fw.db" 'PRAGMA user_version')" = "[(2,)]" ] || fail "user_version after the upgrade"
+
 say "a database newer than this forkwatchd is refused, untouched"
 mkdir "$T/v99"
 "$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.execute("CREATE TABLE future(x)"); c.commit()' "$T/v99/fw.db"
