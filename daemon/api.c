@@ -257,7 +257,7 @@ static void api_host_update(struct req *rq, struct resp *rs)
 {
 	struct store_host h;
 	struct jw jw;
-	json_t *body, *rn, *rt;
+	json_t *body, *rn, *rt, *rb;
 	const char *name = rq->args[0];
 	int ret;
 
@@ -265,11 +265,26 @@ static void api_host_update(struct req *rq, struct resp *rs)
 		return;
 	rn = json_object_get(body, "rename");
 	rt = json_object_get(body, "retire");
-	if (!!rn == !!rt) {
-		resp_error(rs, 400, NULL, "expected {\"rename\": \"new-name\"} or {\"retire\": true}");
+	rb = json_object_get(body, "baseline");
+	if (!!rn + !!rt + !!rb != 1) {
+		resp_error(rs, 400, NULL, "expected {\"rename\": \"new-name\"}, {\"retire\": true} or "
+			   "{\"baseline\": \"kernel\" or null}");
 		goto out;
 	}
-	if (rn) {
+	if (rb) {
+		if (!json_is_null(rb) && !json_is_string(rb)) {
+			resp_error(rs, 400, "baseline", "expected a kernel ident or null");
+			goto out;
+		}
+		req_write_begin(rq);
+		ret = store_host_pin_baseline(rq->st, name, json_is_null(rb) ? NULL : json_string_value(rb));
+		req_write_end(rq);
+		if (ret == -ENOENT) {
+			resp_error(rs, 404, "baseline", "no host '%s' or no kernel '%s'", name,
+				   json_is_null(rb) ? "" : json_string_value(rb));
+			goto out;
+		}
+	} else if (rn) {
 		if (!json_is_string(rn) || !valid_name(json_string_value(rn), STORE_NAME_MAX - 1)) {
 			resp_error(rs, 400, "rename", "expected 1 to %d bytes without control characters or '/'",
 				   STORE_NAME_MAX - 1);
@@ -295,7 +310,8 @@ static void api_host_update(struct req *rq, struct resp *rs)
 		store_failed(rq, rs, ret, "host");
 		goto out;
 	}
-	log_info("host '%s' %s by %s", rq->args[0], rn ? "renamed" : "retired", rq->client);
+	log_info("host '%s' %s by %s", rq->args[0], rn ? "renamed" : rt ? "retired" : "baseline set",
+		 rq->client);
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	host_json(&jw, "host", &h);

@@ -186,6 +186,9 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		    !store_host_has_complete_run(st, h.id, k.parent_commit, &has) && has) {
 			snprintf(res->base, sizeof(res->base), "%s", k.parent_commit);
 			res->base_why = "parent commit";
+		} else if (!store_host_pinned_baseline(st, h.id, res->base, sizeof(res->base)) &&
+			   strcmp(res->base, head)) {
+			res->base_why = "pinned baseline";
 		} else {
 			ret = store_host_previous_kernel(st, h.id, head, res->base, sizeof(res->base));
 			if (ret == -ENOENT)

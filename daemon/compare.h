@@ -58,7 +58,8 @@ struct compare_result {
 /*
  * Compare kernel head against base on host (names and idents as stored).
  * base may be NULL: then the kernel's parent commit if the host ran it,
- * else the kernel the host ran before it.  Returns 0, -ENOENT with err
+ * else the baseline pinned for the host, else the kernel the host ran
+ * before it.  Returns 0, -ENOENT with err
  * set (no such host, kernel or baseline), or a store error.
  */
 int compare_build(struct store *st, const char *host, const char *base, const char *head,

@@ -75,6 +75,8 @@ enum stmt_id {
 	S_HOST_GET,
 	S_HOST_BY_TOKEN,
 	S_HOST_FIND,
+	S_HOST_PIN,
+	S_HOST_PINNED,
 	S_HOST_LIST,
 	S_HOST_RENAME,
 	S_HOST_RETIRE,
@@ -117,6 +119,12 @@ static const char *const stmt_sql[S__COUNT] = {
 	/* every upload authenticates: no counts, which walk the host's runs */
 	[S_HOST_BY_TOKEN] = "SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.token_hash = ?1",
 	[S_HOST_FIND] = "SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.name = ?1",
+	/* ?2 NULL unpins; a kernel that does not exist pins nothing (changes() 0) */
+	[S_HOST_PIN] = "UPDATE hosts SET baseline_kernel_id = "
+		       "CASE WHEN ?2 IS NULL THEN NULL ELSE (SELECT id FROM kernels WHERE ident = ?2) END "
+		       "WHERE name = ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM kernels WHERE ident = ?2))",
+	[S_HOST_PINNED] = "SELECT k.ident FROM hosts h JOIN kernels k ON k.id = h.baseline_kernel_id "
+			  "WHERE h.id = ?1",
 	[S_HOST_LIST] = "SELECT " HOST_COLS "FROM hosts h WHERE ?1 OR h.retired_at IS NULL "
 			"ORDER BY h.name",
 	[S_HOST_RENAME] = "UPDATE hosts SET name = ?2 WHERE name = ?1",
@@ -1705,4 +1713,37 @@ int store_alert_triage(struct store *st, int64_t id, const char *state, const ch
 	bind_text(st, s, 3, by);
 	bind_i64(st, s, 4, now());
 	return host_update(st, S_ALERT_TRIAGE, s);
+}
+
+int store_host_pin_baseline(struct store *st, const char *name, const char *kernel_ident)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_HOST_PIN, &s);
+	if (err)
+		return err;
+	bind_text(st, s, 1, name);
+	bind_text(st, s, 2, kernel_ident);
+	return host_update(st, S_HOST_PIN, s);
+}
+
+int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_HOST_PINNED, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	err = stmt_step(st, s);
+	if (err == 1) {
+		col_text(s, 0, out, len);
+		err = 0;
+	} else if (err == 0) {
+		err = -ENOENT;
+	}
+	stmt_done(st, S_HOST_PINNED, s);
+	return err;
 }

@@ -178,6 +178,14 @@ int store_host_kernel_series(struct store *st, int64_t host_id, const char *kern
 int store_host_previous_kernel(struct store *st, int64_t host_id, const char *kernel_ident,
 			       char *out, size_t len);
 
+/*
+ * Pin the baseline of host name to a kernel (NULL unpins).  -ENOENT when
+ * the host or the kernel does not exist.
+ */
+int store_host_pin_baseline(struct store *st, const char *name, const char *kernel_ident);
+/* The pinned baseline of host_id into out; -ENOENT when none is pinned. */
+int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, size_t len);
+
 /* Whether host_id has a complete run on the kernel with this ident. */
 int store_host_has_complete_run(struct store *st, int64_t host_id, const char *kernel_ident,
 				bool *has);

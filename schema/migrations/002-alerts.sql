@@ -24,6 +24,10 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_by_created ON alerts(created_at);
 
+-- A baseline pinned per host (e.g. a release tag's kernel): comparisons
+-- without a requested base use it when the head's parent was not run.
+ALTER TABLE hosts ADD COLUMN baseline_kernel_id INTEGER REFERENCES kernels(id);
+
 -- Comparisons on every upload look up a host's runs in upload order:
 -- the first run of a kernel, the kernel run just before it, and the
 -- newest uploads of a kernel, each in O(log n).

@@ -3,7 +3,8 @@
 
   compare-docs.py OUT_DIR HOSTNAME
 writes OUT_DIR/base.json (kernel aaaaaaaaaaaa) and OUT_DIR/head.json and
-OUT_DIR/head2.json (kernel bbbbbbbbbbbb, parent aaaaaaaaaaaa, two uploads):
+OUT_DIR/head2.json (kernel bbbbbbbbbbbb, parent aaaaaaaaaaaa, two uploads)
+and OUT_DIR/other.json (kernel cccccccccccc, no parent, like the base):
 fork order-0 and pmd, 8 runs x 5 iterations a side, 0.5% run-to-run
 noise; the head's order-0 fork is 10% slower, its pmd fork 30% faster,
 TLB flushes the same; cycles unsupported.
@@ -47,3 +48,4 @@ json.dump(doc("aaaaaaaaaaaa", None, {"order-0": 1.0, "pmd": 1.0}), open(out + "/
 for name in ("head", "head2"):
     json.dump(doc("bbbbbbbbbbbb", "aaaaaaaaaaaa", {"order-0": 1.10, "pmd": 0.70}),
               open(out + "/" + name + ".json", "w"))
+json.dump(doc("cccccccccccc", None, {"order-0": 1.0, "pmd": 1.0}), open(out + "/other.json", "w"))

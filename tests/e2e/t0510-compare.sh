@@ -59,6 +59,25 @@ grep -q 'fork order-0: regression' "$T/cli.txt" || { cat "$T/cli.txt"; fail "CLI
 rc=0; "$FW" compare --server "$URL" --host nobody bbbbbbbbbbbb >/dev/null 2>"$T/cli.err" || rc=$?
 [ $rc = 1 ] && grep -q "no host named 'nobody'" "$T/cli.err" || fail "CLI unknown host: $rc $(cat "$T/cli.err")"
 
+say "baselines: the previous kernel, then a pinned one"
+code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+	--data-binary @"$T/other.json" "$URL/api/v1/runs")
+[ "$code" = 201 ] || fail "upload other: $code"
+curl -sf "$URL/api/v1/compare?host=lab-c&head=cccccccccccc" >"$T/c2.json" || fail "compare other"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["base"], d["base_chosen_as"]) == ("bbbbbbbbbbbb", "previous kernel"), d["base"]' "$T/c2.json" ||
+	fail "previous kernel as the baseline"
+admin=(-H "Authorization: Bearer $(cat "$T/db/admin.token")")
+code=$(curl -s -o "$T/p.json" -w '%{http_code}' "${admin[@]}" -d '{"baseline": "nosuch"}' "$URL/api/v1/hosts/lab-c")
+[ "$code" = 404 ] || fail "pinning a missing kernel: $code"
+code=$(curl -s -o "$T/p.json" -w '%{http_code}' "${admin[@]}" -d '{"baseline": "aaaaaaaaaaaa"}' "$URL/api/v1/hosts/lab-c")
+[ "$code" = 200 ] || fail "pinning: $code $(cat "$T/p.json")"
+curl -sf "$URL/api/v1/compare?host=lab-c&head=cccccccccccc" >"$T/c3.json" || fail "compare pinned"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["base"], d["base_chosen_as"]) == ("aaaaaaaaaaaa", "pinned baseline"), d["base"]' "$T/c3.json" ||
+	fail "the pinned baseline"
+curl -sf "$URL/api/v1/compare?host=lab-c&head=bbbbbbbbbbbb" >"$T/c4.json" || fail "compare head"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["base_chosen_as"] == "parent commit", d' "$T/c4.json" ||
+	fail "the parent commit goes before the pinned baseline"
+
 say "errors"
 code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=lab-c")
 [ "$code" = 400 ] && grep -q '"field":"head"' "$T/e.json" || fail "missing head: $code $(cat "$T/e.json")"
