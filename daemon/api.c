@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "deliver.h"
 #include "compare.h"
 #include "doc.h"
 #include "jsonw.h"
@@ -359,7 +360,7 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 {
 	struct compare_config cfg;
 	struct alerts_found *f = malloc(sizeof(*f));
-	int i, ret;
+	int i, ret, new_alerts = 0;
 
 	if (!f)
 		return;
@@ -378,7 +379,13 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 		else if (created)
 			log_warn("%s %lld: %s: %s", !strcmp(f->a[i].kind, "regression") ? "alert" : "notice",
 				 (long long)id, h->name, f->a[i].summary);
+		if (!ret && created && !strcmp(f->a[i].kind, "regression"))
+			new_alerts++;
 	}
+	/* notices are recorded, not sent */
+	if (!ret && new_alerts && deliver_enqueue(req_app(rq), rq->st, h->id, kernel))
+		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
+			  store_errmsg(rq->st));
 	req_write_end(rq);
 	free(f);
 }
@@ -764,6 +771,48 @@ static void api_alerts_atom(struct req *rq, struct resp *rs)
 	strbuf_release(&base);
 }
 
+static int delivery_cb(void *ctx, const struct store_delivery_attempt *a)
+{
+	struct jw *jw = ctx;
+
+	jw_obj_begin(jw, NULL);
+	jw_i64(jw, "delivery", a->delivery_id);
+	jw_str(jw, "channel", a->channel);
+	jw_str(jw, "target", a->target);
+	jw_str(jw, "state", a->state);
+	jw_u64(jw, "attempts", a->attempts);
+	if (a->tried) {
+		jw_i64(jw, "at", a->at);
+		jw_bool(jw, "ok", a->ok);
+		jw_str(jw, "detail", a->detail);
+	}
+	jw_obj_end(jw);
+	return 0;
+}
+
+/* GET /api/v1/deliveries?host=&kernel=: the delivery log of a host's kernel */
+static void api_deliveries(struct req *rq, struct resp *rs)
+{
+	const char *host = req_query(rq, "host"), *kernel = req_query(rq, "kernel");
+	struct jw jw;
+	int ret;
+
+	if (!host || !kernel) {
+		resp_error(rs, 400, host ? "kernel" : "host", "missing: ?host=NAME&kernel=KERNEL");
+		return;
+	}
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_arr_begin(&jw, "attempts");
+	ret = store_delivery_log(rq->st, host, kernel, delivery_cb, &jw);
+	if (ret) {
+		store_failed(rq, rs, ret, "deliveries");
+		return;
+	}
+	jw_arr_end(&jw);
+	jw_obj_end(&jw);
+}
+
 const struct route api_routes[] = {
 	{ "GET", "/healthz", api_healthz },
 	{ "POST", "/api/v1/hosts", api_hosts_create },
@@ -778,5 +827,6 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/alerts", api_alerts_list },
 	{ "POST", "/api/v1/alerts/{}", api_alert_triage },
 	{ "GET", "/alerts.atom", api_alerts_atom },
+	{ "GET", "/api/v1/deliveries", api_deliveries },
 	{ NULL, NULL, NULL },
 };

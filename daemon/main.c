@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* forkwatchd: options and configuration, then the server until SIGTERM. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <libgen.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include "api.h"
 #include "auth.h"
 #include "config.h"
+#include "deliver.h"
 #include "log.h"
 #include "opt.h"
 #include "parse.h"
@@ -50,7 +52,8 @@ int main(int argc, char **argv)
 {
 	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *maxconn = NULL;
 	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
-	const char *per_ip = NULL, *level = NULL;
+	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
+	const char *public_url = NULL, *retry = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
@@ -63,12 +66,20 @@ int main(int argc, char **argv)
 		{ "conn-timeout", "SECONDS", "close idle or stalled connections after this (default 30)", &timeout },
 		{ "conn-per-ip", "N", "connections one client address may hold (default 64)", &per_ip },
 		{ "log-level", "LEVEL", "error, warn, info (default) or debug", &level },
+		{ "webhook", "URLS", "POST alerts as JSON to these URLs (comma-separated)", &webhooks },
+		{ "sendmail", "COMMAND", "mail alerts through this sendmail-compatible command, e.g. '/usr/sbin/sendmail -t -i'", &sendmail },
+		{ "mail-to", "ADDRS", "where mailed alerts go (comma-separated; with --sendmail)", &mail_to },
+		{ "public-url", "URL", "this server's URL as readers reach it, for links (default http://LISTEN)", &public_url },
+		{ "delivery-retry", "SECONDS", "first retry of a failed delivery (doubling, at most an hour; default 30)", &retry },
 		{ NULL, NULL, NULL, NULL },
 	};
 	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
 	struct config_file cf = { STRBUF_INIT };
 	struct server_config sc;
 	struct server *srv = NULL;
+	struct deliver *dlv = NULL;
+	struct deliver_config dc;
+	struct strbuf purl = STRBUF_INIT;
 	struct store *st = NULL;
 	char token[AUTH_TOKEN_MAX], *dbdir_buf = NULL;
 	uint64_t v;
@@ -155,8 +166,34 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	memset(&dc, 0, sizeof(dc));
+	dc.webhooks = webhooks;
+	dc.sendmail = sendmail;
+	dc.mail_to = mail_to;
+	dc.db_path = sc.db_path;
+	if (public_url)
+		strbuf_addstr(&purl, public_url);
+	else
+		strbuf_addf(&purl, "%s://%s", sc.tls_cert ? "https" : "http", sc.listen);
+	strbuf_rtrim(&purl);
+	while (purl.len && purl.buf[purl.len - 1] == '/')
+		purl.buf[--purl.len] = '\0';
+	dc.public_url = purl.buf;
+	if (retry) {
+		if (parse_uint(retry, 1, 3600, &v))
+			FAIL("--delivery-retry '%s': expected 1 to 3600 seconds", retry);
+		dc.retry_base_s = (unsigned)v;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (deliver_start(&dlv, &dc, &err))
+		FAIL("%s", err.buf);
+	sc.app = dlv;
 	if (server_start(&srv, &sc, api_routes, &err))
 		FAIL("%s", err.buf);
+	deliver_attach(dlv, srv);
+	if (dlv)
+		log_info("delivering alerts%s%s%s%s", webhooks ? " to webhooks " : "",
+			 webhooks ? webhooks : "", sendmail ? " by mail to " : "", sendmail ? mail_to : "");
 	log_info("listening on %s%s (port %u), up to %u connections, bodies up to %zu bytes",
 		 sc.tls_cert ? "https://" : "http://", sc.listen, server_port(srv), sc.max_connections,
 		 sc.max_body);
@@ -170,9 +207,15 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_info("%s: finishing requests in flight", strsignal(sig));
+	/* the delivery thread takes the server's write lock: it goes first */
+	deliver_stop(dlv);
+	dlv = NULL;
 	server_stop(srv);
+	srv = NULL;
 	log_info("stopped");
 out:
+	deliver_stop(dlv);
+	strbuf_release(&purl);
 	free(dbdir_buf);
 	config_release(&cf);
 	strbuf_release(&err);

@@ -147,14 +147,29 @@ static void store_put(struct server *srv, struct store *st)
 	pthread_mutex_unlock(&srv->stores_lock);
 }
 
+void server_write_begin(struct server *srv)
+{
+	pthread_mutex_lock(&srv->write_lock);
+}
+
+void server_write_end(struct server *srv)
+{
+	pthread_mutex_unlock(&srv->write_lock);
+}
+
 void req_write_begin(struct req *rq)
 {
-	pthread_mutex_lock(&rq->srv->write_lock);
+	server_write_begin(rq->srv);
 }
 
 void req_write_end(struct req *rq)
 {
-	pthread_mutex_unlock(&rq->srv->write_lock);
+	server_write_end(rq->srv);
+}
+
+void *req_app(const struct req *rq)
+{
+	return rq->srv->cfg.app;
 }
 
 /*

@@ -57,6 +57,7 @@ struct server_config {
 	unsigned conn_timeout_s;   /* idle or stalled connections are closed after this */
 	unsigned conn_per_ip;      /* connections one address may hold at once */
 	uint8_t admin_hash[AUTH_HASH_LEN];
+	void *app;                 /* the program's own context, for handlers: req_app() */
 };
 
 /*
@@ -88,6 +89,13 @@ bool req_require_admin(struct req *rq, struct resp *rs);
  */
 void req_write_begin(struct req *rq);
 void req_write_end(struct req *rq);
+
+/* The same write lock for work outside requests (a delivery thread). */
+void server_write_begin(struct server *srv);
+void server_write_end(struct server *srv);
+
+/* cfg->app of the server this request arrived at. */
+void *req_app(const struct req *rq);
 
 /* Count a failed token attempt from this client. */
 void req_auth_failed(struct req *rq);

@@ -104,6 +104,11 @@ enum stmt_id {
 	S_ALERT_LIST,
 	S_ALERT_GET,
 	S_ALERT_TRIAGE,
+	S_DELIVERY_ADD,
+	S_DELIVERY_DUE,
+	S_DELIVERY_ATTEMPT,
+	S_DELIVERY_UPDATE,
+	S_DELIVERY_LOG,
 	S__COUNT
 };
 
@@ -213,6 +218,26 @@ static const char *const stmt_sql[S__COUNT] = {
 			 "ORDER BY a.created_at DESC, a.id DESC LIMIT ?4",
 	[S_ALERT_GET] = "SELECT " ALERT_COLS "WHERE a.id = ?1",
 	[S_ALERT_TRIAGE] = "UPDATE alerts SET state = ?2, state_by = ?3, state_at = ?4 WHERE id = ?1",
+	/* a new alert of a delivered group makes the group pending again */
+	[S_DELIVERY_ADD] = "INSERT INTO deliveries (host_id, kernel_id, channel, target, next_at) "
+			   "SELECT ?1, k.id, ?3, ?4, ?5 FROM kernels k WHERE k.ident = ?2 "
+			   "ON CONFLICT (host_id, kernel_id, channel, target) DO UPDATE SET "
+			   "state = 'pending', next_at = min(next_at, excluded.next_at)",
+	[S_DELIVERY_DUE] = "SELECT d.id, h.name, k.ident, d.channel, d.target, d.attempts "
+			   "FROM deliveries d JOIN hosts h ON h.id = d.host_id "
+			   "JOIN kernels k ON k.id = d.kernel_id "
+			   "WHERE d.state = 'pending' AND d.next_at <= ?1 ORDER BY d.next_at LIMIT ?2",
+	[S_DELIVERY_ATTEMPT] = "INSERT INTO delivery_attempts (delivery_id, at, ok, detail) "
+			       "VALUES (?1, ?2, ?3, ?4)",
+	[S_DELIVERY_UPDATE] = "UPDATE deliveries SET attempts = attempts + 1, "
+			      "state = CASE WHEN ?2 THEN 'delivered' ELSE 'pending' END, "
+			      "delivered_at = CASE WHEN ?2 THEN ?3 ELSE delivered_at END, "
+			      "next_at = ?4 WHERE id = ?1",
+	[S_DELIVERY_LOG] = "SELECT d.id, d.channel, d.target, d.state, d.attempts, a.at, a.ok, a.detail "
+			   "FROM deliveries d JOIN hosts h ON h.id = d.host_id "
+			   "JOIN kernels k ON k.id = d.kernel_id "
+			   "LEFT JOIN delivery_attempts a ON a.delivery_id = d.id "
+			   "WHERE h.name = ?1 AND k.ident = ?2 ORDER BY d.id, a.id",
 };
 
 struct store {
@@ -1745,5 +1770,128 @@ int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, siz
 		err = -ENOENT;
 	}
 	stmt_done(st, S_HOST_PINNED, s);
+	return err;
+}
+
+/* ---- deliveries ------------------------------------------------------ */
+
+int store_delivery_add(struct store *st, int64_t host_id, const char *kernel, const char *channel,
+		       const char *target)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_DELIVERY_ADD, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	bind_text(st, s, 2, kernel);
+	bind_text(st, s, 3, channel);
+	bind_text(st, s, 4, target);
+	bind_i64(st, s, 5, now());
+	err = stmt_step(st, s);
+	if (err > 0)
+		err = 0;
+	stmt_done(st, S_DELIVERY_ADD, s);
+	return err;
+}
+
+int store_delivery_due(struct store *st, int64_t at, unsigned limit, store_delivery_cb cb, void *ctx)
+{
+	struct store_delivery d;
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_DELIVERY_DUE, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, at);
+	bind_i64(st, s, 2, limit);
+	for (;;) {
+		err = stmt_step(st, s);
+		if (err <= 0)
+			break;
+		memset(&d, 0, sizeof(d));
+		d.id = sqlite3_column_int64(s, 0);
+		col_text(s, 1, d.host, sizeof(d.host));
+		col_text(s, 2, d.kernel, sizeof(d.kernel));
+		col_text(s, 3, d.channel, sizeof(d.channel));
+		col_text(s, 4, d.target, sizeof(d.target));
+		d.attempts = (unsigned)sqlite3_column_int64(s, 5);
+		err = cb(ctx, &d);
+		if (err)
+			break;
+	}
+	stmt_done(st, S_DELIVERY_DUE, s);
+	return err;
+}
+
+int store_delivery_result(struct store *st, int64_t id, bool ok, const char *detail, int64_t next_at)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_exec(st, S_BEGIN);
+	if (err)
+		return err;
+	err = stmt_get(st, S_DELIVERY_ATTEMPT, &s);
+	if (!err) {
+		bind_i64(st, s, 1, id);
+		bind_i64(st, s, 2, now());
+		bind_i64(st, s, 3, ok);
+		bind_text(st, s, 4, detail);
+		err = stmt_step(st, s);
+		stmt_done(st, S_DELIVERY_ATTEMPT, s);
+	}
+	if (err >= 0) {
+		err = stmt_get(st, S_DELIVERY_UPDATE, &s);
+		if (!err) {
+			bind_i64(st, s, 1, id);
+			bind_i64(st, s, 2, ok);
+			bind_i64(st, s, 3, now());
+			bind_i64(st, s, 4, next_at);
+			err = stmt_step(st, s);
+			stmt_done(st, S_DELIVERY_UPDATE, s);
+		}
+	}
+	if (err >= 0)
+		err = stmt_exec(st, S_COMMIT);
+	if (err >= 0)
+		return 0;
+	tx_rollback(st);
+	return err;
+}
+
+int store_delivery_log(struct store *st, const char *host, const char *kernel,
+		       store_delivery_log_cb cb, void *ctx)
+{
+	struct store_delivery_attempt a;
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_DELIVERY_LOG, &s);
+	if (err)
+		return err;
+	bind_text(st, s, 1, host);
+	bind_text(st, s, 2, kernel);
+	for (;;) {
+		err = stmt_step(st, s);
+		if (err <= 0)
+			break;
+		memset(&a, 0, sizeof(a));
+		a.delivery_id = sqlite3_column_int64(s, 0);
+		col_text(s, 1, a.channel, sizeof(a.channel));
+		col_text(s, 2, a.target, sizeof(a.target));
+		col_text(s, 3, a.state, sizeof(a.state));
+		a.attempts = (unsigned)sqlite3_column_int64(s, 4);
+		a.at = sqlite3_column_int64(s, 5);
+		a.tried = sqlite3_column_type(s, 5) != SQLITE_NULL;
+		a.ok = sqlite3_column_int(s, 6) != 0;
+		col_text(s, 7, a.detail, sizeof(a.detail));
+		err = cb(ctx, &a);
+		if (err)
+			break;
+	}
+	stmt_done(st, S_DELIVERY_LOG, s);
 	return err;
 }

@@ -221,4 +221,40 @@ int store_alert_get(struct store *st, int64_t id, struct store_alert *out);
 /* Set the triage state; -ENOENT when there is no such alert. */
 int store_alert_triage(struct store *st, int64_t id, const char *state, const char *by);
 
+/*
+ * Deliveries of alerts, grouped per (host, kernel) and receiver (channel
+ * "webhook" with a URL, "mail" with an address).
+ */
+struct store_delivery {
+	int64_t id;
+	char host[STORE_NAME_MAX];
+	char kernel[DOC_IDENT_MAX];
+	char channel[16];
+	char target[512];
+	unsigned attempts;
+};
+typedef int (*store_delivery_cb)(void *ctx, const struct store_delivery *d);
+
+/* Make the group's delivery to target pending (again), due now. */
+int store_delivery_add(struct store *st, int64_t host_id, const char *kernel, const char *channel,
+		       const char *target);
+/* Pending deliveries due at or before at, soonest first, at most limit. */
+int store_delivery_due(struct store *st, int64_t at, unsigned limit, store_delivery_cb cb, void *ctx);
+/* Log one attempt and mark it delivered, or pending until next_at: one transaction. */
+int store_delivery_result(struct store *st, int64_t id, bool ok, const char *detail, int64_t next_at);
+
+struct store_delivery_attempt {
+	int64_t delivery_id;
+	char channel[16], target[512], state[16];
+	unsigned attempts;
+	bool tried;               /* false: no attempt yet (the other fields say so) */
+	int64_t at;
+	bool ok;
+	char detail[512];
+};
+typedef int (*store_delivery_log_cb)(void *ctx, const struct store_delivery_attempt *a);
+/* Every delivery of a host's kernel and each of its attempts, in order. */
+int store_delivery_log(struct store *st, const char *host, const char *kernel,
+		       store_delivery_log_cb cb, void *ctx);
+
 #endif
