@@ -109,6 +109,7 @@ enum stmt_id {
 	S_DELIVERY_ATTEMPT,
 	S_DELIVERY_UPDATE,
 	S_DELIVERY_LOG,
+	S_HOST_CASE_MEANS,
 	S__COUNT
 };
 
@@ -238,6 +239,11 @@ static const char *const stmt_sql[S__COUNT] = {
 			   "JOIN kernels k ON k.id = d.kernel_id "
 			   "LEFT JOIN delivery_attempts a ON a.delivery_id = d.id "
 			   "WHERE h.name = ?1 AND k.ident = ?2 ORDER BY d.id, a.id",
+	[S_HOST_CASE_MEANS] = "SELECT k.ident, s.runs_mean FROM runs r "
+			      "JOIN kernels k ON k.id = r.kernel_id JOIN cases c ON c.run_id = r.id "
+			      "JOIN series s ON s.case_id = c.id WHERE r.host_id = ?1 AND "
+			      "c.workload = ?2 AND c.layout = ?3 AND s.metric = 'ns' AND c.layout_ok "
+			      "AND s.runs_mean IS NOT NULL ORDER BY r.id",
 };
 
 struct store {
@@ -1893,5 +1899,31 @@ int store_delivery_log(struct store *st, const char *host, const char *kernel,
 			break;
 	}
 	stmt_done(st, S_DELIVERY_LOG, s);
+	return err;
+}
+
+int store_host_case_means(struct store *st, int64_t host_id, const char *workload,
+			  const char *layout, store_case_mean_cb cb, void *ctx)
+{
+	char ident[DOC_IDENT_MAX];
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_HOST_CASE_MEANS, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	bind_text(st, s, 2, workload);
+	bind_text(st, s, 3, layout);
+	for (;;) {
+		err = stmt_step(st, s);
+		if (err <= 0)
+			break;
+		col_text(s, 0, ident, sizeof(ident));
+		err = cb(ctx, ident, col_real(s, 1));
+		if (err)
+			break;
+	}
+	stmt_done(st, S_HOST_CASE_MEANS, s);
 	return err;
 }
