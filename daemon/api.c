@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "app.h"
 #include "changepoint.h"
 #include "deliver.h"
 #include "compare.h"
@@ -365,7 +366,7 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 
 	if (!f)
 		return;
-	compare_config_defaults(&cfg);
+	cfg = ((const struct app *)req_app(rq))->cmp;
 	ret = alerts_find(rq->st, h->name, kernel, &cfg, f);
 	if (ret)
 		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
@@ -384,7 +385,8 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 			new_alerts++;
 	}
 	/* notices are recorded, not sent */
-	if (!ret && new_alerts && deliver_enqueue(req_app(rq), rq->st, h->id, kernel))
+	if (!ret && new_alerts &&
+	    deliver_enqueue(((const struct app *)req_app(rq))->deliver, rq->st, h->id, kernel))
 		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
 			  store_errmsg(rq->st));
 	req_write_end(rq);
@@ -614,7 +616,7 @@ static int compare_from_query(struct req *rq, struct resp *rs, struct compare_re
 		resp_error(rs, 400, "head", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
 		return -EINVAL;
 	}
-	compare_config_defaults(&cfg);
+	cfg = ((const struct app *)req_app(rq))->cmp;
 	ret = compare_build(rq->st, host, base && *base ? base : NULL, head, &cfg, res, &err);
 	if (ret == -ENOENT)
 		resp_error(rs, 404, NULL, "%s", err.buf);
@@ -634,7 +636,7 @@ static void api_compare(struct req *rq, struct resp *rs)
 	if (compare_from_query(rq, rs, &res))
 		return;
 	jw_init(&jw, &rs->body);
-	compare_json(&res, &jw);
+	compare_json(&res, &jw, NULL);
 	compare_result_release(&res);
 }
 

@@ -234,12 +234,12 @@ static void jw_num_or_null(struct jw *jw, const char *key, double v)
 	jw_double(jw, key, v); /* non-finite becomes null */
 }
 
-void compare_json(const struct compare_result *res, struct jw *jw)
+void compare_json(const struct compare_result *res, struct jw *jw, const char *key)
 {
 	int i;
 	unsigned k;
 
-	jw_obj_begin(jw, NULL);
+	jw_obj_begin(jw, key);
 	jw_str(jw, "host", res->host);
 	jw_str(jw, "base", res->base);
 	jw_str(jw, "base_chosen_as", res->base_why);

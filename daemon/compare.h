@@ -66,8 +66,8 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err);
 void compare_result_release(struct compare_result *res);
 
-/* The JSON of GET /api/v1/compare. */
-void compare_json(const struct compare_result *res, struct jw *jw);
+/* The JSON of GET /api/v1/compare, as an object under key (NULL at the top). */
+void compare_json(const struct compare_result *res, struct jw *jw, const char *key);
 
 /*
  * The plain-text report of GET /compare.txt: per workload a table in the

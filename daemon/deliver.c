@@ -132,7 +132,7 @@ static int build(struct deliver *d, const struct store_delivery *dl, bool mail, 
 	bool have_cmp;
 	int ret;
 
-	compare_config_defaults(&cfg);
+	cfg = d->cfg.cmp;
 	have_cmp = !compare_build(d->st, dl->host, NULL, dl->kernel, &cfg, &res, &err);
 	links(&url, &d->cfg, dl->host, dl->kernel, have_cmp ? res.base : NULL);
 	if (mail) {
@@ -161,10 +161,7 @@ static int build(struct deliver *d, const struct store_delivery *dl, bool mail, 
 		ret = store_alert_list(d->st, "regression", NULL, dl->host, 1000, group_alert, &g);
 		jw_arr_end(&jw);
 		if (have_cmp) {
-			jw_obj_begin(&jw, "comparison_summary");
-			jw_str(&jw, "base", res.base);
-			jw_str(&jw, "base_chosen_as", res.base_why);
-			jw_obj_end(&jw);
+			compare_json(&res, &jw, "comparison");
 		}
 		jw_str(&jw, "compare_txt", url.buf);
 		jw_obj_end(&jw);

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "compare.h"
 #include "strbuf.h"
 
 /*
@@ -26,6 +27,7 @@ struct deliver_config {
 	const char *public_url; /* the daemon's URL as readers reach it, for links */
 	const char *db_path;
 	unsigned retry_base_s;  /* first retry after this many seconds (default 30) */
+	struct compare_config cmp; /* the verdict thresholds of the reports */
 };
 
 /*

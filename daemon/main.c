@@ -14,6 +14,7 @@
 #include "api.h"
 #include "auth.h"
 #include "config.h"
+#include "app.h"
 #include "deliver.h"
 #include "log.h"
 #include "opt.h"
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
 	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *maxconn = NULL;
 	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
 	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
-	const char *public_url = NULL, *retry = NULL;
+	const char *public_url = NULL, *retry = NULL, *alpha = NULL, *budget0 = NULL, *budget = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
@@ -70,6 +71,9 @@ int main(int argc, char **argv)
 		{ "sendmail", "COMMAND", "mail alerts through this sendmail-compatible command, e.g. '/usr/sbin/sendmail -t -i'", &sendmail },
 		{ "mail-to", "ADDRS", "where mailed alerts go (comma-separated; with --sendmail)", &mail_to },
 		{ "public-url", "URL", "this server's URL as readers reach it, for links (default http://LISTEN)", &public_url },
+		{ "alpha", "P", "significance of a verdict (Welch's p below it; default 0.01)", &alpha },
+		{ "budget-order0", "PERCENT", "slowdown order-0 may show before it is a regression (default 1)", &budget0 },
+		{ "budget", "PERCENT", "change of the other layouts worth a verdict (default 2)", &budget },
 		{ "delivery-retry", "SECONDS", "first retry of a failed delivery (doubling, at most an hour; default 30)", &retry },
 		{ NULL, NULL, NULL, NULL },
 	};
@@ -78,6 +82,7 @@ int main(int argc, char **argv)
 	struct server_config sc;
 	struct server *srv = NULL;
 	struct deliver *dlv = NULL;
+	struct app app;
 	struct deliver_config dc;
 	struct strbuf purl = STRBUF_INIT;
 	struct store *st = NULL;
@@ -136,6 +141,15 @@ int main(int argc, char **argv)
 			FAIL("--conn-per-ip '%s': expected 1 to 100000", per_ip);
 		sc.conn_per_ip = (unsigned)v;
 	}
+	compare_config_defaults(&app.cmp);
+	if (alpha && (parse_real(alpha, &app.cmp.alpha) || !(app.cmp.alpha > 0 && app.cmp.alpha < 1)))
+		FAIL("--alpha '%s': expected a probability such as 0.01", alpha);
+	if (budget0 && (parse_real(budget0, &app.cmp.budget_order0) || app.cmp.budget_order0 < 0 ||
+			app.cmp.budget_order0 > 100))
+		FAIL("--budget-order0 '%s': expected a percentage such as 1", budget0);
+	if (budget && (parse_real(budget, &app.cmp.budget_other) || app.cmp.budget_other < 0 ||
+		       app.cmp.budget_other > 100))
+		FAIL("--budget '%s': expected a percentage such as 2", budget);
 	if (auth_init())
 		FAIL("libsodium cannot initialise");
 
@@ -184,10 +198,12 @@ int main(int argc, char **argv)
 			FAIL("--delivery-retry '%s': expected 1 to 3600 seconds", retry);
 		dc.retry_base_s = (unsigned)v;
 	}
+	dc.cmp = app.cmp;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (deliver_start(&dlv, &dc, &err))
 		FAIL("%s", err.buf);
-	sc.app = dlv;
+	app.deliver = dlv;
+	sc.app = &app;
 	if (server_start(&srv, &sc, api_routes, &err))
 		FAIL("%s", err.buf);
 	deliver_attach(dlv, srv);

@@ -3,7 +3,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -53,6 +55,21 @@ int parse_size(const char *s, uint64_t *out)
 	if (v && mult > UINT64_MAX / v)
 		return -ERANGE;
 	*out = v * mult;
+	return 0;
+}
+
+int parse_real(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno || !isfinite(v))
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 

@@ -14,6 +14,9 @@ int parse_size(const char *s, uint64_t *out);
 /* Parse a decimal unsigned integer in [min, max]; 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* Parse a finite decimal number (strtod syntax, nothing after it); 0 or -EINVAL. */
+int parse_real(const char *s, double *out);
+
 /* Format bytes as "1G", "64M", "16k" when exact, else as plain bytes. */
 void parse_format_size(uint64_t bytes, char *buf, unsigned long len);
 

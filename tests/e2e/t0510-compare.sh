@@ -78,6 +78,15 @@ curl -sf "$URL/api/v1/compare?host=lab-c&head=bbbbbbbbbbbb" >"$T/c4.json" || fai
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["base_chosen_as"] == "parent commit", d' "$T/c4.json" ||
 	fail "the parent commit goes before the pinned baseline"
 
+say "thresholds are configurable: a 15% order-0 budget makes +10% unchanged"
+stop_daemon
+expect_fail "bad --alpha" "\-\-alpha '2'" "$FWD" --alpha 2 --db "$T/db/fw.db"
+expect_fail "bad --budget" "\-\-budget 'x'" "$FWD" --budget x --db "$T/db/fw.db"
+start_daemon "$T/d2.log" --db "$T/db/fw.db" --budget-order0 15
+curl -sf "$URL/api/v1/compare?host=lab-c&head=bbbbbbbbbbbb&base=aaaaaaaaaaaa" >"$T/c5.json" || fail "compare"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[x for x in d["rows"] if x["layout"]=="order-0" and x["metric"]=="ns"][0]; assert r["verdict"]=="unchanged" and r["threshold_pct"]==15, r' "$T/c5.json" ||
+	fail "--budget-order0 15 not applied"
+
 say "errors"
 code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=lab-c")
 [ "$code" = 400 ] && grep -q '"field":"head"' "$T/e.json" || fail "missing head: $code $(cat "$T/e.json")"

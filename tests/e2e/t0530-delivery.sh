@@ -59,6 +59,8 @@ import json, sys
 last = [json.loads(l) for l in open(sys.argv[1])][-1]["body"]
 assert last["host"] == "lab-d" and last["kernel"] == "bbbbbbbbbbbb", last
 assert len(last["alerts"]) == 1 and last["alerts"][0]["layout"] == "order-0", last["alerts"]
+rows = {(r["layout"], r["metric"]): r for r in last["comparison"]["rows"]}
+assert rows[("order-0", "ns")]["verdict"] == "regression", last["comparison"]
 assert last["compare_txt"].startswith("http://fw.example:8080/compare.txt?host=lab-d&head=bbbbbbbbbbbb"), last
 print("webhook body ok")
 PYEOF
