@@ -29,8 +29,8 @@ static void explain(const struct compare_result *res, const struct compare_row *
 		}
 	}
 	for (i = 0; i < n && i < 3; i++)
-		strbuf_addf(out, "%s%+.1f%% %s per operation%s", i ? "; " : "", best[i]->delta_pct,
-			    best[i]->metric,
+		strbuf_addf(out, "%s%+.1f%% %s per %s%s", i ? "; " : "", best[i]->delta_pct,
+			    compare_metric_words(best[i]->metric), t->workload,
 			    best[i]->verdict == CMP_UNCHANGED ? " (unchanged)" : "");
 	if (!n)
 		strbuf_addstr(out, "no counter was counted on both sides");

@@ -32,7 +32,7 @@ static const struct {
 	{ "task_clock_ns", "task clock" },
 };
 
-static const char *words_of(const char *metric)
+const char *compare_metric_words(const char *metric)
 {
 	size_t i;
 
@@ -368,7 +368,7 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				    !strcmp(r->metric, "ns") || !r->supported || !isfinite(r->delta_pct))
 					continue;
 				strbuf_addf(out, "%s %+.1f%% %s%s", said++ ? "," : "", r->delta_pct,
-					    words_of(r->metric),
+					    compare_metric_words(r->metric),
 					    r->verdict == CMP_UNCHANGED ? " (unchanged)" : "");
 			}
 			if (!said)

@@ -66,6 +66,9 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err);
 void compare_result_release(struct compare_result *res);
 
+/* How reports name a metric: "dTLB misses", "TLB flushes", "time"; unknown ones as they are. */
+const char *compare_metric_words(const char *metric);
+
 /* The JSON of GET /api/v1/compare, as an object under key (NULL at the top). */
 void compare_json(const struct compare_result *res, struct jw *jw, const char *key);
 

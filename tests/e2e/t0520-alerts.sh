@@ -41,7 +41,7 @@ a = a[0]
 assert (a["workload"], a["layout"], a["metric"], a["state"]) == ("fork", "order-0", "ns", "new"), a
 assert a["host"] == sys.argv[2] and a["kernel"] == "bbbbbbbbbbbb" and a["base"] == "aaaaaaaaaaaa", a
 assert 9 < a["delta_pct"] < 11 and a["p_welch"] < 0.01, a
-assert "slower" in a["summary"] and "tlb_flushes" in a["summary"], a["summary"]
+assert "slower" in a["summary"] and "TLB flushes per fork" in a["summary"], a["summary"]
 print("regression ok:", a["summary"])
 PYEOF
 alerts "?kind=gain"
