@@ -25,6 +25,9 @@ struct strbuf;
 int bench_main(int argc, char **argv, const struct opt *extra, const char *synopsis_extra,
 	       const char *about_extra, struct strbuf *doc);
 
+/* "forkwatch: <message>" on standard error, one line; returns code (the exit code). */
+int cmd_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Where journal and lock live: $FORKWATCH_STATE_DIR or /var/lib/forkwatch. */
 const char *cmd_state_dir(void);
 

@@ -31,8 +31,7 @@ const char *cmd_state_dir(void)
 	return d && *d ? d : "/var/lib/forkwatch";
 }
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die(const char *fmt, ...)
+int cmd_say(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,7 +40,7 @@ static int die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return 2;
+	return code;
 }
 
 struct bench_args {
@@ -55,7 +54,7 @@ static int parse_workloads(const char *spec, unsigned *mask)
 
 	*mask = 0;
 	if (!*spec || spec[strlen(spec) - 1] == ',')
-		return die("--workloads '%s': expected fork, munmap or fork,munmap", spec);
+		return cmd_say(2, "--workloads '%s': expected fork, munmap or fork,munmap", spec);
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int w;
@@ -64,7 +63,7 @@ static int parse_workloads(const char *spec, unsigned *mask)
 			if (strlen(bench_workload_names[w]) == len && !strncmp(p, bench_workload_names[w], len))
 				break;
 		if (w == WL_COUNT)
-			return die("--workloads '%s': unknown workload '%.*s': expected fork, munmap", spec,
+			return cmd_say(2, "--workloads '%s': unknown workload '%.*s': expected fork, munmap", spec,
 				   (int)len, p);
 		*mask |= 1u << w;
 		p += len;
@@ -72,7 +71,7 @@ static int parse_workloads(const char *spec, unsigned *mask)
 			p++;
 	}
 	if (!*mask)
-		return die("--workloads '%s': expected fork, munmap or fork,munmap", spec);
+		return cmd_say(2, "--workloads '%s': expected fork, munmap or fork,munmap", spec);
 	return 0;
 }
 
@@ -81,7 +80,7 @@ static int parse_count(const char *opt, const char *s, uint64_t min, uint64_t ma
 	uint64_t v;
 
 	if (parse_uint(s, min, max, &v))
-		return die("%s '%s': expected a whole number from %llu to %llu", opt, s,
+		return cmd_say(2, "%s '%s': expected a whole number from %llu to %llu", opt, s,
 			   (unsigned long long)min, (unsigned long long)max);
 	*out = (unsigned)v;
 	return 0;
@@ -137,24 +136,24 @@ static int write_json(const char *path, const struct strbuf *doc)
 
 	if (!strcmp(path, "-")) {
 		if (fwrite(doc->buf, 1, doc->len, stdout) != doc->len || fflush(stdout))
-			return die("writing the result to standard output: %s", strerror(errno));
+			return cmd_say(2, "writing the result to standard output: %s", strerror(errno));
 		return 0;
 	}
 	strbuf_addf(&tmp, "%s.tmp.%d", path, (int)getpid());
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		ret = die("--json '%s': cannot create '%s': %s", path, tmp.buf, strerror(errno));
+		ret = cmd_say(2, "--json '%s': cannot create '%s': %s", path, tmp.buf, strerror(errno));
 		goto out;
 	}
 	ret = fileio_write_all(fd, doc->buf, doc->len);
 	if (ret)
-		ret = die("--json '%s': write failed: %s", path, strerror(-ret));
+		ret = cmd_say(2, "--json '%s': write failed: %s", path, strerror(-ret));
 	if (!ret && fsync(fd))
-		ret = die("--json '%s': fsync failed: %s", path, strerror(errno));
+		ret = cmd_say(2, "--json '%s': fsync failed: %s", path, strerror(errno));
 	if (close(fd) && !ret)
-		ret = die("--json '%s': close failed: %s", path, strerror(errno));
+		ret = cmd_say(2, "--json '%s': close failed: %s", path, strerror(errno));
 	if (!ret && rename(tmp.buf, path))
-		ret = die("--json '%s': rename failed: %s", path, strerror(errno));
+		ret = cmd_say(2, "--json '%s': rename failed: %s", path, strerror(errno));
 	if (!ret)
 		fileio_fsync_parent(path);
 	if (ret)
@@ -228,12 +227,12 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		goto out;
 	}
 	if (ret) {
-		ret = die("%s: see 'forkwatch %s --help'", err.buf, argv[0]);
+		ret = cmd_say(2, "%s: see 'forkwatch %s --help'", err.buf, argv[0]);
 		goto out;
 	}
 	res = calloc(1, sizeof(*res));
 	if (!res) {
-		ret = die("out of memory");
+		ret = cmd_say(2, "out of memory");
 		goto out;
 	}
 	p = &res->params;
@@ -243,7 +242,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	p->warmup = 3;
 	p->workloads = (1u << WL_FORK) | (1u << WL_MUNMAP);
 	if (a.size && (parse_size(a.size, &p->size) || p->size == 0)) {
-		ret = die("--size '%s': expected a size like 512M or 1G", a.size);
+		ret = cmd_say(2, "--size '%s': expected a size like 512M or 1G", a.size);
 		goto out;
 	}
 	if ((a.runs && (ret = parse_count("--runs", a.runs, 1, 1000, &p->runs))) ||
@@ -256,11 +255,11 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	    (ret = parse_count("--munmap-iterations", a.munmap_iterations, 1, 100000, &p->munmap_iterations)))
 		goto out;
 	if (a.kernel_commit && !ident_valid_sha(a.kernel_commit)) {
-		ret = die("--kernel-commit '%s': expected 7 to 40 lower-case hex digits", a.kernel_commit);
+		ret = cmd_say(2, "--kernel-commit '%s': expected 7 to 40 lower-case hex digits", a.kernel_commit);
 		goto out;
 	}
 	if (a.parent_commit && !ident_valid_sha(a.parent_commit)) {
-		ret = die("--parent-commit '%s': expected 7 to 40 lower-case hex digits", a.parent_commit);
+		ret = cmd_say(2, "--parent-commit '%s': expected 7 to 40 lower-case hex digits", a.parent_commit);
 		goto out;
 	}
 
@@ -269,39 +268,39 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		char pmd[16];
 
 		parse_format_size(p->thp.pmd_size, pmd, sizeof(pmd));
-		ret = die("--size '%s': expected a multiple of %s (the PMD size here)", a.size, pmd);
+		ret = cmd_say(2, "--size '%s': expected a multiple of %s (the PMD size here)", a.size, pmd);
 		goto out;
 	}
 	snprintf(defaults, sizeof(defaults), "order-0,order-4,order-%d,pmd", p->thp.pmd_order);
 	n = layout_parse_list(a.layouts ? a.layouts : defaults, &p->thp, !a.layouts, p->layouts,
 			      LAYOUT_MAX, &skipped, &err);
 	if (n < 0) {
-		ret = die("%s", err.buf);
+		ret = cmd_say(2, "%s", err.buf);
 		goto out;
 	}
 	p->nlayouts = n;
 
 	if (geteuid() != 0) {
-		ret = die("bench needs root: it reads /proc/kpageflags to verify layouts and sets THP knobs "
+		ret = cmd_say(2, "bench needs root: it reads /proc/kpageflags to verify layouts and sets THP knobs "
 			  "(run it with sudo)");
 		goto out;
 	}
 	need = p->size + p->size / 128 + (64ULL << 20);
 	avail = mem_available();
 	if (avail && avail < need) {
-		ret = die("--size '%s' needs about %.1fG of available memory; this machine has %.1fG",
+		ret = cmd_say(2, "--size '%s' needs about %.1fG of available memory; this machine has %.1fG",
 			  a.size ? a.size : "1G", (double)need / (1 << 30), (double)avail / (1 << 30));
 		goto out;
 	}
 	if (ctr_init(&err) || ctr_set_build(&p->ctrs, a.events, &err)) {
-		ret = die("%s", err.buf);
+		ret = cmd_say(2, "%s", err.buf);
 		goto out;
 	}
 	ctr_release_resolver();
 
 	ret = knob_journal_open(&kj, cmd_state_dir(), THP_SYSFS_DIR, &restored, &err);
 	if (ret) {
-		ret = die("%s", err.buf);
+		ret = cmd_say(2, "%s", err.buf);
 		goto out;
 	}
 	if (restored)
@@ -336,13 +335,13 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	knob_journal_free(kj); /* restores every knob it changed */
 	kj = NULL;
 	if (ret == -EINTR) {
-		ret = die("interrupted by signal %d; THP knobs restored, no result written",
+		ret = cmd_say(2, "interrupted by signal %d; THP knobs restored, no result written",
 			  (int)stop_requested);
 		ret = 130;
 		goto out;
 	}
 	if (ret) {
-		ret = die("%s", err.buf);
+		ret = cmd_say(2, "%s", err.buf);
 		goto out;
 	}
 	report_table(res, &out);
@@ -396,7 +395,7 @@ int cmd_restore(int argc, char **argv)
 	if (!ret)
 		ret = knob_journal_open(&kj, cmd_state_dir(), THP_SYSFS_DIR, &restored, &err);
 	if (ret) {
-		ret = die("restore: %s", err.buf);
+		ret = cmd_say(2, "restore: %s", err.buf);
 		strbuf_release(&err);
 		return ret;
 	}

@@ -68,19 +68,6 @@ static void up_catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static int up_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int up_say(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("forkwatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
-}
-
 static void up_log(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -90,7 +77,7 @@ static void up_log(void *ctx, const char *line)
 
 static int up_no_curl(const char *cmd)
 {
-	return up_say(UP_EXIT_USAGE, "%s: this build has no upload support (built without libcurl); "
+	return cmd_say(UP_EXIT_USAGE, "%s: this build has no upload support (built without libcurl); "
 			 "write the result with 'forkwatch bench --json FILE' and upload it from elsewhere", cmd);
 }
 
@@ -153,15 +140,15 @@ static int up_read_token(const char *opt, const char *path, struct strbuf *name,
 	int ret = strbuf_read_file(&text, path, 1 << 16);
 
 	if (ret) {
-		ret = up_say(UP_EXIT_USAGE, "%s '%s': %s%s", opt, path, strerror(-ret), hint ? hint : "");
+		ret = cmd_say(UP_EXIT_USAGE, "%s '%s': %s%s", opt, path, strerror(-ret), hint ? hint : "");
 		goto out;
 	}
 	if (upload_token_parse(text.buf, name, token)) {
-		ret = up_say(UP_EXIT_USAGE, "%s '%s': no token in the file", opt, path);
+		ret = cmd_say(UP_EXIT_USAGE, "%s '%s': no token in the file", opt, path);
 		goto out;
 	}
 	if (http_check_token(token->buf, &err))
-		ret = up_say(UP_EXIT_USAGE, "%s '%s': %s", opt, path, err.buf);
+		ret = cmd_say(UP_EXIT_USAGE, "%s '%s': %s", opt, path, err.buf);
 out:
 	explicit_bzero(text.buf, text.len);
 	strbuf_release(&text);
@@ -174,7 +161,7 @@ static int up_parse_seconds(const char *opt, const char *s, unsigned *out)
 	uint64_t v;
 
 	if (parse_uint(s, 0, 1000000000, &v))
-		return up_say(UP_EXIT_USAGE, "%s '%s': expected a whole number of seconds", opt, s);
+		return cmd_say(UP_EXIT_USAGE, "%s '%s': expected a whole number of seconds", opt, s);
 	*out = (unsigned)v;
 	return 0;
 }
@@ -190,7 +177,7 @@ static int up_client(const struct up_args *a, const char *token, struct http_cli
 	if (a->timeout && (ret = up_parse_seconds("--timeout", a->timeout, &timeout)))
 		return ret;
 	if (!timeout)
-		return up_say(UP_EXIT_USAGE, "--timeout '0': expected at least 1 second");
+		return cmd_say(UP_EXIT_USAGE, "--timeout '0': expected at least 1 second");
 	cfg.server = a->server;
 	cfg.token = token && *token ? token : NULL;
 	cfg.cacert = a->cacert;
@@ -199,7 +186,7 @@ static int up_client(const struct up_args *a, const char *token, struct http_cli
 	cfg.stop = &up_stop;
 	ret = http_client_new(http, &cfg, &err);
 	if (ret)
-		ret = up_say(UP_EXIT_USAGE, "%s", err.buf);
+		ret = cmd_say(UP_EXIT_USAGE, "%s", err.buf);
 	strbuf_release(&err);
 	return ret;
 }
@@ -238,13 +225,13 @@ static int up_once(struct http_client *http, const char *server, const char *met
 	int ret = http_request(http, method, path, body, len, status, resp, &err);
 
 	if (ret) {
-		ret = up_say(ret == -EINTR ? UP_EXIT_INTR : UP_EXIT_SPOOLED, "cannot reach '%s': %s", server,
+		ret = cmd_say(ret == -EINTR ? UP_EXIT_INTR : UP_EXIT_SPOOLED, "cannot reach '%s': %s", server,
 			     err.buf);
 		goto out;
 	}
 	if (*status < 200 || *status > 299) {
 		upload_error_message(resp->buf, resp->len, &msg);
-		ret = up_say(*status >= 500 || *status == 408 || *status == 429 ? UP_EXIT_SPOOLED : UP_EXIT_REFUSED,
+		ret = cmd_say(*status >= 500 || *status == 408 || *status == 429 ? UP_EXIT_SPOOLED : UP_EXIT_REFUSED,
 			     "%s %s: server answered %ld: %s", method, path, *status, msg.buf);
 	}
 out:
@@ -261,7 +248,7 @@ static int up_token_tmp(const char *path, struct strbuf *tmp, int *fd)
 	strbuf_addf(tmp, "%s.tmp.%d", path, (int)getpid());
 	*fd = open(tmp->buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (*fd < 0)
-		return up_say(UP_EXIT_USAGE, "--token-file '%s': cannot create '%s': %s", path, tmp->buf,
+		return cmd_say(UP_EXIT_USAGE, "--token-file '%s': cannot create '%s': %s", path, tmp->buf,
 			      strerror(errno));
 	return 0;
 }
@@ -333,26 +320,26 @@ int cmd_register(int argc, char **argv)
 		goto out;
 	}
 	if (ret) {
-		ret = up_say(UP_EXIT_USAGE, "%s: see 'forkwatch register --help'", err.buf);
+		ret = cmd_say(UP_EXIT_USAGE, "%s: see 'forkwatch register --help'", err.buf);
 		goto out;
 	}
 	if (!a.server || !a.admin_token_file) {
-		ret = up_say(UP_EXIT_USAGE, "register needs --server and --admin-token-file: see 'forkwatch register --help'");
+		ret = cmd_say(UP_EXIT_USAGE, "register needs --server and --admin-token-file: see 'forkwatch register --help'");
 		goto out;
 	}
 	if (a.name && !up_valid_name(a.name)) {
-		ret = up_say(UP_EXIT_USAGE, "--name '%s': expected 1 to 128 bytes without control characters or '/'", a.name);
+		ret = cmd_say(UP_EXIT_USAGE, "--name '%s': expected 1 to 128 bytes without control characters or '/'", a.name);
 		goto out;
 	}
 	if (a.hostname) {
 		snprintf(host, sizeof(host), "%s", a.hostname);
 	} else if (gethostname(host, sizeof(host))) {
-		ret = up_say(UP_EXIT_USAGE, "cannot read the hostname: %s; pass --hostname", strerror(errno));
+		ret = cmd_say(UP_EXIT_USAGE, "cannot read the hostname: %s; pass --hostname", strerror(errno));
 		goto out;
 	}
 	host[sizeof(host) - 1] = '\0';
 	if (!up_valid_name(host)) {
-		ret = up_say(UP_EXIT_USAGE, "hostname '%s': expected 1 to 128 bytes without control characters or '/'", host);
+		ret = cmd_say(UP_EXIT_USAGE, "hostname '%s': expected 1 to 128 bytes without control characters or '/'", host);
 		goto out;
 	}
 	if ((ret = up_read_token("--admin-token-file", a.admin_token_file, &unused, &admin, NULL)))
@@ -361,14 +348,14 @@ int cmd_register(int argc, char **argv)
 		strbuf_addstr(&path, a.token_file);
 	} else {
 		if (mkdir(cmd_state_dir(), 0700) && errno != EEXIST) {
-			ret = up_say(UP_EXIT_USAGE, "cannot create state directory '%s': %s", cmd_state_dir(),
+			ret = cmd_say(UP_EXIT_USAGE, "cannot create state directory '%s': %s", cmd_state_dir(),
 				     strerror(errno));
 			goto out;
 		}
 		strbuf_addf(&path, "%s/host.token", cmd_state_dir());
 	}
 	if (!a.force && !access(path.buf, F_OK)) {
-		ret = up_say(UP_EXIT_USAGE, "--token-file '%s' exists: this machine is registered already "
+		ret = cmd_say(UP_EXIT_USAGE, "--token-file '%s' exists: this machine is registered already "
 			     "(pass --force to register again and replace it)", path.buf);
 		goto out;
 	}
@@ -388,7 +375,7 @@ int cmd_register(int argc, char **argv)
 	strbuf_reset(&err);
 	if (jread_parse(&root, resp.buf, resp.len, &err) || !(token = jread_str(jread_get(root, "token"))) ||
 	    http_check_token(token, &err)) {
-		ret = up_say(UP_EXIT_REFUSED, "the server's answer to the registration holds no usable token: %s",
+		ret = cmd_say(UP_EXIT_REFUSED, "the server's answer to the registration holds no usable token: %s",
 			     err.len ? err.buf : "no \"token\"");
 		goto out;
 	}
@@ -400,7 +387,7 @@ int cmd_register(int argc, char **argv)
 	fd = -1;
 	explicit_bzero(text.buf, text.len);
 	if (ret) {
-		ret = up_say(UP_EXIT_USAGE, "host '%s' is registered, but its token could not be written to '%s': %s; "
+		ret = cmd_say(UP_EXIT_USAGE, "host '%s' is registered, but its token could not be written to '%s': %s; "
 			     "retire it ('forkwatch hosts retire') and register again", name, path.buf, strerror(-ret));
 		goto out;
 	}
@@ -467,13 +454,13 @@ static int hosts_list(struct http_client *http, const struct up_args *a, char **
 		goto out;
 	if (jread_parse(&root, resp.buf, resp.len, &err) ||
 	    !(hosts = jread_get(root, "hosts")) || hosts->type != JREAD_ARR) {
-		ret = up_say(UP_EXIT_REFUSED, "GET /api/v1/hosts: unexpected answer: %s", err.len ? err.buf : "no \"hosts\" list");
+		ret = cmd_say(UP_EXIT_REFUSED, "GET /api/v1/hosts: unexpected answer: %s", err.len ? err.buf : "no \"hosts\" list");
 		goto out;
 	}
 	n = hosts->n;
 	cells = calloc((n + 1) * UP_HOST_COLS, sizeof(*cells));
 	if (!cells) {
-		ret = up_say(UP_EXIT_USAGE, "out of memory");
+		ret = cmd_say(UP_EXIT_USAGE, "out of memory");
 		goto out;
 	}
 	for (c = 0; c < UP_HOST_COLS; c++) {
@@ -555,7 +542,7 @@ static int hosts_rename(struct http_client *http, const struct up_args *a, char 
 	int ret;
 
 	if (!up_valid_name(args[1]))
-		return up_say(UP_EXIT_USAGE, "new name '%s': expected 1 to 128 bytes without control characters or '/'",
+		return cmd_say(UP_EXIT_USAGE, "new name '%s': expected 1 to 128 bytes without control characters or '/'",
 			      args[1]);
 	jw_init(&jw, &body);
 	jw_obj_begin(&jw, NULL);
@@ -633,6 +620,42 @@ static void up_split(const struct opt *opts, int argc, char **argv, char **ov, i
 	ov[*oc] = NULL;
 }
 
+/*
+ * Split argv into this command's options (parsed through opts) and its
+ * words: *wv (free() it) holds *wc of them.  Returns -1 to go on, or the
+ * exit code to return: 0 after --help, UP_EXIT_USAGE for a bad option.
+ */
+static int up_parse_words(const struct opt *opts, int argc, char **argv, const char *synopsis,
+			  const char *about, char ***wv, int *wc)
+{
+	struct strbuf err = STRBUF_INIT;
+	char **ov = calloc((size_t)argc + 1, sizeof(*ov));
+	int oc, ret = -1;
+
+	*wv = calloc((size_t)argc + 1, sizeof(**wv));
+	*wc = 0;
+	if (!ov || !*wv) {
+		ret = cmd_say(UP_EXIT_USAGE, "out of memory");
+		goto out;
+	}
+	up_split(opts, argc, argv, ov, &oc, *wv, wc);
+	switch (opt_parse(opts, oc, ov, &err)) {
+	case 0:
+		break;
+	case 1:
+		opt_usage(stdout, synopsis, about, opts);
+		ret = 0;
+		break;
+	default:
+		ret = cmd_say(UP_EXIT_USAGE, "%s: see 'forkwatch %s --help'", err.buf, argv[0]);
+		break;
+	}
+out:
+	free(ov);
+	strbuf_release(&err);
+	return ret;
+}
+
 int cmd_hosts(int argc, char **argv)
 {
 	struct up_args a = { 0 };
@@ -644,54 +667,42 @@ int cmd_hosts(int argc, char **argv)
 		UP_OPT_TIMEOUT(a),
 		{ NULL, NULL, NULL, NULL },
 	};
-	struct strbuf err = STRBUF_INIT, admin = STRBUF_INIT, unused = STRBUF_INIT;
+	struct strbuf admin = STRBUF_INIT, unused = STRBUF_INIT;
 	struct http_client *http = NULL;
-	char **ov = NULL, **wv = NULL;
-	int oc, wc, ret;
+	char **wv = NULL;
+	int wc, ret;
 	size_t i;
 
 	if (!http_available())
 		return up_no_curl("hosts");
-	ov = calloc((size_t)argc + 1, sizeof(*ov));
-	wv = calloc((size_t)argc + 1, sizeof(*wv));
-	if (!ov || !wv) {
-		ret = up_say(UP_EXIT_USAGE, "out of memory");
+	ret = up_parse_words(opts, argc, argv,
+			     "forkwatch hosts --server URL [--admin-token-file FILE] list [--retired]\n"
+			     "       forkwatch hosts --server URL --admin-token-file FILE rename OLD NEW\n"
+			     "       forkwatch hosts --server URL --admin-token-file FILE retire NAME",
+			     "List the lab machines forkwatchd knows (GET /api/v1/hosts), rename one, or retire\n"
+			     "one (its token stops working; its results stay).  Names may hold spaces and\n"
+			     "quotes; put '--' before a name that starts with '--'.\n\n" UP_EXIT_HELP,
+			     &wv, &wc);
+	if (ret >= 0)
 		goto out;
-	}
-	up_split(opts, argc, argv, ov, &oc, wv, &wc);
-	ret = opt_parse(opts, oc, ov, &err);
-	if (ret == 1) {
-		opt_usage(stdout, "forkwatch hosts --server URL [--admin-token-file FILE] list [--retired]\n"
-				  "       forkwatch hosts --server URL --admin-token-file FILE rename OLD NEW\n"
-				  "       forkwatch hosts --server URL --admin-token-file FILE retire NAME",
-			  "List the lab machines forkwatchd knows (GET /api/v1/hosts), rename one, or retire\n"
-			  "one (its token stops working; its results stay).  Names may hold spaces and\n"
-			  "quotes; put '--' before a name that starts with '--'.\n\n" UP_EXIT_HELP, opts);
-		ret = 0;
-		goto out;
-	}
-	if (ret) {
-		ret = up_say(UP_EXIT_USAGE, "%s: see 'forkwatch hosts --help'", err.buf);
-		goto out;
-	}
 	if (!a.server) {
-		ret = up_say(UP_EXIT_USAGE, "hosts needs --server: see 'forkwatch hosts --help'");
+		ret = cmd_say(UP_EXIT_USAGE, "hosts needs --server: see 'forkwatch hosts --help'");
 		goto out;
 	}
 	for (i = 0; i < sizeof(hosts_actions) / sizeof(hosts_actions[0]); i++)
 		if (wc && !strcmp(wv[0], hosts_actions[i].name))
 			break;
 	if (i == sizeof(hosts_actions) / sizeof(hosts_actions[0])) {
-		ret = up_say(UP_EXIT_USAGE, "hosts: %s%s%s: expected list, rename OLD NEW or retire NAME",
+		ret = cmd_say(UP_EXIT_USAGE, "hosts: %s%s%s: expected list, rename OLD NEW or retire NAME",
 			     wc ? "unknown action '" : "no action", wc ? wv[0] : "", wc ? "'" : "");
 		goto out;
 	}
 	if (wc - 1 != hosts_actions[i].nargs) {
-		ret = up_say(UP_EXIT_USAGE, "hosts %s: expected 'hosts %s'", wv[0], hosts_actions[i].usage);
+		ret = cmd_say(UP_EXIT_USAGE, "hosts %s: expected 'hosts %s'", wv[0], hosts_actions[i].usage);
 		goto out;
 	}
 	if (hosts_actions[i].admin && !a.admin_token_file) {
-		ret = up_say(UP_EXIT_USAGE, "hosts %s needs --admin-token-file", wv[0]);
+		ret = cmd_say(UP_EXIT_USAGE, "hosts %s needs --admin-token-file", wv[0]);
 		goto out;
 	}
 	if (a.admin_token_file &&
@@ -706,8 +717,6 @@ out:
 	explicit_bzero(admin.buf, admin.len);
 	strbuf_release(&admin);
 	strbuf_release(&unused);
-	strbuf_release(&err);
-	free(ov);
 	free(wv);
 	return ret;
 }
@@ -727,37 +736,24 @@ int cmd_compare(int argc, char **argv)
 	};
 	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT, resp = STRBUF_INIT;
 	struct http_client *http = NULL;
-	char **ov = NULL, **wv = NULL;
-	int oc, wc, ret;
+	char **wv = NULL;
+	int wc, ret;
 	long status;
 
 	if (!http_available())
 		return up_no_curl("compare");
-	ov = calloc((size_t)argc + 1, sizeof(*ov));
-	wv = calloc((size_t)argc + 1, sizeof(*wv));
-	if (!ov || !wv) {
-		ret = up_say(UP_EXIT_USAGE, "out of memory");
+	ret = up_parse_words(opts, argc, argv, "forkwatch compare --server URL --host NAME [BASE] HEAD",
+			     "Compare kernel HEAD with BASE on one lab machine, as forkwatchd's /compare.txt\n"
+			     "does: per layout the change of the mean fork and munmap time with its\n"
+			     "confidence interval, Welch's p-value and a verdict, then the counters.  Without\n"
+			     "BASE the server takes HEAD's parent commit if the machine ran it, else the\n"
+			     "host's pinned baseline, else the kernel it ran before.  Kernels are named by\n"
+			     "commit, or 'release:<uname -r>'.",
+			     &wv, &wc);
+	if (ret >= 0)
 		goto out;
-	}
-	up_split(opts, argc, argv, ov, &oc, wv, &wc);
-	ret = opt_parse(opts, oc, ov, &err);
-	if (ret == 1) {
-		opt_usage(stdout, "forkwatch compare --server URL --host NAME [BASE] HEAD",
-			  "Compare kernel HEAD with BASE on one lab machine, as forkwatchd's /compare.txt\n"
-			  "does: per layout the change of the mean fork and munmap time with its\n"
-			  "confidence interval, Welch's p-value and a verdict, then the counters.  Without\n"
-			  "BASE the server takes HEAD's parent commit if the machine ran it, else the\n"
-			  "kernel it ran before.  Kernels are named by commit, or 'release:<uname -r>'.",
-			  opts);
-		ret = 0;
-		goto out;
-	}
-	if (ret) {
-		ret = up_say(UP_EXIT_USAGE, "%s: see 'forkwatch compare --help'", err.buf);
-		goto out;
-	}
 	if (!a.server || !host || wc < 1 || wc > 2) {
-		ret = up_say(UP_EXIT_USAGE, "compare needs --server, --host and one or two kernels: "
+		ret = cmd_say(UP_EXIT_USAGE, "compare needs --server, --host and one or two kernels: "
 			     "see 'forkwatch compare --help'");
 		goto out;
 	}
@@ -773,13 +769,13 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	ret = http_request(http, "GET", path.buf, NULL, 0, &status, &resp, &err);
 	if (ret) {
-		ret = up_say(UP_EXIT_SPOOLED, "compare: %s", err.buf);
+		ret = cmd_say(UP_EXIT_SPOOLED, "compare: %s", err.buf);
 		goto out;
 	}
 	if (status != 200) {
 		strbuf_reset(&err);
 		upload_error_message(resp.buf, resp.len, &err);
-		ret = up_say(UP_EXIT_REFUSED, "compare: server answered %ld: %s", status, err.buf);
+		ret = cmd_say(UP_EXIT_REFUSED, "compare: server answered %ld: %s", status, err.buf);
 		goto out;
 	}
 	fwrite(resp.buf, 1, resp.len, stdout);
@@ -789,7 +785,6 @@ out:
 	strbuf_release(&resp);
 	strbuf_release(&path);
 	strbuf_release(&err);
-	free(ov);
 	free(wv);
 	return ret;
 }
@@ -824,7 +819,7 @@ static int up_session_open(struct up_session *s, const char *cmd, unsigned defau
 	int ret;
 
 	if (!s->a.server) {
-		ret = up_say(UP_EXIT_USAGE, "%s needs --server: see 'forkwatch %s --help'", cmd, cmd);
+		ret = cmd_say(UP_EXIT_USAGE, "%s needs --server: see 'forkwatch %s --help'", cmd, cmd);
 		goto out;
 	}
 	if (s->a.retry_for && (ret = up_parse_seconds("--retry-for", s->a.retry_for, &retry_for)))
@@ -844,7 +839,7 @@ static int up_session_open(struct up_session *s, const char *cmd, unsigned defau
 		strbuf_addf(&path, "%s/spool", cmd_state_dir());
 	ret = spool_open(&s->sp, path.buf, &err);
 	if (ret) {
-		ret = up_say(UP_EXIT_USAGE, "--spool: %s", err.buf);
+		ret = cmd_say(UP_EXIT_USAGE, "--spool: %s", err.buf);
 		goto out;
 	}
 	upload_ctx_init(&s->u, s->http, s->a.server, retry_for, &up_stop);
@@ -869,23 +864,23 @@ static int up_flush(struct up_session *s)
 			fprintf(stderr, "forkwatch: delivered %u result(s) to '%s'\n", st.delivered, s->a.server);
 		ret = UP_EXIT_OK;
 		if (st.rejected)
-			ret = up_say(UP_EXIT_REFUSED, "the server refused %u result(s) for good: kept in '%s/rejected' "
+			ret = cmd_say(UP_EXIT_REFUSED, "the server refused %u result(s) for good: kept in '%s/rejected' "
 				     "with a .reason file each", st.rejected, spool_dir(s->sp));
 		break;
 	case -ETIMEDOUT:
-		ret = up_say(UP_EXIT_SPOOLED, "%s; %u result(s) stay spooled in '%s' for the next "
+		ret = cmd_say(UP_EXIT_SPOOLED, "%s; %u result(s) stay spooled in '%s' for the next "
 			     "'forkwatch run' or 'forkwatch agent'", err.buf, st.remaining, spool_dir(s->sp));
 		break;
 	case -EACCES:
-		ret = up_say(UP_EXIT_SETUP, "%s; %u result(s) stay spooled in '%s'", err.buf, st.remaining,
+		ret = cmd_say(UP_EXIT_SETUP, "%s; %u result(s) stay spooled in '%s'", err.buf, st.remaining,
 			     spool_dir(s->sp));
 		break;
 	case -EINTR:
-		ret = up_say(UP_EXIT_INTR, "interrupted; %u result(s) stay spooled in '%s'", st.remaining,
+		ret = cmd_say(UP_EXIT_INTR, "interrupted; %u result(s) stay spooled in '%s'", st.remaining,
 			     spool_dir(s->sp));
 		break;
 	default:
-		ret = up_say(UP_EXIT_USAGE, "%s; %u result(s) stay spooled in '%s'", err.buf, st.remaining,
+		ret = cmd_say(UP_EXIT_USAGE, "%s; %u result(s) stay spooled in '%s'", err.buf, st.remaining,
 			     spool_dir(s->sp));
 		break;
 	}
@@ -907,12 +902,12 @@ static int up_bench_and_spool(struct up_session *s, int argc, char **argv, const
 	if (ret || !doc.len)
 		goto out;
 	if (jread_parse(&root, doc.buf, doc.len, &err) || !(uuid = jread_str(jread_get(root, "run_uuid")))) {
-		ret = up_say(UP_EXIT_USAGE, "the result document has no run_uuid: %s", err.buf);
+		ret = cmd_say(UP_EXIT_USAGE, "the result document has no run_uuid: %s", err.buf);
 		goto out;
 	}
 	ret = spool_put(s->sp, uuid, doc.buf, doc.len, &name, &err);
 	if (ret) {
-		ret = up_say(UP_EXIT_USAGE, "cannot spool the result: %s", err.buf);
+		ret = cmd_say(UP_EXIT_USAGE, "cannot spool the result: %s", err.buf);
 		goto out;
 	}
 	fprintf(stderr, "forkwatch: result spooled as '%s/%s'\n", spool_dir(s->sp), name.buf);
@@ -987,7 +982,7 @@ static int agent_already_done(struct up_session *s, const char *ident)
 	strbuf_addf(&what, "look-up of host '%s' on '%s'", s->name.buf, s->a.server);
 	ret = upload_request(&s->u, what.buf, "GET", path.buf, NULL, 0, &status, &resp, &err);
 	if (ret) {
-		ret = up_say(ret == -EINTR ? UP_EXIT_INTR : ret == -ETIMEDOUT ? UP_EXIT_SPOOLED : UP_EXIT_USAGE,
+		ret = cmd_say(ret == -EINTR ? UP_EXIT_INTR : ret == -ETIMEDOUT ? UP_EXIT_SPOOLED : UP_EXIT_USAGE,
 			     "%s", err.buf);
 		goto out;
 	}
@@ -1049,7 +1044,7 @@ static int agent_prepare(struct up_session *s, const char *ident)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		return up_say(UP_EXIT_USAGE, "fork: %s", strerror(errno));
+		return cmd_say(UP_EXIT_USAGE, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		ret = up_flush(s);
 		if (!ret)
@@ -1059,7 +1054,7 @@ static int agent_prepare(struct up_session *s, const char *ident)
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
-			return up_say(UP_EXIT_USAGE, "waitpid: %s", strerror(errno));
+			return cmd_say(UP_EXIT_USAGE, "waitpid: %s", strerror(errno));
 		if (up_stop)
 			kill(pid, SIGTERM); /* pass the stop on; the child ends its wait at once */
 	}
@@ -1103,7 +1098,7 @@ int cmd_agent(int argc, char **argv)
 	if (up_prescan(scan, argc, argv))
 		return bench_main(argc, argv, extra, synopsis, agent_about, NULL);
 	if (s.a.kernel_commit && !ident_valid_sha(s.a.kernel_commit)) {
-		ret = up_say(UP_EXIT_USAGE, "--kernel-commit '%s': expected 7 to 40 lower-case hex digits",
+		ret = cmd_say(UP_EXIT_USAGE, "--kernel-commit '%s': expected 7 to 40 lower-case hex digits",
 			     s.a.kernel_commit);
 		goto out;
 	}

@@ -586,6 +586,10 @@ int ctr_group_read(struct ctr_group *g, struct ctr_reading *out)
 		g->last[i] = now[i];
 		out[i].enabled = en;
 		out[i].running = run;
+		/*
+		 * Enabled but never scheduled: no value.  Not enabled at all
+		 * since the last read: a true 0 (nothing to count).
+		 */
 		out[i].valid = run > 0 || en == 0;
 		if (run && run < en)
 			val = (uint64_t)((double)val * (double)en / (double)run);

@@ -2,39 +2,9 @@
 #include "alerts.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* The counters whose change explains a case's time change, largest first. */
-static void explain(const struct compare_result *res, const struct compare_row *t, struct strbuf *out)
-{
-	const struct compare_row *best[8];
-	int n = 0, i, j;
-
-	for (i = 0; i < res->nrows; i++) {
-		const struct compare_row *r = &res->rows[i];
-
-		if (strcmp(r->workload, t->workload) || strcmp(r->layout, t->layout) ||
-		    !strcmp(r->metric, "ns") || !r->supported || r->missing || !isfinite(r->delta_pct))
-			continue;
-		if (n < 8)
-			best[n++] = r;
-		for (j = n - 1; j > 0 && fabs(best[j]->delta_pct) > fabs(best[j - 1]->delta_pct); j--) {
-			const struct compare_row *x = best[j];
-
-			best[j] = best[j - 1];
-			best[j - 1] = x;
-		}
-	}
-	for (i = 0; i < n && i < 3; i++)
-		strbuf_addf(out, "%s%+.1f%% %s per %s%s", i ? "; " : "", best[i]->delta_pct,
-			    compare_metric_words(best[i]->metric), t->workload,
-			    best[i]->verdict == CMP_UNCHANGED ? " (unchanged)" : "");
-	if (!n)
-		strbuf_addstr(out, "no counter was counted on both sides");
-}
 
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out)
@@ -70,11 +40,11 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		a->ci_hi_pct = r->ci_hi;
 		a->p = r->p_welch;
 		strbuf_reset(&why);
-		explain(&res, r, &why);
+		compare_attribution(&res, r, &why);
 		snprintf(a->summary, sizeof(a->summary),
-			 "%s %s %s %+.1f%% (95%% CI %+.1f%% .. %+.1f%%, p=%.2g, %u/%u runs) against %s (%s): %s",
+			 "%s %s %s %+.1f%% (%.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, %u/%u runs) against %s (%s): %s",
 			 r->workload, r->layout, r->verdict == CMP_REGRESSION ? "slower" : "faster",
-			 r->delta_pct, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res.base,
+			 r->delta_pct, 100 * res.confidence, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res.base,
 			 res.base_why, why.buf);
 	}
 	strbuf_release(&why);

@@ -70,6 +70,11 @@ static void kernel_json(struct jw *jw, const struct store_kernel *k, bool per_ho
 	jw_obj_end(jw);
 }
 
+static const struct app *app_of(const struct req *rq)
+{
+	return req_app(rq);
+}
+
 /* Map a store error to an HTTP answer. */
 static void store_failed(struct req *rq, struct resp *rs, int ret, const char *what)
 {
@@ -366,7 +371,7 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 
 	if (!f)
 		return;
-	cfg = ((const struct app *)req_app(rq))->cmp;
+	cfg = app_of(rq)->cmp;
 	ret = alerts_find(rq->st, h->name, kernel, &cfg, f);
 	if (ret)
 		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
@@ -386,7 +391,7 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 	}
 	/* notices are recorded, not sent */
 	if (!ret && new_alerts &&
-	    deliver_enqueue(((const struct app *)req_app(rq))->deliver, rq->st, h->id, kernel))
+	    deliver_enqueue(app_of(rq)->deliver, rq->st, h->id, kernel))
 		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
 			  store_errmsg(rq->st));
 	req_write_end(rq);
@@ -616,7 +621,7 @@ static int compare_from_query(struct req *rq, struct resp *rs, struct compare_re
 		resp_error(rs, 400, "head", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
 		return -EINVAL;
 	}
-	cfg = ((const struct app *)req_app(rq))->cmp;
+	cfg = app_of(rq)->cmp;
 	ret = compare_build(rq->st, host, base && *base ? base : NULL, head, &cfg, res, &err);
 	if (ret == -ENOENT)
 		resp_error(rs, 404, NULL, "%s", err.buf);
@@ -672,7 +677,8 @@ static bool one_of(const char *v, const char *const *set)
 static void api_alerts_list(struct req *rq, struct resp *rs)
 {
 	const char *kind = req_query(rq, "kind"), *state = req_query(rq, "state");
-	const char *host = req_query(rq, "host");
+	const char *host = req_query(rq, "host"), *kernel = req_query(rq, "kernel");
+	struct store_alert_filter f;
 	struct jw jw;
 	int ret;
 
@@ -687,7 +693,11 @@ static void api_alerts_list(struct req *rq, struct resp *rs)
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_arr_begin(&jw, "alerts");
-	ret = store_alert_list(rq->st, kind, state, host && *host ? host : NULL, 1000, alert_cb, &jw);
+	f.kind = kind;
+	f.state = state;
+	f.host = host && *host ? host : NULL;
+	f.kernel = kernel && *kernel ? kernel : NULL;
+	ret = store_alert_list(rq->st, &f, 1000, alert_cb, &jw);
 	if (ret) {
 		store_failed(rq, rs, ret, "alerts");
 		return;
@@ -766,7 +776,8 @@ static void api_alerts_atom(struct req *rq, struct resp *rs)
 	c.base = base.buf;
 	rs->content_type = "application/atom+xml; charset=utf-8";
 	alerts_atom_begin(&rs->body, base.buf);
-	ret = store_alert_list(rq->st, "regression", NULL, NULL, 200, atom_cb, &c);
+	ret = store_alert_list(rq->st, &(struct store_alert_filter){ .kind = "regression" }, 200,
+			       atom_cb, &c);
 	if (ret)
 		store_failed(rq, rs, ret, "alerts");
 	else

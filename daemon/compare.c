@@ -175,6 +175,7 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		return ret;
 	}
 	snprintf(res->head, sizeof(res->head), "%s", head);
+	res->confidence = cfg->confidence;
 	if (base) {
 		snprintf(res->base, sizeof(res->base), "%s", base);
 		res->base_why = "requested";
@@ -305,6 +306,34 @@ static void pct_cell(struct strbuf *out, double v)
 	strbuf_addf(out, " %7s |", b);
 }
 
+void compare_attribution(const struct compare_result *res, const struct compare_row *t, struct strbuf *out)
+{
+	const struct compare_row *best[8];
+	int n = 0, i, j;
+
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+
+		if (strcmp(r->workload, t->workload) || strcmp(r->layout, t->layout) ||
+		    !strcmp(r->metric, "ns") || !r->supported || r->missing || !isfinite(r->delta_pct))
+			continue;
+		if (n < 8)
+			best[n++] = r;
+		for (j = n - 1; j > 0 && fabs(best[j]->delta_pct) > fabs(best[j - 1]->delta_pct); j--) {
+			const struct compare_row *x = best[j];
+
+			best[j] = best[j - 1];
+			best[j - 1] = x;
+		}
+	}
+	for (i = 0; i < n && i < 3; i++)
+		strbuf_addf(out, "%s%+.1f%% %s per %s%s", i ? "; " : "", best[i]->delta_pct,
+			    compare_metric_words(best[i]->metric), t->workload,
+			    best[i]->verdict == CMP_UNCHANGED ? " (unchanged)" : "");
+	if (!n)
+		strbuf_addstr(out, "no counter was counted on both sides");
+}
+
 void compare_text(const struct compare_result *res, struct strbuf *out)
 {
 	static const char *const workloads[] = { "fork", "munmap" };
@@ -352,27 +381,15 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 		strbuf_addstr(out, "\n\n");
 		for (c = 0; c < n; c++) {
 			const struct compare_row *t = cols[c];
-			int m, said = 0;
 
 			strbuf_addf(out, "%s %s: %s", workloads[w], t->layout, verdict_name(t));
 			if (isfinite(t->delta_pct))
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
-					    t->delta_pct, 95.0, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);
+					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);
 			if (t->verdict == CMP_INCONCLUSIVE && t->runs_needed)
 				strbuf_addf(out, "; about %u runs per side would decide", t->runs_needed);
-			strbuf_addstr(out, "\n   counters per operation:");
-			for (m = 0; m < res->nrows; m++) {
-				const struct compare_row *r = &res->rows[m];
-
-				if (strcmp(r->workload, t->workload) || strcmp(r->layout, t->layout) ||
-				    !strcmp(r->metric, "ns") || !r->supported || !isfinite(r->delta_pct))
-					continue;
-				strbuf_addf(out, "%s %+.1f%% %s%s", said++ ? "," : "", r->delta_pct,
-					    compare_metric_words(r->metric),
-					    r->verdict == CMP_UNCHANGED ? " (unchanged)" : "");
-			}
-			if (!said)
-				strbuf_addstr(out, " none counted");
+			strbuf_addstr(out, "\n   counters: ");
+			compare_attribution(res, t, out);
 			strbuf_addch(out, '\n');
 		}
 		strbuf_addch(out, '\n');

@@ -50,7 +50,8 @@ struct compare_row {
 struct compare_result {
 	char host[STORE_NAME_MAX];
 	char base[DOC_IDENT_MAX], head[DOC_IDENT_MAX];
-	const char *base_why;   /* "requested", "parent commit", "previous kernel" */
+	const char *base_why;   /* "requested", "parent commit", "pinned baseline", "previous kernel" */
+	double confidence;      /* of the intervals, as configured */
 	int nrows, arows;
 	struct compare_row *rows; /* in the head's case and metric order (ns first) */
 };
@@ -68,6 +69,15 @@ void compare_result_release(struct compare_result *res);
 
 /* How reports name a metric: "dTLB misses", "TLB flushes", "time"; unknown ones as they are. */
 const char *compare_metric_words(const char *metric);
+
+/*
+ * In words, the counters whose per-operation change is largest for the
+ * case of row t (at most three, largest first): what accounts for its time
+ * change, "+18.2% dTLB misses per fork; +0.0% TLB flushes per fork
+ * (unchanged)".
+ */
+void compare_attribution(const struct compare_result *res, const struct compare_row *t,
+			 struct strbuf *out);
 
 /* The JSON of GET /api/v1/compare, as an object under key (NULL at the top). */
 void compare_json(const struct compare_result *res, struct jw *jw, const char *key);

@@ -88,7 +88,6 @@ int deliver_enqueue(struct deliver *d, struct store *st, int64_t host_id, const 
 /* ---- the message ------------------------------------------------------ */
 
 struct group {
-	const char *kernel;
 	struct jw *jw;           /* JSON: each alert */
 	struct strbuf *text;     /* text: each summary */
 	int n;
@@ -98,8 +97,6 @@ static int group_alert(void *ctx, const struct store_alert *a)
 {
 	struct group *g = ctx;
 
-	if (strcmp(a->kernel, g->kernel))
-		return 0;
 	g->n++;
 	if (g->jw)
 		alerts_json(a, g->jw, NULL);
@@ -127,7 +124,8 @@ static int build(struct deliver *d, const struct store_delivery *dl, bool mail, 
 	struct compare_config cfg;
 	struct compare_result res;
 	struct strbuf err = STRBUF_INIT, url = STRBUF_INIT;
-	struct group g = { dl->kernel, NULL, NULL, 0 };
+	struct group g = { NULL, NULL, 0 };
+	const struct store_alert_filter filter = { "regression", NULL, dl->host, dl->kernel };
 	struct jw jw;
 	bool have_cmp;
 	int ret;
@@ -139,7 +137,7 @@ static int build(struct deliver *d, const struct store_delivery *dl, bool mail, 
 		struct strbuf body = STRBUF_INIT;
 
 		g.text = &body;
-		ret = store_alert_list(d->st, "regression", NULL, dl->host, 1000, group_alert, &g);
+		ret = store_alert_list(d->st, &filter, 1000, group_alert, &g);
 		if (!ret && g.n) {
 			strbuf_addf(out, "To: %s\nSubject: [forkwatch] %d regression%s: %s on %s\n"
 					 "Content-Type: text/plain; charset=utf-8\n\n",
@@ -158,7 +156,7 @@ static int build(struct deliver *d, const struct store_delivery *dl, bool mail, 
 		jw_str(&jw, "host", dl->host);
 		jw_str(&jw, "kernel", dl->kernel);
 		jw_arr_begin(&jw, "alerts");
-		ret = store_alert_list(d->st, "regression", NULL, dl->host, 1000, group_alert, &g);
+		ret = store_alert_list(d->st, &filter, 1000, group_alert, &g);
 		jw_arr_end(&jw);
 		if (have_cmp) {
 			compare_json(&res, &jw, "comparison");

@@ -215,7 +215,8 @@ static const char *const stmt_sql[S__COUNT] = {
 		       "WHERE a.host_id = ?1 AND k.ident = ?2 AND a.workload = ?3 AND a.layout = ?4 "
 		       "AND a.metric = ?5",
 	[S_ALERT_LIST] = "SELECT " ALERT_COLS "WHERE (?1 IS NULL OR a.kind = ?1) AND "
-			 "(?2 IS NULL OR a.state = ?2) AND (?3 IS NULL OR h.name = ?3) "
+			 "(?2 IS NULL OR a.state = ?2) AND (?3 IS NULL OR h.name = ?3) AND "
+			 "(?5 IS NULL OR k.ident = ?5) "
 			 "ORDER BY a.created_at DESC, a.id DESC LIMIT ?4",
 	[S_ALERT_GET] = "SELECT " ALERT_COLS "WHERE a.id = ?1",
 	[S_ALERT_TRIAGE] = "UPDATE alerts SET state = ?2, state_by = ?3, state_at = ?4 WHERE id = ?1",
@@ -1692,8 +1693,8 @@ static void read_alert(sqlite3_stmt *s, void *p)
 	a->created_at = sqlite3_column_int64(s, 16);
 }
 
-int store_alert_list(struct store *st, const char *kind, const char *state, const char *host,
-		     unsigned limit, store_alert_cb cb, void *ctx)
+int store_alert_list(struct store *st, const struct store_alert_filter *f, unsigned limit,
+		     store_alert_cb cb, void *ctx)
 {
 	struct store_alert a;
 	sqlite3_stmt *s = NULL;
@@ -1702,10 +1703,11 @@ int store_alert_list(struct store *st, const char *kind, const char *state, cons
 	err = stmt_get(st, S_ALERT_LIST, &s);
 	if (err)
 		return err;
-	bind_text(st, s, 1, kind);
-	bind_text(st, s, 2, state);
-	bind_text(st, s, 3, host);
+	bind_text(st, s, 1, f->kind);
+	bind_text(st, s, 2, f->state);
+	bind_text(st, s, 3, f->host);
 	bind_i64(st, s, 4, limit);
+	bind_text(st, s, 5, f->kernel);
 	for (;;) {
 		err = stmt_step(st, s);
 		if (err <= 0)

@@ -214,9 +214,13 @@ struct store_alert {
 int store_alert_add(struct store *st, int64_t host_id, const struct store_alert *a, int64_t *id,
 		    bool *created);
 typedef int (*store_alert_cb)(void *ctx, const struct store_alert *a);
-/* Newest first, at most limit; NULL filters match everything. */
-int store_alert_list(struct store *st, const char *kind, const char *state, const char *host,
-		     unsigned limit, store_alert_cb cb, void *ctx);
+/* What store_alert_list() selects; a NULL field matches everything. */
+struct store_alert_filter {
+	const char *kind, *state, *host, *kernel;
+};
+/* Newest first, at most limit. */
+int store_alert_list(struct store *st, const struct store_alert_filter *f, unsigned limit,
+		     store_alert_cb cb, void *ctx);
 int store_alert_get(struct store *st, int64_t id, struct store_alert *out);
 /* Set the triage state; -ENOENT when there is no such alert. */
 int store_alert_triage(struct store *st, int64_t id, const char *state, const char *by);
