@@ -23,7 +23,7 @@ WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wvla \
 	-Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -MMD -MP
-CPPFLAGS += -Ilib -Icollectors -Idaemon -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CPPFLAGS += -Ilib -Icollectors -Idaemon -Iweb -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lm
 TEST_LDLIBS := -lcmocka
 
@@ -34,7 +34,7 @@ ifeq ($(CROSS),)
 # (collectors/counters.c): neither may be mapped in benchmark processes
 CPPFLAGS += -DFW_HAVE_CURL -DFW_PFM_DLOPEN
 endif
-DAEMON_LDLIBS := -lsqlite3 -ljansson -lmicrohttpd -lsodium -lcurl -lpthread -lm
+DAEMON_LDLIBS := -lsqlite3 -ljansson -lmicrohttpd -lsodium -lcurl -lz -lpthread -lm
 
 ifneq ($(CROSS),)
 # multiarch libraries (libpfm4, cmocka) and the architecture-independent
@@ -57,8 +57,8 @@ LIB_SRC := $(wildcard lib/*.c)
 COLLECTOR_SRC := $(filter-out collectors/main.c,$(wildcard collectors/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(BUILD)/%.o)
-DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) $(wildcard web/*.c)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/assets.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # the daemon is built for the host only: lab machines run the collector
@@ -96,6 +96,16 @@ $(BUILD)/gen/migrations.c: $(sort $(wildcard schema/migrations/*.sql)) scripts/e
 	@scripts/embed-sql.sh $(sort $(wildcard schema/migrations/*.sql)) >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# web/static files compiled into forkwatchd (served under /static/)
+$(BUILD)/gen/assets.c: $(sort $(wildcard web/static/*)) scripts/embed-assets.sh
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@scripts/embed-assets.sh $(sort $(wildcard web/static/*)) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
 	@echo "  CC      $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -172,13 +172,8 @@ void *req_app(const struct req *rq)
 	return rq->srv->cfg.app;
 }
 
-/*
- * Match path against pattern; {} segments are copied into args (kept in
- * bufs).  libmicrohttpd has percent-decoded the path already, so a name
- * with '%' in it arrives as it is.  Returns 1 on a match, 0 when the route
- * does not fit.
- */
-static int route_match(const char *pattern, const char *path, struct strbuf *bufs, int *nargs)
+/* libmicrohttpd has percent-decoded the path already, so a name with '%' in it arrives as it is. */
+int server_route_match(const char *pattern, const char *path, struct strbuf *bufs, int *nargs)
 {
 	const char *p = pattern, *q = path;
 
@@ -264,7 +259,7 @@ static void dispatch(struct server *srv, struct MHD_Connection *conn, const char
 		goto out;
 	}
 	for (i = 0; srv->routes[i].method; i++) {
-		m = route_match(srv->routes[i].pattern, url, bufs, &rq.nargs);
+		m = server_route_match(srv->routes[i].pattern, url, bufs, &rq.nargs);
 		if (!m)
 			continue;
 		path_known = true;

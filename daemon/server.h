@@ -71,6 +71,12 @@ int server_start(struct server **out, const struct server_config *cfg, const str
  * store connection and free the server.
  */
 void server_stop(struct server *srv);
+/*
+ * Match path against a route pattern; {} segments are copied into
+ * bufs[0..REQ_MAX_ARGS) (strbufs the caller owns).  Returns 1 on a match
+ * (*nargs segments), 0 when the route does not fit.
+ */
+int server_route_match(const char *pattern, const char *path, struct strbuf *bufs, int *nargs);
 /* 0 when listen is a well-formed ADDRESS:PORT, else -EINVAL. */
 int server_check_listen(const char *listen);
 /* The port actually bound (useful with port 0). */
