@@ -112,15 +112,14 @@ void ident_kernel_read(struct kernel_ident *k)
 	strbuf_release(&sb);
 }
 
-static void read_cpu_model(char *out, size_t len)
+void ident_parse_cpuinfo(const char *text, size_t len, char *out, size_t outlen)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char impl[32] = "", part[32] = "";
 	char *line, *next;
 
 	out[0] = '\0';
-	if (strbuf_read_file(&sb, "/proc/cpuinfo", 4 << 20))
-		return;
+	strbuf_add(&sb, text, len);
 	for (line = sb.buf; line && *line; line = next) {
 		char *colon, *val;
 
@@ -137,7 +136,7 @@ static void read_cpu_model(char *out, size_t len)
 		while (colon > line && (colon[-1] == ' ' || colon[-1] == '\t'))
 			*--colon = '\0';
 		if (!strcmp(line, "model name") && !out[0])
-			snprintf(out, len, "%s", val);
+			snprintf(out, outlen, "%s", val);
 		else if (!strcmp(line, "CPU implementer") && !impl[0])
 			snprintf(impl, sizeof(impl), "%s", val);
 		else if (!strcmp(line, "CPU part") && !part[0])
@@ -145,7 +144,17 @@ static void read_cpu_model(char *out, size_t len)
 	}
 	/* arm64 names no model: give the MIDR fields users look up */
 	if (!out[0] && impl[0])
-		snprintf(out, len, "implementer %s part %s", impl, part);
+		snprintf(out, outlen, "implementer %s part %s", impl, part);
+	strbuf_release(&sb);
+}
+
+static void read_cpu_model(char *out, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	out[0] = '\0';
+	if (!strbuf_read_file(&sb, "/proc/cpuinfo", 4 << 20))
+		ident_parse_cpuinfo(sb.buf, sb.len, out, len);
 	strbuf_release(&sb);
 }
 

@@ -50,6 +50,14 @@ void ident_parse_release(const char *release, char commit[IDENT_SHA_MAX], bool *
  */
 int ident_parse_notes(const unsigned char *buf, size_t len, char *hex, size_t hexlen);
 
+/*
+ * The CPU model named by /proc/cpuinfo text of len bytes (a NUL byte ends
+ * it): the first "model name", else, as on arm64, "implementer <CPU
+ * implementer> part <CPU part>"; "" when it names neither.  Copies at most
+ * outlen-1 bytes.  Pure.
+ */
+void ident_parse_cpuinfo(const char *text, size_t len, char *out, size_t outlen);
+
 /* True when s is 7 to 40 hex digits. */
 bool ident_valid_sha(const char *s);
 

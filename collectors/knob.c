@@ -12,15 +12,6 @@
 
 #include "fileio.h"
 
-#define KNOB_MAX 64
-#define KNOB_PATH_MAX 256
-#define KNOB_VAL_MAX 64
-
-struct knob_entry {
-	char path[KNOB_PATH_MAX];
-	char orig[KNOB_VAL_MAX];
-};
-
 struct knob_journal {
 	char journal[KNOB_PATH_MAX + 32];
 	char prefix[KNOB_PATH_MAX];
@@ -79,18 +70,44 @@ static int write_knob(const char *path, const char *value)
 	return ret;
 }
 
-static int under_prefix(const struct knob_journal *kj, const char *path)
+static int under_prefix(const char *prefix, const char *path)
 {
-	size_t n = strlen(kj->prefix);
+	size_t n = strlen(prefix);
 
-	return !strncmp(path, kj->prefix, n) && path[n] == '/' && !strstr(path, "/../");
+	return !strncmp(path, prefix, n) && path[n] == '/' && !strstr(path, "/../");
 }
 
-/* Load a leftover journal: one "path\tvalue\n" per line; a torn last line is dropped. */
-static int journal_load(struct knob_journal *kj)
+int knob_journal_parse(const char *text, size_t len, const char *prefix, struct knob_entry *e,
+		       int max)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *line, *next;
+	int n = 0;
+
+	strbuf_add(&sb, text, len);
+	for (line = sb.buf; (next = strchr(line, '\n')); line = next + 1) {
+		char *tab;
+
+		*next = '\0';
+		tab = strchr(line, '\t');
+		if (!tab || n == max)
+			continue;
+		*tab = '\0';
+		if (strlen(line) >= KNOB_PATH_MAX || strlen(tab + 1) >= KNOB_VAL_MAX ||
+		    !under_prefix(prefix, line) || !*(tab + 1))
+			continue;
+		snprintf(e[n].path, KNOB_PATH_MAX, "%s", line);
+		snprintf(e[n].orig, KNOB_VAL_MAX, "%s", tab + 1);
+		n++;
+	}
+	strbuf_release(&sb);
+	return n;
+}
+
+/* Load a leftover journal. */
+static int journal_load(struct knob_journal *kj)
+{
+	struct strbuf sb = STRBUF_INIT;
 	int ret = strbuf_read_file(&sb, kj->journal, 1 << 20);
 
 	kj->n = 0;
@@ -98,21 +115,7 @@ static int journal_load(struct knob_journal *kj)
 		return 0;
 	if (ret)
 		return ret;
-	for (line = sb.buf; (next = strchr(line, '\n')); line = next + 1) {
-		char *tab;
-
-		*next = '\0';
-		tab = strchr(line, '\t');
-		if (!tab || kj->n == KNOB_MAX)
-			continue;
-		*tab = '\0';
-		if (strlen(line) >= KNOB_PATH_MAX || strlen(tab + 1) >= KNOB_VAL_MAX ||
-		    !under_prefix(kj, line) || !*(tab + 1))
-			continue;
-		snprintf(kj->e[kj->n].path, KNOB_PATH_MAX, "%s", line);
-		snprintf(kj->e[kj->n].orig, KNOB_VAL_MAX, "%s", tab + 1);
-		kj->n++;
-	}
+	kj->n = knob_journal_parse(sb.buf, sb.len, kj->prefix, kj->e, KNOB_MAX);
 	strbuf_release(&sb);
 	return 0;
 }
@@ -237,7 +240,7 @@ int knob_set(struct knob_journal *kj, const char *path, const char *value, struc
 	char cur[KNOB_VAL_MAX];
 	int i, ret;
 
-	if (!under_prefix(kj, path) || strlen(path) >= KNOB_PATH_MAX) {
+	if (!under_prefix(kj->prefix, path) || strlen(path) >= KNOB_PATH_MAX) {
 		strbuf_addf(err, "refusing to write knob '%s' outside '%s'", path, kj->prefix);
 		return -EPERM;
 	}

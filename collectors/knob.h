@@ -19,6 +19,16 @@
  */
 struct knob_journal;
 
+#define KNOB_MAX 64
+#define KNOB_PATH_MAX 256
+#define KNOB_VAL_MAX 64
+
+/* One journaled knob: its path and the value to restore. */
+struct knob_entry {
+	char path[KNOB_PATH_MAX];
+	char orig[KNOB_VAL_MAX];
+};
+
 /*
  * Lock the state directory (created 0700 if missing) and the knobs'
  * directory itself (so that runs with different state directories do not
@@ -46,6 +56,15 @@ int knob_set(struct knob_journal *kj, const char *path, const char *value, struc
  * Not for signal handlers: callers set a flag and restore on the way out.
  */
 int knob_restore_all(struct knob_journal *kj);
+
+/*
+ * Parse journal text of len bytes (a NUL byte ends it): one
+ * "path\tvalue\n" per line.  A torn last line (no newline), a line
+ * without a tab or a value, one too long for a knob_entry, and a path
+ * outside prefix are dropped.  Fills e[0..max) and returns how many.  Pure.
+ */
+int knob_journal_parse(const char *text, size_t len, const char *prefix, struct knob_entry *e,
+		       int max);
 
 /* Restore, unlock and free. */
 void knob_journal_free(struct knob_journal *kj);

@@ -20,15 +20,29 @@ static char *trim(char *s)
 int config_load(struct config_file *cf, const char *path, const struct opt *opts,
 		struct strbuf *err)
 {
-	char *line, *next;
-	int ret, lineno = 0;
+	struct strbuf sb = STRBUF_INIT;
+	int ret;
 
 	strbuf_init(&cf->text, 0);
-	ret = strbuf_read_file(&cf->text, path, 1 << 20);
+	ret = strbuf_read_file(&sb, path, 1 << 20);
 	if (ret) {
 		strbuf_addf(err, "--config '%s': %s", path, strerror(-ret));
+		strbuf_release(&sb);
 		return ret;
 	}
+	ret = config_parse(cf, sb.buf, sb.len, path, opts, err);
+	strbuf_release(&sb);
+	return ret;
+}
+
+int config_parse(struct config_file *cf, const char *text, size_t len, const char *path,
+		 const struct opt *opts, struct strbuf *err)
+{
+	char *line, *next;
+	int lineno = 0;
+
+	strbuf_init(&cf->text, len);
+	strbuf_add(&cf->text, text, len);
 	for (line = cf->text.buf; line && *line; line = next) {
 		const struct opt *o;
 		char *eq, *key, *val, *p, asis[64];

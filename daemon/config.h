@@ -19,6 +19,13 @@ struct config_file {
 
 int config_load(struct config_file *cf, const char *path, const struct opt *opts,
 		struct strbuf *err);
+/*
+ * config_load() of text already in memory: len bytes (a NUL byte ends the
+ * text), named path in messages.  cf keeps a copy of the text, into
+ * which the values point; config_release() frees it, also after an error.
+ */
+int config_parse(struct config_file *cf, const char *text, size_t len, const char *path,
+		 const struct opt *opts, struct strbuf *err);
 void config_release(struct config_file *cf);
 
 #endif

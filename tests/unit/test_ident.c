@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for collectors/ident.c: the commit in a release string, the
- * GNU build-id in ELF notes, and the kernel identity document.
+ * GNU build-id in ELF notes, the CPU model in /proc/cpuinfo, and the
+ * kernel identity document.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -239,6 +240,34 @@ static void test_ident_kernel_read(void **state)
 		assert_true(strspn(k.build_id, "0123456789abcdef") == strlen(k.build_id));
 }
 
+static void test_ident_parse_cpuinfo(void **state)
+{
+	static const char x86[] =
+		"processor\t: 0\nvendor_id\t: GenuineIntel\n"
+		"model name\t: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz\nflags\t\t: fpu\n\n"
+		"processor\t: 1\nmodel name\t: second\n";
+	static const char arm64[] =
+		"processor\t: 0\nBogoMIPS\t: 50.00\nCPU implementer\t: 0x41\n"
+		"CPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: 0xd0c\n\n"
+		"processor\t: 1\nCPU implementer\t: 0x42\nCPU part\t: 0xd40\n";
+	char out[256], small[8];
+
+	(void)state;
+	ident_parse_cpuinfo(x86, strlen(x86), out, sizeof(out));
+	assert_string_equal(out, "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz");
+	ident_parse_cpuinfo(arm64, strlen(arm64), out, sizeof(out));
+	assert_string_equal(out, "implementer 0x41 part 0xd0c");
+	ident_parse_cpuinfo(x86, strlen(x86), small, sizeof(small));
+	assert_string_equal(small, "Intel(R");
+	/* no newline at the end, a NUL byte ends the text, nothing known */
+	ident_parse_cpuinfo("model name: a", 13, out, sizeof(out));
+	assert_string_equal(out, "a");
+	ident_parse_cpuinfo("x\0model name: a\n", 17, out, sizeof(out));
+	assert_string_equal(out, "");
+	ident_parse_cpuinfo("", 0, out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_ident_valid_sha),
 		cmocka_unit_test(test_ident_parse_notes),
 		cmocka_unit_test(test_ident_parse_notes_missing),
+		cmocka_unit_test(test_ident_parse_cpuinfo),
 		cmocka_unit_test(test_ident_kernel_json),
 		cmocka_unit_test(test_ident_kernel_read),
 	};
