@@ -29,6 +29,7 @@ struct server {
 	struct store **idle;       /* store connections not in use by a request */
 	size_t nidle, aidle;
 	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
+	uint64_t generation;       /* atomic: see server_generation() */
 	char *tls_cert, *tls_key;  /* PEM text */
 	unsigned port;
 };
@@ -48,6 +49,33 @@ const char *req_header(const struct req *rq, const char *name)
 const char *req_query(const struct req *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_cookie(const struct req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_COOKIE_KIND, name);
+}
+
+void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
+{
+	size_t start = rs->headers.len, i, j;
+	va_list ap;
+
+	strbuf_addf(&rs->headers, "%s: ", name);
+	va_start(ap, fmt);
+	strbuf_vaddf(&rs->headers, fmt, ap);
+	va_end(ap);
+	/* a header line never carries a line break of its own */
+	for (i = j = start; i < rs->headers.len; i++)
+		if (rs->headers.buf[i] != '\r' && rs->headers.buf[i] != '\n')
+			rs->headers.buf[j++] = rs->headers.buf[i];
+	strbuf_setlen(&rs->headers, j);
+	strbuf_addch(&rs->headers, '\n');
+}
+
+uint64_t server_generation(const struct server *srv)
+{
+	return __atomic_load_n(&srv->generation, __ATOMIC_ACQUIRE);
 }
 
 void resp_error(struct resp *rs, int status, const char *field, const char *fmt, ...)
@@ -87,6 +115,25 @@ void req_auth_failed(struct req *rq)
 {
 	auth_limiter_fail(rq->srv->limiter, rq->client);
 	log_warn("failed token from %s for %s %s", rq->client, rq->method, rq->path);
+}
+
+int req_check_admin_token(struct req *rq, const char *tok)
+{
+	uint8_t h[AUTH_HASH_LEN];
+
+	if (auth_limiter_blocked(rq->srv->limiter, rq->client))
+		return -EAGAIN;
+	auth_token_hash(tok, h);
+	if (!auth_hash_equal(h, rq->srv->cfg.admin_hash)) {
+		req_auth_failed(rq);
+		return -EACCES;
+	}
+	return 0;
+}
+
+bool req_tls(const struct req *rq)
+{
+	return rq->srv->cfg.tls_cert != NULL;
 }
 
 bool req_require_admin(struct req *rq, struct resp *rs)
@@ -154,6 +201,7 @@ void server_write_begin(struct server *srv)
 
 void server_write_end(struct server *srv)
 {
+	__atomic_add_fetch(&srv->generation, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&srv->write_lock);
 }
 
@@ -203,21 +251,53 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct resp *rs)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	char *line, *next, *colon;
 	size_t len;
-	char *body = strbuf_detach(&rs->body, &len);
 
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(body);
-		return MHD_NO;
+	if (rs->shared) {
+		/* libmicrohttpd only reads the buffer: the cast keeps its API's type */
+		r = MHD_create_response_from_buffer_with_free_callback_cls(
+			rs->shared_len, (void *)rs->shared, rs->shared_release, rs->shared_cls);
+		if (!r) {
+			if (rs->shared_release)
+				rs->shared_release(rs->shared_cls);
+			return MHD_NO;
+		}
+		rs->shared = NULL;
+	} else {
+		char *body = strbuf_detach(&rs->body, &len);
+
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type :
 				"application/json");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Cache-Control", rs->revalidate ? "no-cache" : "no-store");
+	for (line = rs->headers.buf; *line; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		MHD_add_response_header(r, line, colon + 2);
+	}
 	ret = MHD_queue_response(conn, (unsigned)rs->status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static void resp_release(struct resp *rs)
+{
+	if (rs->shared && rs->shared_release)
+		rs->shared_release(rs->shared_cls);
+	rs->shared = NULL;
+	strbuf_release(&rs->body);
+	strbuf_release(&rs->headers);
 }
 
 static void client_addr(struct MHD_Connection *conn, char *out, size_t len)
@@ -293,7 +373,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct server *srv = cls;
 	struct conn_state *cs = *con_cls;
-	struct resp rs = { 200, NULL, STRBUF_INIT };
+	struct resp rs = RESP_INIT;
 	struct timespec end;
 	enum MHD_Result ret;
 	double ms;
@@ -314,7 +394,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			resp_error(&rs, 413, NULL, "request body larger than the limit of %zu bytes",
 				   srv->cfg.max_body);
 			ret = send_resp(conn, &rs);
-			strbuf_release(&rs.body);
+			resp_release(&rs);
 			return ret;
 		}
 		return MHD_YES;
@@ -332,9 +412,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	ms = (double)(end.tv_sec - cs->start.tv_sec) * 1e3 +
 	     (double)(end.tv_nsec - cs->start.tv_nsec) / 1e6;
 	log_debug("%s %s %d %zu bytes in, %zu out, %.1f ms", method, url, rs.status, cs->body.len,
-		  rs.body.len, ms);
+		  rs.shared ? rs.shared_len : rs.body.len, ms);
 	ret = send_resp(conn, &rs);
-	strbuf_release(&rs.body);
+	resp_release(&rs);
 	return ret;
 }
 

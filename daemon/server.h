@@ -38,7 +38,19 @@ struct resp {
 	int status;
 	const char *content_type;  /* default application/json */
 	struct strbuf body;
+	struct strbuf headers;     /* more header lines, "Name: value\n" each: resp_header() */
+	/*
+	 * Instead of body: bytes shared with others (a cached page), sent
+	 * without a copy; shared_release(shared_cls) runs once they are sent.
+	 */
+	const void *shared;
+	size_t shared_len;
+	void (*shared_release)(void *cls);
+	void *shared_cls;
+	bool revalidate;           /* Cache-Control: no-cache (an ETag says if it changed), not no-store */
 };
+
+#define RESP_INIT { 200, NULL, STRBUF_INIT, STRBUF_INIT, NULL, 0, NULL, NULL, false }
 
 typedef void (*route_fn)(struct req *rq, struct resp *rs);
 
@@ -86,6 +98,19 @@ unsigned server_port(const struct server *srv);
 const char *req_header(const struct req *rq, const char *name);
 /* A query argument, or NULL. */
 const char *req_query(const struct req *rq, const char *name);
+/* A cookie, or NULL. */
+const char *req_cookie(const struct req *rq, const char *name);
+
+/* Add a response header; name and value must not hold CR or LF (they are dropped). */
+void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The data generation: a number that grows with every write transaction
+ * (req_write_end, server_write_end).  What was rendered from the store at
+ * one generation is still true while the generation is unchanged.
+ */
+uint64_t server_generation(const struct server *srv);
 
 /* Token checks against the admin hash and the limiter; false = resp already filled. */
 bool req_require_admin(struct req *rq, struct resp *rs);
@@ -102,6 +127,15 @@ void server_write_end(struct server *srv);
 
 /* cfg->app of the server this request arrived at. */
 void *req_app(const struct req *rq);
+
+/*
+ * Check tok against the admin token (the web login): 0 when it is, -EACCES
+ * when not (counted as a failed attempt), -EAGAIN when this client is
+ * refused for too many failed attempts.
+ */
+int req_check_admin_token(struct req *rq, const char *tok);
+/* Whether the server speaks HTTPS (cookies are then marked Secure). */
+bool req_tls(const struct req *rq);
 
 /* Count a failed token attempt from this client. */
 void req_auth_failed(struct req *rq);

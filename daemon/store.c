@@ -110,6 +110,8 @@ enum stmt_id {
 	S_DELIVERY_UPDATE,
 	S_DELIVERY_LOG,
 	S_HOST_CASE_MEANS,
+	S_KERNEL_HOSTS,
+	S_HOST_TREND,
 	S__COUNT
 };
 
@@ -245,6 +247,14 @@ static const char *const stmt_sql[S__COUNT] = {
 			      "JOIN series s ON s.case_id = c.id WHERE r.host_id = ?1 AND "
 			      "c.workload = ?2 AND c.layout = ?3 AND s.metric = 'ns' AND c.layout_ok "
 			      "AND s.runs_mean IS NOT NULL ORDER BY r.id",
+	[S_KERNEL_HOSTS] = "SELECT h.name FROM hosts h WHERE EXISTS (SELECT 1 FROM runs r "
+			   "JOIN kernels k ON k.id = r.kernel_id WHERE r.host_id = h.id AND "
+			   "k.ident = ?1) ORDER BY h.name",
+	[S_HOST_TREND] = "SELECT r.id, k.ident, r.received_at, c.workload, c.layout, c.folio_order, "
+			 "c.layout_ok, s.runs_n, s.runs_mean, s.runs_stdev FROM runs r "
+			 "JOIN kernels k ON k.id = r.kernel_id JOIN cases c ON c.run_id = r.id "
+			 "JOIN series s ON s.case_id = c.id AND s.metric = 'ns' "
+			 "WHERE r.host_id = ?1 ORDER BY r.id, c.id",
 };
 
 struct store {
@@ -1927,5 +1937,61 @@ int store_host_case_means(struct store *st, int64_t host_id, const char *workloa
 			break;
 	}
 	stmt_done(st, S_HOST_CASE_MEANS, s);
+	return err;
+}
+
+int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb cb, void *ctx)
+{
+	char name[STORE_NAME_MAX];
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_KERNEL_HOSTS, &s);
+	if (err)
+		return err;
+	bind_text(st, s, 1, kernel_ident);
+	for (;;) {
+		err = stmt_step(st, s);
+		if (err <= 0)
+			break;
+		col_text(s, 0, name, sizeof(name));
+		err = cb(ctx, name);
+		if (err)
+			break;
+	}
+	stmt_done(st, S_KERNEL_HOSTS, s);
+	return err;
+}
+
+int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void *ctx)
+{
+	struct store_trend_point p;
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_HOST_TREND, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, host_id);
+	for (;;) {
+		err = stmt_step(st, s);
+		if (err <= 0)
+			break;
+		memset(&p, 0, sizeof(p));
+		p.run_id = sqlite3_column_int64(s, 0);
+		col_text(s, 1, p.kernel, sizeof(p.kernel));
+		p.received_at = sqlite3_column_int64(s, 2);
+		col_text(s, 3, p.workload, sizeof(p.workload));
+		col_text(s, 4, p.layout, sizeof(p.layout));
+		p.order = sqlite3_column_int(s, 5);
+		p.layout_ok = sqlite3_column_int(s, 6) != 0;
+		p.n = (unsigned)sqlite3_column_int(s, 7);
+		p.mean = col_real(s, 8);
+		p.stdev = col_real(s, 9);
+		err = cb(ctx, &p);
+		if (err)
+			break;
+	}
+	stmt_done(st, S_HOST_TREND, s);
 	return err;
 }

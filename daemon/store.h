@@ -157,6 +157,28 @@ int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void 
 int store_series_samples(struct store *st, int64_t series_id, double **values, size_t *nvalues,
 			 uint32_t **run_len, size_t *nruns);
 
+/* The names of the hosts with runs of a kernel (ident), by name. */
+typedef int (*store_name_cb)(void *ctx, const char *name);
+int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb cb, void *ctx);
+
+/*
+ * One point of a host's trend: the time per operation of one case of one
+ * upload (metric ns, over the per-run means).
+ */
+struct store_trend_point {
+	int64_t run_id;
+	char kernel[DOC_IDENT_MAX];
+	int64_t received_at;
+	char workload[16], layout[16];
+	int order;
+	bool layout_ok;
+	unsigned n;               /* runs with values */
+	double mean, stdev;       /* of the per-run means, ns */
+};
+typedef int (*store_trend_cb)(void *ctx, const struct store_trend_point *p);
+/* Every upload of host_id, in upload order, case by case; reads summaries only. */
+int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void *ctx);
+
 /* One kernel by ident (its counts are 0: this reads no runs); -ENOENT. */
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out);
 

@@ -41,6 +41,8 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 /* Append s percent-encoded: all but the unreserved A-Z a-z 0-9 - . _ ~ */
 void strbuf_addstr_urlencode(struct strbuf *sb, const char *s);
+/* Cut the buffer to len bytes (len <= sb->len). */
+void strbuf_setlen(struct strbuf *sb, size_t len);
 /* Strip trailing whitespace. */
 void strbuf_rtrim(struct strbuf *sb);
 

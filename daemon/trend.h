@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_TREND_H
+#define FW_TREND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "changepoint.h"
+#include "doc.h"
+#include "store.h"
+
+/*
+ * A host's history: per case (workload, layout), the time per operation
+ * on each kernel it ran, kernels in the order of their first upload.
+ * Several uploads of one kernel pool into one point (their per-run means
+ * together: mean and stdev over all runs).  Only uploads whose layout
+ * verified count.  Change points are searched along each case's kernels
+ * (lib/changepoint, default parameters).  Reads summaries only.
+ */
+struct trend_case {
+	char workload[16], layout[16];
+	int order;
+	double *mean, *sd;     /* per kernel index; NAN where no verified upload */
+	unsigned *runs;        /* per kernel index: runs pooled */
+	int ncp;
+	struct cp_point cp[CP_MAX]; /* cp[i].index is a kernel index */
+};
+
+struct trend {
+	size_t nkernels;
+	char (*kernel)[DOC_IDENT_MAX];
+	size_t ncases;
+	struct trend_case *cases;
+};
+
+/* Build host_id's trend into t (released by trend_release). 0 or a negative errno. */
+int trend_build(struct store *st, int64_t host_id, struct trend *t);
+void trend_release(struct trend *t);
+/* The case of t, or NULL. */
+const struct trend_case *trend_case_find(const struct trend *t, const char *workload,
+					 const char *layout);
+
+#endif
