@@ -469,6 +469,7 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 	const char *s;
 	long long ll;
 	int ret, lorder = -1, kind, m;
+	unsigned want;
 	size_t r, i;
 	bool ok;
 
@@ -506,6 +507,13 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 	if ((ret = get_int(v, jc, base, "iterations", true, 1, DOC_MAX_ITERATIONS, &ll)))
 		goto out;
 	c->iterations = (unsigned)ll;
+	/* the samples must be what params says was measured (munmap_iterations may be absent) */
+	want = !strcmp(c->workload, "fork") ? d->params.iterations : d->params.munmap_iterations;
+	if (want && c->iterations != want) {
+		ret = bad_key(v, base, "iterations", "%u, but params.%s says %u", c->iterations,
+			      !strcmp(c->workload, "fork") ? "iterations" : "munmap_iterations", want);
+		goto out;
+	}
 
 	path_key(&p, base, "layout_check");
 	if ((ret = get_obj(v, jc, base, "layout_check", &lc)) ||
@@ -825,8 +833,10 @@ int doc_parse(struct doc *d, const char *buf, size_t len, struct strbuf *field, 
 	/*
 	 * As strict as jansson was: invalid UTF-8, U+0000 in strings, a name
 	 * twice in an object and integers beyond int64 are malformed JSON.
+	 * The field is where the text breaks, when inside a member.
 	 */
-	ret = jread_parse_flags(&root, buf, len, JREAD_REJECT_DUPLICATES | JREAD_REJECT_BIG_INTS, err);
+	ret = jread_parse_path(&root, buf, len, JREAD_REJECT_DUPLICATES | JREAD_REJECT_BIG_INTS, err,
+			       field);
 	if (ret == -ENOMEM)
 		abort(); /* as every other allocation here: a 400 would make the client drop the run */
 	if (ret)

@@ -45,6 +45,14 @@ struct jparser {
 	int depth;
 	unsigned flags;
 	struct strbuf *err;
+	/*
+	 * Where an error is, when the caller asks (path not NULL): for each
+	 * container being parsed (depth 1 to depth), the stack index of its
+	 * first member and of the member whose value is being parsed
+	 * (SIZE_MAX between members).  Two stores a member.
+	 */
+	struct strbuf *path;
+	size_t fbase[JREAD_MAX_DEPTH + 1], fcur[JREAD_MAX_DEPTH + 1];
 	/* the arena: free space [cur, end) in the newest block */
 	struct jread_block *blocks;
 	char *cur, *end;
@@ -67,6 +75,24 @@ static const unsigned char plain[256] = {
 	[0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
 };
 
+/* The path of the value being parsed, as "cases[2].runs[0].ns[5]", into p->path. */
+static void jp_where(struct jparser *p)
+{
+	int d;
+
+	if (!p->path)
+		return;
+	strbuf_reset(p->path);
+	for (d = 1; d <= p->depth && p->fcur[d] != SIZE_MAX; d++) {
+		const struct jread_node *m = &p->stack[p->fcur[d]];
+
+		if (m->key)
+			strbuf_addf(p->path, "%s%s", p->path->len ? "." : "", m->key);
+		else
+			strbuf_addf(p->path, "[%zu]", p->fcur[d] - p->fbase[d]);
+	}
+}
+
 static int jp_fail_at(struct jparser *p, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int jp_fail_at(struct jparser *p, size_t at, const char *fmt, ...)
@@ -75,6 +101,7 @@ static int jp_fail_at(struct jparser *p, size_t at, const char *fmt, ...)
 	const char *nl;
 	va_list ap;
 
+	jp_where(p);
 	/* lines are counted only here: the parse itself tracks bytes */
 	while (bol < at && (nl = memchr(p->s + bol, '\n', at - bol))) {
 		line++;
@@ -433,9 +460,14 @@ static int jp_push(struct jparser *p, char *key, size_t kpos, size_t *slot)
 	return 0;
 }
 
+/* Between members: the path is the object's, and the name is added to it. */
 static int jp_duplicate(struct jparser *p, size_t at, const char *key)
 {
-	return jp_fail_at(p, at, "duplicate key '%.64s%s'", key, strlen(key) > 64 ? "..." : "");
+	int ret = jp_fail_at(p, at, "duplicate key '%.64s%s'", key, strlen(key) > 64 ? "..." : "");
+
+	if (p->path)
+		strbuf_addf(p->path, "%s%s", p->path->len ? "." : "", key);
+	return ret;
 }
 
 struct jp_name {
@@ -513,8 +545,11 @@ static int jp_container(struct jparser *p, bool obj, struct jread_node **kids, s
 
 	*kids = NULL;
 	*n = 0;
-	if (++p->depth > JREAD_MAX_DEPTH)
+	if (p->depth == JREAD_MAX_DEPTH)
 		return jp_fail(p, "nested too deeply");
+	p->depth++;
+	p->fbase[p->depth] = base;
+	p->fcur[p->depth] = SIZE_MAX;
 	p->pos++;
 	jp_ws(p);
 	if (p->pos < p->len && p->s[p->pos] == close) {
@@ -542,8 +577,12 @@ static int jp_container(struct jparser *p, bool obj, struct jread_node **kids, s
 				return jp_fail(p, "expected ':'");
 			p->pos++;
 		}
-		if ((ret = jp_push(p, key, kat, &slot)) || (ret = jp_value(p, slot)))
+		if ((ret = jp_push(p, key, kat, &slot)))
 			return ret;
+		p->fcur[p->depth] = slot;
+		if ((ret = jp_value(p, slot)))
+			return ret;
+		p->fcur[p->depth] = SIZE_MAX;
 		jp_ws(p);
 		if (p->pos < p->len && p->s[p->pos] == ',') {
 			p->pos++;
@@ -613,15 +652,17 @@ static int jp_value(struct jparser *p, size_t slot)
 	}
 }
 
-int jread_parse_flags(struct jread_node **root, const char *text, size_t len, unsigned flags,
-		      struct strbuf *err)
+int jread_parse_path(struct jread_node **root, const char *text, size_t len, unsigned flags,
+		     struct strbuf *err, struct strbuf *path)
 {
-	struct jparser p = { .s = text, .len = len, .flags = flags, .err = err };
+	struct jparser p = { .s = text, .len = len, .flags = flags, .err = err, .path = path };
 	struct jread_doc *doc;
 	size_t slot;
 	int ret;
 
 	*root = NULL;
+	if (path)
+		strbuf_reset(path);
 	/*
 	 * 4 bytes of tree a byte of text to start with (a result document
 	 * needs about 8), and each further block twice the one before
@@ -650,6 +691,12 @@ int jread_parse_flags(struct jread_node **root, const char *text, size_t len, un
 	}
 	*root = &doc->root;
 	return 0;
+}
+
+int jread_parse_flags(struct jread_node **root, const char *text, size_t len, unsigned flags,
+		      struct strbuf *err)
+{
+	return jread_parse_path(root, text, len, flags, err, NULL);
 }
 
 int jread_parse(struct jread_node **root, const char *text, size_t len, struct strbuf *err)

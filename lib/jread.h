@@ -79,6 +79,18 @@ enum jread_flags {
 int jread_parse_flags(struct jread_node **root, const char *text, size_t len, unsigned flags,
 		      struct strbuf *err);
 
+/*
+ * jread_parse_flags() that also says where an error is: on -EINVAL, path
+ * (reset first) names the member or element whose text is wrong, as
+ * "cases[2].runs[0].ns[5]" (member names joined by '.', indexes in
+ * brackets), or the object or array whose own text is (a bad member name,
+ * a missing ','; with the name added for a name given twice); it is empty
+ * for an error outside every container.  Member names appear as they
+ * are, whatever they hold.
+ */
+int jread_parse_path(struct jread_node **root, const char *text, size_t len, unsigned flags,
+		     struct strbuf *err, struct strbuf *path);
+
 /* jread_parse_flags() with no flags. */
 int jread_parse(struct jread_node **root, const char *text, size_t len, struct strbuf *err);
 

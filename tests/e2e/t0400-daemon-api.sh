@@ -129,11 +129,11 @@ bad 400 host.hostname "control characters" --set 'host.hostname="lab-1\u0007"'
 bad 403 host.hostname "'lab-2.example' is not the machine" --hostname lab-2.example
 # a NUL byte and bytes that are not UTF-8, raw on the wire
 "$PY" -c 'import sys; t = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(t.replace(b"lab-1.example", b"lab-1.\xff\xfe", 1))' "$T/doc1.json" "$T/raw.json"
-expect_error 400 - "malformed JSON" POST /api/v1/runs "${h1[@]}" --data-binary @"$T/raw.json"
+expect_error 400 host.hostname "malformed JSON" POST /api/v1/runs "${h1[@]}" --data-binary @"$T/raw.json"
 "$PY" -c 'import sys; t = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(t.replace(b"{", b"{\x00", 1))' "$T/doc1.json" "$T/raw.json"
 expect_error 400 - "malformed JSON" POST /api/v1/runs "${h1[@]}" --data-binary @"$T/raw.json"
 "$PY" -c 'import sys; t = open(sys.argv[1]).read(); open(sys.argv[2], "w").write(t.replace("\"cpus\":", "\"cpus\": NaN, \"x\":", 1))' "$T/doc1.json" "$T/raw.json"
-expect_error 400 - "malformed JSON" POST /api/v1/runs "${h1[@]}" --data-binary @"$T/raw.json"
+expect_error 400 host.cpus "malformed JSON" POST /api/v1/runs "${h1[@]}" --data-binary @"$T/raw.json"
 
 say "tokens: none, malformed, unknown, another host's"
 $DOC make --from "$T/doc1.json" --new-uuid --out "$T/new.json"

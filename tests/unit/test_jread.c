@@ -374,6 +374,65 @@ static void test_jread_truncated(void **state)
 	strbuf_release(&err);
 }
 
+/* The error's path must be want exactly. */
+static void check_path(const char *text, const char *want)
+{
+	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
+	struct jread_node *root = NULL;
+	char *copy = strdup(text);
+
+	assert_non_null(copy);
+	strbuf_addstr(&path, "left over");
+	if (jread_parse_path(&root, copy, strlen(copy), STRICT, &err, &path) != -EINVAL)
+		fail_msg("'%s' was accepted", text);
+	if (strcmp(path.buf, want))
+		fail_msg("'%s': path '%s', expected '%s' (%s)", text, path.buf, want, err.buf);
+	free(copy);
+	strbuf_release(&err);
+	strbuf_release(&path);
+}
+
+/* Where the error is: the member or element whose text is wrong, or the container's own. */
+static void test_jread_error_path(void **state)
+{
+	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT;
+	struct jread_node *root = NULL;
+	char deep[200];
+
+	(void)state;
+	check_path("{\"a\": {\"b\": [1, 2, NaN]}}", "a.b[2]");
+	check_path("{\"a\": [{\"x\": 1}, {\"y\": \"\\u0000\"}]}", "a[1].y");
+	check_path("{\"a\": \"\xff\"}", "a");
+	check_path("{\"a\": 1e999}", "a");
+	check_path("{\"a\": 18446744073709551616}", "a");
+	check_path("{\"a\": {\"b\": 1, \"b\": 2}}", "a.b");
+	/* a duplicate in a large object is found when it closes */
+	check_path("{\"o\": {\"k0\": 0, \"k1\": 1, \"k2\": 2, \"k3\": 3, \"k4\": 4, \"k5\": 5, "
+		   "\"k6\": 6, \"k7\": 7, \"k8\": 8, \"k9\": 9, \"k10\": 10, \"k11\": 11, \"k12\": 12, "
+		   "\"k13\": 13, \"k14\": 14, \"k15\": 15, \"k16\": 16, \"k3\": 3}}", "o.k3");
+	/* between members and in names: the container */
+	check_path("{\"a\": {\"b\": 1 \"c\": 2}}", "a");
+	check_path("{\"a\": {\"\xff\": 1}}", "a");
+	check_path("{\"a\": [1, 2,]}", "a[2]");
+	check_path("{\"a\": [1, 2}", "a");
+	/* outside every container */
+	check_path("NaN", "");
+	check_path("{} x", "");
+	check_path("{\"a\": 1", "");
+	/* too deep: the path down to the container that opens too many */
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = '\0';
+	check_path(deep, "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+		   "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]");
+	/* a text that parses leaves the path empty */
+	strbuf_addstr(&path, "left over");
+	assert_int_equal(jread_parse_path(&root, "{\"a\": 1}", 8, STRICT, &err, &path), 0);
+	assert_string_equal(path.buf, "");
+	jread_free(root);
+	strbuf_release(&err);
+	strbuf_release(&path);
+}
+
 static void test_jread_tree(void **state)
 {
 	struct strbuf t = STRBUF_INIT;
@@ -467,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_jread_numbers),
 		cmocka_unit_test(test_jread_depth),
 		cmocka_unit_test(test_jread_truncated),
+		cmocka_unit_test(test_jread_error_path),
 		cmocka_unit_test(test_jread_tree),
 	};
 

@@ -499,31 +499,43 @@ static void test_refuse_json(void **state)
 	(void)state;
 	refuse_text("{", "", "malformed JSON", "line 1");
 	refuse_text("", "", "malformed JSON");
-	/* a truncated upload */
-	refuse_len(v, strlen(v) / 2, "", "malformed JSON", NULL);
+	/* a truncated upload: the field is where the text ends */
+	refuse_len(v, strlen(v) / 2, "cases[0]", "malformed JSON", "unterminated string", NULL);
 	refuse_text("[1, 2]", "", "expected a JSON object");
 	refuse_text("\"forkwatch-result/1\"", "", "malformed JSON");
 	refuse_text("{} {}", "", "malformed JSON");
-	/* duplicate keys */
-	refuse_edit("\"cpus\": 2,", "\"cpus\": 2, \"cpus\": 3,", "", "malformed JSON", "duplicate");
+	/* duplicate keys: the field is the second one */
+	refuse_edit("\"cpus\": 2,", "\"cpus\": 2, \"cpus\": 3,", "host.cpus", "malformed JSON",
+		    "duplicate");
 	refuse_edit("\"format\": \"forkwatch-result/1\",",
-		    "\"format\": \"forkwatch-result/1\", \"format\": \"forkwatch-result/1\",", "",
+		    "\"format\": \"forkwatch-result/1\", \"format\": \"forkwatch-result/1\",", "format",
 		    "malformed JSON", "format");
 	/* \u0000 in a string */
-	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab\\u00007\"", "", "malformed JSON");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab\\u00007\"", "host.hostname",
+		    "malformed JSON");
 	/* bytes that are not UTF-8 */
-	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-\xff\xfe\"", "", "malformed JSON");
-	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-\xc3\"", "", "malformed JSON");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-\xff\xfe\"", "host.hostname",
+		    "malformed JSON");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-\xc3\"", "host.hostname",
+		    "malformed JSON");
 	/* an overlong encoding of '/' */
-	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab\xc0\xaf\"", "", "malformed JSON");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab\xc0\xaf\"", "host.hostname",
+		    "malformed JSON");
 	/* a lone surrogate escape */
-	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab\\ud800\"", "", "malformed JSON");
-	/* NaN, Infinity: not JSON */
-	refuse_edit("[100, 200, 600]", "[100, NaN, 600]", "", "malformed JSON");
-	refuse_edit("[100, 200, 600]", "[100, Infinity, 600]", "", "malformed JSON");
-	refuse_edit("[100, 200, 600]", "[100, -Infinity, 600]", "", "malformed JSON");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab\\ud800\"", "host.hostname",
+		    "malformed JSON");
+	/* NaN, Infinity: not JSON; the field is the element */
+	refuse_edit("[100, 200, 600]", "[100, NaN, 600]", "cases[0].runs[0].ns[1]", "malformed JSON");
+	refuse_edit("[100, 200, 600]", "[100, Infinity, 600]", "cases[0].runs[0].ns[1]", "malformed JSON");
+	refuse_edit("[100, 200, 600]", "[100, -Infinity, 600]", "cases[0].runs[0].ns[1]", "malformed JSON");
+	refuse_edit("[100, 200, 600]", "[100, 1e999, 600]", "cases[0].runs[0].ns[1]", "malformed JSON",
+		    "out of range");
 	/* an integer beyond int64 */
-	refuse_edit("[100, 200, 600]", "[100, 10000000000000000000, 600]", "", "malformed JSON");
+	refuse_edit("[100, 200, 600]", "[100, 10000000000000000000, 600]", "cases[0].runs[0].ns[1]",
+		    "malformed JSON");
+	/* a bad member name, or a missing ',': the object's own field */
+	refuse_edit("\"cpus\": 2,", "\"cpus\": 2, \"\xff\": 3,", "host", "malformed JSON");
+	refuse_edit("\"cpus\": 2,", "\"cpus\": 2 ", "host", "malformed JSON", "expected ','");
 	/* a NUL byte outside strings, within len */
 	e = valid_doc();
 	e[strlen(e) - 1] = '\0'; /* the final newline */
@@ -640,9 +652,21 @@ static void test_refuse_params(void **state)
 /* runs x iterations beyond what the document's bytes can hold */
 static void test_refuse_cannot_fit(void **state)
 {
+	char *a = edited("\"mapping\": \"pte\", \"iterations\": 3", "\"mapping\": \"pte\", \"iterations\": 1000000");
+	char *e = replace(a, "\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"iterations\": 1000000,");
+
 	(void)state;
-	refuse_edit("\"mapping\": \"pte\", \"iterations\": 3", "\"mapping\": \"pte\", \"iterations\": 1000000",
-		    "cases[0].iterations", "2 runs x 1000000 iterations cannot fit");
+	refuse_text(e, "cases[0].iterations", "2 runs x 1000000 iterations cannot fit");
+	free(a);
+	free(e);
+}
+
+/* a case's iterations are what params says were measured */
+static void test_refuse_iterations_unlike_params(void **state)
+{
+	(void)state;
+	refuse_edit("\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"iterations\": 4,",
+		    "cases[0].iterations", "3, but params.iterations says 4");
 }
 
 /*
@@ -953,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_params),
 		cmocka_unit_test(test_refuse_cannot_fit),
 		cmocka_unit_test(test_refuse_cannot_fit_no_allocation),
+		cmocka_unit_test(test_refuse_iterations_unlike_params),
 		cmocka_unit_test(test_refuse_cases),
 		cmocka_unit_test(test_refuse_runs),
 		cmocka_unit_test(test_refuse_counters),
