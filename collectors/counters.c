@@ -321,6 +321,15 @@ static const struct ctr_default *find_default(const char *metric)
 	return NULL;
 }
 
+const char *const *ctr_default_events(const char *metric, const char **none_reason)
+{
+	const struct ctr_default *d = find_default(metric);
+
+	if (none_reason)
+		*none_reason = d && !d->events[0] ? d->none_reason : NULL;
+	return d ? d->events : NULL;
+}
+
 /* Resolve the first usable of the candidate events into s. */
 static void spec_from_defaults(struct ctr_spec *s, const struct ctr_default *d)
 {

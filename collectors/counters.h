@@ -40,6 +40,14 @@ struct ctr_set {
 extern const char *const ctr_default_metrics[];
 
 /*
+ * The default events of metric on this architecture, in the order
+ * ctr_set_build() tries them (NULL-terminated, static storage), or NULL
+ * for a metric without defaults.  Where the list is empty, *none_reason
+ * (when not NULL) says why; else it is set to NULL.
+ */
+const char *const *ctr_default_events(const char *metric, const char **none_reason);
+
+/*
  * Call before resolving events (libpfm4 and libperf set-up); 0 or -errno.
  * Again after ctr_release_resolver() to resolve more.
  */
