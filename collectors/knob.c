@@ -24,7 +24,7 @@ struct knob_journal {
 int knob_parse_choice(const char *text, char *out, unsigned long len)
 {
 	const char *l = strchr(text, '['), *r;
-	size_t n;
+	size_t n, i;
 
 	if (l) {
 		r = strchr(l, ']');
@@ -40,6 +40,10 @@ int knob_parse_choice(const char *text, char *out, unsigned long len)
 	n = (size_t)(r - l);
 	if (n == 0 || n >= len)
 		return -EINVAL;
+	/* one word: a newline in it would tear the journal line that keeps it */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)l[i] <= ' ' || l[i] == 0x7f)
+			return -EINVAL;
 	memcpy(out, l, n);
 	out[n] = '\0';
 	return 0;

@@ -72,8 +72,9 @@ void knob_journal_free(struct knob_journal *kj);
 /*
  * The selected value of a sysfs choice file such as
  * "always inherit [madvise] never" (the bracketed word), or the whole
- * trimmed text when nothing is bracketed.  Copies at most len-1 bytes.
- * Returns 0 or -EINVAL.
+ * first word when nothing is bracketed.  Copies at most len-1 bytes.
+ * Returns 0, or -EINVAL when there is no choice or it holds a space or a
+ * control character.
  */
 int knob_parse_choice(const char *text, char *out, unsigned long len);
 

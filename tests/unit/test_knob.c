@@ -145,7 +145,17 @@ static void test_knob_parse_choice(void **state)
 	assert_int_equal(knob_parse_choice("", out, sizeof(out)), -EINVAL);
 	assert_int_equal(knob_parse_choice(" \n", out, sizeof(out)), -EINVAL);
 
-	/* at most len - 1 bytes: a longer choice is an error, not cut short */
+	/*
+	 * one word without control characters: a newline would tear the
+	 * journal line that keeps the value (found by tests/fuzz/fuzz_knob)
+	 */
+	assert_int_equal(knob_parse_choice("[\t\n\xf8]", out, sizeof(out)), -EINVAL);
+	assert_int_equal(knob_parse_choice("always [mad\nvise] never", out, sizeof(out)), -EINVAL);
+	assert_int_equal(knob_parse_choice("[mad vise]", out, sizeof(out)), -EINVAL);
+	assert_int_equal(knob_parse_choice("madvise\r\n", out, sizeof(out)), -EINVAL);
+	assert_int_equal(knob_parse_choice("[a\x7f]", out, sizeof(out)), -EINVAL);
+
+		/* at most len - 1 bytes: a longer choice is an error, not cut short */
 	assert_int_equal(knob_parse_choice("[madvise]", out, 7), -EINVAL);
 	assert_int_equal(knob_parse_choice("[madvise]", out, 8), 0);
 	assert_string_equal(out, "madvise");
