@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "cache.h"
+#include "pages.h"
+#include "session.h"
 #include "auth.h"
 #include "config.h"
 #include "app.h"
@@ -49,12 +52,31 @@ static int fail(const char *fmt, ...)
 		goto out;                  \
 	} while (0)
 
+/* The JSON API's routes, then the pages': one table for the server (malloc'ed). */
+static struct route *routes_join(const struct route *a, const struct route *b)
+{
+	size_t na = 0, nb = 0;
+	struct route *r;
+
+	while (a[na].method)
+		na++;
+	while (b[nb].method)
+		nb++;
+	r = calloc(na + nb + 1, sizeof(*r));
+	if (!r)
+		return NULL;
+	memcpy(r, a, na * sizeof(*r));
+	memcpy(r + na, b, nb * sizeof(*r));
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *maxconn = NULL;
 	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
 	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
 	const char *public_url = NULL, *retry = NULL, *alpha = NULL, *budget0 = NULL, *budget = NULL;
+	const char *page_cache = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
@@ -75,6 +97,7 @@ int main(int argc, char **argv)
 		{ "budget-order0", "PERCENT", "slowdown order-0 may show before it is a regression (default 1)", &budget0 },
 		{ "budget", "PERCENT", "change of the other layouts worth a verdict (default 2)", &budget },
 		{ "delivery-retry", "SECONDS", "first retry of a failed delivery (doubling, at most an hour; default 30)", &retry },
+		{ "page-cache", "SIZE", "memory for rendered pages, kept until the data changes (default 64M; 0: render every request)", &page_cache },
 		{ NULL, NULL, NULL, NULL },
 	};
 	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
@@ -83,6 +106,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct deliver *dlv = NULL;
 	struct app app;
+	struct route *routes = NULL;
 	struct deliver_config dc;
 	struct strbuf purl = STRBUF_INIT;
 	struct store *st = NULL;
@@ -92,6 +116,7 @@ int main(int argc, char **argv)
 	bool created;
 	int ret, sig, lvl;
 
+	memset(&app, 0, sizeof(app));
 	ret = opt_parse(opts, argc, argv, &err);
 	if (ret == 1) {
 		opt_usage(stdout, "forkwatchd [--listen 127.0.0.1:8080] [--db PATH] [--admin-token-file F] [--config F]",
@@ -150,8 +175,16 @@ int main(int argc, char **argv)
 	if (budget && (parse_real(budget, &app.cmp.budget_other) || app.cmp.budget_other < 0 ||
 		       app.cmp.budget_other > 100))
 		FAIL("--budget '%s': expected a percentage such as 2", budget);
+	v = 64 << 20;
+	if (page_cache && (parse_size(page_cache, &v) || v > (1ULL << 40)))
+		FAIL("--page-cache '%s': expected a size such as 64M, or 0", page_cache);
 	if (auth_init())
 		FAIL("libsodium cannot initialise");
+	if (page_cache_new(&app.pages, (size_t)v) || web_sessions_new(&app.sessions))
+		FAIL("out of memory");
+	routes = routes_join(api_routes, web_routes);
+	if (!routes)
+		FAIL("out of memory");
 
 	/* open once here: migrations run before any request, errors are seen at start */
 	if (store_open(&st, sc.db_path, &err))
@@ -204,7 +237,7 @@ int main(int argc, char **argv)
 		FAIL("%s", err.buf);
 	app.deliver = dlv;
 	sc.app = &app;
-	if (server_start(&srv, &sc, api_routes, &err))
+	if (server_start(&srv, &sc, routes, &err))
 		FAIL("%s", err.buf);
 	deliver_attach(dlv, srv);
 	if (dlv)
@@ -231,6 +264,10 @@ int main(int argc, char **argv)
 	log_info("stopped");
 out:
 	deliver_stop(dlv);
+	server_stop(srv);
+	page_cache_free(app.pages);
+	web_sessions_free(app.sessions);
+	free(routes);
 	strbuf_release(&purl);
 	free(dbdir_buf);
 	config_release(&cf);

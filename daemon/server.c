@@ -276,7 +276,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct resp *rs)
 	MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type :
 				"application/json");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Cache-Control", rs->revalidate ? "no-cache" : "no-store");
+	MHD_add_response_header(r, "Cache-Control", rs->cache_control ? rs->cache_control : "no-store");
 	for (line = rs->headers.buf; *line; line = next) {
 		next = strchr(line, '\n');
 		*next++ = '\0';

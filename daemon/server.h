@@ -47,10 +47,10 @@ struct resp {
 	size_t shared_len;
 	void (*shared_release)(void *cls);
 	void *shared_cls;
-	bool revalidate;           /* Cache-Control: no-cache (an ETag says if it changed), not no-store */
+	const char *cache_control; /* a literal; default "no-store" */
 };
 
-#define RESP_INIT { 200, NULL, STRBUF_INIT, STRBUF_INIT, NULL, 0, NULL, NULL, false }
+#define RESP_INIT { 200, NULL, STRBUF_INIT, STRBUF_INIT, NULL, 0, NULL, NULL, NULL }
 
 typedef void (*route_fn)(struct req *rq, struct resp *rs);
 

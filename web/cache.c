@@ -168,7 +168,7 @@ static void send_blob(struct req *rq, struct resp *rs, struct blob *b)
 
 	rs->status = 200;
 	rs->content_type = b->content_type;
-	rs->revalidate = true;
+	rs->cache_control = "no-cache"; /* the ETag says whether it changed */
 	strbuf_reset(&rs->body);
 	resp_header(rs, "ETag", "%s", b->etag);
 	resp_header(rs, "Vary", "Accept-Encoding");

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The review thread's table, in HTML: shared by /kernels/{commit} and /compare. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "html.h"
+#include "pages.h"
+#include "svg.h"
+
+static bool large_folio(const struct compare_row *r)
+{
+	return r->order > 0 || !strcmp(r->layout, "pmd");
+}
+
+const char *page_verdict_class(const struct compare_row *r)
+{
+	if (r->missing || !r->supported)
+		return "v-na";
+	switch (r->verdict) {
+	case CMP_GAIN: return "v-gain";
+	case CMP_REGRESSION: return "v-regression";
+	case CMP_UNCHANGED: return "v-unchanged";
+	default: return "v-inconclusive";
+	}
+}
+
+const char *page_verdict_word(const struct compare_row *r)
+{
+	if (r->missing)
+		return "no baseline";
+	if (!r->supported)
+		return "unsupported";
+	switch (r->verdict) {
+	case CMP_GAIN: return large_folio(r) ? "batching gain" : "faster";
+	case CMP_REGRESSION: return large_folio(r) ? "lost gain" : "order-0 slowdown";
+	case CMP_UNCHANGED: return "unchanged";
+	default: return "inconclusive";
+	}
+}
+
+static void pct(struct strbuf *sb, double v, bool sign)
+{
+	if (!isfinite(v))
+		strbuf_addstr(sb, "&ndash;");
+	else
+		html_txtf(sb, sign ? "%+.1f%%" : "%.1f%%", v);
+}
+
+static const char *const workloads[] = { "fork", "munmap" };
+
+static void workload_table(struct strbuf *sb, const struct compare_result *res, const char *wl)
+{
+	const struct compare_row *cols[32];
+	char a[64];
+	int i, n = 0, c;
+
+	for (i = 0; i < res->nrows && n < 32; i++)
+		if (!strcmp(res->rows[i].workload, wl) && !strcmp(res->rows[i].metric, "ns"))
+			cols[n++] = &res->rows[i];
+	if (!n)
+		return;
+	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"thread\"><thead><tr><th rowspan=\"2\">");
+	html_txt(sb, wl);
+	strbuf_addstr(sb, "</th>");
+	for (c = 0; c < n; c++) {
+		strbuf_addstr(sb, "<th colspan=\"2\">");
+		html_txtf(sb, "%s (%s-map)", cols[c]->layout, strcmp(cols[c]->layout, "pmd") ? "pte" : "pmd");
+		strbuf_addstr(sb, "</th>");
+	}
+	strbuf_addstr(sb, "</tr><tr>");
+	for (c = 0; c < n; c++)
+		strbuf_addstr(sb, "<th>mean</th><th>stdev</th>");
+	strbuf_addstr(sb, "</tr></thead><tbody><tr><th>baseline</th>");
+	for (c = 0; c < n; c++) {
+		strbuf_addstr(sb, "<td>");
+		pct(sb, cols[c]->nb ? 0.0 : NAN, true);
+		strbuf_addstr(sb, "</td><td>");
+		pct(sb, cols[c]->base_sd_pct, false);
+		strbuf_addstr(sb, "</td>");
+	}
+	strbuf_addstr(sb, "</tr><tr><th>after-change</th>");
+	for (c = 0; c < n; c++) {
+		const struct compare_row *r = cols[c];
+
+		strbuf_addf(sb, "<td class=\"%s\" title=\"", page_verdict_class(r));
+		html_attr(sb, page_verdict_word(r));
+		if (isfinite(r->delta_pct))
+			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, n=%u/%u", r->delta_pct, r->ci_lo,
+				  r->ci_hi, r->p_welch, r->nb, r->nh);
+		else if (r->reason[0])
+			html_txtf(sb, ": %s", r->reason);
+		strbuf_addstr(sb, "\">");
+		pct(sb, r->delta_pct, true);
+		/* the word, so that colour is not the only sign */
+		if (r->verdict != CMP_UNCHANGED || !r->supported || r->missing) {
+			strbuf_addstr(sb, "<span class=\"word\">");
+			html_txt(sb, page_verdict_word(r));
+			strbuf_addstr(sb, "</span>");
+		}
+		strbuf_addstr(sb, "</td><td>");
+		pct(sb, r->head_sd_pct, false);
+		strbuf_addstr(sb, "</td>");
+	}
+	strbuf_addstr(sb, "</tr><tr class=\"abs\"><th>baseline time per op</th>");
+	for (c = 0; c < n; c++) {
+		svg_fmt_time(a, sizeof(a), cols[c]->base_mean);
+		strbuf_addstr(sb, "<td colspan=\"2\">");
+		html_txt(sb, a);
+		strbuf_addstr(sb, "</td>");
+	}
+	strbuf_addstr(sb, "</tr></tbody></table></div>\n<ul class=\"attr\">");
+	for (c = 0; c < n; c++) {
+		struct strbuf t = STRBUF_INIT;
+
+		compare_attribution(res, cols[c], &t);
+		strbuf_addstr(sb, "<li><b>");
+		html_txt(sb, cols[c]->layout);
+		strbuf_addstr(sb, "</b>");
+		if (cols[c]->verdict == CMP_INCONCLUSIVE && cols[c]->supported && !cols[c]->missing &&
+		    cols[c]->runs_needed)
+			html_txtf(sb, " (inconclusive: about %u runs per side would decide)",
+				  cols[c]->runs_needed);
+		strbuf_addstr(sb, ": ");
+		html_txt(sb, t.buf);
+		strbuf_addstr(sb, "</li>");
+		strbuf_release(&t);
+	}
+	strbuf_addstr(sb, "</ul>\n");
+}
+
+static void details_table(struct strbuf *sb, const struct compare_result *res)
+{
+	char a[64], b[64];
+	int i;
+
+	strbuf_addstr(sb, "<h3>Every metric</h3><div class=\"scroll\"><table class=\"details\"><thead><tr>"
+			  "<th>case</th><th>metric</th><th>runs base/head</th><th>base mean</th>"
+			  "<th>head mean</th><th>change</th><th>");
+	html_txtf(sb, "%.0f%% CI", 100 * res->confidence);
+	strbuf_addstr(sb, "</th><th>p (Welch)</th><th>p (Mann-Whitney)</th><th>verdict</th></tr></thead><tbody>");
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+		bool t = !strcmp(r->metric, "ns");
+
+		strbuf_addstr(sb, "<tr><td>");
+		html_txtf(sb, "%s %s", r->workload, r->layout);
+		strbuf_addstr(sb, "</td><td>");
+		html_txt(sb, compare_metric_words(r->metric));
+		strbuf_addstr(sb, "</td>");
+		if (!r->supported || r->missing) {
+			strbuf_addstr(sb, "<td colspan=\"7\">");
+			html_txt(sb, r->reason[0] ? r->reason : "no values");
+			strbuf_addf(sb, "</td><td class=\"%s\">", page_verdict_class(r));
+			html_txt(sb, page_verdict_word(r));
+			strbuf_addstr(sb, "</td></tr>");
+			continue;
+		}
+		if (t) {
+			svg_fmt_time(a, sizeof(a), r->base_mean);
+			svg_fmt_time(b, sizeof(b), r->head_mean);
+		} else {
+			snprintf(a, sizeof(a), "%.4g", r->base_mean);
+			snprintf(b, sizeof(b), "%.4g", r->head_mean);
+		}
+		strbuf_addstr(sb, "<td>");
+		html_txtf(sb, "%u/%u", r->nb, r->nh);
+		strbuf_addstr(sb, "</td><td>");
+		html_txt(sb, a);
+		strbuf_addstr(sb, "</td><td>");
+		html_txt(sb, b);
+		strbuf_addstr(sb, "</td><td>");
+		pct(sb, r->delta_pct, true);
+		strbuf_addstr(sb, "</td><td>");
+		if (isfinite(r->ci_lo))
+			html_txtf(sb, "%+.2f%% .. %+.2f%%", r->ci_lo, r->ci_hi);
+		strbuf_addstr(sb, "</td><td>");
+		if (isfinite(r->p_welch))
+			html_txtf(sb, "%.3g", r->p_welch);
+		strbuf_addstr(sb, "</td><td>");
+		if (isfinite(r->p_mw))
+			html_txtf(sb, "%.3g", r->p_mw);
+		strbuf_addf(sb, "</td><td class=\"%s\">", t ? page_verdict_class(r) : "");
+		html_txt(sb, t ? page_verdict_word(r) : cmp_verdict_name(r->verdict));
+		strbuf_addstr(sb, "</td></tr>");
+	}
+	strbuf_addstr(sb, "</tbody></table></div>\n");
+}
+
+void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bool details)
+{
+	size_t w;
+
+	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++)
+		workload_table(sb, res, workloads[w]);
+	if (details)
+		details_table(sb, res);
+}

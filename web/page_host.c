@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/* /hosts/{name} and /compare: one machine's history, and any two of its kernels. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "html.h"
+#include "pages.h"
+#include "store.h"
+#include "svg.h"
+#include "trend.h"
+
+#define HOST_ALERTS 200
+#define TREND_DEFAULT_KERNELS 100
+
+static void begin(struct resp *rs, const char *title)
+{
+	rs->content_type = "text/html; charset=utf-8";
+	html_begin(&rs->body, title, NULL);
+}
+
+/* ---- /compare --------------------------------------------------------- */
+
+static void compare_form(struct strbuf *sb, const char *host, const char *base, const char *head)
+{
+	strbuf_addstr(sb, "<form class=\"pick\" method=\"get\" action=\"/compare\">"
+			  "<label>machine <input name=\"host\" required value=\"");
+	html_attr(sb, host);
+	strbuf_addstr(sb, "\"></label> <label>baseline <input name=\"base\" placeholder=\"its "
+			  "baseline\" value=\"");
+	html_attr(sb, base);
+	strbuf_addstr(sb, "\"></label> <label>after-change <input name=\"head\" required value=\"");
+	html_attr(sb, head);
+	strbuf_addstr(sb, "\"></label> <button>compare</button></form>\n");
+}
+
+void page_compare(struct req *rq, struct resp *rs)
+{
+	const struct app *app = req_app(rq);
+	const char *host = req_query(rq, "host"), *base = req_query(rq, "base");
+	const char *head = req_query(rq, "head");
+	struct strbuf *sb = &rs->body, err = STRBUF_INIT, q = STRBUF_INIT;
+	struct compare_result res;
+	int ret;
+
+	if (!host || !*host || !head || !*head) {
+		begin(rs, "compare");
+		strbuf_addstr(sb, "<h1>Compare two kernels on one machine</h1>");
+		compare_form(sb, host, base, head);
+		html_end(sb);
+		return;
+	}
+	ret = compare_build(rq->st, host, base && *base ? base : NULL, head, &app->cmp, &res, &err);
+	if (ret == -ENOENT || ret == -EINVAL) {
+		page_error(rs, ret == -ENOENT ? 404 : 400, "%s", err.buf);
+		goto out;
+	}
+	if (ret) {
+		page_store_error(rq, rs, ret, "comparison");
+		goto out;
+	}
+	begin(rs, "compare");
+	strbuf_addstr(sb, "<h1>");
+	html_link_host(sb, res.host);
+	strbuf_addstr(sb, ": ");
+	html_link_kernel(sb, res.head);
+	strbuf_addstr(sb, " against ");
+	html_link_kernel(sb, res.base);
+	strbuf_addstr(sb, "</h1><p>baseline: the ");
+	html_txt(sb, res.base_why);
+	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-run means");
+	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
+	strbuf_addstr(sb, "</p>");
+	compare_form(sb, res.host, res.base, res.head);
+	page_compare_tables(sb, &res, true);
+	strbuf_addstr(&q, "?host=");
+	html_url(&q, res.host);
+	strbuf_addstr(&q, "&base=");
+	html_url(&q, res.base);
+	strbuf_addstr(&q, "&head=");
+	html_url(&q, res.head);
+	strbuf_addstr(sb, "<p class=\"links\"><a href=\"/compare.txt");
+	html_attr(sb, q.buf);
+	strbuf_addstr(sb, "\">mailing-list text</a> &middot; <a href=\"/api/v1/compare");
+	html_attr(sb, q.buf);
+	strbuf_addstr(sb, "\">JSON</a></p>\n");
+	html_end(sb);
+	compare_result_release(&res);
+out:
+	strbuf_release(&err);
+	strbuf_release(&q);
+}
+
+/* ---- /hosts/{name} ---------------------------------------------------- */
+
+struct alerts_ctx {
+	size_t n, alloc;
+	struct store_alert *a;
+};
+
+static int alert_keep(void *ctx, const struct store_alert *a)
+{
+	struct alerts_ctx *ac = ctx;
+
+	if (ac->n == ac->alloc) {
+		size_t n = ac->alloc ? 2 * ac->alloc : 16;
+		void *p = realloc(ac->a, n * sizeof(*ac->a));
+
+		if (!p)
+			return -ENOMEM;
+		ac->a = p;
+		ac->alloc = n;
+	}
+	ac->a[ac->n++] = *a;
+	return 0;
+}
+
+struct kernels_ctx {
+	struct strbuf *sb;
+	const char *host;
+};
+
+static int kernel_row(void *ctx, const struct store_kernel *k)
+{
+	struct kernels_ctx *kc = ctx;
+	struct strbuf *sb = kc->sb;
+
+	strbuf_addstr(sb, "<tr><td>");
+	html_link_kernel(sb, k->ident);
+	strbuf_addstr(sb, "</td><td>");
+	html_txt(sb, k->release);
+	strbuf_addstr(sb, "</td><td>");
+	html_time(sb, k->last_received_at);
+	strbuf_addstr(sb, "</td><td class=\"num\">");
+	html_txtf(sb, "%lld", (long long)k->uploads);
+	strbuf_addstr(sb, "</td><td><a href=\"/compare?host=");
+	html_url(sb, kc->host);
+	strbuf_addstr(sb, "&amp;head=");
+	html_url(sb, k->ident);
+	strbuf_addstr(sb, "\">against its baseline</a></td></tr>\n");
+	return 0;
+}
+
+static bool in_window(size_t k, size_t from)
+{
+	return k >= from;
+}
+
+/* Per workload and layout, the time chart; then per workload the ratio to order-0. */
+static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
+			 const struct alerts_ctx *al)
+{
+	static const char *const workloads[] = { "fork", "munmap" };
+	size_t n = t->nkernels - from, c, k, i, w;
+	const char **labels = calloc(n ? n : 1, sizeof(*labels));
+	char **tips = calloc(n ? n : 1, sizeof(*tips));
+	double *lo = malloc((n ? n : 1) * sizeof(double)), *hi = malloc((n ? n : 1) * sizeof(double));
+	double *ratio = malloc((n ? n : 1) * sizeof(double) * (t->ncases ? t->ncases : 1));
+	struct svg_mark *marks = calloc(CP_MAX + (al->n ? al->n : 1), sizeof(*marks));
+	char (*mtitle)[640] = calloc(CP_MAX + (al->n ? al->n : 1), sizeof(*mtitle));
+	struct svg_series *rs = calloc(t->ncases ? t->ncases : 1, sizeof(*rs));
+	char a[64], b[64];
+
+	if (!labels || !tips || !lo || !hi || !ratio || !marks || !mtitle || !rs) {
+		strbuf_addstr(sb, "<p class=\"error\">out of memory drawing the charts</p>");
+		goto out;
+	}
+	for (k = 0; k < n; k++)
+		labels[k] = t->kernel[from + k];
+	for (w = 0; w < 2; w++) {
+		const struct trend_case *zero = trend_case_find(t, workloads[w], "order-0");
+		size_t nr = 0;
+
+		for (c = 0; c < t->ncases; c++) {
+			const struct trend_case *tc = &t->cases[c];
+			struct svg_series se = { tc->layout, "s0", tc->mean + from, lo, hi,
+						 (const char *const *)tips };
+			struct svg_chart ch = { NULL, "time per operation", 1, n, labels, &se, 1, marks, 0 };
+			struct strbuf title = STRBUF_INIT;
+
+			if (strcmp(tc->workload, workloads[w]))
+				continue;
+			for (k = 0; k < n; k++) {
+				double m = tc->mean[from + k], s = tc->sd[from + k];
+
+				lo[k] = m - s;
+				hi[k] = m + s;
+				free(tips[k]);
+				tips[k] = NULL;
+				if (!isfinite(m))
+					continue;
+				svg_fmt_time(a, sizeof(a), m);
+				svg_fmt_time(b, sizeof(b), s);
+				if (asprintf(&tips[k], "%s: %s \xc2\xb1 %s (%.1f%%, %u runs)", labels[k], a, b,
+					     m > 0 ? 100 * s / m : 0.0, tc->runs[from + k]) < 0)
+					tips[k] = NULL;
+			}
+			for (i = 0; i < (size_t)tc->ncp; i++) {
+				const struct cp_point *p = &tc->cp[i];
+
+				if (!in_window(p->index, from) || p->index == 0)
+					continue;
+				marks[ch.nmarks].x = p->index - from;
+				marks[ch.nmarks].cls = "cp";
+				snprintf(mtitle[ch.nmarks], sizeof(mtitle[0]),
+					 "change point at %s: %+.1f%% (p=%.3g)", t->kernel[p->index],
+					 100 * (p->after - p->before) / p->before, p->p);
+				marks[ch.nmarks].title = mtitle[ch.nmarks];
+				ch.nmarks++;
+			}
+			for (i = 0; i < al->n; i++) {
+				const struct store_alert *x = &al->a[i];
+
+				if (strcmp(x->workload, tc->workload) || strcmp(x->layout, tc->layout) ||
+				    strcmp(x->metric, "ns"))
+					continue;
+				for (k = 0; k < n; k++)
+					if (!strcmp(labels[k], x->kernel))
+						break;
+				if (k == n)
+					continue;
+				marks[ch.nmarks].x = k;
+				marks[ch.nmarks].cls = !strcmp(x->kind, "regression") ? "alert" : "gain";
+				snprintf(mtitle[ch.nmarks], sizeof(mtitle[0]), "%s alert #%lld: %s", x->kind,
+					 (long long)x->id, x->summary);
+				marks[ch.nmarks].title = mtitle[ch.nmarks];
+				ch.nmarks++;
+			}
+			strbuf_addf(&title, "%s %s: time per operation across kernels", tc->workload,
+				    tc->layout);
+			ch.title = title.buf;
+			strbuf_addstr(sb, "<figure><figcaption>");
+			html_txtf(sb, "%s %s", tc->workload, tc->layout);
+			strbuf_addstr(sb, " <span class=\"hint\">mean &plusmn; stdev of the per-run means; "
+					  "dashed: change points; triangles: alerts</span></figcaption>");
+			svg_line_chart(sb, &ch);
+			strbuf_addstr(sb, "</figure>\n");
+			strbuf_release(&title);
+			/* the ratio to order-0 of the same kernel */
+			if (zero && tc != zero) {
+				double *r = ratio + nr * n;
+
+				for (k = 0; k < n; k++)
+					r[k] = zero->mean[from + k] > 0 ? tc->mean[from + k] / zero->mean[from + k]
+									 : NAN;
+				rs[nr].name = tc->layout;
+				rs[nr].y = r;
+				rs[nr].cls = nr % 4 == 0 ? "s1" : nr % 4 == 1 ? "s2" : nr % 4 == 2 ? "s3" : "s4";
+				nr++;
+			}
+		}
+		if (nr) {
+			struct svg_chart ch = { NULL, "ratio", 0, n, labels, rs, nr, NULL, 0 };
+			struct strbuf title = STRBUF_INIT;
+
+			strbuf_addf(&title, "%s: order-N / order-0 time ratio across kernels", workloads[w]);
+			ch.title = title.buf;
+			strbuf_addstr(sb, "<figure class=\"wide\"><figcaption>");
+			html_txtf(sb, "%s: each layout's time / order-0's, per kernel", workloads[w]);
+			strbuf_addstr(sb, " <span class=\"hint\">below 1: faster than order-0</span>"
+					  "</figcaption>");
+			svg_line_chart(sb, &ch);
+			strbuf_addstr(sb, "</figure>\n");
+			strbuf_release(&title);
+		}
+	}
+out:
+	for (k = 0; tips && k < n; k++)
+		free(tips[k]);
+	free(tips);
+	free(labels);
+	free(lo);
+	free(hi);
+	free(ratio);
+	free(marks);
+	free(mtitle);
+	free(rs);
+}
+
+void page_host(struct req *rq, struct resp *rs)
+{
+	struct strbuf *sb = &rs->body;
+	struct store_alert_filter f = { NULL, NULL, rq->args[0], NULL };
+	struct alerts_ctx al = { 0, 0, NULL };
+	const char *last = req_query(rq, "last");
+	struct store_host h;
+	struct trend t = { 0 };
+	struct kernels_ctx kc;
+	size_t want = TREND_DEFAULT_KERNELS, from = 0;
+	int ret;
+
+	if (last && !strcmp(last, "all"))
+		want = (size_t)-1;
+	else if (last && *last) {
+		char *end;
+		unsigned long v = strtoul(last, &end, 10);
+
+		if (*end || !v || v > 100000) {
+			page_error(rs, 400, "last '%s': expected a number of kernels or 'all'", last);
+			return;
+		}
+		want = v;
+	}
+	ret = store_host_get(rq->st, rq->args[0], &h);
+	if (!ret)
+		ret = trend_build(rq->st, h.id, &t);
+	if (!ret)
+		ret = store_alert_list(rq->st, &f, HOST_ALERTS, alert_keep, &al);
+	if (ret) {
+		page_store_error(rq, rs, ret, "machine");
+		goto out;
+	}
+	begin(rs, h.name);
+	strbuf_addstr(sb, "<h1>Machine ");
+	html_txt(sb, h.name);
+	strbuf_addstr(sb, "</h1><dl class=\"facts\"><dt>hostname</dt><dd>");
+	html_txt(sb, h.hostname);
+	strbuf_addstr(sb, "</dd><dt>arch</dt><dd>");
+	html_txt(sb, h.arch);
+	strbuf_addstr(sb, "</dd><dt>CPU</dt><dd>");
+	html_txt(sb, h.cpu_model);
+	strbuf_addstr(sb, "</dd><dt>cpus, memory, page size</dt><dd>");
+	html_txtf(sb, "%lld, %.1f GiB, %lld bytes", (long long)h.cpus,
+		  (double)h.mem_bytes / (1 << 30), (long long)h.page_size);
+	strbuf_addstr(sb, "</dd><dt>registered</dt><dd>");
+	html_time(sb, h.created_at);
+	strbuf_addstr(sb, "</dd><dt>last seen</dt><dd>");
+	html_time(sb, h.last_seen_at);
+	if (h.retired_at) {
+		strbuf_addstr(sb, "</dd><dt>retired</dt><dd>");
+		html_time(sb, h.retired_at);
+	}
+	strbuf_addstr(sb, "</dd><dt>uploads</dt><dd>");
+	html_txtf(sb, "%lld", (long long)h.uploads);
+	strbuf_addstr(sb, "</dd></dl>\n<h2>Trends</h2>");
+	if (t.nkernels > want)
+		from = t.nkernels - want;
+	html_txtf(sb, "%zu of %zu kernels, in the order this machine first ran them. ",
+		  t.nkernels - from, t.nkernels);
+	strbuf_addstr(sb, from ? "<a href=\"?last=all\">all kernels</a>" : "");
+	strbuf_addstr(sb, "<div class=\"charts\">");
+	trend_charts(sb, &t, from, &al);
+	strbuf_addstr(sb, "</div>\n<h2>Alerts</h2>");
+	if (!al.n)
+		strbuf_addstr(sb, "<p>none</p>");
+	else {
+		size_t i;
+
+		strbuf_addstr(sb, "<ul class=\"alerts\">");
+		for (i = 0; i < al.n; i++) {
+			strbuf_addf(sb, "<li class=\"%s\">",
+				    !strcmp(al.a[i].kind, "regression") ? "v-regression" : "v-gain");
+			html_link_kernel(sb, al.a[i].kernel);
+			strbuf_addstr(sb, ": ");
+			html_txt(sb, al.a[i].summary);
+			strbuf_addstr(sb, " <span class=\"state\">");
+			html_txt(sb, al.a[i].state);
+			strbuf_addstr(sb, "</span></li>");
+		}
+		strbuf_addstr(sb, "</ul>");
+		strbuf_addstr(sb, "<p><a href=\"/alerts?host=");
+		html_url(sb, h.name);
+		strbuf_addstr(sb, "\">triage</a></p>");
+	}
+	strbuf_addstr(sb, "\n<h2>Kernels</h2><div class=\"scroll\"><table class=\"kernels\"><thead><tr>"
+			  "<th>kernel</th><th>release</th><th>last upload</th><th>uploads</th>"
+			  "<th></th></tr></thead><tbody>\n");
+	kc.sb = sb;
+	kc.host = h.name;
+	ret = store_host_kernels(rq->st, h.id, kernel_row, &kc);
+	if (ret) {
+		page_store_error(rq, rs, ret, "kernels");
+		goto out;
+	}
+	strbuf_addstr(sb, "</tbody></table></div>\n");
+	html_end(sb);
+out:
+	trend_release(&t);
+	free(al.a);
+}

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/* /, /kernels and /kernels/{commit}: what the lab ran, and one commit against its baselines. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "html.h"
+#include "log.h"
+#include "pages.h"
+#include "store.h"
+
+#define OVERVIEW_KERNELS 10
+#define OVERVIEW_ALERTS 20
+
+void page_error(struct resp *rs, int status, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	rs->status = status;
+	rs->content_type = "text/html; charset=utf-8";
+	strbuf_reset(&rs->body);
+	html_begin(&rs->body, status == 404 ? "not found" : "error", NULL);
+	strbuf_addstr(&rs->body, "<h1>");
+	html_txtf(&rs->body, "%d", status);
+	strbuf_addstr(&rs->body, "</h1><p class=\"error\">");
+	html_txt(&rs->body, msg.buf);
+	strbuf_addstr(&rs->body, "</p>");
+	html_end(&rs->body);
+	strbuf_release(&msg);
+}
+
+void page_store_error(struct req *rq, struct resp *rs, int ret, const char *what)
+{
+	if (ret == -ENOENT) {
+		page_error(rs, 404, "no such %s", what);
+		return;
+	}
+	log_error("%s %s: %s: %s", rq->method, rq->path, what, store_errmsg(rq->st));
+	page_error(rs, ret == -EBUSY ? 503 : 500, "the database could not answer (%s)", what);
+}
+
+static void begin(struct resp *rs, const char *title, const char *current)
+{
+	rs->content_type = "text/html; charset=utf-8";
+	html_begin(&rs->body, title, current);
+}
+
+/* ---- / --------------------------------------------------------------- */
+
+static int host_row(void *ctx, const struct store_host *h)
+{
+	struct strbuf *sb = ctx;
+
+	strbuf_addstr(sb, "<tr><td>");
+	html_link_host(sb, h->name);
+	strbuf_addstr(sb, "</td><td>");
+	html_txt(sb, h->arch);
+	strbuf_addstr(sb, "</td><td class=\"cpu\">");
+	html_txt(sb, h->cpu_model);
+	strbuf_addstr(sb, "</td><td class=\"num\">");
+	html_txtf(sb, "%lld", (long long)h->cpus);
+	strbuf_addstr(sb, "</td><td class=\"num\">");
+	html_txtf(sb, "%.0f GiB", (double)h->mem_bytes / (1 << 30));
+	strbuf_addstr(sb, "</td><td>");
+	html_time(sb, h->last_seen_at);
+	strbuf_addstr(sb, "</td><td>");
+	if (h->latest_kernel[0])
+		html_link_kernel(sb, h->latest_kernel);
+	strbuf_addstr(sb, "</td><td class=\"num\">");
+	html_txtf(sb, "%lld", (long long)h->uploads);
+	strbuf_addstr(sb, "</td></tr>\n");
+	return 0;
+}
+
+/* The newest kernels, kept to pass over them once the list query is done. */
+struct klist {
+	size_t n, max;
+	struct store_kernel *k;
+};
+
+static int klist_add(void *ctx, const struct store_kernel *k)
+{
+	struct klist *l = ctx;
+
+	if (l->n == l->max)
+		return 1; /* enough: stop */
+	l->k[l->n++] = *k;
+	return 0;
+}
+
+/* Per host of one kernel: what its alerts say. */
+struct glance {
+	size_t n, alloc;
+	struct { char name[STORE_NAME_MAX]; int regressions, gains; } *h;
+};
+
+static int glance_host(void *ctx, const char *name)
+{
+	struct glance *g = ctx;
+
+	if (g->n == g->alloc) {
+		size_t n = g->alloc ? 2 * g->alloc : 32;
+		void *p = realloc(g->h, n * sizeof(*g->h));
+
+		if (!p)
+			return -ENOMEM;
+		g->h = p;
+		g->alloc = n;
+	}
+	memset(&g->h[g->n], 0, sizeof(g->h[g->n]));
+	snprintf(g->h[g->n].name, STORE_NAME_MAX, "%s", name);
+	g->n++;
+	return 0;
+}
+
+static int glance_alert(void *ctx, const struct store_alert *a)
+{
+	struct glance *g = ctx;
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (!strcmp(g->h[i].name, a->host)) {
+			if (!strcmp(a->kind, "regression"))
+				g->h[i].regressions++;
+			else
+				g->h[i].gains++;
+			break;
+		}
+	return 0;
+}
+
+static int alert_row(void *ctx, const struct store_alert *a);
+
+static void alerts_table_begin(struct strbuf *sb, bool actions)
+{
+	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>raised</th>"
+			  "<th>host</th><th>kernel</th><th>against</th><th>case</th><th>change</th>"
+			  "<th>what it says</th><th>state</th>");
+	if (actions)
+		strbuf_addstr(sb, "<th>triage</th>");
+	strbuf_addstr(sb, "</tr></thead><tbody>\n");
+}
+
+void page_overview(struct req *rq, struct resp *rs)
+{
+	struct strbuf *sb = &rs->body;
+	struct store_kernel ks[OVERVIEW_KERNELS];
+	struct klist kl = { 0, OVERVIEW_KERNELS, ks };
+	struct store_alert_filter open = { NULL, "new", NULL, NULL };
+	struct glance g = { 0, 0, NULL };
+	size_t i, j;
+	int ret;
+
+	begin(rs, "overview", "overview");
+	strbuf_addstr(sb, "<h1>Lab machines</h1><div class=\"scroll\"><table class=\"hosts\"><thead><tr>"
+			  "<th>machine</th><th>arch</th><th>CPU</th><th>cpus</th><th>memory</th>"
+			  "<th>last seen</th><th>latest kernel</th><th>uploads</th></tr></thead><tbody>\n");
+	ret = store_host_list(rq->st, false, host_row, sb);
+	if (ret)
+		goto fail;
+	strbuf_addstr(sb, "</tbody></table></div>\n<h2>Latest kernels</h2>"
+			  "<p class=\"hint\">One square per machine that ran the kernel: "
+			  "<i class=\"sq r\"></i> a regression alert against its baseline, "
+			  "<i class=\"sq g\"></i> gains only, <i class=\"sq n\"></i> no alert. "
+			  "<a href=\"/kernels\">All kernels</a>.</p>"
+			  "<div class=\"scroll\"><table class=\"kernels\"><thead><tr><th>kernel</th>"
+			  "<th>release</th><th>first seen</th><th>machines</th></tr></thead><tbody>\n");
+	ret = store_kernel_list(rq->st, klist_add, &kl);
+	if (ret < 0)
+		goto fail;
+	for (i = 0; i < kl.n; i++) {
+		struct store_alert_filter f = { NULL, NULL, NULL, ks[i].ident };
+		int r = 0, gn = 0;
+
+		g.n = 0;
+		ret = store_kernel_hosts(rq->st, ks[i].ident, glance_host, &g);
+		if (!ret)
+			ret = store_alert_list(rq->st, &f, 100000, glance_alert, &g);
+		if (ret)
+			goto fail;
+		strbuf_addstr(sb, "<tr><td>");
+		html_link_kernel(sb, ks[i].ident);
+		strbuf_addstr(sb, "</td><td>");
+		html_txt(sb, ks[i].release);
+		strbuf_addstr(sb, "</td><td>");
+		html_time(sb, ks[i].first_seen_at);
+		strbuf_addstr(sb, "</td><td class=\"glance\">");
+		for (j = 0; j < g.n; j++) {
+			const char *c = g.h[j].regressions ? "r" : g.h[j].gains ? "g" : "n";
+
+			r += g.h[j].regressions > 0;
+			gn += !g.h[j].regressions && g.h[j].gains;
+			strbuf_addf(sb, "<i class=\"sq %s\" title=\"", c);
+			html_attr(sb, g.h[j].name);
+			strbuf_addstr(sb, "\"></i>");
+		}
+		html_txtf(sb, " %zu: %d with regressions, %d with gains", g.n, r, gn);
+		strbuf_addstr(sb, "</td></tr>\n");
+	}
+	strbuf_addstr(sb, "</tbody></table></div>\n<h2>Open alerts</h2>");
+	alerts_table_begin(sb, false);
+	ret = store_alert_list(rq->st, &open, OVERVIEW_ALERTS, alert_row, sb);
+	if (ret)
+		goto fail;
+	strbuf_addstr(sb, "</tbody></table></div><p><a href=\"/alerts\">All alerts and triage</a></p>\n");
+	html_end(sb);
+	free(g.h);
+	return;
+fail:
+	free(g.h);
+	page_store_error(rq, rs, ret, "overview");
+}
+
+/* An alert as a table row (the open alerts here; /alerts has its own with actions). */
+static int alert_row(void *ctx, const struct store_alert *a)
+{
+	struct strbuf *sb = ctx;
+
+	strbuf_addstr(sb, "<tr><td>");
+	html_time(sb, a->created_at);
+	strbuf_addstr(sb, "</td><td>");
+	html_link_host(sb, a->host);
+	strbuf_addstr(sb, "</td><td>");
+	html_link_kernel(sb, a->kernel);
+	strbuf_addstr(sb, "</td><td>");
+	html_link_kernel(sb, a->base);
+	strbuf_addstr(sb, "</td><td>");
+	html_txtf(sb, "%s %s", a->workload, a->layout);
+	strbuf_addf(sb, "</td><td class=\"%s\">", !strcmp(a->kind, "regression") ? "v-regression" : "v-gain");
+	html_txtf(sb, "%+.1f%%", a->delta_pct);
+	strbuf_addstr(sb, "</td><td>");
+	html_txt(sb, a->summary);
+	strbuf_addstr(sb, "</td><td>");
+	html_txt(sb, a->state);
+	strbuf_addstr(sb, "</td></tr>\n");
+	return 0;
+}
+
+/* ---- /kernels --------------------------------------------------------- */
+
+static int kernel_row(void *ctx, const struct store_kernel *k)
+{
+	struct strbuf *sb = ctx;
+
+	strbuf_addstr(sb, "<tr><td>");
+	html_link_kernel(sb, k->ident);
+	strbuf_addstr(sb, "</td><td>");
+	html_txt(sb, k->release);
+	strbuf_addstr(sb, "</td><td>");
+	html_time(sb, k->first_seen_at);
+	strbuf_addstr(sb, "</td><td class=\"num\">");
+	html_txtf(sb, "%lld", (long long)k->hosts);
+	strbuf_addstr(sb, "</td><td class=\"num\">");
+	html_txtf(sb, "%lld", (long long)k->uploads);
+	strbuf_addstr(sb, "</td></tr>\n");
+	return 0;
+}
+
+void page_kernels(struct req *rq, struct resp *rs)
+{
+	struct strbuf *sb = &rs->body;
+	int ret;
+
+	begin(rs, "kernels", "kernels");
+	strbuf_addstr(sb, "<h1>Kernels</h1><p class=\"hint\">Newest first; a commit's page compares it "
+			  "with its baseline on every machine that ran it.</p><div class=\"scroll\">"
+			  "<table class=\"kernels\"><thead><tr><th>kernel</th><th>release</th>"
+			  "<th>first seen</th><th>machines</th><th>uploads</th></tr></thead><tbody>\n");
+	ret = store_kernel_list(rq->st, kernel_row, sb);
+	if (ret) {
+		page_store_error(rq, rs, ret, "kernels");
+		return;
+	}
+	strbuf_addstr(sb, "</tbody></table></div>\n");
+	html_end(sb);
+}
+
+/* ---- /kernels/{commit} ----------------------------------------------- */
+
+struct names {
+	size_t n, alloc;
+	char (*name)[STORE_NAME_MAX];
+};
+
+static int names_add(void *ctx, const char *name)
+{
+	struct names *nm = ctx;
+
+	if (nm->n == nm->alloc) {
+		size_t n = nm->alloc ? 2 * nm->alloc : 32;
+		void *p = realloc(nm->name, n * sizeof(*nm->name));
+
+		if (!p)
+			return -ENOMEM;
+		nm->name = p;
+		nm->alloc = n;
+	}
+	snprintf(nm->name[nm->n++], STORE_NAME_MAX, "%s", name);
+	return 0;
+}
+
+static void compare_links(struct strbuf *sb, const struct compare_result *res)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	strbuf_addstr(&q, "?host=");
+	html_url(&q, res->host);
+	strbuf_addstr(&q, "&base=");
+	html_url(&q, res->base);
+	strbuf_addstr(&q, "&head=");
+	html_url(&q, res->head);
+	strbuf_addstr(sb, "<p class=\"links\"><a href=\"/compare");
+	html_attr(sb, q.buf);
+	strbuf_addstr(sb, "\">details</a> &middot; <a href=\"/compare.txt");
+	html_attr(sb, q.buf);
+	strbuf_addstr(sb, "\">mailing-list text</a></p>\n");
+	strbuf_release(&q);
+}
+
+static void host_anchor(struct strbuf *sb, const char *name)
+{
+	strbuf_addstr(sb, "host-");
+	html_url(sb, name);
+}
+
+void page_kernel(struct req *rq, struct resp *rs)
+{
+	const struct app *app = req_app(rq);
+	struct strbuf *sb = &rs->body, err = STRBUF_INIT, sections = STRBUF_INIT;
+	struct names hosts = { 0, 0, NULL };
+	struct store_kernel k;
+	size_t i;
+	int ret, c;
+
+	ret = store_kernel_get(rq->st, rq->args[0], &k);
+	if (!ret)
+		ret = store_kernel_hosts(rq->st, k.ident, names_add, &hosts);
+	if (ret) {
+		page_store_error(rq, rs, ret, "kernel");
+		goto out;
+	}
+	begin(rs, k.ident, "kernels");
+	strbuf_addstr(sb, "<h1>Kernel <span class=\"ident\">");
+	html_txt(sb, k.ident);
+	strbuf_addstr(sb, "</span></h1><dl class=\"facts\"><dt>release</dt><dd>");
+	html_txt(sb, k.release);
+	strbuf_addstr(sb, "</dd><dt>parent commit</dt><dd>");
+	if (k.parent_commit[0])
+		html_link_kernel(sb, k.parent_commit);
+	else
+		strbuf_addstr(sb, "unknown");
+	strbuf_addstr(sb, "</dd><dt>first seen</dt><dd>");
+	html_time(sb, k.first_seen_at);
+	strbuf_addstr(sb, "</dd><dt>machines</dt><dd>");
+	html_txtf(sb, "%zu", hosts.n);
+	strbuf_addstr(sb, "</dd></dl>\n<p class=\"hint\">Each machine compares this kernel with its "
+			  "baseline (the parent commit when it ran it, else its pinned baseline, else the "
+			  "kernel it ran before). Cells: change of the mean fork or munmap time in % of "
+			  "the baseline; <span class=\"v-gain\">batching gains</span>, "
+			  "<span class=\"v-regression\">order-0 slowdowns and lost gains</span>, "
+			  "<span class=\"v-inconclusive\">inconclusive</span> (more runs needed).</p>\n"
+			  "<h2>At a glance</h2><div class=\"scroll\"><table class=\"glance-table\"><thead>"
+			  "<tr><th>machine</th><th>baseline</th><th>fork</th></tr></thead><tbody>\n");
+	for (i = 0; i < hosts.n; i++) {
+		struct compare_result res;
+
+		strbuf_reset(&err);
+		ret = compare_build(rq->st, hosts.name[i], NULL, k.ident, &app->cmp, &res, &err);
+		strbuf_addstr(sb, "<tr><td><a href=\"#");
+		host_anchor(sb, hosts.name[i]);
+		strbuf_addstr(sb, "\">");
+		html_txt(sb, hosts.name[i]);
+		strbuf_addstr(sb, "</a></td>");
+		strbuf_addstr(&sections, "<section id=\"");
+		host_anchor(&sections, hosts.name[i]);
+		strbuf_addstr(&sections, "\"><h2>");
+		html_link_host(&sections, hosts.name[i]);
+		strbuf_addstr(&sections, "</h2>");
+		if (ret == -ENOENT) {
+			strbuf_addstr(sb, "<td colspan=\"2\">");
+			html_txt(sb, err.buf);
+			strbuf_addstr(sb, "</td></tr>\n");
+			strbuf_addstr(&sections, "<p class=\"hint\">");
+			html_txt(&sections, err.buf);
+			strbuf_addstr(&sections, "</p></section>\n");
+			continue;
+		}
+		if (ret) {
+			page_store_error(rq, rs, ret, "comparison");
+			goto out;
+		}
+		strbuf_addstr(sb, "<td>");
+		html_link_kernel(sb, res.base);
+		strbuf_addstr(sb, "</td><td class=\"cells\">");
+		for (c = 0; c < res.nrows; c++) {
+			const struct compare_row *r = &res.rows[c];
+
+			if (strcmp(r->workload, "fork") || strcmp(r->metric, "ns"))
+				continue;
+			strbuf_addf(sb, "<span class=\"cell %s\" title=\"", page_verdict_class(r));
+			html_attr(sb, r->layout);
+			strbuf_addstr(sb, ": ");
+			html_attr(sb, page_verdict_word(r));
+			strbuf_addstr(sb, "\">");
+			html_txt(sb, r->layout);
+			strbuf_addch(sb, ' ');
+			if (isfinite(r->delta_pct))
+				html_txtf(sb, "%+.1f%%", r->delta_pct);
+			else
+				strbuf_addstr(sb, "&ndash;");
+			strbuf_addstr(sb, "</span>");
+		}
+		strbuf_addstr(sb, "</td></tr>\n");
+		strbuf_addstr(&sections, "<p>against ");
+		html_link_kernel(&sections, res.base);
+		strbuf_addstr(&sections, " (");
+		html_txt(&sections, res.base_why);
+		strbuf_addstr(&sections, ")</p>");
+		page_compare_tables(&sections, &res, false);
+		compare_links(&sections, &res);
+		strbuf_addstr(&sections, "</section>\n");
+		compare_result_release(&res);
+	}
+	strbuf_addstr(sb, "</tbody></table></div>\n");
+	strbuf_add(sb, sections.buf, sections.len);
+	html_end(sb);
+out:
+	free(hosts.name);
+	strbuf_release(&err);
+	strbuf_release(&sections);
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/* /runs/{id}: one upload: its layouts as verified, its counters, its iterations. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "html.h"
+#include "pages.h"
+#include "store.h"
+#include "svg.h"
+
+struct rows {
+	size_t n, alloc;
+	struct store_series *s;
+};
+
+static int keep(void *ctx, const struct store_series *s)
+{
+	struct rows *r = ctx;
+
+	if (r->n == r->alloc) {
+		size_t n = r->alloc ? 2 * r->alloc : 32;
+		void *p = realloc(r->s, n * sizeof(*r->s));
+
+		if (!p)
+			return -ENOMEM;
+		r->s = p;
+		r->alloc = n;
+	}
+	r->s[r->n++] = *s;
+	return 0;
+}
+
+static void value(struct strbuf *sb, const struct store_series *s, double v)
+{
+	char a[64];
+
+	if (!isfinite(v)) {
+		strbuf_addstr(sb, "&ndash;");
+		return;
+	}
+	if (!strcmp(s->metric, "ns") || !strcmp(s->metric, "task_clock_ns"))
+		svg_fmt_time(a, sizeof(a), v);
+	else
+		snprintf(a, sizeof(a), "%.4g", v);
+	html_txt(sb, a);
+}
+
+/* The case's header, verification and the start of its metric table. */
+static void case_begin(struct strbuf *sb, const struct store_series *s)
+{
+	strbuf_addstr(sb, "<section class=\"case\"><h2>");
+	html_txtf(sb, "%s %s", s->workload, s->layout);
+	strbuf_addstr(sb, "</h2><p>");
+	if (s->layout_ok)
+		strbuf_addstr(sb, "<span class=\"ok\">layout verified</span>");
+	else
+		strbuf_addstr(sb, "<span class=\"v-regression\">MISMATCH</span>");
+	html_txtf(sb, ": %s-mapped, folio order %d", s->mapping, s->order);
+	if (s->layout_reason[0]) {
+		strbuf_addstr(sb, "; ");
+		html_txt(sb, s->layout_reason);
+	}
+	strbuf_addstr(sb, "</p><p class=\"hint\">folios by order (from kpageflags): <code>");
+	html_txt(sb, s->folios);
+	strbuf_addstr(sb, "</code></p>");
+	html_txtf(sb, "%u of the runs measured every iteration; %u iterations per run.", s->runs_ok,
+		  s->iterations);
+	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"details\"><thead><tr><th>counter</th>"
+			  "<th>event</th><th>per operation: mean of runs</th><th>stdev</th>"
+			  "<th>median</th><th>min</th><th>max</th></tr></thead><tbody>");
+}
+
+static void metric_row(struct strbuf *sb, const struct store_series *s)
+{
+	strbuf_addstr(sb, "<tr><td>");
+	html_txt(sb, compare_metric_words(s->metric));
+	strbuf_addstr(sb, "</td><td><code>");
+	html_txt(sb, s->event);
+	strbuf_addstr(sb, "</code></td>");
+	if (!s->supported) {
+		strbuf_addstr(sb, "<td colspan=\"5\" class=\"v-na\">unsupported: ");
+		html_txt(sb, s->reason);
+		strbuf_addstr(sb, "</td></tr>");
+		return;
+	}
+	strbuf_addstr(sb, "<td>");
+	value(sb, s, s->runs_sum.mean);
+	if (s->multiplexed)
+		strbuf_addstr(sb, " <span class=\"hint\">(multiplexed)</span>");
+	strbuf_addstr(sb, "</td><td>");
+	if (isfinite(s->runs_sum.stdev) && s->runs_sum.mean)
+		html_txtf(sb, "%.2f%%", 100 * s->runs_sum.stdev / s->runs_sum.mean);
+	else
+		strbuf_addstr(sb, "&ndash;");
+	strbuf_addstr(sb, "</td><td>");
+	value(sb, s, s->runs_median);
+	strbuf_addstr(sb, "</td><td>");
+	value(sb, s, s->it_sum.min);
+	strbuf_addstr(sb, "</td><td>");
+	value(sb, s, s->it_sum.max);
+	strbuf_addstr(sb, "</td></tr>");
+}
+
+static int histogram(struct req *rq, struct strbuf *sb, const struct store_series *s)
+{
+	double *v = NULL;
+	uint32_t *rl = NULL;
+	size_t nv = 0, nr = 0;
+	struct strbuf title = STRBUF_INIT;
+	int ret;
+
+	ret = store_series_samples(rq->st, s->id, &v, &nv, &rl, &nr);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return ret;
+	strbuf_addf(&title, "%s %s: time of each of %zu iterations", s->workload, s->layout, nv);
+	strbuf_addstr(sb, "<figure class=\"small\"><figcaption>");
+	html_txtf(sb, "every iteration (%zu in %zu runs)", nv, nr);
+	strbuf_addstr(sb, "</figcaption>");
+	svg_histogram(sb, title.buf, v, nv);
+	strbuf_addstr(sb, "</figure>");
+	strbuf_release(&title);
+	free(v);
+	free(rl);
+	return 0;
+}
+
+void page_run(struct req *rq, struct resp *rs)
+{
+	struct strbuf *sb = &rs->body;
+	struct rows rows = { 0, 0, NULL };
+	struct store_run r;
+	char *end;
+	long long id = strtoll(rq->args[0], &end, 10);
+	size_t i, j;
+	int ret;
+
+	if (*end || id <= 0) {
+		page_error(rs, 400, "run '%s': expected a positive integer", rq->args[0]);
+		return;
+	}
+	ret = store_run_get(rq->st, id, &r);
+	if (!ret)
+		ret = store_run_series(rq->st, id, keep, &rows);
+	if (ret) {
+		page_store_error(rq, rs, ret, "run");
+		goto out;
+	}
+	rs->content_type = "text/html; charset=utf-8";
+	html_begin(sb, "run", NULL);
+	strbuf_addstr(sb, "<h1>");
+	html_txtf(sb, "Run %lld", id);
+	strbuf_addstr(sb, "</h1><dl class=\"facts\"><dt>machine</dt><dd>");
+	html_link_host(sb, r.host);
+	strbuf_addstr(sb, "</dd><dt>kernel</dt><dd>");
+	html_link_kernel(sb, r.kernel);
+	strbuf_addstr(sb, " ");
+	html_txt(sb, r.release);
+	strbuf_addstr(sb, "</dd><dt>uuid</dt><dd><code>");
+	html_txt(sb, r.uuid);
+	strbuf_addstr(sb, "</code></dd><dt>measured</dt><dd>");
+	html_txtf(sb, "%s to %s", r.started_at, r.finished_at);
+	strbuf_addstr(sb, "</dd><dt>received</dt><dd>");
+	html_time(sb, r.received_at);
+	strbuf_addstr(sb, "</dd><dt>parameters</dt><dd>");
+	html_txtf(sb, "%.0f MiB, %u runs x %u iterations (%u of munmap), %u warm-up",
+		  (double)r.size_bytes / (1 << 20), r.runs, r.iterations, r.munmap_iterations, r.warmup);
+	strbuf_addstr(sb, "</dd><dt>complete</dt><dd>");
+	strbuf_addstr(sb, r.complete ? "yes" : "<span class=\"v-regression\">no: a layout did not "
+					       "verify or a run lost iterations</span>");
+	strbuf_addstr(sb, "</dd><dt>tool</dt><dd>");
+	html_txtf(sb, "forkwatch %s", r.tool_version);
+	strbuf_addstr(sb, "</dd></dl><p class=\"links\"><a href=\"/api/v1/runs/");
+	html_txtf(sb, "%lld", id);
+	strbuf_addstr(sb, "\">JSON</a></p>\n");
+	for (i = 0; i < rows.n; i = j) {
+		const struct store_series *ns = NULL;
+
+		case_begin(sb, &rows.s[i]);
+		for (j = i; j < rows.n && !strcmp(rows.s[j].workload, rows.s[i].workload) &&
+			    !strcmp(rows.s[j].layout, rows.s[i].layout); j++) {
+			metric_row(sb, &rows.s[j]);
+			if (!strcmp(rows.s[j].metric, "ns"))
+				ns = &rows.s[j];
+		}
+		strbuf_addstr(sb, "</tbody></table></div>");
+		if (ns && (ret = histogram(rq, sb, ns))) {
+			page_store_error(rq, rs, ret, "samples");
+			goto out;
+		}
+		strbuf_addstr(sb, "</section>\n");
+	}
+	html_end(sb);
+out:
+	free(rows.s);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef FW_PAGES_H
+#define FW_PAGES_H
+
+#include <stdbool.h>
+
+#include "compare.h"
+#include "server.h"
+#include "strbuf.h"
+
+/*
+ * The HTML dashboards (DESIGN.md's `/`, `/hosts/{name}`,
+ * `/kernels/{commit}`, `/compare`, `/alerts`, and `/runs/{id}`), rendered
+ * from the store's summaries into rs->body.  Routes, the page cache and
+ * the admin session live in routes.c; each page_* renders one page.
+ */
+extern const struct route web_routes[];
+
+void page_overview(struct req *rq, struct resp *rs);
+void page_kernels(struct req *rq, struct resp *rs);
+void page_kernel(struct req *rq, struct resp *rs);
+void page_compare(struct req *rq, struct resp *rs);
+void page_host(struct req *rq, struct resp *rs);
+void page_run(struct req *rq, struct resp *rs);
+/* csrf: the session's CSRF token when someone is logged in (triage forms shown), else NULL. */
+void page_alerts(struct req *rq, struct resp *rs, const char *csrf);
+
+/* An HTML error page with status and a one-line message. */
+void page_error(struct resp *rs, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A store error as page_error() says it (404 for -ENOENT with what). */
+void page_store_error(struct req *rq, struct resp *rs, int ret, const char *what);
+
+/*
+ * The comparison as tables in the review thread's shape: per workload,
+ * layouts as columns, the baseline and the after-change rows with the
+ * mean and stdev in % of the baseline mean; cells carry the verdict as a
+ * class (v-gain, v-regression, v-unchanged, v-inconclusive, v-na) and a
+ * word; the counter attribution under each table.  details adds every
+ * metric's n, means, CI and p-values.
+ */
+void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bool details);
+/* The verdict of row r as a CSS class and a short word ("lost gain" for a large-folio regression). */
+const char *page_verdict_class(const struct compare_row *r);
+const char *page_verdict_word(const struct compare_row *r);
+
+#endif

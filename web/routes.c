@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dashboard routes: pages through the page cache, the static CSS, and
+ * the admin's browser session (log in, log out, triage from /alerts).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "assets.h"
+#include "cache.h"
+#include "form.h"
+#include "html.h"
+#include "log.h"
+#include "pages.h"
+#include "session.h"
+#include "store.h"
+
+#define COOKIE "fw_session"
+
+/* Every HTML answer: nothing may load from elsewhere, scripts not at all. */
+static void html_headers(struct resp *rs)
+{
+	resp_header(rs, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+		    "frame-ancestors 'none'; base-uri 'none'");
+	resp_header(rs, "Referrer-Policy", "same-origin");
+	resp_header(rs, "X-Frame-Options", "DENY");
+}
+
+/* The cache key: the path and, in a fixed order, the query arguments the page reads. */
+static void cached(struct req *rq, struct resp *rs, const char *const *args, route_fn render)
+{
+	const struct app *app = req_app(rq);
+	struct strbuf key = STRBUF_INIT;
+	const char *v;
+	char sep = '?';
+
+	strbuf_addstr(&key, rq->path);
+	for (; args && *args; args++, sep = '&') {
+		v = req_query(rq, *args);
+		strbuf_addf(&key, "%c%s=", sep, *args);
+		if (v)
+			strbuf_addstr_urlencode(&key, v);
+	}
+	html_headers(rs);
+	page_cache_serve(app->pages, rq, rs, key.buf, render);
+	strbuf_release(&key);
+}
+
+static void web_overview(struct req *rq, struct resp *rs)
+{
+	cached(rq, rs, NULL, page_overview);
+}
+
+static void web_kernels(struct req *rq, struct resp *rs)
+{
+	cached(rq, rs, NULL, page_kernels);
+}
+
+static void web_kernel(struct req *rq, struct resp *rs)
+{
+	cached(rq, rs, NULL, page_kernel);
+}
+
+static void web_compare(struct req *rq, struct resp *rs)
+{
+	static const char *const args[] = { "host", "base", "head", NULL };
+
+	cached(rq, rs, args, page_compare);
+}
+
+static void web_host(struct req *rq, struct resp *rs)
+{
+	static const char *const args[] = { "last", NULL };
+
+	cached(rq, rs, args, page_host);
+}
+
+static void web_run(struct req *rq, struct resp *rs)
+{
+	cached(rq, rs, NULL, page_run);
+}
+
+static void alerts_public(struct req *rq, struct resp *rs)
+{
+	page_alerts(rq, rs, NULL);
+}
+
+static void web_alerts(struct req *rq, struct resp *rs)
+{
+	static const char *const args[] = { "host", "state", "kind", NULL };
+	const struct app *app = req_app(rq);
+	char csrf[SESSION_ID_LEN + 1];
+
+	/* an admin's page carries their CSRF token: never cached, never shared */
+	if (web_session_get(app->sessions, req_cookie(rq, COOKIE), csrf, NULL)) {
+		html_headers(rs);
+		page_alerts(rq, rs, csrf);
+		return;
+	}
+	cached(rq, rs, args, alerts_public);
+}
+
+static void web_static(struct req *rq, struct resp *rs)
+{
+	const struct asset *a;
+
+	for (a = assets; a->name; a++)
+		if (!strcmp(a->name, rq->args[0]))
+			break;
+	if (!a->name) {
+		page_error(rs, 404, "no such file: %s", rq->args[0]);
+		return;
+	}
+	rs->content_type = a->type;
+	/* compiled in: the same for as long as this daemon runs */
+	rs->shared = a->data;
+	rs->shared_len = a->len;
+	rs->cache_control = "max-age=3600";
+}
+
+/* ---- the admin's browser session -------------------------------------- */
+
+/*
+ * A form that changes something must come from one of our own pages:
+ * besides the SameSite=Strict cookie and the CSRF token, an Origin (or
+ * Referer) header naming another site is refused.
+ */
+static bool same_origin(struct req *rq)
+{
+	const char *host = req_header(rq, "Host"), *o = req_header(rq, "Origin");
+	const char *ref = req_header(rq, "Referer");
+	const char *v = o && strcmp(o, "null") ? o : ref;
+	const char *p;
+	size_t n;
+
+	if (!v)
+		return true; /* old clients send neither; the token still has to match */
+	if (!host)
+		return false;
+	p = !strncmp(v, "http://", 7) ? v + 7 : !strncmp(v, "https://", 8) ? v + 8 : NULL;
+	if (!p)
+		return false;
+	n = strlen(host);
+	return !strncmp(p, host, n) && (p[n] == '\0' || p[n] == '/');
+}
+
+/* A redirect target of our own: a path on this server, nothing else. */
+static const char *local_path(const char *next, const char *fallback)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+		return fallback;
+	return next;
+}
+
+static void see_other(struct resp *rs, const char *where)
+{
+	rs->status = 303;
+	rs->content_type = "text/plain; charset=utf-8";
+	strbuf_reset(&rs->body);
+	resp_header(rs, "Location", "%s", where);
+	strbuf_addf(&rs->body, "see %s\n", where);
+}
+
+static void login_form(struct resp *rs, int status, const char *next, const char *msg)
+{
+	struct strbuf *sb = &rs->body;
+
+	rs->status = status;
+	rs->content_type = "text/html; charset=utf-8";
+	strbuf_reset(sb);
+	html_begin(sb, "log in", NULL);
+	strbuf_addstr(sb, "<h1>Log in</h1>");
+	if (msg) {
+		strbuf_addstr(sb, "<p class=\"error\">");
+		html_txt(sb, msg);
+		strbuf_addstr(sb, "</p>");
+	}
+	strbuf_addstr(sb, "<p class=\"hint\">The admin token (admin.token beside the database) lets "
+			  "this browser triage alerts until it closes or logs out. The token is not kept "
+			  "in the browser.</p><form class=\"login\" method=\"post\" action=\"/login\">"
+			  "<input type=\"hidden\" name=\"next\" value=\"");
+	html_attr(sb, local_path(next, "/alerts"));
+	strbuf_addstr(sb, "\"><label>your name (recorded with each triage) <input name=\"who\" "
+			  "required maxlength=\"128\" autocomplete=\"username\"></label><label>admin token "
+			  "<input name=\"token\" type=\"password\" required autocomplete=\"current-password\">"
+			  "</label><button>log in</button></form>");
+	html_end(sb);
+}
+
+static void web_login_get(struct req *rq, struct resp *rs)
+{
+	html_headers(rs);
+	login_form(rs, 200, req_query(rq, "next"), NULL);
+}
+
+static bool valid_who(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!*p || strlen(s) >= STORE_NAME_MAX)
+		return false;
+	for (; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void web_login_post(struct req *rq, struct resp *rs)
+{
+	const struct app *app = req_app(rq);
+	struct strbuf tok = STRBUF_INIT, who = STRBUF_INIT, next = STRBUF_INIT;
+	char id[SESSION_ID_LEN + 1], csrf[SESSION_ID_LEN + 1];
+	int ret;
+
+	html_headers(rs);
+	if (!same_origin(rq)) {
+		page_error(rs, 403, "this form must be sent from this server's own page");
+		goto out;
+	}
+	form_get(rq->body, rq->body_len, "next", &next);
+	if (form_get(rq->body, rq->body_len, "token", &tok) || !tok.len ||
+	    form_get(rq->body, rq->body_len, "who", &who) || !valid_who(who.buf)) {
+		login_form(rs, 400, next.buf, "expected your name (1 to 128 characters) and the admin token");
+		goto out;
+	}
+	ret = req_check_admin_token(rq, tok.buf);
+	if (ret == -EAGAIN) {
+		login_form(rs, 429, next.buf, "too many failed attempts from this address: try again later");
+		goto out;
+	}
+	if (ret) {
+		login_form(rs, 403, next.buf, "not the admin token");
+		goto out;
+	}
+	web_session_create(app->sessions, who.buf, id, csrf);
+	log_info("web session started for '%s' from %s", who.buf, rq->client);
+	see_other(rs, local_path(next.buf, "/alerts"));
+	resp_header(rs, "Set-Cookie", COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", id,
+		    req_tls(rq) ? "; Secure" : "");
+out:
+	/* the token leaves no copy behind in this process's heap */
+	memset(tok.buf, 0, tok.len);
+	strbuf_release(&tok);
+	strbuf_release(&who);
+	strbuf_release(&next);
+}
+
+/* The session of a form that changes something, with its CSRF token checked; else a 403 page. */
+static bool form_session(struct req *rq, struct resp *rs, char who[STORE_NAME_MAX])
+{
+	const struct app *app = req_app(rq);
+	const char *id = req_cookie(rq, COOKIE);
+	struct strbuf csrf = STRBUF_INIT;
+	bool ok;
+
+	if (!same_origin(rq)) {
+		page_error(rs, 403, "this form must be sent from this server's own page");
+		return false;
+	}
+	if (!web_session_get(app->sessions, id, NULL, who)) {
+		page_error(rs, 403, "not logged in (or the session ended): log in at /login");
+		return false;
+	}
+	ok = !form_get(rq->body, rq->body_len, "csrf", &csrf) &&
+	     web_session_csrf_ok(app->sessions, id, csrf.buf);
+	strbuf_release(&csrf);
+	if (!ok)
+		page_error(rs, 403, "the form's CSRF token does not match this session: reload the page");
+	return ok;
+}
+
+static void web_logout(struct req *rq, struct resp *rs)
+{
+	const struct app *app = req_app(rq);
+	char who[STORE_NAME_MAX];
+
+	html_headers(rs);
+	if (!form_session(rq, rs, who))
+		return;
+	web_session_end(app->sessions, req_cookie(rq, COOKIE));
+	see_other(rs, "/alerts");
+	resp_header(rs, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+static void web_triage(struct req *rq, struct resp *rs)
+{
+	struct strbuf state = STRBUF_INIT, back = STRBUF_INIT, to = STRBUF_INIT;
+	char who[STORE_NAME_MAX], *end;
+	long long id = strtoll(rq->args[0], &end, 10);
+	int ret;
+
+	html_headers(rs);
+	if (*end || id <= 0) {
+		page_error(rs, 400, "alert '%s': expected a positive integer", rq->args[0]);
+		return;
+	}
+	if (!form_session(rq, rs, who))
+		return;
+	if (form_get(rq->body, rq->body_len, "state", &state) ||
+	    (strcmp(state.buf, "new") && strcmp(state.buf, "acknowledged") &&
+	     strcmp(state.buf, "invalid") && strcmp(state.buf, "fixed"))) {
+		page_error(rs, 400, "state '%s': expected new, acknowledged, invalid or fixed", state.buf);
+		goto out;
+	}
+	req_write_begin(rq);
+	ret = store_alert_triage(rq->st, id, state.buf, who);
+	req_write_end(rq);
+	if (ret) {
+		page_store_error(rq, rs, ret, "alert");
+		goto out;
+	}
+	log_info("alert %lld %s by %s (web)", id, state.buf, who);
+	form_get(rq->body, rq->body_len, "back", &back);
+	strbuf_addstr(&to, "/alerts");
+	/* back is our own query string: only its characters pass */
+	if (back.buf[0] == '?' && strspn(back.buf, "?&=%+-._~abcdefghijklmnopqrstuvwxyz"
+						"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == back.len)
+		strbuf_addstr(&to, back.buf);
+	strbuf_addf(&to, "#alert-%lld", id);
+	see_other(rs, to.buf);
+out:
+	strbuf_release(&state);
+	strbuf_release(&back);
+	strbuf_release(&to);
+}
+
+const struct route web_routes[] = {
+	{ "GET", "/", web_overview },
+	{ "GET", "/kernels", web_kernels },
+	{ "GET", "/kernels/{}", web_kernel },
+	{ "GET", "/compare", web_compare },
+	{ "GET", "/hosts/{}", web_host },
+	{ "GET", "/runs/{}", web_run },
+	{ "GET", "/alerts", web_alerts },
+	{ "POST", "/alerts/{}", web_triage },
+	{ "GET", "/login", web_login_get },
+	{ "POST", "/login", web_login_post },
+	{ "POST", "/logout", web_logout },
+	{ "GET", "/static/{}", web_static },
+	{ NULL, NULL, NULL },
+};
