@@ -177,7 +177,10 @@ static void api_hosts_create(struct req *rq, struct resp *rs)
 	}
 	auth_token_new("fwh_", token);
 	auth_token_hash(token, hash);
+	/* every write goes through the write lock: it also moves the data generation pages are cached by */
+	req_write_begin(rq);
 	ret = store_host_create(rq->st, name, hostname, hash, &id);
+	req_write_end(rq);
 	if (ret == -EEXIST) {
 		resp_error(rs, 409, "name", "a host named '%s' exists already", name);
 		goto out;
@@ -298,7 +301,9 @@ static void api_host_update(struct req *rq, struct resp *rs)
 				   STORE_NAME_MAX - 1);
 			goto out;
 		}
+		req_write_begin(rq);
 		ret = store_host_rename(rq->st, name, json_string_value(rn));
+		req_write_end(rq);
 		if (ret == -EEXIST) {
 			resp_error(rs, 409, "rename", "a host named '%s' exists already",
 				   json_string_value(rn));
@@ -310,7 +315,9 @@ static void api_host_update(struct req *rq, struct resp *rs)
 			resp_error(rs, 400, "retire", "expected true");
 			goto out;
 		}
+		req_write_begin(rq);
 		ret = store_host_retire(rq->st, name);
+		req_write_end(rq);
 	}
 	if (!ret)
 		ret = store_host_get(rq->st, name, &h);
