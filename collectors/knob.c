@@ -76,9 +76,11 @@ static int write_knob(const char *path, const char *value)
 
 static int under_prefix(const char *prefix, const char *path)
 {
-	size_t n = strlen(prefix);
+	size_t n = strlen(prefix), len = strlen(path);
 
-	return !strncmp(path, prefix, n) && path[n] == '/' && !strstr(path, "/../");
+	/* no ".." anywhere: "<prefix>/.." is the directory above */
+	return !strncmp(path, prefix, n) && path[n] == '/' && !strstr(path, "/../") &&
+	       !(len >= 3 && !strcmp(path + len - 3, "/.."));
 }
 
 int knob_journal_parse(const char *text, size_t len, const char *prefix, struct knob_entry *e,

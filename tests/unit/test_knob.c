@@ -322,6 +322,10 @@ static void test_knob_set_refuses_outside_prefix(void **state)
 	/* the prefix directory itself is no knob under it */
 	strbuf_reset(&err);
 	assert_int_equal(knob_set(kj, f->prefix, "never", &err), -EPERM);
+	snprintf(path, sizeof(path), "%s/..", f->prefix);
+	strbuf_reset(&err);
+	assert_int_equal(knob_set(kj, path, "never", &err), -EPERM);
+	snprintf(path, sizeof(path), "%s/enabled", sibling);
 
 	read_file(f->outside, &sb);
 	assert_string_equal(sb.buf, "untouched\n");
@@ -477,6 +481,30 @@ static void test_knob_torn_journal(void **state)
 	strbuf_release(&err);
 }
 
+/* The journal's text: what is kept of it, without the files. */
+static void test_knob_journal_parse(void **state)
+{
+	static const char text[] =
+		"/thp/enabled\tmadvise\n"
+		"/thp/..\tx\n"                     /* the directory above */
+		"/thp/a/../../etc/passwd\tx\n"
+		"/thpx/enabled\tx\n"               /* not under /thp/ */
+		"/thp/hugepages-64kB/enabled\tinherit\n"
+		"/thp/defrag\t\n"                  /* no value */
+		"/thp/defrag\tnever";               /* torn: no newline */
+	struct knob_entry e[KNOB_MAX];
+
+	(void)state;
+	assert_int_equal(knob_journal_parse(text, sizeof(text) - 1, "/thp", e, KNOB_MAX), 2);
+	assert_string_equal(e[0].path, "/thp/enabled");
+	assert_string_equal(e[0].orig, "madvise");
+	assert_string_equal(e[1].path, "/thp/hugepages-64kB/enabled");
+	assert_string_equal(e[1].orig, "inherit");
+	/* at most max, and a NUL byte ends the text */
+	assert_int_equal(knob_journal_parse(text, sizeof(text) - 1, "/thp", e, 1), 1);
+	assert_int_equal(knob_journal_parse("/thp/a\tb\n\0/thp/c\td\n", 19, "/thp", e, KNOB_MAX), 1);
+}
+
 /* A damaged or hostile journal cannot make it write outside the prefix. */
 static void test_knob_hostile_journal(void **state)
 {
@@ -489,6 +517,7 @@ static void test_knob_hostile_journal(void **state)
 	write_file(f->mthp, "[always] inherit madvise never\n");
 	strbuf_addf(&j, "%s\tpwned\n", f->outside);
 	strbuf_addf(&j, "%s/../outside\tpwned\n", f->prefix);
+	strbuf_addf(&j, "%s/..\tpwned\n", f->prefix);     /* the directory above (fuzz_knob) */
 	strbuf_addf(&j, "%s\t\n", f->top);               /* no value */
 	strbuf_addf(&j, "%s never\n", f->top);           /* no tab */
 	strbuf_addf(&j, "\n");
@@ -539,6 +568,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_knob_parse_choice),
+		cmocka_unit_test(test_knob_journal_parse),
 		T(test_knob_read_choice),
 		T(test_knob_open_creates_state_dir),
 		T(test_knob_open_errors),
