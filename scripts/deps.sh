@@ -72,12 +72,18 @@ libperf() {
 # installed: the host keeps its own kernel and busybox.  Returns non-zero
 # with the reason in build/deps/arm64-guest.failed, which t0700 prints
 # when it skips.
+guest_fail() {
+	log "arm64 guest: $*; t0700 will skip"
+	echo "$*" >"$deps/arm64-guest.failed"
+	rm -rf "$deps/arm64-guest"
+	return 1
+}
+
 arm64_guest() {
-	local dir=$deps/arm64-guest failed=$deps/arm64-guest.failed dl kpkg release deb
+	local dir=$deps/arm64-guest dl kpkg release deb
 	[ -f "$dir/ok" ] && return 0
 	mkdir -p "$deps"
-	rm -rf "$dir" "$failed"
-	guest_fail() { log "arm64 guest: $*; t0700 will skip"; echo "$*" >"$failed"; rm -rf "$dir"; return 1; }
+	rm -rf "$dir" "$deps/arm64-guest.failed"
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 		[ "$(id -u)" = 0 ] || { guest_fail "dpkg has no arm64 architecture: run scripts/deps.sh aarch64 as root"; return 1; }
 		dpkg --add-architecture arm64 && apt_updated= || { guest_fail "dpkg --add-architecture arm64 failed"; return 1; }
