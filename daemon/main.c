@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		{ "max-body", "SIZE", "largest request body (default 16M)", &max_body },
 		{ "tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)", &tls_cert },
 		{ "tls-key", "FILE", "the certificate's PEM private key", &tls_key },
-		{ "conn-timeout", "SECONDS", "close idle or stalled connections after this (default 30)", &timeout },
+		{ "conn-timeout", "SECONDS", "close a connection idle, or slower to send a request, this long (default 30)", &timeout },
 		{ "conn-per-ip", "N", "connections one client address may hold (default 64)", &per_ip },
 		{ "log-level", "LEVEL", "error, warn, info (default) or debug", &level },
 		{ "webhook", "URLS", "POST alerts as JSON to these URLs (comma-separated)", &webhooks },

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connwatch.h"
 #include "jsonw.h"
 #include "log.h"
 #include "store.h"
@@ -29,6 +30,7 @@ struct server {
 	struct store **idle;       /* store connections not in use by a request */
 	size_t nidle, aidle;
 	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
+	struct connwatch *watch;   /* each request whole within conn_timeout_s; NULL without */
 	uint64_t generation;       /* atomic: see server_generation() */
 	char *tls_cert, *tls_key;  /* PEM text */
 	unsigned port;
@@ -367,6 +369,52 @@ out:
 	strbuf_release(&err);
 }
 
+/* The connection's place in the watch (its socket context), or NULL. */
+static struct connwatch_conn *watch_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void watch_await(struct server *srv, struct MHD_Connection *conn)
+{
+	if (srv->watch)
+		connwatch_await(srv->watch, watch_of(conn));
+}
+
+static void watch_busy(struct server *srv, struct MHD_Connection *conn)
+{
+	if (srv->watch)
+		connwatch_busy(srv->watch, watch_of(conn));
+}
+
+static void watch_cut(const char *addr, unsigned timeout_s)
+{
+	log_info("closed a connection from %s: no whole request within %u s", addr, timeout_s);
+}
+
+/* Connections join the watch when they open and leave it before their socket is closed. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+	char addr[64];
+
+	if (!srv->watch)
+		return;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		connwatch_leave(srv->watch, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	client_addr(conn, addr, sizeof(addr));
+	*socket_context = ci ? connwatch_join(srv->watch, ci->connect_fd, addr) : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -388,6 +436,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		strbuf_init(&cs->body, 0);
 		clock_gettime(CLOCK_MONOTONIC, &cs->start);
 		*con_cls = cs;
+		/* the headers are in: the body has the whole timeout from now */
+		watch_await(srv, conn);
 		/* refuse a declared oversize body before reading any of it */
 		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
 			cs->too_large = true;
@@ -407,6 +457,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	watch_busy(srv, conn);
 	dispatch(srv, conn, url, method, cs, &rs);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	ms = (double)(end.tv_sec - cs->start.tv_sec) * 1e3 +
@@ -423,9 +474,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct conn_state *cs = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	watch_await(cls, conn); /* the next request on this connection */
 	if (!cs)
 		return;
 	strbuf_release(&cs->body);
@@ -522,6 +572,8 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	srv->limiter = auth_limiter_new(20, 60);
 	if (!srv->limiter)
 		goto fail;
+	if (cfg->conn_timeout_s && !(srv->watch = connwatch_new(cfg->conn_timeout_s, watch_cut)))
+		goto fail;
 	if (!!cfg->tls_cert != !!cfg->tls_key) {
 		strbuf_addstr(err, "TLS needs both a certificate and a key (tls_cert, tls_key)");
 		goto fail;
@@ -549,6 +601,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->conn_per_ip,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
 		MHD_OPTION_END);
@@ -563,6 +616,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	return 0;
 fail:
 	strbuf_release(&sb);
+	connwatch_free(srv->watch);
 	auth_limiter_free(srv->limiter);
 	free(srv->tls_cert);
 	free(srv->tls_key);
@@ -598,6 +652,7 @@ void server_stop(struct server *srv)
 		usleep(100000);
 	}
 	MHD_stop_daemon(srv->mhd);
+	connwatch_free(srv->watch); /* after the last connection left */
 	for (i = 0; i < srv->nidle; i++)
 		store_close(srv->idle[i]);
 	free(srv->idle);
