@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
 	char token[AUTH_TOKEN_MAX], *dbdir_buf = NULL;
 	uint64_t v;
 	sigset_t set;
+	struct stat tokst;
 	bool created;
 	int ret, sig, lvl;
 
@@ -202,6 +204,9 @@ int main(int argc, char **argv)
 		log_info("generated the admin token in %s (mode 0600)", tokpath.buf);
 	else
 		log_info("admin token from %s", tokpath.buf);
+	if (!stat(tokpath.buf, &tokst) && (tokst.st_mode & 077))
+		log_warn("admin token file '%s' is open to others (mode %04o): chmod 600 '%s'", tokpath.buf,
+			 (unsigned)(tokst.st_mode & 07777), tokpath.buf);
 	auth_token_hash(token, sc.admin_hash);
 	memset(token, 0, sizeof(token));
 
