@@ -139,6 +139,8 @@ for what in "$@"; do
 		;;
 	test)
 		need_pkgs linux-perf python3 python3-scipy
+		# the browser test (t0560) skips, with the reason, without it
+		(need_pkgs chromium) || log "chromium missing: the browser test (t0560) will skip"
 		# the arm64 system test skips, with the reason, where these fail
 		# (a subshell: need_pkgs exits when it may not install)
 		{ (need_pkgs qemu-system-arm cpio) && arm64_guest; } ||

@@ -115,7 +115,7 @@ void html_begin(struct strbuf *sb, const char *title, const char *current)
 			  "<title>");
 	html_txt(sb, title);
 	strbuf_addstr(sb, " - forkwatch</title>"
-			  "<link rel=\"stylesheet\" href=\"/static/forkwatch.css\">"
+			  "<link rel=\"stylesheet\" href=\"/static/forkwatch.css\"><link rel=\"icon\" href=\"data:,\">"
 			  "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"alerts\" "
 			  "href=\"/alerts.atom\"></head>\n<body><header><a class=\"brand\" href=\"/\">"
 			  "forkwatch</a><nav>");

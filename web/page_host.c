@@ -156,6 +156,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 	static const char *const workloads[] = { "fork", "munmap" };
 	size_t n = t->nkernels - from, c, k, i, w;
 	const char **labels = calloc(n ? n : 1, sizeof(*labels));
+	char **short_ids = calloc(n ? n : 1, sizeof(*short_ids));
 	char **tips = calloc(n ? n : 1, sizeof(*tips));
 	double *lo = malloc((n ? n : 1) * sizeof(double)), *hi = malloc((n ? n : 1) * sizeof(double));
 	double *ratio = malloc((n ? n : 1) * sizeof(double) * (t->ncases ? t->ncases : 1));
@@ -164,12 +165,18 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 	struct svg_series *rs = calloc(t->ncases ? t->ncases : 1, sizeof(*rs));
 	char a[64], b[64];
 
-	if (!labels || !tips || !lo || !hi || !ratio || !marks || !mtitle || !rs) {
+	if (!labels || !short_ids || !tips || !lo || !hi || !ratio || !marks || !mtitle || !rs) {
 		strbuf_addstr(sb, "<p class=\"error\">out of memory drawing the charts</p>");
 		goto out;
 	}
-	for (k = 0; k < n; k++)
-		labels[k] = t->kernel[from + k];
+	/* ticks name a 40-digit commit by its first 12, as git log --oneline does */
+	for (k = 0; k < n; k++) {
+		const char *id = t->kernel[from + k];
+
+		labels[k] = id;
+		if (strlen(id) == 40 && strspn(id, "0123456789abcdef") == 40 && (short_ids[k] = strndup(id, 12)))
+			labels[k] = short_ids[k];
+	}
 	for (w = 0; w < 2; w++) {
 		const struct trend_case *zero = trend_case_find(t, workloads[w], "order-0");
 		size_t nr = 0;
@@ -194,7 +201,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 					continue;
 				svg_fmt_time(a, sizeof(a), m);
 				svg_fmt_time(b, sizeof(b), s);
-				if (asprintf(&tips[k], "%s: %s \xc2\xb1 %s (%.1f%%, %u runs)", labels[k], a, b,
+				if (asprintf(&tips[k], "%s: %s \xc2\xb1 %s (%.1f%%, %u runs)", t->kernel[from + k], a, b,
 					     m > 0 ? 100 * s / m : 0.0, tc->runs[from + k]) < 0)
 					tips[k] = NULL;
 			}
@@ -218,7 +225,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 				    strcmp(x->metric, "ns"))
 					continue;
 				for (k = 0; k < n; k++)
-					if (!strcmp(labels[k], x->kernel))
+					if (!strcmp(t->kernel[from + k], x->kernel))
 						break;
 				if (k == n)
 					continue;
@@ -234,8 +241,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			ch.title = title.buf;
 			strbuf_addstr(sb, "<figure><figcaption>");
 			html_txtf(sb, "%s %s", tc->workload, tc->layout);
-			strbuf_addstr(sb, " <span class=\"hint\">mean &plusmn; stdev of the per-run means; "
-					  "dashed: change points; triangles: alerts</span></figcaption>");
+			strbuf_addstr(sb, "</figcaption>");
 			svg_line_chart(sb, &ch);
 			strbuf_addstr(sb, "</figure>\n");
 			strbuf_release(&title);
@@ -270,6 +276,9 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 out:
 	for (k = 0; tips && k < n; k++)
 		free(tips[k]);
+	for (k = 0; short_ids && k < n; k++)
+		free(short_ids[k]);
+	free(short_ids);
 	free(tips);
 	free(labels);
 	free(lo);
@@ -341,6 +350,10 @@ void page_host(struct req *rq, struct resp *rs)
 	html_txtf(sb, "%zu of %zu kernels, in the order this machine first ran them. ",
 		  t.nkernels - from, t.nkernels);
 	strbuf_addstr(sb, from ? "<a href=\"?last=all\">all kernels</a>" : "");
+	strbuf_addstr(sb, "<p class=\"hint\">Time per operation: the line is the mean of the per-run means, "
+			  "the band &plusmn; their stdev; dashed lines are change points, "
+			  "<span class=\"v-regression\">red</span> and <span class=\"v-gain\">green</span> "
+			  "triangles regression alerts and gains. Hover a point for its numbers.</p>");
 	strbuf_addstr(sb, "<div class=\"charts\">");
 	trend_charts(sb, &t, from, &al);
 	strbuf_addstr(sb, "</div>\n<h2>Alerts</h2>");
