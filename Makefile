@@ -131,6 +131,7 @@ test:
 	$(MAKE) all unit
 	$(MAKE) SAN=1 all unit
 	$(MAKE) ARCH=aarch64 all unit
+	$(MAKE) fuzz
 	tests/run-all.sh
 
 # start forkwatchd with a local database, register and benchmark this machine
@@ -147,5 +148,51 @@ clean:
 
 distclean:
 	rm -rf build
+
+# ---- libFuzzer targets: `make fuzz` -------------------------------------
+# One fuzzer per parser of outside input (tests/fuzz/fuzz_<name>.c, see
+# tests/fuzz/README.md), built with clang into build/fuzz, apart from the
+# gcc builds: the sources again with coverage, ASan and UBSan into
+# build/fuzz/obj.  tests/e2e/t0800-fuzz-short.sh runs them briefly,
+# bench/fuzz.sh for long.  The host's build only.
+FUZZ_CC ?= clang
+FUZZ_DIR := build/fuzz
+FUZZ_OBJ := $(FUZZ_DIR)/obj
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -MMD -MP $(FUZZ_SAN)
+FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+# the collector's parsers link the collector's objects; the rest the daemon's
+FUZZ_COLLECTOR_NAMES := $(filter smaps pagemap ident knob spool upload parse,$(FUZZ_NAMES))
+FUZZ_DAEMON_NAMES := $(filter-out $(FUZZ_COLLECTOR_NAMES),$(FUZZ_NAMES))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OBJ)/%.o)
+FUZZ_COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(FUZZ_OBJ)/%.o)
+# the generated sources (migrations, assets) come from the gcc build's rules
+FUZZ_DAEMON_OBJ := $(patsubst $(BUILD)/%,$(FUZZ_OBJ)/%,$(DAEMON_OBJ))
+
+.PHONY: fuzz
+ifeq ($(CROSS)$(SAN),)
+fuzz: $(FUZZ_BIN)
+else
+fuzz:
+	$(error make fuzz: the host's build only, without ARCH= or SAN=)
+endif
+
+$(FUZZ_OBJ)/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_OBJ)/%.o: %.c | $(DEPS)/lib/libperf.a
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_COLLECTOR_NAMES:%=$(FUZZ_DIR)/fuzz_%): $(FUZZ_COLLECTOR_OBJ)
+$(FUZZ_DAEMON_NAMES:%=$(FUZZ_DIR)/fuzz_%): $(FUZZ_DAEMON_OBJ)
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(DAEMON_LDLIBS)
+# ---- end of the libFuzzer targets ------------------------------------------
 
 -include $(shell find build -name '*.d' 2>/dev/null)

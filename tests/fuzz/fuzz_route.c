@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Request paths against the daemon's route table: server_route_match()
+ * (daemon/server.c) with every pattern of api_routes (daemon/api.c), as
+ * dispatch() does, and the Authorization header's bearer token
+ * (auth_bearer(), daemon/auth.c) from the same bytes.
+ *
+ * A match must account for the whole path: the pattern with its {}
+ * segments replaced by the captured arguments (each non-empty and free
+ * of '/') gives the path back.
+ */
+#include "api.h"
+#include "auth.h"
+#include "fuzz.h"
+#include "server.h"
+
+static void check_match(const char *pattern, const char *path, const struct strbuf *bufs, int nargs)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	int i = 0;
+
+	for (p = pattern; *p; p++) {
+		if (p[0] == '{' && p[1] == '}') {
+			FUZZ_CHECK(i < nargs, "'%s' matched '%s' with %d arguments", pattern, path, nargs);
+			FUZZ_CHECK(bufs[i].len && !strchr(bufs[i].buf, '/') && strlen(bufs[i].buf) == bufs[i].len,
+				   "argument %d '%s' of '%s'", i, bufs[i].buf, pattern);
+			strbuf_addstr(&sb, bufs[i].buf);
+			i++;
+			p++;
+			continue;
+		}
+		strbuf_addch(&sb, *p);
+	}
+	FUZZ_CHECK(i == nargs, "'%s' matched '%s' with %d arguments, not %d", pattern, path, nargs, i);
+	FUZZ_CHECK(!strcmp(sb.buf, path), "'%s' matched '%s' as '%s'", pattern, path, sb.buf);
+	strbuf_release(&sb);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct strbuf bufs[REQ_MAX_ARGS];
+	char *path = fuzz_cstr(data, size);
+	const char *tok;
+	int i, nargs, m;
+
+	for (i = 0; i < REQ_MAX_ARGS; i++)
+		strbuf_init(&bufs[i], 0);
+	for (i = 0; api_routes[i].method; i++) {
+		nargs = -1;
+		m = server_route_match(api_routes[i].pattern, path, bufs, &nargs);
+		FUZZ_CHECK(nargs >= 0 && nargs <= REQ_MAX_ARGS, "%d arguments", nargs);
+		if (m)
+			check_match(api_routes[i].pattern, path, bufs, nargs);
+	}
+	tok = auth_bearer(path);
+	if (tok)
+		FUZZ_CHECK(tok > path && tok < path + strlen(path) && *tok, "bearer token outside the header");
+	for (i = 0; i < REQ_MAX_ARGS; i++)
+		strbuf_release(&bufs[i]);
+	free(path);
+	return 0;
+}
