@@ -113,6 +113,12 @@ $(BUILD)/forkwatchd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(LIB_OBJ)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
 
+# bench/pages.sh's yardstick: the daemon's HTTP layer serving one fixed page
+$(BUILD)/bench/fixed-page: $(BUILD)/bench/fixed-page.o $(DAEMON_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
+
 $(BUILD)/tests/daemon/%: $(BUILD)/tests/unit/daemon/%.o $(DAEMON_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"

@@ -35,7 +35,6 @@ OUT=${OUT:-$BENCH_DIR/out/read-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 server_traps
 DB=$DBDIR/forkwatch.db
-WANT="hosts=$HOSTS kernels=$KERNELS runs=$((HOSTS * KERNELS))"
 
 # the store's summary query, as the daemon runs it
 "$PY" - "$ROOT_DIR/daemon/store.c" >"$OUT/summary.sql" <<'EOF' ||
@@ -48,41 +47,9 @@ print("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
 EOF
 	die "cannot find the store's summary query (S_RUN_SERIES) in daemon/store.c"
 
-db_runs() {
-	"$PY" -c 'import sqlite3, sys; print(sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True).execute("SELECT count(*) FROM runs").fetchone()[0])' "$DB" 2>/dev/null || echo 0
-}
-
-reuse=0
-if [[ $REBUILD != 1 && -s $DBDIR/meta && -s $DB ]]; then
-	if [[ $(cat "$DBDIR/meta") == "$WANT" && $(db_runs) == $((HOSTS * KERNELS)) ]]; then
-		reuse=1
-	else
-		echo "$DBDIR holds '$(cat "$DBDIR/meta")' ($(db_runs) runs), not '$WANT': rebuilding it" >&2
-	fi
-fi
-
 echo "read: $HOSTS hosts x $KERNELS kernels; $REQUESTS requests per measurement, 1 and $CLIENTS clients"
 echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"
-if ((reuse)); then
-	echo "database: $DB, loaded before ($(grep -v RESULT "$DBDIR/load.txt" 2>/dev/null || true)); REBUILD=1 loads it again"
-else
-	template_ready
-	rm -rf "$DBDIR"
-	mkdir -p "$DBDIR"
-	echo "loading $((HOSTS * KERNELS)) uploads through the API with $LOAD_CLIENTS clients (a few hundred per second)..." >&2
-	daemon_start "$DB" "$DBDIR/forkwatchd-load.log"
-	"$LOADGEN" register --url "$DAEMON_URL" --admin-token "$DBDIR/admin.token" --prefix lab- \
-		--count "$HOSTS" --out "$DBDIR/tokens" >/dev/null
-	if ! bg_run "$LOADGEN" load --url "$DAEMON_URL" --template "$TEMPLATE" --tokens "$DBDIR/tokens" \
-		--kernels "$KERNELS" --clients "$LOAD_CLIENTS" >"$DBDIR/load.txt"; then
-		cat "$DBDIR/load.txt" >&2
-		die "loading failed (forkwatchd log: $DBDIR/forkwatchd-load.log)"
-	fi
-	daemon_stop
-	[[ $(db_runs) == $((HOSTS * KERNELS)) ]] || die "$DB holds $(db_runs) runs after loading, expected $((HOSTS * KERNELS))"
-	echo "$WANT" >"$DBDIR/meta"
-	echo "database: $DB, $(grep -v RESULT "$DBDIR/load.txt")"
-fi
+read_db_ready "$DBDIR" "$HOSTS" "$KERNELS" "$LOAD_CLIENTS" "$REBUILD"
 DBBYTES=$(db_bytes "$DB")
 
 # what the clients ask for: every host, and every run (picked at random)

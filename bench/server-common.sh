@@ -160,3 +160,40 @@ size = sum(os.path.getsize(p) for p in (db, db + "-wal") if os.path.exists(p))
 print(size if not busy else f"{size} (checkpoint busy)")
 EOF
 }
+
+# read_db_ready DBDIR HOSTS KERNELS LOAD_CLIENTS REBUILD: DBDIR/forkwatch.db
+# holds HOSTS x KERNELS uploads of the template document (hosts lab-000...,
+# one upload per host and kernel), loaded through the API; reused when it
+# holds them already (REBUILD=1 loads it again).  Needs server_preflight.
+read_db_ready() {
+	local dir=$1 hosts=$2 kernels=$3 clients=$4 rebuild=${5:-0} db=$1/forkwatch.db
+	local want="hosts=$2 kernels=$3 runs=$(($2 * $3))"
+	if [[ $rebuild != 1 && -s $dir/meta && -s $db ]]; then
+		if [[ $(cat "$dir/meta") == "$want" && $(db_runs "$db") == $((hosts * kernels)) ]]; then
+			echo "database: $db, loaded before ($(grep -v RESULT "$dir/load.txt" 2>/dev/null || true)); REBUILD=1 loads it again"
+			return
+		fi
+		echo "$dir holds '$(cat "$dir/meta")' ($(db_runs "$db") runs), not '$want': rebuilding it" >&2
+	fi
+	template_ready
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	echo "loading $((hosts * kernels)) uploads through the API with $clients clients (a few hundred per second)..." >&2
+	daemon_start "$db" "$dir/forkwatchd-load.log"
+	"$LOADGEN" register --url "$DAEMON_URL" --admin-token "$dir/admin.token" --prefix lab- \
+		--count "$hosts" --out "$dir/tokens" >/dev/null
+	if ! bg_run "$LOADGEN" load --url "$DAEMON_URL" --template "$TEMPLATE" --tokens "$dir/tokens" \
+		--kernels "$kernels" --clients "$clients" >"$dir/load.txt"; then
+		cat "$dir/load.txt" >&2
+		die "loading failed (forkwatchd log: $dir/forkwatchd-load.log)"
+	fi
+	daemon_stop
+	[[ $(db_runs "$db") == $((hosts * kernels)) ]] || die "$db holds $(db_runs "$db") runs after loading, expected $((hosts * kernels))"
+	echo "$want" >"$dir/meta"
+	echo "database: $db, $(grep -v RESULT "$dir/load.txt")"
+}
+
+# Runs stored in a database (0 when it cannot be read).
+db_runs() { # DB
+	"$PY" -c 'import sqlite3, sys; print(sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True).execute("SELECT count(*) FROM runs").fetchone()[0])' "$1" 2>/dev/null || echo 0
+}

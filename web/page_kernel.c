@@ -15,6 +15,12 @@
 
 #define OVERVIEW_KERNELS 10
 #define OVERVIEW_ALERTS 20
+/*
+ * Machines whose whole tables one /kernels/{commit} page shows: the glance
+ * covers every machine, the tables come ?page=N at a time, so that a lab
+ * of hundreds keeps pages of a size a laptop or phone opens at once.
+ */
+#define KERNEL_PAGE_HOSTS 25
 
 void page_error(struct resp *rs, int status, const char *fmt, ...)
 {
@@ -331,15 +337,48 @@ static void host_anchor(struct strbuf *sb, const char *name)
 	html_url(sb, name);
 }
 
+/* Links to the pages of machines' tables: "machines 1-25 26-50 ..." */
+static void page_links(struct strbuf *sb, size_t nhosts, size_t cur)
+{
+	size_t p, pages = (nhosts + KERNEL_PAGE_HOSTS - 1) / KERNEL_PAGE_HOSTS;
+
+	if (pages < 2)
+		return;
+	strbuf_addstr(sb, "<p class=\"pages\">machines' tables: ");
+	for (p = 1; p <= pages; p++) {
+		size_t last = p * KERNEL_PAGE_HOSTS < nhosts ? p * KERNEL_PAGE_HOSTS : nhosts;
+
+		if (p == cur)
+			strbuf_addstr(sb, "<b>");
+		else
+			strbuf_addf(sb, "<a href=\"?page=%zu\">", p);
+		html_txtf(sb, "%zu-%zu", (p - 1) * KERNEL_PAGE_HOSTS + 1, last);
+		strbuf_addstr(sb, p == cur ? "</b> " : "</a> ");
+	}
+	strbuf_addstr(sb, "</p>\n");
+}
+
 void page_kernel(struct req *rq, struct resp *rs)
 {
 	const struct app *app = req_app(rq);
 	struct strbuf *sb = &rs->body, err = STRBUF_INIT, sections = STRBUF_INIT;
+	struct strbuf scratch = STRBUF_INIT;
 	struct names hosts = { 0, 0, NULL };
 	struct store_kernel k;
-	size_t i;
+	const char *pg = req_query(rq, "page");
+	size_t i, page = 1, first, end;
 	int ret, c;
 
+	if (pg && *pg) {
+		char *e;
+		unsigned long v = strtoul(pg, &e, 10);
+
+		if (*e || !v || v > 100000) {
+			page_error(rs, 400, "page '%s': expected a page number from 1", pg);
+			return;
+		}
+		page = v;
+	}
 	ret = store_kernel_get(rq->st, rq->args[0], &k);
 	if (!ret)
 		ret = store_kernel_hosts(rq->st, k.ident, names_add, &hosts);
@@ -347,6 +386,12 @@ void page_kernel(struct req *rq, struct resp *rs)
 		page_store_error(rq, rs, ret, "kernel");
 		goto out;
 	}
+	first = (page - 1) * KERNEL_PAGE_HOSTS;
+	if (first && first >= hosts.n) {
+		page_error(rs, 404, "page %zu: %zu machines ran this kernel", page, hosts.n);
+		goto out;
+	}
+	end = first + KERNEL_PAGE_HOSTS < hosts.n ? first + KERNEL_PAGE_HOSTS : hosts.n;
 	begin(rs, k.ident, "kernels");
 	strbuf_addstr(sb, "<h1>Kernel <span class=\"ident\">");
 	html_txt(sb, k.ident);
@@ -371,26 +416,33 @@ void page_kernel(struct req *rq, struct resp *rs)
 			  "<tr><th>machine</th><th>baseline</th><th>fork</th></tr></thead><tbody>\n");
 	for (i = 0; i < hosts.n; i++) {
 		struct compare_result res;
+		bool here = i >= first && i < end;
+		/* the tables of this page's machines only; the glance has them all */
+		struct strbuf *sec = here ? &sections : &scratch;
 
 		strbuf_reset(&err);
 		ret = compare_build(rq->st, hosts.name[i], NULL, k.ident, &app->cmp, &res, &err);
-		strbuf_addstr(sb, "<tr><td><a href=\"#");
+		strbuf_addstr(sb, "<tr><td><a href=\"");
+		if (!here)
+			strbuf_addf(sb, "?page=%zu", i / KERNEL_PAGE_HOSTS + 1);
+		strbuf_addch(sb, '#');
 		host_anchor(sb, hosts.name[i]);
 		strbuf_addstr(sb, "\">");
 		html_txt(sb, hosts.name[i]);
 		strbuf_addstr(sb, "</a></td>");
-		strbuf_addstr(&sections, "<section id=\"");
-		host_anchor(&sections, hosts.name[i]);
-		strbuf_addstr(&sections, "\"><h2>");
-		html_link_host(&sections, hosts.name[i]);
-		strbuf_addstr(&sections, "</h2>");
+		strbuf_reset(&scratch);
+		strbuf_addstr(sec, "<section id=\"");
+		host_anchor(sec, hosts.name[i]);
+		strbuf_addstr(sec, "\"><h2>");
+		html_link_host(sec, hosts.name[i]);
+		strbuf_addstr(sec, "</h2>");
 		if (ret == -ENOENT) {
 			strbuf_addstr(sb, "<td colspan=\"2\">");
 			html_txt(sb, err.buf);
 			strbuf_addstr(sb, "</td></tr>\n");
-			strbuf_addstr(&sections, "<p class=\"hint\">");
-			html_txt(&sections, err.buf);
-			strbuf_addstr(&sections, "</p></section>\n");
+			strbuf_addstr(sec, "<p class=\"hint\">");
+			html_txt(sec, err.buf);
+			strbuf_addstr(sec, "</p></section>\n");
 			continue;
 		}
 		if (ret) {
@@ -419,21 +471,26 @@ void page_kernel(struct req *rq, struct resp *rs)
 			strbuf_addstr(sb, "</span>");
 		}
 		strbuf_addstr(sb, "</td></tr>\n");
-		strbuf_addstr(&sections, "<p>against ");
-		html_link_kernel(&sections, res.base);
-		strbuf_addstr(&sections, " (");
-		html_txt(&sections, res.base_why);
-		strbuf_addstr(&sections, ")</p>");
-		page_compare_tables(&sections, &res, false);
-		compare_links(&sections, &res);
-		strbuf_addstr(&sections, "</section>\n");
+		strbuf_addstr(sec, "<p>against ");
+		html_link_kernel(sec, res.base);
+		strbuf_addstr(sec, " (");
+		html_txt(sec, res.base_why);
+		strbuf_addstr(sec, ")</p>");
+		if (here) {
+			page_compare_tables(sec, &res, false);
+			compare_links(sec, &res);
+		}
+		strbuf_addstr(sec, "</section>\n");
 		compare_result_release(&res);
 	}
 	strbuf_addstr(sb, "</tbody></table></div>\n");
+	page_links(sb, hosts.n, page);
 	strbuf_add(sb, sections.buf, sections.len);
+	page_links(sb, hosts.n, page);
 	html_end(sb);
 out:
 	free(hosts.name);
 	strbuf_release(&err);
 	strbuf_release(&sections);
+	strbuf_release(&scratch);
 }

@@ -62,7 +62,9 @@ static void web_kernels(struct req *rq, struct resp *rs)
 
 static void web_kernel(struct req *rq, struct resp *rs)
 {
-	cached(rq, rs, NULL, page_kernel);
+	static const char *const args[] = { "page", NULL };
+
+	cached(rq, rs, args, page_kernel);
 }
 
 static void web_compare(struct req *rq, struct resp *rs)
