@@ -46,9 +46,10 @@ urlenc() { # percent-encode all but the unreserved characters
 enc=$(urlenc "$host")
 cat <<MSG
 
-Results are stored.  Look at:
-  $url/api/v1/hosts/$enc
-  $url/api/v1/kernels
-(the HTML dashboards come with the next release; 'make stop' stops the daemon)
+Results are stored.  The dashboard:
+  $url/hosts/$enc      this machine: its kernels, trends and runs
+  $url/                     every machine, the latest kernels, open alerts
+JSON: $url/api/v1/hosts/$enc
+('make stop' stops the daemon)
 MSG
-command -v xdg-open >/dev/null 2>&1 && [ -n "${DISPLAY:-}" ] && xdg-open "$url/api/v1/hosts/$enc" >/dev/null 2>&1 || true
+command -v xdg-open >/dev/null 2>&1 && [ -n "${DISPLAY:-}" ] && xdg-open "$url/hosts/$enc" >/dev/null 2>&1 || true
