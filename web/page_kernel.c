@@ -160,7 +160,7 @@ void page_overview(struct req *rq, struct resp *rs)
 	struct strbuf *sb = &rs->body;
 	struct store_kernel ks[OVERVIEW_KERNELS];
 	struct klist kl = { 0, OVERVIEW_KERNELS, ks };
-	struct store_alert_filter open = { NULL, "new", NULL, NULL };
+	struct store_alert_filter open = { "regression", "new", NULL, NULL };
 	struct glance g = { 0, 0, NULL };
 	size_t i, j;
 	int ret;
@@ -211,7 +211,7 @@ void page_overview(struct req *rq, struct resp *rs)
 		html_txtf(sb, " %zu: %d with regressions, %d with gains", g.n, r, gn);
 		strbuf_addstr(sb, "</td></tr>\n");
 	}
-	strbuf_addstr(sb, "</tbody></table></div>\n<h2>Open alerts</h2>");
+	strbuf_addstr(sb, "</tbody></table></div>\n<h2>Open regression alerts</h2>");
 	alerts_table_begin(sb, false);
 	ret = store_alert_list(rq->st, &open, OVERVIEW_ALERTS, alert_row, sb);
 	if (ret)
