@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Request paths against the daemon's route table: server_route_match()
- * (daemon/server.c) with every pattern of api_routes (daemon/api.c), as
- * dispatch() does, and the Authorization header's bearer token
- * (auth_bearer(), daemon/auth.c) from the same bytes.
+ * Request paths against the daemon's route tables: server_route_match()
+ * (daemon/server.c) with every pattern of api_routes (daemon/api.c) and
+ * web_routes (web/routes.c), as dispatch() does, and the Authorization
+ * header's bearer token (auth_bearer(), daemon/auth.c) from the same bytes.
  *
  * A match must account for the whole path: the pattern with its {}
  * segments replaced by the captured arguments (each non-empty and free
@@ -12,6 +12,7 @@
 #include "api.h"
 #include "auth.h"
 #include "fuzz.h"
+#include "pages.h"
 #include "server.h"
 
 static void check_match(const char *pattern, const char *path, const struct strbuf *bufs, int nargs)
@@ -42,16 +43,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strbuf bufs[REQ_MAX_ARGS];
 	char *path = fuzz_cstr(data, size);
 	const char *tok;
-	int i, nargs, m;
+	int i, t, nargs, m;
 
 	for (i = 0; i < REQ_MAX_ARGS; i++)
 		strbuf_init(&bufs[i], 0);
-	for (i = 0; api_routes[i].method; i++) {
-		nargs = -1;
-		m = server_route_match(api_routes[i].pattern, path, bufs, &nargs);
-		FUZZ_CHECK(nargs >= 0 && nargs <= REQ_MAX_ARGS, "%d arguments", nargs);
-		if (m)
-			check_match(api_routes[i].pattern, path, bufs, nargs);
+	for (t = 0; t < 2; t++) {
+		const struct route *r = t ? web_routes : api_routes;
+
+		for (i = 0; r[i].method; i++) {
+			nargs = -1;
+			m = server_route_match(r[i].pattern, path, bufs, &nargs);
+			FUZZ_CHECK(nargs >= 0 && nargs <= REQ_MAX_ARGS, "%d arguments", nargs);
+			if (m)
+				check_match(r[i].pattern, path, bufs, nargs);
+		}
 	}
 	tok = auth_bearer(path);
 	if (tok)
