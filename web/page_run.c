@@ -70,8 +70,9 @@ static void case_begin(struct strbuf *sb, const struct store_series *s)
 	html_txtf(sb, "%u of the runs measured every iteration; %u iterations per run.", s->runs_ok,
 		  s->iterations);
 	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"details\"><thead><tr><th>counter</th>"
-			  "<th>event</th><th>per operation: mean of runs</th><th>stdev</th>"
-			  "<th>median</th><th>min</th><th>max</th></tr></thead><tbody>");
+			  "<th>event</th><th>per operation: mean of runs</th><th>stdev of runs</th>"
+			  "<th>median of runs</th><th>lowest iteration</th><th>highest iteration</th></tr>"
+			  "</thead><tbody>");
 }
 
 static void metric_row(struct strbuf *sb, const struct store_series *s)
