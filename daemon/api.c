@@ -12,6 +12,7 @@
 #include "alerts.h"
 #include "app.h"
 #include "changepoint.h"
+#include "trend.h"
 #include "deliver.h"
 #include "compare.h"
 #include "doc.h"
@@ -834,59 +835,20 @@ static void api_deliveries(struct req *rq, struct resp *rs)
 	jw_obj_end(&jw);
 }
 
-/* A host's kernels in the order they were first uploaded, each with its mean. */
-struct kseries {
-	size_t n, alloc;
-	char (*ident)[DOC_IDENT_MAX];
-	double *sum, *mean;
-	unsigned *count;
-};
-
-static int kseries_add(void *ctx, const char *kernel, double mean)
-{
-	struct kseries *k = ctx;
-	size_t i;
-
-	for (i = k->n; i > 0; i--)
-		if (!strcmp(k->ident[i - 1], kernel))
-			break;
-	if (i == 0) {
-		if (k->n == k->alloc) {
-			size_t n = k->alloc ? 2 * k->alloc : 64;
-			void *a = realloc(k->ident, n * sizeof(*k->ident));
-
-			if (!a)
-				return -ENOMEM;
-			k->ident = a;
-			if (!(a = realloc(k->sum, n * sizeof(*k->sum))))
-				return -ENOMEM;
-			k->sum = a;
-			if (!(a = realloc(k->count, n * sizeof(*k->count))))
-				return -ENOMEM;
-			k->count = a;
-			k->alloc = n;
-		}
-		snprintf(k->ident[k->n], DOC_IDENT_MAX, "%s", kernel);
-		k->sum[k->n] = 0;
-		k->count[k->n] = 0;
-		i = ++k->n;
-	}
-	k->sum[i - 1] += mean;
-	k->count[i - 1]++;
-	return 0;
-}
-
-/* GET /api/v1/changepoints?host=&workload=&layout=: E-divisive along the host's kernels */
+/*
+ * GET /api/v1/changepoints?host=&workload=&layout=: E-divisive along the
+ * host's kernels, from the same trend the host's page draws (daemon/trend.c)
+ */
 static void api_changepoints(struct req *rq, struct resp *rs)
 {
 	const char *host = req_query(rq, "host"), *wl = req_query(rq, "workload");
 	const char *layout = req_query(rq, "layout");
-	struct kseries k = { 0, 0, NULL, NULL, NULL, NULL };
-	struct cp_point cp[CP_MAX];
+	const struct trend_case *tc;
+	struct trend t;
 	struct store_host h;
 	struct jw jw;
 	size_t i;
-	int ret, n;
+	int ret;
 
 	if (!host || !wl || !layout) {
 		resp_error(rs, 400, !host ? "host" : !wl ? "workload" : "layout",
@@ -895,54 +857,49 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 	}
 	ret = store_host_find(rq->st, host, &h);
 	if (!ret)
-		ret = store_host_case_means(rq->st, h.id, wl, layout, kseries_add, &k);
+		ret = trend_build(rq->st, h.id, &t);
 	if (ret) {
 		store_failed(rq, rs, ret, "host");
-		goto out;
+		return;
 	}
-	k.mean = malloc((k.n ? k.n : 1) * sizeof(*k.mean));
-	if (!k.mean) {
-		resp_error(rs, 500, NULL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < k.n; i++)
-		k.mean[i] = k.sum[i] / k.count[i];
-	n = cp_find(k.mean, k.n, NULL, cp, CP_MAX);
-	if (n < 0) {
-		resp_error(rs, 500, NULL, "change point search failed");
-		goto out;
-	}
+	tc = trend_case_find(&t, wl, layout);
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_str(&jw, "host", h.name);
 	jw_str(&jw, "workload", wl);
 	jw_str(&jw, "layout", layout);
 	jw_arr_begin(&jw, "kernels");
-	for (i = 0; i < k.n; i++) {
+	for (i = 0; tc && i < t.nkernels; i++) {
+		if (!tc->runs[i])
+			continue; /* no verified upload of this case on it */
 		jw_obj_begin(&jw, NULL);
-		jw_str(&jw, "kernel", k.ident[i]);
-		jw_double(&jw, "mean_ns", k.mean[i]);
+		jw_str(&jw, "kernel", t.kernel[i]);
+		jw_double(&jw, "mean_ns", tc->mean[i]);
+		jw_double(&jw, "stdev_ns", tc->sd[i]);
+		jw_u64(&jw, "runs", tc->runs[i]);
 		jw_obj_end(&jw);
 	}
 	jw_arr_end(&jw);
 	jw_arr_begin(&jw, "change_points");
-	for (i = 0; i < (size_t)n; i++) {
+	for (i = 0; tc && i < (size_t)tc->ncp; i++) {
+		const struct cp_point *p = &tc->cp[i];
+		size_t before = p->index;
+
+		/* the kernel before it with values: the one the step is from */
+		while (before > 0 && !tc->runs[--before])
+			;
 		jw_obj_begin(&jw, NULL);
-		jw_str(&jw, "before_kernel", k.ident[cp[i].index - 1]);
-		jw_str(&jw, "kernel", k.ident[cp[i].index]);
-		jw_double(&jw, "mean_before_ns", cp[i].before);
-		jw_double(&jw, "mean_after_ns", cp[i].after);
-		jw_double(&jw, "change_pct", 100 * (cp[i].after - cp[i].before) / cp[i].before);
-		jw_double(&jw, "p", cp[i].p);
+		jw_str(&jw, "before_kernel", t.kernel[before]);
+		jw_str(&jw, "kernel", t.kernel[p->index]);
+		jw_double(&jw, "mean_before_ns", p->before);
+		jw_double(&jw, "mean_after_ns", p->after);
+		jw_double(&jw, "change_pct", 100 * (p->after - p->before) / p->before);
+		jw_double(&jw, "p", p->p);
 		jw_obj_end(&jw);
 	}
 	jw_arr_end(&jw);
 	jw_obj_end(&jw);
-out:
-	free(k.ident);
-	free(k.sum);
-	free(k.count);
-	free(k.mean);
+	trend_release(&t);
 }
 
 const struct route api_routes[] = {

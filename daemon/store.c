@@ -109,7 +109,6 @@ enum stmt_id {
 	S_DELIVERY_ATTEMPT,
 	S_DELIVERY_UPDATE,
 	S_DELIVERY_LOG,
-	S_HOST_CASE_MEANS,
 	S_KERNEL_HOSTS,
 	S_HOST_TREND,
 	S__COUNT
@@ -242,11 +241,6 @@ static const char *const stmt_sql[S__COUNT] = {
 			   "JOIN kernels k ON k.id = d.kernel_id "
 			   "LEFT JOIN delivery_attempts a ON a.delivery_id = d.id "
 			   "WHERE h.name = ?1 AND k.ident = ?2 ORDER BY d.id, a.id",
-	[S_HOST_CASE_MEANS] = "SELECT k.ident, s.runs_mean FROM runs r "
-			      "JOIN kernels k ON k.id = r.kernel_id JOIN cases c ON c.run_id = r.id "
-			      "JOIN series s ON s.case_id = c.id WHERE r.host_id = ?1 AND "
-			      "c.workload = ?2 AND c.layout = ?3 AND s.metric = 'ns' AND c.layout_ok "
-			      "AND s.runs_mean IS NOT NULL ORDER BY r.id",
 	[S_KERNEL_HOSTS] = "SELECT h.name FROM hosts h WHERE EXISTS (SELECT 1 FROM runs r "
 			   "JOIN kernels k ON k.id = r.kernel_id WHERE r.host_id = h.id AND "
 			   "k.ident = ?1) ORDER BY h.name",
@@ -1911,32 +1905,6 @@ int store_delivery_log(struct store *st, const char *host, const char *kernel,
 			break;
 	}
 	stmt_done(st, S_DELIVERY_LOG, s);
-	return err;
-}
-
-int store_host_case_means(struct store *st, int64_t host_id, const char *workload,
-			  const char *layout, store_case_mean_cb cb, void *ctx)
-{
-	char ident[DOC_IDENT_MAX];
-	sqlite3_stmt *s = NULL;
-	int err;
-
-	err = stmt_get(st, S_HOST_CASE_MEANS, &s);
-	if (err)
-		return err;
-	bind_i64(st, s, 1, host_id);
-	bind_text(st, s, 2, workload);
-	bind_text(st, s, 3, layout);
-	for (;;) {
-		err = stmt_step(st, s);
-		if (err <= 0)
-			break;
-		col_text(s, 0, ident, sizeof(ident));
-		err = cb(ctx, ident, col_real(s, 1));
-		if (err)
-			break;
-	}
-	stmt_done(st, S_HOST_CASE_MEANS, s);
 	return err;
 }
 

@@ -248,15 +248,6 @@ int store_alert_get(struct store *st, int64_t id, struct store_alert *out);
 int store_alert_triage(struct store *st, int64_t id, const char *state, const char *by);
 
 /*
- * The mean time per operation of every verified upload of one case of a
- * host, in upload order, with the upload's kernel: the series change
- * points are looked for in.
- */
-typedef int (*store_case_mean_cb)(void *ctx, const char *kernel, double mean);
-int store_host_case_means(struct store *st, int64_t host_id, const char *workload,
-			  const char *layout, store_case_mean_cb cb, void *ctx);
-
-/*
  * Deliveries of alerts, grouped per (host, kernel) and receiver (channel
  * "webhook" with a URL, "mail" with an address).
  */
