@@ -187,6 +187,34 @@ static void details_table(struct strbuf *sb, const struct compare_result *res)
 	strbuf_addstr(sb, "</tbody></table></div>\n");
 }
 
+void page_compare_links(struct strbuf *sb, const struct compare_result *res, bool details)
+{
+	struct strbuf q = STRBUF_INIT;
+
+	strbuf_addstr(&q, "?host=");
+	html_url(&q, res->host);
+	strbuf_addstr(&q, "&base=");
+	html_url(&q, res->base);
+	strbuf_addstr(&q, "&head=");
+	html_url(&q, res->head);
+	strbuf_addstr(sb, "<p class=\"links\">");
+	if (details) {
+		strbuf_addstr(sb, "<a href=\"/compare");
+		html_attr(sb, q.buf);
+		strbuf_addstr(sb, "\">details</a> &middot; ");
+	}
+	strbuf_addstr(sb, "<a href=\"/compare.txt");
+	html_attr(sb, q.buf);
+	strbuf_addstr(sb, "\">mailing-list text</a>");
+	if (!details) {
+		strbuf_addstr(sb, " &middot; <a href=\"/api/v1/compare");
+		html_attr(sb, q.buf);
+		strbuf_addstr(sb, "\">JSON</a>");
+	}
+	strbuf_addstr(sb, "</p>\n");
+	strbuf_release(&q);
+}
+
 void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bool details)
 {
 	size_t w;

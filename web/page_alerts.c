@@ -41,13 +41,21 @@ static void select_opts(struct strbuf *sb, const char *name, const char *const *
 	strbuf_addstr(sb, "</select>");
 }
 
-static int row(void *ctx, const struct store_alert *a)
+void page_alerts_table_begin(struct strbuf *sb, bool actions)
 {
-	struct alerts_page *ap = ctx;
-	struct strbuf *sb = ap->sb;
+	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>raised</th>"
+			  "<th>machine</th><th>kernel</th><th>against</th><th>case</th><th>change (CI)</th>"
+			  "<th>what it says</th><th>state</th>");
+	if (actions)
+		strbuf_addstr(sb, "<th>triage</th>");
+	strbuf_addstr(sb, "</tr></thead><tbody>\n");
+}
+
+void page_alert_row(struct strbuf *sb, const struct store_alert *a, const char *csrf,
+		    const char *back)
+{
 	bool reg = !strcmp(a->kind, "regression");
 
-	ap->shown++;
 	strbuf_addf(sb, "<tr id=\"alert-%lld\"><td>", (long long)a->id);
 	html_txtf(sb, "#%lld ", (long long)a->id);
 	html_time(sb, a->created_at);
@@ -74,17 +82,25 @@ static int row(void *ctx, const struct store_alert *a)
 		strbuf_addstr(sb, "</span>");
 	}
 	strbuf_addstr(sb, "</td>");
-	if (ap->csrf) {
+	if (csrf) {
 		strbuf_addf(sb, "<td><form method=\"post\" action=\"/alerts/%lld\">", (long long)a->id);
 		strbuf_addstr(sb, "<input type=\"hidden\" name=\"csrf\" value=\"");
-		html_attr(sb, ap->csrf);
+		html_attr(sb, csrf);
 		strbuf_addstr(sb, "\"><input type=\"hidden\" name=\"back\" value=\"");
-		html_attr(sb, ap->back);
+		html_attr(sb, back);
 		strbuf_addstr(sb, "\">");
 		select_opts(sb, "state", states, 4, a->state, NULL);
 		strbuf_addstr(sb, " <button>set</button></form></td>");
 	}
 	strbuf_addstr(sb, "</tr>\n");
+}
+
+static int row(void *ctx, const struct store_alert *a)
+{
+	struct alerts_page *ap = ctx;
+
+	ap->shown++;
+	page_alert_row(ap->sb, a, ap->csrf, ap->back);
 	return 0;
 }
 
@@ -146,13 +162,8 @@ void page_alerts(struct req *rq, struct resp *rs, const char *csrf)
 	select_opts(sb, "state", states, 4, f.state, "any");
 	strbuf_addstr(sb, "</label> <label>kind ");
 	select_opts(sb, "kind", kinds, 2, f.kind, "any");
-	strbuf_addstr(sb, "</label> <button>show</button></form>\n"
-			  "<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>raised</th>"
-			  "<th>machine</th><th>kernel</th><th>against</th><th>case</th><th>change (CI)</th>"
-			  "<th>what it says</th><th>state</th>");
-	if (csrf)
-		strbuf_addstr(sb, "<th>triage</th>");
-	strbuf_addstr(sb, "</tr></thead><tbody>\n");
+	strbuf_addstr(sb, "</label> <button>show</button></form>\n");
+	page_alerts_table_begin(sb, csrf != NULL);
 	ret = store_alert_list(rq->st, &f, ALERTS_SHOWN, row, &ap);
 	if (ret) {
 		page_store_error(rq, rs, ret, "alerts");

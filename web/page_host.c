@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "array.h"
 #include "html.h"
 #include "pages.h"
 #include "store.h"
@@ -42,7 +43,7 @@ void page_compare(struct req *rq, struct resp *rs)
 	const struct app *app = req_app(rq);
 	const char *host = req_query(rq, "host"), *base = req_query(rq, "base");
 	const char *head = req_query(rq, "head");
-	struct strbuf *sb = &rs->body, err = STRBUF_INIT, q = STRBUF_INIT;
+	struct strbuf *sb = &rs->body, err = STRBUF_INIT;
 	struct compare_result res;
 	int ret;
 
@@ -76,22 +77,11 @@ void page_compare(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</p>");
 	compare_form(sb, res.host, res.base, res.head);
 	page_compare_tables(sb, &res, true);
-	strbuf_addstr(&q, "?host=");
-	html_url(&q, res.host);
-	strbuf_addstr(&q, "&base=");
-	html_url(&q, res.base);
-	strbuf_addstr(&q, "&head=");
-	html_url(&q, res.head);
-	strbuf_addstr(sb, "<p class=\"links\"><a href=\"/compare.txt");
-	html_attr(sb, q.buf);
-	strbuf_addstr(sb, "\">mailing-list text</a> &middot; <a href=\"/api/v1/compare");
-	html_attr(sb, q.buf);
-	strbuf_addstr(sb, "\">JSON</a></p>\n");
+	page_compare_links(sb, &res, false);
 	html_end(sb);
 	compare_result_release(&res);
 out:
 	strbuf_release(&err);
-	strbuf_release(&q);
 }
 
 /* ---- /hosts/{name} ---------------------------------------------------- */
@@ -105,15 +95,8 @@ static int alert_keep(void *ctx, const struct store_alert *a)
 {
 	struct alerts_ctx *ac = ctx;
 
-	if (ac->n == ac->alloc) {
-		size_t n = ac->alloc ? 2 * ac->alloc : 16;
-		void *p = realloc(ac->a, n * sizeof(*ac->a));
-
-		if (!p)
-			return -ENOMEM;
-		ac->a = p;
-		ac->alloc = n;
-	}
+	if (array_reserve((void **)&ac->a, &ac->alloc, ac->n, sizeof(*ac->a)))
+		return -ENOMEM;
 	ac->a[ac->n++] = *a;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "array.h"
 #include "html.h"
 #include "log.h"
 #include "pages.h"
@@ -112,15 +113,8 @@ static int glance_host(void *ctx, const char *name)
 {
 	struct glance *g = ctx;
 
-	if (g->n == g->alloc) {
-		size_t n = g->alloc ? 2 * g->alloc : 32;
-		void *p = realloc(g->h, n * sizeof(*g->h));
-
-		if (!p)
-			return -ENOMEM;
-		g->h = p;
-		g->alloc = n;
-	}
+	if (array_reserve((void **)&g->h, &g->alloc, g->n, sizeof(*g->h)))
+		return -ENOMEM;
 	memset(&g->h[g->n], 0, sizeof(g->h[g->n]));
 	snprintf(g->h[g->n].name, STORE_NAME_MAX, "%s", name);
 	g->n++;
@@ -143,16 +137,11 @@ static int glance_alert(void *ctx, const struct store_alert *a)
 	return 0;
 }
 
-static int alert_row(void *ctx, const struct store_alert *a);
 
-static void alerts_table_begin(struct strbuf *sb, bool actions)
+static int alert_row(void *ctx, const struct store_alert *a)
 {
-	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>raised</th>"
-			  "<th>host</th><th>kernel</th><th>against</th><th>case</th><th>change</th>"
-			  "<th>what it says</th><th>state</th>");
-	if (actions)
-		strbuf_addstr(sb, "<th>triage</th>");
-	strbuf_addstr(sb, "</tr></thead><tbody>\n");
+	page_alert_row(ctx, a, NULL, NULL);
+	return 0;
 }
 
 void page_overview(struct req *rq, struct resp *rs)
@@ -212,7 +201,7 @@ void page_overview(struct req *rq, struct resp *rs)
 		strbuf_addstr(sb, "</td></tr>\n");
 	}
 	strbuf_addstr(sb, "</tbody></table></div>\n<h2>Open regression alerts</h2>");
-	alerts_table_begin(sb, false);
+	page_alerts_table_begin(sb, false);
 	ret = store_alert_list(rq->st, &open, OVERVIEW_ALERTS, alert_row, sb);
 	if (ret)
 		goto fail;
@@ -223,31 +212,6 @@ void page_overview(struct req *rq, struct resp *rs)
 fail:
 	free(g.h);
 	page_store_error(rq, rs, ret, "overview");
-}
-
-/* An alert as a table row (the open alerts here; /alerts has its own with actions). */
-static int alert_row(void *ctx, const struct store_alert *a)
-{
-	struct strbuf *sb = ctx;
-
-	strbuf_addstr(sb, "<tr><td>");
-	html_time(sb, a->created_at);
-	strbuf_addstr(sb, "</td><td>");
-	html_link_host(sb, a->host);
-	strbuf_addstr(sb, "</td><td>");
-	html_link_kernel(sb, a->kernel);
-	strbuf_addstr(sb, "</td><td>");
-	html_link_kernel(sb, a->base);
-	strbuf_addstr(sb, "</td><td>");
-	html_txtf(sb, "%s %s", a->workload, a->layout);
-	strbuf_addf(sb, "</td><td class=\"%s\">", !strcmp(a->kind, "regression") ? "v-regression" : "v-gain");
-	html_txtf(sb, "%+.1f%%", a->delta_pct);
-	strbuf_addstr(sb, "</td><td>");
-	html_txt(sb, a->summary);
-	strbuf_addstr(sb, "</td><td>");
-	html_txt(sb, a->state);
-	strbuf_addstr(sb, "</td></tr>\n");
-	return 0;
 }
 
 /* ---- /kernels --------------------------------------------------------- */
@@ -300,35 +264,10 @@ static int names_add(void *ctx, const char *name)
 {
 	struct names *nm = ctx;
 
-	if (nm->n == nm->alloc) {
-		size_t n = nm->alloc ? 2 * nm->alloc : 32;
-		void *p = realloc(nm->name, n * sizeof(*nm->name));
-
-		if (!p)
-			return -ENOMEM;
-		nm->name = p;
-		nm->alloc = n;
-	}
+	if (array_reserve((void **)&nm->name, &nm->alloc, nm->n, sizeof(*nm->name)))
+		return -ENOMEM;
 	snprintf(nm->name[nm->n++], STORE_NAME_MAX, "%s", name);
 	return 0;
-}
-
-static void compare_links(struct strbuf *sb, const struct compare_result *res)
-{
-	struct strbuf q = STRBUF_INIT;
-
-	strbuf_addstr(&q, "?host=");
-	html_url(&q, res->host);
-	strbuf_addstr(&q, "&base=");
-	html_url(&q, res->base);
-	strbuf_addstr(&q, "&head=");
-	html_url(&q, res->head);
-	strbuf_addstr(sb, "<p class=\"links\"><a href=\"/compare");
-	html_attr(sb, q.buf);
-	strbuf_addstr(sb, "\">details</a> &middot; <a href=\"/compare.txt");
-	html_attr(sb, q.buf);
-	strbuf_addstr(sb, "\">mailing-list text</a></p>\n");
-	strbuf_release(&q);
 }
 
 static void host_anchor(struct strbuf *sb, const char *name)
@@ -478,7 +417,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sec, ")</p>");
 		if (here) {
 			page_compare_tables(sec, &res, false);
-			compare_links(sec, &res);
+			page_compare_links(sec, &res, true);
 		}
 		strbuf_addstr(sec, "</section>\n");
 		compare_result_release(&res);

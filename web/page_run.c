@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "compare.h"
 #include "html.h"
 #include "pages.h"
@@ -21,15 +22,8 @@ static int keep(void *ctx, const struct store_series *s)
 {
 	struct rows *r = ctx;
 
-	if (r->n == r->alloc) {
-		size_t n = r->alloc ? 2 * r->alloc : 32;
-		void *p = realloc(r->s, n * sizeof(*r->s));
-
-		if (!p)
-			return -ENOMEM;
-		r->s = p;
-		r->alloc = n;
-	}
+	if (array_reserve((void **)&r->s, &r->alloc, r->n, sizeof(*r->s)))
+		return -ENOMEM;
 	r->s[r->n++] = *s;
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "compare.h"
 #include "server.h"
+#include "store.h"
 #include "strbuf.h"
 
 /*
@@ -25,6 +26,15 @@ void page_run(struct req *rq, struct resp *rs);
 /* csrf: the session's CSRF token when someone is logged in (triage forms shown), else NULL. */
 void page_alerts(struct req *rq, struct resp *rs, const char *csrf);
 
+/*
+ * The alerts table: its head (actions: a triage column), and one alert as
+ * a row; with csrf, the row's triage form, which comes back to /alerts
+ * with the query string back.
+ */
+void page_alerts_table_begin(struct strbuf *sb, bool actions);
+void page_alert_row(struct strbuf *sb, const struct store_alert *a, const char *csrf,
+		    const char *back);
+
 /* An HTML error page with status and a one-line message. */
 void page_error(struct resp *rs, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -40,6 +50,11 @@ void page_store_error(struct req *rq, struct resp *rs, int ret, const char *what
  * metric's n, means, CI and p-values.
  */
 void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bool details);
+/*
+ * Links of a comparison: to /compare (with details), to the mailing-list
+ * text /compare.txt, and (without details: on /compare itself) the JSON.
+ */
+void page_compare_links(struct strbuf *sb, const struct compare_result *res, bool details);
 /* The verdict of row r as a CSS class and a short word ("lost gain" for a large-folio regression). */
 const char *page_verdict_class(const struct compare_row *r);
 const char *page_verdict_word(const struct compare_row *r);
