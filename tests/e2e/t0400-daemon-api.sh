@@ -212,7 +212,7 @@ jcheck "$T/body" 'd["host"]["name"] == "a%41b"' "a name with %41"
 
 say "routes and methods"
 expect_error 404 - "" GET /api/v1/nothing
-expect_error 404 - "" GET /
+expect_error 404 - "" GET /nowhere
 expect_error 404 - "" GET /api/v1/hosts/lab-one/extra
 expect_error 404 - "" GET /api/v1/hosts/no-such-host
 expect_error 405 - "" DELETE /api/v1/hosts

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The dashboards in a real browser (headless Chromium), with real data:
 # two real measured runs of this machine uploaded as two kernel commits,
-# the second's samples changed by known margins (order-0 15% slower, the
+# the second's samples changed by known margins (order-0 20% slower, the
 # large-folio layouts 20% faster: an order-0 slowdown and batching
-# gains).  Every page is loaded, screenshotted (tests/out/screenshots,
+# gains; 12 runs a side, so that run-to-run noise of a shared VM, up to
+# 10% here, still leaves both significant).  Every page is loaded, screenshotted (tests/out/screenshots,
 # 1280x800 and a phone's 390x844), its DOM checked for the marked cells,
 # the screenshots for the verdict colours actually drawn, and Chromium's
 # network log for requests: the pages' own all go to the daemon on
@@ -22,9 +23,9 @@ layouts=order-0,order-9,pmd
 [ -d /sys/kernel/mm/transparent_hugepage/hugepages-64kB ] && layouts=order-0,order-4,order-9,pmd
 A=1111111111111111111111111111111111111111
 B=2222222222222222222222222222222222222222
-say "two real runs of this machine (64 MiB, 8 runs x 20 iterations, $layouts)"
+say "two real runs of this machine (64 MiB, 12 runs x 20 iterations, $layouts)"
 for k in a b; do
-	"$FW" bench --quiet --size 64M --runs 8 --iterations 20 --layouts "$layouts" \
+	"$FW" bench --quiet --size 64M --runs 12 --iterations 20 --layouts "$layouts" \
 		--kernel-commit "$A" --json "$T/$k.json" >/dev/null 2>"$T/err" || { cat "$T/err"; fail "bench exited $?"; }
 done
 "$PY" - "$T/b.json" "$A" "$B" <<'PYEOF'
@@ -33,7 +34,7 @@ path, a, b = sys.argv[1:]
 d = json.load(open(path))
 d["kernel"]["commit"], d["kernel"]["parent_commit"] = b, a
 for c in d["cases"]:
-    scale = 1.15 if c["layout"] == "order-0" else 0.80
+    scale = 1.20 if c["layout"] == "order-0" else 0.80
     for r in c["runs"]:
         r["ns"] = [None if v is None else int(v * scale) for v in r["ns"]]
 json.dump(d, open(path, "w"))
@@ -122,6 +123,7 @@ browse compare 1280 800 "/compare?host=bench-box&head=$B"
 $CHECK "$T/dom-compare.html" --has 'v-regression:order-0 slowdown' --has 'v-gain:batching gain' || fail "compare page cells"
 colours compare 200 200
 browse compare-phone 390 844 "/compare?host=bench-box&head=$B"
+# a phone shows the first columns: order-0 and the first large-folio layout
 colours compare-phone 50 50
 say "/: the machine, the kernels at a glance, the open alert"
 browse overview 1280 800 "/"
