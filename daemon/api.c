@@ -11,6 +11,7 @@
 
 #include "alerts.h"
 #include "app.h"
+#include "cache.h"
 #include "changepoint.h"
 #include "trend.h"
 #include "deliver.h"
@@ -105,6 +106,20 @@ static void api_healthz(struct req *rq, struct resp *rs)
 	jw_obj_begin(&jw, NULL);
 	jw_str(&jw, "status", "ok");
 	jw_i64(&jw, "schema_version", store_schema_version(rq->st));
+	if (app_of(rq) && app_of(rq)->pages) {
+		struct page_cache_stats ps;
+
+		page_cache_stats(app_of(rq)->pages, &ps);
+		jw_obj_begin(&jw, "page_cache");
+		jw_u64(&jw, "pages", ps.pages);
+		jw_u64(&jw, "bytes", ps.bytes);
+		jw_u64(&jw, "limit_bytes", ps.limit);
+		jw_u64(&jw, "hits", ps.hits);
+		jw_u64(&jw, "renders", ps.renders);
+		jw_u64(&jw, "waits", ps.waits);
+		jw_u64(&jw, "evictions", ps.evictions);
+		jw_obj_end(&jw);
+	}
 	jw_obj_end(&jw);
 }
 

@@ -299,5 +299,6 @@ void page_cache_stats(struct page_cache *pc, struct page_cache_stats *out)
 	*out = pc->st;
 	out->pages = pc->pages;
 	out->bytes = pc->bytes;
+	out->limit = pc->max_bytes;
 	pthread_mutex_unlock(&pc->lock);
 }

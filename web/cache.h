@@ -36,7 +36,7 @@ void page_cache_serve(struct page_cache *pc, struct req *rq, struct resp *rs, co
 
 struct page_cache_stats {
 	uint64_t hits, renders, waits, evictions;
-	size_t pages, bytes;
+	size_t pages, bytes, limit;
 };
 void page_cache_stats(struct page_cache *pc, struct page_cache_stats *out);
 

@@ -158,4 +158,18 @@ code=$(curl -s -b "$T/jar" -o /dev/null -w '%{http_code}' --data-urlencode "stat
 [ "$code" = 403 ] || fail "triage after log out: $code, expected 403"
 ! grep -q "$ADMIN" "$T/d.log" || fail "the admin token is in the log"
 stop_daemon
+
+say "the page cache stays within --page-cache"
+start_daemon "$T/d2.log" --db "$T/db/fw.db" --page-cache 40k
+for i in $(seq 1 30); do
+	curl -sf -o /dev/null "$URL/hosts/$H?last=$i" || fail "GET /hosts/{name}?last=$i"
+	curl -sf -o /dev/null "$URL/hosts/$H?last=$i" || fail "GET /hosts/{name}?last=$i again"
+done
+curl -sf "$URL/healthz" >"$T/hz.json" || fail "healthz"
+jget "$T/hz.json" 'd["page_cache"]'
+jcheck "$T/hz.json" 'd["page_cache"]["limit_bytes"] == 40960' "the limit is --page-cache"
+# one page may stand above the limit alone; here every page is under 20 kB
+jcheck "$T/hz.json" 'd["page_cache"]["bytes"] <= 40960 + 20000 and d["page_cache"]["evictions"] > 0' "the cache grew past its limit"
+jcheck "$T/hz.json" 'd["page_cache"]["hits"] >= 1 and d["page_cache"]["renders"] >= 30' "hits and renders"
+stop_daemon
 echo "ok"
