@@ -57,12 +57,14 @@ DAEMON_PID=
 DAEMON_URL=
 DAEMON_PORT=
 
-# daemon_start DB LOG [PORT]: forkwatchd on 127.0.0.1 (PORT, or any free
-# port), waits until /healthz answers.  Sets DAEMON_PID, DAEMON_URL, DAEMON_PORT.
+# daemon_start DB LOG [PORT [OPTION...]]: forkwatchd on 127.0.0.1 (PORT, or
+# any free port: 0), with more options if given; waits until /healthz
+# answers.  Sets DAEMON_PID, DAEMON_URL, DAEMON_PORT.
 daemon_start() {
 	local db=$1 log=$2 port=${3:-0} i
+	shift $(($# < 3 ? $# : 3))
 	: >"$log"
-	"$FORKWATCHD" --listen "127.0.0.1:$port" --db "$db" >>"$log" 2>&1 &
+	"$FORKWATCHD" --listen "127.0.0.1:$port" --db "$db" "$@" >>"$log" 2>&1 &
 	DAEMON_PID=$!
 	for ((i = 0; i < 200; i++)); do
 		if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
