@@ -138,6 +138,7 @@ static int up_read_token(const char *opt, const char *path, struct strbuf *name,
 {
 	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
 	int ret = strbuf_read_file(&text, path, 1 << 16);
+	struct stat st;
 
 	if (ret) {
 		ret = cmd_say(UP_EXIT_USAGE, "%s '%s': %s%s", opt, path, strerror(-ret), hint ? hint : "");
@@ -147,8 +148,13 @@ static int up_read_token(const char *opt, const char *path, struct strbuf *name,
 		ret = cmd_say(UP_EXIT_USAGE, "%s '%s': no token in the file", opt, path);
 		goto out;
 	}
-	if (http_check_token(token->buf, &err))
+	if (http_check_token(token->buf, &err)) {
 		ret = cmd_say(UP_EXIT_USAGE, "%s '%s': %s", opt, path, err.buf);
+		goto out;
+	}
+	if (!stat(path, &st) && (st.st_mode & 077))
+		cmd_say(0, "warning: %s '%s' is open to others (mode %04o): chmod 600 '%s'", opt, path,
+			(unsigned)(st.st_mode & 07777), path);
 out:
 	explicit_bzero(text.buf, text.len);
 	strbuf_release(&text);

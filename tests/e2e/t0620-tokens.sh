@@ -142,6 +142,18 @@ say "    ${#secrets[@]} secrets looked for: none found"
 ! grep -qF "$admin_tok" "$db" "$db-wal" 2>/dev/null || fail "the admin token is in the database"
 ! grep -qF "$tok1" "$db" "$db-wal" 2>/dev/null || fail "a host token is in the database"
 
+if [ $cli = 1 ]; then
+	say "forkwatch warns about a token file open to others"
+	cp "$T/srv/admin.token" "$T/open.token"
+	chmod 644 "$T/open.token"
+	"$FW" hosts --server "$URL" --admin-token-file "$T/open.token" list >"$T/out" 2>"$T/err" ||
+		{ cat "$T/err"; fail "forkwatch hosts list"; }
+	grep -q "warning: --admin-token-file '$T/open.token' is open to others (mode 0644): chmod 600" "$T/err" ||
+		fail "no warning: $(cat "$T/err")"
+	"$FW" hosts --server "$URL" --admin-token-file "$T/srv/admin.token" list >"$T/out" 2>"$T/err"
+	[ ! -s "$T/err" ] || fail "a warning about a 0600 file: $(cat "$T/err")"
+fi
+
 say "an admin token file readable by others: a warning at start"
 stop_daemon
 cp "$T/srv/admin.token" "$T/loose.token"
