@@ -150,11 +150,21 @@ static bool same_origin(struct req *rq)
 	return !strncmp(p, host, n) && (p[n] == '\0' || p[n] == '/');
 }
 
-/* A redirect target of our own: a path on this server, nothing else. */
+/*
+ * A redirect target of our own: a path on this server, nothing else.
+ * Browsers drop tabs and line breaks from a Location and read '\\' as
+ * '/', so "/\t/evil.example" would leave the site: any control character
+ * or backslash is refused, as is "//".
+ */
 static const char *local_path(const char *next, const char *fallback)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+	const unsigned char *p;
+
+	if (!next || next[0] != '/' || next[1] == '/')
 		return fallback;
+	for (p = (const unsigned char *)next; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			return fallback;
 	return next;
 }
 

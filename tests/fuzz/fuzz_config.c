@@ -16,7 +16,7 @@
 #include "server.h"
 
 enum { LISTEN, DB, ADMIN, CONFIG, MAXCONN, MAXBODY, CERT, KEY, TIMEOUT, PERIP, LEVEL, WEBHOOK,
-       SENDMAIL, MAILTO, PUBURL, ALPHA, BUDGET0, BUDGET, RETRY, FLAG, NOPTS };
+       SENDMAIL, MAILTO, PUBURL, ALPHA, BUDGET0, BUDGET, RETRY, PAGECACHE, FLAG, NOPTS };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ "budget-order0", "PERCENT", "", &v[BUDGET0] },
 		{ "budget", "PERCENT", "", &v[BUDGET] },
 		{ "delivery-retry", "SECONDS", "", &v[RETRY] },
+		{ "page-cache", "SIZE", "", &v[PAGECACHE] },
 		{ "fuzz-flag", NULL, "", &v[FLAG] },
 		{ NULL, NULL, NULL, NULL },
 	};
@@ -79,10 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		server_check_listen(v[LISTEN]);
 	if (v[LEVEL])
 		log_level_parse(v[LEVEL]);
-	if (v[MAXBODY] && !parse_size(v[MAXBODY], &u)) {
+	for (i = MAXBODY; i < NOPTS; i++) {
 		uint64_t back;
 		char b[32];
 
+		if ((i != MAXBODY && i != PAGECACHE) || !v[i] || parse_size(v[i], &u))
+			continue;
 		parse_format_size(u, b, sizeof(b));
 		FUZZ_CHECK(!parse_size(b, &back) && back == u, "'%s' does not read back", b);
 	}
