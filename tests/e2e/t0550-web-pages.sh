@@ -132,6 +132,10 @@ code=$(curl -s -c "$T/jar" -D "$T/lh" -o /dev/null -w '%{http_code}' -H "Origin:
 [ "$code" = 303 ] || fail "log in: $code, expected 303"
 grep -qi '^Set-Cookie: fw_session=[0-9a-f]\{64\}; Path=/; HttpOnly; SameSite=Strict' "$T/lh" || fail "session cookie: $(grep -i set-cookie "$T/lh")"
 grep -qi '^Location: /alerts' "$T/lh" || fail "log in does not go back to /alerts"
+for bad in '//evil.example' '/%09/evil.example' '/%5Cevil.example' 'http://evil.example' '/%0d%0aSet-Cookie:x=1'; do
+	curl -s -D "$T/rh" -o /dev/null -H "Origin: $URL" --data "who=ann&token=$ADMIN&next=$bad" "$URL/login"
+	grep -qi '^Location: /alerts' "$T/rh" || fail "log in with next=$bad went to $(grep -i '^Location' "$T/rh")"
+done
 curl -sf -b "$T/jar" "$URL/alerts" >"$T/a.html" || fail "GET /alerts in the session"
 csrf=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$T/a.html" | head -1)
 [ ${#csrf} = 64 ] || fail "no CSRF token in the triage forms"
