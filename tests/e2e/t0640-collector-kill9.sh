@@ -190,7 +190,7 @@ for cmd in run agent; do
 done
 
 say "killed at random moments while the server is away: no half-written result"
-for i in $(seq 8); do
+for _ in $(seq 8); do
 	start_bg run --server "http://127.0.0.1:$dead" --token-file "$T/host.token" --retry-for 30 \
 		--size 32M --runs 4 --iterations 100 --warmup 0 --layouts order-4 --workloads fork --quiet
 	sleep "$("$PY" -c 'import random; print(round(random.uniform(0, 1.2), 2))')"
@@ -212,7 +212,7 @@ chmod 600 "$spool/00000000000000000001-$early.json"
 want=$(($(entries | wc -l) + 1))
 fw 0 run --server "$URL" --token-file "$T/host.token" "${small[@]}"
 grep -q "delivered $want result" "$T/err" || { cat "$T/err"; fail "expected $want results delivered"; }
-[ -z "$(ls -A "$spool" | grep -v '^rejected$')" ] || fail "the spool is not empty: $(ls -la "$spool")"
+[ -z "$(find "$spool" -mindepth 1 -maxdepth 1 ! -name rejected)" ] || fail "the spool is not empty: $(ls -la "$spool")"
 knobs snap "$T/after.json"
 knobs same "$T/before.json" "$T/after.json" || fail "knobs differ at the end"
 stop_daemon
