@@ -791,11 +791,11 @@ static int atom_cb(void *ctx, const struct store_alert *a)
 static void api_alerts_atom(struct req *rq, struct resp *rs)
 {
 	struct strbuf base = STRBUF_INIT;
-	const char *hosthdr = req_header(rq, "Host");
 	struct atom_ctx c = { &rs->body, NULL };
 	int ret;
 
-	strbuf_addf(&base, "http://%s", hosthdr && *hosthdr ? hosthdr : "localhost");
+	/* --public-url, not the request's Host header: a client does not choose the feed's links */
+	strbuf_addstr(&base, app_of(rq)->public_url ? app_of(rq)->public_url : "http://localhost");
 	c.base = base.buf;
 	rs->content_type = "application/atom+xml; charset=utf-8";
 	alerts_atom_begin(&rs->body, base.buf);

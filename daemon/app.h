@@ -19,6 +19,7 @@ struct app {
 	struct deliver *deliver; /* NULL without receivers */
 	struct page_cache *pages; /* rendered pages (web/cache.h) */
 	struct web_sessions *sessions; /* admins logged in through a browser (web/session.h) */
+	const char *public_url;  /* --public-url: links in the feed and in messages start with it */
 };
 
 #endif

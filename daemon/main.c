@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 	while (purl.len && purl.buf[purl.len - 1] == '/')
 		purl.buf[--purl.len] = '\0';
 	dc.public_url = purl.buf;
+	app.public_url = purl.buf;
 	if (retry) {
 		if (parse_uint(retry, 1, 3600, &v))
 			FAIL("--delivery-retry '%s': expected 1 to 3600 seconds", retry);

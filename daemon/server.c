@@ -29,6 +29,8 @@ struct server {
 	pthread_mutex_t stores_lock;
 	struct store **idle;       /* store connections not in use by a request */
 	size_t nidle, aidle;
+	size_t nopen;              /* store connections open, idle or in use */
+	pthread_cond_t store_free; /* one went idle, or a slot freed */
 	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
 	struct connwatch *watch;   /* each request whole within conn_timeout_s; NULL without */
 	uint64_t generation;       /* atomic: see server_generation() */
@@ -162,18 +164,32 @@ bool req_require_admin(struct req *rq, struct resp *rs)
 /*
  * Store connections are pooled: a request takes one (opening a new one
  * when none is idle) and gives it back.  Connections come and go with the
- * HTTP connections' threads, so a per-thread store would leak.
+ * HTTP connections' threads, so a per-thread store would leak.  At most
+ * SERVER_STORES are open: each holds its own SQLite page cache (up to
+ * 2 MiB), so a pool that grew with every concurrent connection would grow
+ * the daemon with them; a request beyond the limit waits for one.
  */
+#define SERVER_STORES 32
+
 static struct store *store_get(struct server *srv, struct strbuf *err)
 {
 	struct store *st = NULL;
 
 	pthread_mutex_lock(&srv->stores_lock);
+	while (!srv->nidle && srv->nopen >= SERVER_STORES)
+		pthread_cond_wait(&srv->store_free, &srv->stores_lock);
 	if (srv->nidle)
 		st = srv->idle[--srv->nidle];
+	else
+		srv->nopen++; /* one more, opened below without the lock */
 	pthread_mutex_unlock(&srv->stores_lock);
-	if (!st && store_open(&st, srv->cfg.db_path, err))
+	if (!st && store_open(&st, srv->cfg.db_path, err)) {
+		pthread_mutex_lock(&srv->stores_lock);
+		srv->nopen--;
+		pthread_cond_signal(&srv->store_free);
+		pthread_mutex_unlock(&srv->stores_lock);
 		return NULL;
+	}
 	return st;
 }
 
@@ -185,6 +201,8 @@ static void store_put(struct server *srv, struct store *st)
 		struct store **p = realloc(srv->idle, n * sizeof(*p));
 
 		if (!p) {
+			srv->nopen--;
+			pthread_cond_signal(&srv->store_free);
 			pthread_mutex_unlock(&srv->stores_lock);
 			store_close(st);
 			return;
@@ -193,6 +211,7 @@ static void store_put(struct server *srv, struct store *st)
 		srv->aidle = n;
 	}
 	srv->idle[srv->nidle++] = st;
+	pthread_cond_signal(&srv->store_free);
 	pthread_mutex_unlock(&srv->stores_lock);
 }
 
@@ -568,6 +587,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	srv->cfg = *cfg;
 	srv->routes = routes;
 	pthread_mutex_init(&srv->stores_lock, NULL);
+	pthread_cond_init(&srv->store_free, NULL);
 	pthread_mutex_init(&srv->write_lock, NULL);
 	srv->limiter = auth_limiter_new(20, 60);
 	if (!srv->limiter)
@@ -621,6 +641,7 @@ fail:
 	free(srv->tls_cert);
 	free(srv->tls_key);
 	pthread_mutex_destroy(&srv->write_lock);
+	pthread_cond_destroy(&srv->store_free);
 	pthread_mutex_destroy(&srv->stores_lock);
 	free(srv);
 	return -EIO;
@@ -658,6 +679,7 @@ void server_stop(struct server *srv)
 	free(srv->idle);
 	auth_limiter_free(srv->limiter);
 	pthread_mutex_destroy(&srv->write_lock);
+	pthread_cond_destroy(&srv->store_free);
 	pthread_mutex_destroy(&srv->stores_lock);
 	free(srv->tls_cert);
 	free(srv->tls_key);

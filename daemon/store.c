@@ -9,11 +9,13 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -736,7 +738,7 @@ out_sqlite:
 int store_open(struct store **out, const char *path, struct strbuf *err)
 {
 	struct store *st;
-	int rc, ret;
+	int rc, ret, fd;
 
 	*out = NULL;
 	st = calloc(1, sizeof(*st));
@@ -747,6 +749,14 @@ int store_open(struct store **out, const char *path, struct strbuf *err)
 	}
 	strbuf_init(&st->pack[0], 0);
 	strbuf_init(&st->pack[1], 0);
+	/*
+	 * A new database is created 0600 (it holds the tokens' hashes); SQLite
+	 * gives its -wal and -shm files the database file's mode.  An existing
+	 * file keeps the mode its owner chose.
+	 */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	/*
 	 * NOMUTEX: a struct store is used by one thread at a time (store.h),
 	 * so SQLite's per-connection mutex would only cost.
