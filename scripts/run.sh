@@ -47,9 +47,9 @@ enc=$(urlenc "$host")
 cat <<MSG
 
 Results are stored.  The dashboard:
-  $url/hosts/$enc      this machine: its kernels, trends and runs
-  $url/                     every machine, the latest kernels, open alerts
-JSON: $url/api/v1/hosts/$enc
+  this machine (its kernels, trends, runs):  $url/hosts/$enc
+  every machine, latest kernels, alerts:     $url/
+  the same as JSON:                          $url/api/v1/hosts/$enc
 ('make stop' stops the daemon)
 MSG
 command -v xdg-open >/dev/null 2>&1 && [ -n "${DISPLAY:-}" ] && xdg-open "$url/hosts/$enc" >/dev/null 2>&1 || true
