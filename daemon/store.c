@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -684,6 +685,17 @@ static int version_cb(void *ctx, int ncol, char **val, char **name)
 	return 0;
 }
 
+/*
+ * Whether the filesystem holding path has no block left: SQLite reports a
+ * full disk met while opening (the WAL's index, a checkpoint) as an I/O error.
+ */
+static bool disk_full(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 && sv.f_bavail == 0;
+}
+
 /* Connection settings. */
 static int setup(struct store *st, struct strbuf *err)
 {
@@ -730,6 +742,9 @@ out_sqlite:
 	else if ((rc & 0xff) == SQLITE_BUSY)
 		strbuf_addf(err, "database '%s': locked by another process: %s", st->path,
 			    sqlite3_errmsg(st->db));
+	else if ((rc & 0xff) == SQLITE_FULL || disk_full(st->path))
+		strbuf_addf(err, "database '%s': the disk holding it is full (%s): free some space "
+			    "and start again", st->path, sqlite3_errmsg(st->db));
 	else
 		strbuf_addf(err, "database '%s': %s", st->path, sqlite3_errmsg(st->db));
 	return fail_sqlite(st, rc);
