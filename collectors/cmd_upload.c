@@ -277,18 +277,6 @@ static int up_token_commit(int fd, const char *tmp, const char *path, const stru
 	return ret;
 }
 
-static int up_valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > 128)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '/')
-			return 0;
-	return 1;
-}
-
 int cmd_register(int argc, char **argv)
 {
 	struct up_args a = { 0 };
@@ -333,7 +321,7 @@ int cmd_register(int argc, char **argv)
 		ret = cmd_say(UP_EXIT_USAGE, "register needs --server and --admin-token-file: see 'forkwatch register --help'");
 		goto out;
 	}
-	if (a.name && !up_valid_name(a.name)) {
+	if (a.name && !parse_name_ok(a.name, 128)) {
 		ret = cmd_say(UP_EXIT_USAGE, "--name '%s': expected 1 to 128 bytes without control characters or '/'", a.name);
 		goto out;
 	}
@@ -344,7 +332,7 @@ int cmd_register(int argc, char **argv)
 		goto out;
 	}
 	host[sizeof(host) - 1] = '\0';
-	if (!up_valid_name(host)) {
+	if (!parse_name_ok(host, 128)) {
 		ret = cmd_say(UP_EXIT_USAGE, "hostname '%s': expected 1 to 128 bytes without control characters or '/'", host);
 		goto out;
 	}
@@ -547,7 +535,7 @@ static int hosts_rename(struct http_client *http, const struct up_args *a, char 
 	struct jw jw;
 	int ret;
 
-	if (!up_valid_name(args[1]))
+	if (!parse_name_ok(args[1], 128))
 		return cmd_say(UP_EXIT_USAGE, "new name '%s': expected 1 to 128 bytes without control characters or '/'",
 			      args[1]);
 	jw_init(&jw, &body);

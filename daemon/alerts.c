@@ -6,6 +6,17 @@
 #include <string.h>
 #include <time.h>
 
+const char *const alerts_kinds[] = { "regression", "gain", NULL };
+const char *const alerts_states[] = { "new", "acknowledged", "invalid", "fixed", NULL };
+
+bool alerts_one_of(const char *v, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(v, *set))
+			return true;
+	return false;
+}
+
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out)
 {

@@ -2,6 +2,8 @@
 #ifndef FW_ALERTS_H
 #define FW_ALERTS_H
 
+#include <stdbool.h>
+
 #include "compare.h"
 #include "jsonw.h"
 #include "store.h"
@@ -27,6 +29,12 @@ struct alerts_found {
  */
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out);
+
+/* The kinds of alerts and their triage states, each list ended by NULL. */
+extern const char *const alerts_kinds[];
+extern const char *const alerts_states[];
+/* Whether v is one of set (alerts_kinds or alerts_states). */
+bool alerts_one_of(const char *v, const char *const *set);
 
 /* One alert as a JSON object, under key (NULL inside an array). */
 void alerts_json(const struct store_alert *a, struct jw *jw, const char *key);

@@ -19,6 +19,7 @@
 #include "doc.h"
 #include "jsonw.h"
 #include "log.h"
+#include "parse.h"
 #include "store.h"
 
 static void json_time(struct jw *jw, const char *key, int64_t t)
@@ -123,19 +124,6 @@ static void api_healthz(struct req *rq, struct resp *rs)
 	jw_obj_end(&jw);
 }
 
-/* Free-text names: 1..max bytes, no control characters, no '/'. */
-static bool valid_name(const char *s, size_t max)
-{
-	size_t n = strlen(s), i;
-
-	if (!n || n > max)
-		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '/')
-			return false;
-	return true;
-}
-
 /* Parse a small JSON object body; resp filled and NULL on error. */
 static json_t *small_body(struct req *rq, struct resp *rs)
 {
@@ -174,14 +162,14 @@ static void api_hosts_create(struct req *rq, struct resp *rs)
 		return;
 	jh = json_object_get(body, "hostname");
 	jn = json_object_get(body, "name");
-	if (!json_is_string(jh) || !valid_name(json_string_value(jh), DOC_NAME_MAX - 1)) {
+	if (!json_is_string(jh) || !parse_name_ok(json_string_value(jh), DOC_NAME_MAX - 1)) {
 		resp_error(rs, 400, "hostname", "expected the machine's hostname: 1 to %d bytes, no control characters or '/'",
 			   DOC_NAME_MAX - 1);
 		goto out;
 	}
 	hostname = json_string_value(jh);
 	if (jn && !json_is_null(jn) &&
-	    (!json_is_string(jn) || !valid_name(json_string_value(jn), STORE_NAME_MAX - 1))) {
+	    (!json_is_string(jn) || !parse_name_ok(json_string_value(jn), STORE_NAME_MAX - 1))) {
 		resp_error(rs, 400, "name", "expected 1 to %d bytes without control characters or '/'",
 			   STORE_NAME_MAX - 1);
 		goto out;
@@ -312,7 +300,7 @@ static void api_host_update(struct req *rq, struct resp *rs)
 			goto out;
 		}
 	} else if (rn) {
-		if (!json_is_string(rn) || !valid_name(json_string_value(rn), STORE_NAME_MAX - 1)) {
+		if (!json_is_string(rn) || !parse_name_ok(json_string_value(rn), STORE_NAME_MAX - 1)) {
 			resp_error(rs, 400, "rename", "expected 1 to %d bytes without control characters or '/'",
 				   STORE_NAME_MAX - 1);
 			goto out;
@@ -360,7 +348,7 @@ static void api_kernels_list(struct req *rq, struct resp *rs)
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_arr_begin(&jw, "kernels");
-	ret = store_kernel_list(rq->st, kernel_cb, &lc);
+	ret = store_kernel_list(rq->st, 0, kernel_cb, &lc);
 	if (ret) {
 		store_failed(rq, rs, ret, "kernels");
 		return;
@@ -576,11 +564,10 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	struct store_run r;
 	struct jw jw;
 	struct series_ctx sc;
-	char *end;
-	long long id = strtoll(rq->args[0], &end, 10);
+	uint64_t id;
 	int ret;
 
-	if (*end || id <= 0) {
+	if (parse_uint(rq->args[0], 1, INT64_MAX, &id)) {
 		resp_error(rs, 400, NULL, "run id '%s': expected a positive integer", rq->args[0]);
 		return;
 	}
@@ -685,17 +672,6 @@ static int alert_cb(void *ctx, const struct store_alert *a)
 	return 0;
 }
 
-static const char *const alert_states[] = { "new", "acknowledged", "invalid", "fixed", NULL };
-static const char *const alert_kinds[] = { "regression", "gain", NULL };
-
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; *set; set++)
-		if (!strcmp(v, *set))
-			return true;
-	return false;
-}
-
 /* GET /api/v1/alerts?kind=&state=&host= */
 static void api_alerts_list(struct req *rq, struct resp *rs)
 {
@@ -705,11 +681,11 @@ static void api_alerts_list(struct req *rq, struct resp *rs)
 	struct jw jw;
 	int ret;
 
-	if (kind && !one_of(kind, alert_kinds)) {
+	if (kind && !alerts_one_of(kind, alerts_kinds)) {
 		resp_error(rs, 400, "kind", "'%s': expected regression or gain", kind);
 		return;
 	}
-	if (state && !one_of(state, alert_states)) {
+	if (state && !alerts_one_of(state, alerts_states)) {
 		resp_error(rs, 400, "state", "'%s': expected new, acknowledged, invalid or fixed", state);
 		return;
 	}
@@ -735,11 +711,10 @@ static void api_alert_triage(struct req *rq, struct resp *rs)
 	struct store_alert a;
 	struct jw jw;
 	json_t *body, *js, *jb;
-	char *end;
-	long long id = strtoll(rq->args[0], &end, 10);
+	uint64_t id;
 	int ret;
 
-	if (*end || id <= 0) {
+	if (parse_uint(rq->args[0], 1, INT64_MAX, &id)) {
 		resp_error(rs, 400, NULL, "alert id '%s': expected a positive integer", rq->args[0]);
 		return;
 	}
@@ -747,11 +722,11 @@ static void api_alert_triage(struct req *rq, struct resp *rs)
 		return;
 	js = json_object_get(body, "state");
 	jb = json_object_get(body, "by");
-	if (!json_is_string(js) || !one_of(json_string_value(js), alert_states)) {
+	if (!json_is_string(js) || !alerts_one_of(json_string_value(js), alerts_states)) {
 		resp_error(rs, 400, "state", "expected new, acknowledged, invalid or fixed");
 		goto out;
 	}
-	if (!json_is_string(jb) || !valid_name(json_string_value(jb), STORE_NAME_MAX - 1)) {
+	if (!json_is_string(jb) || !parse_name_ok(json_string_value(jb), STORE_NAME_MAX - 1)) {
 		resp_error(rs, 400, "by", "expected who triages: 1 to %d bytes, no control characters",
 			   STORE_NAME_MAX - 1);
 		goto out;
@@ -765,7 +740,7 @@ static void api_alert_triage(struct req *rq, struct resp *rs)
 		store_failed(rq, rs, ret, "alert");
 		goto out;
 	}
-	log_info("alert %lld %s by %s", id, a.state, a.state_by);
+	log_info("alert %llu %s by %s", (unsigned long long)id, a.state, a.state_by);
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	alerts_json(&a, &jw, "alert");

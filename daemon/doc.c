@@ -5,6 +5,7 @@
  * refused with the path of the first offending field.
  */
 #include "doc.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -86,14 +87,6 @@ static char *dup_or_null(const char *s)
 	return d;
 }
 
-static bool clean_text(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static bool is_integer(const struct jread_node *j)
 {
 	return j && j->type == JREAD_NUM && j->is_int;
@@ -118,7 +111,7 @@ static int get_str(struct vctx *v, const struct jread_node *obj, const char *bas
 		return bad_key(v, base, key, "must not be empty");
 	if (strlen(*out) > max)
 		return bad_key(v, base, key, "longer than %zu bytes", max);
-	if (!multiline && !clean_text(*out))
+	if (!multiline && !parse_text_ok(*out))
 		return bad_key(v, base, key, "contains control characters");
 	return 0;
 }

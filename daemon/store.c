@@ -142,8 +142,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	 * counts it, which tells "already retired" from "no such host" */
 	[S_HOST_RETIRE] = "UPDATE hosts SET retired_at = coalesce(retired_at, ?2) WHERE name = ?1",
 	/* O(runs) per listing: each kernel's runs through runs_by_kernel */
+	/* the newest ?1 kernels first, then their counts: a page of the latest reads only those */
 	[S_KERNEL_LIST] = "SELECT " KERNEL_COLS ", " KERNEL_COUNTS
-			  "FROM kernels k LEFT JOIN runs r ON r.kernel_id = k.id "
+			  "FROM (SELECT * FROM kernels ORDER BY first_seen_at DESC, id DESC LIMIT ?1) k "
+			  "LEFT JOIN runs r ON r.kernel_id = k.id "
 			  "GROUP BY k.id ORDER BY k.first_seen_at DESC, k.id DESC",
 	[S_HOST_KERNELS] = "SELECT " KERNEL_COLS ", " KERNEL_COUNTS
 			   "FROM runs r JOIN kernels k ON k.id = r.kernel_id WHERE r.host_id = ?1 "
@@ -1045,7 +1047,7 @@ static int kernel_iter(struct store *st, enum stmt_id id, sqlite3_stmt *s, store
 	return err;
 }
 
-int store_kernel_list(struct store *st, store_kernel_cb cb, void *ctx)
+int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void *ctx)
 {
 	sqlite3_stmt *s = NULL;
 	int err;
@@ -1053,6 +1055,7 @@ int store_kernel_list(struct store *st, store_kernel_cb cb, void *ctx)
 	err = stmt_get(st, S_KERNEL_LIST, &s);
 	if (err)
 		return err;
+	bind_i64(st, s, 1, limit ? (int64_t)limit : -1); /* SQLite: a negative LIMIT is none */
 	return kernel_iter(st, S_KERNEL_LIST, s, cb, ctx);
 }
 

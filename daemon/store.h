@@ -87,8 +87,8 @@ struct store_kernel {
 	int64_t last_received_at;
 };
 typedef int (*store_kernel_cb)(void *ctx, const struct store_kernel *k);
-/* All kernels, newest first (by first_seen_at). */
-int store_kernel_list(struct store *st, store_kernel_cb cb, void *ctx);
+/* The newest limit kernels (0: all), newest first (by first_seen_at). */
+int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void *ctx);
 /* The kernels one host ran, newest first; hosts/uploads count that host only. */
 int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, void *ctx);
 

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -87,4 +88,19 @@ void parse_format_size(uint64_t bytes, char *buf, unsigned long len)
 		}
 	}
 	snprintf(buf, len, "%llu", (unsigned long long)bytes);
+}
+
+bool parse_text_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+bool parse_name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n && n <= max && parse_text_ok(s) && !strchr(s, '/');
 }

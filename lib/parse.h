@@ -2,6 +2,8 @@
 #ifndef FW_PARSE_H
 #define FW_PARSE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -13,6 +15,14 @@ int parse_size(const char *s, uint64_t *out);
 
 /* Parse a decimal unsigned integer in [min, max]; 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Whether s holds no control character (C0 or DEL): text fit for one line of a log or a form. */
+bool parse_text_ok(const char *s);
+/*
+ * Whether s is a name as hosts and people are called: 1 to max bytes of
+ * text (parse_text_ok) without '/', so that it fits one URL path segment.
+ */
+bool parse_name_ok(const char *s, size_t max);
 
 /* Parse a finite decimal number (strtod syntax, nothing after it); 0 or -EINVAL. */
 int parse_real(const char *s, double *out);

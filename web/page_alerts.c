@@ -3,14 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "html.h"
 #include "pages.h"
 #include "store.h"
 
 #define ALERTS_SHOWN 500
 
-static const char *const states[] = { "new", "acknowledged", "invalid", "fixed" };
-static const char *const kinds[] = { "regression", "gain" };
 
 struct alerts_page {
 	struct strbuf *sb;
@@ -19,23 +18,22 @@ struct alerts_page {
 	size_t shown;
 };
 
-static void select_opts(struct strbuf *sb, const char *name, const char *const *opts, size_t n,
+/* A <select> of opts (ended by NULL), cur selected; any: a first option meaning none. */
+static void select_opts(struct strbuf *sb, const char *name, const char *const *opts,
 			const char *cur, const char *any)
 {
-	size_t i;
-
 	strbuf_addf(sb, "<select name=\"%s\">", name);
 	if (any) {
 		strbuf_addstr(sb, "<option value=\"\">");
 		html_txt(sb, any);
 		strbuf_addstr(sb, "</option>");
 	}
-	for (i = 0; i < n; i++) {
+	for (; *opts; opts++) {
 		strbuf_addstr(sb, "<option");
-		if (cur && !strcmp(cur, opts[i]))
+		if (cur && !strcmp(cur, *opts))
 			strbuf_addstr(sb, " selected");
 		strbuf_addstr(sb, ">");
-		html_txt(sb, opts[i]);
+		html_txt(sb, *opts);
 		strbuf_addstr(sb, "</option>");
 	}
 	strbuf_addstr(sb, "</select>");
@@ -89,7 +87,7 @@ void page_alert_row(struct strbuf *sb, const struct store_alert *a, const char *
 		strbuf_addstr(sb, "\"><input type=\"hidden\" name=\"back\" value=\"");
 		html_attr(sb, back);
 		strbuf_addstr(sb, "\">");
-		select_opts(sb, "state", states, 4, a->state, NULL);
+		select_opts(sb, "state", alerts_states, a->state, NULL);
 		strbuf_addstr(sb, " <button>set</button></form></td>");
 	}
 	strbuf_addstr(sb, "</tr>\n");
@@ -111,20 +109,17 @@ void page_alerts(struct req *rq, struct resp *rs, const char *csrf)
 	const char *kind = req_query(rq, "kind");
 	struct store_alert_filter f = { NULL, NULL, NULL, NULL };
 	struct alerts_page ap = { sb, csrf, NULL, 0 };
-	size_t i;
 	int ret;
 
 	if (state && *state) {
-		for (i = 0; i < 4 && strcmp(state, states[i]); i++)
-			;
-		if (i == 4) {
+		if (!alerts_one_of(state, alerts_states)) {
 			page_error(rs, 400, "state '%s': expected new, acknowledged, invalid or fixed", state);
 			return;
 		}
 		f.state = state;
 	}
 	if (kind && *kind) {
-		if (strcmp(kind, kinds[0]) && strcmp(kind, kinds[1])) {
+		if (!alerts_one_of(kind, alerts_kinds)) {
 			page_error(rs, 400, "kind '%s': expected regression or gain", kind);
 			return;
 		}
@@ -141,8 +136,7 @@ void page_alerts(struct req *rq, struct resp *rs, const char *csrf)
 	html_url(&back, f.kind ? f.kind : "");
 	ap.back = back.buf;
 
-	rs->content_type = "text/html; charset=utf-8";
-	html_begin(sb, "alerts", "alerts");
+	page_begin(rs, "alerts", "alerts");
 	strbuf_addstr(sb, "<h1>Alerts</h1><p class=\"hint\">A regression (an order-0 slowdown or a lost "
 			  "gain) is an alert; a gain is recorded as a notice. Triage: new, acknowledged, "
 			  "invalid, fixed.</p>");
@@ -159,9 +153,9 @@ void page_alerts(struct req *rq, struct resp *rs, const char *csrf)
 			  "<input name=\"host\" value=\"");
 	html_attr(sb, f.host);
 	strbuf_addstr(sb, "\"></label> <label>state ");
-	select_opts(sb, "state", states, 4, f.state, "any");
+	select_opts(sb, "state", alerts_states, f.state, "any");
 	strbuf_addstr(sb, "</label> <label>kind ");
-	select_opts(sb, "kind", kinds, 2, f.kind, "any");
+	select_opts(sb, "kind", alerts_kinds, f.kind, "any");
 	strbuf_addstr(sb, "</label> <button>show</button></form>\n");
 	page_alerts_table_begin(sb, csrf != NULL);
 	ret = store_alert_list(rq->st, &f, ALERTS_SHOWN, row, &ap);

@@ -10,6 +10,7 @@
 #include "array.h"
 #include "html.h"
 #include "pages.h"
+#include "parse.h"
 #include "store.h"
 #include "svg.h"
 #include "trend.h"
@@ -17,11 +18,6 @@
 #define HOST_ALERTS 200
 #define TREND_DEFAULT_KERNELS 100
 
-static void begin(struct resp *rs, const char *title)
-{
-	rs->content_type = "text/html; charset=utf-8";
-	html_begin(&rs->body, title, NULL);
-}
 
 /* ---- /compare --------------------------------------------------------- */
 
@@ -48,7 +44,7 @@ void page_compare(struct req *rq, struct resp *rs)
 	int ret;
 
 	if (!host || !*host || !head || !*head) {
-		begin(rs, "compare");
+		page_begin(rs, "compare", NULL);
 		strbuf_addstr(sb, "<h1>Compare two kernels on one machine</h1>");
 		compare_form(sb, host, base, head);
 		html_end(sb);
@@ -63,7 +59,7 @@ void page_compare(struct req *rq, struct resp *rs)
 		page_store_error(rq, rs, ret, "comparison");
 		goto out;
 	}
-	begin(rs, "compare");
+	page_begin(rs, "compare", NULL);
 	strbuf_addstr(sb, "<h1>");
 	html_link_host(sb, res.host);
 	strbuf_addstr(sb, ": ");
@@ -127,11 +123,6 @@ static int kernel_row(void *ctx, const struct store_kernel *k)
 	return 0;
 }
 
-static bool in_window(size_t k, size_t from)
-{
-	return k >= from;
-}
-
 /* Per workload and layout, the time chart; then per workload the ratio to order-0. */
 static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			 const struct alerts_ctx *al)
@@ -191,7 +182,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			for (i = 0; i < (size_t)tc->ncp; i++) {
 				const struct cp_point *p = &tc->cp[i];
 
-				if (!in_window(p->index, from) || p->index == 0)
+				if (p->index < from || p->index == 0)
 					continue;
 				marks[ch.nmarks].x = p->index - from;
 				marks[ch.nmarks].cls = "cp";
@@ -284,17 +275,16 @@ void page_host(struct req *rq, struct resp *rs)
 	size_t want = TREND_DEFAULT_KERNELS, from = 0;
 	int ret;
 
-	if (last && !strcmp(last, "all"))
+	if (last && !strcmp(last, "all")) {
 		want = (size_t)-1;
-	else if (last && *last) {
-		char *end;
-		unsigned long v = strtoul(last, &end, 10);
+	} else if (last && *last) {
+		uint64_t v;
 
-		if (*end || !v || v > 100000) {
+		if (parse_uint(last, 1, 100000, &v)) {
 			page_error(rs, 400, "last '%s': expected a number of kernels or 'all'", last);
 			return;
 		}
-		want = v;
+		want = (size_t)v;
 	}
 	ret = store_host_get(rq->st, rq->args[0], &h);
 	if (!ret)
@@ -305,7 +295,7 @@ void page_host(struct req *rq, struct resp *rs)
 		page_store_error(rq, rs, ret, "machine");
 		goto out;
 	}
-	begin(rs, h.name);
+	page_begin(rs, h.name, NULL);
 	strbuf_addstr(sb, "<h1>Machine ");
 	html_txt(sb, h.name);
 	strbuf_addstr(sb, "</h1><dl class=\"facts\"><dt>hostname</dt><dd>");

@@ -12,6 +12,7 @@
 #include "html.h"
 #include "log.h"
 #include "pages.h"
+#include "parse.h"
 #include "store.h"
 
 #define OVERVIEW_KERNELS 10
@@ -23,6 +24,13 @@
  */
 #define KERNEL_PAGE_HOSTS 25
 
+void page_begin(struct resp *rs, const char *title, const char *current)
+{
+	rs->content_type = "text/html; charset=utf-8";
+	strbuf_reset(&rs->body);
+	html_begin(&rs->body, title, current);
+}
+
 void page_error(struct resp *rs, int status, const char *fmt, ...)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -32,9 +40,7 @@ void page_error(struct resp *rs, int status, const char *fmt, ...)
 	strbuf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	rs->status = status;
-	rs->content_type = "text/html; charset=utf-8";
-	strbuf_reset(&rs->body);
-	html_begin(&rs->body, status == 404 ? "not found" : "error", NULL);
+	page_begin(rs, status == 404 ? "not found" : "error", NULL);
 	strbuf_addstr(&rs->body, "<h1>");
 	html_txtf(&rs->body, "%d", status);
 	strbuf_addstr(&rs->body, "</h1><p class=\"error\">");
@@ -54,11 +60,6 @@ void page_store_error(struct req *rq, struct resp *rs, int ret, const char *what
 	page_error(rs, ret == -EBUSY ? 503 : 500, "the database could not answer (%s)", what);
 }
 
-static void begin(struct resp *rs, const char *title, const char *current)
-{
-	rs->content_type = "text/html; charset=utf-8";
-	html_begin(&rs->body, title, current);
-}
 
 /* ---- / --------------------------------------------------------------- */
 
@@ -98,7 +99,7 @@ static int klist_add(void *ctx, const struct store_kernel *k)
 	struct klist *l = ctx;
 
 	if (l->n == l->max)
-		return 1; /* enough: stop */
+		return -EOVERFLOW; /* the query's LIMIT keeps it from happening */
 	l->k[l->n++] = *k;
 	return 0;
 }
@@ -154,7 +155,7 @@ void page_overview(struct req *rq, struct resp *rs)
 	size_t i, j;
 	int ret;
 
-	begin(rs, "overview", "overview");
+	page_begin(rs, "overview", "overview");
 	strbuf_addstr(sb, "<h1>Lab machines</h1><div class=\"scroll\"><table class=\"hosts\"><thead><tr>"
 			  "<th>machine</th><th>arch</th><th>CPU</th><th>cpus</th><th>memory</th>"
 			  "<th>last seen</th><th>latest kernel</th><th>uploads</th></tr></thead><tbody>\n");
@@ -168,8 +169,8 @@ void page_overview(struct req *rq, struct resp *rs)
 			  "<a href=\"/kernels\">All kernels</a>.</p>"
 			  "<div class=\"scroll\"><table class=\"kernels\"><thead><tr><th>kernel</th>"
 			  "<th>release</th><th>first seen</th><th>machines</th></tr></thead><tbody>\n");
-	ret = store_kernel_list(rq->st, klist_add, &kl);
-	if (ret < 0)
+	ret = store_kernel_list(rq->st, OVERVIEW_KERNELS, klist_add, &kl);
+	if (ret)
 		goto fail;
 	for (i = 0; i < kl.n; i++) {
 		struct store_alert_filter f = { NULL, NULL, NULL, ks[i].ident };
@@ -239,12 +240,12 @@ void page_kernels(struct req *rq, struct resp *rs)
 	struct strbuf *sb = &rs->body;
 	int ret;
 
-	begin(rs, "kernels", "kernels");
+	page_begin(rs, "kernels", "kernels");
 	strbuf_addstr(sb, "<h1>Kernels</h1><p class=\"hint\">Newest first; a commit's page compares it "
 			  "with its baseline on every machine that ran it.</p><div class=\"scroll\">"
 			  "<table class=\"kernels\"><thead><tr><th>kernel</th><th>release</th>"
 			  "<th>first seen</th><th>machines</th><th>uploads</th></tr></thead><tbody>\n");
-	ret = store_kernel_list(rq->st, kernel_row, sb);
+	ret = store_kernel_list(rq->st, 0, kernel_row, sb);
 	if (ret) {
 		page_store_error(rq, rs, ret, "kernels");
 		return;
@@ -309,14 +310,13 @@ void page_kernel(struct req *rq, struct resp *rs)
 	int ret, c;
 
 	if (pg && *pg) {
-		char *e;
-		unsigned long v = strtoul(pg, &e, 10);
+		uint64_t v;
 
-		if (*e || !v || v > 100000) {
+		if (parse_uint(pg, 1, 100000, &v)) {
 			page_error(rs, 400, "page '%s': expected a page number from 1", pg);
 			return;
 		}
-		page = v;
+		page = (size_t)v;
 	}
 	ret = store_kernel_get(rq->st, rq->args[0], &k);
 	if (!ret)
@@ -331,7 +331,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 		goto out;
 	}
 	end = first + KERNEL_PAGE_HOSTS < hosts.n ? first + KERNEL_PAGE_HOSTS : hosts.n;
-	begin(rs, k.ident, "kernels");
+	page_begin(rs, k.ident, "kernels");
 	strbuf_addstr(sb, "<h1>Kernel <span class=\"ident\">");
 	html_txt(sb, k.ident);
 	strbuf_addstr(sb, "</span></h1><dl class=\"facts\"><dt>release</dt><dd>");

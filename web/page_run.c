@@ -10,6 +10,7 @@
 #include "compare.h"
 #include "html.h"
 #include "pages.h"
+#include "parse.h"
 #include "store.h"
 #include "svg.h"
 
@@ -130,12 +131,11 @@ void page_run(struct req *rq, struct resp *rs)
 	struct strbuf *sb = &rs->body;
 	struct rows rows = { 0, 0, NULL };
 	struct store_run r;
-	char *end;
-	long long id = strtoll(rq->args[0], &end, 10);
+	uint64_t id;
 	size_t i, j;
 	int ret;
 
-	if (*end || id <= 0) {
+	if (parse_uint(rq->args[0], 1, INT64_MAX, &id)) {
 		page_error(rs, 400, "run '%s': expected a positive integer", rq->args[0]);
 		return;
 	}
@@ -146,10 +146,9 @@ void page_run(struct req *rq, struct resp *rs)
 		page_store_error(rq, rs, ret, "run");
 		goto out;
 	}
-	rs->content_type = "text/html; charset=utf-8";
-	html_begin(sb, "run", NULL);
+	page_begin(rs, "run", NULL);
 	strbuf_addstr(sb, "<h1>");
-	html_txtf(sb, "Run %lld", id);
+	html_txtf(sb, "Run %llu", (unsigned long long)id);
 	strbuf_addstr(sb, "</h1><dl class=\"facts\"><dt>machine</dt><dd>");
 	html_link_host(sb, r.host);
 	strbuf_addstr(sb, "</dd><dt>kernel</dt><dd>");
@@ -171,7 +170,7 @@ void page_run(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</dd><dt>tool</dt><dd>");
 	html_txtf(sb, "forkwatch %s", r.tool_version);
 	strbuf_addstr(sb, "</dd></dl><p class=\"links\"><a href=\"/api/v1/runs/");
-	html_txtf(sb, "%lld", id);
+	html_txtf(sb, "%llu", (unsigned long long)id);
 	strbuf_addstr(sb, "\">JSON</a></p>\n");
 	for (i = 0; i < rows.n; i = j) {
 		const struct store_series *ns = NULL;

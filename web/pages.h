@@ -35,6 +35,8 @@ void page_alerts_table_begin(struct strbuf *sb, bool actions);
 void page_alert_row(struct strbuf *sb, const struct store_alert *a, const char *csrf,
 		    const char *back);
 
+/* Start an HTML page in rs (its body reset): the frame of html_begin(). */
+void page_begin(struct resp *rs, const char *title, const char *current);
 /* An HTML error page with status and a one-line message. */
 void page_error(struct resp *rs, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

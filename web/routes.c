@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "app.h"
 #include "assets.h"
 #include "cache.h"
@@ -15,6 +16,7 @@
 #include "html.h"
 #include "log.h"
 #include "pages.h"
+#include "parse.h"
 #include "session.h"
 #include "store.h"
 
@@ -182,9 +184,7 @@ static void login_form(struct resp *rs, int status, const char *next, const char
 	struct strbuf *sb = &rs->body;
 
 	rs->status = status;
-	rs->content_type = "text/html; charset=utf-8";
-	strbuf_reset(sb);
-	html_begin(sb, "log in", NULL);
+	page_begin(rs, "log in", NULL);
 	strbuf_addstr(sb, "<h1>Log in</h1>");
 	if (msg) {
 		strbuf_addstr(sb, "<p class=\"error\">");
@@ -209,18 +209,6 @@ static void web_login_get(struct req *rq, struct resp *rs)
 	login_form(rs, 200, req_query(rq, "next"), NULL);
 }
 
-static bool valid_who(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!*p || strlen(s) >= STORE_NAME_MAX)
-		return false;
-	for (; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 static void web_login_post(struct req *rq, struct resp *rs)
 {
 	const struct app *app = req_app(rq);
@@ -235,7 +223,7 @@ static void web_login_post(struct req *rq, struct resp *rs)
 	}
 	form_get(rq->body, rq->body_len, "next", &next);
 	if (form_get(rq->body, rq->body_len, "token", &tok) || !tok.len ||
-	    form_get(rq->body, rq->body_len, "who", &who) || !valid_who(who.buf)) {
+	    form_get(rq->body, rq->body_len, "who", &who) || !parse_name_ok(who.buf, STORE_NAME_MAX - 1)) {
 		login_form(rs, 400, next.buf, "expected your name (1 to 128 characters) and the admin token");
 		goto out;
 	}
@@ -301,20 +289,19 @@ static void web_logout(struct req *rq, struct resp *rs)
 static void web_triage(struct req *rq, struct resp *rs)
 {
 	struct strbuf state = STRBUF_INIT, back = STRBUF_INIT, to = STRBUF_INIT;
-	char who[STORE_NAME_MAX], *end;
-	long long id = strtoll(rq->args[0], &end, 10);
+	char who[STORE_NAME_MAX];
+	uint64_t id;
 	int ret;
 
 	html_headers(rs);
-	if (*end || id <= 0) {
+	if (parse_uint(rq->args[0], 1, INT64_MAX, &id)) {
 		page_error(rs, 400, "alert '%s': expected a positive integer", rq->args[0]);
 		return;
 	}
 	if (!form_session(rq, rs, who))
 		return;
 	if (form_get(rq->body, rq->body_len, "state", &state) ||
-	    (strcmp(state.buf, "new") && strcmp(state.buf, "acknowledged") &&
-	     strcmp(state.buf, "invalid") && strcmp(state.buf, "fixed"))) {
+	    !alerts_one_of(state.buf, alerts_states)) {
 		page_error(rs, 400, "state '%s': expected new, acknowledged, invalid or fixed", state.buf);
 		goto out;
 	}
@@ -325,14 +312,14 @@ static void web_triage(struct req *rq, struct resp *rs)
 		page_store_error(rq, rs, ret, "alert");
 		goto out;
 	}
-	log_info("alert %lld %s by %s (web)", id, state.buf, who);
+	log_info("alert %llu %s by %s (web)", (unsigned long long)id, state.buf, who);
 	form_get(rq->body, rq->body_len, "back", &back);
 	strbuf_addstr(&to, "/alerts");
 	/* back is our own query string: only its characters pass */
 	if (back.buf[0] == '?' && strspn(back.buf, "?&=%+-._~abcdefghijklmnopqrstuvwxyz"
 						"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == back.len)
 		strbuf_addstr(&to, back.buf);
-	strbuf_addf(&to, "#alert-%lld", id);
+	strbuf_addf(&to, "#alert-%llu", (unsigned long long)id);
 	see_other(rs, to.buf);
 out:
 	strbuf_release(&state);

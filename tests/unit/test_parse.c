@@ -170,12 +170,29 @@ static void test_parse_format_size_truncates(void **state)
 	assert_string_equal(buf, "6");
 }
 
+static void test_parse_names(void **state)
+{
+	(void)state;
+	assert_true(parse_text_ok(""));
+	assert_true(parse_text_ok("a/b \"<x>\" caf\xc3\xa9"));
+	assert_false(parse_text_ok("a\tb"));
+	assert_false(parse_text_ok("a\nb"));
+	assert_false(parse_text_ok("a\x7f"));
+	assert_true(parse_name_ok("lab-7 (rack 3)", 128));
+	assert_true(parse_name_ok("<script>", 8));
+	assert_false(parse_name_ok("<script>", 7));
+	assert_false(parse_name_ok("", 128));
+	assert_false(parse_name_ok("a/b", 128));
+	assert_false(parse_name_ok("a\x1b[31m", 128));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_size_valid),
 		cmocka_unit_test(test_parse_size_errors),
 		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_parse_names),
 		cmocka_unit_test(test_parse_format_size),
 		cmocka_unit_test(test_parse_format_size_truncates),
 	};

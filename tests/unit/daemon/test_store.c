@@ -920,7 +920,7 @@ static void test_ingest_idempotent(void **state)
 
 	assert_int_equal(uploads_of(f->st, "lab-1"), 1);
 	assert_int_equal(series_count(f->st, run_id), NCASES * NSERIES);
-	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_int_equal(store_kernel_list(f->st, 0, collect_kernel, &ks), 0);
 	assert_int_equal(ks.n, 1);
 	assert_int_equal(ks.k[0].uploads, 1);
 	assert_int_equal(count_rows(f->path, "runs"), 1);
@@ -994,7 +994,7 @@ static void test_ingest_is_atomic(void **state)
 	assert_int_equal(h.uploads, 0);
 	assert_int_equal(h.last_seen_at, 0);
 	assert_string_equal(h.arch, "");
-	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_int_equal(store_kernel_list(f->st, 0, collect_kernel, &ks), 0);
 	assert_int_equal(ks.n, 0); /* the kernel it created went too */
 	assert_int_equal(count_rows(f->path, "runs"), 0);
 	assert_int_equal(count_rows(f->path, "cases"), 0);
@@ -1039,7 +1039,7 @@ static void test_kernels_and_runs(void **state)
 	assert_int_equal(store_run_ingest(f->st, a, &t->d, &r4, &existed), 0);
 
 	/* newest first; all in the same second here, so the later sighting */
-	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_int_equal(store_kernel_list(f->st, 0, collect_kernel, &ks), 0);
 	assert_int_equal(ks.n, 2);
 	assert_string_equal(ks.k[0].ident, "release:6.9.0-custom");
 	assert_string_equal(ks.k[0].commit, "");
@@ -1057,8 +1057,14 @@ static void test_kernels_and_runs(void **state)
 	assert_int_equal(ks.k[1].uploads, 3);
 	assert_int_equal(ks.k[1].complete_uploads, 1); /* b's */
 	assert_true(ks.k[1].first_seen_at > 0);
-	assert_int_equal(store_kernel_list(f->st, stop_kernel, &calls), 7);
+	assert_int_equal(store_kernel_list(f->st, 0, stop_kernel, &calls), 7);
 	assert_int_equal(calls, 1);
+	/* a limit keeps the newest, with the same counts */
+	ks.n = 0;
+	assert_int_equal(store_kernel_list(f->st, 1, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 1);
+	assert_string_equal(ks.k[0].ident, "release:6.9.0-custom");
+	assert_int_equal(ks.k[0].uploads, 1);
 
 	ks.n = 0;
 	assert_int_equal(store_host_kernels(f->st, a, collect_kernel, &ks), 0);
@@ -1193,7 +1199,7 @@ static void test_sql_metacharacters_verbatim(void **state)
 	assert_string_equal(ss.s[1].event, evil);
 	assert_string_equal(ss.s[2].reason, evil2);
 	assert_string_equal(ss.s[NSERIES].layout_reason, evil);
-	assert_int_equal(store_kernel_list(f->st, collect_kernel, &ks), 0);
+	assert_int_equal(store_kernel_list(f->st, 0, collect_kernel, &ks), 0);
 	assert_string_equal(ks.k[0].release, evil2);
 
 	assert_int_equal(store_host_rename(f->st, evil, evil2), 0);
