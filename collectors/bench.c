@@ -68,20 +68,23 @@ static void check_region(const struct bench_params *p, const struct layout *l, v
 			 ret == -EPERM || ret == -EACCES ? " (reading /proc/kpageflags needs root)" : "");
 		return;
 	}
-	c->ok = layout_check(l, &p->thp, p->size, &c->hist, &why);
+	c->ok = layout_check(l, p->size, &c->hist, &why);
 	snprintf(c->why, sizeof(c->why), "%s", why.buf);
 	strbuf_release(&why);
 }
 
-/* One fork iteration: the clock covers fork() in the parent only. */
-static int measure_fork(struct ctr_group *g, uint64_t *ns)
+/*
+ * One fork iteration: the clock covers fork() in the parent only.  *on is
+ * what starting the counters returned, looked at after the measured call.
+ */
+static int measure_fork(struct ctr_group *g, uint64_t *ns, int *on)
 {
 	uint64_t t0, t1;
 	pid_t pid;
 	int status;
 
 	if (g)
-		ctr_group_enable(g);
+		*on = ctr_group_enable(g);
 	t0 = now_ns();
 	pid = fork();
 	if (pid == 0)
@@ -98,13 +101,13 @@ static int measure_fork(struct ctr_group *g, uint64_t *ns)
 	return 0;
 }
 
-static int measure_munmap(struct ctr_group *g, void *addr, size_t size, uint64_t *ns)
+static int measure_munmap(struct ctr_group *g, void *addr, size_t size, uint64_t *ns, int *on)
 {
 	uint64_t t0, t1;
 	int ret;
 
 	if (g)
-		ctr_group_enable(g);
+		*on = ctr_group_enable(g);
 	t0 = now_ns();
 	ret = munmap(addr, size);
 	t1 = now_ns();
@@ -149,9 +152,10 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	for (i = 0; i < total; i++) {
 		uint64_t ns = 0;
 		bool measured = i >= p->warmup;
+		int on = 0;
 
 		if (c->wl == WL_FORK) {
-			ret = measure_fork(g, &ns);
+			ret = measure_fork(g, &ns, &on);
 		} else {
 			ret = layout_populate(c->layout, &p->thp, p->size, &addr, &err);
 			if (ret)
@@ -161,11 +165,15 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 				check_region(p, c->layout, addr, &r->before);
 			if (i == total - 1)
 				check_region(p, c->layout, addr, &r->after);
-			ret = measure_munmap(g, addr, p->size, &ns);
+			ret = measure_munmap(g, addr, p->size, &ns, &on);
 			addr = NULL;
 		}
 		if (ret) {
 			strbuf_addf(&err, "%s: %s", bench_workload_names[c->wl], strerror(-ret));
+			goto fail;
+		}
+		if (on) {
+			strbuf_addstr(&err, "starting the counters failed");
 			goto fail;
 		}
 		if (ctr_group_read(g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {

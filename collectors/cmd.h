@@ -31,6 +31,4 @@ int cmd_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Where journal and lock live: $FORKWATCH_STATE_DIR or /var/lib/forkwatch. */
 const char *cmd_state_dir(void);
 
-#define THP_SYSFS_DIR "/sys/kernel/mm/transparent_hugepage"
-
 #endif

@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "cmd.h"
 #include "fileio.h"
+#include "knob.h"
 #include "opt.h"
 #include "parse.h"
 #include "report.h"

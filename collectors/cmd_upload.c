@@ -235,10 +235,23 @@ static int up_once(struct http_client *http, const char *server, const char *met
 			     err.buf);
 		goto out;
 	}
-	if (*status < 200 || *status > 299) {
+	switch (upload_classify(*status)) {
+	case UPLOAD_DONE:
+		break;
+	case UPLOAD_RETRY:
+		ret = UP_EXIT_SPOOLED;
+		break;
+	case UPLOAD_STOP:
+		/* a refused token is the set-up's; a 404 here is a name that is not there */
+		ret = *status == 401 || *status == 403 ? UP_EXIT_SETUP : UP_EXIT_REFUSED;
+		break;
+	case UPLOAD_REJECT:
+		ret = UP_EXIT_REFUSED;
+		break;
+	}
+	if (ret) {
 		upload_error_message(resp->buf, resp->len, &msg);
-		ret = cmd_say(*status >= 500 || *status == 408 || *status == 429 ? UP_EXIT_SPOOLED : UP_EXIT_REFUSED,
-			     "%s %s: server answered %ld: %s", method, path, *status, msg.buf);
+		ret = cmd_say(ret, "%s %s: server answered %ld: %s", method, path, *status, msg.buf);
 	}
 out:
 	strbuf_release(&msg);
@@ -761,17 +774,9 @@ int cmd_compare(int argc, char **argv)
 	}
 	if ((ret = up_client(&a, NULL, &http)))
 		goto out;
-	ret = http_request(http, "GET", path.buf, NULL, 0, &status, &resp, &err);
-	if (ret) {
-		ret = cmd_say(UP_EXIT_SPOOLED, "compare: %s", err.buf);
+	ret = up_once(http, a.server, "GET", path.buf, NULL, 0, &status, &resp);
+	if (ret)
 		goto out;
-	}
-	if (status != 200) {
-		strbuf_reset(&err);
-		upload_error_message(resp.buf, resp.len, &err);
-		ret = cmd_say(UP_EXIT_REFUSED, "compare: server answered %ld: %s", status, err.buf);
-		goto out;
-	}
 	fwrite(resp.buf, 1, resp.len, stdout);
 	ret = 0;
 out:

@@ -541,14 +541,20 @@ int ctr_group_open(struct ctr_group **out, const struct ctr_set *set)
 	return 0;
 }
 
-void ctr_group_enable(struct ctr_group *g)
+int ctr_group_enable(struct ctr_group *g)
 {
+	struct perf_evsel *e;
+	int ret = 0;
+
 	if (!g->leader)
-		return;
+		return 0;
 	if (g->grouped)
-		perf_evsel__enable(g->leader);
-	else
-		perf_evlist__enable(g->evlist);
+		return perf_evsel__enable(g->leader) ? -EIO : 0;
+	/* perf_evlist__enable() drops the result: one evsel at a time */
+	perf_evlist__for_each_evsel(g->evlist, e)
+		if (perf_evsel__enable(e))
+			ret = -EIO;
+	return ret;
 }
 
 void ctr_group_disable(struct ctr_group *g)

@@ -99,8 +99,12 @@ struct ctr_group;
 
 /* Open the supported counters of set, as one group where the kernel allows. */
 int ctr_group_open(struct ctr_group **out, const struct ctr_set *set);
-/* Start and stop counting: one ioctl each when grouped. */
-void ctr_group_enable(struct ctr_group *g);
+/*
+ * Start and stop counting: one ioctl each when grouped.  Enabling returns
+ * 0 or a negative errno: a counter that did not start has counted
+ * nothing, and its reading must not pass for a 0.
+ */
+int ctr_group_enable(struct ctr_group *g);
 void ctr_group_disable(struct ctr_group *g);
 /*
  * Read every counter of set (index as in set); unsupported ones are left

@@ -13,7 +13,6 @@
 #include "knob.h"
 #include "strbuf.h"
 
-#define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 
 static bool is_hex(int c)
 {
@@ -162,7 +161,7 @@ static void read_thp_sizes(char *out, size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct dirent *de;
-	DIR *d = opendir(THP_DIR);
+	DIR *d = opendir(THP_SYSFS_DIR);
 
 	out[0] = '\0';
 	if (!d)
@@ -172,7 +171,7 @@ static void read_thp_sizes(char *out, size_t len)
 
 		if (strncmp(de->d_name, "hugepages-", 10))
 			continue;
-		snprintf(path, sizeof(path), THP_DIR "/%s/enabled", de->d_name);
+		snprintf(path, sizeof(path), THP_SYSFS_DIR "/%s/enabled", de->d_name);
 		if (knob_read_choice(path, val, sizeof(val)))
 			continue;
 		strbuf_addf(&sb, "%s%s=%s", sb.len ? " " : "", de->d_name + 10, val);
@@ -201,9 +200,9 @@ void ident_host_read(struct host_ident *h)
 	    sscanf(p, "MemTotal: %llu kB", &kb) == 1)
 		h->mem_bytes = (uint64_t)kb * 1024;
 	strbuf_release(&sb);
-	if (knob_read_choice(THP_DIR "/enabled", h->thp_enabled, sizeof(h->thp_enabled)))
+	if (knob_read_choice(THP_SYSFS_DIR "/enabled", h->thp_enabled, sizeof(h->thp_enabled)))
 		h->thp_enabled[0] = '\0';
-	if (knob_read_choice(THP_DIR "/defrag", h->thp_defrag, sizeof(h->thp_defrag)))
+	if (knob_read_choice(THP_SYSFS_DIR "/defrag", h->thp_defrag, sizeof(h->thp_defrag)))
 		h->thp_defrag[0] = '\0';
 	read_thp_sizes(h->thp_sizes, sizeof(h->thp_sizes));
 	read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", h->governor,

@@ -19,6 +19,9 @@
  */
 struct knob_journal;
 
+/* Where the kernel keeps its THP knobs. */
+#define THP_SYSFS_DIR "/sys/kernel/mm/transparent_hugepage"
+
 #define KNOB_MAX 64
 #define KNOB_PATH_MAX 256
 #define KNOB_VAL_MAX 64

@@ -276,8 +276,8 @@ int layout_populate(const struct layout *l, const struct thp_info *thp, size_t s
 	return 0;
 }
 
-bool layout_check(const struct layout *l, const struct thp_info *thp, size_t size,
-		  const struct folio_hist *h, struct strbuf *why)
+bool layout_check(const struct layout *l, size_t size, const struct folio_hist *h,
+		  struct strbuf *why)
 {
 	double frac = folio_hist_fraction(h, l->order);
 	uint64_t pmd_kb = h->anon_huge_kb;
@@ -308,6 +308,5 @@ bool layout_check(const struct layout *l, const struct thp_info *thp, size_t siz
 		strbuf_addf(why, "%llu kB PMD-mapped, expected pte-mapped", (unsigned long long)pmd_kb);
 		return false;
 	}
-	(void)thp;
 	return true;
 }

@@ -76,7 +76,7 @@ int layout_populate(const struct layout *l, const struct thp_info *thp, size_t s
  * (AnonHugePages covers the region for pmd, none of it otherwise).
  * why receives a short explanation when not ok.
  */
-bool layout_check(const struct layout *l, const struct thp_info *thp, size_t size,
-		  const struct folio_hist *h, struct strbuf *why);
+bool layout_check(const struct layout *l, size_t size, const struct folio_hist *h,
+		  struct strbuf *why);
 
 #endif

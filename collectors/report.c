@@ -10,7 +10,8 @@
 #define LABEL_W 15
 #define CELL_W 9
 
-void report_fmt_ns(double ns, char *buf, size_t len)
+/* A duration in ns as "16.40ms", "351.2us"; buf of 16 bytes or more. */
+static void report_fmt_ns(double ns, char *buf, size_t len)
 {
 	if (!isfinite(ns))
 		snprintf(buf, len, "-");
@@ -24,7 +25,8 @@ void report_fmt_ns(double ns, char *buf, size_t len)
 		snprintf(buf, len, "%.0fns", ns);
 }
 
-void report_fmt_count(double v, char *buf, size_t len)
+/* A count with 3-4 significant digits: "0.02", "512.0", "1.23M". */
+static void report_fmt_count(double v, char *buf, size_t len)
 {
 	if (!isfinite(v))
 		snprintf(buf, len, "-");

@@ -14,10 +14,4 @@
  */
 void report_table(const struct bench_result *res, struct strbuf *out);
 
-/* Format a duration in ns as "16.40ms", "351.2us"; buf of 16 bytes or more. */
-void report_fmt_ns(double ns, char *buf, size_t len);
-
-/* Format a count with 3-4 significant digits: "0.02", "512.0", "1.23M". */
-void report_fmt_count(double v, char *buf, size_t len);
-
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "fileio.h"
 
 #define SPOOL_TIME_DIGITS 20
@@ -235,16 +236,9 @@ int spool_list(struct spool *sp, struct spool_list *list)
 	while ((de = readdir(d))) {
 		if (!spool_entry_time(de->d_name))
 			continue;
-		if (list->n == alloc) {
-			char **nn;
-
-			alloc = alloc ? 2 * alloc : 16;
-			nn = realloc(list->names, alloc * sizeof(*nn));
-			if (!nn) {
-				ret = -ENOMEM;
-				break;
-			}
-			list->names = nn;
+		if (array_reserve((void **)&list->names, &alloc, list->n, sizeof(*list->names))) {
+			ret = -ENOMEM;
+			break;
 		}
 		list->names[list->n] = strdup(de->d_name);
 		if (!list->names[list->n]) {

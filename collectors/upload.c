@@ -397,7 +397,6 @@ int upload_flush(struct upload_ctx *u, struct spool *sp, struct upload_flush_sta
 				upload_error_message(resp.buf, resp.len, &why);
 				strbuf_addf(err, "%s: server answered %ld: %s: check --server and the token file",
 					    what.buf, status, why.buf);
-				st->stop_status = status;
 				ret = -EACCES;
 				goto out;
 			}

@@ -106,7 +106,6 @@ void upload_error_message(const char *body, size_t len, struct strbuf *out);
 /* What a flush did. */
 struct upload_flush_stats {
 	unsigned delivered, rejected, remaining;
-	long stop_status;            /* the status that stopped it (UPLOAD_STOP), else 0 */
 };
 
 /*

@@ -265,7 +265,7 @@ static bool check(const char *name, const struct thp_info *t, const struct folio
 	assert_int_equal(layout_parse_list(name, t, false, &l, 1, &skipped, &err), 1);
 	strbuf_release(&skipped);
 	strbuf_release(&err);
-	return layout_check(&l, t, 4 * PMD, h, why);
+	return layout_check(&l, 4 * PMD, h, why);
 }
 
 static void test_layout_check_ok(void **state)
