@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "html.h" /* one escaping helper for the feed's XML as for the pages */
+
 const char *const alerts_kinds[] = { "regression", "gain", NULL };
 const char *const alerts_states[] = { "new", "acknowledged", "invalid", "fixed", NULL };
 
@@ -63,14 +65,6 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 	return 0;
 }
 
-static void jw_time(struct jw *jw, const char *key, int64_t t)
-{
-	if (t)
-		jw_i64(jw, key, t);
-	else
-		jw_null(jw, key);
-}
-
 void alerts_json(const struct store_alert *a, struct jw *jw, const char *key)
 {
 	jw_obj_begin(jw, key);
@@ -90,30 +84,10 @@ void alerts_json(const struct store_alert *a, struct jw *jw, const char *key)
 	jw_double(jw, "p_welch", a->p);
 	jw_str(jw, "summary", a->summary);
 	jw_str(jw, "state", a->state);
-	if (a->state_by[0])
-		jw_str(jw, "state_by", a->state_by);
-	else
-		jw_null(jw, "state_by");
+	jw_str_or_null(jw, "state_by", a->state_by);
 	jw_time(jw, "state_at", a->state_at);
 	jw_time(jw, "created_at", a->created_at);
 	jw_obj_end(jw);
-}
-
-void alerts_xml_escape(struct strbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': strbuf_addstr(out, "&amp;"); break;
-		case '<': strbuf_addstr(out, "&lt;"); break;
-		case '>': strbuf_addstr(out, "&gt;"); break;
-		case '"': strbuf_addstr(out, "&quot;"); break;
-		case '\'': strbuf_addstr(out, "&apos;"); break;
-		default:
-			/* XML 1.0 allows no C0 controls but tab, newline and return */
-			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
-				strbuf_addch(out, *s);
-		}
-	}
 }
 
 static void atom_time(struct strbuf *out, int64_t t)
@@ -132,9 +106,9 @@ void alerts_atom_begin(struct strbuf *out, const char *base_url)
 	strbuf_addstr(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 			   "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
 			   "  <title>forkwatch alerts</title>\n  <id>");
-	alerts_xml_escape(out, base_url);
+	html_attr(out, base_url);
 	strbuf_addstr(out, "/alerts.atom</id>\n  <link rel=\"self\" href=\"");
-	alerts_xml_escape(out, base_url);
+	html_attr(out, base_url);
 	strbuf_addstr(out, "/alerts.atom\"/>\n  <updated>");
 	atom_time(out, (int64_t)time(NULL));
 	strbuf_addstr(out, "</updated>\n  <author><name>forkwatchd</name></author>\n");
@@ -147,23 +121,19 @@ void alerts_atom_entry(struct strbuf *out, const struct store_alert *a, const ch
 	strbuf_addf(&title, "%s on %s: %s %s %+.1f%% (%s)", a->kernel, a->host, a->workload,
 		    a->layout, a->delta_pct, a->state);
 	strbuf_addstr(out, "  <entry>\n    <title>");
-	alerts_xml_escape(out, title.buf);
+	html_attr(out, title.buf);
 	strbuf_addf(out, "</title>\n    <id>");
-	alerts_xml_escape(out, base_url);
+	html_attr(out, base_url);
 	strbuf_addf(out, "/api/v1/alerts/%lld</id>\n    <updated>", (long long)a->id);
 	atom_time(out, a->state_at ? a->state_at : a->created_at);
 	strbuf_addstr(out, "</updated>\n    <link href=\"");
-	alerts_xml_escape(out, base_url);
+	html_attr(out, base_url);
 	strbuf_reset(&title);
-	strbuf_addstr(&title, "/compare.txt?host=");
-	strbuf_addstr_urlencode(&title, a->host);
-	strbuf_addstr(&title, "&head=");
-	strbuf_addstr_urlencode(&title, a->kernel);
-	strbuf_addstr(&title, "&base=");
-	strbuf_addstr_urlencode(&title, a->base);
-	alerts_xml_escape(out, title.buf);
+	strbuf_addstr(&title, "/compare.txt?");
+	compare_query(&title, a->host, a->kernel, a->base);
+	html_attr(out, title.buf);
 	strbuf_addstr(out, "\"/>\n    <summary>");
-	alerts_xml_escape(out, a->summary);
+	html_attr(out, a->summary);
 	strbuf_addstr(out, "</summary>\n  </entry>\n");
 	strbuf_release(&title);
 }

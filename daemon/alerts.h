@@ -44,7 +44,4 @@ void alerts_atom_begin(struct strbuf *out, const char *base_url);
 void alerts_atom_entry(struct strbuf *out, const struct store_alert *a, const char *base_url);
 void alerts_atom_end(struct strbuf *out);
 
-/* Append s to out with &, <, >, " and ' escaped for XML; control characters dropped. */
-void alerts_xml_escape(struct strbuf *out, const char *s);
-
 #endif

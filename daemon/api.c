@@ -22,37 +22,21 @@
 #include "parse.h"
 #include "store.h"
 
-static void json_time(struct jw *jw, const char *key, int64_t t)
-{
-	if (t)
-		jw_i64(jw, key, t);
-	else
-		jw_null(jw, key);
-}
-
-static void json_str_or_null(struct jw *jw, const char *key, const char *s)
-{
-	if (s && *s)
-		jw_str(jw, key, s);
-	else
-		jw_null(jw, key);
-}
-
 static void host_json(struct jw *jw, const char *key, const struct store_host *h)
 {
 	jw_obj_begin(jw, key);
 	jw_str(jw, "name", h->name);
 	jw_str(jw, "hostname", h->hostname);
-	json_str_or_null(jw, "arch", h->arch);
-	json_str_or_null(jw, "cpu_model", h->cpu_model);
+	jw_str_or_null(jw, "arch", h->arch);
+	jw_str_or_null(jw, "cpu_model", h->cpu_model);
 	jw_i64(jw, "cpus", h->cpus);
 	jw_i64(jw, "mem_bytes", h->mem_bytes);
 	jw_i64(jw, "page_size", h->page_size);
-	json_time(jw, "created_at", h->created_at);
-	json_time(jw, "last_seen_at", h->last_seen_at);
-	json_time(jw, "retired_at", h->retired_at);
+	jw_time(jw, "created_at", h->created_at);
+	jw_time(jw, "last_seen_at", h->last_seen_at);
+	jw_time(jw, "retired_at", h->retired_at);
 	jw_i64(jw, "uploads", h->uploads);
-	json_str_or_null(jw, "latest_kernel", h->latest_kernel);
+	jw_str_or_null(jw, "latest_kernel", h->latest_kernel);
 	jw_obj_end(jw);
 }
 
@@ -60,16 +44,16 @@ static void kernel_json(struct jw *jw, const struct store_kernel *k, bool per_ho
 {
 	jw_obj_begin(jw, NULL);
 	jw_str(jw, "ident", k->ident);
-	json_str_or_null(jw, "commit", k->commit);
+	jw_str_or_null(jw, "commit", k->commit);
 	jw_str(jw, "release", k->release);
-	json_str_or_null(jw, "parent_commit", k->parent_commit);
-	json_str_or_null(jw, "build_id", k->build_id);
-	json_time(jw, "first_seen_at", k->first_seen_at);
+	jw_str_or_null(jw, "parent_commit", k->parent_commit);
+	jw_str_or_null(jw, "build_id", k->build_id);
+	jw_time(jw, "first_seen_at", k->first_seen_at);
 	jw_i64(jw, "hosts", k->hosts);
 	jw_i64(jw, "uploads", k->uploads);
 	jw_i64(jw, "complete_uploads", k->complete_uploads);
 	if (per_host)
-		json_time(jw, "last_received_at", k->last_received_at);
+		jw_time(jw, "last_received_at", k->last_received_at);
 	jw_obj_end(jw);
 }
 
@@ -538,7 +522,7 @@ static int series_cb(void *ctx, const struct store_series *s)
 		jw_str(jw, "mapping", s->mapping);
 		jw_u64(jw, "iterations", s->iterations);
 		jw_bool(jw, "layout_ok", s->layout_ok);
-		json_str_or_null(jw, "layout_reason", s->layout_reason);
+		jw_str_or_null(jw, "layout_reason", s->layout_reason);
 		if (s->folios[0])
 			jw_raw(jw, "folios", s->folios); /* stored as JSON by the ingest */
 		jw_u64(jw, "runs_ok", s->runs_ok);
@@ -547,7 +531,7 @@ static int series_cb(void *ctx, const struct store_series *s)
 	jw_obj_begin(jw, s->metric);
 	if (s->supported) {
 		jw_str(jw, "status", "ok");
-		json_str_or_null(jw, "event", s->event);
+		jw_str_or_null(jw, "event", s->event);
 		jw_bool(jw, "multiplexed", s->multiplexed);
 		summary_json(jw, "runs", &s->runs_sum, s->runs_median, s->run_means, s->nrun_means);
 		summary_json(jw, "iterations", &s->it_sum, s->it_median, NULL, 0);
@@ -584,10 +568,10 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	jw_str(&jw, "host", r.host);
 	jw_str(&jw, "kernel", r.kernel);
 	jw_str(&jw, "release", r.release);
-	json_time(&jw, "received_at", r.received_at);
-	json_str_or_null(&jw, "started_at", r.started_at);
-	json_str_or_null(&jw, "finished_at", r.finished_at);
-	json_str_or_null(&jw, "tool_version", r.tool_version);
+	jw_time(&jw, "received_at", r.received_at);
+	jw_str_or_null(&jw, "started_at", r.started_at);
+	jw_str_or_null(&jw, "finished_at", r.finished_at);
+	jw_str_or_null(&jw, "tool_version", r.tool_version);
 	jw_obj_begin(&jw, "params");
 	jw_u64(&jw, "size_bytes", r.size_bytes);
 	jw_u64(&jw, "runs", r.runs);

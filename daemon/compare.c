@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cmp.h"
 #include "stats.h"
 
@@ -62,15 +63,8 @@ static struct compare_row *row_for(struct compare_result *res, const struct stor
 	}
 	if (!create)
 		return NULL;
-	if (res->nrows == res->arows) {
-		int n = res->arows ? 2 * res->arows : 64;
-		struct compare_row *p = realloc(res->rows, (size_t)n * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		res->rows = p;
-		res->arows = n;
-	}
+	if (array_reserve((void **)&res->rows, &res->arows, (size_t)res->nrows, sizeof(*res->rows)))
+		return NULL;
 	memset(&res->rows[res->nrows], 0, sizeof(res->rows[0]));
 	snprintf(res->rows[res->nrows].workload, sizeof(res->rows[0].workload), "%s", s->workload);
 	snprintf(res->rows[res->nrows].layout, sizeof(res->rows[0].layout), "%s", s->layout);
@@ -230,15 +224,38 @@ void compare_result_release(struct compare_result *res)
 	res->nrows = res->arows = 0;
 }
 
-static void jw_num_or_null(struct jw *jw, const char *key, double v)
+void compare_query(struct strbuf *out, const char *host, const char *head, const char *base)
 {
-	jw_double(jw, key, v); /* non-finite becomes null */
+	strbuf_addstr(out, "host=");
+	strbuf_addstr_urlencode(out, host);
+	strbuf_addstr(out, "&head=");
+	strbuf_addstr_urlencode(out, head);
+	if (base) {
+		strbuf_addstr(out, "&base=");
+		strbuf_addstr_urlencode(out, base);
+	}
+}
+
+/* One side of a comparison row: its runs, mean, spread and per-run means. */
+static void side_json(struct jw *jw, const char *key, unsigned n, double mean, double sd_pct,
+		      const double *v)
+{
+	unsigned k;
+
+	jw_obj_begin(jw, key);
+	jw_u64(jw, "n", n);
+	jw_double(jw, "mean", mean);
+	jw_double(jw, "stdev_pct", sd_pct);
+	jw_arr_begin(jw, "run_means");
+	for (k = 0; k < n; k++)
+		jw_double(jw, NULL, v[k]);
+	jw_arr_end(jw);
+	jw_obj_end(jw);
 }
 
 void compare_json(const struct compare_result *res, struct jw *jw, const char *key)
 {
 	int i;
-	unsigned k;
 
 	jw_obj_begin(jw, key);
 	jw_str(jw, "host", res->host);
@@ -259,31 +276,15 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 			jw_obj_end(jw);
 			continue;
 		}
-		jw_obj_begin(jw, "base");
-		jw_u64(jw, "n", r->nb);
-		jw_num_or_null(jw, "mean", r->base_mean);
-		jw_num_or_null(jw, "stdev_pct", r->base_sd_pct);
-		jw_arr_begin(jw, "run_means");
-		for (k = 0; k < r->nb; k++)
-			jw_double(jw, NULL, r->base[k]);
-		jw_arr_end(jw);
-		jw_obj_end(jw);
-		jw_obj_begin(jw, "head");
-		jw_u64(jw, "n", r->nh);
-		jw_num_or_null(jw, "mean", r->head_mean);
-		jw_num_or_null(jw, "stdev_pct", r->head_sd_pct);
-		jw_arr_begin(jw, "run_means");
-		for (k = 0; k < r->nh; k++)
-			jw_double(jw, NULL, r->head[k]);
-		jw_arr_end(jw);
-		jw_obj_end(jw);
-		jw_num_or_null(jw, "delta_pct", r->delta_pct);
+		side_json(jw, "base", r->nb, r->base_mean, r->base_sd_pct, r->base);
+		side_json(jw, "head", r->nh, r->head_mean, r->head_sd_pct, r->head);
+		jw_double(jw, "delta_pct", r->delta_pct);
 		jw_arr_begin(jw, "ci_pct");
 		jw_double(jw, NULL, r->ci_lo);
 		jw_double(jw, NULL, r->ci_hi);
 		jw_arr_end(jw);
-		jw_num_or_null(jw, "p_welch", r->p_welch);
-		jw_num_or_null(jw, "p_mann_whitney", r->p_mw);
+		jw_double(jw, "p_welch", r->p_welch);
+		jw_double(jw, "p_mann_whitney", r->p_mw);
 		jw_double(jw, "threshold_pct", r->threshold);
 		if (r->verdict == CMP_INCONCLUSIVE && r->runs_needed)
 			jw_u64(jw, "runs_needed", r->runs_needed);
@@ -308,7 +309,8 @@ static void pct_cell(struct strbuf *out, double v)
 
 void compare_attribution(const struct compare_result *res, const struct compare_row *t, struct strbuf *out)
 {
-	const struct compare_row *best[8];
+	/* the three largest changes so far, largest first */
+	const struct compare_row *best[3];
 	int n = 0, i, j;
 
 	for (i = 0; i < res->nrows; i++) {
@@ -317,8 +319,12 @@ void compare_attribution(const struct compare_result *res, const struct compare_
 		if (strcmp(r->workload, t->workload) || strcmp(r->layout, t->layout) ||
 		    !strcmp(r->metric, "ns") || !r->supported || r->missing || !isfinite(r->delta_pct))
 			continue;
-		if (n < 8)
+		if (n < 3)
 			best[n++] = r;
+		else if (fabs(r->delta_pct) > fabs(best[2]->delta_pct))
+			best[2] = r;
+		else
+			continue;
 		for (j = n - 1; j > 0 && fabs(best[j]->delta_pct) > fabs(best[j - 1]->delta_pct); j--) {
 			const struct compare_row *x = best[j];
 
@@ -326,7 +332,7 @@ void compare_attribution(const struct compare_result *res, const struct compare_
 			best[j - 1] = x;
 		}
 	}
-	for (i = 0; i < n && i < 3; i++)
+	for (i = 0; i < n; i++)
 		strbuf_addf(out, "%s%+.1f%% %s per %s%s", i ? "; " : "", best[i]->delta_pct,
 			    compare_metric_words(best[i]->metric), t->workload,
 			    best[i]->verdict == CMP_UNCHANGED ? " (unchanged)" : "");

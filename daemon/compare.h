@@ -52,7 +52,8 @@ struct compare_result {
 	char base[DOC_IDENT_MAX], head[DOC_IDENT_MAX];
 	const char *base_why;   /* "requested", "parent commit", "pinned baseline", "previous kernel" */
 	double confidence;      /* of the intervals, as configured */
-	int nrows, arows;
+	int nrows;
+	size_t arows;
 	struct compare_row *rows; /* in the head's case and metric order (ns first) */
 };
 
@@ -78,6 +79,13 @@ const char *compare_metric_words(const char *metric);
  */
 void compare_attribution(const struct compare_result *res, const struct compare_row *t,
 			 struct strbuf *out);
+
+/*
+ * Append the query of a comparison, "host=H&head=K[&base=B]", each value
+ * percent-encoded: what /compare, /compare.txt and /api/v1/compare take.
+ * base may be NULL (the host's baseline).
+ */
+void compare_query(struct strbuf *out, const char *host, const char *head, const char *base);
 
 /* The JSON of GET /api/v1/compare, as an object under key (NULL at the top). */
 void compare_json(const struct compare_result *res, struct jw *jw, const char *key);

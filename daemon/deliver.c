@@ -108,14 +108,8 @@ static int group_alert(void *ctx, const struct store_alert *a)
 static void links(struct strbuf *out, const struct deliver_config *cfg, const char *host,
 		  const char *kernel, const char *base)
 {
-	strbuf_addf(out, "%s/compare.txt?host=", cfg->public_url);
-	strbuf_addstr_urlencode(out, host);
-	strbuf_addstr(out, "&head=");
-	strbuf_addstr_urlencode(out, kernel);
-	if (base) {
-		strbuf_addstr(out, "&base=");
-		strbuf_addstr_urlencode(out, base);
-	}
+	strbuf_addf(out, "%s/compare.txt?", cfg->public_url);
+	compare_query(out, host, kernel, base);
 }
 
 /* The webhook body or the mail; -ENOENT when the group has no alert (left). */

@@ -21,14 +21,24 @@
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 
+/*
+ * Store connections are pooled: a request takes one (opening a new one
+ * when none is idle) and gives it back.  Connections come and go with the
+ * HTTP connections' threads, so a per-thread store would leak.  At most
+ * SERVER_STORES are open: each holds its own SQLite page cache (up to
+ * 2 MiB), so a pool that grew with every concurrent connection would grow
+ * the daemon with them; a request beyond the limit waits for one.
+ */
+#define SERVER_STORES 32
+
 struct server {
 	struct MHD_Daemon *mhd;
 	const struct route *routes;
 	struct server_config cfg;
 	struct auth_limiter *limiter;
 	pthread_mutex_t stores_lock;
-	struct store **idle;       /* store connections not in use by a request */
-	size_t nidle, aidle;
+	struct store *idle[SERVER_STORES]; /* store connections not in use by a request */
+	size_t nidle;
 	size_t nopen;              /* store connections open, idle or in use */
 	pthread_cond_t store_free; /* one went idle, or a slot freed */
 	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
@@ -143,7 +153,6 @@ bool req_tls(const struct req *rq)
 bool req_require_admin(struct req *rq, struct resp *rs)
 {
 	const char *tok;
-	uint8_t h[AUTH_HASH_LEN];
 
 	if (req_auth_blocked(rq, rs))
 		return false;
@@ -152,24 +161,16 @@ bool req_require_admin(struct req *rq, struct resp *rs)
 		resp_error(rs, 401, NULL, "this needs the admin token as 'Authorization: Bearer <token>'");
 		return false;
 	}
-	auth_token_hash(tok, h);
-	if (!auth_hash_equal(h, rq->srv->cfg.admin_hash)) {
-		req_auth_failed(rq);
+	switch (req_check_admin_token(rq, tok)) {
+	case 0:
+		return true;
+	case -EAGAIN:
+		return !req_auth_blocked(rq, rs); /* fills the 429 */
+	default:
 		resp_error(rs, 403, NULL, "not the admin token");
 		return false;
 	}
-	return true;
 }
-
-/*
- * Store connections are pooled: a request takes one (opening a new one
- * when none is idle) and gives it back.  Connections come and go with the
- * HTTP connections' threads, so a per-thread store would leak.  At most
- * SERVER_STORES are open: each holds its own SQLite page cache (up to
- * 2 MiB), so a pool that grew with every concurrent connection would grow
- * the daemon with them; a request beyond the limit waits for one.
- */
-#define SERVER_STORES 32
 
 static struct store *store_get(struct server *srv, struct strbuf *err)
 {
@@ -196,21 +197,7 @@ static struct store *store_get(struct server *srv, struct strbuf *err)
 static void store_put(struct server *srv, struct store *st)
 {
 	pthread_mutex_lock(&srv->stores_lock);
-	if (srv->nidle == srv->aidle) {
-		size_t n = srv->aidle ? 2 * srv->aidle : 16;
-		struct store **p = realloc(srv->idle, n * sizeof(*p));
-
-		if (!p) {
-			srv->nopen--;
-			pthread_cond_signal(&srv->store_free);
-			pthread_mutex_unlock(&srv->stores_lock);
-			store_close(st);
-			return;
-		}
-		srv->idle = p;
-		srv->aidle = n;
-	}
-	srv->idle[srv->nidle++] = st;
+	srv->idle[srv->nidle++] = st; /* at most SERVER_STORES are open */
 	pthread_cond_signal(&srv->store_free);
 	pthread_mutex_unlock(&srv->stores_lock);
 }
@@ -222,17 +209,20 @@ void server_write_begin(struct server *srv)
 
 void server_write_end(struct server *srv)
 {
-	__atomic_add_fetch(&srv->generation, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&srv->write_lock);
 }
 
 void req_write_begin(struct req *rq)
 {
 	server_write_begin(rq->srv);
+	rq->changes = store_total_changes(rq->st);
 }
 
+/* Only a write that changed a row moves the generation: a re-sent upload keeps every cached page. */
 void req_write_end(struct req *rq)
 {
+	if (store_total_changes(rq->st) != rq->changes)
+		__atomic_add_fetch(&rq->srv->generation, 1, __ATOMIC_RELEASE);
 	server_write_end(rq->srv);
 }
 
@@ -676,7 +666,6 @@ void server_stop(struct server *srv)
 	connwatch_free(srv->watch); /* after the last connection left */
 	for (i = 0; i < srv->nidle; i++)
 		store_close(srv->idle[i]);
-	free(srv->idle);
 	auth_limiter_free(srv->limiter);
 	pthread_mutex_destroy(&srv->write_lock);
 	pthread_cond_destroy(&srv->store_free);

@@ -32,6 +32,7 @@ struct req {
 	size_t body_len;
 	const char *client;        /* the peer's address, for rate limits and logs */
 	void *conn;                /* opaque */
+	int64_t changes;           /* rows changed by st when req_write_begin() ran */
 };
 
 struct resp {
@@ -106,8 +107,9 @@ void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * The data generation: a number that grows with every write transaction
- * (req_write_end, server_write_end).  What was rendered from the store at
+ * The data generation: a number that grows with every write of a request
+ * that changed a row (req_write_end; writes outside requests, such as the
+ * delivery log, are on no page).  What was rendered from the store at
  * one generation is still true while the generation is unchanged.
  */
 uint64_t server_generation(const struct server *srv);

@@ -61,7 +61,9 @@
 	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes "                            \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
 
-#define STORE_COMPARE_UPLOADS_STR "16"
+/* STORE_COMPARE_UPLOADS as SQL text */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* The columns read_alert() reads, and the joins they need. */
 #define ALERT_COLS                                                                         \
@@ -199,7 +201,7 @@ static const char *const stmt_sql[S__COUNT] = {
 			 "JOIN series s ON s.case_id = c.id "
 			 "WHERE r.id IN (SELECT r2.id FROM runs r2 WHERE r2.host_id = ?1 AND "
 			 " r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2) "
-			 " ORDER BY r2.id DESC LIMIT " STORE_COMPARE_UPLOADS_STR ") "
+			 " ORDER BY r2.id DESC LIMIT " STR(STORE_COMPARE_UPLOADS) ") "
 			 "ORDER BY r.id, c.id, s.id",
 	/*
 	 * The kernel of the host's last run before its first run of ?2 (upload
@@ -249,7 +251,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_KERNEL_HOSTS] = "SELECT h.name FROM hosts h WHERE EXISTS (SELECT 1 FROM runs r "
 			   "JOIN kernels k ON k.id = r.kernel_id WHERE r.host_id = h.id AND "
 			   "k.ident = ?1) ORDER BY h.name",
-	[S_HOST_TREND] = "SELECT r.id, k.ident, r.received_at, c.workload, c.layout, c.folio_order, "
+	[S_HOST_TREND] = "SELECT k.ident, c.workload, c.layout, c.folio_order, "
 			 "c.layout_ok, s.runs_n, s.runs_mean, s.runs_stdev FROM runs r "
 			 "JOIN kernels k ON k.id = r.kernel_id JOIN cases c ON c.run_id = r.id "
 			 "JOIN series s ON s.case_id = c.id AND s.metric = 'ns' "
@@ -1485,16 +1487,13 @@ static int read_series(struct store *st, sqlite3_stmt *s, struct store_series *s
 	return 0;
 }
 
-int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void *ctx)
+/* Hand each summary row of the bound statement s (id) to cb. */
+static int series_iter(struct store *st, enum stmt_id id, sqlite3_stmt *s, store_series_cb cb,
+		       void *ctx)
 {
 	struct store_series se;
-	sqlite3_stmt *s = NULL;
 	int err;
 
-	err = stmt_get(st, S_RUN_SERIES, &s);
-	if (err)
-		return err;
-	bind_i64(st, s, 1, run_id);
 	for (;;) {
 		err = stmt_step(st, s);
 		if (err <= 0)
@@ -1506,8 +1505,20 @@ int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void 
 		if (err)
 			break;
 	}
-	stmt_done(st, S_RUN_SERIES, s);
+	stmt_done(st, id, s);
 	return err;
+}
+
+int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	err = stmt_get(st, S_RUN_SERIES, &s);
+	if (err)
+		return err;
+	bind_i64(st, s, 1, run_id);
+	return series_iter(st, S_RUN_SERIES, s, cb, ctx);
 }
 
 int store_series_samples(struct store *st, int64_t series_id, double **values, size_t *nvalues,
@@ -1604,7 +1615,6 @@ int store_kernel_get(struct store *st, const char *ident, struct store_kernel *o
 int store_host_kernel_series(struct store *st, int64_t host_id, const char *kernel_ident,
 			     store_series_cb cb, void *ctx)
 {
-	struct store_series se;
 	sqlite3_stmt *s = NULL;
 	int err;
 
@@ -1613,19 +1623,7 @@ int store_host_kernel_series(struct store *st, int64_t host_id, const char *kern
 		return err;
 	bind_i64(st, s, 1, host_id);
 	bind_text(st, s, 2, kernel_ident);
-	for (;;) {
-		err = stmt_step(st, s);
-		if (err <= 0)
-			break;
-		err = read_series(st, s, &se);
-		if (err)
-			break;
-		err = cb(ctx, &se);
-		if (err)
-			break;
-	}
-	stmt_done(st, S_HOST_KERNEL_SERIES, s);
-	return err;
+	return series_iter(st, S_HOST_KERNEL_SERIES, s, cb, ctx);
 }
 
 int store_host_previous_kernel(struct store *st, int64_t host_id, const char *kernel_ident,
@@ -1974,20 +1972,23 @@ int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void 
 		if (err <= 0)
 			break;
 		memset(&p, 0, sizeof(p));
-		p.run_id = sqlite3_column_int64(s, 0);
-		col_text(s, 1, p.kernel, sizeof(p.kernel));
-		p.received_at = sqlite3_column_int64(s, 2);
-		col_text(s, 3, p.workload, sizeof(p.workload));
-		col_text(s, 4, p.layout, sizeof(p.layout));
-		p.order = sqlite3_column_int(s, 5);
-		p.layout_ok = sqlite3_column_int(s, 6) != 0;
-		p.n = (unsigned)sqlite3_column_int(s, 7);
-		p.mean = col_real(s, 8);
-		p.stdev = col_real(s, 9);
+		col_text(s, 0, p.kernel, sizeof(p.kernel));
+		col_text(s, 1, p.workload, sizeof(p.workload));
+		col_text(s, 2, p.layout, sizeof(p.layout));
+		p.order = sqlite3_column_int(s, 3);
+		p.layout_ok = sqlite3_column_int(s, 4) != 0;
+		p.n = (unsigned)sqlite3_column_int(s, 5);
+		p.mean = col_real(s, 6);
+		p.stdev = col_real(s, 7);
 		err = cb(ctx, &p);
 		if (err)
 			break;
 	}
 	stmt_done(st, S_HOST_TREND, s);
 	return err;
+}
+
+int64_t store_total_changes(struct store *st)
+{
+	return sqlite3_total_changes64(st->db);
 }

@@ -41,6 +41,9 @@ void store_close(struct store *st);
 int store_schema_latest(void);
 int store_schema_version(struct store *st);
 
+/* Rows this connection has inserted, updated or deleted since it opened. */
+int64_t store_total_changes(struct store *st);
+
 /* The last SQLite error message of this connection. */
 const char *store_errmsg(struct store *st);
 
@@ -166,9 +169,7 @@ int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb
  * upload (metric ns, over the per-run means).
  */
 struct store_trend_point {
-	int64_t run_id;
 	char kernel[DOC_IDENT_MAX];
-	int64_t received_at;
 	char workload[16], layout[16];
 	int order;
 	bool layout_ok;

@@ -13,7 +13,6 @@ struct acc {
 	struct trend *t;
 	size_t akernels, acases;
 	double **sum, **sumsq; /* per case, per kernel: sum of n*mean and of (n-1)sd^2 + n mean^2 */
-	int err;
 };
 
 static int grow(void **p, size_t n, size_t size)
@@ -184,7 +183,7 @@ static int find_cps(const double *v, size_t n, const struct cp_params *cpp, stru
 
 int trend_build(struct store *st, int64_t host_id, struct trend *t)
 {
-	struct acc a = { t, 0, 0, NULL, NULL, 0 };
+	struct acc a = { t, 0, 0, NULL, NULL };
 	struct cp_params cpp = CP_PARAMS_INIT;
 	double *dense = NULL;
 	size_t *where = NULL;

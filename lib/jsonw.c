@@ -188,3 +188,19 @@ void jw_null(struct jw *jw, const char *key)
 	json_prefix(jw, key);
 	strbuf_addstr(jw->sb, "null");
 }
+
+void jw_str_or_null(struct jw *jw, const char *key, const char *val)
+{
+	if (val && *val)
+		jw_str(jw, key, val);
+	else
+		jw_null(jw, key);
+}
+
+void jw_time(struct jw *jw, const char *key, int64_t t)
+{
+	if (t)
+		jw_i64(jw, key, t);
+	else
+		jw_null(jw, key);
+}

@@ -35,6 +35,10 @@ void jw_i64(struct jw *jw, const char *key, int64_t val);
 void jw_double(struct jw *jw, const char *key, double val);
 void jw_bool(struct jw *jw, const char *key, bool val);
 void jw_null(struct jw *jw, const char *key);
+/* A string, or null when val is NULL or empty. */
+void jw_str_or_null(struct jw *jw, const char *key, const char *val);
+/* A Unix time, or null when t is 0 (never). */
+void jw_time(struct jw *jw, const char *key, int64_t t);
 /* A value that is already JSON text (the caller vouches for it). */
 void jw_raw(struct jw *jw, const char *key, const char *json);
 

@@ -191,12 +191,8 @@ void page_compare_links(struct strbuf *sb, const struct compare_result *res, boo
 {
 	struct strbuf q = STRBUF_INIT;
 
-	strbuf_addstr(&q, "?host=");
-	html_url(&q, res->host);
-	strbuf_addstr(&q, "&base=");
-	html_url(&q, res->base);
-	strbuf_addstr(&q, "&head=");
-	html_url(&q, res->head);
+	strbuf_addch(&q, '?');
+	compare_query(&q, res->host, res->head, res->base);
 	strbuf_addstr(sb, "<p class=\"links\">");
 	if (details) {
 		strbuf_addstr(sb, "<a href=\"/compare");

@@ -53,6 +53,11 @@ etag=$(sed -n 's/^ETag: *//Ip' "$T/h1" | tr -d '\r')
 [ -n "$etag" ] || fail "no ETag on a page"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/kernels")
 [ "$code" = 304 ] || fail "If-None-Match with the current ETag: $code, expected 304"
+# a re-sent upload changes nothing: the page stays valid
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" --data-binary @"$T/base.json" "$URL/api/v1/runs")
+[ "$code" = 200 ] || fail "re-sent upload: $code, expected 200"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$URL/kernels")
+[ "$code" = 304 ] || fail "a re-sent upload outdated the page ($code)"
 up "$tok" "$T/head.json"
 up "$tok" "$T/evil.json"
 up "$tok2" "$T/long.json"
