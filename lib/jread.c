@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /*
  * Objects up to this many members are checked for duplicate names as each
  * member comes (a scan of the ones before: cheap for the small objects of
@@ -217,38 +219,6 @@ static char *put_utf8(char *o, unsigned cp)
 	return o;
 }
 
-/* Length of the valid UTF-8 sequence of a non-ASCII character at s (at most avail bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0; /* a continuation byte, an overlong 2-byte lead, or past U+10FFFF */
-	}
-	if (n > avail)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 /*
  * Decode the string whose text is s[pos, end) (end: its closing quote)
  * to o, which has room for end - pos bytes and a NUL: no escape is
@@ -271,7 +241,7 @@ static int jp_decode(struct jparser *p, size_t pos, size_t end, char *o)
 		if (c < 0x20)
 			return jp_fail_at(p, pos, "control character in string");
 		if (c >= 0x80) {
-			n = utf8_seq(s + pos, end - pos);
+			n = utf8_len(s + pos, end - pos);
 			if (!n)
 				return jp_fail_at(p, pos, "invalid UTF-8 in string");
 			memcpy(o, s + pos, n);

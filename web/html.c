@@ -7,33 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
+#include "utf8.h"
 
 static void escape(struct strbuf *sb, const char *s, bool attr)
 {
@@ -60,7 +34,7 @@ static void escape(struct strbuf *sb, const char *s, bool attr)
 			p++;
 			continue;
 		}
-		n = utf8_len(p);
+		n = utf8_len(p, SIZE_MAX);
 		if (!n) {
 			strbuf_addstr(sb, "\xef\xbf\xbd"); /* U+FFFD */
 			p++;
