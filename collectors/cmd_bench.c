@@ -132,7 +132,7 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 /* Write the document to path through a temporary file and rename: never half-written. */
 static int write_json(const char *path, const struct strbuf *doc)
 {
-	struct strbuf tmp = STRBUF_INIT;
+	struct strbuf tmp = STRBUF_INIT, err = STRBUF_INIT;
 	int fd, ret = 0;
 
 	if (!strcmp(path, "-")) {
@@ -146,21 +146,11 @@ static int write_json(const char *path, const struct strbuf *doc)
 		ret = cmd_say(2, "--json '%s': cannot create '%s': %s", path, tmp.buf, strerror(errno));
 		goto out;
 	}
-	ret = fileio_write_all(fd, doc->buf, doc->len);
-	if (ret)
-		ret = cmd_say(2, "--json '%s': write failed: %s", path, strerror(-ret));
-	if (!ret && fsync(fd))
-		ret = cmd_say(2, "--json '%s': fsync failed: %s", path, strerror(errno));
-	if (close(fd) && !ret)
-		ret = cmd_say(2, "--json '%s': close failed: %s", path, strerror(errno));
-	if (!ret && rename(tmp.buf, path))
-		ret = cmd_say(2, "--json '%s': rename failed: %s", path, strerror(errno));
-	if (!ret)
-		fileio_fsync_parent(path);
-	if (ret)
-		unlink(tmp.buf);
+	if (fileio_commit(fd, tmp.buf, path, doc->buf, doc->len, &err))
+		ret = cmd_say(2, "--json '%s': %s", path, err.buf);
 out:
 	strbuf_release(&tmp);
+	strbuf_release(&err);
 	return ret;
 }
 

@@ -121,28 +121,7 @@ static int write_durable(struct spool *sp, const char *dir, const char *name, co
 		strbuf_addf(err, "cannot create '%s': %s", tmp.buf, strerror(-ret));
 		goto out;
 	}
-	ret = fileio_write_all(fd, data, len);
-	if (ret)
-		strbuf_addf(err, "cannot write '%s': %s", tmp.buf, strerror(-ret));
-	if (!ret && fsync(fd)) {
-		ret = -errno;
-		strbuf_addf(err, "cannot fsync '%s': %s", tmp.buf, strerror(-ret));
-	}
-	if (close(fd) && !ret) {
-		ret = -errno;
-		strbuf_addf(err, "cannot close '%s': %s", tmp.buf, strerror(-ret));
-	}
-	if (!ret && rename(tmp.buf, path.buf)) {
-		ret = -errno;
-		strbuf_addf(err, "cannot rename '%s' to '%s': %s", tmp.buf, path.buf, strerror(-ret));
-	}
-	if (ret) {
-		unlink(tmp.buf);
-		goto out;
-	}
-	ret = fileio_fsync_dir(dir);
-	if (ret)
-		strbuf_addf(err, "cannot fsync directory '%s': %s", dir, strerror(-ret));
+	ret = fileio_commit(fd, tmp.buf, path.buf, data, len, err);
 out:
 	strbuf_release(&path);
 	strbuf_release(&tmp);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,5 +53,34 @@ int fileio_fsync_parent(const char *path)
 		strbuf_add(&dir, path, (size_t)(slash - path));
 	ret = fileio_fsync_dir(dir.buf);
 	strbuf_release(&dir);
+	return ret;
+}
+
+int fileio_commit(int fd, const char *tmp, const char *path, const void *buf, size_t len,
+		  struct strbuf *err)
+{
+	int ret = fileio_write_all(fd, buf, len);
+
+	if (ret)
+		strbuf_addf(err, "cannot write '%s': %s", tmp, strerror(-ret));
+	if (!ret && fsync(fd)) {
+		ret = -errno;
+		strbuf_addf(err, "cannot fsync '%s': %s", tmp, strerror(-ret));
+	}
+	if (close(fd) && !ret) {
+		ret = -errno;
+		strbuf_addf(err, "cannot close '%s': %s", tmp, strerror(-ret));
+	}
+	if (!ret && rename(tmp, path)) {
+		ret = -errno;
+		strbuf_addf(err, "cannot rename '%s' to '%s': %s", tmp, path, strerror(-ret));
+	}
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	ret = fileio_fsync_parent(path);
+	if (ret)
+		strbuf_addf(err, "cannot fsync the directory of '%s': %s", path, strerror(-ret));
 	return ret;
 }
