@@ -117,16 +117,14 @@ static int up_prescan(const struct opt *opts, int argc, char **argv)
 		a += 2;
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a) : strlen(a);
-		for (o = opts; o->name; o++)
-			if (strlen(o->name) == len && !strncmp(o->name, a, len))
-				break;
-		if (o->name && !o->metavar)
+		o = opt_find(opts, a, len);
+		if (o && !o->metavar)
 			*o->value = "1";
-		else if (o->name && eq)
+		else if (o && eq)
 			*o->value = eq + 1;
-		else if (o->name && i + 1 < argc)
+		else if (o && i + 1 < argc)
 			*o->value = argv[++i];
-		else if (!o->name && !eq && i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+		else if (!o && !eq && i + 1 < argc && strncmp(argv[i + 1], "--", 2))
 			i++;
 	}
 	return 0;
@@ -618,10 +616,8 @@ static void up_split(const struct opt *opts, int argc, char **argv, char **ov, i
 		}
 		ov[(*oc)++] = argv[i];
 		len = strcspn(a + 2, "=");
-		for (o = opts; o->name; o++)
-			if (strlen(o->name) == len && !strncmp(o->name, a + 2, len))
-				break;
-		if (o->name && o->metavar && !a[2 + len] && i + 1 < argc)
+		o = opt_find(opts, a + 2, len);
+		if (o && o->metavar && !a[2 + len] && i + 1 < argc)
 			ov[(*oc)++] = argv[++i];
 	}
 	ov[*oc] = NULL;

@@ -66,10 +66,8 @@ int config_parse(struct config_file *cf, const char *text, size_t len, const cha
 		for (p = key; *p; p++)
 			if (*p == '_')
 				*p = '-';
-		for (o = opts; o->name; o++)
-			if (!strcmp(o->name, key))
-				break;
-		if (!o->name || !strcmp(key, "config")) {
+		o = opt_find(opts, key, strlen(key));
+		if (!o || !strcmp(key, "config")) {
 			strbuf_addf(err, "%s:%d: unknown key '%s'", path, lineno, asis);
 			return -EINVAL;
 		}

@@ -22,10 +22,8 @@ int opt_parse(const struct opt *opts, int argc, char **argv, struct strbuf *err)
 		a += 2;
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a) : strlen(a);
-		for (o = opts; o->name; o++)
-			if (strlen(o->name) == len && !strncmp(o->name, a, len))
-				break;
-		if (!o->name) {
+		o = opt_find(opts, a, len);
+		if (!o) {
 			strbuf_addf(err, "unknown option '--%.*s'", (int)len, a);
 			return -EINVAL;
 		}
@@ -60,4 +58,12 @@ void opt_usage(FILE *f, const char *synopsis, const char *about, const struct op
 		fprintf(f, "  %-26s %s\n", left, o->help);
 	}
 	fprintf(f, "  %-26s %s\n", "--help", "show this help");
+}
+
+const struct opt *opt_find(const struct opt *opts, const char *name, size_t len)
+{
+	for (; opts->name; opts++)
+		if (strlen(opts->name) == len && !strncmp(opts->name, name, len))
+			return opts;
+	return NULL;
 }

@@ -25,6 +25,11 @@ struct opt {
  * missing value or a stray argument.
  */
 int opt_parse(const struct opt *opts, int argc, char **argv, struct strbuf *err);
+/*
+ * The option of opts named by the first len bytes of name (what follows
+ * "--" up to any '='), or NULL.
+ */
+const struct opt *opt_find(const struct opt *opts, const char *name, size_t len);
 
 /* Print "usage: <synopsis>" and the option table. */
 void opt_usage(FILE *f, const char *synopsis, const char *about, const struct opt *opts);
