@@ -347,6 +347,25 @@ void bench_result_release(struct bench_result *res)
 	res->ncases = 0;
 }
 
+unsigned bench_case_verified(const struct bench_result *res, const struct bench_case *c,
+			     const char **why)
+{
+	unsigned r, ok = 0;
+
+	if (why)
+		*why = NULL;
+	for (r = 0; r < res->params.runs; r++) {
+		const struct bench_run *run = &c->runs[r];
+		const char *w = run->before.done && !run->before.ok ? run->before.why :
+				run->after.done && !run->after.ok ? run->after.why : NULL;
+
+		ok += run->before.done && run->before.ok && run->after.done && run->after.ok;
+		if (why && w && !*why)
+			*why = w;
+	}
+	return ok;
+}
+
 unsigned bench_case_run_means(const struct bench_result *res, const struct bench_case *c,
 			      int metric, double *means)
 {
@@ -436,7 +455,8 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 {
 	const struct ctr_set *cs = &res->params.ctrs;
 	const struct bench_run *first = NULL;
-	unsigned r, i, runs_ok = 0, checks_ok = 0;
+	const char *why;
+	unsigned r, i, runs_ok = 0, checks_ok = bench_case_verified(res, c, &why);
 	int m;
 
 	jw_obj_begin(jw, NULL);
@@ -450,8 +470,6 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 		const struct bench_run *run = &c->runs[r];
 
 		runs_ok += run->ok;
-		if (run->before.done && run->before.ok && run->after.done && run->after.ok)
-			checks_ok++;
 		if (!first && run->before.done)
 			first = run;
 	}
@@ -461,25 +479,10 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 	jw_u64(jw, "runs", res->params.runs);
 	if (first)
 		json_hist(jw, &first->before.hist);
-	if (checks_ok == res->params.runs) {
+	if (checks_ok == res->params.runs)
 		jw_null(jw, "reason");
-	} else {
-		const char *why = "run failed before verification";
-
-		for (r = 0; r < res->params.runs; r++) {
-			const struct bench_run *run = &c->runs[r];
-
-			if (run->before.done && !run->before.ok) {
-				why = run->before.why;
-				break;
-			}
-			if (run->after.done && !run->after.ok) {
-				why = run->after.why;
-				break;
-			}
-		}
-		jw_str(jw, "reason", why);
-	}
+	else
+		jw_str(jw, "reason", why ? why : "run failed before verification");
 	jw_obj_end(jw);
 
 	jw_obj_begin(jw, "counters");

@@ -100,6 +100,13 @@ void bench_result_release(struct bench_result *res);
 void bench_result_json(const struct bench_result *res, struct strbuf *out);
 
 /*
+ * How many runs of c verified their layout before and after measuring;
+ * *why (when why is not NULL) the first reason one did not, or NULL.
+ */
+unsigned bench_case_verified(const struct bench_result *res, const struct bench_case *c,
+			     const char **why);
+
+/*
  * The mean over runs of each run's mean per iteration of a metric
  * (metric < 0: time in ns), skipping runs that failed.  means receives
  * up to runs values; returns how many.

@@ -175,32 +175,17 @@ static void table(const struct bench_result *res, enum workload wl, struct strbu
 	}
 	label(out, "layout");
 	for (i = 0; i < n; i++) {
-		unsigned r, ok = 0, failed = 0;
+		const char *why;
+		unsigned r, ok = bench_case_verified(res, cs[i], &why), failed = 0;
 
-		for (r = 0; r < p->runs; r++) {
-			const struct bench_run *run = &cs[i]->runs[r];
-
-			ok += run->before.done && run->before.ok && run->after.done && run->after.ok;
-			failed += !run->ok;
-		}
+		for (r = 0; r < p->runs; r++)
+			failed += !cs[i]->runs[r].ok;
 		cell(out, ok == p->runs ? "ok" : "MISMATCH");
 		snprintf(buf, sizeof(buf), "%u/%u", ok, p->runs);
 		cell(out, buf);
-		for (r = 0; r < p->runs; r++) {
-			const struct bench_run *run = &cs[i]->runs[r];
-			const char *why = NULL;
-
-			if (run->before.done && !run->before.ok)
-				why = run->before.why;
-			else if (run->after.done && !run->after.ok)
-				why = run->after.why;
-			if (why) {
-				strbuf_addf(notes, "  %s %s: layout not as asked in %u of %u runs: %s\n",
-					    bench_workload_names[wl], cs[i]->layout->name, p->runs - ok,
-					    p->runs, why);
-				break;
-			}
-		}
+		if (why)
+			strbuf_addf(notes, "  %s %s: layout not as asked in %u of %u runs: %s\n",
+				    bench_workload_names[wl], cs[i]->layout->name, p->runs - ok, p->runs, why);
 		if (failed) {
 			for (r = 0; r < p->runs && cs[i]->runs[r].ok; r++)
 				;
