@@ -21,6 +21,9 @@ enum workload { WL_FORK, WL_MUNMAP, WL_COUNT };
 
 extern const char *const bench_workload_names[WL_COUNT];
 
+/* The most runs one benchmark takes (--runs): the table's per-run arrays are this long. */
+#define BENCH_RUNS_MAX 1000
+
 struct bench_params {
 	uint64_t size;
 	unsigned runs;

@@ -236,7 +236,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		ret = cmd_say(2, "--size '%s': expected a size like 512M or 1G", a.size);
 		goto out;
 	}
-	if ((a.runs && (ret = parse_count("--runs", a.runs, 1, 1000, &p->runs))) ||
+	if ((a.runs && (ret = parse_count("--runs", a.runs, 1, BENCH_RUNS_MAX, &p->runs))) ||
 	    (a.iterations && (ret = parse_count("--iterations", a.iterations, 1, 1000000, &p->iterations))) ||
 	    (a.warmup && (ret = parse_count("--warmup", a.warmup, 0, 10000, &p->warmup))) ||
 	    (a.workloads && (ret = parse_workloads(a.workloads, &p->workloads))))

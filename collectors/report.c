@@ -75,7 +75,7 @@ static void rule(struct strbuf *out, int ncols, const char *lab)
 static void summary(const struct bench_result *res, const struct bench_case *c, int metric,
 		    struct stats_summary *s)
 {
-	double means[1024];
+	double means[BENCH_RUNS_MAX];
 	unsigned n = bench_case_run_means(res, c, metric, means);
 
 	stats_summarize(means, n, s);
