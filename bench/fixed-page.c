@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (server_start(&srv, &sc, routes, &err)) {
+	if (server_start(&srv, &sc, routes, NULL, &err)) {
 		fprintf(stderr, "fixed-page: %s\n", err.buf);
 		return 1;
 	}

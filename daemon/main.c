@@ -53,24 +53,6 @@ static int fail(const char *fmt, ...)
 		goto out;                  \
 	} while (0)
 
-/* The JSON API's routes, then the pages': one table for the server (malloc'ed). */
-static struct route *routes_join(const struct route *a, const struct route *b)
-{
-	size_t na = 0, nb = 0;
-	struct route *r;
-
-	while (a[na].method)
-		na++;
-	while (b[nb].method)
-		nb++;
-	r = calloc(na + nb + 1, sizeof(*r));
-	if (!r)
-		return NULL;
-	memcpy(r, a, na * sizeof(*r));
-	memcpy(r + na, b, nb * sizeof(*r));
-	return r;
-}
-
 int main(int argc, char **argv)
 {
 	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *maxconn = NULL;
@@ -107,7 +89,6 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct deliver *dlv = NULL;
 	struct app app;
-	struct route *routes = NULL;
 	struct deliver_config dc;
 	struct strbuf purl = STRBUF_INIT;
 	struct store *st = NULL;
@@ -184,9 +165,6 @@ int main(int argc, char **argv)
 		FAIL("libsodium cannot initialise");
 	if (page_cache_new(&app.pages, (size_t)v) || web_sessions_new(&app.sessions))
 		FAIL("out of memory");
-	routes = routes_join(api_routes, web_routes);
-	if (!routes)
-		FAIL("out of memory");
 
 	/* open once here: migrations run before any request, errors are seen at start */
 	if (store_open(&st, sc.db_path, &err))
@@ -243,7 +221,7 @@ int main(int argc, char **argv)
 		FAIL("%s", err.buf);
 	app.deliver = dlv;
 	sc.app = &app;
-	if (server_start(&srv, &sc, routes, &err))
+	if (server_start(&srv, &sc, api_routes, web_routes, &err))
 		FAIL("%s", err.buf);
 	deliver_attach(dlv, srv);
 	if (dlv)
@@ -273,7 +251,6 @@ out:
 	server_stop(srv);
 	page_cache_free(app.pages);
 	web_sessions_free(app.sessions);
-	free(routes);
 	strbuf_release(&purl);
 	free(dbdir_buf);
 	config_release(&cf);

@@ -33,7 +33,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 
 struct server {
 	struct MHD_Daemon *mhd;
-	const struct route *routes;
+	const struct route *routes, *lazy_routes;
 	struct server_config cfg;
 	struct auth_limiter *limiter;
 	pthread_mutex_t stores_lock;
@@ -324,14 +324,29 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t len)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
+bool req_store(struct req *rq, struct resp *rs)
+{
+	struct strbuf err = STRBUF_INIT;
+
+	if (rq->st)
+		return true;
+	rq->st = store_get(rq->srv, &err);
+	if (!rq->st) {
+		log_error("database: %s", err.buf);
+		resp_error(rs, 503, NULL, "database unavailable");
+	}
+	strbuf_release(&err);
+	return rq->st != NULL;
+}
+
 static void dispatch(struct server *srv, struct MHD_Connection *conn, const char *url,
 		     const char *method, struct conn_state *cs, struct resp *rs)
 {
-	struct strbuf bufs[REQ_MAX_ARGS], err = STRBUF_INIT;
+	struct strbuf bufs[REQ_MAX_ARGS];
 	struct req rq;
 	char addr[64];
 	bool path_known = false;
-	int i, m;
+	int i, m, t;
 
 	for (i = 0; i < REQ_MAX_ARGS; i++)
 		strbuf_init(&bufs[i], 0);
@@ -349,24 +364,25 @@ static void dispatch(struct server *srv, struct MHD_Connection *conn, const char
 			   srv->cfg.max_body);
 		goto out;
 	}
-	for (i = 0; srv->routes[i].method; i++) {
-		m = server_route_match(srv->routes[i].pattern, url, bufs, &rq.nargs);
-		if (!m)
-			continue;
-		path_known = true;
-		if (strcmp(srv->routes[i].method, method))
-			continue;
-		for (m = 0; m < rq.nargs; m++)
-			rq.args[m] = bufs[m].buf;
-		rq.st = store_get(srv, &err);
-		if (!rq.st) {
-			log_error("database: %s", err.buf);
-			resp_error(rs, 503, NULL, "database unavailable");
+	for (t = 0; t < 2; t++) {
+		const struct route *r = t ? srv->lazy_routes : srv->routes;
+
+		for (i = 0; r && r[i].method; i++) {
+			m = server_route_match(r[i].pattern, url, bufs, &rq.nargs);
+			if (!m)
+				continue;
+			path_known = true;
+			if (strcmp(r[i].method, method))
+				continue;
+			for (m = 0; m < rq.nargs; m++)
+				rq.args[m] = bufs[m].buf;
+			if (!t && !req_store(&rq, rs))
+				goto out;
+			r[i].fn(&rq, rs);
+			if (rq.st)
+				store_put(srv, rq.st);
 			goto out;
 		}
-		srv->routes[i].fn(&rq, rs);
-		store_put(srv, rq.st);
-		goto out;
 	}
 	if (path_known)
 		resp_error(rs, 405, NULL, "method %s not allowed on %s", method, url);
@@ -375,7 +391,6 @@ static void dispatch(struct server *srv, struct MHD_Connection *conn, const char
 out:
 	for (i = 0; i < REQ_MAX_ARGS; i++)
 		strbuf_release(&bufs[i]);
-	strbuf_release(&err);
 }
 
 /* The connection's place in the watch (its socket context), or NULL. */
@@ -549,7 +564,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 }
 
 int server_start(struct server **out, const struct server_config *cfg, const struct route *routes,
-		 struct strbuf *err)
+		 const struct route *lazy_routes, struct strbuf *err)
 {
 	struct server *srv;
 	struct sockaddr_storage ss;
@@ -576,6 +591,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 		return -ENOMEM;
 	srv->cfg = *cfg;
 	srv->routes = routes;
+	srv->lazy_routes = lazy_routes;
 	pthread_mutex_init(&srv->stores_lock, NULL);
 	pthread_cond_init(&srv->store_free, NULL);
 	pthread_mutex_init(&srv->write_lock, NULL);

@@ -23,7 +23,7 @@ struct server;
 
 struct req {
 	struct server *srv;
-	struct store *st;          /* a store connection for this request */
+	struct store *st;          /* a store connection for this request (lazy routes: req_store()) */
 	const char *method;
 	const char *path;
 	const char *args[REQ_MAX_ARGS]; /* percent-decoded {} segments of the route */
@@ -74,11 +74,15 @@ struct server_config {
 };
 
 /*
- * Start serving routes (ended by a NULL method).  Returns 0 or a negative
+ * Start serving routes and lazy_routes (each ended by a NULL method;
+ * lazy_routes may be NULL).  A handler of routes is called with a store
+ * connection in rq->st; one of lazy_routes with none, and takes one with
+ * req_store() when it needs the database (a page served from memory does
+ * not, and so never waits for a connection).  Returns 0 or a negative
  * errno with err set (address in use, bad certificate, ...).
  */
 int server_start(struct server **out, const struct server_config *cfg, const struct route *routes,
-		 struct strbuf *err);
+		 const struct route *lazy_routes, struct strbuf *err);
 /*
  * Stop accepting connections, let requests in flight finish, close every
  * store connection and free the server.
@@ -97,6 +101,12 @@ unsigned server_port(const struct server *srv);
 
 /* A request header, or NULL. */
 const char *req_header(const struct req *rq, const char *name);
+/*
+ * Give rq a store connection (rq->st) unless it has one; false, with rs
+ * filled (503), when the database cannot be opened.  It goes back to the
+ * pool after the handler.
+ */
+bool req_store(struct req *rq, struct resp *rs);
 /* A query argument, or NULL. */
 const char *req_query(const struct req *rq, const char *name);
 /* A cookie, or NULL. */

@@ -223,7 +223,8 @@ void page_cache_serve(struct page_cache *pc, struct req *rq, struct resp *rs, co
 	uint64_t gen;
 
 	if (!pc || !pc->max_bytes) {
-		render(rq, rs);
+		if (req_store(rq, rs))
+			render(rq, rs);
 		return;
 	}
 	pthread_mutex_lock(&pc->lock);
@@ -255,7 +256,8 @@ void page_cache_serve(struct page_cache *pc, struct req *rq, struct resp *rs, co
 		if (!e || !e->key) {
 			free(e);
 			pthread_mutex_unlock(&pc->lock);
-			render(rq, rs);
+			if (req_store(rq, rs))
+				render(rq, rs);
 			return;
 		}
 		e->next = pc->bucket[h];
@@ -268,7 +270,8 @@ void page_cache_serve(struct page_cache *pc, struct req *rq, struct resp *rs, co
 	pthread_mutex_unlock(&pc->lock);
 
 	/* the generation read before rendering: a write during it makes the page outdated at once */
-	render(rq, rs);
+	if (req_store(rq, rs))
+		render(rq, rs);
 	b = NULL;
 	if (rs->status == 200 && !rs->shared && (b = calloc(1, sizeof(*b)))) {
 		b->pc = pc;

@@ -30,6 +30,8 @@ void page_cache_free(struct page_cache *pc);
 /*
  * Answer rq with the page key (the path and the query arguments that
  * matter), rendering it with render when it is not kept or outdated.
+ * Only a rendering takes a store connection (req_store()): a page from
+ * memory, or one another thread is rendering, waits for none.
  */
 void page_cache_serve(struct page_cache *pc, struct req *rq, struct resp *rs, const char *key,
 		      route_fn render);

@@ -102,7 +102,8 @@ static void web_alerts(struct req *rq, struct resp *rs)
 	/* an admin's page carries their CSRF token: never cached, never shared */
 	if (web_session_get(app->sessions, req_cookie(rq, COOKIE), csrf, NULL)) {
 		html_headers(rs);
-		page_alerts(rq, rs, csrf);
+		if (req_store(rq, rs))
+			page_alerts(rq, rs, csrf);
 		return;
 	}
 	cached(rq, rs, args, alerts_public);
@@ -305,6 +306,8 @@ static void web_triage(struct req *rq, struct resp *rs)
 		page_error(rs, 400, "state '%s': expected new, acknowledged, invalid or fixed", state.buf);
 		goto out;
 	}
+	if (!req_store(rq, rs))
+		goto out;
 	req_write_begin(rq);
 	ret = store_alert_triage(rq->st, id, state.buf, who);
 	req_write_end(rq);
