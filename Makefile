@@ -23,7 +23,7 @@ WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wvla \
 	-Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -MMD -MP
-CPPFLAGS += -Ilib -Icollectors -Idaemon -Iweb -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CPPFLAGS += -I. -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lm
 TEST_LDLIBS := -lcmocka
 

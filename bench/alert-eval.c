@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "alerts.h"
-#include "stats.h"
-#include "store.h"
+#include "daemon/alerts.h"
+#include "lib/stats.h"
+#include "daemon/store.h"
 
 struct best {
 	char host[STORE_NAME_MAX];

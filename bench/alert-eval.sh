@@ -15,7 +15,7 @@ make -s all >/dev/null
 b=build/$(uname -m)
 libs=()
 for f in lib/*.c; do libs+=("$b/lib/$(basename "$f" .c).o"); done
-gcc -O2 -Ilib -Idaemon -D_GNU_SOURCE bench/alert-eval.c $b/daemon/alerts.o $b/daemon/compare.o \
+gcc -O2 -I. -D_GNU_SOURCE bench/alert-eval.c $b/daemon/alerts.o $b/daemon/compare.o \
 	$b/daemon/store.o $b/daemon/doc.o $b/gen/migrations.o "${libs[@]}" -lsqlite3 -lm \
 	-o bench/out/alert-eval
 bench/out/alert-eval "$db" "${2:-200}"

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmp.h"
-#include "jread.h"
-#include "strbuf.h"
+#include "lib/cmp.h"
+#include "lib/jread.h"
+#include "lib/strbuf.h"
 
 #define MAXC 16
 #define MAXR 64

@@ -19,7 +19,7 @@ fw=build/$(uname -m)/forkwatch
 [ "$(id -u)" = 0 ] || { echo "alert-quality: needs root (forkwatch bench)" >&2; exit 2; }
 [ -x "$fw" ] || { echo "alert-quality: no $fw: run make" >&2; exit 2; }
 mkdir -p bench/out
-gcc -O2 -Ilib -D_GNU_SOURCE bench/alert-quality.c lib/cmp.c lib/jread.c lib/strbuf.c lib/stats.c \
+gcc -O2 -I. -D_GNU_SOURCE bench/alert-quality.c lib/cmp.c lib/jread.c lib/strbuf.c lib/stats.c \
 	-lm -o bench/out/alert-quality
 if [ -n "${REUSE:-}" ]; then
 	out=$REUSE

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
-#include "log.h"
-#include "server.h"
+#include "daemon/auth.h"
+#include "lib/log.h"
+#include "daemon/server.h"
 
 static char *page;
 static size_t page_len;

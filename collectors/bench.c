@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "bench.h"
+#include "collectors/bench.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 const char *const bench_workload_names[WL_COUNT] = { "fork", "munmap" };
 

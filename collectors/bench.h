@@ -6,11 +6,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "counters.h"
-#include "folio.h"
-#include "ident.h"
-#include "layout.h"
-#include "strbuf.h"
+#include "collectors/counters.h"
+#include "collectors/folio.h"
+#include "collectors/ident.h"
+#include "collectors/layout.h"
+#include "lib/strbuf.h"
 
 /*
  * The benchmark engine: runs x cases, each run of each case in a fresh

@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "cmd.h"
-#include "fileio.h"
-#include "knob.h"
-#include "opt.h"
-#include "parse.h"
-#include "report.h"
+#include "collectors/bench.h"
+#include "collectors/cmd.h"
+#include "lib/fileio.h"
+#include "collectors/knob.h"
+#include "lib/opt.h"
+#include "lib/parse.h"
+#include "collectors/report.h"
 
 static volatile sig_atomic_t stop_requested;
 

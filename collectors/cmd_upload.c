@@ -18,16 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "fileio.h"
-#include "http.h"
-#include "ident.h"
-#include "jread.h"
-#include "jsonw.h"
-#include "opt.h"
-#include "parse.h"
-#include "spool.h"
-#include "upload.h"
+#include "collectors/cmd.h"
+#include "lib/fileio.h"
+#include "collectors/http.h"
+#include "collectors/ident.h"
+#include "lib/jread.h"
+#include "lib/jsonw.h"
+#include "lib/opt.h"
+#include "lib/parse.h"
+#include "collectors/spool.h"
+#include "collectors/upload.h"
 
 /* Exit codes of the upload commands (also in their --help and the README). */
 enum {

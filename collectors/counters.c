@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "counters.h"
+#include "collectors/counters.h"
 
 #include <ctype.h>
 #include <malloc.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "folio.h"
+#include "collectors/folio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 static int is_head(uint64_t f) { return (f >> KPF_COMPOUND_HEAD) & 1; }
 static int is_tail(uint64_t f) { return (f >> KPF_COMPOUND_TAIL) & 1; }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "http.h"
+#include "collectors/http.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "ident.h"
+#include "collectors/ident.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -10,8 +10,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "knob.h"
-#include "strbuf.h"
+#include "collectors/knob.h"
+#include "lib/strbuf.h"
 
 
 static bool is_hex(int c)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 /* Which kernel and which machine a result belongs to. */
 

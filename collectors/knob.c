@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "knob.h"
+#include "collectors/knob.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "lib/fileio.h"
 
 struct knob_journal {
 	char journal[KNOB_PATH_MAX + 32];

@@ -2,7 +2,7 @@
 #ifndef FW_KNOB_H
 #define FW_KNOB_H
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * Journaled sysfs knob changes.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "layout.h"
+#include "collectors/layout.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "parse.h"
+#include "lib/parse.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE 14

@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "folio.h"
-#include "knob.h"
-#include "strbuf.h"
+#include "collectors/folio.h"
+#include "collectors/knob.h"
+#include "lib/strbuf.h"
 
 /*
  * Folio layouts: which folio size backs the benchmark's memory and how it

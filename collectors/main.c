@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "collectors/cmd.h"
 
 struct command {
 	const char *name;

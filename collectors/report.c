@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "report.h"
+#include "collectors/report.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "stats.h"
+#include "lib/stats.h"
 
 #define LABEL_W 15
 #define CELL_W 9

@@ -2,8 +2,8 @@
 #ifndef FW_REPORT_H
 #define FW_REPORT_H
 
-#include "bench.h"
-#include "strbuf.h"
+#include "collectors/bench.h"
+#include "lib/strbuf.h"
 
 /*
  * The terminal report: per workload, a table in the shape of the tables

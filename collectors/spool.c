@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "spool.h"
+#include "collectors/spool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "array.h"
-#include "fileio.h"
+#include "lib/array.h"
+#include "lib/fileio.h"
 
 #define SPOOL_TIME_DIGITS 20
 #define SPOOL_UUID_MAX 64

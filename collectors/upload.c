@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "upload.h"
+#include "collectors/upload.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ident.h"
-#include "jread.h"
+#include "collectors/ident.h"
+#include "lib/jread.h"
 
 /* docs/http-api.md: "Clients retry 408, 429 and 5xx with backoff and give up on other 4xx". */
 static const struct {

@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "http.h"
-#include "spool.h"
-#include "strbuf.h"
+#include "collectors/http.h"
+#include "collectors/spool.h"
+#include "lib/strbuf.h"
 
 /*
  * How a lab machine talks to forkwatchd: what an HTTP status means for a

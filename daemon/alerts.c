@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "alerts.h"
+#include "daemon/alerts.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "html.h" /* one escaping helper for the feed's XML as for the pages */
+#include "web/html.h" /* one escaping helper for the feed's XML as for the pages */
 
 const char *const alerts_kinds[] = { "regression", "gain", NULL };
 const char *const alerts_states[] = { "new", "acknowledged", "invalid", "fixed", NULL };

@@ -4,10 +4,10 @@
 
 #include <stdbool.h>
 
-#include "compare.h"
-#include "jsonw.h"
-#include "store.h"
-#include "strbuf.h"
+#include "daemon/compare.h"
+#include "lib/jsonw.h"
+#include "daemon/store.h"
+#include "lib/strbuf.h"
 
 /*
  * Alerts found when an upload arrives: the host's kernel against its

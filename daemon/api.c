@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Handlers of the JSON API (docs/http-api.md): store calls in, JSON out. */
-#include "api.h"
+#include "daemon/api.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -9,18 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alerts.h"
-#include "app.h"
-#include "cache.h"
-#include "changepoint.h"
-#include "trend.h"
-#include "deliver.h"
-#include "compare.h"
-#include "doc.h"
-#include "jsonw.h"
-#include "log.h"
-#include "parse.h"
-#include "store.h"
+#include "daemon/alerts.h"
+#include "daemon/app.h"
+#include "web/cache.h"
+#include "lib/changepoint.h"
+#include "daemon/trend.h"
+#include "daemon/deliver.h"
+#include "daemon/compare.h"
+#include "daemon/doc.h"
+#include "lib/jsonw.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "daemon/store.h"
 
 static void host_json(struct jw *jw, const char *key, const struct store_host *h)
 {

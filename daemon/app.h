@@ -2,7 +2,7 @@
 #ifndef FW_APP_H
 #define FW_APP_H
 
-#include "compare.h"
+#include "daemon/compare.h"
 
 /*
  * What forkwatchd's handlers share besides the store: the verdict

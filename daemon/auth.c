@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "auth.h"
+#include "daemon/auth.h"
 
 #include <errno.h>
 #include <fcntl.h>

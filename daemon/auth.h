@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * Tokens: 32 random bytes from libsodium, base64url, with a prefix that

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "compare.h"
+#include "daemon/compare.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
-#include "cmp.h"
-#include "stats.h"
+#include "lib/array.h"
+#include "lib/cmp.h"
+#include "lib/stats.h"
 
 void compare_config_defaults(struct compare_config *cfg)
 {

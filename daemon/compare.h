@@ -5,11 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cmp.h"
-#include "doc.h"
-#include "jsonw.h"
-#include "store.h"
-#include "strbuf.h"
+#include "lib/cmp.h"
+#include "daemon/doc.h"
+#include "lib/jsonw.h"
+#include "daemon/store.h"
+#include "lib/strbuf.h"
 
 /*
  * A comparison of two kernels on one host: per case (workload, layout)

@@ -2,8 +2,8 @@
 #ifndef FW_CONFIG_H
 #define FW_CONFIG_H
 
-#include "opt.h"
-#include "strbuf.h"
+#include "lib/opt.h"
+#include "lib/strbuf.h"
 
 /*
  * forkwatchd's configuration file: "key = value" lines, '#' comments,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "connwatch.h"
+#include "daemon/connwatch.h"
 
 #include <pthread.h>
 #include <stdbool.h>

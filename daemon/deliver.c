@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "deliver.h"
+#include "daemon/deliver.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -10,12 +10,12 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "alerts.h"
-#include "compare.h"
-#include "jsonw.h"
-#include "log.h"
-#include "server.h"
-#include "store.h"
+#include "daemon/alerts.h"
+#include "daemon/compare.h"
+#include "lib/jsonw.h"
+#include "lib/log.h"
+#include "daemon/server.h"
+#include "daemon/store.h"
 
 #define DELIVER_BATCH 16
 #define DELIVER_MAX_BACKOFF 3600

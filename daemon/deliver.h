@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#include "compare.h"
-#include "strbuf.h"
+#include "daemon/compare.h"
+#include "lib/strbuf.h"
 
 /*
  * Alert delivery: webhooks (a JSON POST with the alerts, the comparison

@@ -4,8 +4,8 @@
  * reaches the store passes through here: a document is taken whole or
  * refused with the path of the first offending field.
  */
-#include "doc.h"
-#include "parse.h"
+#include "daemon/doc.h"
+#include "lib/parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jread.h"
-#include "jsonw.h"
+#include "lib/jread.h"
+#include "lib/jsonw.h"
 
 #define DOC_MAX_CASES 64
 #define DOC_MAX_RUNS 1000

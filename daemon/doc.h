@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stats.h"
-#include "strbuf.h"
+#include "lib/stats.h"
+#include "lib/strbuf.h"
 
 /*
  * A result document (schema/result-format.md) as the daemon takes it in:

@@ -12,19 +12,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "cache.h"
-#include "pages.h"
-#include "session.h"
-#include "auth.h"
-#include "config.h"
-#include "app.h"
-#include "deliver.h"
-#include "log.h"
-#include "opt.h"
-#include "parse.h"
-#include "server.h"
-#include "store.h"
+#include "daemon/api.h"
+#include "web/cache.h"
+#include "web/pages.h"
+#include "web/session.h"
+#include "daemon/auth.h"
+#include "daemon/config.h"
+#include "daemon/app.h"
+#include "daemon/deliver.h"
+#include "lib/log.h"
+#include "lib/opt.h"
+#include "lib/parse.h"
+#include "daemon/server.h"
+#include "daemon/store.h"
 
 static const char about[] =
 	"The forkwatch server: lab machines register and upload benchmark results;\n"

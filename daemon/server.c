@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "server.h"
+#include "daemon/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "connwatch.h"
-#include "jsonw.h"
-#include "log.h"
-#include "store.h"
+#include "daemon/connwatch.h"
+#include "lib/jsonw.h"
+#include "lib/log.h"
+#include "daemon/store.h"
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 

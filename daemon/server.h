@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth.h"
-#include "strbuf.h"
+#include "daemon/auth.h"
+#include "lib/strbuf.h"
 
 /*
  * The HTTP layer of forkwatchd over libmicrohttpd: a thread pool, request

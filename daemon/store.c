@@ -6,7 +6,7 @@
  * "PRAGMA user_version = N" of a migration, whose N is our own integer
  * (PRAGMA takes no parameters).
  */
-#include "store.h"
+#include "daemon/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +22,7 @@
 
 #include <sqlite3.h>
 
-#include "migrations.h"
+#include "daemon/migrations.h"
 
 /*
  * How long a statement waits for another connection's write lock.  An

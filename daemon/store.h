@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "doc.h"
-#include "strbuf.h"
+#include "daemon/doc.h"
+#include "lib/strbuf.h"
 
 /*
  * The store: every read and write of forkwatchd's SQLite database goes

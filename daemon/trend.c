@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "trend.h"
+#include "daemon/trend.h"
 
 #include <errno.h>
 #include <math.h>

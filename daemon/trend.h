@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "changepoint.h"
-#include "doc.h"
-#include "store.h"
+#include "lib/changepoint.h"
+#include "daemon/doc.h"
+#include "daemon/store.h"
 
 /*
  * A host's history: per case (workload, layout), the time per operation

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "array.h"
+#include "lib/array.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "changepoint.h"
+#include "lib/changepoint.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "cmp.h"
+#include "lib/cmp.h"
 
 #include <errno.h>
 #include <float.h>

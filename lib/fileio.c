@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "fileio.h"
+#include "lib/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 int fileio_write_all(int fd, const void *buf, size_t len)
 {

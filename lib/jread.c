@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "jread.h"
+#include "lib/jread.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 /*
  * Objects up to this many members are checked for duplicate names as each

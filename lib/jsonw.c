@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 void jw_init(struct jw *jw, struct strbuf *sb)
 {

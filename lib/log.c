@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "log.h"
+#include "lib/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 static const char *log_prog = "forkwatch";
 static enum log_level log_max = LOG_INFO;

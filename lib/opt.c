@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "opt.h"
+#include "lib/opt.h"
 
 #include <errno.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * Command-line options as a table.  Each entry names a long option; one

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "stats.h"
+#include "lib/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

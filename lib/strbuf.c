@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "cache.h"
+#include "web/cache.h"
 
 #include <errno.h>
 #include <pthread.h>

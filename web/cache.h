@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server.h"
+#include "daemon/server.h"
 
 /*
  * Rendered pages, kept until the data they were made from changes.

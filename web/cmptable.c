@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "html.h"
-#include "pages.h"
-#include "svg.h"
+#include "web/html.h"
+#include "web/pages.h"
+#include "web/svg.h"
 
 static bool large_folio(const struct compare_row *r)
 {

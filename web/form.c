@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "form.h"
+#include "web/form.h"
 
 #include <errno.h>
 #include <string.h>

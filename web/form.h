@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * HTML form bodies (application/x-www-form-urlencoded): "a=1&b=x+y%21".

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "html.h"
+#include "web/html.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 static void escape(struct strbuf *sb, const char *s, bool attr)
 {

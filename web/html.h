@@ -2,7 +2,7 @@
 #ifndef FW_HTML_H
 #define FW_HTML_H
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * Every value that reaches a page goes through these (cgit's html_txt and

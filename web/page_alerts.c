@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alerts.h"
-#include "html.h"
-#include "pages.h"
-#include "store.h"
+#include "daemon/alerts.h"
+#include "web/html.h"
+#include "web/pages.h"
+#include "daemon/store.h"
 
 #define ALERTS_SHOWN 500
 

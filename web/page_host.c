@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "array.h"
-#include "html.h"
-#include "pages.h"
-#include "parse.h"
-#include "store.h"
-#include "svg.h"
-#include "trend.h"
+#include "daemon/app.h"
+#include "lib/array.h"
+#include "web/html.h"
+#include "web/pages.h"
+#include "lib/parse.h"
+#include "daemon/store.h"
+#include "web/svg.h"
+#include "daemon/trend.h"
 
 #define HOST_ALERTS 200
 #define TREND_DEFAULT_KERNELS 100

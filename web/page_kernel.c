@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "array.h"
-#include "html.h"
-#include "log.h"
-#include "pages.h"
-#include "parse.h"
-#include "store.h"
+#include "daemon/app.h"
+#include "lib/array.h"
+#include "web/html.h"
+#include "lib/log.h"
+#include "web/pages.h"
+#include "lib/parse.h"
+#include "daemon/store.h"
 
 #define OVERVIEW_KERNELS 10
 #define OVERVIEW_ALERTS 20

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
-#include "compare.h"
-#include "html.h"
-#include "pages.h"
-#include "parse.h"
-#include "store.h"
-#include "svg.h"
+#include "lib/array.h"
+#include "daemon/compare.h"
+#include "web/html.h"
+#include "web/pages.h"
+#include "lib/parse.h"
+#include "daemon/store.h"
+#include "web/svg.h"
 
 struct rows {
 	size_t n, alloc;

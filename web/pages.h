@@ -4,10 +4,10 @@
 
 #include <stdbool.h>
 
-#include "compare.h"
-#include "server.h"
-#include "store.h"
-#include "strbuf.h"
+#include "daemon/compare.h"
+#include "daemon/server.h"
+#include "daemon/store.h"
+#include "lib/strbuf.h"
 
 /*
  * The HTML dashboards (DESIGN.md's `/`, `/hosts/{name}`,

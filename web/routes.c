@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alerts.h"
-#include "app.h"
-#include "assets.h"
-#include "cache.h"
-#include "form.h"
-#include "html.h"
-#include "log.h"
-#include "pages.h"
-#include "parse.h"
-#include "session.h"
-#include "store.h"
+#include "daemon/alerts.h"
+#include "daemon/app.h"
+#include "web/assets.h"
+#include "web/cache.h"
+#include "web/form.h"
+#include "web/html.h"
+#include "lib/log.h"
+#include "web/pages.h"
+#include "lib/parse.h"
+#include "web/session.h"
+#include "daemon/store.h"
 
 #define COOKIE "fw_session"
 

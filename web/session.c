@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "session.h"
+#include "web/session.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "store.h"
+#include "daemon/store.h"
 
 /*
  * Browser sessions of people who entered the admin token once (on

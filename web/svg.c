@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "svg.h"
+#include "web/svg.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "html.h"
+#include "web/html.h"
 
 #define W 640
 #define H 220

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /*
  * Charts drawn by the server as inline SVG: no script, no external file.

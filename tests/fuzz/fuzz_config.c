@@ -9,11 +9,11 @@
  */
 #include <math.h>
 
-#include "config.h"
+#include "daemon/config.h"
 #include "fuzz.h"
-#include "log.h"
-#include "parse.h"
-#include "server.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "daemon/server.h"
 
 enum { LISTEN, DB, ADMIN, CONFIG, MAXCONN, MAXBODY, CERT, KEY, TIMEOUT, PERIP, LEVEL, WEBHOOK,
        SENDMAIL, MAILTO, PUBURL, ALPHA, BUDGET0, BUDGET, RETRY, PAGECACHE, FLAG, NOPTS };

@@ -8,9 +8,9 @@
  */
 #include <math.h>
 
-#include "doc.h"
+#include "daemon/doc.h"
 #include "fuzz.h"
-#include "jread.h"
+#include "lib/jread.h"
 
 static void check_text(const char *what, const char *s, bool one_line)
 {

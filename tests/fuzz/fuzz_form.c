@@ -8,7 +8,7 @@
  * but tab, CR and LF.  And a value encoded as a browser does reads back
  * whole from any body that carries it as the first such field.
  */
-#include "form.h"
+#include "web/form.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,7 +8,7 @@
 #include <ctype.h>
 
 #include "fuzz.h"
-#include "ident.h"
+#include "collectors/ident.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -16,7 +16,7 @@
 #include <math.h>
 
 #include "fuzz.h"
-#include "jread.h"
+#include "lib/jread.h"
 
 static void walk(const struct jread_node *n, int depth)
 {

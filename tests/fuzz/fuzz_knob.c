@@ -10,7 +10,7 @@
  * or otherwise.
  */
 #include "fuzz.h"
-#include "knob.h"
+#include "collectors/knob.h"
 
 #define PREFIX "/sys/kernel/mm/transparent_hugepage"
 

@@ -10,7 +10,7 @@
  */
 #include <inttypes.h>
 
-#include "folio.h"
+#include "collectors/folio.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "fuzz.h"
-#include "parse.h"
+#include "lib/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,11 +9,11 @@
  * segments replaced by the captured arguments (each non-empty and free
  * of '/') gives the path back.
  */
-#include "api.h"
-#include "auth.h"
+#include "daemon/api.h"
+#include "daemon/auth.h"
 #include "fuzz.h"
-#include "pages.h"
-#include "server.h"
+#include "web/pages.h"
+#include "daemon/server.h"
 
 static void check_match(const char *pattern, const char *path, const struct strbuf *bufs, int nargs)
 {

@@ -6,7 +6,7 @@
  * what spool_put() writes: 20 digits, '-', a valid uuid, ".json".
  */
 #include "fuzz.h"
-#include "spool.h"
+#include "collectors/spool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,8 +7,8 @@
  * what else it may hold, as the caller does.
  */
 #include "fuzz.h"
-#include "http.h"
-#include "upload.h"
+#include "collectors/http.h"
+#include "collectors/upload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

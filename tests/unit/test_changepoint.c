@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include "changepoint.h"
+#include "lib/changepoint.h"
 
 /* Normal noise from a fixed seed (Box-Muller over a 64-bit LCG). */
 static double gauss(uint64_t *s)

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "cmp.h"
+#include "lib/cmp.h"
 
 /* cmocka 1.1.5 compares floats only (assert_float_equal); these are doubles */
 #define assert_rel(a, b, rel) check_rel(a, b, rel, #a, __LINE__)

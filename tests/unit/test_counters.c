@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "counters.h"
+#include "collectors/counters.h"
 
 static int group_setup(void **state)
 {

@@ -35,7 +35,7 @@
 
 #include <cmocka.h>
 
-#include "counters.h"
+#include "collectors/counters.h"
 
 #define MAX_METRICS 8
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "folio.h"
+#include "collectors/folio.h"
 
 #define HEAD (1ULL << KPF_COMPOUND_HEAD)
 #define TAIL (1ULL << KPF_COMPOUND_TAIL)

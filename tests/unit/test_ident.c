@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "ident.h"
+#include "collectors/ident.h"
 
 #define SHA40 "0123456789abcdef0123456789abcdef01234567"
 

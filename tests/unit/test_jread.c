@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "jread.h"
+#include "lib/jread.h"
 
 #define STRICT (JREAD_REJECT_DUPLICATES | JREAD_REJECT_BIG_INTS)
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 /* json_quote of len bytes of s, compared with the expected document text. */
 static void check_quote(const char *s, size_t len, const char *want)

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "knob.h"
+#include "collectors/knob.h"
 
 #define TOP_TEXT "always [madvise] never\n"
 #define MTHP_TEXT "always inherit madvise [never]\n"

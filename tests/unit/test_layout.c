@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "layout.h"
+#include "collectors/layout.h"
 
 #define DEFAULT_LIST "order-0,order-4,order-9,pmd"
 #define PMD (2UL << 20)

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "parse.h"
+#include "lib/parse.h"
 
 struct size_case {
 	const char *text;

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "spool.h"
+#include "collectors/spool.h"
 
 struct fixture {
 	char top[64];    /* scratch directory */

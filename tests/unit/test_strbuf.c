@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "strbuf.h"
+#include "lib/strbuf.h"
 
 /* The invariants every strbuf keeps between calls. */
 static void check_sb(const struct strbuf *sb)

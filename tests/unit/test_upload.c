@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "http.h"
-#include "jread.h"
-#include "upload.h"
+#include "collectors/http.h"
+#include "lib/jread.h"
+#include "collectors/upload.h"
 
 static void test_upload_classify(void **state)
 {

@@ -19,8 +19,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "auth.h"
-#include "strbuf.h"
+#include "daemon/auth.h"
+#include "lib/strbuf.h"
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "daemon/config.h"
 
 struct vals {
 	const char *listen, *max_body, *db, *verbose;

@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "doc.h"
-#include "strbuf.h"
+#include "daemon/doc.h"
+#include "lib/strbuf.h"
 
 /* ---- documents -------------------------------------------------------- */
 

@@ -17,11 +17,11 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "form.h"
-#include "html.h"
-#include "session.h"
-#include "strbuf.h"
-#include "svg.h"
+#include "web/form.h"
+#include "web/html.h"
+#include "web/session.h"
+#include "lib/strbuf.h"
+#include "web/svg.h"
 
 static char *txt(const char *s)
 {

@@ -19,8 +19,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "stats.h"
-#include "store.h"
+#include "lib/stats.h"
+#include "daemon/store.h"
 
 /* ---- fixture --------------------------------------------------------- */
 
