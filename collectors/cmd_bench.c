@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collectors/bench.h"
@@ -46,7 +47,7 @@ int cmd_say(int code, const char *fmt, ...)
 
 struct bench_args {
 	const char *size, *runs, *iterations, *munmap_iterations, *warmup, *layouts, *workloads;
-	const char *events, *kernel_commit, *parent_commit, *json, *quiet;
+	const char *events, *kernel_commit, *parent_commit, *json, *quiet, *wait;
 };
 
 static int parse_workloads(const char *spec, unsigned *mask)
@@ -129,6 +130,31 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 	}
 }
 
+/*
+ * Take the knob journal and the machine's benchmark lock.  With wait, a
+ * lock another forkwatch holds is retried every 200 ms, saying so at once
+ * and every 30 s, until it is free or a signal asks to stop (-EINTR).
+ */
+static int open_journal(struct knob_journal **kj, bool wait, int *restored, struct strbuf *err)
+{
+	const struct timespec tick = { 0, 200 * 1000 * 1000 };
+	unsigned waited = 0;
+	int ret;
+
+	for (;;) {
+		strbuf_reset(err);
+		ret = knob_journal_open(kj, cmd_state_dir(), THP_SYSFS_DIR, restored, err);
+		if (ret != -EBUSY || !wait)
+			return ret;
+		if (waited % 150 == 0)
+			fprintf(stderr, "forkwatch: %s; waiting (%us so far)\n", err->buf, waited / 5);
+		if (stop_requested)
+			return -EINTR;
+		nanosleep(&tick, NULL);
+		waited++;
+	}
+}
+
 /* Write the document to path through a temporary file and rename: never half-written. */
 static int write_json(const char *path, const struct strbuf *doc)
 {
@@ -183,6 +209,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		{ "parent-commit", "SHA", "the commit it is compared against", &a.parent_commit },
 		{ "json", "FILE|-", "write the result document to FILE or standard output", &a.json },
 		{ "quiet", NULL, "no progress line", &a.quiet },
+		{ "wait", NULL, "wait for another forkwatch benchmarking here to finish, instead of failing", &a.wait },
 	};
 	struct opt opts[sizeof(bench_opts) / sizeof(bench_opts[0]) + 17];
 	struct strbuf synopsis = STRBUF_INIT, about = STRBUF_INIT;
@@ -205,8 +232,9 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	memset(&opts[nopt], 0, sizeof(opts[nopt]));
 	strbuf_addstr(&synopsis, synopsis_extra ? synopsis_extra : "forkwatch bench");
 	strbuf_addstr(&synopsis, " [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
-			  "          [--layouts LIST|all] [--workloads fork,munmap] [--events LIST]\n"
-			  "          [--kernel-commit SHA] [--parent-commit SHA] [--json FILE|-]");
+			  "          [--munmap-iterations 10] [--layouts LIST|all] [--workloads fork,munmap]\n"
+			  "          [--events LIST] [--kernel-commit SHA] [--parent-commit SHA]\n"
+			  "          [--json FILE|-] [--quiet] [--wait]");
 	if (about_extra)
 		strbuf_addf(&about, "%s\n\n", about_extra);
 	strbuf_addstr(&about, bench_about);
@@ -289,7 +317,19 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	}
 	ctr_release_resolver();
 
-	ret = knob_journal_open(&kj, cmd_state_dir(), THP_SYSFS_DIR, &restored, &err);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: waitpid must return to see the flag */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	ret = open_journal(&kj, a.wait != NULL, &restored, &err);
+	if (ret == -EINTR) {
+		ret = cmd_say(130, "interrupted by signal %d while waiting for the other forkwatch",
+			      (int)stop_requested);
+		goto out;
+	}
 	if (ret) {
 		ret = cmd_say(2, "%s", err.buf);
 		goto out;
@@ -309,13 +349,6 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	}
 	if (a.parent_commit)
 		snprintf(res->kernel.parent_commit, sizeof(res->kernel.parent_commit), "%s", a.parent_commit);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: waitpid must return to see the flag */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 
 	pr.tty = isatty(STDERR_FILENO);
 	pr.quiet = a.quiet != NULL;

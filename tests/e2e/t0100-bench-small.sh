@@ -9,8 +9,10 @@ need_root
 layouts=order-0,order-9,pmd
 [ -d /sys/kernel/mm/transparent_hugepage/hugepages-64kB ] && layouts=order-0,order-4,order-9,pmd
 say "bench --layouts $layouts"
-"$FW" bench --size 64M --runs 2 --iterations 5 --warmup 2 --layouts "$layouts" \
-	--json "$T/r.json" >"$T/table" 2>"$T/err" || { cat "$T/err"; fail "bench exited $?"; }
+rc=0
+"$FW" bench --wait --size 64M --runs 2 --iterations 5 --warmup 2 --layouts "$layouts" \
+	--json "$T/r.json" >"$T/table" 2>"$T/err" || rc=$?
+[ $rc -eq 0 ] || { cat "$T/err"; fail "bench exited $rc"; }
 cat "$T/table"
 grep -q '^| fork  ' "$T/table" || fail "no fork table"
 grep -q '^| munmap' "$T/table" || fail "no munmap table"
@@ -76,7 +78,7 @@ print("document ok:", len(cases), "cases")
 PYEOF
 
 say "--json - writes the document alone to standard output"
-"$FW" bench --size 4M --runs 1 --iterations 2 --warmup 0 --layouts order-0 --workloads fork \
+"$FW" bench --wait --size 4M --runs 1 --iterations 2 --warmup 0 --layouts order-0 --workloads fork \
 	--kernel-commit 0123456789abcdef0123456789abcdef01234567 --parent-commit abcdef012345 \
 	--json - >"$T/stdout.json" 2>"$T/err"
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); k=d["kernel"]; assert k["commit"]=="0123456789abcdef0123456789abcdef01234567" and k["commit_source"]=="option" and k["parent_commit"]=="abcdef012345", k' "$T/stdout.json"

@@ -56,9 +56,20 @@ pid=$!
 for i in $(seq 1 200); do [ "$(choice)" = madvise ] && break; sleep 0.05; done
 expect_fail "concurrent bench" "another forkwatch is benchmarking on this machine" \
 	env FORKWATCH_STATE_DIR="$T/other-state" "$FW" bench --size 4M --runs 1 --layouts order-0
+say "with --wait, a second benchmark waits for the first, says so, then runs"
+env FORKWATCH_STATE_DIR="$T/other-state" "$FW" bench --wait --size 4M --runs 1 --iterations 1 \
+	--warmup 0 --layouts order-0 --workloads fork --quiet >/dev/null 2>"$T/wait.err" &
+waiter=$!
+for i in $(seq 1 100); do grep -q waiting "$T/wait.err" && break; sleep 0.05; done
+grep -q "another forkwatch is benchmarking on this machine.*waiting" "$T/wait.err" ||
+	{ cat "$T/wait.err"; fail "the waiting bench did not say it waits"; }
+kill -0 $waiter 2>/dev/null || fail "the waiting bench did not wait"
 kill -INT $pid
 wait $pid || true
-[ "$(choice)" = "$orig" ] || fail "knob is '$(choice)' after the first benchmark stopped"
+rc=0; wait $waiter || rc=$?
+[ $rc -eq 0 ] || { cat "$T/wait.err"; fail "the waiting bench exited $rc once the lock was free"; }
+say "ok: $(head -1 "$T/wait.err")"
+[ "$(choice)" = "$orig" ] || fail "knob is '$(choice)' after both benchmarks stopped"
 
 say "SIGINT restores too, and writes no result"
 "$FW" bench --size 256M --runs 1000 --layouts order-4 --workloads fork --quiet \

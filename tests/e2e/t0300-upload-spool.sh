@@ -14,7 +14,7 @@ need_root
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
 spool=$FORKWATCH_STATE_DIR/spool
-bench=(--size 4M --runs 1 --iterations 2 --warmup 0 --layouts order-0 --workloads fork --quiet)
+bench=(--wait --size 4M --runs 1 --iterations 2 --warmup 0 --layouts order-0 --workloads fork --quiet)
 printf 'name=lab test\ntoken=fwh_test\n' >"$T/host.token"
 chmod 600 "$T/host.token"
 

@@ -15,7 +15,7 @@ db=$T/srv/fw.db
 
 say "a result document"
 if [ "$(id -u)" = 0 ] && [ -x "$FW" ] &&
-	"$FW" bench --size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0,pmd --quiet \
+	"$FW" bench --wait --size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0,pmd --quiet \
 		--json "$T/bench.json" >"$T/bench.out" 2>&1; then
 	say "from forkwatch bench"
 	$DOC make --from "$T/bench.json" --hostname lab-1.example --out "$T/doc1.json"

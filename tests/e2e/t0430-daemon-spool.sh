@@ -15,7 +15,7 @@ need_root
 
 spool=$T/spool
 name="lab test"
-bench=(--size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0 --workloads fork,munmap --quiet)
+bench=(--wait --size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0 --workloads fork,munmap --quiet)
 entries() { find "$spool" -maxdepth 1 -name '*.json' 2>/dev/null | sort; }
 # fw CODE args...: forkwatch must exit CODE; its output in $T/out, $T/err
 fw() {

@@ -28,8 +28,10 @@ layouts=order-0,order-9,pmd
 A=1111111111111111111111111111111111111111
 B=2222222222222222222222222222222222222222
 say "a real run of this machine (64 MiB, 12 runs x 20 iterations, $layouts)"
-"$FW" bench --quiet --size 64M --runs 12 --iterations 20 --layouts "$layouts" \
-	--kernel-commit "$A" --json "$T/a.json" >/dev/null 2>"$T/err" || { cat "$T/err"; fail "bench exited $?"; }
+rc=0
+"$FW" bench --wait --quiet --size 64M --runs 12 --iterations 20 --layouts "$layouts" \
+	--kernel-commit "$A" --json "$T/a.json" >/dev/null 2>"$T/err" || rc=$?
+[ $rc -eq 0 ] || { cat "$T/err"; fail "bench exited $rc"; }
 "$PY" - "$T/a.json" "$T/b.json" "$A" "$B" <<'PYEOF'
 import json, sys, uuid
 src, dst, a, b = sys.argv[1:]

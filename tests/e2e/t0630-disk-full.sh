@@ -21,7 +21,7 @@ mount -t tmpfs -o size=6m,mode=700 forkwatch-t0630 "$mnt" 2>"$T/mount.err" ||
 cleanup_hooks+=("stop_daemon quiet; umount '$mnt'")
 db=$mnt/fw.db
 spool=$T/spool
-bench=(--size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0 --workloads fork --quiet)
+bench=(--wait --size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0 --workloads fork --quiet)
 entries() { find "$1" -maxdepth 1 -name '*.json' 2>/dev/null | sort; }
 # fw CODE args...: forkwatch must exit CODE (waiting while another
 # forkwatch benchmarks on this machine); output in $T/out, $T/err

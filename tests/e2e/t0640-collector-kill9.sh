@@ -92,8 +92,8 @@ knobs snap "$T/before.json"
 say "knobs before: $(grep -c . "$T/before.json") writable files, $(knobs same "$T/orig.json" "$T/before.json" | wc -l) set by this test"
 
 spool=$FORKWATCH_STATE_DIR/spool
-long=(--size 128M --runs 1000 --iterations 200 --warmup 0 --layouts order-4,pmd --workloads fork --quiet)
-small=(--size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-4 --workloads fork --quiet)
+long=(--wait --size 128M --runs 1000 --iterations 200 --warmup 0 --layouts order-4,pmd --workloads fork --quiet)
+small=(--wait --size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-4 --workloads fork --quiet)
 entries() { find "$spool" -maxdepth 1 -name '*.json' 2>/dev/null | sort; }
 # wait_bench PID: until the journal holds a change and the knobs differ from before
 wait_bench() {
