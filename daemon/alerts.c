@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "web/html.h" /* one escaping helper for the feed's XML as for the pages */
+#include "lib/html.h" /* one escaping helper for the feed's XML as for the pages */
 
 const char *const alerts_kinds[] = { "regression", "gain", NULL };
 const char *const alerts_states[] = { "new", "acknowledged", "invalid", "fixed", NULL };

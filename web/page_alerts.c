@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "daemon/alerts.h"
+#include "web/alerttable.h"
 #include "web/html.h"
+#include "web/page.h"
 #include "web/pages.h"
 #include "daemon/store.h"
 
@@ -17,81 +19,6 @@ struct alerts_page {
 	const char *back;     /* the query string to come back to, "" or "?..." */
 	size_t shown;
 };
-
-/* A <select> of opts (ended by NULL), cur selected; any: a first option meaning none. */
-static void select_opts(struct strbuf *sb, const char *name, const char *const *opts,
-			const char *cur, const char *any)
-{
-	strbuf_addf(sb, "<select name=\"%s\">", name);
-	if (any) {
-		strbuf_addstr(sb, "<option value=\"\">");
-		html_txt(sb, any);
-		strbuf_addstr(sb, "</option>");
-	}
-	for (; *opts; opts++) {
-		strbuf_addstr(sb, "<option");
-		if (cur && !strcmp(cur, *opts))
-			strbuf_addstr(sb, " selected");
-		strbuf_addstr(sb, ">");
-		html_txt(sb, *opts);
-		strbuf_addstr(sb, "</option>");
-	}
-	strbuf_addstr(sb, "</select>");
-}
-
-void page_alerts_table_begin(struct strbuf *sb, bool actions)
-{
-	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>raised</th>"
-			  "<th>machine</th><th>kernel</th><th>against</th><th>case</th><th>change (CI)</th>"
-			  "<th>what it says</th><th>state</th>");
-	if (actions)
-		strbuf_addstr(sb, "<th>triage</th>");
-	strbuf_addstr(sb, "</tr></thead><tbody>\n");
-}
-
-void page_alert_row(struct strbuf *sb, const struct store_alert *a, const char *csrf,
-		    const char *back)
-{
-	bool reg = !strcmp(a->kind, "regression");
-
-	strbuf_addf(sb, "<tr id=\"alert-%lld\"><td>", (long long)a->id);
-	html_txtf(sb, "#%lld ", (long long)a->id);
-	html_time(sb, a->created_at);
-	strbuf_addstr(sb, "</td><td>");
-	html_link_host(sb, a->host);
-	strbuf_addstr(sb, "</td><td>");
-	html_link_kernel(sb, a->kernel);
-	strbuf_addstr(sb, "</td><td>");
-	html_link_kernel(sb, a->base);
-	strbuf_addstr(sb, "</td><td>");
-	html_txtf(sb, "%s %s", a->workload, a->layout);
-	strbuf_addf(sb, "</td><td class=\"%s\">", reg ? "v-regression" : "v-gain");
-	html_txtf(sb, "%+.1f%% (%+.1f%% .. %+.1f%%) %s", a->delta_pct, a->ci_lo_pct, a->ci_hi_pct,
-		  reg ? "regression" : "gain");
-	strbuf_addstr(sb, "</td><td>");
-	html_txt(sb, a->summary);
-	strbuf_addstr(sb, "</td><td>");
-	html_txt(sb, a->state);
-	if (a->state_at) {
-		strbuf_addstr(sb, "<br><span class=\"hint\">by ");
-		html_txt(sb, a->state_by);
-		strbuf_addstr(sb, ", ");
-		html_time(sb, a->state_at);
-		strbuf_addstr(sb, "</span>");
-	}
-	strbuf_addstr(sb, "</td>");
-	if (csrf) {
-		strbuf_addf(sb, "<td><form method=\"post\" action=\"/alerts/%lld\">", (long long)a->id);
-		strbuf_addstr(sb, "<input type=\"hidden\" name=\"csrf\" value=\"");
-		html_attr(sb, csrf);
-		strbuf_addstr(sb, "\"><input type=\"hidden\" name=\"back\" value=\"");
-		html_attr(sb, back);
-		strbuf_addstr(sb, "\">");
-		select_opts(sb, "state", alerts_states, a->state, NULL);
-		strbuf_addstr(sb, " <button>set</button></form></td>");
-	}
-	strbuf_addstr(sb, "</tr>\n");
-}
 
 static int row(void *ctx, const struct store_alert *a)
 {
@@ -153,9 +80,9 @@ void page_alerts(struct req *rq, struct resp *rs, const char *csrf)
 			  "<input name=\"host\" value=\"");
 	html_attr(sb, f.host);
 	strbuf_addstr(sb, "\"></label> <label>state ");
-	select_opts(sb, "state", alerts_states, f.state, "any");
+	page_select(sb, "state", alerts_states, f.state, "any");
 	strbuf_addstr(sb, "</label> <label>kind ");
-	select_opts(sb, "kind", alerts_kinds, f.kind, "any");
+	page_select(sb, "kind", alerts_kinds, f.kind, "any");
 	strbuf_addstr(sb, "</label> <button>show</button></form>\n");
 	page_alerts_table_begin(sb, csrf != NULL);
 	ret = store_alert_list(rq->st, &f, ALERTS_SHOWN, row, &ap);
@@ -168,7 +95,7 @@ void page_alerts(struct req *rq, struct resp *rs, const char *csrf)
 		strbuf_addstr(sb, "<p>No alerts match.</p>");
 	else if (ap.shown == ALERTS_SHOWN)
 		html_txtf(sb, "The newest %d are shown.", ALERTS_SHOWN);
-	html_end(sb);
+	page_end(sb);
 out:
 	strbuf_release(&back);
 }

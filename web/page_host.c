@@ -9,6 +9,7 @@
 #include "daemon/app.h"
 #include "lib/array.h"
 #include "web/html.h"
+#include "web/page.h"
 #include "web/pages.h"
 #include "lib/parse.h"
 #include "daemon/store.h"
@@ -47,7 +48,7 @@ void page_compare(struct req *rq, struct resp *rs)
 		page_begin(rs, "compare", NULL);
 		strbuf_addstr(sb, "<h1>Compare two kernels on one machine</h1>");
 		compare_form(sb, host, base, head);
-		html_end(sb);
+		page_end(sb);
 		return;
 	}
 	ret = compare_build(rq->st, host, base && *base ? base : NULL, head, &app->cmp, &res, &err);
@@ -74,7 +75,7 @@ void page_compare(struct req *rq, struct resp *rs)
 	compare_form(sb, res.host, res.base, res.head);
 	page_compare_tables(sb, &res, true);
 	page_compare_links(sb, &res, false);
-	html_end(sb);
+	page_end(sb);
 	compare_result_release(&res);
 out:
 	strbuf_release(&err);
@@ -362,7 +363,7 @@ void page_host(struct req *rq, struct resp *rs)
 		goto out;
 	}
 	strbuf_addstr(sb, "</tbody></table></div>\n");
-	html_end(sb);
+	page_end(sb);
 out:
 	trend_release(&t);
 	free(al.a);

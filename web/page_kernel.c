@@ -2,7 +2,6 @@
 /* /, /kernels and /kernels/{commit}: what the lab ran, and one commit against its baselines. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,8 @@
 #include "daemon/app.h"
 #include "lib/array.h"
 #include "web/html.h"
-#include "lib/log.h"
+#include "web/alerttable.h"
+#include "web/page.h"
 #include "web/pages.h"
 #include "lib/parse.h"
 #include "daemon/store.h"
@@ -23,43 +23,6 @@
  * of hundreds keeps pages of a size a laptop or phone opens at once.
  */
 #define KERNEL_PAGE_HOSTS 25
-
-void page_begin(struct resp *rs, const char *title, const char *current)
-{
-	rs->content_type = "text/html; charset=utf-8";
-	strbuf_reset(&rs->body);
-	html_begin(&rs->body, title, current);
-}
-
-void page_error(struct resp *rs, int status, const char *fmt, ...)
-{
-	struct strbuf msg = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&msg, fmt, ap);
-	va_end(ap);
-	rs->status = status;
-	page_begin(rs, status == 404 ? "not found" : "error", NULL);
-	strbuf_addstr(&rs->body, "<h1>");
-	html_txtf(&rs->body, "%d", status);
-	strbuf_addstr(&rs->body, "</h1><p class=\"error\">");
-	html_txt(&rs->body, msg.buf);
-	strbuf_addstr(&rs->body, "</p>");
-	html_end(&rs->body);
-	strbuf_release(&msg);
-}
-
-void page_store_error(struct req *rq, struct resp *rs, int ret, const char *what)
-{
-	if (ret == -ENOENT) {
-		page_error(rs, 404, "no such %s", what);
-		return;
-	}
-	log_error("%s %s: %s: %s", rq->method, rq->path, what, store_errmsg(rq->st));
-	page_error(rs, ret == -EBUSY ? 503 : 500, "the database could not answer (%s)", what);
-}
-
 
 /* ---- / --------------------------------------------------------------- */
 
@@ -207,7 +170,7 @@ void page_overview(struct req *rq, struct resp *rs)
 	if (ret)
 		goto fail;
 	strbuf_addstr(sb, "</tbody></table></div><p><a href=\"/alerts\">All alerts and triage</a></p>\n");
-	html_end(sb);
+	page_end(sb);
 	free(g.h);
 	return;
 fail:
@@ -251,7 +214,7 @@ void page_kernels(struct req *rq, struct resp *rs)
 		return;
 	}
 	strbuf_addstr(sb, "</tbody></table></div>\n");
-	html_end(sb);
+	page_end(sb);
 }
 
 /* ---- /kernels/{commit} ----------------------------------------------- */
@@ -426,7 +389,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 	page_links(sb, hosts.n, page);
 	strbuf_add(sb, sections.buf, sections.len);
 	page_links(sb, hosts.n, page);
-	html_end(sb);
+	page_end(sb);
 out:
 	free(hosts.name);
 	strbuf_release(&err);

@@ -9,6 +9,7 @@
 #include "lib/array.h"
 #include "daemon/compare.h"
 #include "web/html.h"
+#include "web/page.h"
 #include "web/pages.h"
 #include "lib/parse.h"
 #include "daemon/store.h"
@@ -189,7 +190,7 @@ void page_run(struct req *rq, struct resp *rs)
 		}
 		strbuf_addstr(sb, "</section>\n");
 	}
-	html_end(sb);
+	page_end(sb);
 out:
 	free(rows.s);
 }

@@ -27,23 +27,6 @@ void page_run(struct req *rq, struct resp *rs);
 void page_alerts(struct req *rq, struct resp *rs, const char *csrf);
 
 /*
- * The alerts table: its head (actions: a triage column), and one alert as
- * a row; with csrf, the row's triage form, which comes back to /alerts
- * with the query string back.
- */
-void page_alerts_table_begin(struct strbuf *sb, bool actions);
-void page_alert_row(struct strbuf *sb, const struct store_alert *a, const char *csrf,
-		    const char *back);
-
-/* Start an HTML page in rs (its body reset): the frame of html_begin(). */
-void page_begin(struct resp *rs, const char *title, const char *current);
-/* An HTML error page with status and a one-line message. */
-void page_error(struct resp *rs, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* A store error as page_error() says it (404 for -ENOENT with what). */
-void page_store_error(struct req *rq, struct resp *rs, int ret, const char *what);
-
-/*
  * The comparison as tables in the review thread's shape: per workload,
  * layouts as columns, the baseline and the after-change rows with the
  * mean and stdev in % of the baseline mean; cells carry the verdict as a

@@ -15,6 +15,7 @@
 #include "web/form.h"
 #include "web/html.h"
 #include "lib/log.h"
+#include "web/page.h"
 #include "web/pages.h"
 #include "lib/parse.h"
 #include "web/session.h"
@@ -201,7 +202,7 @@ static void login_form(struct resp *rs, int status, const char *next, const char
 			  "required maxlength=\"128\" autocomplete=\"username\"></label><label>admin token "
 			  "<input name=\"token\" type=\"password\" required autocomplete=\"current-password\">"
 			  "</label><button>log in</button></form>");
-	html_end(sb);
+	page_end(sb);
 }
 
 static void web_login_get(struct req *rq, struct resp *rs)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for web/html.c (escaping of every value that reaches a page),
- * web/form.c (form bodies), web/session.c (browser sessions and CSRF
- * tokens) and web/svg.c (charts escape what they are given).
+ * Unit tests for lib/html.c (escaping of every value that reaches a page),
+ * web/html.c (links), web/page.c (the frame), web/form.c (form bodies),
+ * web/session.c (browser sessions and CSRF tokens) and web/svg.c (charts
+ * escape what they are given).
  */
 #include <errno.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 
 #include "web/form.h"
 #include "web/html.h"
+#include "web/page.h"
 #include "web/session.h"
 #include "lib/strbuf.h"
 #include "web/svg.h"
@@ -109,18 +111,22 @@ static void test_url_and_links(void **state)
 
 static void test_page_frame(void **state)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct resp rs = RESP_INIT;
+	struct strbuf *sb = &rs.body;
 
 	(void)state;
-	html_begin(&sb, "</title><script>x</script>", "alerts");
-	html_end(&sb);
-	assert_null(strstr(sb.buf, "<script>"));
-	assert_non_null(strstr(sb.buf, "&lt;/title&gt;&lt;script&gt;"));
-	assert_non_null(strstr(sb.buf, "<a href=\"/alerts\" aria-current=\"page\">"));
+	strbuf_addstr(sb, "left over");
+	page_begin(&rs, "</title><script>x</script>", "alerts");
+	page_end(sb);
+	assert_string_equal(rs.content_type, "text/html; charset=utf-8");
+	assert_null(strstr(sb->buf, "left over"));
+	assert_null(strstr(sb->buf, "<script>"));
+	assert_non_null(strstr(sb->buf, "&lt;/title&gt;&lt;script&gt;"));
+	assert_non_null(strstr(sb->buf, "<a href=\"/alerts\" aria-current=\"page\">"));
 	/* nothing from elsewhere */
-	assert_null(strstr(sb.buf, "http://"));
-	assert_null(strstr(sb.buf, "https://"));
-	strbuf_release(&sb);
+	assert_null(strstr(sb->buf, "http://"));
+	assert_null(strstr(sb->buf, "https://"));
+	strbuf_release(sb);
 }
 
 static void test_form(void **state)
