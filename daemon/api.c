@@ -11,7 +11,6 @@
 
 #include "daemon/alerts.h"
 #include "daemon/app.h"
-#include "web/cache.h"
 #include "lib/changepoint.h"
 #include "daemon/trend.h"
 #include "daemon/deliver.h"
@@ -21,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "daemon/store.h"
+#include "daemon/ui.h"
 
 static void host_json(struct jw *jw, const char *key, const struct store_host *h)
 {
@@ -85,26 +85,15 @@ static void store_failed(struct req *rq, struct resp *rs, int ret, const char *w
 
 static void api_healthz(struct req *rq, struct resp *rs)
 {
+	const struct app *app = app_of(rq);
 	struct jw jw;
 
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_str(&jw, "status", "ok");
 	jw_i64(&jw, "schema_version", store_schema_version(rq->st));
-	if (app_of(rq) && app_of(rq)->pages) {
-		struct page_cache_stats ps;
-
-		page_cache_stats(app_of(rq)->pages, &ps);
-		jw_obj_begin(&jw, "page_cache");
-		jw_u64(&jw, "pages", ps.pages);
-		jw_u64(&jw, "bytes", ps.bytes);
-		jw_u64(&jw, "limit_bytes", ps.limit);
-		jw_u64(&jw, "hits", ps.hits);
-		jw_u64(&jw, "renders", ps.renders);
-		jw_u64(&jw, "waits", ps.waits);
-		jw_u64(&jw, "evictions", ps.evictions);
-		jw_obj_end(&jw);
-	}
+	if (app && app->ui && app->ui->health)
+		app->ui->health(app->ui_state, &jw);
 	jw_obj_end(&jw);
 }
 

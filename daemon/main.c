@@ -13,9 +13,6 @@
 #include <unistd.h>
 
 #include "daemon/api.h"
-#include "web/cache.h"
-#include "web/pages.h"
-#include "web/session.h"
 #include "daemon/auth.h"
 #include "daemon/config.h"
 #include "daemon/app.h"
@@ -25,6 +22,7 @@
 #include "lib/parse.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
+#include "daemon/ui.h"
 
 static const char about[] =
 	"The forkwatch server: lab machines register and upload benchmark results;\n"
@@ -91,6 +89,7 @@ int main(int argc, char **argv)
 	struct app app;
 	struct deliver_config dc;
 	struct strbuf purl = STRBUF_INIT;
+	struct ui_config uc;
 	struct store *st = NULL;
 	char token[AUTH_TOKEN_MAX], *dbdir_buf = NULL;
 	uint64_t v;
@@ -163,7 +162,9 @@ int main(int argc, char **argv)
 		FAIL("--page-cache '%s': expected a size such as 64M, or 0", page_cache);
 	if (auth_init())
 		FAIL("libsodium cannot initialise");
-	if (page_cache_new(&app.pages, (size_t)v) || web_sessions_new(&app.sessions))
+	uc.page_cache_bytes = (size_t)v;
+	app.ui = &web_ui;
+	if (app.ui->start(&app.ui_state, &uc))
 		FAIL("out of memory");
 
 	/* open once here: migrations run before any request, errors are seen at start */
@@ -221,7 +222,7 @@ int main(int argc, char **argv)
 		FAIL("%s", err.buf);
 	app.deliver = dlv;
 	sc.app = &app;
-	if (server_start(&srv, &sc, api_routes, web_routes, &err))
+	if (server_start(&srv, &sc, api_routes, app.ui->routes, &err))
 		FAIL("%s", err.buf);
 	deliver_attach(dlv, srv);
 	if (dlv)
@@ -249,8 +250,8 @@ int main(int argc, char **argv)
 out:
 	deliver_stop(dlv);
 	server_stop(srv);
-	page_cache_free(app.pages);
-	web_sessions_free(app.sessions);
+	if (app.ui)
+		app.ui->stop(app.ui_state);
 	strbuf_release(&purl);
 	free(dbdir_buf);
 	config_release(&cf);

@@ -13,9 +13,9 @@
  * The HTML dashboards (DESIGN.md's `/`, `/hosts/{name}`,
  * `/kernels/{commit}`, `/compare`, `/alerts`, and `/runs/{id}`), rendered
  * from the store's summaries into rs->body.  Routes, the page cache and
- * the admin session live in routes.c; each page_* renders one page.
+ * the admin session live in routes.c (web_ui, daemon/ui.h); each page_*
+ * renders one page.
  */
-extern const struct route web_routes[]; /* lazy routes: see server_start() */
 
 void page_overview(struct req *rq, struct resp *rs);
 void page_kernels(struct req *rq, struct resp *rs);

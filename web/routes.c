@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The dashboard routes: pages through the page cache, the static CSS, and
- * the admin's browser session (log in, log out, triage from /alerts).
+ * the admin's browser session (log in, log out, triage from /alerts);
+ * wired into forkwatchd as web_ui (daemon/ui.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +21,22 @@
 #include "lib/parse.h"
 #include "web/session.h"
 #include "daemon/store.h"
+#include "daemon/ui.h"
 
 #define COOKIE "fw_session"
+
+/* web_ui's state: made by web_start() before the server starts. */
+struct web {
+	struct page_cache *pages;
+	struct web_sessions *sessions;
+};
+
+static struct web *web_of(const struct req *rq)
+{
+	const struct app *app = req_app(rq);
+
+	return app->ui_state;
+}
 
 /* Every HTML answer: nothing may load from elsewhere, scripts not at all. */
 static void html_headers(struct resp *rs)
@@ -36,7 +51,6 @@ static void html_headers(struct resp *rs)
 /* The cache key: the path and, in a fixed order, the query arguments the page reads. */
 static void cached(struct req *rq, struct resp *rs, const char *const *args, route_fn render)
 {
-	const struct app *app = req_app(rq);
 	struct strbuf key = STRBUF_INIT;
 	const char *v;
 	char sep = '?';
@@ -49,7 +63,7 @@ static void cached(struct req *rq, struct resp *rs, const char *const *args, rou
 			strbuf_addstr_urlencode(&key, v);
 	}
 	html_headers(rs);
-	page_cache_serve(app->pages, rq, rs, key.buf, render);
+	page_cache_serve(web_of(rq)->pages, rq, rs, key.buf, render);
 	strbuf_release(&key);
 }
 
@@ -97,11 +111,11 @@ static void alerts_public(struct req *rq, struct resp *rs)
 static void web_alerts(struct req *rq, struct resp *rs)
 {
 	static const char *const args[] = { "host", "state", "kind", NULL };
-	const struct app *app = req_app(rq);
+	const struct web *web = web_of(rq);
 	char csrf[SESSION_ID_LEN + 1];
 
 	/* an admin's page carries their CSRF token: never cached, never shared */
-	if (web_session_get(app->sessions, req_cookie(rq, COOKIE), csrf, NULL)) {
+	if (web_session_get(web->sessions, req_cookie(rq, COOKIE), csrf, NULL)) {
 		html_headers(rs);
 		if (req_store(rq, rs))
 			page_alerts(rq, rs, csrf);
@@ -213,7 +227,7 @@ static void web_login_get(struct req *rq, struct resp *rs)
 
 static void web_login_post(struct req *rq, struct resp *rs)
 {
-	const struct app *app = req_app(rq);
+	const struct web *web = web_of(rq);
 	struct strbuf tok = STRBUF_INIT, who = STRBUF_INIT, next = STRBUF_INIT;
 	char id[SESSION_ID_LEN + 1], csrf[SESSION_ID_LEN + 1];
 	int ret;
@@ -238,7 +252,7 @@ static void web_login_post(struct req *rq, struct resp *rs)
 		login_form(rs, 403, next.buf, "not the admin token");
 		goto out;
 	}
-	web_session_create(app->sessions, who.buf, id, csrf);
+	web_session_create(web->sessions, who.buf, id, csrf);
 	log_info("web session started for '%s' from %s", who.buf, rq->client);
 	see_other(rs, local_path(next.buf, "/alerts"));
 	resp_header(rs, "Set-Cookie", COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", id,
@@ -254,7 +268,7 @@ out:
 /* The session of a form that changes something, with its CSRF token checked; else a 403 page. */
 static bool form_session(struct req *rq, struct resp *rs, char who[STORE_NAME_MAX])
 {
-	const struct app *app = req_app(rq);
+	const struct web *web = web_of(rq);
 	const char *id = req_cookie(rq, COOKIE);
 	struct strbuf csrf = STRBUF_INIT;
 	bool ok;
@@ -263,12 +277,12 @@ static bool form_session(struct req *rq, struct resp *rs, char who[STORE_NAME_MA
 		page_error(rs, 403, "this form must be sent from this server's own page");
 		return false;
 	}
-	if (!web_session_get(app->sessions, id, NULL, who)) {
+	if (!web_session_get(web->sessions, id, NULL, who)) {
 		page_error(rs, 403, "not logged in (or the session ended): log in at /login");
 		return false;
 	}
 	ok = !form_get(rq->body, rq->body_len, "csrf", &csrf) &&
-	     web_session_csrf_ok(app->sessions, id, csrf.buf);
+	     web_session_csrf_ok(web->sessions, id, csrf.buf);
 	strbuf_release(&csrf);
 	if (!ok)
 		page_error(rs, 403, "the form's CSRF token does not match this session: reload the page");
@@ -277,13 +291,13 @@ static bool form_session(struct req *rq, struct resp *rs, char who[STORE_NAME_MA
 
 static void web_logout(struct req *rq, struct resp *rs)
 {
-	const struct app *app = req_app(rq);
+	const struct web *web = web_of(rq);
 	char who[STORE_NAME_MAX];
 
 	html_headers(rs);
 	if (!form_session(rq, rs, who))
 		return;
-	web_session_end(app->sessions, req_cookie(rq, COOKIE));
+	web_session_end(web->sessions, req_cookie(rq, COOKIE));
 	see_other(rs, "/alerts");
 	resp_header(rs, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
@@ -331,7 +345,7 @@ out:
 	strbuf_release(&to);
 }
 
-const struct route web_routes[] = {
+static const struct route web_routes[] = {
 	{ "GET", "/", web_overview },
 	{ "GET", "/kernels", web_kernels },
 	{ "GET", "/kernels/{}", web_kernel },
@@ -346,3 +360,47 @@ const struct route web_routes[] = {
 	{ "GET", "/static/{}", web_static },
 	{ NULL, NULL, NULL },
 };
+
+static void web_stop(void *state)
+{
+	struct web *web = state;
+
+	if (!web)
+		return;
+	page_cache_free(web->pages);
+	web_sessions_free(web->sessions);
+	free(web);
+}
+
+static int web_start(void **state, const struct ui_config *cfg)
+{
+	struct web *web = calloc(1, sizeof(*web));
+
+	*state = NULL;
+	if (!web || page_cache_new(&web->pages, cfg->page_cache_bytes) ||
+	    web_sessions_new(&web->sessions)) {
+		web_stop(web);
+		return -ENOMEM;
+	}
+	*state = web;
+	return 0;
+}
+
+static void web_health(void *state, struct jw *jw)
+{
+	struct web *web = state;
+	struct page_cache_stats ps;
+
+	page_cache_stats(web->pages, &ps);
+	jw_obj_begin(jw, "page_cache");
+	jw_u64(jw, "pages", ps.pages);
+	jw_u64(jw, "bytes", ps.bytes);
+	jw_u64(jw, "limit_bytes", ps.limit);
+	jw_u64(jw, "hits", ps.hits);
+	jw_u64(jw, "renders", ps.renders);
+	jw_u64(jw, "waits", ps.waits);
+	jw_u64(jw, "evictions", ps.evictions);
+	jw_obj_end(jw);
+}
+
+const struct ui web_ui = { web_routes, web_start, web_stop, web_health };

@@ -2,7 +2,7 @@
 /*
  * Request paths against the daemon's route tables: server_route_match()
  * (daemon/server.c) with every pattern of api_routes (daemon/api.c) and
- * web_routes (web/routes.c), as dispatch() does, and the Authorization
+ * web_ui.routes (web/routes.c), as dispatch() does, and the Authorization
  * header's bearer token (auth_bearer(), daemon/auth.c) from the same bytes.
  *
  * A match must account for the whole path: the pattern with its {}
@@ -12,8 +12,8 @@
 #include "daemon/api.h"
 #include "daemon/auth.h"
 #include "fuzz.h"
-#include "web/pages.h"
 #include "daemon/server.h"
+#include "daemon/ui.h"
 
 static void check_match(const char *pattern, const char *path, const struct strbuf *bufs, int nargs)
 {
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < REQ_MAX_ARGS; i++)
 		strbuf_init(&bufs[i], 0);
 	for (t = 0; t < 2; t++) {
-		const struct route *r = t ? web_routes : api_routes;
+		const struct route *r = t ? web_ui.routes : api_routes;
 
 		for (i = 0; r[i].method; i++) {
 			nargs = -1;
