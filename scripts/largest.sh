@@ -24,9 +24,10 @@ if [ -n "$rev" ]; then
 else
 	mapfile -t files < <(git ls-files -- '*.c' '*.h')
 fi
+mapfile -t sources < <(printf '%s\n' "${files[@]}" | grep '\.c$')
 
 echo "largest files${rev:+ at $rev} (lines):"
-wc -l "${files[@]}" | grep -v ' total$' | sort -rn | head -n "$n"
+wc -l "${files[@]}" | grep -v ' total$' | sort -rn | sed -n "1,${n}p"
 
 echo "largest functions${rev:+ at $rev} (lines):"
 # a definition: a line in column 0 with "name(" that is neither a
@@ -42,4 +43,4 @@ awk '
 	/^\{/ && sig { start = sig; fn = name; sig = 0; next }
 	/^\}/ && start { printf "%7d %s:%d %s()\n", FNR - start + 1, FILENAME, start, fn; start = 0; next }
 	/;[ \t]*$/ && !start { sig = 0 }
-' $(printf '%s\n' "${files[@]}" | grep '\.c$') | sort -rn | head -n "$n"
+' "${sources[@]}" | sort -rn | sed -n "1,${n}p"
