@@ -6,7 +6,8 @@
 # test:    what the tests use besides (perf for counter checks; qemu-system-arm
 #          and Debian's arm64 kernel for the arm64 system test, not fatal)
 # Nothing is downloaded from anywhere but the Debian package registry:
-# libperf comes from Debian's linux-source-6.1 package.
+# libperf comes from Debian's linux-source-6.1 package (scripts/libperf.sh,
+# which `make` also runs, without root, when the library is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -32,38 +33,6 @@ need_pkgs() {
 	fi
 	log "installing ${missing[*]}"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
-# libperf from the kernel tree of linux-source-6.1, for one architecture
-libperf() {
-	local arch=$1 karch src out
-	local cross=()
-	out=$deps/$arch
-	case $arch in
-	x86_64) karch=x86 ;;
-	aarch64) karch=arm64; cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
-	*) log "no libperf recipe for $arch"; exit 1 ;;
-	esac
-	if [ -f "$out/lib/libperf.a" ] && [ -f "$out/lib/libapi.a" ] && [ -f "$out/include/perf/evlist.h" ]; then
-		return 0
-	fi
-	src=$deps/src-$arch
-	rm -rf "$src" "$out"
-	mkdir -p "$src" "$out/lib"
-	log "extracting libperf sources for $arch from linux-source-6.1"
-	tar -C "$src" -xf /usr/src/linux-source-6.1.tar.xz -I 'xz -T0' \
-		linux-source-6.1/tools/lib/perf linux-source-6.1/tools/lib/api \
-		linux-source-6.1/tools/lib/zalloc.c linux-source-6.1/tools/lib/str_error_r.c \
-		linux-source-6.1/tools/build linux-source-6.1/tools/include \
-		"linux-source-6.1/tools/arch/$karch/include" linux-source-6.1/tools/scripts
-	log "building libperf for $arch"
-	make -s -C "$src/linux-source-6.1/tools/lib/perf" "${cross[@]}" -j"$(nproc)" \
-		DESTDIR="$out" prefix=/ libdir=/lib install_lib install_headers >"$src/build.log" 2>&1 ||
-		{ tail -20 "$src/build.log" >&2; exit 1; }
-	cp "$src/linux-source-6.1/tools/lib/api/libapi.a" "$out/lib/"
-	# a static link only: no shared libperf to find at run time
-	rm -f "$out"/lib/libperf.so*
-	rm -rf "$src"
 }
 
 # The guest of tests/e2e/t0700-arm64-system.sh: Debian's arm64 kernel (the
@@ -125,7 +94,7 @@ for what in "$@"; do
 	case $what in
 	host)
 		need_pkgs "${host_pkgs[@]}"
-		libperf "$(uname -m)"
+		scripts/libperf.sh "$(uname -m)"
 		;;
 	aarch64)
 		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -135,7 +104,7 @@ for what in "$@"; do
 		fi
 		need_pkgs "${host_pkgs[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
 			libpfm4-dev:arm64 libcmocka-dev:arm64
-		libperf aarch64
+		scripts/libperf.sh aarch64
 		;;
 	test)
 		# clang and its libFuzzer runtime: make fuzz, tests/e2e/t0800-fuzz-short.sh
