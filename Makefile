@@ -2,6 +2,9 @@
 # needs and runs every test, `make run` benchmarks this machine.
 #   make ARCH=aarch64    cross-build for arm64 (static, runs under qemu-aarch64)
 #   make SAN=1           AddressSanitizer + UBSan build (build/<arch>-san)
+#   make unit            build and run the unit tests (T=test_store: one)
+#   make check T=t0510   build and run an end-to-end test (without T: every one)
+# Neither unit nor check installs anything (tests/README).
 
 VERSION := 0.1.0
 HOST_ARCH := $(shell uname -m)
@@ -16,6 +19,7 @@ $(error ARCH=$(ARCH): expected $(HOST_ARCH) or aarch64)
 endif
 
 CC := $(CROSS)gcc
+AR := $(CROSS)ar
 DEPS := build/deps/$(ARCH)
 BUILD := build/$(ARCH)$(if $(SAN),-san)
 
@@ -53,40 +57,63 @@ LDFLAGS += -fsanitize=address,undefined
 BIN_LDFLAGS :=
 endif
 
+# Each folder is a static library, so that a program or a test links only
+# the objects it uses; dependencies run one way (t0010 checks it):
+# lib.a <- collectors.a, lib.a <- daemon.a <- web.a.
 LIB_SRC := $(wildcard lib/*.c)
 COLLECTOR_SRC := $(filter-out collectors/main.c,$(wildcard collectors/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(BUILD)/%.o)
-DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) $(wildcard web/*.c)
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/assets.o
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+WEB_SRC := $(wildcard web/*.c)
+WEB_OBJ := $(WEB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
+LIB_A := $(BUILD)/lib.a
+COLLECTORS_A := $(BUILD)/collectors.a
+DAEMON_A := $(BUILD)/daemon.a
+WEB_A := $(BUILD)/web.a
+# tests/unit/test_*.c test lib/ and collectors/, tests/unit/daemon/ and
+# tests/unit/web/ their folders; each becomes build/<arch>/tests/[DIR/]test_*
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # the daemon is built for the host only: lab machines run the collector
 ifeq ($(CROSS),)
 PROGRAMS := $(BUILD)/forkwatch $(BUILD)/forkwatchd
-DAEMON_UNIT_SRC := $(wildcard tests/unit/daemon/test_*.c)
-UNIT_BIN += $(DAEMON_UNIT_SRC:tests/unit/daemon/%.c=$(BUILD)/tests/daemon/%)
+DAEMON_UNIT_SRC := $(wildcard tests/unit/daemon/test_*.c tests/unit/web/test_*.c)
+UNIT_BIN += $(DAEMON_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 else
 PROGRAMS := $(BUILD)/forkwatch
 endif
 
-.PHONY: all deps unit test run stop clean distclean
+.PHONY: all deps unit unit-build check test run stop clean distclean
 # keep object files of tests (intermediates of a pattern chain) between builds
 .SECONDARY:
 all: $(PROGRAMS)
 
+# built from Debian's linux-source-6.1 without root (scripts/deps.sh installs it)
 $(DEPS)/lib/libperf.a:
-	scripts/deps.sh $(if $(CROSS),$(ARCH),host)
+	scripts/libperf.sh $(ARCH)
 
 deps:
 	scripts/deps.sh host
 
-$(BUILD)/%.o: %.c | $(DEPS)/lib/libperf.a
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/forkwatch: $(BUILD)/collectors/main.o $(COLLECTOR_OBJ) $(LIB_OBJ)
+# only the counters use libperf's headers
+$(BUILD)/collectors/counters.o: | $(DEPS)/lib/libperf.a
+
+$(LIB_A): $(LIB_OBJ)
+$(COLLECTORS_A): $(COLLECTOR_OBJ)
+$(DAEMON_A): $(DAEMON_OBJ)
+$(WEB_A): $(WEB_OBJ)
+$(BUILD)/%.a:
+	@echo "  AR      $@"
+	@rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/forkwatch: $(BUILD)/collectors/main.o $(COLLECTORS_A) $(LIB_A) | $(DEPS)/lib/libperf.a
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -109,34 +136,51 @@ $(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
 	@echo "  CC      $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/forkwatchd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(LIB_OBJ)
+# the web first: it needs the daemon, which needs lib (static libraries
+# are searched once, in order)
+$(BUILD)/forkwatchd: $(BUILD)/daemon/main.o $(WEB_A) $(DAEMON_A) $(LIB_A)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
 
 # bench/pages.sh's yardstick: the daemon's HTTP layer serving one fixed page
-$(BUILD)/bench/fixed-page: $(BUILD)/bench/fixed-page.o $(DAEMON_OBJ) $(LIB_OBJ)
+$(BUILD)/bench/fixed-page: $(BUILD)/bench/fixed-page.o $(DAEMON_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
 
-$(BUILD)/tests/daemon/%: $(BUILD)/tests/unit/daemon/%.o $(DAEMON_OBJ) $(LIB_OBJ)
+$(BUILD)/tests/web/%: $(BUILD)/tests/unit/web/%.o $(WEB_A) $(DAEMON_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS) $(TEST_LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(COLLECTOR_OBJ) $(LIB_OBJ)
+$(BUILD)/tests/daemon/%: $(BUILD)/tests/unit/daemon/%.o $(DAEMON_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS) $(TEST_LDLIBS)
+
+# tests of lib/ and collectors/ (libperf: in case the test uses the counters)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(COLLECTORS_A) $(LIB_A) | $(DEPS)/lib/libperf.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
 
+unit-build: $(UNIT_BIN)
+
+# `make unit`: build and run the unit tests, or one (T=test_store, T=web/test_html)
 unit: $(UNIT_BIN)
+	@tests/run.sh $(if $(T),$(or $(filter %/$(T),$(UNIT_BIN)),$(error T=$(T): no such unit test)),$(UNIT_BIN))
+
+# `make check T=t0510`: build and run one end-to-end test (several: T='t0510
+# t0520'; without T, every one) against this build
+check: all unit-build
+	@tests/run.sh $(if $(T),$(T),$(wildcard tests/e2e/t[0-9]*.sh))
 
 # `make test`: every test, installing what they need first
 test:
 	scripts/deps.sh host aarch64 test
-	$(MAKE) all unit
-	$(MAKE) SAN=1 all unit
-	$(MAKE) ARCH=aarch64 all unit
+	$(MAKE) all unit-build
+	$(MAKE) SAN=1 all unit-build
+	$(MAKE) ARCH=aarch64 all unit-build
 	$(MAKE) fuzz
 	tests/run-all.sh
 
@@ -174,7 +218,7 @@ FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OBJ)/%.o)
 FUZZ_COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(FUZZ_OBJ)/%.o)
 # the generated sources (migrations, assets) come from the gcc build's rules
-FUZZ_DAEMON_OBJ := $(patsubst $(BUILD)/%,$(FUZZ_OBJ)/%,$(DAEMON_OBJ))
+FUZZ_DAEMON_OBJ := $(patsubst $(BUILD)/%,$(FUZZ_OBJ)/%,$(DAEMON_OBJ) $(WEB_OBJ))
 
 .PHONY: fuzz
 ifeq ($(CROSS)$(SAN),)

@@ -30,16 +30,25 @@ skip_all() { # name, reason
 	skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$1" "$2"
 }
 
-for t in build/$arch/tests/test_* build/$arch/tests/daemon/test_*; do
-	[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+# the unit tests a build has, wherever tests/unit/ keeps their sources
+# (tests/unit/[DIR/]test_X.c -> BUILD/tests/[DIR/]test_X), as DIR/test_X
+unit_tests() {
+	local src
+	find tests/unit -name 'test_*.c' | sort | while read -r src; do
+		src=${src#tests/unit/}
+		[ -x "$1/tests/${src%.c}" ] && echo "${src%.c}"
+	done
+}
+for t in $(unit_tests "build/$arch"); do
+	run "unit/$t" "build/$arch/tests/$t"
 done
-for t in build/$arch-san/tests/test_* build/$arch-san/tests/daemon/test_*; do
-	[ -x "$t" ] && run "unit-san/$(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
+for t in $(unit_tests "build/$arch-san"); do
+	run "unit-san/$t" env ASAN_OPTIONS=detect_leaks=1 "build/$arch-san/tests/$t"
 done
 if [ "$arch" != aarch64 ]; then
 	if command -v qemu-aarch64-static >/dev/null && [ -d build/aarch64/tests ]; then
-		for t in build/aarch64/tests/test_*; do
-			[ -x "$t" ] && run "unit-aarch64/$(basename "$t")" env QEMU_LD_PREFIX=/ qemu-aarch64-static "$t"
+		for t in $(unit_tests build/aarch64); do
+			run "unit-aarch64/$t" env QEMU_LD_PREFIX=/ qemu-aarch64-static "build/aarch64/tests/$t"
 		done
 	else
 		skip_all unit-aarch64 "no qemu-aarch64-static or no aarch64 build (make ARCH=aarch64 unit)"
