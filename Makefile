@@ -158,7 +158,14 @@ $(BUILD)/tests/daemon/%: $(BUILD)/tests/unit/daemon/%.o $(DAEMON_A) $(LIB_A)
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS) $(TEST_LDLIBS)
 
-# tests of lib/ and collectors/ (libperf: in case the test uses the counters)
+# tests of lib/ (tests/unit/test_X.c of a lib/X.c) link lib.a alone
+LIB_UNIT_BIN := $(filter $(LIB_SRC:lib/%.c=$(BUILD)/tests/test_%),$(UNIT_BIN))
+$(LIB_UNIT_BIN): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ -lm $(TEST_LDLIBS)
+
+# tests of collectors/ (libperf: in case the test uses the counters)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(COLLECTORS_A) $(LIB_A) | $(DEPS)/lib/libperf.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
