@@ -6,7 +6,7 @@
 
 /*
  * Comparing a base and a head kernel on one host: the statistics behind a
- * verdict (see "Verdicts" in DESIGN.md).
+ * verdict (see "Verdicts" in docs/design.md).
  *
  * The unit of replication is a run, so the inputs are per-run means of one
  * case and metric, typically 8 per side; iterations inside a run are not
@@ -119,7 +119,7 @@ const char *cmp_verdict_name(enum cmp_verdict v);
  * What a comparison asks.  The metrics are costs (time, counter events per
  * operation): larger is slower.  threshold_pct is the budget in percent of
  * the base mean, applied on both sides: for order-0 the slowdown budget
- * (DESIGN.md's default 1%), for a large-folio layout the smallest change
+ * (docs/design.md's default 1%), for a large-folio layout the smallest change
  * worth a verdict.  Whether a layout was expected to gain, and so whether
  * "unchanged" there is a lost gain, is for the caller to decide.
  */

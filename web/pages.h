@@ -10,7 +10,7 @@
 #include "lib/strbuf.h"
 
 /*
- * The HTML dashboards (DESIGN.md's `/`, `/hosts/{name}`,
+ * The HTML dashboards (docs/design.md's `/`, `/hosts/{name}`,
  * `/kernels/{commit}`, `/compare`, `/alerts`, and `/runs/{id}`), rendered
  * from the store's summaries into rs->body.  Routes, the page cache and
  * the admin session live in routes.c (web_ui, daemon/ui.h); each page_*
