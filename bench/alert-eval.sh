@@ -13,9 +13,6 @@ db=${1:-bench/out/read-db/forkwatch.db}
 [ -f "$db" ] || { echo "alert-eval: no database $db: run bench/read.sh first" >&2; exit 2; }
 make -s all >/dev/null
 b=build/$(uname -m)
-libs=()
-for f in lib/*.c; do libs+=("$b/lib/$(basename "$f" .c).o"); done
-gcc -O2 -I. -D_GNU_SOURCE bench/alert-eval.c $b/daemon/alerts.o $b/daemon/compare.o \
-	$b/daemon/store.o $b/daemon/doc.o $b/gen/migrations.o "${libs[@]}" -lsqlite3 -lm \
+gcc -O2 -I. -D_GNU_SOURCE bench/alert-eval.c "$b/daemon.a" "$b/lib.a" -lsqlite3 -lm \
 	-o bench/out/alert-eval
 bench/out/alert-eval "$db" "${2:-200}"
