@@ -2,9 +2,12 @@
 #ifndef FW_CMD_H
 #define FW_CMD_H
 
+#include <stddef.h>
+
 /* Sub-commands of forkwatch: each takes argc/argv after its name and returns the exit code. */
 int cmd_bench(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 /* Uploads (cmd_upload.c); without libcurl each says so in one line and exits 2. */
 int cmd_register(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
@@ -30,5 +33,13 @@ int cmd_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 
 /* Where journal and lock live: $FORKWATCH_STATE_DIR or /var/lib/forkwatch. */
 const char *cmd_state_dir(void);
+
+/*
+ * Under which directory forkwatch check and the bench's noise snapshot
+ * and --tune read /proc and /sys: $FORKWATCH_SYSROOT (tests) or "/".
+ */
+const char *cmd_sysroot(void);
+/* The CPUID hypervisor signature when root is "/" (see noise_cpuid_hypervisor()), else "". */
+void cmd_hypervisor_cpuid(const char *root, char *out, size_t len);
 
 #endif

@@ -15,6 +15,8 @@
 struct knob_journal {
 	char journal[KNOB_PATH_MAX + 32];
 	char prefix[KNOB_PATH_MAX];
+	char also[KNOB_ALSO_MAX + 1][KNOB_PATH_MAX];
+	const char *also_list[KNOB_ALSO_MAX + 1]; /* NULL-terminated, into also */
 	int lock_fd;
 	int prefix_fd;  /* the knobs' directory, flocked: one benchmark per machine */
 	int n;
@@ -83,8 +85,38 @@ static int under_prefix(const char *prefix, const char *path)
 	       !(len >= 3 && !strcmp(path + len - 3, "/.."));
 }
 
+/* Whether path lies in one of the other places: "DIR/" and below, or a file exactly. */
+static int in_also(const char *const *also, const char *path)
+{
+	for (; also && *also; also++) {
+		size_t n = strlen(*also);
+
+		if (n > 1 && (*also)[n - 1] == '/') {
+			char dir[KNOB_PATH_MAX];
+
+			snprintf(dir, sizeof(dir), "%.*s", (int)(n - 1), *also);
+			if (under_prefix(dir, path))
+				return 1;
+		} else if (!strcmp(path, *also)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int allowed(const char *prefix, const char *const *also, const char *path)
+{
+	return under_prefix(prefix, path) || in_also(also, path);
+}
+
 int knob_journal_parse(const char *text, size_t len, const char *prefix, struct knob_entry *e,
 		       int max)
+{
+	return knob_journal_parse_in(text, len, prefix, NULL, e, max);
+}
+
+int knob_journal_parse_in(const char *text, size_t len, const char *prefix,
+			  const char *const *also, struct knob_entry *e, int max)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *line, *next;
@@ -100,7 +132,7 @@ int knob_journal_parse(const char *text, size_t len, const char *prefix, struct 
 			continue;
 		*tab = '\0';
 		if (strlen(line) >= KNOB_PATH_MAX || strlen(tab + 1) >= KNOB_VAL_MAX ||
-		    !under_prefix(prefix, line) || !*(tab + 1))
+		    !allowed(prefix, also, line) || !*(tab + 1))
 			continue;
 		snprintf(e[n].path, KNOB_PATH_MAX, "%s", line);
 		snprintf(e[n].orig, KNOB_VAL_MAX, "%s", tab + 1);
@@ -121,7 +153,7 @@ static int journal_load(struct knob_journal *kj)
 		return 0;
 	if (ret)
 		return ret;
-	kj->n = knob_journal_parse(sb.buf, sb.len, kj->prefix, kj->e, KNOB_MAX);
+	kj->n = knob_journal_parse_in(sb.buf, sb.len, kj->prefix, kj->also_list, kj->e, KNOB_MAX);
 	strbuf_release(&sb);
 	return 0;
 }
@@ -148,9 +180,15 @@ int knob_restore_all(struct knob_journal *kj)
 int knob_journal_open(struct knob_journal **out, const char *state_dir, const char *prefix,
 		      int *restored, struct strbuf *err)
 {
+	return knob_journal_open_in(out, state_dir, prefix, NULL, restored, err);
+}
+
+int knob_journal_open_in(struct knob_journal **out, const char *state_dir, const char *prefix,
+			 const char *const *also, int *restored, struct strbuf *err)
+{
 	struct knob_journal *kj;
 	char lock[KNOB_PATH_MAX + 32];
-	int ret;
+	int ret, i;
 
 	*out = NULL;
 	*restored = 0;
@@ -158,9 +196,20 @@ int knob_journal_open(struct knob_journal **out, const char *state_dir, const ch
 		strbuf_addf(err, "state directory '%s': path too long", state_dir);
 		return -ENAMETOOLONG;
 	}
+	for (i = 0; also && also[i]; i++) {
+		if (i == KNOB_ALSO_MAX || strlen(also[i]) >= KNOB_PATH_MAX) {
+			strbuf_addf(err, "knob place '%s': too many places or path too long", also[i]);
+			return -ENAMETOOLONG;
+		}
+	}
 	kj = calloc(1, sizeof(*kj));
 	if (!kj)
 		return -ENOMEM;
+	for (i = 0; also && also[i]; i++) {
+		snprintf(kj->also[i], KNOB_PATH_MAX, "%s", also[i]);
+		kj->also_list[i] = kj->also[i];
+	}
+	kj->also_list[i] = NULL;
 	kj->prefix_fd = -1;
 	snprintf(kj->journal, sizeof(kj->journal), "%s/knobs.journal", state_dir);
 	snprintf(kj->prefix, sizeof(kj->prefix), "%s", prefix);
@@ -246,8 +295,9 @@ int knob_set(struct knob_journal *kj, const char *path, const char *value, struc
 	char cur[KNOB_VAL_MAX];
 	int i, ret;
 
-	if (!under_prefix(kj->prefix, path) || strlen(path) >= KNOB_PATH_MAX) {
-		strbuf_addf(err, "refusing to write knob '%s' outside '%s'", path, kj->prefix);
+	if (!allowed(kj->prefix, kj->also_list, path) || strlen(path) >= KNOB_PATH_MAX) {
+		strbuf_addf(err, "refusing to write knob '%s' outside '%s' and forkwatch's other knobs",
+			    path, kj->prefix);
 		return -EPERM;
 	}
 	if (strlen(value) >= KNOB_VAL_MAX) {

@@ -22,7 +22,8 @@ struct knob_journal;
 /* Where the kernel keeps its THP knobs. */
 #define THP_SYSFS_DIR "/sys/kernel/mm/transparent_hugepage"
 
-#define KNOB_MAX 64
+#define KNOB_MAX 512 /* --tune may set a governor per cpufreq policy */
+#define KNOB_ALSO_MAX 16
 #define KNOB_PATH_MAX 256
 #define KNOB_VAL_MAX 64
 
@@ -46,7 +47,21 @@ int knob_journal_open(struct knob_journal **out, const char *state_dir, const ch
 		      int *restored, struct strbuf *err);
 
 /*
- * Write value to the knob at path, journaling its original value first.
+ * knob_journal_open() with knobs allowed in other places too (forkwatch
+ * bench --tune: DAMON, KSM, cpufreq, ...): also is a NULL-terminated
+ * list (at most KNOB_ALSO_MAX, each shorter than KNOB_PATH_MAX) of
+ * directories, written with a trailing '/' (any path below it, no ".."
+ * component), and of single files (that path exactly).  Only prefix is
+ * locked.  A journal entry outside prefix and also is dropped, as with
+ * knob_journal_open(); so the same list must be given to the start that
+ * restores what a killed run left.
+ */
+int knob_journal_open_in(struct knob_journal **out, const char *state_dir, const char *prefix,
+			 const char *const *also, int *restored, struct strbuf *err);
+
+/*
+ * Write value to the knob at path (under the journal's prefix or one of
+ * its other places), journaling its original value first.
  * Writing a value equal to the current one changes nothing.
  * Returns 0 or a negative errno with the reason in err.
  */
@@ -68,6 +83,10 @@ int knob_restore_all(struct knob_journal *kj);
  */
 int knob_journal_parse(const char *text, size_t len, const char *prefix, struct knob_entry *e,
 		       int max);
+
+/* knob_journal_parse() with the places of knob_journal_open_in()'s also (may be NULL).  Pure. */
+int knob_journal_parse_in(const char *text, size_t len, const char *prefix,
+			  const char *const *also, struct knob_entry *e, int max);
 
 /* Restore, unlock and free. */
 void knob_journal_free(struct knob_journal *kj);
