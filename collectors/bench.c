@@ -345,6 +345,7 @@ void bench_result_release(struct bench_result *res)
 	free(res->cases);
 	res->cases = NULL;
 	res->ncases = 0;
+	noise_snapshot_release(&res->noise);
 }
 
 unsigned bench_case_verified(const struct bench_result *res, const struct bench_case *c,
@@ -601,6 +602,7 @@ void bench_result_json(const struct bench_result *res, struct strbuf *out)
 	jw_str(&jw, "finished_at", res->finished_at);
 	ident_host_json(&res->host, &jw);
 	ident_kernel_json(&res->kernel, &jw);
+	noise_json(&res->noise, &jw, "noise");
 	jw_obj_begin(&jw, "params");
 	jw_u64(&jw, "size_bytes", p->size);
 	jw_u64(&jw, "runs", p->runs);

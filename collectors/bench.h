@@ -10,6 +10,7 @@
 #include "collectors/folio.h"
 #include "collectors/ident.h"
 #include "collectors/layout.h"
+#include "collectors/noise.h"
 #include "lib/strbuf.h"
 
 /*
@@ -70,6 +71,7 @@ struct bench_result {
 	char started_at[32], finished_at[32];
 	struct kernel_ident kernel;
 	struct host_ident host;
+	struct noise_snapshot noise; /* the machine's noise sources, what --tune changed, what changed during */
 	bool grouped;              /* counters opened as one group */
 	int ncases;
 	struct bench_case *cases;

@@ -18,6 +18,7 @@
 #include "lib/opt.h"
 #include "lib/parse.h"
 #include "collectors/report.h"
+#include "collectors/tune.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -47,7 +48,7 @@ int cmd_say(int code, const char *fmt, ...)
 
 struct bench_args {
 	const char *size, *runs, *iterations, *munmap_iterations, *warmup, *layouts, *workloads;
-	const char *events, *kernel_commit, *parent_commit, *json, *quiet, *wait;
+	const char *events, *kernel_commit, *parent_commit, *json, *quiet, *wait, *tune;
 };
 
 static int parse_workloads(const char *spec, unsigned *mask)
@@ -141,9 +142,12 @@ static int open_journal(struct knob_journal **kj, bool wait, int *restored, stru
 	unsigned waited = 0;
 	int ret;
 
+	struct tune_places places;
+
+	tune_places(cmd_sysroot(), &places);
 	for (;;) {
 		strbuf_reset(err);
-		ret = knob_journal_open(kj, cmd_state_dir(), THP_SYSFS_DIR, restored, err);
+		ret = knob_journal_open_in(kj, cmd_state_dir(), THP_SYSFS_DIR, places.list, restored, err);
 		if (ret != -EBUSY || !wait)
 			return ret;
 		if (waited % 150 == 0)
@@ -210,12 +214,13 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		{ "json", "FILE|-", "write the result document to FILE or standard output", &a.json },
 		{ "quiet", NULL, "no progress line", &a.quiet },
 		{ "wait", NULL, "wait for another forkwatch benchmarking here to finish, instead of failing", &a.wait },
+		{ "tune", NULL, "quiet the noise sources a knob can quiet (forkwatch check) for the run", &a.tune },
 	};
 	struct opt opts[sizeof(bench_opts) / sizeof(bench_opts[0]) + 17];
 	struct strbuf synopsis = STRBUF_INIT, about = STRBUF_INIT;
 	struct bench_result *res = NULL;
 	struct bench_params *p;
-	struct strbuf err = STRBUF_INIT, skipped = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, skipped = STRBUF_INIT, out = STRBUF_INIT, noisy = STRBUF_INIT;
 	struct knob_journal *kj = NULL;
 	struct progress pr = { 0 };
 	struct sigaction sa;
@@ -234,7 +239,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	strbuf_addstr(&synopsis, " [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
 			  "          [--munmap-iterations 10] [--layouts LIST|all] [--workloads fork,munmap]\n"
 			  "          [--events LIST] [--kernel-commit SHA] [--parent-commit SHA]\n"
-			  "          [--json FILE|-] [--quiet] [--wait]");
+			  "          [--json FILE|-] [--quiet] [--wait] [--tune]");
 	if (about_extra)
 		strbuf_addf(&about, "%s\n\n", about_extra);
 	strbuf_addstr(&about, bench_about);
@@ -335,7 +340,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		goto out;
 	}
 	if (restored)
-		fprintf(stderr, "forkwatch: restored %d THP knob(s) that a killed run had changed\n", restored);
+		fprintf(stderr, "forkwatch: restored %d knob(s) that a killed run had changed\n", restored);
 	if (skipped.len)
 		fprintf(stderr, "forkwatch: this kernel does not offer %s: left out of the default matrix\n",
 			skipped.buf);
@@ -349,17 +354,28 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	}
 	if (a.parent_commit)
 		snprintf(res->kernel.parent_commit, sizeof(res->kernel.parent_commit), "%s", a.parent_commit);
+	{
+		char cpuid[32];
+
+		cmd_hypervisor_cpuid(cmd_sysroot(), cpuid, sizeof(cpuid));
+		ret = tune_begin(&res->noise, cmd_sysroot(), cpuid, kj, a.tune != NULL, &err);
+		if (ret) {
+			ret = cmd_say(2, "%s", err.len ? err.buf : strerror(-ret));
+			goto out;
+		}
+	}
 
 	pr.tty = isatty(STDERR_FILENO);
 	pr.quiet = a.quiet != NULL;
 	pr.last_run = (unsigned)-1;
 	ret = bench_run(res, kj, &stop_requested, show_progress, &pr, &err);
+	noise_snapshot_finish(&res->noise, false);
 	if (pr.tty && !pr.quiet)
 		fputs("\r\033[K", stderr);
 	knob_journal_free(kj); /* restores every knob it changed */
 	kj = NULL;
 	if (ret == -EINTR) {
-		ret = cmd_say(2, "interrupted by signal %d; THP knobs restored, no result written",
+		ret = cmd_say(2, "interrupted by signal %d; knobs restored, no result written",
 			  (int)stop_requested);
 		ret = 130;
 		goto out;
@@ -369,6 +385,8 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		goto out;
 	}
 	report_table(res, &out);
+	if (noise_count_noisy(&res->noise, &noisy))
+		strbuf_addf(&out, "noise sources active: %s (forkwatch check says more)\n", noisy.buf);
 	if (a.json && !strcmp(a.json, "-"))
 		fputs(out.buf, stderr);
 	else
@@ -392,6 +410,7 @@ out:
 	}
 	strbuf_release(&out);
 	strbuf_release(&skipped);
+	strbuf_release(&noisy);
 	strbuf_release(&err);
 	return ret;
 }
@@ -411,13 +430,17 @@ int cmd_restore(int argc, char **argv)
 	ret = opt_parse(opts, argc, argv, &err);
 	if (ret == 1) {
 		opt_usage(stdout, "forkwatch restore",
-			  "Restore the THP knobs that a killed forkwatch left changed, from the journal\n"
-			  "in $FORKWATCH_STATE_DIR (default /var/lib/forkwatch).  Every forkwatch bench\n"
-			  "does this at start too.", opts);
+			  "Restore the THP knobs and those of --tune that a killed forkwatch left changed,\n"
+			  "from the journal in $FORKWATCH_STATE_DIR (default /var/lib/forkwatch).  Every\n"
+			  "forkwatch bench does this at start too.", opts);
 		return 0;
 	}
-	if (!ret)
-		ret = knob_journal_open(&kj, cmd_state_dir(), THP_SYSFS_DIR, &restored, &err);
+	if (!ret) {
+		struct tune_places places;
+
+		tune_places(cmd_sysroot(), &places);
+		ret = knob_journal_open_in(&kj, cmd_state_dir(), THP_SYSFS_DIR, places.list, &restored, &err);
+	}
 	if (ret) {
 		ret = cmd_say(2, "restore: %s", err.buf);
 		strbuf_release(&err);

@@ -1022,8 +1022,8 @@ static void assess_khugepaged(struct noise_snapshot *s)
 		return;
 	}
 	if (s->khugepaged_sleep_ms >= KHUGEPAGED_PAUSED_MS) {
-		set(src, NOISE_QUIET, "nothing to do", "paused: scans %ld pages every %ld s",
-		    s->khugepaged_pages, s->khugepaged_sleep_ms / 1000);
+		set(src, NOISE_QUIET, "nothing to do", "paused: scans %ld page%s every %ld s",
+		    s->khugepaged_pages, s->khugepaged_pages == 1 ? "" : "s", s->khugepaged_sleep_ms / 1000);
 		return;
 	}
 	src->tunable = true;

@@ -46,7 +46,7 @@ say "kill -9, then the next bench restores at start"
 kill9_midrun
 "$FW" bench --size 4M --runs 1 --iterations 1 --warmup 0 --layouts order-0 --workloads fork \
 	>/dev/null 2>"$T/err"
-grep -q "restored [1-9][0-9]* THP knob" "$T/err" || { cat "$T/err"; fail "bench did not say it restored"; }
+grep -q "restored [1-9][0-9]* knob" "$T/err" || { cat "$T/err"; fail "bench did not say it restored"; }
 [ "$(choice)" = "$orig" ] || fail "knob is '$(choice)' after the next bench, expected '$orig'"
 [ "$(choice $pmdknob)" = "$pmdorig" ] || fail "PMD knob not restored by the next bench"
 
