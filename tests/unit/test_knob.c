@@ -505,6 +505,70 @@ static void test_knob_journal_parse(void **state)
 	assert_int_equal(knob_journal_parse("/thp/a\tb\n\0/thp/c\td\n", 19, "/thp", e, KNOB_MAX), 1);
 }
 
+/* Other places (--tune's): directories with a trailing '/', single files exactly. */
+static void test_knob_journal_parse_in(void **state)
+{
+	static const char *const also[] = { "/damon/", "/ksm/run", NULL };
+	static const char text[] =
+		"/thp/enabled\tmadvise\n"
+		"/damon/0/state\ton\n"
+		"/damon/..\tx\n"                  /* the directory above */
+		"/damon/0/../../etc/passwd\tx\n"
+		"/damon\tx\n"                     /* the directory itself */
+		"/damonx/0/state\tx\n"
+		"/ksm/run\t1\n"
+		"/ksm/run/x\t1\n"                 /* a file is not a directory */
+		"/ksm/runx\t1\n"
+		"/ksm/pages_to_scan\t1\n";
+	struct knob_entry e[KNOB_MAX];
+
+	(void)state;
+	assert_int_equal(knob_journal_parse_in(text, sizeof(text) - 1, "/thp", also, e, KNOB_MAX), 3);
+	assert_string_equal(e[0].path, "/thp/enabled");
+	assert_string_equal(e[1].path, "/damon/0/state");
+	assert_string_equal(e[1].orig, "on");
+	assert_string_equal(e[2].path, "/ksm/run");
+	/* without the places, only the prefix */
+	assert_int_equal(knob_journal_parse_in(text, sizeof(text) - 1, "/thp", NULL, e, KNOB_MAX), 1);
+}
+
+/* knob_set() writes in the other places, and nowhere else; the next open restores them. */
+static void test_knob_set_other_places(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf err = STRBUF_INIT;
+	struct knob_journal *kj;
+	char dir[160], knob[192], file[160];
+	const char *also[] = { dir, file, NULL };
+	int restored;
+
+	snprintf(dir, sizeof(dir), "%s/damon/", f->dir);
+	snprintf(knob, sizeof(knob), "%s/damon/state", f->dir);
+	snprintf(file, sizeof(file), "%s/run", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file(knob, "on\n");
+	write_file(file, "1\n");
+	assert_int_equal(knob_journal_open_in(&kj, f->state, f->prefix, also, &restored, &err), 0);
+	assert_int_equal(knob_set(kj, knob, "off", &err), 0);
+	assert_int_equal(knob_set(kj, file, "0", &err), 0);
+	assert_int_equal(knob_set(kj, f->outside, "x", &err), -EPERM);
+	assert_starts(knob, "off");
+	assert_starts(file, "0");
+	/* the journal holds both, for a start after a SIGKILL to restore */
+	{
+		struct strbuf j = STRBUF_INIT;
+
+		read_file(f->journal, &j);
+		assert_non_null(strstr(j.buf, knob));
+		assert_non_null(strstr(j.buf, file));
+		strbuf_release(&j);
+	}
+	knob_journal_free(kj);
+	assert_starts(knob, "on");
+	assert_starts(file, "1");
+	strbuf_release(&err);
+}
+
 /* A damaged or hostile journal cannot make it write outside the prefix. */
 static void test_knob_hostile_journal(void **state)
 {
@@ -569,6 +633,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_knob_parse_choice),
 		cmocka_unit_test(test_knob_journal_parse),
+		cmocka_unit_test(test_knob_journal_parse_in),
+		T(test_knob_set_other_places),
 		T(test_knob_read_choice),
 		T(test_knob_open_creates_state_dir),
 		T(test_knob_open_errors),
