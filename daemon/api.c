@@ -570,6 +570,21 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	jw_obj_end(&jw);
 	jw_bool(&jw, "complete", r.complete);
 	jw_i64(&jw, "doc_bytes", r.doc_bytes);
+	if (r.noise_known) {
+		const char *p = r.noise;
+
+		/* the noise sources active while it was measured; null: not recorded */
+		jw_arr_begin(&jw, "noise");
+		while (*p) {
+			size_t len = strcspn(p, " ");
+
+			jw_strn(&jw, NULL, p, len);
+			p += len + (p[len] == ' ');
+		}
+		jw_arr_end(&jw);
+	} else {
+		jw_null(&jw, "noise");
+	}
 	jw_obj_end(&jw);
 	jw_arr_begin(&jw, "cases");
 	memset(&sc, 0, sizeof(sc));

@@ -146,6 +146,74 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 	r->runs_needed = (unsigned)cr.runs_needed;
 }
 
+/* Collects the noise of the uploads compared: the newest STORE_COMPARE_UPLOADS, as the series. */
+static int noise_cb(void *ctx, const struct store_run *r)
+{
+	struct compare_noise *n = ctx;
+	const char *p = r->noise;
+
+	if (n->uploads == STORE_COMPARE_UPLOADS)
+		return 0;
+	n->uploads++;
+	if (!r->noise_known) {
+		n->unknown++;
+		return 0;
+	}
+	if (!*p)
+		return 0;
+	n->noisy++;
+	while (*p) {
+		size_t len = strcspn(p, " "), have = strlen(n->names);
+		const char *q = n->names;
+		bool seen = false;
+
+		while (*q && !seen) {
+			size_t ql = strcspn(q, " ");
+
+			seen = ql == len && !strncmp(q, p, len);
+			q += ql + (q[ql] == ' ');
+		}
+		if (!seen && len && have + len + 2 < sizeof(n->names))
+			snprintf(n->names + have, sizeof(n->names) - have, "%s%.*s", have ? " " : "",
+				 (int)len, p);
+		p += len + (p[len] == ' ');
+	}
+	return 0;
+}
+
+int compare_noise_of(struct store *st, int64_t host_id, const char *kernel, struct compare_noise *n)
+{
+	memset(n, 0, sizeof(*n));
+	return store_host_kernel_runs(st, host_id, kernel, noise_cb, n);
+}
+
+static void noise_side(struct strbuf *out, const char *side, const struct compare_noise *n)
+{
+	const char *p;
+
+	strbuf_addf(out, "%s: %u of %u upload%s with ", side, n->noisy, n->uploads,
+		    n->uploads == 1 ? "" : "s");
+	for (p = n->names; *p; p++)
+		if (*p == ' ')
+			strbuf_addstr(out, ", ");
+		else
+			strbuf_addch(out, *p);
+	strbuf_addstr(out, " active");
+}
+
+bool compare_noise_words(const struct compare_result *res, struct strbuf *out)
+{
+	if (!res->base_noise.noisy && !res->head_noise.noisy)
+		return false;
+	if (res->base_noise.noisy)
+		noise_side(out, "baseline", &res->base_noise);
+	if (res->base_noise.noisy && res->head_noise.noisy)
+		strbuf_addstr(out, "; ");
+	if (res->head_noise.noisy)
+		noise_side(out, "after-change", &res->head_noise);
+	return true;
+}
+
 int compare_build(struct store *st, const char *host, const char *base, const char *head,
 		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err)
 {
@@ -211,6 +279,11 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		goto fail;
 	for (i = 0; i < res->nrows; i++)
 		row_stats(&res->rows[i], cfg);
+	ret = compare_noise_of(st, h.id, res->head, &res->head_noise);
+	if (!ret)
+		ret = compare_noise_of(st, h.id, res->base, &res->base_noise);
+	if (ret)
+		goto fail;
 	return 0;
 fail:
 	compare_result_release(res);
@@ -249,6 +322,26 @@ static void side_json(struct jw *jw, const char *key, unsigned n, double mean, d
 	jw_arr_begin(jw, "run_means");
 	for (k = 0; k < n; k++)
 		jw_double(jw, NULL, v[k]);
+	jw_arr_end(jw);
+	jw_obj_end(jw);
+}
+
+/* A side's noise: {"uploads", "noisy_uploads", "unknown_uploads", "sources": [...]} */
+static void noise_json(struct jw *jw, const char *key, const struct compare_noise *n)
+{
+	const char *p = n->names;
+
+	jw_obj_begin(jw, key);
+	jw_u64(jw, "uploads", n->uploads);
+	jw_u64(jw, "noisy_uploads", n->noisy);
+	jw_u64(jw, "unknown_uploads", n->unknown);
+	jw_arr_begin(jw, "sources");
+	while (*p) {
+		size_t len = strcspn(p, " ");
+
+		jw_strn(jw, NULL, p, len);
+		p += len + (p[len] == ' ');
+	}
 	jw_arr_end(jw);
 	jw_obj_end(jw);
 }
@@ -293,6 +386,8 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 		jw_obj_end(jw);
 	}
 	jw_arr_end(jw);
+	noise_json(jw, "base_noise", &res->base_noise);
+	noise_json(jw, "head_noise", &res->head_noise);
 	jw_obj_end(jw);
 }
 
@@ -350,6 +445,14 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 	strbuf_addf(out, "host %s: %s (after-change) against %s (baseline: the %s)\n"
 			 "negative is faster, positive is slower; stdev in %% of the baseline mean\n\n",
 		    res->host, res->head, res->base, res->base_why);
+	{
+		struct strbuf words = STRBUF_INIT;
+
+		if (compare_noise_words(res, &words))
+			strbuf_addf(out, "warning: measured with noise sources active (forkwatch check): %s\n\n",
+				    words.buf);
+		strbuf_release(&words);
+	}
 	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
 		n = 0;
 		for (i = 0; i < res->nrows && n < 32; i++)

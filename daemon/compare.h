@@ -47,6 +47,14 @@ struct compare_row {
 	unsigned skipped_runs;  /* runs left out: their layout did not verify */
 };
 
+/* The noise sources active in one side's uploads (their noise snapshots). */
+struct compare_noise {
+	unsigned uploads;       /* compared */
+	unsigned noisy;         /* of them, measured with a noise source active */
+	unsigned unknown;       /* of them, without a snapshot (older collectors) */
+	char names[2048];       /* every active source once, space-separated; "" none */
+};
+
 struct compare_result {
 	char host[STORE_NAME_MAX];
 	char base[DOC_IDENT_MAX], head[DOC_IDENT_MAX];
@@ -55,7 +63,22 @@ struct compare_result {
 	int nrows;
 	size_t arows;
 	struct compare_row *rows; /* in the head's case and metric order (ns first) */
+	struct compare_noise base_noise, head_noise;
 };
+
+/*
+ * The noise of the uploads a comparison takes of kernel on host (the
+ * newest STORE_COMPARE_UPLOADS).  0 or a store error.
+ */
+int compare_noise_of(struct store *st, int64_t host_id, const char *kernel, struct compare_noise *n);
+
+/*
+ * One line for pages and reports when a side was measured with a noise
+ * source active: "baseline: 2 of 3 uploads with damon, load active;
+ * after-change: ...".  Appends nothing when neither was.  Returns whether
+ * it appended.
+ */
+bool compare_noise_words(const struct compare_result *res, struct strbuf *out);
 
 /*
  * Compare kernel head against base on host (names and idents as stored).

@@ -24,6 +24,8 @@
 #define DOC_MAX_SIZE (1ULL << 40)
 #define DOC_MAX_METRICS 17
 #define DOC_MAX_VALUE 1000000000000000000LL /* 1e18: a count or ns beyond this is corrupt */
+#define DOC_MAX_NOISE_SOURCES 64
+#define DOC_MAX_TUNED 1024
 
 struct vctx {
 	struct strbuf *field;
@@ -256,6 +258,7 @@ void doc_release(struct doc *d)
 	free(d->host.cpu_model);
 	free(d->host_json);
 	free(d->kernel.version);
+	free(d->noise);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -683,6 +686,96 @@ out:
 	return ret;
 }
 
+/*
+ * The noise snapshot (optional): its sources are checked and the noisy
+ * ones kept as names; what was tuned and what changed during the run are
+ * checked for shape only (the store keeps the names).
+ */
+static int parse_noise(struct vctx *v, const struct jread_node *root, struct doc *d)
+{
+	static const char *const statuses[] = { "absent", "quiet", "info", "noisy" };
+	const struct jread_node *noise = jread_get(root, "noise"), *srcs, *tuned, *during;
+	struct strbuf p = STRBUF_INIT, names = STRBUF_INIT;
+	const char *s;
+	size_t i, k;
+	int ret = 0;
+
+	if (!noise || noise->type == JREAD_NULL)
+		return 0;
+	if (noise->type != JREAD_OBJ)
+		return bad(v, "noise", "expected an object");
+	if ((ret = get_arr(v, noise, "noise", "sources", &srcs)))
+		return ret;
+	if (srcs->n > DOC_MAX_NOISE_SOURCES)
+		return bad(v, "noise.sources", "more than %d sources", DOC_MAX_NOISE_SOURCES);
+	for (i = 0; i < srcs->n; i++) {
+		const struct jread_node *src = &srcs->kids[i];
+		const char *name;
+
+		strbuf_reset(&p);
+		strbuf_addf(&p, "noise.sources[%zu]", i);
+		if (src->type != JREAD_OBJ) {
+			ret = bad(v, p.buf, "expected an object");
+			goto out;
+		}
+		if ((ret = get_str(v, src, p.buf, "name", true, 31, false, &name)))
+			goto out;
+		if (!is_metric(name)) {
+			ret = bad_key(v, p.buf, "name", "'%s': expected [a-z0-9_], 1 to 31 characters", name);
+			goto out;
+		}
+		if ((ret = get_str(v, src, p.buf, "status", true, 15, false, &s)))
+			goto out;
+		for (k = 0; k < sizeof(statuses) / sizeof(statuses[0]) && strcmp(s, statuses[k]); k++)
+			;
+		if (k == sizeof(statuses) / sizeof(statuses[0])) {
+			ret = bad_key(v, p.buf, "status", "'%s': expected absent, quiet, info or noisy", s);
+			goto out;
+		}
+		if ((ret = get_str(v, src, p.buf, "state", false, 1000, false, &s)) ||
+		    (ret = get_str(v, src, p.buf, "advice", false, 1000, false, &s)))
+			goto out;
+		if (strcmp(statuses[k], "noisy"))
+			continue;
+		/* once each: few sources, so a scan */
+		for (k = 0; k < i; k++)
+			if (!strcmp(jread_str(jread_get(&srcs->kids[k], "name")), name))
+				break;
+		if (k == i)
+			strbuf_addf(&names, "%s%s", names.len ? " " : "", name);
+	}
+	tuned = jread_get(noise, "tuned");
+	if (tuned && tuned->type != JREAD_NULL) {
+		static const char *const keys[] = { "source", "knob", "from", "to" };
+
+		if (tuned->type != JREAD_ARR || tuned->n > DOC_MAX_TUNED) {
+			ret = bad(v, "noise.tuned", "expected an array of at most %d knobs", DOC_MAX_TUNED);
+			goto out;
+		}
+		for (i = 0; i < tuned->n; i++) {
+			strbuf_reset(&p);
+			strbuf_addf(&p, "noise.tuned[%zu]", i);
+			if (tuned->kids[i].type != JREAD_OBJ) {
+				ret = bad(v, p.buf, "expected an object");
+				goto out;
+			}
+			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				if ((ret = get_str(v, &tuned->kids[i], p.buf, keys[k], true, 300, false, &s)))
+					goto out;
+		}
+	}
+	during = jread_get(noise, "during");
+	if (during && during->type != JREAD_NULL && during->type != JREAD_OBJ) {
+		ret = bad(v, "noise.during", "expected an object or null");
+		goto out;
+	}
+	d->noise = strbuf_detach(&names, NULL);
+out:
+	strbuf_release(&p);
+	strbuf_release(&names);
+	return ret;
+}
+
 static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *d)
 {
 	const struct jread_node *host, *kernel, *params, *cases, *tool;
@@ -766,6 +859,8 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 	if ((ret = get_bool(v, kernel, "kernel", "dirty", false, &d->kernel.dirty)))
 		return ret;
 	doc_kernel_ident(d->kernel.commit, d->kernel.release, d->kernel_ident, sizeof(d->kernel_ident));
+	if ((ret = parse_noise(v, root, d)))
+		return ret;
 
 	if ((ret = get_obj(v, root, "", "params", &params)))
 		return ret;

@@ -71,6 +71,12 @@ struct doc {
 		uint64_t size_bytes;
 		unsigned runs, iterations, munmap_iterations, warmup;
 	} params;
+	/*
+	 * The noise snapshot's noisy sources, their names space-separated in
+	 * the document's order ("damon load"); "" when the machine was quiet;
+	 * NULL when the document carries no snapshot (collectors before it).
+	 */
+	char *noise;
 	int ncases;
 	struct doc_case *cases;
 	bool complete;            /* every case verified, every run ok */

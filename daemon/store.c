@@ -58,7 +58,7 @@
 #define RUN_COLS                                                                           \
 	"r.id, r.uuid, r.host_id, h.name, r.kernel_id, k.ident, k.release, r.received_at, "  \
 	"r.started_at, r.finished_at, r.tool_version, r.size_bytes, r.runs, r.iterations, "  \
-	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes "                            \
+	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes, r.noise "                   \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
 
 /* STORE_COMPARE_UPLOADS as SQL text */
@@ -162,8 +162,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_KERNEL_ID] = "SELECT id FROM kernels WHERE ident = ?1",
 	[S_RUN_INSERT] = "INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, "
 			 "finished_at, tool_version, size_bytes, runs, iterations, "
-			 "munmap_iterations, warmup, complete, doc_bytes, host_facts) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+			 "munmap_iterations, warmup, complete, doc_bytes, host_facts, noise) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[S_CASE_INSERT] = "INSERT INTO cases (run_id, workload, layout, folio_order, mapping, "
 			  "iterations, layout_ok, layout_reason, folios, runs_ok) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -1180,6 +1180,7 @@ static int run_insert(struct store *st, int64_t host_id, int64_t kernel_id, cons
 	bind_i64(st, s, 13, d->complete);
 	bind_i64(st, s, 14, (int64_t)d->bytes);
 	bind_text(st, s, 15, d->host_json);
+	bind_text(st, s, 16, d->noise); /* NULL: no snapshot */
 	err = stmt_step(st, s);
 	if (err >= 0) {
 		err = 0;
@@ -1385,6 +1386,8 @@ static void read_run(sqlite3_stmt *s, void *p)
 	r->warmup = (unsigned)sqlite3_column_int64(s, 15);
 	r->complete = sqlite3_column_int(s, 16) != 0;
 	r->doc_bytes = sqlite3_column_int64(s, 17);
+	r->noise_known = sqlite3_column_type(s, 18) != SQLITE_NULL;
+	col_text(s, 18, r->noise, sizeof(r->noise));
 }
 
 static int run_one(struct store *st, enum stmt_id id, sqlite3_stmt *s, struct store_run *out)

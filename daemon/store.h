@@ -121,6 +121,8 @@ struct store_run {
 	unsigned runs, iterations, munmap_iterations, warmup;
 	bool complete;
 	int64_t doc_bytes;
+	bool noise_known;         /* the document carried a noise snapshot */
+	char noise[2048];         /* its noisy sources, space-separated; "" when quiet */
 };
 int store_run_get(struct store *st, int64_t id, struct store_run *out);
 int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out);

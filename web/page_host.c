@@ -72,6 +72,7 @@ void page_compare(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-run means");
 	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
 	strbuf_addstr(sb, "</p>");
+	page_compare_noise(sb, &res);
 	compare_form(sb, res.host, res.base, res.head);
 	page_compare_tables(sb, &res, true);
 	page_compare_links(sb, &res, false);
@@ -99,15 +100,23 @@ static int alert_keep(void *ctx, const struct store_alert *a)
 }
 
 struct kernels_ctx {
-	struct strbuf *sb;
-	const char *host;
+	size_t n, alloc;
+	struct store_kernel *k;
 };
 
-static int kernel_row(void *ctx, const struct store_kernel *k)
+static int kernel_keep(void *ctx, const struct store_kernel *k)
 {
 	struct kernels_ctx *kc = ctx;
-	struct strbuf *sb = kc->sb;
 
+	if (array_reserve((void **)&kc->k, &kc->alloc, kc->n, sizeof(*kc->k)))
+		return -ENOMEM;
+	kc->k[kc->n++] = *k;
+	return 0;
+}
+
+static void kernel_row(struct strbuf *sb, const char *host, const struct store_kernel *k,
+		       const struct compare_noise *noise)
+{
 	strbuf_addstr(sb, "<tr><td>");
 	html_link_kernel(sb, k->ident);
 	strbuf_addstr(sb, "</td><td>");
@@ -116,12 +125,22 @@ static int kernel_row(void *ctx, const struct store_kernel *k)
 	html_time(sb, k->last_received_at);
 	strbuf_addstr(sb, "</td><td class=\"num\">");
 	html_txtf(sb, "%lld", (long long)k->uploads);
+	strbuf_addstr(sb, "</td><td>");
+	if (noise->noisy) {
+		strbuf_addstr(sb, "<span class=\"noise\">");
+		html_txtf(sb, "%u of %u: ", noise->noisy, noise->uploads);
+		page_noise_list(sb, noise->names);
+		strbuf_addstr(sb, "</span>");
+	} else if (noise->unknown == noise->uploads) {
+		strbuf_addstr(sb, "<span class=\"hint\">not recorded</span>");
+	} else {
+		strbuf_addstr(sb, "quiet");
+	}
 	strbuf_addstr(sb, "</td><td><a href=\"/compare?host=");
-	html_url(sb, kc->host);
+	html_url(sb, host);
 	strbuf_addstr(sb, "&amp;head=");
 	html_url(sb, k->ident);
 	strbuf_addstr(sb, "\">against its baseline</a></td></tr>\n");
-	return 0;
 }
 
 /* Per workload and layout, the time chart; then per workload the ratio to order-0. */
@@ -272,7 +291,8 @@ void page_host(struct req *rq, struct resp *rs)
 	const char *last = req_query(rq, "last");
 	struct store_host h;
 	struct trend t = { 0 };
-	struct kernels_ctx kc;
+	struct kernels_ctx kc = { 0, 0, NULL };
+	size_t i;
 	size_t want = TREND_DEFAULT_KERNELS, from = 0;
 	int ret;
 
@@ -334,8 +354,6 @@ void page_host(struct req *rq, struct resp *rs)
 	if (!al.n)
 		strbuf_addstr(sb, "<p>none</p>");
 	else {
-		size_t i;
-
 		strbuf_addstr(sb, "<ul class=\"alerts\">");
 		for (i = 0; i < al.n; i++) {
 			strbuf_addf(sb, "<li class=\"%s\">",
@@ -354,10 +372,15 @@ void page_host(struct req *rq, struct resp *rs)
 	}
 	strbuf_addstr(sb, "\n<h2>Kernels</h2><div class=\"scroll\"><table class=\"kernels\"><thead><tr>"
 			  "<th>kernel</th><th>release</th><th>last upload</th><th>uploads</th>"
-			  "<th></th></tr></thead><tbody>\n");
-	kc.sb = sb;
-	kc.host = h.name;
-	ret = store_host_kernels(rq->st, h.id, kernel_row, &kc);
+			  "<th>noise sources active (of the uploads compared)</th><th></th></tr></thead><tbody>\n");
+	ret = store_host_kernels(rq->st, h.id, kernel_keep, &kc);
+	for (i = 0; !ret && i < kc.n; i++) {
+		struct compare_noise noise;
+
+		ret = compare_noise_of(rq->st, h.id, kc.k[i].ident, &noise);
+		if (!ret)
+			kernel_row(sb, h.name, &kc.k[i], &noise);
+	}
 	if (ret) {
 		page_store_error(rq, rs, ret, "kernels");
 		goto out;
@@ -367,4 +390,5 @@ void page_host(struct req *rq, struct resp *rs)
 out:
 	trend_release(&t);
 	free(al.a);
+	free(kc.k);
 }

@@ -372,12 +372,14 @@ void page_kernel(struct req *rq, struct resp *rs)
 				strbuf_addstr(sb, "&ndash;");
 			strbuf_addstr(sb, "</span>");
 		}
+		page_compare_noise_mark(sb, &res);
 		strbuf_addstr(sb, "</td></tr>\n");
 		strbuf_addstr(sec, "<p>against ");
 		html_link_kernel(sec, res.base);
 		strbuf_addstr(sec, " (");
 		html_txt(sec, res.base_why);
 		strbuf_addstr(sec, ")</p>");
+		page_compare_noise(sec, &res);
 		if (here) {
 			page_compare_tables(sec, &res, false);
 			page_compare_links(sec, &res, true);

@@ -150,7 +150,9 @@ void page_run(struct req *rq, struct resp *rs)
 	page_begin(rs, "run", NULL);
 	strbuf_addstr(sb, "<h1>");
 	html_txtf(sb, "Run %llu", (unsigned long long)id);
-	strbuf_addstr(sb, "</h1><dl class=\"facts\"><dt>machine</dt><dd>");
+	strbuf_addstr(sb, "</h1>");
+	page_noise_warning(sb, r.noise_known, r.noise);
+	strbuf_addstr(sb, "<dl class=\"facts\"><dt>machine</dt><dd>");
 	html_link_host(sb, r.host);
 	strbuf_addstr(sb, "</dd><dt>kernel</dt><dd>");
 	html_link_kernel(sb, r.kernel);
@@ -168,6 +170,13 @@ void page_run(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</dd><dt>complete</dt><dd>");
 	strbuf_addstr(sb, r.complete ? "yes" : "<span class=\"v-regression\">no: a layout did not "
 					       "verify or a run lost iterations</span>");
+	strbuf_addstr(sb, "</dd><dt>noise</dt><dd>");
+	if (!r.noise_known)
+		strbuf_addstr(sb, "not recorded (a forkwatch without <code>check</code>)");
+	else if (!r.noise[0])
+		strbuf_addstr(sb, "quiet: no known noise source was active");
+	else
+		page_noise_list(sb, r.noise);
 	strbuf_addstr(sb, "</dd><dt>tool</dt><dd>");
 	html_txtf(sb, "forkwatch %s", r.tool_version);
 	strbuf_addstr(sb, "</dd></dl><p class=\"links\"><a href=\"/api/v1/runs/");

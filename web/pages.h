@@ -40,6 +40,20 @@ void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bo
  * text /compare.txt, and (without details: on /compare itself) the JSON.
  */
 void page_compare_links(struct strbuf *sb, const struct compare_result *res, bool details);
+/*
+ * Noise (page_noise.c): the sources of forkwatch check that were active
+ * while results were measured.  names: space-separated source names, as
+ * the store keeps them (store_run.noise).
+ *   page_noise_list      "<b>damon</b> (a DAMON kdamond ran ...), <b>load</b> (...)"
+ *   page_noise_warning   a paragraph for one run's page; nothing when !known or quiet
+ *   page_compare_noise   a paragraph when a comparison uses such runs, per side
+ *   page_compare_noise_mark  a small "noise" cell with the sources in its title
+ */
+void page_noise_list(struct strbuf *sb, const char *names);
+void page_noise_warning(struct strbuf *sb, bool known, const char *names);
+void page_compare_noise(struct strbuf *sb, const struct compare_result *res);
+void page_compare_noise_mark(struct strbuf *sb, const struct compare_result *res);
+
 /* The verdict of row r as a CSS class and a short word ("lost gain" for a large-folio regression). */
 const char *page_verdict_class(const struct compare_row *r);
 const char *page_verdict_word(const struct compare_row *r);

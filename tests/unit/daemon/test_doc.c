@@ -597,6 +597,79 @@ static void test_refuse_host(void **state)
 	strbuf_release(&sb);
 }
 
+/* The noise snapshot: its noisy sources kept as names; absent, it is not recorded. */
+#define NOISE_TEXT(sources) \
+	" \"noise\": {\"cpus\": \"0-1\", \"quiet\": false, \"noisy\": [\"damon\"],\n" \
+	"  \"sources\": [" sources "],\n" \
+	"  \"damon\": {\"kdamonds\": [{\"index\": 0, \"state\": \"on\", \"pid\": 83,\n" \
+	"    \"contexts\": [{\"operations\": \"paddr\", \"nr_schemes\": 1, \"actions\": [\"pageout\"]}]}],\n" \
+	"   \"modules\": null},\n" \
+	"  \"tuned\": [{\"source\": \"khugepaged\", \"knob\": \"/sys/kernel/mm/transparent_hugepage/khugepaged/defrag\",\n" \
+	"    \"from\": \"1\", \"to\": \"0\"}],\n" \
+	"  \"during\": {\"seconds\": 1.5, \"cpus\": \"0-1\", \"steal_pct\": 0, \"steal_ms\": 0,\n" \
+	"   \"interrupts\": 10, \"softirqs\": 5, \"schedules\": null, \"context_switches\": 99, \"per_cpu\": []}},\n"
+#define SRC(name, status) \
+	"{\"name\": \"" name "\", \"status\": \"" status "\", \"state\": \"s\", \"advice\": \"a\", \"tunable\": false}"
+
+static void test_noise(void **state)
+{
+	static const char params[] = " \"params\": {";
+	struct doc d;
+	char *e;
+
+	(void)state;
+	{
+		char *v = valid_doc();
+
+		parse_ok(&d, v);
+		assert_null(d.noise); /* no snapshot: not recorded */
+		doc_release(&d);
+		free(v);
+	}
+	e = edited(params, NOISE_TEXT(SRC("damon", "noisy") ", " SRC("khugepaged", "quiet") ", "
+				      SRC("load", "noisy") ", " SRC("isolated_cpus", "info") ", "
+				      SRC("damon", "noisy") ", " SRC("governor", "absent")) " \"params\": {");
+	parse_ok(&d, e);
+	assert_non_null(d.noise);
+	assert_string_equal(d.noise, "damon load"); /* each once, in order */
+	doc_release(&d);
+	free(e);
+
+	e = edited(params, NOISE_TEXT(SRC("damon", "quiet")) " \"params\": {");
+	parse_ok(&d, e);
+	assert_string_equal(d.noise, "");
+	doc_release(&d);
+	free(e);
+
+	e = edited(params, " \"noise\": null, \"params\": {");
+	parse_ok(&d, e);
+	assert_null(d.noise);
+	doc_release(&d);
+	free(e);
+
+	refuse_edit(params, " \"noise\": [], \"params\": {", "noise", "expected an object");
+	refuse_edit(params, " \"noise\": {}, \"params\": {", "noise.sources", "missing");
+	refuse_edit(params, NOISE_TEXT(SRC("Damon", "noisy")) " \"params\": {", "noise.sources[0].name",
+		    "'Damon'", "[a-z0-9_]");
+	refuse_edit(params, NOISE_TEXT(SRC("damon", "loud")) " \"params\": {", "noise.sources[0].status",
+		    "'loud'", "expected absent, quiet, info or noisy");
+	refuse_edit(params, NOISE_TEXT(SRC("damon", "noisy") ", 3") " \"params\": {", "noise.sources[1]",
+		    "expected an object");
+	refuse_edit(params, NOISE_TEXT("{\"name\": \"x\", \"status\": \"quiet\", \"state\": \"a\\nb\"}")
+		    " \"params\": {", "noise.sources[0].state", "control characters");
+	e = edited(params, NOISE_TEXT(SRC("damon", "noisy")) " \"params\": {");
+	{
+		char *f = replace(e, "\"from\": \"1\"", "\"from\": 1");
+
+		refuse_text(f, "noise.tuned[0].from", "expected a string");
+		free(f);
+		f = replace(e, "\"during\": {", "\"during\": 3, \"x\": {");
+		refuse_text(f, "noise.during", "expected an object or null");
+		free(f);
+	}
+	free(e);
+}
+
 static void test_refuse_kernel(void **state)
 {
 	(void)state;
@@ -974,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_top),
 		cmocka_unit_test(test_refuse_host),
 		cmocka_unit_test(test_refuse_kernel),
+		cmocka_unit_test(test_noise),
 		cmocka_unit_test(test_refuse_params),
 		cmocka_unit_test(test_refuse_cannot_fit),
 		cmocka_unit_test(test_refuse_cannot_fit_no_allocation),

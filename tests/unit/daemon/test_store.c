@@ -805,6 +805,37 @@ static void test_ingest_round_trip(void **state)
 		sqlite3_finalize(s);
 		sqlite3_close(db);
 	}
+	/* a document without a noise snapshot: not recorded */
+	assert_false(r.noise_known);
+	assert_string_equal(r.noise, "");
+	free(t);
+}
+
+/* The noisy sources of a document's snapshot: kept and read back; quiet is "" but known. */
+static void test_ingest_noise(void **state)
+{
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_run r;
+	int64_t host, run_id = 0;
+	bool existed;
+	char noise[] = "damon khugepaged hypervisor", quiet[] = "";
+
+	assert_non_null(t);
+	host = make_host(f->st, "lab-1", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	t->d.noise = noise;
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+	assert_int_equal(store_run_get(f->st, run_id, &r), 0);
+	assert_true(r.noise_known);
+	assert_string_equal(r.noise, "damon khugepaged hypervisor");
+
+	make_doc(t, UUID2, COMMIT1, RELEASE1);
+	t->d.noise = quiet;
+	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
+	assert_int_equal(store_run_by_uuid(f->st, UUID2, &r), 0);
+	assert_true(r.noise_known);
+	assert_string_equal(r.noise, "");
 	free(t);
 }
 
@@ -1251,6 +1282,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hosts, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_callbacks_may_call_back, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_round_trip, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_ingest_noise, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_format, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_non_finite_summaries, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_idempotent, setup_open, teardown),

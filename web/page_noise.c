@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Warnings on results measured with a noise source active (forkwatch check's sources). */
+#include <stdio.h>
+#include <string.h>
+
+#include "web/html.h"
+#include "web/pages.h"
+
+/* What each source meant for the results, for a reader of the pages. */
+static const struct {
+	const char *name, *words;
+} noise_words[] = {
+	{ "damon", "a DAMON kdamond ran (its schemes may page out or move the benchmark's memory)" },
+	{ "khugepaged", "khugepaged scanned (it may collapse the benchmark's folios)" },
+	{ "ksm", "KSM merged pages" },
+	{ "numa_balancing", "NUMA balancing was on (hinting faults and migrations)" },
+	{ "thp", "THP was set to always or to compact in page faults" },
+	{ "governor", "the cpufreq governor was not performance" },
+	{ "boost", "turbo boost was on" },
+	{ "smt", "a CPU in use had an online SMT sibling" },
+	{ "load", "other work was running" },
+	{ "steal", "the hypervisor stole CPU time" },
+	{ "hypervisor", "it ran in a virtual machine" },
+};
+
+void page_noise_list(struct strbuf *sb, const char *names)
+{
+	const char *p = names;
+	bool first = true;
+
+	while (*p) {
+		size_t len = strcspn(p, " "), i;
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		p += len + (p[len] == ' ');
+		if (!len)
+			continue;
+		if (!first)
+			strbuf_addstr(sb, ", ");
+		first = false;
+		strbuf_addstr(sb, "<b>");
+		html_txt(sb, name);
+		strbuf_addstr(sb, "</b>");
+		for (i = 0; i < sizeof(noise_words) / sizeof(noise_words[0]); i++)
+			if (!strcmp(noise_words[i].name, name)) {
+				strbuf_addstr(sb, " (");
+				html_txt(sb, noise_words[i].words);
+				strbuf_addch(sb, ')');
+			}
+	}
+}
+
+void page_noise_warning(struct strbuf *sb, bool known, const char *names)
+{
+	if (!known || !*names)
+		return;
+	strbuf_addstr(sb, "<p class=\"noise\">Measured with noise sources active: ");
+	page_noise_list(sb, names);
+	strbuf_addstr(sb, ". The numbers may move for reasons other than the kernel; "
+			  "<code>forkwatch check</code> names the sources on the machine and "
+			  "<code>forkwatch bench --tune</code> quiets some for a run.</p>\n");
+}
+
+static void side(struct strbuf *sb, const char *what, const struct compare_noise *n)
+{
+	html_txtf(sb, "%s: %u of %u upload%s with ", what, n->noisy, n->uploads, n->uploads == 1 ? "" : "s");
+	page_noise_list(sb, n->names);
+}
+
+void page_compare_noise(struct strbuf *sb, const struct compare_result *res)
+{
+	const struct compare_noise *b = &res->base_noise, *h = &res->head_noise;
+
+	if (!b->noisy && !h->noisy)
+		return;
+	strbuf_addstr(sb, "<p class=\"noise\">This comparison uses results measured with noise "
+			  "sources active. ");
+	if (b->noisy)
+		side(sb, "Baseline", b);
+	if (b->noisy && h->noisy)
+		strbuf_addstr(sb, "; ");
+	if (h->noisy)
+		side(sb, "after-change", h);
+	strbuf_addstr(sb, ". Changes may come from them rather than from the kernel.</p>\n");
+}
+
+void page_compare_noise_mark(struct strbuf *sb, const struct compare_result *res)
+{
+	struct strbuf title = STRBUF_INIT;
+
+	if (!compare_noise_words(res, &title))
+		return;
+	strbuf_addstr(sb, "<span class=\"cell noise\" title=\"noise sources active: ");
+	html_attr(sb, title.buf);
+	strbuf_addstr(sb, "\">noise</span>");
+	strbuf_release(&title);
+}
