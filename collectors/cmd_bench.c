@@ -422,25 +422,25 @@ int cmd_bench(int argc, char **argv)
 
 int cmd_restore(int argc, char **argv)
 {
-	const struct opt opts[] = { { NULL, NULL, NULL, NULL } };
+	const char *wait = NULL;
+	const struct opt opts[] = {
+		{ "wait", NULL, "wait for a forkwatch benchmarking here to finish, instead of failing", &wait },
+		{ NULL, NULL, NULL, NULL },
+	};
 	struct strbuf err = STRBUF_INIT;
 	struct knob_journal *kj;
 	int ret, restored;
 
 	ret = opt_parse(opts, argc, argv, &err);
 	if (ret == 1) {
-		opt_usage(stdout, "forkwatch restore",
+		opt_usage(stdout, "forkwatch restore [--wait]",
 			  "Restore the THP knobs and those of --tune that a killed forkwatch left changed,\n"
 			  "from the journal in $FORKWATCH_STATE_DIR (default /var/lib/forkwatch).  Every\n"
 			  "forkwatch bench does this at start too.", opts);
 		return 0;
 	}
-	if (!ret) {
-		struct tune_places places;
-
-		tune_places(cmd_sysroot(), &places);
-		ret = knob_journal_open_in(&kj, cmd_state_dir(), THP_SYSFS_DIR, places.list, &restored, &err);
-	}
+	if (!ret)
+		ret = open_journal(&kj, wait != NULL, &restored, &err);
 	if (ret) {
 		ret = cmd_say(2, "restore: %s", err.buf);
 		strbuf_release(&err);
