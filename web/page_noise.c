@@ -10,10 +10,10 @@
 static const struct {
 	const char *name, *words;
 } noise_words[] = {
-	{ "damon", "a DAMON kdamond ran (its schemes may page out or move the benchmark's memory)" },
-	{ "khugepaged", "khugepaged scanned (it may collapse the benchmark's folios)" },
+	{ "damon", "a DAMON kdamond ran; its schemes may page out or move the benchmark's memory" },
+	{ "khugepaged", "khugepaged scanned; it may collapse the benchmark's folios" },
 	{ "ksm", "KSM merged pages" },
-	{ "numa_balancing", "NUMA balancing was on (hinting faults and migrations)" },
+	{ "numa_balancing", "NUMA balancing was on: hinting faults and migrations" },
 	{ "thp", "THP was set to always or to compact in page faults" },
 	{ "governor", "the cpufreq governor was not performance" },
 	{ "boost", "turbo boost was on" },
