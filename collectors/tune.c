@@ -143,22 +143,22 @@ int tune_apply(struct noise_snapshot *s, struct knob_journal *kj, struct strbuf 
 	return ret;
 }
 
-int tune_begin(struct noise_snapshot *s, const char *root, const char *cpuid,
-	       struct knob_journal *kj, bool tune, struct strbuf *err)
+int tune_begin(struct noise_snapshot *s, const char *root, const struct noise_cpuset *cpus,
+	       const char *cpuid, struct knob_journal *kj, bool tune, struct strbuf *err)
 {
 	struct noise_snapshot after;
-	struct noise_cpuset cpus;
+	struct noise_cpuset used;
 	int ret;
 
-	ret = noise_snapshot_read(s, root, NULL, cpuid, err);
+	ret = noise_snapshot_read(s, root, cpus, cpuid, err);
 	if (ret || !tune)
 		return ret;
 	ret = tune_apply(s, kj, err);
 	if (ret)
 		return ret;
 	/* the state the runs are measured under, with what was changed to get there */
-	cpus = s->cpus;
-	ret = noise_snapshot_read(&after, root, &cpus, cpuid, err);
+	used = s->cpus;
+	ret = noise_snapshot_read(&after, root, &used, cpuid, err);
 	if (ret) {
 		noise_snapshot_release(&after);
 		return ret;

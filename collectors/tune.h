@@ -43,14 +43,15 @@ int tune_apply(struct noise_snapshot *s, struct knob_journal *kj, struct strbuf 
 
 /*
  * What a benchmark does before its first run: take the snapshot of the
- * machine under root (cpuid: noise_snapshot_read()'s hypervisor_cpuid),
+ * machine under root for the CPUs in use (cpus; NULL: every online CPU;
+ * cpuid: as noise_snapshot_read() takes them),
  * and with tune quiet what it can and take the snapshot again, so that
  * the document shows the state the runs were measured under and what
  * was changed to get there.  0 or a negative errno with err set.  The
  * caller calls noise_snapshot_finish(s, false) after the last run and
  * noise_snapshot_release(s) in any case.
  */
-int tune_begin(struct noise_snapshot *s, const char *root, const char *cpuid,
-	       struct knob_journal *kj, bool tune, struct strbuf *err);
+int tune_begin(struct noise_snapshot *s, const char *root, const struct noise_cpuset *cpus,
+	       const char *cpuid, struct knob_journal *kj, bool tune, struct strbuf *err);
 
 #endif

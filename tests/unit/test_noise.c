@@ -648,7 +648,7 @@ static void test_tune_restores(void **state)
 
 	noisy_tree(f->root);
 	assert_int_equal(open_journal(f, &kj, &restored), 0);
-	assert_int_equal(tune_begin(&s, f->root, NULL, kj, true, &err), 0);
+	assert_int_equal(tune_begin(&s, f->root, NULL, NULL, kj, true, &err), 0);
 	assert_int_equal(err.len, 0);
 	/* what the runs are measured under */
 	assert_file(f->root, KD "/0/state", "off");
@@ -685,7 +685,7 @@ static void test_tune_restores(void **state)
 	/* tuning a quiet machine changes nothing */
 	assert_int_equal(open_journal(f, &kj, &restored), 0);
 	assert_int_equal(restored, 0);
-	assert_int_equal(tune_begin(&s, f->root, NULL, kj, false, &err), 0);
+	assert_int_equal(tune_begin(&s, f->root, NULL, NULL, kj, false, &err), 0);
 	assert_int_equal(s.ntuned, 0);
 	assert_file(f->root, KD "/0/state", "on");
 	knob_journal_free(kj);
@@ -708,7 +708,7 @@ static void test_tune_killed_run(void **state)
 		struct noise_snapshot s;
 		struct strbuf err = STRBUF_INIT;
 
-		if (open_journal(f, &kj, &restored) || tune_begin(&s, f->root, NULL, kj, true, &err))
+		if (open_journal(f, &kj, &restored) || tune_begin(&s, f->root, NULL, NULL, kj, true, &err))
 			_exit(1);
 		_exit(0); /* as a SIGKILL would: nothing restored */
 	}
