@@ -877,6 +877,10 @@ int noise_snapshot_read(struct noise_snapshot *s, const char *root, const struct
 
 	memset(s, 0, sizeof(*s));
 	s->start.procs_running = s->end.procs_running = -1;
+	if (strlen(root) >= sizeof(s->root)) {
+		strbuf_addf(err, "root directory '%s': path too long", root);
+		return -ENAMETOOLONG;
+	}
 	snprintf(s->root, sizeof(s->root), "%s", root);
 	ret = noise_counters_read(&s->start, root);
 	if (ret)

@@ -214,7 +214,8 @@ struct noise_snapshot {
  * will name them).  hypervisor_cpuid: on x86 the CPUID hypervisor
  * signature, read by the caller when root is the running system (NULL
  * otherwise).  Returns 0, -ENOENT when root holds no /proc/stat (not a
- * Linux root: err says so), or -ENOMEM.  Release with
+ * Linux root: err says so), -ENAMETOOLONG for a root of 256 bytes or
+ * more, or -ENOMEM.  Release with
  * noise_snapshot_release(), also after an error.
  */
 int noise_snapshot_read(struct noise_snapshot *s, const char *root, const struct noise_cpuset *cpus,

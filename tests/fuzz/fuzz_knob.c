@@ -29,8 +29,28 @@ static bool inside(const char *path)
 	return true;
 }
 
+/* --tune's other places (tune_places() with root "/"): a directory and a single file */
+#define DAMON "/sys/kernel/mm/damon/admin/kdamonds"
+#define KSM_RUN "/sys/kernel/mm/ksm/run"
+
+/* Whether path lies under dir "/" with no ".." component. */
+static bool below(const char *dir, const char *path)
+{
+	const char *p = path + strlen(dir);
+
+	if (strncmp(path, dir, strlen(dir)) || *p != '/')
+		return false;
+	while ((p = strstr(p, "/..")))
+		if (p[3] == '/' || p[3] == '\0')
+			return false;
+		else
+			p += 3;
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char *const also[] = { DAMON "/", KSM_RUN, NULL };
 	struct knob_entry e[KNOB_MAX];
 	char out[32], *text;
 	int n, i;
@@ -48,5 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(inside(e[i].path), "journal entry '%s' outside '%s'", e[i].path, PREFIX);
 		FUZZ_CHECK(e[i].orig[0] && !strchr(e[i].orig, '\n'), "journal value '%s'", e[i].orig);
 	}
+
+	/* with the other places of knob_journal_open_in(): in one of them, or in the prefix */
+	n = knob_journal_parse_in((const char *)data, size, PREFIX, also, e, KNOB_MAX);
+	FUZZ_CHECK(n >= 0 && n <= KNOB_MAX, "%d entries", n);
+	for (i = 0; i < n; i++)
+		FUZZ_CHECK(inside(e[i].path) || below(DAMON, e[i].path) || !strcmp(e[i].path, KSM_RUN),
+			   "journal entry '%s' outside '%s' and the other places", e[i].path, PREFIX);
 	return 0;
 }
