@@ -132,17 +132,17 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 }
 
 /*
- * Take the knob journal and the machine's benchmark lock.  With wait, a
+ * Take the knob journal (the THP knobs' and --tune's places, restoring
+ * what a killed run left) and the machine's benchmark lock.  With wait, a
  * lock another forkwatch holds is retried every 200 ms, saying so at once
  * and every 30 s, until it is free or a signal asks to stop (-EINTR).
  */
 static int open_journal(struct knob_journal **kj, bool wait, int *restored, struct strbuf *err)
 {
 	const struct timespec tick = { 0, 200 * 1000 * 1000 };
+	struct tune_places places;
 	unsigned waited = 0;
 	int ret;
-
-	struct tune_places places;
 
 	tune_places(cmd_sysroot(), &places);
 	for (;;) {

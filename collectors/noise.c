@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The noise snapshot: each source's facts read under the root, assessed
+ * into a status, a state and advice; the document's JSON and the report
+ * of forkwatch check.  CPU sets and per-CPU counters: noise_counters.c.
+ */
 #include "collectors/noise.h"
 
 #include <ctype.h>
@@ -13,6 +18,7 @@
 #include <unistd.h>
 
 #include "collectors/knob.h"
+#include "collectors/noise_internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -41,90 +47,7 @@ const char *const noise_names[NOISE_COUNT] = {
 #define BUSY_NOISY_PCT 10.0      /* of the CPUs' time used by other work while check sampled */
 #define KHUGEPAGED_PAUSED_MS 3600000L /* a scan at most hourly: as good as paused */
 
-/* Files that can be long: /proc/interrupts on a machine of many CPUs. */
-#define READ_LIMIT (16u << 20)
-
-/* ---- CPU sets ------------------------------------------------------------ */
-
-int noise_cpuset_parse(const char *list, struct noise_cpuset *set)
-{
-	const char *p = list;
-
-	memset(set, 0, sizeof(*set));
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (!*p || *p == '\n')
-		return 0;
-	for (;;) {
-		unsigned long lo, hi, c;
-		char *end;
-
-		if (!isdigit((unsigned char)*p))
-			return -EINVAL;
-		lo = strtoul(p, &end, 10);
-		hi = lo;
-		p = end;
-		if (*p == '-') {
-			if (!isdigit((unsigned char)p[1]))
-				return -EINVAL;
-			hi = strtoul(p + 1, &end, 10);
-			p = end;
-		}
-		if (lo > hi || hi >= NOISE_CPUS_MAX)
-			return -EINVAL;
-		for (c = lo; c <= hi; c++)
-			noise_cpuset_add(set, (unsigned)c);
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (!*p || (*p == '\n' && !p[1]))
-			return 0;
-		return -EINVAL;
-	}
-}
-
-unsigned noise_cpuset_count(const struct noise_cpuset *set)
-{
-	unsigned n = 0, i;
-
-	for (i = 0; i < NOISE_CPUS_MAX / 64; i++)
-		n += (unsigned)__builtin_popcountll(set->bits[i]);
-	return n;
-}
-
-unsigned noise_cpuset_end(const struct noise_cpuset *set)
-{
-	unsigned i = NOISE_CPUS_MAX / 64;
-
-	while (i--)
-		if (set->bits[i])
-			return i * 64 + 64 - (unsigned)__builtin_clzll(set->bits[i]);
-	return 0;
-}
-
-void noise_cpuset_format(const struct noise_cpuset *set, struct strbuf *out)
-{
-	unsigned c = 0, end = noise_cpuset_end(set);
-	bool first = true;
-
-	while (c < end) {
-		unsigned lo;
-
-		if (!noise_cpuset_has(set, c)) {
-			c++;
-			continue;
-		}
-		lo = c;
-		while (c + 1 < end && noise_cpuset_has(set, c + 1))
-			c++;
-		strbuf_addf(out, first ? "%u" : ",%u", lo);
-		if (c > lo)
-			strbuf_addf(out, "-%u", c);
-		first = false;
-		c++;
-	}
-}
+/* ---- facts ----------------------------------------------------------------- */
 
 static bool cpuset_intersects(const struct noise_cpuset *a, const struct noise_cpuset *b)
 {
@@ -146,37 +69,11 @@ static bool cpuset_subset(const struct noise_cpuset *a, const struct noise_cpuse
 	return true;
 }
 
-/* ---- reading files under the root ----------------------------------------- */
-
-static void root_path(const char *root, const char *rel, struct strbuf *out)
-{
-	size_t n = strlen(root);
-
-	strbuf_reset(out);
-	while (n && root[n - 1] == '/')
-		n--;
-	strbuf_add(out, root, n);
-	strbuf_addstr(out, rel);
-}
-
-/* The file root+rel into sb (reset first): 0 or a negative errno. */
-static int read_rel(const char *root, const char *rel, struct strbuf *sb)
-{
-	struct strbuf path = STRBUF_INIT;
-	int ret;
-
-	root_path(root, rel, &path);
-	strbuf_reset(sb);
-	ret = strbuf_read_file(sb, path.buf, READ_LIMIT);
-	strbuf_release(&path);
-	return ret;
-}
-
 /* The first line of root+rel, trimmed, into out ("" when unreadable): 0 or a negative errno. */
 static int read_line_rel(const char *root, const char *rel, char *out, size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int ret = read_rel(root, rel, &sb);
+	int ret = noise_read_rel(root, rel, &sb);
 
 	out[0] = '\0';
 	if (!ret) {
@@ -213,7 +110,7 @@ static int read_long_rel(const char *root, const char *rel, long *out)
 static int read_choice_rel(const char *root, const char *rel, char *out, size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int ret = read_rel(root, rel, &sb);
+	int ret = noise_read_rel(root, rel, &sb);
 
 	if (!ret)
 		ret = knob_parse_choice(sb.buf, out, len);
@@ -239,320 +136,11 @@ static bool exists_rel(const char *root, const char *rel)
 	struct strbuf path = STRBUF_INIT;
 	bool ok;
 
-	root_path(root, rel, &path);
+	noise_root_path(root, rel, &path);
 	ok = access(path.buf, F_OK) == 0;
 	strbuf_release(&path);
 	return ok;
 }
-
-/* ---- counters -------------------------------------------------------------- */
-
-void noise_counters_release(struct noise_counters *c)
-{
-	free(c->total);
-	free(c->busy);
-	free(c->steal);
-	free(c->irqs);
-	free(c->softirqs);
-	free(c->scheds);
-	memset(c, 0, sizeof(*c));
-	c->procs_running = -1;
-}
-
-/* Grow every array of c to hold cpu; 0 or -ENOMEM (-ERANGE past NOISE_CPUS_MAX). */
-static int counters_fit(struct noise_counters *c, unsigned long cpu)
-{
-	uint64_t **arrays[] = { &c->total, &c->busy, &c->steal, &c->irqs, &c->softirqs, &c->scheds };
-	unsigned n, i;
-
-	if (cpu >= NOISE_CPUS_MAX)
-		return -ERANGE;
-	if (cpu < c->ncpu)
-		return 0;
-	n = (unsigned)cpu + 1;
-	for (i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
-		uint64_t *p = realloc(*arrays[i], n * sizeof(uint64_t));
-
-		if (!p)
-			return -ENOMEM;
-		memset(p + c->ncpu, 0, (n - c->ncpu) * sizeof(uint64_t));
-		*arrays[i] = p;
-	}
-	c->ncpu = n;
-	return 0;
-}
-
-/* The next line of text (NUL-terminated copy in line, cut at size); false at the end. */
-static bool next_line(const char **p, const char *end, char *line, size_t size)
-{
-	const char *s = *p, *nl;
-	size_t n;
-
-	if (s >= end || !*s)
-		return false;
-	nl = memchr(s, '\n', (size_t)(end - s));
-	if (!nl)
-		nl = end;
-	n = strnlen(s, (size_t)(nl - s));
-	*p = nl < end ? nl + 1 : end;
-	if (n < (size_t)(nl - s))
-		*p = end; /* a NUL byte ends the text */
-	if (n >= size)
-		n = size - 1;
-	memcpy(line, s, n);
-	line[n] = '\0';
-	return true;
-}
-
-/* Parse an unsigned decimal at *p, skipping blanks first; false when there is none. */
-static bool take_u64(const char **p, uint64_t *v)
-{
-	const char *s = *p;
-	uint64_t x = 0;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	for (; isdigit((unsigned char)*s); s++)
-		x = x * 10 + (uint64_t)(*s - '0'); /* wraps on absurd input: never undefined */
-	if (*s && *s != ' ' && *s != '\t')
-		return false;
-	*p = s;
-	*v = x;
-	return true;
-}
-
-int noise_parse_stat(const char *text, size_t len, struct noise_counters *c)
-{
-	const char *p = text, *end = text + len;
-	char line[1024];
-
-	while (next_line(&p, end, line, sizeof(line))) {
-		const char *q = line;
-		uint64_t v[8] = { 0 };
-		unsigned long cpu;
-		char *e;
-		int n, ret;
-
-		if (!strncmp(line, "ctxt ", 5)) {
-			q = line + 4;
-			if (take_u64(&q, &v[0]))
-				c->ctxt = v[0];
-			continue;
-		}
-		if (!strncmp(line, "procs_running ", 14)) {
-			q = line + 13;
-			if (take_u64(&q, &v[0]) && v[0] < 1u << 30)
-				c->procs_running = (long)v[0];
-			continue;
-		}
-		if (strncmp(line, "cpu", 3) || !isdigit((unsigned char)line[3]))
-			continue;
-		cpu = strtoul(line + 3, &e, 10);
-		if (*e != ' ')
-			continue;
-		q = e;
-		/* user nice system idle iowait irq softirq steal [guest guest_nice]: guest is in user */
-		for (n = 0; n < 8 && take_u64(&q, &v[n]); n++)
-			;
-		if (n < 4)
-			continue;
-		ret = counters_fit(c, cpu);
-		if (ret == -ERANGE)
-			continue;
-		if (ret)
-			return ret;
-		c->total[cpu] = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-		c->busy[cpu] = v[0] + v[1] + v[2] + v[5] + v[6];
-		c->steal[cpu] = v[7];
-		c->have_stat = true;
-	}
-	return 0;
-}
-
-int noise_parse_irq_table(const char *text, size_t len, bool softirqs, struct noise_counters *c)
-{
-	const char *p = text, *end = text + len;
-	unsigned *col = NULL;
-	size_t ncol = 0, alloc = 0;
-	char *line = malloc(1 << 16);
-	int ret = 0;
-
-	if (!line)
-		return -ENOMEM;
-	/* the header: "CPU0 CPU1 ..." (offline CPUs have no column) */
-	if (next_line(&p, end, line, 1 << 16)) {
-		const char *q = line;
-
-		while ((q = strstr(q, "CPU"))) {
-			char *e;
-			unsigned long cpu = strtoul(q + 3, &e, 10);
-
-			if (e == q + 3 || cpu >= NOISE_CPUS_MAX) {
-				q += 3;
-				continue;
-			}
-			if (ncol == alloc) {
-				unsigned *n = realloc(col, (alloc = alloc ? 2 * alloc : 64) * sizeof(*col));
-
-				if (!n) {
-					ret = -ENOMEM;
-					goto out;
-				}
-				col = n;
-			}
-			col[ncol++] = (unsigned)cpu;
-			q = e;
-		}
-	}
-	if (!ncol)
-		goto out;
-	ret = counters_fit(c, 0);
-	for (size_t i = 0; !ret && i < ncol; i++)
-		ret = counters_fit(c, col[i]);
-	if (ret)
-		goto out;
-	while (next_line(&p, end, line, 1 << 16)) {
-		const char *q = strchr(line, ':');
-		uint64_t *dst = softirqs ? c->softirqs : c->irqs;
-		uint64_t v;
-		size_t i, n = 0;
-
-		if (!q)
-			continue;
-		q++;
-		/* count first: rows like "ERR: 0" have one number, not one per CPU */
-		{
-			const char *r = q;
-
-			while (n < ncol && take_u64(&r, &v))
-				n++;
-		}
-		if (n != ncol)
-			continue;
-		for (i = 0; i < ncol && take_u64(&q, &v); i++)
-			dst[col[i]] += v;
-	}
-	if (softirqs)
-		c->have_softirqs = true;
-	else
-		c->have_irqs = true;
-out:
-	free(col);
-	free(line);
-	return ret;
-}
-
-int noise_parse_schedstat(const char *text, size_t len, struct noise_counters *c)
-{
-	const char *p = text, *end = text + len;
-	char line[1024];
-	unsigned long version = 0;
-
-	while (next_line(&p, end, line, sizeof(line))) {
-		const char *q;
-		uint64_t v[3];
-		unsigned long cpu;
-		char *e;
-		int n, ret;
-
-		if (!strncmp(line, "version ", 8)) {
-			version = strtoul(line + 8, NULL, 10);
-			continue;
-		}
-		/* from version 15 on, the third number of a cpu line is schedule()'s count */
-		if (version < 15 || strncmp(line, "cpu", 3) || !isdigit((unsigned char)line[3]))
-			continue;
-		cpu = strtoul(line + 3, &e, 10);
-		if (*e != ' ')
-			continue;
-		q = e;
-		for (n = 0; n < 3 && take_u64(&q, &v[n]); n++)
-			;
-		if (n < 3)
-			continue;
-		ret = counters_fit(c, cpu);
-		if (ret == -ERANGE)
-			continue;
-		if (ret)
-			return ret;
-		c->scheds[cpu] = v[2];
-		c->have_scheds = true;
-	}
-	return 0;
-}
-
-int noise_counters_read(struct noise_counters *c, const char *root)
-{
-	static const struct {
-		const char *rel;
-		int kind;
-	} files[] = { { "/proc/stat", 0 }, { "/proc/interrupts", 1 }, { "/proc/softirqs", 2 },
-		      { "/proc/schedstat", 3 } };
-	struct strbuf sb = STRBUF_INIT;
-	struct timespec ts;
-	size_t i;
-	int ret = 0;
-
-	noise_counters_release(c);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	c->at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	for (i = 0; !ret && i < sizeof(files) / sizeof(files[0]); i++) {
-		if (read_rel(root, files[i].rel, &sb))
-			continue;
-		switch (files[i].kind) {
-		case 0:
-			ret = noise_parse_stat(sb.buf, sb.len, c);
-			break;
-		case 1:
-		case 2:
-			ret = noise_parse_irq_table(sb.buf, sb.len, files[i].kind == 2, c);
-			break;
-		default:
-			ret = noise_parse_schedstat(sb.buf, sb.len, c);
-		}
-	}
-	strbuf_release(&sb);
-	return ret;
-}
-
-static uint64_t diff_at(const uint64_t *a, unsigned na, const uint64_t *b, unsigned nb, unsigned cpu)
-{
-	uint64_t x = cpu < na ? a[cpu] : 0, y = cpu < nb ? b[cpu] : 0;
-
-	return y > x ? y - x : 0; /* a CPU that went offline and back restarts at 0 */
-}
-
-void noise_during_compute(const struct noise_counters *a, const struct noise_counters *b,
-			  const struct noise_cpuset *cpus, long hz, struct noise_during *d)
-{
-	uint64_t total = 0, busy = 0;
-	unsigned cpu, end = noise_cpuset_end(cpus);
-
-	memset(d, 0, sizeof(*d));
-	d->valid = a->have_stat && b->have_stat;
-	d->seconds = b->at > a->at ? b->at - a->at : 0;
-	d->hz = hz > 0 ? hz : 100;
-	d->have_irqs = a->have_irqs && b->have_irqs;
-	d->have_softirqs = a->have_softirqs && b->have_softirqs;
-	d->have_scheds = a->have_scheds && b->have_scheds;
-	d->context_switches = b->ctxt > a->ctxt ? b->ctxt - a->ctxt : 0;
-	for (cpu = 0; cpu < end; cpu++) {
-		if (!noise_cpuset_has(cpus, cpu))
-			continue;
-		total += diff_at(a->total, a->ncpu, b->total, b->ncpu, cpu);
-		busy += diff_at(a->busy, a->ncpu, b->busy, b->ncpu, cpu);
-		d->steal_ticks += diff_at(a->steal, a->ncpu, b->steal, b->ncpu, cpu);
-		d->interrupts += diff_at(a->irqs, a->ncpu, b->irqs, b->ncpu, cpu);
-		d->softirqs += diff_at(a->softirqs, a->ncpu, b->softirqs, b->ncpu, cpu);
-		d->schedules += diff_at(a->scheds, a->ncpu, b->scheds, b->ncpu, cpu);
-	}
-	d->steal_pct = total ? 100.0 * (double)d->steal_ticks / (double)total : NAN;
-	d->busy_pct = total ? 100.0 * (double)busy / (double)total : NAN;
-}
-
-/* ---- facts ----------------------------------------------------------------- */
 
 #define DAMON_DIR "/sys/kernel/mm/damon/admin/kdamonds"
 #define THP_REL "/sys/kernel/mm/transparent_hugepage"
@@ -636,7 +224,7 @@ static void read_thp(struct noise_snapshot *s)
 	read_long_rel(s->root, THP_REL "/khugepaged/scan_sleep_millisecs", &s->khugepaged_sleep_ms);
 	read_long_rel(s->root, THP_REL "/khugepaged/defrag", &s->khugepaged_defrag);
 	read_long_rel(s->root, THP_REL "/khugepaged/full_scans", &s->khugepaged_full_scans);
-	root_path(s->root, THP_REL, &path);
+	noise_root_path(s->root, THP_REL, &path);
 	d = opendir(path.buf);
 	while (d && (de = readdir(d))) {
 		char val[32];
@@ -664,7 +252,7 @@ static int read_policies(struct noise_snapshot *s)
 	int ret = 0;
 	DIR *d;
 
-	root_path(s->root, CPU_REL "/cpufreq", &path);
+	noise_root_path(s->root, CPU_REL "/cpufreq", &path);
 	d = opendir(path.buf);
 	while (d && (de = readdir(d))) {
 		struct noise_cpuset affected;
@@ -704,7 +292,7 @@ static int read_policies(struct noise_snapshot *s)
 			snprintf(p->governor, sizeof(p->governor), "unknown");
 		strbuf_reset(&rel);
 		strbuf_addf(&rel, CPU_REL "/cpufreq/policy%lu/scaling_available_governors", idx);
-		if (!read_rel(s->root, rel.buf, &sb)) {
+		if (!noise_read_rel(s->root, rel.buf, &sb)) {
 			const char *w = sb.buf;
 
 			while ((w = strstr(w, "performance"))) {
@@ -825,7 +413,7 @@ static void read_hypervisor(struct noise_snapshot *s, const char *cpuid)
 		goto out;
 	}
 	/* x86 sets the "hypervisor" CPU flag under any hypervisor */
-	if (!read_rel(s->root, "/proc/cpuinfo", &sb)) {
+	if (!noise_read_rel(s->root, "/proc/cpuinfo", &sb)) {
 		const char *f = strstr(sb.buf, "\nflags");
 
 		if (f) {
@@ -1349,16 +937,16 @@ static void json_during(const struct noise_snapshot *s, struct jw *jw)
 		jw_obj_begin(jw, NULL);
 		jw_u64(jw, "cpu", cpu);
 		jw_double(jw, "steal_ms",
-			  (double)diff_at(s->start.steal, s->start.ncpu, s->end.steal, s->end.ncpu, cpu) * ms);
+			  (double)noise_delta_at(s->start.steal, s->start.ncpu, s->end.steal, s->end.ncpu, cpu) * ms);
 		if (d->have_irqs)
 			jw_u64(jw, "interrupts",
-			       diff_at(s->start.irqs, s->start.ncpu, s->end.irqs, s->end.ncpu, cpu));
+			       noise_delta_at(s->start.irqs, s->start.ncpu, s->end.irqs, s->end.ncpu, cpu));
 		if (d->have_softirqs)
 			jw_u64(jw, "softirqs",
-			       diff_at(s->start.softirqs, s->start.ncpu, s->end.softirqs, s->end.ncpu, cpu));
+			       noise_delta_at(s->start.softirqs, s->start.ncpu, s->end.softirqs, s->end.ncpu, cpu));
 		if (d->have_scheds)
 			jw_u64(jw, "schedules",
-			       diff_at(s->start.scheds, s->start.ncpu, s->end.scheds, s->end.ncpu, cpu));
+			       noise_delta_at(s->start.scheds, s->start.ncpu, s->end.scheds, s->end.ncpu, cpu));
 		jw_obj_end(jw);
 	}
 	jw_arr_end(jw);
