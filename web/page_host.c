@@ -129,7 +129,7 @@ static void kernel_row(struct strbuf *sb, const char *host, const struct store_k
 	if (noise->noisy) {
 		strbuf_addstr(sb, "<span class=\"noise\">");
 		html_txtf(sb, "%u of %u: ", noise->noisy, noise->uploads);
-		page_noise_list(sb, noise->names);
+		page_noise_list(sb, noise->names, false);
 		strbuf_addstr(sb, "</span>");
 	} else if (noise->unknown == noise->uploads) {
 		strbuf_addstr(sb, "<span class=\"hint\">not recorded</span>");

@@ -23,12 +23,13 @@ static const struct {
 	{ "hypervisor", "it ran in a virtual machine" },
 };
 
-void page_noise_list(struct strbuf *sb, const char *names)
+void page_noise_list(struct strbuf *sb, const char *names, bool explain)
 {
 	const char *p = names;
 	bool first = true;
 
 	while (*p) {
+		const char *words = NULL;
 		size_t len = strcspn(p, " "), i;
 		char name[64];
 
@@ -36,18 +37,26 @@ void page_noise_list(struct strbuf *sb, const char *names)
 		p += len + (p[len] == ' ');
 		if (!len)
 			continue;
+		for (i = 0; i < sizeof(noise_words) / sizeof(noise_words[0]); i++)
+			if (!strcmp(noise_words[i].name, name))
+				words = noise_words[i].words;
 		if (!first)
 			strbuf_addstr(sb, ", ");
 		first = false;
-		strbuf_addstr(sb, "<b>");
+		if (words && !explain) {
+			strbuf_addstr(sb, "<b title=\"");
+			html_attr(sb, words);
+			strbuf_addstr(sb, "\">");
+		} else {
+			strbuf_addstr(sb, "<b>");
+		}
 		html_txt(sb, name);
 		strbuf_addstr(sb, "</b>");
-		for (i = 0; i < sizeof(noise_words) / sizeof(noise_words[0]); i++)
-			if (!strcmp(noise_words[i].name, name)) {
-				strbuf_addstr(sb, " (");
-				html_txt(sb, noise_words[i].words);
-				strbuf_addch(sb, ')');
-			}
+		if (words && explain) {
+			strbuf_addstr(sb, " (");
+			html_txt(sb, words);
+			strbuf_addch(sb, ')');
+		}
 	}
 }
 
@@ -56,32 +65,36 @@ void page_noise_warning(struct strbuf *sb, bool known, const char *names)
 	if (!known || !*names)
 		return;
 	strbuf_addstr(sb, "<p class=\"noise\">Measured with noise sources active: ");
-	page_noise_list(sb, names);
+	page_noise_list(sb, names, true);
 	strbuf_addstr(sb, ". The numbers may move for reasons other than the kernel; "
 			  "<code>forkwatch check</code> names the sources on the machine and "
 			  "<code>forkwatch bench --tune</code> quiets some for a run.</p>\n");
 }
 
-static void side(struct strbuf *sb, const char *what, const struct compare_noise *n)
+static void side(struct strbuf *sb, const char *what, const struct compare_noise *n, bool names)
 {
-	html_txtf(sb, "%s: %u of %u upload%s with ", what, n->noisy, n->uploads, n->uploads == 1 ? "" : "s");
-	page_noise_list(sb, n->names);
+	html_txtf(sb, "%s, %u of %u upload%s", what, n->noisy, n->uploads, n->uploads == 1 ? "" : "s");
+	if (names) {
+		strbuf_addstr(sb, ": ");
+		page_noise_list(sb, n->names, false);
+	}
 }
 
+/* Kept short: it sits above the comparison's tables, also on a phone. */
 void page_compare_noise(struct strbuf *sb, const struct compare_result *res)
 {
 	const struct compare_noise *b = &res->base_noise, *h = &res->head_noise;
+	bool same = b->noisy && h->noisy && !strcmp(b->names, h->names);
 
 	if (!b->noisy && !h->noisy)
 		return;
-	strbuf_addstr(sb, "<p class=\"noise\">This comparison uses results measured with noise "
-			  "sources active. ");
+	strbuf_addstr(sb, "<p class=\"noise\">Noise sources active in the uploads compared: ");
 	if (b->noisy)
-		side(sb, "Baseline", b);
+		side(sb, "baseline", b, !same);
 	if (b->noisy && h->noisy)
 		strbuf_addstr(sb, "; ");
 	if (h->noisy)
-		side(sb, "after-change", h);
+		side(sb, "after-change", h, true);
 	strbuf_addstr(sb, ". Changes may come from them rather than from the kernel.</p>\n");
 }
 

@@ -176,7 +176,7 @@ void page_run(struct req *rq, struct resp *rs)
 	else if (!r.noise[0])
 		strbuf_addstr(sb, "quiet: no known noise source was active");
 	else
-		page_noise_list(sb, r.noise);
+		page_noise_list(sb, r.noise, false);
 	strbuf_addstr(sb, "</dd><dt>tool</dt><dd>");
 	html_txtf(sb, "forkwatch %s", r.tool_version);
 	strbuf_addstr(sb, "</dd></dl><p class=\"links\"><a href=\"/api/v1/runs/");

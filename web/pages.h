@@ -44,12 +44,13 @@ void page_compare_links(struct strbuf *sb, const struct compare_result *res, boo
  * Noise (page_noise.c): the sources of forkwatch check that were active
  * while results were measured.  names: space-separated source names, as
  * the store keeps them (store_run.noise).
- *   page_noise_list      "<b>damon</b> (a DAMON kdamond ran ...), <b>load</b> (...)"
+ *   page_noise_list      "<b>damon</b> (a DAMON kdamond ran ...), <b>load</b> (...)";
+ *                        without explain the words go to each name's title
  *   page_noise_warning   a paragraph for one run's page; nothing when !known or quiet
  *   page_compare_noise   a paragraph when a comparison uses such runs, per side
  *   page_compare_noise_mark  a small "noise" cell with the sources in its title
  */
-void page_noise_list(struct strbuf *sb, const char *names);
+void page_noise_list(struct strbuf *sb, const char *names, bool explain);
 void page_noise_warning(struct strbuf *sb, bool known, const char *names);
 void page_compare_noise(struct strbuf *sb, const struct compare_result *res);
 void page_compare_noise_mark(struct strbuf *sb, const struct compare_result *res);

@@ -88,19 +88,20 @@ grep -q "not recorded" "$T/page.html" || fail "the page of a run without a snaps
 
 say "the comparison, the kernel and the host pages"
 page "/compare?host=lab-n&head=bbbbbbbbbbbb"
-$CHECK "$T/page.html" --has "noise:This comparison uses results measured with noise sources active" \
-	--has "noise:after-change: 1 of 2 uploads with damon" || fail "/compare does not warn"
-! grep -q "Baseline: " "$T/page.html" || fail "/compare names noise on the quiet baseline"
+$CHECK "$T/page.html" --has "noise:Noise sources active in the uploads compared: after-change, 1 of 2 uploads: damon, load." ||
+	fail "/compare does not warn"
+grep -q '<b title="a DAMON kdamond ran; its schemes may page out' "$T/page.html" || fail "/compare does not explain damon"
+! grep -q "baseline, " "$T/page.html" || fail "/compare names noise on the quiet baseline"
 page "/kernels/bbbbbbbbbbbb"
-$CHECK "$T/page.html" --has "noise:after-change: 1 of 2 uploads with damon" --has "cell:noise" ||
+$CHECK "$T/page.html" --has "noise:after-change, 1 of 2 uploads: damon, load" --has "cell:noise" ||
 	fail "the kernel page does not warn"
 grep -q 'title="noise sources active: after-change: 1 of 2 uploads with damon, load active"' "$T/page.html" ||
 	fail "the glance mark does not name the sources"
 # a quiet kernel whose baseline (the kernel before it) was measured noisy
 page "/kernels/cccccccccccc"
-$CHECK "$T/page.html" --has "noise:Baseline: 1 of 2 uploads with damon" ||
+$CHECK "$T/page.html" --has "noise:baseline, 1 of 2 uploads: damon, load" ||
 	fail "the kernel page does not warn of a noisy baseline"
-! grep -q "after-change: " "$T/page.html" || fail "the kernel page names noise on a quiet head"
+! grep -q "after-change, " "$T/page.html" || fail "the kernel page names noise on a quiet head"
 page "/hosts/lab-n"
 $CHECK "$T/page.html" --has "noise:1 of 2: damon" || fail "the host page's kernel table"
 curl -sf -o "$T/c.txt" "$URL/compare.txt?host=lab-n&head=bbbbbbbbbbbb" || fail "GET /compare.txt"
