@@ -38,7 +38,7 @@ ifeq ($(CROSS),)
 # (collectors/counters.c): neither may be mapped in benchmark processes
 CPPFLAGS += -DFW_HAVE_CURL -DFW_PFM_DLOPEN
 endif
-DAEMON_LDLIBS := -lsqlite3 -ljansson -lmicrohttpd -lsodium -lcurl -lz -lpthread -lm
+DAEMON_LDLIBS := -lsqlite3 -ljansson -lmicrohttpd -lsodium -lcurl -lz -lzstd -lpthread -lm
 
 ifneq ($(CROSS),)
 # multiarch libraries (libpfm4, cmocka) and the architecture-independent

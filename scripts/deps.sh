@@ -87,7 +87,7 @@ arm64_guest() {
 }
 
 host_pkgs=(build-essential pkg-config xz-utils linux-source-6.1 libpfm4-dev libcmocka-dev
-	libsqlite3-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libsodium-dev zlib1g-dev curl)
+	libsqlite3-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libsodium-dev zlib1g-dev libzstd-dev curl)
 
 [ $# -eq 0 ] && set -- host
 for what in "$@"; do
