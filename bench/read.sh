@@ -36,16 +36,19 @@ mkdir -p "$OUT"
 server_traps
 DB=$DBDIR/forkwatch.db
 
-# the store's summary query, as the daemon runs it
-"$PY" - "$ROOT_DIR/daemon/store.c" >"$OUT/summary.sql" <<'EOF' ||
+# the store's summary query, as the daemon runs it: its macros expanded by
+# the preprocessor, its string literals joined
+gcc -E -P -D_GNU_SOURCE -I"$ROOT_DIR" "$ROOT_DIR/daemon/store_reads.c" >"$OUT/store_reads.i" ||
+	die "cannot preprocess daemon/store_reads.c"
+"$PY" - "$OUT/store_reads.i" >"$OUT/summary.sql" <<'EOF' ||
 import re, sys
 src = open(sys.argv[1]).read()
-m = re.search(r'\[S_RUN_SERIES\]\s*=\s*((?:"(?:[^"\\]|\\.)*"\s*)+),', src)
+m = re.search(r'q_run_series\s*=\s*\{\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\}', src)
 if not m:
-    sys.exit("no S_RUN_SERIES in " + sys.argv[1])
+    sys.exit("no q_run_series in " + sys.argv[1])
 print("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))
 EOF
-	die "cannot find the store's summary query (S_RUN_SERIES) in daemon/store.c"
+	die "cannot find the store's summary query (q_run_series) in daemon/store_reads.c"
 
 echo "read: $HOSTS hosts x $KERNELS kernels; $REQUESTS requests per measurement, 1 and $CLIENTS clients"
 echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"

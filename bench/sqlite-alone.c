@@ -3,7 +3,8 @@
  * sqlite-alone: what SQLite by itself sustains for the rows forkwatchd
  * writes per upload, and what reading summaries costs with and without
  * the sample blobs (bench/README.md).  Plain SQLite prepared statements,
- * written apart from daemon/store.c (no code shared with forkwatch).
+ * written apart from the daemon's store, daemon/store_*.c (no code shared
+ * with forkwatch).
  *
  *   sqlite-alone ingest --schema DIR --template DOC --count N --db PATH
  *                       [--hosts H] [--threads T] [--seed S]
@@ -20,7 +21,7 @@
  * summaries and run means, one samples row per supported series, COMMIT.
  *
  * read: opens PATH read-only and times, for random runs, the store's own
- * summary query (text in FILE, taken from daemon/store.c by read.sh) and
+ * summary query (text in FILE, taken from daemon/store_reads.c by read.sh) and
  * the same query joined to samples reading both blobs, interleaved.
  * Prints EXPLAIN QUERY PLAN of both, and pages fetched per query.
  *
@@ -364,7 +365,7 @@ static void conn_open(struct conn *c, const char *path, int flags)
 	sqlite3_busy_timeout(c->db, 5000);
 	if (flags & SQLITE_OPEN_READONLY)
 		return;
-	/* the store's settings (daemon/store.c setup()) */
+	/* the store's settings (daemon/store_core.c setup()) */
 	if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW)
 		die("journal_mode: %s", sqlite3_errmsg(c->db));
@@ -901,7 +902,7 @@ static int mode_read(const struct opts *o)
 	if (sqlite3_prepare_v2(c.db, sql_a, -1, &sa, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(c.db, sql_b, -1, &sb, NULL) != SQLITE_OK)
 		die("preparing the queries: %s", sqlite3_errmsg(c.db));
-	printf("store's summary query (from daemon/store.c S_RUN_SERIES):\n  %s\n", sql_a);
+	printf("store's summary query (from daemon/store_reads.c q_run_series):\n  %s\n", sql_a);
 	explain(c.db, "summaries (the store's query)", sql_a);
 	explain(c.db, "summaries + samples blobs", sql_b);
 	a.lat = xcalloc((size_t)o->queries, sizeof(double));

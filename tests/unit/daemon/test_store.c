@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for daemon/store.c: schema and migrations, hosts, ingest
- * (round trip, idempotence, atomicity), kernels and runs, on a fresh
- * database in a temporary directory per test.
+ * Unit tests for the store (daemon/store_*.c): schema and migrations,
+ * hosts, ingest (round trip, idempotence, atomicity), kernels and runs, on
+ * a fresh database in a temporary directory per test.
  */
 #include <errno.h>
 #include <math.h>

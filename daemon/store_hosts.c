@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The store's hosts (store.h): lab machines, their tokens, names and pinned baselines. */
+#include <errno.h>
+#include <string.h>
+
+#include "daemon/store-internal.h"
+
+/* The columns read_host() reads, in its order. */
+#define HOST_COLS                                                                          \
+	"h.id, h.name, h.hostname, h.arch, h.cpu_model, h.cpus, h.mem_bytes, h.page_size, " \
+	"h.created_at, h.last_seen_at, h.retired_at, "                                     \
+	/* both walk the host's range of runs_by_host_kernel, which covers them */          \
+	"(SELECT count(*) FROM runs r WHERE r.host_id = h.id), "                           \
+	"(SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "                \
+	" WHERE r.host_id = h.id ORDER BY r.received_at DESC, r.id DESC LIMIT 1) "
+
+/* HOST_COLS without the two counts (0 and NULL in their place). */
+#define HOST_COLS_LIGHT                                                                    \
+	"h.id, h.name, h.hostname, h.arch, h.cpu_model, h.cpus, h.mem_bytes, h.page_size, " \
+	"h.created_at, h.last_seen_at, h.retired_at, 0, NULL "
+
+static int read_host(struct store_stmt *s, void *p)
+{
+	struct store_host *h = p;
+
+	memset(h, 0, sizeof(*h));
+	h->id = col_i64(s, 0);
+	col_text(s, 1, h->name, sizeof(h->name));
+	col_text(s, 2, h->hostname, sizeof(h->hostname));
+	col_text(s, 3, h->arch, sizeof(h->arch));
+	col_text(s, 4, h->cpu_model, sizeof(h->cpu_model));
+	h->cpus = col_i64(s, 5);
+	h->mem_bytes = col_i64(s, 6);
+	h->page_size = col_i64(s, 7);
+	h->created_at = col_i64(s, 8);
+	h->last_seen_at = col_i64(s, 9);
+	h->retired_at = col_i64(s, 10);
+	h->uploads = col_i64(s, 11);
+	col_text(s, 12, h->latest_kernel, sizeof(h->latest_kernel));
+	return 0;
+}
+
+/*
+ * A name that would not read back whole into struct store_host (size
+ * bytes with the NUL) is refused rather than stored: the store would
+ * hand out a different name.
+ */
+static int check_name(struct store *st, const char *what, const char *name, size_t size)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= size)
+		return store_fail(st, -EINVAL, "%s '%s': expected 1 to %zu bytes", what, name, size - 1);
+	return 0;
+}
+
+static const struct store_query q_host_create = {
+	"INSERT INTO hosts (name, hostname, token_hash, created_at) VALUES (?1, ?2, ?3, ?4) "
+	"RETURNING id"
+};
+
+int store_host_create(struct store *st, const char *name, const char *hostname,
+		      const uint8_t token_hash[32], int64_t *id)
+{
+	struct store_stmt *s;
+	int64_t new_id = 0;
+	int err;
+
+	err = check_name(st, "host name", name, STORE_NAME_MAX);
+	if (!err)
+		err = check_name(st, "hostname", hostname, DOC_NAME_MAX);
+	if (!err)
+		err = stmt_get(st, &q_host_create, &s);
+	if (err)
+		return err;
+	bind_text(s, 1, name);
+	bind_text(s, 2, hostname);
+	bind_blob(s, 3, token_hash, 32);
+	bind_i64(s, 4, store_now());
+	err = row_i64(s, &new_id);
+	if (!err && id)
+		*id = new_id;
+	return err;
+}
+
+static const struct store_query q_host_get = {
+	"SELECT " HOST_COLS "FROM hosts h WHERE h.name = ?1"
+};
+
+int store_host_get(struct store *st, const char *name, struct store_host *out)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_get, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, name);
+	return row_one(s, read_host, out);
+}
+
+/* every upload authenticates: no counts, which walk the host's runs */
+static const struct store_query q_host_by_token = {
+	"SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.token_hash = ?1"
+};
+
+int store_host_by_token(struct store *st, const uint8_t token_hash[32], struct store_host *out)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_by_token, &s);
+
+	if (err)
+		return err;
+	bind_blob(s, 1, token_hash, 32);
+	return row_one(s, read_host, out);
+}
+
+static const struct store_query q_host_find = {
+	"SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.name = ?1"
+};
+
+int store_host_find(struct store *st, const char *name, struct store_host *out)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_find, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, name);
+	return row_one(s, read_host, out);
+}
+
+static const struct store_query q_host_list = {
+	"SELECT " HOST_COLS "FROM hosts h WHERE ?1 = 1 OR h.retired_at IS NULL ORDER BY h.name"
+};
+
+struct host_each {
+	store_host_cb cb;
+	void *ctx;
+};
+
+static int host_row(struct store_stmt *s, void *ctx)
+{
+	struct host_each *e = ctx;
+	struct store_host h;
+
+	read_host(s, &h);
+	return e->cb(e->ctx, &h);
+}
+
+int store_host_list(struct store *st, bool include_retired, store_host_cb cb, void *ctx)
+{
+	struct host_each e = { cb, ctx };
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_list, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, include_retired);
+	return row_each(s, host_row, &e);
+}
+
+static const struct store_query q_host_rename = {
+	"UPDATE hosts SET name = ?2 WHERE name = ?1"
+};
+
+int store_host_rename(struct store *st, const char *name, const char *new_name)
+{
+	struct store_stmt *s;
+	int err;
+
+	err = check_name(st, "host name", new_name, STORE_NAME_MAX);
+	if (!err)
+		err = stmt_get(st, &q_host_rename, &s);
+	if (err)
+		return err;
+	bind_text(s, 1, name);
+	bind_text(s, 2, new_name);
+	return stmt_update(s);
+}
+
+/*
+ * A retired host keeps its first retirement date; the update still counts
+ * it, which tells "already retired" from "no such host".
+ */
+static const struct store_query q_host_retire = {
+	"UPDATE hosts SET retired_at = coalesce(retired_at, ?2) WHERE name = ?1"
+};
+
+int store_host_retire(struct store *st, const char *name)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_retire, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, name);
+	bind_i64(s, 2, store_now());
+	return stmt_update(s);
+}
+
+/* ?2 NULL unpins; a kernel that does not exist pins nothing (no row changes) */
+static const struct store_query q_host_pin = {
+	"UPDATE hosts SET baseline_kernel_id = "
+	"CASE WHEN ?2 IS NULL THEN NULL ELSE (SELECT id FROM kernels WHERE ident = ?2) END "
+	"WHERE name = ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM kernels WHERE ident = ?2))"
+};
+
+int store_host_pin_baseline(struct store *st, const char *name, const char *kernel_ident)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_pin, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, name);
+	bind_text(s, 2, kernel_ident);
+	return stmt_update(s);
+}
+
+static const struct store_query q_host_pinned = {
+	"SELECT k.ident FROM hosts h JOIN kernels k ON k.id = h.baseline_kernel_id WHERE h.id = ?1"
+};
+
+int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, size_t len)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_pinned, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	return row_text(s, out, len);
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The store's ingest (store.h): one validated document in one transaction,
+ * the kernel created on first sight, the run, its cases, summaries and
+ * samples, and the host's facts.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/store-internal.h"
+
+static const struct store_query q_run_owner = {
+	"SELECT id, host_id FROM runs WHERE uuid = ?1"
+};
+
+struct owner {
+	int64_t id, host_id;
+};
+
+static int read_owner(struct store_stmt *s, void *p)
+{
+	struct owner *o = p;
+
+	o->id = col_i64(s, 0);
+	o->host_id = col_i64(s, 1);
+	return 0;
+}
+
+/* The stored run with this uuid, its id and host; -ENOENT when none. */
+static int run_owner(struct store *st, const char *uuid, struct owner *o)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_run_owner, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, uuid);
+	return row_one(s, read_owner, o);
+}
+
+static const struct store_query q_host_touch = {
+	"UPDATE hosts SET arch = ?2, cpu_model = ?3, cpus = ?4, mem_bytes = ?5, page_size = ?6, "
+	"last_seen_at = ?7 WHERE id = ?1"
+};
+
+static int host_touch(struct store *st, int64_t host_id, const struct doc *d, int64_t t)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_touch, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, d->host.arch);
+	bind_text(s, 3, d->host.cpu_model);
+	bind_i64(s, 4, d->host.cpus);
+	bind_i64(s, 5, d->host.mem_bytes);
+	bind_i64(s, 6, d->host.page_size);
+	bind_i64(s, 7, t);
+	err = stmt_update(s);
+	if (err == -ENOENT)
+		err = store_fail(st, -ENOENT, "no host with id %lld", (long long)host_id);
+	return err;
+}
+
+/* the first sighting of a kernel keeps its data */
+static const struct store_query q_kernel_insert = {
+	"INSERT INTO kernels (ident, commit_sha, release, parent_commit, build_id, version, dirty, "
+	"first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (ident) DO NOTHING"
+};
+
+static const struct store_query q_kernel_id = {
+	"SELECT id FROM kernels WHERE ident = ?1"
+};
+
+static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64_t *id)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_kernel_insert, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, d->kernel_ident);
+	bind_text_nz(s, 2, d->kernel.commit);
+	bind_text(s, 3, d->kernel.release);
+	bind_text_nz(s, 4, d->kernel.parent_commit);
+	bind_text_nz(s, 5, d->kernel.build_id);
+	bind_text(s, 6, d->kernel.version);
+	bind_i64(s, 7, d->kernel.dirty);
+	bind_i64(s, 8, t);
+	err = stmt_exec(s, NULL);
+	if (!err)
+		err = stmt_get(st, &q_kernel_id, &s);
+	if (err)
+		return err;
+	bind_text(s, 1, d->kernel_ident);
+	err = row_i64(s, id);
+	if (err == -ENOENT)
+		err = store_fail(st, -EIO, "kernel '%s' vanished after its insert", d->kernel_ident);
+	return err;
+}
+
+static const struct store_query q_run_insert = {
+	"INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
+	"tool_version, size_bytes, runs, iterations, munmap_iterations, warmup, complete, "
+	"doc_bytes, host_facts, noise) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id"
+};
+
+static int run_insert(struct store *st, int64_t host_id, int64_t kernel_id, const struct doc *d,
+		      int64_t t, int64_t *id)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_run_insert, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, d->run_uuid);
+	bind_i64(s, 2, host_id);
+	bind_i64(s, 3, kernel_id);
+	bind_i64(s, 4, t);
+	bind_text_nz(s, 5, d->started_at);
+	bind_text_nz(s, 6, d->finished_at);
+	bind_text_nz(s, 7, d->tool_version);
+	bind_i64(s, 8, (int64_t)d->params.size_bytes);
+	bind_i64(s, 9, d->params.runs);
+	bind_i64(s, 10, d->params.iterations);
+	bind_i64(s, 11, d->params.munmap_iterations);
+	bind_i64(s, 12, d->params.warmup);
+	bind_i64(s, 13, d->complete);
+	bind_i64(s, 14, (int64_t)d->bytes);
+	bind_text(s, 15, d->host_json);
+	bind_text(s, 16, d->noise); /* NULL: no snapshot */
+	return row_i64(s, id);
+}
+
+/*
+ * Inside ingest a unique constraint can only be the document repeating
+ * itself (a case or a metric twice): the uuid was checked under the
+ * write lock.  That is a bad document, not a taken name, and must not
+ * read as "run of another host" (-EEXIST).
+ */
+static int doc_conflict(struct store *st, int err)
+{
+	char why[512];
+
+	if (err != -EEXIST)
+		return err;
+	snprintf(why, sizeof(why), "%s", store_errmsg(st));
+	return store_fail(st, -EINVAL, "document repeats a case or a metric: %s", why);
+}
+
+static const struct store_query q_case_insert = {
+	"INSERT INTO cases (run_id, workload, layout, folio_order, mapping, iterations, layout_ok, "
+	"layout_reason, folios, runs_ok) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+	"RETURNING id"
+};
+
+static int case_insert(struct store *st, int64_t run_id, const struct doc_case *c, int64_t *id)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_case_insert, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, run_id);
+	bind_text(s, 2, c->workload);
+	bind_text(s, 3, c->layout);
+	bind_i64(s, 4, c->order);
+	bind_text(s, 5, c->mapping);
+	bind_i64(s, 6, c->iterations);
+	bind_i64(s, 7, c->layout_ok);
+	bind_text(s, 8, c->layout_reason);
+	bind_text(s, 9, c->folios_json);
+	bind_i64(s, 10, c->runs_ok);
+	return doc_conflict(st, row_i64(s, id));
+}
+
+static void bind_summary(struct store_stmt *s, int i, const struct stats_summary *sum, double median)
+{
+	bind_i64(s, i, (int64_t)sum->n);
+	bind_real(s, i + 1, sum->mean);
+	bind_real(s, i + 2, sum->stdev);
+	bind_real(s, i + 3, median);
+	bind_real(s, i + 4, sum->min);
+	bind_real(s, i + 5, sum->max);
+}
+
+static const struct store_query q_samples_insert = {
+	"INSERT INTO samples (series_id, run_lengths, data) VALUES (?1, ?2, ?3)"
+};
+
+static int samples_insert(struct store *st, int64_t series_id, const struct doc_series *ds)
+{
+	struct strbuf lens = STRBUF_INIT;
+	struct store_stmt *s;
+	size_t i, total = 0;
+	int err;
+
+	/* the blobs' meaning depends on it: cutting data into runs */
+	for (i = 0; i < ds->nruns; i++)
+		total += ds->run_len[i];
+	if (total != ds->nvalues)
+		return store_fail(st, -EINVAL, "metric '%s': runs hold %zu values, expected %zu",
+				  ds->metric, total, ds->nvalues);
+	err = stmt_get(st, &q_samples_insert, &s);
+	if (err)
+		return err;
+	for (i = 0; i < ds->nruns; i++) {
+		unsigned char b[4] = { (unsigned char)ds->run_len[i], (unsigned char)(ds->run_len[i] >> 8),
+				       (unsigned char)(ds->run_len[i] >> 16),
+				       (unsigned char)(ds->run_len[i] >> 24) };
+
+		strbuf_add(&lens, b, 4);
+	}
+	bind_i64(s, 1, series_id);
+	bind_blob(s, 2, lens.buf, lens.len);
+	bind_f64s(s, 3, ds->values, ds->nvalues);
+	err = stmt_exec(s, NULL);
+	strbuf_release(&lens);
+	return err;
+}
+
+static const struct store_query q_series_insert = {
+	"INSERT INTO series (case_id, metric, status, event, reason, multiplexed, runs_n, "
+	"runs_mean, runs_stdev, runs_median, runs_min, runs_max, it_n, it_mean, it_stdev, "
+	"it_median, it_min, it_max, run_means) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id"
+};
+
+/* The series row and, when supported, its samples. */
+static int series_insert(struct store *st, int64_t case_id, const struct doc_series *ds)
+{
+	struct store_stmt *s;
+	int64_t id = 0;
+	int err = stmt_get(st, &q_series_insert, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, case_id);
+	bind_text(s, 2, ds->metric);
+	bind_text(s, 3, ds->supported ? "ok" : "unsupported");
+	bind_text(s, 4, ds->event);
+	bind_text(s, 5, ds->reason);
+	bind_i64(s, 6, ds->multiplexed);
+	/* unsupported: a reason and no numbers, the rest stays NULL */
+	if (ds->supported) {
+		bind_summary(s, 7, &ds->runs_sum, ds->runs_median);
+		bind_summary(s, 13, &ds->it_sum, ds->it_median);
+		bind_f64s(s, 19, ds->run_means, ds->nruns);
+	}
+	err = doc_conflict(st, row_i64(s, &id));
+	if (err || !ds->supported)
+		return err;
+	return samples_insert(st, id, ds);
+}
+
+int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
+		     bool *existed)
+{
+	int64_t t = store_now(), kernel_id = 0, rid = 0, case_id = 0;
+	struct owner o;
+	int err, i, j;
+
+	*existed = false;
+	err = tx_begin(st);
+	if (err)
+		return err;
+
+	err = run_owner(st, d->run_uuid, &o);
+	if (!err) {
+		/* an upload retried: store nothing, not even last_seen_at */
+		if (o.host_id != host_id) {
+			err = store_fail(st, -EEXIST, "run '%s' is stored for another host", d->run_uuid);
+		} else {
+			*existed = true;
+			*run_id = o.id;
+		}
+		goto out_rollback;
+	}
+	if (err != -ENOENT)
+		goto out_rollback;
+
+	err = host_touch(st, host_id, d, t);
+	if (err)
+		goto out_rollback;
+	err = kernel_upsert(st, d, t, &kernel_id);
+	if (err)
+		goto out_rollback;
+	err = run_insert(st, host_id, kernel_id, d, t, &rid);
+	if (err)
+		goto out_rollback;
+	for (i = 0; i < d->ncases; i++) {
+		const struct doc_case *c = &d->cases[i];
+
+		err = case_insert(st, rid, c, &case_id);
+		if (err)
+			goto out_rollback;
+		for (j = 0; j < c->nseries; j++) {
+			err = series_insert(st, case_id, &c->series[j]);
+			if (err)
+				goto out_rollback;
+		}
+	}
+	err = tx_commit(st);
+	if (err)
+		goto out_rollback;
+	*run_id = rid;
+	return 0;
+
+out_rollback:
+	tx_rollback(st);
+	return err;
+}
