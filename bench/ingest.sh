@@ -7,8 +7,12 @@
 #
 #   sudo bench/ingest.sh                 # 2000 uploads per configuration
 #   sudo N=200 bench/ingest.sh           # a quick check
+#   sudo BEFORE=/tmp/old/forkwatchd bench/ingest.sh   # that binary and this one, interleaved
 #
 # Environment: N (2000 uploads per configuration), CLIENTS ("4 8"),
+# BEFORE (another forkwatchd, e.g. built from an older commit: each client
+# count runs both, alternating, ROUNDS times; "" for none), ROUNDS (1, or
+# 2 with BEFORE),
 # SQLITE_CONNS ("4": also SQLite alone with that many connections at once,
 # for reference; "" for none),
 # SEED (random), TEMPLATE
@@ -23,6 +27,10 @@ set -euo pipefail
 
 N=${N:-2000}
 CLIENTS=${CLIENTS:-"4 8"}
+BEFORE=${BEFORE:-}
+ROUNDS=${ROUNDS:-$([[ -n $BEFORE ]] && echo 2 || echo 1)}
+posint ROUNDS "$ROUNDS"
+[[ -z $BEFORE || -x $BEFORE ]] || die "BEFORE=$BEFORE: not an executable forkwatchd"
 KEEP_DB=${KEEP_DB:-0}
 SQLITE_CONNS=${SQLITE_CONNS-4}
 posint N "$N"
@@ -40,7 +48,7 @@ SEED=${SEED:-$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')}
 # client count: with the same SEED, the daemon gets the very same documents
 HOSTS0=${CLIENTS%% *}
 
-echo "ingest: $N uploads per configuration, clients: $CLIENTS, seed $SEED"
+echo "ingest: $N uploads per configuration, clients: $CLIENTS, seed $SEED${BEFORE:+, before: $BEFORE, $ROUNDS rounds}"
 echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"
 
 run_sqlite() { # TAG [CONNECTIONS]
@@ -56,11 +64,12 @@ run_sqlite() { # TAG [CONNECTIONS]
 	echo "RESULT bytes total=$(db_bytes "$db")" >>"$OUT/sqlite-$1.txt"
 }
 
-run_daemon() { # CLIENTS
-	local c=$1 dir=$OUT/daemon-c$1 cpu0 cpu1 ticks0 ticks1 rc=0
+run_daemon() { # TAG BINARY CLIENTS ROUND
+	local tag=$1 bin=$2 c=$3 round=$4 dir=$OUT/daemon-$1-c$3-r$4 cpu0 cpu1 ticks0 ticks1 rc=0
 	mkdir -p "$dir"
-	echo "forkwatchd, $c clients..." >&2
-	daemon_start "$dir/forkwatch.db" "$dir/forkwatchd.log"
+	echo "$tag $c $round $dir" >>"$OUT/daemons.list"
+	echo "forkwatchd ($tag), $c clients, round $round..." >&2
+	FORKWATCHD=$bin daemon_start "$dir/forkwatch.db" "$dir/forkwatchd.log"
 	"$LOADGEN" register --url "$DAEMON_URL" --admin-token "$dir/admin.token" \
 		--prefix bench-ingest- --count "$c" --out "$dir/tokens" >/dev/null
 	cpu0=$(daemon_cpu)
@@ -90,8 +99,19 @@ run_sqlite first
 for t in $SQLITE_CONNS; do
 	run_sqlite "conns$t" "$t"
 done
+: >"$OUT/daemons.list"
 for c in $CLIENTS; do
-	run_daemon "$c"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		if [[ -z $BEFORE ]]; then
+			run_daemon after "$FORKWATCHD" "$c" "$r"
+		elif ((r % 2)); then
+			run_daemon before "$BEFORE" "$c" "$r"
+			run_daemon after "$FORKWATCHD" "$c" "$r"
+		else
+			run_daemon after "$FORKWATCHD" "$c" "$r"
+			run_daemon before "$BEFORE" "$c" "$r"
+		fi
+	done
 done
 run_sqlite last
 
@@ -110,30 +130,42 @@ def results(path):
     return r
 
 def digest(db):
-    """Per uuid, a hash of every stored value of the run but its host and times."""
+    """Per uuid, a hash of every stored value of the run but its host, its times and its
+    samples; per uuid, a hash of its samples; whether they are stored compressed per case
+    (schema 4), and the row counts."""
     c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    d = {}
+    per_case = "case_id" in [r[1] for r in c.execute("PRAGMA table_info(samples)")]
+    d, sd = {}, {}
     q = """SELECT r.uuid, k.ident, k.commit_sha, k.release, r.started_at, r.finished_at,
              r.tool_version, r.size_bytes, r.runs, r.iterations, r.munmap_iterations, r.warmup,
              r.complete, r.doc_bytes, c.workload, c.layout, c.folio_order, c.mapping,
              c.iterations, c.layout_ok, c.layout_reason, c.folios, c.runs_ok, s.metric,
              s.status, s.event, s.reason, s.multiplexed, s.runs_n, s.runs_mean, s.runs_stdev,
              s.runs_median, s.runs_min, s.runs_max, s.it_n, s.it_mean, s.it_stdev,
-             s.it_median, s.it_min, s.it_max, s.run_means, sm.run_lengths, sm.data
+             s.it_median, s.it_min, s.it_max, s.run_means
            FROM runs r JOIN kernels k ON k.id = r.kernel_id JOIN cases c ON c.run_id = r.id
-           JOIN series s ON s.case_id = c.id LEFT JOIN samples sm ON sm.series_id = s.id
-           ORDER BY r.uuid, c.id, s.id"""
+           JOIN series s ON s.case_id = c.id ORDER BY r.uuid, c.id, s.id"""
     for row in c.execute(q):
         d.setdefault(row[0], hashlib.sha256()).update(repr(row[1:]).encode())
+    if per_case:
+        q = """SELECT r.uuid, c.workload, c.layout, sm.data FROM runs r JOIN cases c ON c.run_id = r.id
+               LEFT JOIN samples sm ON sm.case_id = c.id ORDER BY r.uuid, c.id"""
+    else:
+        q = """SELECT r.uuid, c.workload, c.layout, s.metric, sm.run_lengths, sm.data FROM runs r
+               JOIN cases c ON c.run_id = r.id JOIN series s ON s.case_id = c.id
+               LEFT JOIN samples sm ON sm.series_id = s.id ORDER BY r.uuid, c.id, s.id"""
+    for row in c.execute(q):
+        sd.setdefault(row[0], hashlib.sha256()).update(repr(row[1:]).encode())
     counts = c.execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM cases), "
                        "(SELECT count(*) FROM series), (SELECT count(*) FROM samples)").fetchone()
     c.close()
-    return {k: v.hexdigest() for k, v in d.items()}, counts
+    return ({k: v.hexdigest() for k, v in d.items()}, {k: v.hexdigest() for k, v in sd.items()},
+            per_case, counts)
 
 doc = json.load(open(template))
 ncases = len(doc["cases"])
 nseries = sum(1 + len(c["counters"]) for c in doc["cases"])
-nsamples = sum(1 + sum(v["status"] == "ok" for v in c["counters"].values()) for c in doc["cases"])
+nsamples = len(doc["cases"])
 
 rows = []
 sq = {}
@@ -144,17 +176,17 @@ ref_rate = (float(sq["first"]["sqlite"]["rate"]) + float(sq["last"]["sqlite"]["r
 
 print()
 print(f"ingest: {n} uploads per configuration of a {int(float(sq['first']['sqlite']['doc_bytes']))}-byte "
-      f"document ({ncases} cases, {nseries} series rows, {nsamples} sample blobs per upload)")
+      f"document ({ncases} cases, {nseries} series rows, up to {nsamples} sample blobs per upload)")
 print()
-hdr = f"{'':28} {'uploads/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'DB bytes/upload':>16} {'CPU ms/upload':>14} {'of SQLite':>10}  target >= 50%"
+hdr = f"{'':36} {'uploads/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'DB bytes/upload':>16} {'CPU ms/upload':>14} {'of SQLite':>10}  target >= 50%"
 print(hdr)
 print("-" * len(hdr))
 
 def line(label, rate, p50, p99, mx, bpu, cpu, share, verdict):
-    print(f"{label:28} {rate:>10.1f} {p50:>8.2f} {p99:>8.2f} {mx:>8.2f} {bpu:>16} {cpu:>14} {share:>10}  {verdict}")
+    print(f"{label:36} {rate:>10.1f} {p50:>8.2f} {p99:>8.2f} {mx:>8.2f} {bpu:>16} {cpu:>14} {share:>10}  {verdict}")
 
 ref_db = os.path.join(out, "sqlite-first.db")
-ref_digest, ref_counts = digest(ref_db)
+ref_digest, ref_samples, ref_per_case, ref_counts = digest(ref_db)
 notes = []
 for tag, label in (("first", "SQLite alone (before)"),):
     s = sq[tag]["sqlite"]
@@ -168,8 +200,12 @@ for t in conns:
     line(f"SQLite alone, {t} connections", float(s["rate"]), float(s["p50_ms"]), float(s["p99_ms"]),
          float(s["max_ms"]), f"{b / n:.0f}", "-", f"{100 * float(s['rate']) / ref_rate:.0f}%", "(for reference)")
 verdicts = []
-for c in clients:
-    d = os.path.join(out, f"daemon-c{c}")
+daemons = [line.split(None, 3) for line in open(os.path.join(out, "daemons.list"))]
+tags = sorted({t for t, _, _, _ in daemons}, reverse=True)  # before, after
+agg = {}
+for tag, c, rnd, d in daemons:
+    d = d.strip()
+    label = f"forkwatchd{'' if tags == ['after'] else ' ' + tag}, {c} clients" + (f", round {rnd}" if int(rnd) > 1 or any(x[2] != "1" for x in daemons) else "")
     r = results(os.path.join(d, "post.txt"))
     p = r["post"]
     b = int(str(r["bytes"]["total"]).split()[0])
@@ -177,25 +213,36 @@ for c in clients:
     share = float(p["rate"]) / ref_rate
     ok = share >= 0.5 and int(p["errors"]) == 0
     verdicts.append(ok)
-    line(f"forkwatchd, {c} clients", float(p["rate"]), float(p["p50_ms"]), float(p["p99_ms"]),
+    agg.setdefault((tag, c), []).append((float(p["rate"]), b / n, cpu, float(p["p50_ms"]), float(p["p99_ms"])))
+    line(label, float(p["rate"]), float(p["p50_ms"]), float(p["p99_ms"]),
          float(p["max_ms"]), f"{b / n:.0f}", f"{cpu:.2f}", f"{100 * share:.0f}%",
          "PASS" if ok else "FAIL")
+    who = f"{tag}, {c} clients, round {rnd}"
     if int(p["errors"]) or int(p["existed"]):
-        notes.append(f"{c} clients: {p['errors']} failed uploads, {p['existed']} answered 'already there'")
-    notes.append(f"{c} clients: the load generator used {float(p['client_cpu_ms']):.2f} ms CPU per upload "
+        notes.append(f"{who}: {p['errors']} failed uploads, {p['existed']} answered 'already there'")
+    notes.append(f"{who}: the load generator used {float(p['client_cpu_ms']):.2f} ms CPU per upload "
                  f"(it shares the machine's CPUs with forkwatchd)")
-    notes.append(f"{c} clients: CPU seconds per forkwatchd thread over the uploads, busiest first: "
+    notes.append(f"{who}: CPU seconds per forkwatchd thread over the uploads, busiest first: "
                  f"{r['threads']['cpu_s'].replace(',', ' ')} (wall {float(p['wall_s']):.2f} s)")
     if int(p["connections"]) != int(c):
-        notes.append(f"{c} clients: {p['connections']} connections opened (keep-alive expects {c})")
-    dg, counts = digest(os.path.join(d, "forkwatch.db"))
+        notes.append(f"{who}: {p['connections']} connections opened (keep-alive expects {c})")
+    dg, dsamples, per_case, counts = digest(os.path.join(d, "forkwatch.db"))
     same = sum(1 for u, h in ref_digest.items() if dg.get(u) == h)
-    if counts != ref_counts or same != n:
-        notes.append(f"{c} clients: rows differ from SQLite alone's: runs/cases/series/samples "
-                     f"{counts} vs {ref_counts}, {same}/{n} runs identical")
+    same_samples = sum(1 for u, h in ref_samples.items() if dsamples.get(u) == h)
+    if counts[:3] != ref_counts[:3] or same != n:
+        notes.append(f"{who}: rows differ from SQLite alone's: runs/cases/series "
+                     f"{counts[:3]} vs {ref_counts[:3]}, {same}/{n} runs identical")
+    elif per_case != ref_per_case:
+        notes.append(f"{who}: the daemon stored the same summary rows as SQLite alone for all {n} "
+                     f"documents (runs/cases/series {counts[:3]}); its samples are in the other "
+                     f"format ({counts[3]} samples rows), not compared")
+    elif same_samples != n or counts != ref_counts:
+        notes.append(f"{who}: samples differ from SQLite alone's: {same_samples}/{n} runs identical, "
+                     f"samples rows {counts[3]} vs {ref_counts[3]}")
     else:
-        notes.append(f"{c} clients: the daemon stored the same rows as SQLite alone for all {n} "
-                     f"documents (every column but host and times; runs/cases/series/samples {counts})")
+        notes.append(f"{who}: the daemon stored the same rows as SQLite alone for all {n} "
+                     f"documents (every column but host and times, samples blobs included; "
+                     f"runs/cases/series/samples {counts})")
 s = sq["last"]["sqlite"]
 b = int(str(sq["last"]["bytes"]["total"]).split()[0])
 line("SQLite alone (after)", float(s["rate"]), float(s["p50_ms"]), float(s["p99_ms"]),
@@ -209,10 +256,23 @@ print("thread; they queue for the write lock through SQLite's busy handler (busy
 print("forkwatchd: latency is per upload as the client sees it (HTTP, parsing, validation, the")
 print("transaction); CPU ms/upload is the daemon's user+system time over the uploads.")
 print("DB bytes/upload: database + WAL after a TRUNCATE checkpoint, over the uploads.")
+if "before" in tags:
+    print()
+    print("before and after, interleaved (means over the rounds):")
+    print(f"{'clients':>8} {'uploads/s before':>17} {'after':>8} {'ratio':>6} {'bytes/upload before':>20} {'after':>8} {'ratio':>6} {'CPU ms before':>14} {'after':>6}")
+    mean = lambda xs: sum(xs) / len(xs)
+    for c in clients:
+        bf, af = agg.get(("before", c)), agg.get(("after", c))
+        if not bf or not af:
+            continue
+        rb, ra = mean([x[0] for x in bf]), mean([x[0] for x in af])
+        bb, ba = mean([x[1] for x in bf]), mean([x[1] for x in af])
+        cb, ca = mean([x[2] for x in bf]), mean([x[2] for x in af])
+        print(f"{c:>8} {rb:>17.1f} {ra:>8.1f} {ra / rb:>6.2f} {bb:>20.0f} {ba:>8.0f} {bb / ba:>5.2f}x {cb:>14.2f} {ca:>6.2f}")
 for x in notes:
     print("note:", x)
 EOF
 if [[ $KEEP_DB != 1 ]]; then
 	rm -f "$OUT"/sqlite-*.db "$OUT"/sqlite-*.db-wal "$OUT"/sqlite-*.db-shm \
-		"$OUT"/daemon-c*/forkwatch.db "$OUT"/daemon-c*/forkwatch.db-wal "$OUT"/daemon-c*/forkwatch.db-shm
+		"$OUT"/daemon-*/forkwatch.db "$OUT"/daemon-*/forkwatch.db-wal "$OUT"/daemon-*/forkwatch.db-shm
 fi

@@ -27,7 +27,10 @@ server_preflight() {
 	mkdir -p "$BENCH_DIR/out"
 	gcc -O2 -Wall -Wextra -pthread -o "$LOADGEN" "$BENCH_DIR/ingest-load.c" -lcurl -ljansson -lm ||
 		die "compiling ingest-load.c failed"
-	gcc -O2 -Wall -Wextra -pthread -o "$SQLALONE" "$BENCH_DIR/sqlite-alone.c" -lsqlite3 -ljansson -lm ||
+	[[ -f /usr/include/zstd.h ]] || die "zstd headers missing (Debian: apt-get install libzstd-dev)"
+	# the samples codec is the daemon's own (lib/sampcodec.c): the same blobs
+	gcc -O2 -Wall -Wextra -pthread -I"$ROOT_DIR" -o "$SQLALONE" "$BENCH_DIR/sqlite-alone.c" \
+		"$ROOT_DIR/lib/sampcodec.c" "$ROOT_DIR/lib/strbuf.c" -lsqlite3 -ljansson -lzstd -lm ||
 		die "compiling sqlite-alone.c failed"
 }
 

@@ -3,8 +3,9 @@
  * sqlite-alone: what SQLite by itself sustains for the rows forkwatchd
  * writes per upload, and what reading summaries costs with and without
  * the sample blobs (bench/README.md).  Plain SQLite prepared statements,
- * written apart from the daemon's store, daemon/store_*.c (no code shared
- * with forkwatch).
+ * written apart from the daemon's store, daemon/store_*.c; the one code it
+ * shares with forkwatch is the samples codec (lib/sampcodec.c), so that it
+ * writes the very blobs the daemon writes.
  *
  *   sqlite-alone ingest --schema DIR --template DOC --count N --db PATH
  *                       [--hosts H] [--threads T] [--seed S]
@@ -13,16 +14,18 @@
  * ingest: a fresh database with the daemon's schema (every DIR/NNN-*.sql in
  * order) and its connection settings (WAL, synchronous=FULL, foreign_keys
  * on, busy timeout 5 s).  N documents, variations of DOC as ingest-load
- * makes them, are made and reduced to rows first (JSON parsing, summaries
- * and packing are not timed).  Then each document is one transaction with
- * the statements the store runs per upload: BEGIN IMMEDIATE, the uuid
- * look-up, the host update, the kernel upsert and look-up, the runs row,
- * one cases row per case, one series row per (case, metric) with its
- * summaries and run means, one samples row per supported series, COMMIT.
+ * makes them, are made and reduced to rows first (JSON parsing, summaries,
+ * packing and compressing samples are not timed).  Then each document is
+ * one transaction with the statements the store runs per upload: BEGIN
+ * IMMEDIATE, the uuid look-up, the host update, the kernel upsert and
+ * look-up, the runs row, one cases row per case, one series row per (case,
+ * metric) with its summaries and run means, one samples row per case with
+ * supported series (their values in one compressed blob), COMMIT.
  *
  * read: opens PATH read-only and times, for random runs, the store's own
- * summary query (text in FILE, taken from daemon/store_reads.c by read.sh) and
- * the same query joined to samples reading both blobs, interleaved.
+ * summary query (text in FILE, taken from daemon/store_reads.c by read.sh)
+ * and the same query joined to samples reading each case's blob,
+ * interleaved.
  * Prints EXPLAIN QUERY PLAN of both, and pages fetched per query.
  *
  * Both end with one "RESULT ..." line.  Exit 0, 1 when a statement
@@ -38,6 +41,7 @@
 #include <unistd.h>
 
 #include "benchdoc.h"
+#include "lib/sampcodec.h"
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -90,7 +94,10 @@ struct row_series {
 	bool supported, multiplexed;
 	char *event, *reason;
 	struct summary runs, it;
-	struct blob run_means, run_lengths, data;
+	struct blob run_means;
+	uint32_t *run_len;        /* the samples, until the case's blob is made */
+	double *values;
+	size_t nruns, nvalues;
 };
 
 struct row_case {
@@ -100,6 +107,7 @@ struct row_case {
 	char *layout_reason, *folios;
 	int nseries;
 	struct row_series *series;
+	struct blob samples;      /* the supported series' values (lib/sampcodec.h); n 0: none */
 };
 
 struct row_doc {
@@ -164,15 +172,31 @@ static struct blob pack_f64(const double *v, size_t n)
 	return b;
 }
 
-static struct blob pack_u32(const uint32_t *v, size_t n)
+/* The case's samples blob, as the daemon stores it (daemon/store_samples.c). */
+static struct blob pack_samples(struct row_case *c)
 {
-	struct blob b = { xcalloc(n, 4), n * 4 };
-	size_t i;
-	int k;
+	struct sampcodec_series in[SAMPCODEC_MAX_SERIES];
+	struct strbuf sb = STRBUF_INIT;
+	struct blob b = { NULL, 0 };
+	size_t n = 0;
+	int m;
 
-	for (i = 0; i < n; i++)
-		for (k = 0; k < 4; k++)
-			b.p[4 * i + (size_t)k] = (unsigned char)(v[i] >> (8 * k));
+	for (m = 0; m < c->nseries; m++) {
+		struct row_series *s = &c->series[m];
+
+		if (!s->supported)
+			continue;
+		in[n++] = (struct sampcodec_series){ s->metric, s->nruns, s->run_len, s->nvalues,
+						     s->values };
+	}
+	if (n && sampcodec_encode(NULL, in, n, &sb))
+		die("case %s %s: cannot encode its samples", c->workload, c->layout);
+	for (m = 0; m < c->nseries; m++) {
+		free(c->series[m].run_len);
+		free(c->series[m].values);
+	}
+	if (n)
+		b.p = (unsigned char *)strbuf_detach(&sb, &b.n);
 	return b;
 }
 
@@ -306,12 +330,13 @@ static void doc_rows(const char *text, size_t len, int host, struct row_doc *d)
 			summarize(means, nruns, &s->runs);
 			summarize(values, nv, &s->it);
 			s->run_means = pack_f64(means, nruns);
-			s->run_lengths = pack_u32(rl, nruns);
-			s->data = pack_f64(values, nv);
-			free(values);
+			s->run_len = rl;
+			s->nruns = nruns;
+			s->values = values;
+			s->nvalues = nv;
 			free(means);
-			free(rl);
 		}
+		c->samples = pack_samples(c);
 		if (!c->layout_ok || c->runs_ok != d->runs)
 			d->complete = false;
 	}
@@ -344,7 +369,7 @@ static const char *const q_sql[Q_N] = {
 		     "it_n, it_mean, it_stdev, it_median, it_min, it_max, run_means) "
 		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
 		     "?16, ?17, ?18, ?19)",
-	[Q_SAMPLES] = "INSERT INTO samples (series_id, run_lengths, data) VALUES (?1, ?2, ?3)",
+	[Q_SAMPLES] = "INSERT INTO samples (case_id, data) VALUES (?1, ?2)",
 };
 
 struct conn {
@@ -442,7 +467,7 @@ static int step(struct conn *c, sqlite3_stmt *s, const char *what)
 static int ingest_one(struct conn *c, const struct row_doc *d, long long host_id)
 {
 	sqlite3_stmt **q = c->q;
-	long long kid, rid, cid, sid, t = (long long)time(NULL);
+	long long kid, rid, cid, t = (long long)time(NULL);
 	int i, j, rc;
 
 	if (step(c, q[Q_BEGIN], "BEGIN") < 0)
@@ -544,18 +569,16 @@ static int ingest_one(struct conn *c, const struct row_doc *d, long long host_id
 			DONE(s);
 			if (rc < 0)
 				goto rollback;
-			if (!se->supported)
-				continue;
-			sid = sqlite3_last_insert_rowid(c->db);
-			s = q[Q_SAMPLES];
-			sqlite3_bind_int64(s, 1, sid);
-			b_blob(s, 2, &se->run_lengths);
-			b_blob(s, 3, &se->data);
-			rc = step(c, s, "samples");
-			DONE(s);
-			if (rc < 0)
-				goto rollback;
 		}
+		if (!cs->samples.n)
+			continue;
+		s = q[Q_SAMPLES];
+		sqlite3_bind_int64(s, 1, cid);
+		b_blob(s, 2, &cs->samples);
+		rc = step(c, s, "samples");
+		DONE(s);
+		if (rc < 0)
+			goto rollback;
 	}
 	rc = step(c, q[Q_COMMIT], "COMMIT");
 	DONE(q[Q_COMMIT]);
@@ -621,7 +644,11 @@ static int migration_filter(const struct dirent *de)
 	       !strcmp(de->d_name + n - 4, ".sql");
 }
 
-/* The schema the daemon would create: each NNN-*.sql in one transaction. */
+/*
+ * The schema the daemon would create: each NNN-*.sql in one transaction,
+ * and what the daemon does in C after 004's SQL (drop samples_v3; its rows,
+ * none here, move into samples).
+ */
 static void apply_schema(sqlite3 *db, const char *dir)
 {
 	struct dirent **list;
@@ -654,6 +681,8 @@ static void apply_schema(sqlite3 *db, const char *dir)
 		free(list[i]);
 	}
 	free(list);
+	if (sqlite3_exec(db, "DROP TABLE IF EXISTS samples_v3", NULL, NULL, NULL))
+		die("drop samples_v3: %s", sqlite3_errmsg(db));
 }
 
 static int mode_ingest(const struct opts *o)
@@ -780,7 +809,7 @@ static char *read_text(const char *path)
 	return s;
 }
 
-/* the store's query, also reading each series' samples row */
+/* the store's query, also reading each case's samples blob (on its ns row) */
 static char *with_samples(const char *sql)
 {
 	const char *from = strstr(sql, " FROM cases c JOIN series s ON s.case_id = c.id ");
@@ -791,7 +820,7 @@ static char *with_samples(const char *sql)
 		die("the summary query is not shaped as expected (FROM cases c JOIN series s ... "
 		    "WHERE c.run_id = ?1): %s", sql);
 	out = xcalloc(1, strlen(sql) + 200);
-	sprintf(out, "%.*s, sm.run_lengths, sm.data%.*s LEFT JOIN samples sm ON sm.series_id = s.id%s",
+	sprintf(out, "%.*s, sm.data%.*s LEFT JOIN samples sm ON sm.case_id = c.id AND s.metric = 'ns'%s",
 		(int)(from - sql), sql, (int)(where - from), from, where);
 	return out;
 }

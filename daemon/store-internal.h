@@ -12,6 +12,7 @@
  *   store_hosts.c    lab machines: register, look up, rename, retire, pin
  *   store_ingest.c   one uploaded document in one transaction
  *   store_reads.c    kernels, runs and summaries for pages and comparisons
+ *   store_samples.c  the compressed per-iteration samples, their retention
  *   store_alerts.c   alerts and their deliveries
  *
  * Only store_core.c knows the database engine (SQLite): the parts reach it
@@ -30,6 +31,8 @@
 #include <stdint.h>
 
 #include "daemon/store.h"
+
+struct sampcodec;
 
 /*
  * One statement of a part, as a static const next to its code.  The core
@@ -123,5 +126,19 @@ int store_fail(struct store *st, int err, const char *fmt, ...) __attribute__((f
 
 /* Unix seconds, UTC. */
 int64_t store_now(void);
+
+/* The connection's samples codec (made at first use): 0 or -ENOMEM. */
+int store_codec(struct store *st, struct sampcodec **out);
+/* A buffer of the connection's, for the samples part to build blobs in. */
+struct strbuf *store_scratch(struct store *st);
+
+/* Ingest: the samples of case c's supported series, stored for case_id (store_samples.c). */
+int samples_put(struct store *st, int64_t case_id, const struct doc_case *c);
+
+/*
+ * Migration steps in C, each run inside its migration's transaction after
+ * its SQL (store_core.c's migration_steps[] says which follows which).
+ */
+int store_samples_migrate_v5(struct store *st);
 
 #endif

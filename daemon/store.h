@@ -123,6 +123,7 @@ struct store_run {
 	int64_t doc_bytes;
 	bool noise_known;         /* the document carried a noise snapshot */
 	char noise[2048];         /* its noisy sources, space-separated; "" when quiet */
+	int64_t samples_dropped_at; /* when retention dropped its samples; 0: kept */
 };
 int store_run_get(struct store *st, int64_t id, struct store_run *out);
 int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out);
@@ -157,10 +158,25 @@ int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void 
 
 /*
  * The samples of one series: *values (nvalues) and *run_len (nruns), both
- * malloc'ed for the caller to free.
+ * malloc'ed for the caller to free.  -ENOENT when it has none: an
+ * unsupported metric, or a run whose samples were dropped
+ * (store_run.samples_dropped_at).  Decompresses its case's samples.
  */
 int store_series_samples(struct store *st, int64_t series_id, double **values, size_t *nvalues,
 			 uint32_t **run_len, size_t *nruns);
+
+/*
+ * Retention (forkwatchd --keep-samples): drop the per-iteration samples of
+ * the oldest runs received before `before`, at most limit (up to
+ * STORE_DROP_MAX) in one transaction, and note when in their
+ * samples_dropped_at.  Every summary stays, and so do the samples of a run
+ * on its host's pinned baseline kernel and of a run on a kernel that an
+ * alert of its host names, as the alert's kernel or as its base.
+ * *dropped receives how many runs lost their samples: call again while it
+ * is limit.
+ */
+#define STORE_DROP_MAX 256
+int store_samples_drop(struct store *st, int64_t before, unsigned limit, unsigned *dropped);
 
 /* The names of the hosts with runs of a kernel (ident), by name. */
 typedef int (*store_name_cb)(void *ctx, const char *name);

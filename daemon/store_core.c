@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "daemon/migrations.h"
+#include "lib/sampcodec.h"
 
 /*
  * How long a statement waits for another connection's write lock.  An
@@ -57,11 +58,26 @@ struct store {
 	unsigned nslots;
 	struct stmt_slot slot[STMT_SLOTS];
 	struct strbuf pack;       /* bind_f64s() packs here */
+	struct strbuf scratch;    /* store_scratch() */
+	struct sampcodec *codec;  /* store_codec(), made at first use */
 };
 
 int64_t store_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+int store_codec(struct store *st, struct sampcodec **out)
+{
+	if (!st->codec && sampcodec_new(&st->codec))
+		return store_fail(st, -ENOMEM, "out of memory");
+	*out = st->codec;
+	return 0;
+}
+
+struct strbuf *store_scratch(struct store *st)
+{
+	return &st->scratch;
 }
 
 /* ---- errors ---------------------------------------------------------- */
@@ -472,6 +488,25 @@ static int too_new(struct store *st, int version, struct strbuf *err)
 	return -EPROTO;
 }
 
+/* Migrations that need more than SQL: C run in their transaction, after their SQL. */
+static const struct {
+	int version;
+	int (*step)(struct store *st);
+} migration_steps[] = {
+	/* samples re-encoded into one compressed blob per case */
+	{ 5, store_samples_migrate_v5 },
+};
+
+static int migration_step(struct store *st, int version)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(migration_steps) / sizeof(migration_steps[0]); i++)
+		if (migration_steps[i].version == version)
+			return migration_steps[i].step(st);
+	return 0;
+}
+
 /*
  * Apply migration m in its own transaction.  BEGIN IMMEDIATE serialises
  * two daemons starting at once on the same file: the second waits, then
@@ -496,6 +531,9 @@ static int migrate_one(struct store *st, const struct migration *m, struct strbu
 	}
 	rc = sqlite3_exec(st->db, m->sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
+		ret = migration_step(st, m->version);
+		if (ret)
+			goto out_err;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
 		rc = sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
 	}
@@ -669,6 +707,7 @@ int store_open(struct store **out, const char *path, struct strbuf *err)
 		return -ENOMEM;
 	}
 	strbuf_init(&st->pack, 0);
+	strbuf_init(&st->scratch, 0);
 	/*
 	 * A new database is created 0600 (it holds the tokens' hashes); SQLite
 	 * gives its -wal and -shm files the database file's mode.  An existing
@@ -722,6 +761,8 @@ void store_close(struct store *st)
 	sqlite3_close_v2(st->db);
 	st->db = NULL;
 	strbuf_release(&st->pack);
+	strbuf_release(&st->scratch);
+	sampcodec_free(st->codec);
 	free(st->path);
 	free(st);
 }

@@ -2,7 +2,7 @@
 /*
  * The store's ingest (store.h): one validated document in one transaction,
  * the kernel created on first sight, the run, its cases, summaries and
- * samples, and the host's facts.
+ * samples (store_samples.c), and the host's facts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -187,53 +187,17 @@ static void bind_summary(struct store_stmt *s, int i, const struct stats_summary
 	bind_real(s, i + 5, sum->max);
 }
 
-static const struct store_query q_samples_insert = {
-	"INSERT INTO samples (series_id, run_lengths, data) VALUES (?1, ?2, ?3)"
-};
-
-static int samples_insert(struct store *st, int64_t series_id, const struct doc_series *ds)
-{
-	struct strbuf lens = STRBUF_INIT;
-	struct store_stmt *s;
-	size_t i, total = 0;
-	int err;
-
-	/* the blobs' meaning depends on it: cutting data into runs */
-	for (i = 0; i < ds->nruns; i++)
-		total += ds->run_len[i];
-	if (total != ds->nvalues)
-		return store_fail(st, -EINVAL, "metric '%s': runs hold %zu values, expected %zu",
-				  ds->metric, total, ds->nvalues);
-	err = stmt_get(st, &q_samples_insert, &s);
-	if (err)
-		return err;
-	for (i = 0; i < ds->nruns; i++) {
-		unsigned char b[4] = { (unsigned char)ds->run_len[i], (unsigned char)(ds->run_len[i] >> 8),
-				       (unsigned char)(ds->run_len[i] >> 16),
-				       (unsigned char)(ds->run_len[i] >> 24) };
-
-		strbuf_add(&lens, b, 4);
-	}
-	bind_i64(s, 1, series_id);
-	bind_blob(s, 2, lens.buf, lens.len);
-	bind_f64s(s, 3, ds->values, ds->nvalues);
-	err = stmt_exec(s, NULL);
-	strbuf_release(&lens);
-	return err;
-}
-
 static const struct store_query q_series_insert = {
 	"INSERT INTO series (case_id, metric, status, event, reason, multiplexed, runs_n, "
 	"runs_mean, runs_stdev, runs_median, runs_min, runs_max, it_n, it_mean, it_stdev, "
 	"it_median, it_min, it_max, run_means) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id"
+	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 };
 
-/* The series row and, when supported, its samples. */
+/* The series row: a summary when supported, else why not. */
 static int series_insert(struct store *st, int64_t case_id, const struct doc_series *ds)
 {
 	struct store_stmt *s;
-	int64_t id = 0;
 	int err = stmt_get(st, &q_series_insert, &s);
 
 	if (err)
@@ -250,10 +214,7 @@ static int series_insert(struct store *st, int64_t case_id, const struct doc_ser
 		bind_summary(s, 13, &ds->it_sum, ds->it_median);
 		bind_f64s(s, 19, ds->run_means, ds->nruns);
 	}
-	err = doc_conflict(st, row_i64(s, &id));
-	if (err || !ds->supported)
-		return err;
-	return samples_insert(st, id, ds);
+	return doc_conflict(st, stmt_exec(s, NULL));
 }
 
 int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
@@ -302,6 +263,9 @@ int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int
 			if (err)
 				goto out_rollback;
 		}
+		err = samples_put(st, case_id, c);
+		if (err)
+			goto out_rollback;
 	}
 	err = tx_commit(st);
 	if (err)

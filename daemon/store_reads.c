@@ -4,7 +4,6 @@
  * what pages and comparisons show.  None of them reads a sample.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/store-internal.h"
@@ -150,7 +149,7 @@ int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb
 #define RUN_COLS                                                                           \
 	"r.id, r.uuid, r.host_id, h.name, r.kernel_id, k.ident, k.release, r.received_at, "  \
 	"r.started_at, r.finished_at, r.tool_version, r.size_bytes, r.runs, r.iterations, "  \
-	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes, r.noise "                   \
+	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes, r.noise, r.samples_dropped_at " \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
 
 static int read_run(struct store_stmt *s, void *p)
@@ -178,6 +177,7 @@ static int read_run(struct store_stmt *s, void *p)
 	r->doc_bytes = col_i64(s, 17);
 	r->noise_known = !col_null(s, 18);
 	col_text(s, 18, r->noise, sizeof(r->noise));
+	r->samples_dropped_at = col_i64(s, 19);
 	return 0;
 }
 
@@ -429,65 +429,4 @@ int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void 
 		return err;
 	bind_i64(s, 1, host_id);
 	return row_each(s, trend_row, &e);
-}
-
-/* ---- samples (the one read of them: a run page's histograms) ----------- */
-
-static const struct store_query q_samples_get = {
-	"SELECT run_lengths, data FROM samples WHERE series_id = ?1"
-};
-
-struct samples_out {
-	struct store *st;
-	int64_t series_id;
-	double *v;
-	uint32_t *rl;
-	size_t nv, nr;
-};
-
-static int read_samples(struct store_stmt *s, void *ctx)
-{
-	struct samples_out *o = ctx;
-	const unsigned char *lp;
-	size_t ln, dn, i;
-
-	lp = col_blob(s, 0, &ln);
-	col_blob(s, 1, &dn);
-	if (ln % 4 || dn % 8)
-		return store_fail(o->st, -EIO, "series %lld: samples of %zu and %zu bytes, not uint32s "
-				  "and float64s", (long long)o->series_id, ln, dn);
-	o->nr = ln / 4;
-	o->nv = dn / 8;
-	/* at least one byte each, so that an empty result is still free()able */
-	o->rl = malloc(o->nr ? o->nr * sizeof(*o->rl) : 1);
-	o->v = malloc(o->nv ? o->nv * sizeof(*o->v) : 1);
-	if (!o->rl || !o->v)
-		return store_fail(o->st, -ENOMEM, "out of memory");
-	for (i = 0; i < o->nr; i++)
-		o->rl[i] = (uint32_t)lp[4 * i] | (uint32_t)lp[4 * i + 1] << 8 |
-			   (uint32_t)lp[4 * i + 2] << 16 | (uint32_t)lp[4 * i + 3] << 24;
-	return col_f64s(s, 1, o->v, o->nv, &dn);
-}
-
-int store_series_samples(struct store *st, int64_t series_id, double **values, size_t *nvalues,
-			 uint32_t **run_len, size_t *nruns)
-{
-	struct samples_out o = { st, series_id, NULL, NULL, 0, 0 };
-	struct store_stmt *s;
-	int err = stmt_get(st, &q_samples_get, &s);
-
-	if (err)
-		return err;
-	bind_i64(s, 1, series_id);
-	err = row_one(s, read_samples, &o);
-	if (err) {
-		free(o.v);
-		free(o.rl);
-		return err;
-	}
-	*values = o.v;
-	*nvalues = o.nv;
-	*run_len = o.rl;
-	*nruns = o.nr;
-	return 0;
 }

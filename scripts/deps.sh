@@ -109,6 +109,8 @@ for what in "$@"; do
 	test)
 		# clang and its libFuzzer runtime: make fuzz, tests/e2e/t0800-fuzz-short.sh
 		need_pkgs linux-perf python3 python3-scipy clang libclang-rt-14-dev
+		# the zstd command: t0415 reads compressed samples with a decoder of its own
+		need_pkgs zstd
 		# the browser test (t0560) skips, with the reason, without it
 		(need_pkgs chromium) || log "chromium missing: the browser test (t0560) will skip"
 		# the arm64 system test skips, with the reason, where these fail

@@ -19,8 +19,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "lib/stats.h"
+#include "daemon/migrations.h"
 #include "daemon/store.h"
+#include "lib/sampcodec.h"
+#include "lib/stats.h"
 
 /* ---- fixture --------------------------------------------------------- */
 
@@ -673,12 +675,34 @@ static void test_callbacks_may_call_back(void **state)
 #define COMMIT1 "deadbeef12345678deadbeef12345678deadbeef"
 #define RELEASE1 "6.8.0-rc3-00042-gdeadbeef1234"
 
-static void check_series(struct store *st, const struct store_series *got,
-			 const struct doc_case *dc, const struct doc_series *ds)
+/* The samples of got (a series read back) are those of ds, bit for bit; none when unsupported. */
+static void check_series_samples(struct store *st, const struct store_series *got,
+				 const struct doc_series *ds)
 {
 	double *v = NULL;
 	uint32_t *rl = NULL;
 	size_t nv = 0, nr = 0, i;
+
+	assert_string_equal(got->metric, ds->metric);
+	if (!ds->supported) {
+		assert_int_equal(store_series_samples(st, got->id, &v, &nv, &rl, &nr), -ENOENT);
+		return;
+	}
+	assert_int_equal(store_series_samples(st, got->id, &v, &nv, &rl, &nr), 0);
+	assert_int_equal(nv, ds->nvalues);
+	assert_int_equal(nr, ds->nruns);
+	for (i = 0; i < nv; i++)
+		assert_true(same_bits(v[i], ds->values[i])); /* NaN payload too */
+	for (i = 0; i < nr; i++)
+		assert_int_equal(rl[i], ds->run_len[i]);
+	free(v);
+	free(rl);
+}
+
+static void check_series(struct store *st, const struct store_series *got,
+			 const struct doc_case *dc, const struct doc_series *ds)
+{
+	size_t i;
 
 	assert_string_equal(got->workload, dc->workload);
 	assert_string_equal(got->layout, dc->layout);
@@ -701,7 +725,7 @@ static void check_series(struct store *st, const struct store_series *got,
 		assert_true(isnan(got->runs_sum.mean) && isnan(got->it_sum.max));
 		assert_true(isnan(got->runs_median) && isnan(got->it_median));
 		assert_int_equal(got->nrun_means, 0);
-		assert_int_equal(store_series_samples(st, got->id, &v, &nv, &rl, &nr), -ENOENT);
+		check_series_samples(st, got, ds);
 		return;
 	}
 	assert_int_equal(got->runs_sum.n, ds->runs_sum.n);
@@ -719,16 +743,7 @@ static void check_series(struct store *st, const struct store_series *got,
 	assert_int_equal(got->nrun_means, ds->nruns);
 	for (i = 0; i < ds->nruns; i++)
 		assert_true(same_bits(got->run_means[i], ds->run_means[i]));
-
-	assert_int_equal(store_series_samples(st, got->id, &v, &nv, &rl, &nr), 0);
-	assert_int_equal(nv, ds->nvalues);
-	assert_int_equal(nr, ds->nruns);
-	for (i = 0; i < nv; i++)
-		assert_true(same_bits(v[i], ds->values[i])); /* NaN payload too */
-	for (i = 0; i < nr; i++)
-		assert_int_equal(rl[i], ds->run_len[i]);
-	free(v);
-	free(rl);
+	check_series_samples(st, got, ds);
 }
 
 static void test_ingest_round_trip(void **state)
@@ -839,48 +854,64 @@ static void test_ingest_noise(void **state)
 	free(t);
 }
 
-/* The blobs are little-endian by definition, whatever the host is. */
+/*
+ * Run means are float64s, little-endian by definition whatever the host
+ * is; samples are one blob per case in lib/sampcodec.h's format, holding
+ * its supported series.
+ */
 static void test_blob_format(void **state)
 {
-	static const unsigned char lens[8] = { 3, 0, 0, 0, 2, 0, 0, 0 };
+	static const unsigned char one[8] = { 0, 0, 0, 0, 0, 0, 0xf0, 0x3f };
 	struct fixture *f = *state;
 	struct tdoc *t = malloc(sizeof(*t));
-	const unsigned char *p;
+	struct sampcodec_set set;
 	sqlite3_stmt *s;
 	sqlite3 *db;
 	int64_t host, run_id;
 	bool existed;
-	int b;
+	int c, m;
+	size_t i;
 
 	assert_non_null(t);
 	host = make_host(f->st, "lab-1", 1);
 	make_doc(t, UUID1, COMMIT1, RELEASE1);
-	t->values[0][0][0] = 1.0; /* 0x3ff0000000000000 */
+	t->run_means[0][0][0] = 1.0; /* 0x3ff0000000000000 */
 	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
 
 	db = raw_open(f->path);
 	assert_int_equal(sqlite3_prepare_v2(db,
-		"SELECT sa.run_lengths, sa.data FROM samples sa JOIN series s ON s.id = sa.series_id "
-		"JOIN cases c ON c.id = s.case_id WHERE c.layout = 'order-0' AND s.metric = ?1",
+		"SELECT s.run_means FROM series s JOIN cases c ON c.id = s.case_id "
+		"WHERE c.layout = 'order-0' AND s.metric = 'ns'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(s, 0), 8 * NRUNS);
+	assert_memory_equal(sqlite3_column_blob(s, 0), one, 8);
+	sqlite3_finalize(s);
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"SELECT v.data FROM samples v JOIN cases c ON c.id = v.case_id WHERE c.layout = ?1",
 		-1, &s, NULL), SQLITE_OK);
-	sqlite3_bind_text(s, 1, "ns", -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_bytes(s, 0), 8);
-	assert_memory_equal(sqlite3_column_blob(s, 0), lens, 8);
-	assert_int_equal(sqlite3_column_bytes(s, 1), 8 * NVALUES);
-	p = sqlite3_column_blob(s, 1);
-	for (b = 0; b < 6; b++)
-		assert_int_equal(p[b], 0);
-	assert_int_equal(p[6], 0xf0);
-	assert_int_equal(p[7], 0x3f);
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, "page_faults", -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	p = (const unsigned char *)sqlite3_column_blob(s, 1) + 8; /* the NaN */
-	assert_int_equal(p[0], 0x23);
-	assert_int_equal(p[1], 0x01);
-	assert_int_equal(p[6], 0xf8);
-	assert_int_equal(p[7], 0x7f);
+	for (c = 0; c < NCASES; c++) {
+		sqlite3_bind_text(s, 1, t->cases[c].layout, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_int_equal(((const unsigned char *)sqlite3_column_blob(s, 0))[0], 1); /* version */
+		assert_int_equal(sampcodec_decode(NULL, sqlite3_column_blob(s, 0),
+						  (size_t)sqlite3_column_bytes(s, 0), 1000, &set), 0);
+		assert_int_equal(set.n, 2); /* ns and page_faults; cycles is unsupported */
+		assert_null(sampcodec_set_find(&set, "cycles"));
+		for (m = 0; m < 2; m++) {
+			const struct sampcodec_series *x = sampcodec_set_find(&set, t->series[c][m].metric);
+
+			assert_non_null(x);
+			assert_int_equal(x->nruns, NRUNS);
+			assert_int_equal(x->run_len[0], 3);
+			assert_int_equal(x->run_len[1], 2);
+			assert_int_equal(x->nvalues, NVALUES);
+			for (i = 0; i < NVALUES; i++)
+				assert_true(same_bits(x->values[i], t->values[c][m][i])); /* the NaN's payload too */
+		}
+		sampcodec_set_release(&set);
+		sqlite3_reset(s);
+	}
 	sqlite3_finalize(s);
 
 	/* unsupported: a status, a reason, no numbers */
@@ -890,7 +921,7 @@ static void test_blob_format(void **state)
 				     "it_max IS NULL AND run_means IS NULL"), NCASES);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM series WHERE status = 'ok' AND "
 				     "length(run_means) = 16"), NCASES * 2);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), NCASES * 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), NCASES);
 	sqlite3_close(db);
 	free(t);
 }
@@ -957,7 +988,7 @@ static void test_ingest_idempotent(void **state)
 	assert_int_equal(count_rows(f->path, "runs"), 1);
 	assert_int_equal(count_rows(f->path, "cases"), NCASES);
 	assert_int_equal(count_rows(f->path, "series"), NCASES * NSERIES);
-	assert_int_equal(count_rows(f->path, "samples"), NCASES * 2);
+	assert_int_equal(count_rows(f->path, "samples"), NCASES); /* a blob per case */
 	free(t);
 }
 
@@ -1271,6 +1302,300 @@ static void test_long_text_cut_at_character(void **state)
 	free(t);
 }
 
+/* ---- samples: migration from version 3, retention ----------------------- */
+
+static void put_le(unsigned char *p, uint64_t u, int bytes)
+{
+	int b;
+
+	for (b = 0; b < bytes; b++)
+		p[b] = (unsigned char)(u >> (8 * b));
+}
+
+static void bind_f64_blob(sqlite3_stmt *s, int i, const double *v, size_t n)
+{
+	unsigned char *p = malloc(8 * n + 1);
+	size_t k;
+
+	assert_non_null(p);
+	for (k = 0; k < n; k++) {
+		uint64_t u;
+
+		memcpy(&u, &v[k], 8);
+		put_le(p + 8 * k, u, 8);
+	}
+	assert_int_equal(sqlite3_bind_blob(s, i, p, (int)(8 * n), SQLITE_TRANSIENT), SQLITE_OK);
+	free(p);
+}
+
+static int64_t raw_insert(sqlite3 *db, const char *sql)
+{
+	raw_exec(db, sql);
+	return sqlite3_last_insert_rowid(db);
+}
+
+/*
+ * A database of schema version 3 holding the document t of host_id as the
+ * version-3 store wrote it: float64 and uint32 arrays per series in
+ * samples(series_id, run_lengths, data).  Returns the run's id.
+ */
+static int64_t v3_put_doc(sqlite3 *db, int64_t host_id, const struct tdoc *t)
+{
+	char sql[1024];
+	int64_t kernel, run, case_id, series;
+	sqlite3_stmt *s;
+	int c, m;
+	size_t r;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO kernels (ident, commit_sha, release, first_seen_at) "
+		 "VALUES ('%s', '%s', '%s', 1) ON CONFLICT (ident) DO NOTHING", t->d.kernel_ident,
+		 t->d.kernel.commit, t->d.kernel.release);
+	raw_exec(db, sql);
+	snprintf(sql, sizeof(sql), "SELECT id FROM kernels WHERE ident = '%s'", t->d.kernel_ident);
+	kernel = raw_int(db, sql);
+	snprintf(sql, sizeof(sql), "INSERT INTO runs (uuid, host_id, kernel_id, received_at, size_bytes, "
+		 "runs, iterations, complete, doc_bytes) VALUES ('%s', %lld, %lld, 1000, %llu, %u, %u, "
+		 "1, 100)", t->d.run_uuid, (long long)host_id, (long long)kernel,
+		 (unsigned long long)t->d.params.size_bytes, t->d.params.runs, t->d.params.iterations);
+	run = raw_insert(db, sql);
+	for (c = 0; c < t->d.ncases; c++) {
+		const struct doc_case *dc = &t->cases[c];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO cases (run_id, workload, layout, folio_order, "
+			 "mapping, iterations, layout_ok, runs_ok) VALUES (%lld, '%s', '%s', %d, '%s', "
+			 "%u, %d, %u)", (long long)run, dc->workload, dc->layout, dc->order, dc->mapping,
+			 dc->iterations, dc->layout_ok, dc->runs_ok);
+		case_id = raw_insert(db, sql);
+		for (m = 0; m < dc->nseries; m++) {
+			const struct doc_series *ds = &dc->series[m];
+			unsigned char lens[4 * NRUNS];
+
+			snprintf(sql, sizeof(sql), "INSERT INTO series (case_id, metric, status, runs_n, "
+				 "runs_mean, run_means) VALUES (%lld, '%s', '%s', %u, 1.5, ?1)",
+				 (long long)case_id, ds->metric, ds->supported ? "ok" : "unsupported",
+				 ds->supported ? ds->nruns : 0);
+			assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+			if (ds->supported)
+				bind_f64_blob(s, 1, ds->run_means, ds->nruns);
+			assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+			sqlite3_finalize(s);
+			series = sqlite3_last_insert_rowid(db);
+			if (!ds->supported)
+				continue;
+			for (r = 0; r < ds->nruns; r++)
+				put_le(lens + 4 * r, ds->run_len[r], 4);
+			assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO samples (series_id, run_lengths, "
+				"data) VALUES (?1, ?2, ?3)", -1, &s, NULL), SQLITE_OK);
+			sqlite3_bind_int64(s, 1, series);
+			sqlite3_bind_blob(s, 2, lens, (int)(4 * ds->nruns), SQLITE_TRANSIENT);
+			bind_f64_blob(s, 3, ds->values, ds->nvalues);
+			assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+			sqlite3_finalize(s);
+		}
+	}
+	return run;
+}
+
+/* A fresh file at schema version 3, with a host "lab-1" (id 1). */
+static sqlite3 *v3_database(const char *path)
+{
+	sqlite3 *db = raw_open(path);
+	int i;
+
+	for (i = 0; migrations[i].name && migrations[i].version <= 3; i++)
+		raw_exec(db, migrations[i].sql);
+	assert_int_equal(i, 3);
+	raw_exec(db, "PRAGMA user_version = 3");
+	raw_exec(db, "INSERT INTO hosts (name, hostname, token_hash, created_at) "
+		     "VALUES ('lab-1', 'lab-1', x'01', 1)");
+	return db;
+}
+
+/* Every series of run_id reads back with the values of t, bit for bit. */
+static void assert_samples_of(struct store *st, int64_t run_id, const struct tdoc *t)
+{
+	struct series_seen ss = { 0 };
+	int c, m;
+
+	assert_int_equal(store_run_series(st, run_id, collect_series, &ss), 0);
+	assert_int_equal(ss.n, NCASES * NSERIES);
+	for (c = 0; c < NCASES; c++)
+		for (m = 0; m < NSERIES; m++)
+			check_series_samples(st, &ss.s[c * NSERIES + m], &t->series[c][m]);
+}
+
+/*
+ * A database of today's schema (version 3) with samples, some of them
+ * hostile values, is migrated in place: the same values come back, bit
+ * for bit, from one compressed blob per case; the old table is gone.
+ */
+static void test_migrate_v3_samples(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf err = STRBUF_INIT;
+	struct tdoc *t1 = malloc(sizeof(*t1)), *t2 = malloc(sizeof(*t2));
+	struct store_run r;
+	int64_t run1, run2;
+	sqlite3 *db;
+
+	assert_non_null(t1);
+	assert_non_null(t2);
+	make_doc(t1, UUID1, COMMIT1, RELEASE1);
+	t1->values[0][0][4] = -0.0;
+	t1->values[1][0][0] = -1e300;
+	t1->values[1][1][2] = 1e18;
+	make_doc(t2, UUID2, "", "6.9.0-custom");
+	t2->series[1][0].supported = false; /* a case with one supported series left */
+	t2->series[1][0].reason = t2->reason[1];
+	db = v3_database(f->path);
+	run1 = v3_put_doc(db, 1, t1);
+	run2 = v3_put_doc(db, 1, t2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), 2 * NCASES * 2 - 1);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&f->st, f->path, &err), 0);
+	assert_int_equal(store_schema_version(f->st), store_schema_latest());
+	assert_samples_of(f->st, run1, t1);
+	assert_samples_of(f->st, run2, t2);
+	assert_int_equal(store_run_get(f->st, run1, &r), 0);
+	assert_int_equal(r.samples_dropped_at, 0);
+
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'samples_v3'"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), 2 * NCASES);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM runs WHERE samples_dropped_at IS NULL"), 2);
+	sqlite3_close(db);
+	strbuf_release(&err);
+	free(t1);
+	free(t2);
+}
+
+/* A version-3 blob that is no float64 array: the migration fails whole, the file stays as it was. */
+static void test_migrate_v3_refuses_damage(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf err = STRBUF_INIT;
+	struct tdoc *t = malloc(sizeof(*t));
+	sqlite3 *db;
+
+	assert_non_null(t);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	db = v3_database(f->path);
+	v3_put_doc(db, 1, t);
+	raw_exec(db, "UPDATE samples SET data = x'0102030405' WHERE series_id = "
+		     "(SELECT max(series_id) FROM samples)");
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&f->st, f->path, &err), -EIO);
+	assert_null(f->st);
+	assert_non_null(strstr(err.buf, "migration 005-compressed-samples failed"));
+	assert_non_null(strstr(err.buf, "samples of 8 and 5 bytes"));
+
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'samples_v3'"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples WHERE run_lengths IS NOT NULL"),
+			 NCASES * 2);
+	sqlite3_close(db);
+	strbuf_release(&err);
+	free(t);
+}
+
+#define COMMIT(n) "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee0" #n
+
+/*
+ * Retention drops the samples of old runs and keeps every summary, the
+ * samples of runs on their host's pinned baseline, of runs on a kernel an
+ * alert of their host names (its kernel or its base), and of recent runs.
+ */
+static void test_retention(void **state)
+{
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_alert al;
+	struct store_run r;
+	int64_t a, b, run[8], alert_id;
+	bool existed, created, kept[8];
+	unsigned dropped, total = 0, i;
+	char uuid[37];
+	sqlite3 *db;
+	static const struct { int host, kernel; bool kept; } plan[8] = {
+		{ 0, 1, true },  /* a's pinned baseline */
+		{ 0, 2, true },  /* the base of a's alert */
+		{ 0, 3, true },  /* the kernel of a's alert */
+		{ 0, 4, false }, /* old, nothing to keep it */
+		{ 0, 5, true },  /* recent */
+		{ 1, 1, false }, /* b pinned nothing: a's pin is a's */
+		{ 1, 3, false }, /* b has no alert */
+		{ 1, 4, false },
+	};
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	b = make_host(f->st, "lab-b", 2);
+	for (i = 0; i < 8; i++) {
+		snprintf(uuid, sizeof(uuid), "%08u-d1bb-447a-9173-2455d0d8e7bd", i);
+		make_doc(t, uuid, (const char *[]){ "", COMMIT(1), COMMIT(2), COMMIT(3), COMMIT(4),
+						    COMMIT(5) }[plan[i].kernel], RELEASE1);
+		assert_int_equal(store_run_ingest(f->st, plan[i].host ? b : a, &t->d, &run[i], &existed), 0);
+	}
+	assert_int_equal(store_host_pin_baseline(f->st, "lab-a", COMMIT(1)), 0);
+	memset(&al, 0, sizeof(al));
+	strcpy(al.kernel, COMMIT(3));
+	strcpy(al.base, COMMIT(2));
+	strcpy(al.workload, "fork");
+	strcpy(al.layout, "order-0");
+	strcpy(al.metric, "ns");
+	strcpy(al.kind, "regression");
+	strcpy(al.summary, "slower");
+	assert_int_equal(store_alert_add(f->st, a, &al, &alert_id, &created), 0);
+	/* everything but run 4 received 40 days ago */
+	db = raw_open(f->path);
+	raw_exec(db, "UPDATE runs SET received_at = received_at - 40 * 86400");
+	raw_exec(db, "UPDATE runs SET received_at = received_at + 40 * 86400 WHERE id = "
+		     "(SELECT id FROM runs ORDER BY id LIMIT 1 OFFSET 4)");
+	sqlite3_close(db);
+
+	/* two at a time, until none is left */
+	do {
+		assert_int_equal(store_samples_drop(f->st, (int64_t)time(NULL) - 30 * 86400, 2,
+						    &dropped), 0);
+		assert_true(dropped <= 2);
+		total += dropped;
+	} while (dropped == 2);
+	assert_int_equal(total, 4);
+	assert_int_equal(store_samples_drop(f->st, (int64_t)time(NULL) - 30 * 86400, 2, &dropped), 0);
+	assert_int_equal(dropped, 0);
+
+	for (i = 0; i < 8; i++) {
+		struct series_seen ss = { 0 };
+		double *v = NULL;
+		uint32_t *rl = NULL;
+		size_t nv, nr;
+
+		assert_int_equal(store_run_get(f->st, run[i], &r), 0);
+		kept[i] = r.samples_dropped_at == 0;
+		if (kept[i] != plan[i].kept)
+			fail_msg("run %u (host %d, kernel %d): samples %s", i, plan[i].host,
+				 plan[i].kernel, kept[i] ? "kept" : "dropped");
+		if (!kept[i])
+			assert_true(llabs(r.samples_dropped_at - (int64_t)time(NULL)) < 5);
+		/* every summary stays */
+		assert_int_equal(store_run_series(f->st, run[i], collect_series, &ss), 0);
+		assert_int_equal(ss.n, NCASES * NSERIES);
+		assert_int_equal(ss.s[0].runs_sum.n, NRUNS);
+		assert_int_equal(store_series_samples(f->st, ss.s[0].id, &v, &nv, &rl, &nr),
+				 kept[i] ? 0 : -ENOENT);
+		if (kept[i]) {
+			assert_int_equal(nv, NVALUES);
+			free(v);
+			free(rl);
+		}
+	}
+	assert_int_equal(count_rows(f->path, "samples"), 4 * NCASES);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1293,6 +1618,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sql_metacharacters_verbatim, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_long_text_cut_at_character, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v3_samples, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v3_refuses_damage, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_retention, setup_open, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
