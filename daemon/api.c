@@ -585,6 +585,7 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	} else {
 		jw_null(&jw, "noise");
 	}
+	jw_time(&jw, "samples_dropped_at", r.samples_dropped_at);
 	jw_obj_end(&jw);
 	jw_arr_begin(&jw, "cases");
 	memset(&sc, 0, sizeof(sc));

@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/app.h"
 #include "daemon/deliver.h"
+#include "daemon/retention.h"
 #include "lib/log.h"
 #include "lib/opt.h"
 #include "lib/parse.h"
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
 	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
 	const char *public_url = NULL, *retry = NULL, *alpha = NULL, *budget0 = NULL, *budget = NULL;
-	const char *page_cache = NULL;
+	const char *page_cache = NULL, *keep_samples = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
 		{ "budget", "PERCENT", "change of the other layouts worth a verdict (default 2)", &budget },
 		{ "delivery-retry", "SECONDS", "first retry of a failed delivery (doubling, at most an hour; default 30)", &retry },
 		{ "page-cache", "SIZE", "memory for rendered pages, kept until the data changes (default 64M; 0: render every request)", &page_cache },
+		{ "keep-samples", "DAYS", "drop the per-iteration samples of runs older than DAYS days, keeping every summary and the samples of pinned baselines and of kernels with alerts (default: keep them all)", &keep_samples },
 		{ NULL, NULL, NULL, NULL },
 	};
 	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
@@ -86,13 +88,14 @@ int main(int argc, char **argv)
 	struct server_config sc;
 	struct server *srv = NULL;
 	struct deliver *dlv = NULL;
+	struct retention *ret_job = NULL;
 	struct app app;
 	struct deliver_config dc;
 	struct strbuf purl = STRBUF_INIT;
 	struct ui_config uc;
 	struct store *st = NULL;
 	char token[AUTH_TOKEN_MAX], *dbdir_buf = NULL;
-	uint64_t v;
+	uint64_t v, days = 0;
 	sigset_t set;
 	struct stat tokst;
 	bool created;
@@ -160,6 +163,8 @@ int main(int argc, char **argv)
 	v = 64 << 20;
 	if (page_cache && (parse_size(page_cache, &v) || v > (1ULL << 40)))
 		FAIL("--page-cache '%s': expected a size such as 64M, or 0", page_cache);
+	if (keep_samples && parse_uint(keep_samples, 1, RETENTION_DAYS_MAX, &days))
+		FAIL("--keep-samples '%s': expected 1 to %u days", keep_samples, RETENTION_DAYS_MAX);
 	if (auth_init())
 		FAIL("libsodium cannot initialise");
 	uc.page_cache_bytes = (size_t)v;
@@ -221,10 +226,15 @@ int main(int argc, char **argv)
 	if (deliver_start(&dlv, &dc, &err))
 		FAIL("%s", err.buf);
 	app.deliver = dlv;
+	if (days && retention_start(&ret_job, sc.db_path, (unsigned)days, &err))
+		FAIL("%s", err.buf);
 	sc.app = &app;
 	if (server_start(&srv, &sc, api_routes, app.ui->routes, &err))
 		FAIL("%s", err.buf);
 	deliver_attach(dlv, srv);
+	retention_attach(ret_job, srv);
+	if (ret_job)
+		log_info("keeping per-iteration samples %u days (summaries for good)", (unsigned)days);
 	if (dlv)
 		log_info("delivering alerts%s%s%s%s", webhooks ? " to webhooks " : "",
 			 webhooks ? webhooks : "", sendmail ? " by mail to " : "", sendmail ? mail_to : "");
@@ -241,14 +251,17 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_info("%s: finishing requests in flight", strsignal(sig));
-	/* the delivery thread takes the server's write lock: it goes first */
+	/* the delivery and retention threads take the server's write lock: they go first */
 	deliver_stop(dlv);
 	dlv = NULL;
+	retention_stop(ret_job);
+	ret_job = NULL;
 	server_stop(srv);
 	srv = NULL;
 	log_info("stopped");
 out:
 	deliver_stop(dlv);
+	retention_stop(ret_job);
 	server_stop(srv);
 	if (app.ui)
 		app.ui->stop(app.ui_state);

@@ -212,6 +212,11 @@ void server_write_end(struct server *srv)
 	pthread_mutex_unlock(&srv->write_lock);
 }
 
+void server_data_changed(struct server *srv)
+{
+	__atomic_add_fetch(&srv->generation, 1, __ATOMIC_RELEASE);
+}
+
 void req_write_begin(struct req *rq)
 {
 	server_write_begin(rq->srv);

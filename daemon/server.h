@@ -136,6 +136,11 @@ void req_write_end(struct req *rq);
 /* The same write lock for work outside requests (a delivery thread). */
 void server_write_begin(struct server *srv);
 void server_write_end(struct server *srv);
+/*
+ * A write outside requests changed what pages show (the retention thread
+ * dropped samples): move the data generation.  Call under the write lock.
+ */
+void server_data_changed(struct server *srv);
 
 /* cfg->app of the server this request arrived at. */
 void *req_app(const struct req *rq);

@@ -177,6 +177,12 @@ void page_run(struct req *rq, struct resp *rs)
 		strbuf_addstr(sb, "quiet: no known noise source was active");
 	else
 		page_noise_list(sb, r.noise, false);
+	if (r.samples_dropped_at) {
+		/* retention (--keep-samples) left the summaries: no histograms below */
+		strbuf_addstr(sb, "</dd><dt>samples</dt><dd>per-iteration samples dropped ");
+		html_time(sb, r.samples_dropped_at);
+		strbuf_addstr(sb, " (forkwatchd --keep-samples); the summaries are kept");
+	}
 	strbuf_addstr(sb, "</dd><dt>tool</dt><dd>");
 	html_txtf(sb, "forkwatch %s", r.tool_version);
 	strbuf_addstr(sb, "</dd></dl><p class=\"links\"><a href=\"/api/v1/runs/");
