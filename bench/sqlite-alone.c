@@ -646,7 +646,7 @@ static int migration_filter(const struct dirent *de)
 
 /*
  * The schema the daemon would create: each NNN-*.sql in one transaction,
- * and what the daemon does in C after 004's SQL (drop samples_v3; its rows,
+ * and what the daemon does in C after 005's SQL (drop samples_v3; its rows,
  * none here, move into samples).
  */
 static void apply_schema(sqlite3 *db, const char *dir)
