@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	static const double scales[] = { 0, 0.01, 0.02, 0.05 };
 	struct result *res;
 	int n = argc - 1, p, c, s, i;
-	int counts[MAXC][4][4] = { { { 0 } } }; /* case, scale, verdict */
+	int counts[MAXC][4][CMP_VERDICTS] = { { { 0 } } }; /* case, scale, verdict */
 
 	if (n < 2 || n % 2) {
 		fprintf(stderr, "usage: alert-quality RESULT.json... (an even number, 2 or more)\n");
@@ -112,8 +112,8 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("%d pairs of runs of one kernel (fork, 1 GiB, per-run means)\n\n", n / 2);
-	printf("%-8s %-10s %11s %9s %6s %13s\n", "layout", "head", "regression", "unchanged", "gain",
-	       "inconclusive");
+	printf("%-8s %-10s %11s %12s %9s %6s %13s\n", "layout", "head", "regression", "significant",
+	       "unchanged", "gain", "inconclusive");
 	for (c = 0; c < res[0].ncases; c++)
 		for (s = 0; s < 4; s++) {
 			char head[32];
@@ -121,11 +121,14 @@ int main(int argc, char **argv)
 			if (s && strcmp(res[0].layout[c], "order-0"))
 				continue;
 			snprintf(head, sizeof(head), s ? "+%.0f%%" : "as run", 100 * scales[s]);
-			printf("%-8s %-10s %11d %9d %6d %13d\n", res[0].layout[c], head,
-			       counts[c][s][CMP_REGRESSION], counts[c][s][CMP_UNCHANGED],
+			printf("%-8s %-10s %11d %12d %9d %6d %13d\n", res[0].layout[c], head,
+			       counts[c][s][CMP_REGRESSION], counts[c][s][CMP_SIGNIFICANT],
+			       counts[c][s][CMP_UNCHANGED],
 			       counts[c][s][CMP_GAIN], counts[c][s][CMP_INCONCLUSIVE]);
 		}
 	printf("\nrows 'as run': a regression is a false alarm (both sides are the same kernel).\n"
+	       "significant: significant, size uncertain (p < alpha, the estimate past the budget,\n"
+	       "the interval reaching inside it): no alert.\n"
 	       "rows '+N%%': the head's order-0 per-run means scaled by 1+N%%: a regression is a catch.\n");
 	free(res);
 	return 0;

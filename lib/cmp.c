@@ -5,6 +5,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * The incomplete beta function and the t distribution are evaluated in
@@ -409,6 +410,27 @@ double cmp_norm_quantile(double p)
 	return cmp_t_quantile(p, INFINITY);
 }
 
+/* ---- F ---- */
+
+double cmp_f_sf(double f, double d1, double d2)
+{
+	long double x, y, ix, iy, den;
+
+	if (isnan(f) || isnan(d1) || isnan(d2) || d1 <= 0 || d2 <= 0)
+		return NAN;
+	if (f <= 0)
+		return 1;
+	if (isinf(f))
+		return 0;
+	/* x = d2 / (d2 + d1 f) and y = 1 - x, each directly */
+	den = (long double)d2 + (long double)d1 * f;
+	x = d2 / den;
+	y = (long double)d1 * f / den;
+	ibeta_pair(d2 / 2.0L, d1 / 2.0L, x, y, x < 0.5L ? logl(x) : log1pl(-y),
+		   y < 0.5L ? logl(y) : log1pl(-x), &ix, &iy);
+	return (double)ix;
+}
+
 /* ---- Welch ---- */
 
 /*
@@ -469,6 +491,75 @@ void cmp_welch(const double *x, size_t nx, const double *y, size_t ny, struct cm
 	else
 		out->t = diff == 0 ? NAN : copysign(INFINITY, (double)diff);
 	out->p = isnan(out->t) ? NAN : 2 * t_sf_pos(fabs(out->t), out->df);
+}
+
+/* ---- variance components ---- */
+
+void cmp_components(const struct cmp_group *g, size_t ng, struct cmp_components *out)
+{
+	long double sum = 0, ssb = 0, ssw = 0, sn2 = 0, mean;
+	size_t i, j, k = 0, nv = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < ng; i++) {
+		size_t n = 0;
+
+		for (j = 0; j < g[i].n; j++)
+			if (isfinite(g[i].v[j])) {
+				sum += g[i].v[j];
+				n++;
+			}
+		k += n > 0;
+		nv += n;
+		sn2 += (long double)n * n;
+	}
+	out->groups = k;
+	out->values = nv;
+	out->mean = nv ? (double)(sum / nv) : NAN;
+	out->ms_between = out->ms_within = out->n0 = out->var_between = NAN;
+	out->var_between_raw = out->var_within = out->icc = out->f = out->p = NAN;
+	out->df_between = k ? (double)(k - 1) : NAN;
+	out->df_within = (double)(nv - k);
+	if (!nv)
+		return;
+	mean = sum / nv;
+	/* two passes: the groups' means first, then the squares about them */
+	for (i = 0; i < ng; i++) {
+		long double gs = 0, gm;
+		size_t n = 0;
+
+		for (j = 0; j < g[i].n; j++)
+			if (isfinite(g[i].v[j])) {
+				gs += g[i].v[j];
+				n++;
+			}
+		if (!n)
+			continue;
+		gm = gs / n;
+		ssb += n * (gm - mean) * (gm - mean);
+		for (j = 0; j < g[i].n; j++)
+			if (isfinite(g[i].v[j]))
+				ssw += (g[i].v[j] - gm) * (g[i].v[j] - gm);
+	}
+	if (nv > k)
+		out->ms_within = out->var_within = (double)(ssw / (nv - k));
+	if (k < 2)
+		return;
+	out->ms_between = (double)(ssb / (k - 1));
+	out->n0 = (double)((nv - sn2 / nv) / (k - 1));
+	if (nv == k)
+		return;
+	out->var_between_raw = (double)((ssb / (k - 1) - ssw / (nv - k)) / ((nv - sn2 / nv) / (k - 1)));
+	out->negative = out->var_between_raw < 0;
+	out->var_between = out->negative ? 0 : out->var_between_raw;
+	if (out->var_between + out->var_within > 0)
+		out->icc = out->var_between / (out->var_between + out->var_within);
+	/* scipy's f_oneway: F = inf (p 0) with no noise inside the groups, NaN when nothing varies */
+	if (ssw > 0)
+		out->f = (double)((ssb / (k - 1)) / (ssw / (nv - k)));
+	else
+		out->f = ssb > 0 ? INFINITY : NAN;
+	out->p = isnan(out->f) ? NAN : cmp_f_sf(out->f, out->df_between, out->df_within);
 }
 
 /* ---- Mann-Whitney ---- */
@@ -604,7 +695,11 @@ static const char *const verdict_names[] = {
 	[CMP_UNCHANGED] = "unchanged",
 	[CMP_GAIN] = "gain",
 	[CMP_REGRESSION] = "regression",
+	[CMP_SIGNIFICANT] = "significant-size-uncertain",
 };
+
+_Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == CMP_VERDICTS,
+	       "a name for every verdict");
 
 const char *cmp_verdict_name(enum cmp_verdict v)
 {
@@ -626,22 +721,89 @@ static double runs_for(double d, double a, double power, double var_sum)
 static size_t runs_needed(const struct cmp_result *r, const struct cmp_params *par)
 {
 	const struct cmp_welch *w = &r->welch;
-	double thr = par->threshold_pct, pct = r->change_pct, scale, var_sum, d, n;
+	double thr = par->threshold_pct, l, lu, ll, cv_sum, d, n;
 	size_t have = w->nx > w->ny ? w->nx : w->ny;
 
-	if (w->nx < 2 || w->ny < 2 || !isfinite(pct))
+	if (w->nx < 2 || w->ny < 2 || !(r->ratio > 0) || !isfinite(r->ratio))
 		return 0;
-	scale = fabs(w->mean_y) / 100; /* metric units per percent */
-	var_sum = w->sd_x * w->sd_x + w->sd_y * w->sd_y;
-	d = fmin(fabs(pct - thr), fabs(pct + thr)) * scale;
+	l = log(r->ratio);
+	lu = log1p(thr / 100);
+	ll = thr < 100 ? log1p(-thr / 100) : -INFINITY;
+	cv_sum = w->sd_x / w->mean_x * (w->sd_x / w->mean_x) + w->sd_y / w->mean_y * (w->sd_y / w->mean_y);
+	d = fmin(fabs(l - lu), fabs(l - ll));
 	if (!(d > 0))
 		return 0;
-	n = runs_for(d, 1 - par->level, par->power, var_sum);
-	if (fabs(pct) > thr)
-		n = fmax(n, runs_for(fabs(w->diff), par->alpha, par->power, var_sum));
+	n = runs_for(d, 1 - par->level, par->power, cv_sum);
+	if (l > lu || l < ll)
+		n = fmax(n, runs_for(fabs(w->diff), par->alpha, par->power,
+				     w->sd_x * w->sd_x + w->sd_y * w->sd_y));
 	n = ceil(fmin(n, RUNS_MAX));
 	n = fmax(n, fmax(3, (double)have + 1));
 	return (size_t)n;
+}
+
+/*
+ * The interval of the change on the log of the ratio (see cmp.h).  ln ratio
+ * is log1p(diff / mean_base), which keeps the digits of a small change
+ * that ln(mean_head) - ln(mean_base) would cancel.
+ */
+static void log_ratio_interval(struct cmp_result *r, double level)
+{
+	const struct cmp_welch *w = &r->welch;
+	long double mh = w->mean_x, mb = w->mean_y, a, b, l, h = 0;
+
+	r->ratio = r->log_se = r->log_df = r->ci_lo_pct = r->ci_hi_pct = NAN;
+	if (w->nx < 2 || w->ny < 2 || !(mb > 0) || !isfinite(w->mean_y) || !(mh >= 0) ||
+	    !isfinite(w->mean_x) || !isfinite(w->sd_x) || !isfinite(w->sd_y))
+		return;
+	b = (long double)w->sd_y * w->sd_y / (w->ny * mb * mb);
+	if (mh == 0) {
+		/* every head run 0 (non-negative values): the change is -100%, exactly */
+		if (w->sd_x != 0)
+			return;
+		r->ratio = 0;
+		r->log_se = (double)sqrtl(b);
+		r->log_df = (double)(w->ny - 1);
+		r->ci_lo_pct = r->ci_hi_pct = -100;
+		return;
+	}
+	a = (long double)w->sd_x * w->sd_x / (w->nx * mh * mh);
+	l = log1pl((long double)w->diff / mb);
+	r->ratio = (double)(mh / mb);
+	r->log_se = (double)sqrtl(a + b);
+	if (a + b > 0) {
+		r->log_df = (double)((a + b) * (a + b) / (a * a / (w->nx - 1) + b * b / (w->ny - 1)));
+		h = cmp_t_quantile((1 + level) / 2, r->log_df) * sqrtl(a + b);
+	}
+	r->ci_lo_pct = (double)(100 * expm1l(l - h));
+	r->ci_hi_pct = (double)(100 * expm1l(l + h));
+}
+
+static enum cmp_verdict verdict(const struct cmp_result *r, const struct cmp_params *par)
+{
+	double thr = par->threshold_pct, lo = r->ci_lo_pct, hi = r->ci_hi_pct, p = r->welch.p;
+
+	if (r->welch.nx < 3 || r->welch.ny < 3 || isnan(lo) || isnan(hi))
+		return CMP_INCONCLUSIVE;
+	if (lo > thr && p < par->alpha)
+		return CMP_REGRESSION;
+	if (hi < -thr && p < par->alpha)
+		return CMP_GAIN;
+	if (lo >= -thr && hi <= thr)
+		return CMP_UNCHANGED;
+	if (p < par->alpha && fabs(r->change_pct) > thr)
+		return CMP_SIGNIFICANT;
+	return CMP_INCONCLUSIVE;
+}
+
+static int check_params(const struct cmp_params *par)
+{
+	double thr = par->threshold_pct;
+
+	if (!(thr >= 0 && thr < INFINITY) || !(par->alpha > 0 && par->alpha < 1) ||
+	    !(par->level > 0 && par->level < 1) || !(par->power > 0 && par->power < 1))
+		return -EINVAL;
+	return 0;
 }
 
 int cmp_compare(const double *base, size_t nb, const double *head, size_t nh,
@@ -650,43 +812,111 @@ int cmp_compare(const double *base, size_t nb, const double *head, size_t nh,
 	static const struct cmp_params defaults = CMP_PARAMS_INIT;
 	const struct cmp_params *par = params ? params : &defaults;
 	struct cmp_result r;
-	double mb, thr = par->threshold_pct;
+	double mb;
 	int err;
 
-	if (!(thr >= 0 && thr < INFINITY) || !(par->alpha > 0 && par->alpha < 1) ||
-	    !(par->level > 0 && par->level < 1) || !(par->power > 0 && par->power < 1))
-		return -EINVAL;
+	err = check_params(par);
+	if (err)
+		return err;
 	cmp_welch(head, nh, base, nb, &r.welch);
 	err = cmp_mannwhitney(head, nh, base, nb, &r.mw);
 	if (err)
 		return err;
 	mb = r.welch.mean_y;
-	r.change_pct = r.ci_lo_pct = r.ci_hi_pct = NAN;
+	r.change_pct = NAN;
 	if (mb != 0 && isfinite(mb))
 		r.change_pct = 100 * r.welch.diff / mb;
-	if (mb != 0 && isfinite(r.welch.se)) {
-		double h = cmp_t_quantile((1 + par->level) / 2, r.welch.df) * r.welch.se;
-
-		r.ci_lo_pct = 100 * (r.welch.diff - h) / mb;
-		r.ci_hi_pct = 100 * (r.welch.diff + h) / mb;
-		if (r.ci_lo_pct > r.ci_hi_pct) { /* a negative base mean */
-			double tmp = r.ci_lo_pct;
-
-			r.ci_lo_pct = r.ci_hi_pct;
-			r.ci_hi_pct = tmp;
-		}
-	}
-	if (r.welch.nx < 3 || r.welch.ny < 3 || isnan(r.ci_lo_pct) || isnan(r.ci_hi_pct))
-		r.verdict = CMP_INCONCLUSIVE;
-	else if (r.ci_lo_pct > thr && r.welch.p < par->alpha)
-		r.verdict = CMP_REGRESSION;
-	else if (r.ci_hi_pct < -thr && r.welch.p < par->alpha)
-		r.verdict = CMP_GAIN;
-	else if (r.ci_lo_pct >= -thr && r.ci_hi_pct <= thr)
-		r.verdict = CMP_UNCHANGED;
-	else
-		r.verdict = CMP_INCONCLUSIVE;
-	r.runs_needed = r.verdict == CMP_INCONCLUSIVE ? runs_needed(&r, par) : 0;
+	log_ratio_interval(&r, par->level);
+	r.verdict = verdict(&r, par);
+	r.runs_needed = r.verdict == CMP_INCONCLUSIVE || r.verdict == CMP_SIGNIFICANT ?
+			runs_needed(&r, par) : 0;
 	*out = r;
 	return 0;
+}
+
+/* ---- nested ---- */
+
+/* the mean of each group with a finite value into m; returns how many */
+static size_t group_means(const struct cmp_group *g, size_t ng, double *m)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < ng; i++) {
+		long double sum = 0;
+		size_t j, n = 0;
+
+		for (j = 0; j < g[i].n; j++)
+			if (isfinite(g[i].v[j])) {
+				sum += g[i].v[j];
+				n++;
+			}
+		if (n)
+			m[k++] = (double)(sum / n);
+	}
+	return k;
+}
+
+/* every finite value of every group into v; returns how many */
+static size_t group_values(const struct cmp_group *g, size_t ng, double *v)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < ng; i++)
+		for (j = 0; j < g[i].n; j++)
+			if (isfinite(g[i].v[j]))
+				v[k++] = g[i].v[j];
+	return k;
+}
+
+static size_t group_total(const struct cmp_group *g, size_t ng)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ng; i++)
+		n += g[i].n;
+	return n;
+}
+
+int cmp_compare_nested(const struct cmp_group *base, size_t nb, const struct cmp_group *head,
+		       size_t nh, const struct cmp_params *params, struct cmp_nested_result *out)
+{
+	static const struct cmp_params defaults = CMP_PARAMS_INIT;
+	const struct cmp_params *par = params ? params : &defaults;
+	struct cmp_nested_result r;
+	size_t tb = group_total(base, nb), th = group_total(head, nh), kb, kh;
+	double *vb, *vh;
+	int err;
+
+	err = check_params(par);
+	if (err)
+		return err;
+	memset(&r, 0, sizeof(r));
+	cmp_components(base, nb, &r.base);
+	cmp_components(head, nh, &r.head);
+	r.boots_base = r.base.groups;
+	r.boots_head = r.head.groups;
+	/* a boot mean per group or every run: at most as many as the runs, and one */
+	vb = malloc((tb > nb ? tb : nb) * sizeof(*vb) + sizeof(*vb));
+	vh = malloc((th > nh ? th : nh) * sizeof(*vh) + sizeof(*vh));
+	if (!vb || !vh) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (r.boots_base >= 2 && r.boots_head >= 2) {
+		r.unit = CMP_UNIT_BOOT;
+		kb = group_means(base, nb, vb);
+		kh = group_means(head, nh, vh);
+	} else {
+		r.unit = CMP_UNIT_RUN;
+		r.confounded = 1;
+		kb = group_values(base, nb, vb);
+		kh = group_values(head, nh, vh);
+	}
+	err = cmp_compare(vb, kb, vh, kh, par, &r.cmp);
+	if (!err)
+		*out = r;
+out:
+	free(vb);
+	free(vh);
+	return err;
 }

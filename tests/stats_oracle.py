@@ -7,7 +7,11 @@ Each line holds a pair of samples x, y and what the C code computed for
 them: Welch's t, df and two-sided p (scipy.stats.ttest_ind(x, y,
 equal_var=False)), the Mann-Whitney U and two-sided p
 (scipy.stats.mannwhitneyu(x, y), default method), the 95% interval of the
-change of x against the base y in percent, and t quantiles at (q, df) pairs
+change of x against the base y in percent on the log of the ratio of the
+means (with its ratio, standard error and degrees of freedom, by the
+formulas of lib/cmp.h and scipy.stats.t.ppf), the variance components of
+three groups (scipy.stats.f_oneway, and the ANOVA mean squares by hand), an
+F tail (scipy.stats.f.sf), and t quantiles at (q, df) pairs
 (scipy.stats.t.ppf).  Each value must agree to 1e-6 relative, or 1e-12
 absolute near zero; NaN and infinities must agree exactly.
 
@@ -75,13 +79,39 @@ def welch_df(x, y):
     return 1.0 if np.isnan(df) else float(df)
 
 
-def change_ci(x, y, df, level=0.95):
-    """The interval of 100 (mean_x - mean_y) / mean_y from the Welch interval."""
+def change_ci(x, y, level=0.95):
+    """The interval of 100 (mean_x / mean_y - 1), head x against base y, on
+    the log of the ratio (lib/cmp.h): Welch's interval for the relative
+    variances, mapped back.  Returns (lo, hi, ratio, se, df)."""
+    nan = math.nan
     mx, my = np.mean(x), np.mean(y)
-    se = math.sqrt(np.var(x, ddof=1) / len(x) + np.var(y, ddof=1) / len(y))
+    vx, vy = np.var(x, ddof=1), np.var(y, ddof=1)
+    if not my > 0 or not mx >= 0:
+        return nan, nan, nan, nan, nan
+    b = vy / (len(y) * my ** 2)
+    if mx == 0:
+        if vx != 0:
+            return nan, nan, nan, nan, nan
+        return -100.0, -100.0, 0.0, math.sqrt(b), float(len(y) - 1)
+    a = vx / (len(x) * mx ** 2)
+    se = math.sqrt(a + b)
+    ratio = mx / my
+    if a + b == 0:
+        return 100 * (ratio - 1), 100 * (ratio - 1), ratio, 0.0, nan
+    df = (a + b) ** 2 / (a ** 2 / (len(x) - 1) + b ** 2 / (len(y) - 1))
     h = stats.t.ppf((1 + level) / 2, df) * se
-    lo, hi = 100 * (mx - my - h) / my, 100 * (mx - my + h) / my
-    return min(lo, hi), max(lo, hi)
+    lo, hi = np.log(ratio) - h, np.log(ratio) + h
+    return 100 * math.expm1(lo), 100 * math.expm1(hi), ratio, se, df
+
+
+def anova(groups):
+    """One-way random-effects ANOVA by the formulas of lib/cmp.h."""
+    allv = np.concatenate(groups)
+    n, k, m = len(allv), len(groups), np.mean(allv)
+    msb = sum(len(g) * (np.mean(g) - m) ** 2 for g in groups) / (k - 1)
+    msw = sum(((g - np.mean(g)) ** 2).sum() for g in groups) / (n - k)
+    n0 = (n - sum(len(g) ** 2 for g in groups) / n) / (k - 1)
+    return msb, msw, n0, (msb - msw) / n0
 
 
 def main():
@@ -89,7 +119,8 @@ def main():
         print("usage: stats_oracle.py RESULTS.jsonl", file=sys.stderr)
         return 2
     tally = Tally()
-    cover = {"exact": 0, "asymptotic": 0, "ties": 0, "t nan": 0, "t inf": 0, "p < 1e-6": 0}
+    cover = {"exact": 0, "asymptotic": 0, "ties": 0, "t nan": 0, "t inf": 0, "p < 1e-6": 0,
+             "ci nan": 0, "ci -100%": 0, "ci below -50%": 0, "var between < 0": 0}
     cases = 0
     with open(sys.argv[1]) as f:
         for line in f:
@@ -117,10 +148,31 @@ def main():
             cover[method] += 1
             cover["ties"] += len(np.unique(np.concatenate([x, y]))) < len(x) + len(y)
 
-            if np.isfinite(df) and len(x) > 1 and len(y) > 1 and np.mean(y) != 0:
-                lo, hi = change_ci(x, y, df)
-                tally.check("change ci", c, d["ci"][0], lo)
-                tally.check("change ci", c, d["ci"][1], hi)
+            # the comparison of base y and head x: the interval on the log of the ratio
+            if len(x) > 1 and len(y) > 1:
+                lo, hi, ratio, se, ldf = change_ci(x, y)
+                tally.check("change ci (log ratio)", c, d["ci"][0], lo)
+                tally.check("change ci (log ratio)", c, d["ci"][1], hi)
+                tally.check("log ratio", c, d["lr"][0], ratio)
+                tally.check("log ratio se", c, d["lr"][1], se)
+                tally.check("log ratio df", c, d["lr"][2], ldf)
+                cover["ci nan"] += bool(math.isnan(lo))
+                cover["ci -100%"] += lo == -100.0
+                cover["ci below -50%"] += lo < -50
+
+            groups = [np.array(g, dtype=float) for g in d["groups"]]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fo = stats.f_oneway(*groups)
+            msb, msw, n0, vb = anova(groups)
+            tally.check("anova F", c, d["anova"][0], fo.statistic)
+            tally.check("anova p", c, d["anova"][1], fo.pvalue)
+            tally.check("anova ms between", c, d["anova"][2], msb)
+            tally.check("anova ms within", c, d["anova"][3], msw)
+            tally.check("anova n0", c, d["anova"][4], n0)
+            tally.check("anova var between", c, d["anova"][5], vb)
+            cover["var between < 0"] += bool(vb < 0)
+            f, d1, d2, got = d["fsf"]
+            tally.check("f sf", c, got, stats.f.sf(f, d1, d2))
 
             for q, qdf, got in d["ppf"]:
                 tally.check("t ppf", c, got, stats.t.ppf(q, qdf))

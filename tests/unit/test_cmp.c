@@ -321,6 +321,14 @@ static enum cmp_verdict verdict_of(const double *head, size_t nh, const struct c
 	return r->verdict;
 }
 
+/* ln of the interval's bounds about ln ratio: the log-ratio interval is symmetric there */
+static void check_log_symmetric(const struct cmp_result *r)
+{
+	double l = log(r->ratio);
+
+	assert_rel(log1p(r->ci_hi_pct / 100) - l, l - log1p(r->ci_lo_pct / 100), 1e-9);
+}
+
 static void test_verdicts(void **state)
 {
 	double head[N(base8)];
@@ -332,8 +340,9 @@ static void test_verdicts(void **state)
 	shifted(head, 5, 1);
 	assert_int_equal(verdict_of(head, N(head), NULL, &r), CMP_REGRESSION);
 	assert_rel(r.change_pct, 5, 1e-12);
+	assert_rel(r.ratio, 1.05, 1e-14);
 	assert_true(r.ci_lo_pct > 1 && r.ci_lo_pct < 5 && r.ci_hi_pct > 5);
-	assert_rel(r.ci_hi_pct - 5, 5 - r.ci_lo_pct, 1e-9); /* symmetric about the estimate */
+	check_log_symmetric(&r);
 	assert_true(r.welch.p < 1e-10);
 	assert_int_equal(r.runs_needed, 0);
 	/* the Mann-Whitney p rides along, head against base */
@@ -361,25 +370,117 @@ static void test_verdicts(void **state)
 	}
 }
 
-static void test_inconclusive(void **state)
+/*
+ * The log-ratio interval: by hand in numpy with the t quantile from scipy's
+ * t.sf inverted by brentq (scipy 1.10's own t.ppf(0.975, 6) is 1e-9 off);
+ * bounded by -100%; reciprocal when base and head swap.
+ */
+static void test_log_ratio(void **state)
 {
+	static const double b4[] = { 10, 12, 11, 13 }, h4[] = { 5, 6, 5.5, 6.5 };
+	/* the case: a noisy base, a head ten times faster */
+	static const double nb[] = { 10, 30, 50, 20 }, nh[] = { 2, 3, 2.5, 3.5 };
+	static const double zero[] = { 0, 0, 0, 0 };
 	struct cmp_params par = CMP_PARAMS_INIT;
-	double head[N(base8)], z, d, n;
-	struct cmp_result r;
+	struct cmp_result r, s;
 
 	(void)state;
-	/* 1.2% slower with a 0.3% half-width: the interval straddles +1% */
+	assert_int_equal(cmp_compare(b4, N(b4), h4, N(h4), NULL, &r), 0);
+	assert_rel(r.change_pct, -50, 1e-14);
+	assert_rel(r.log_se, 0.079380080797850167, 1e-13);
+	assert_rel(r.log_df, 6, 1e-13);
+	assert_rel(r.ci_lo_pct, -58.826825291952112, 1e-13);
+	assert_rel(r.ci_hi_pct, -39.280854154990905, 1e-13);
+	assert_int_equal(r.verdict, CMP_GAIN);
+
+	/*
+	 * The interval of the difference divided by the base mean would reach
+	 * -189%; the ratio's stays above -100%.  p = 0.062: no verdict.
+	 */
+	assert_int_equal(cmp_compare(nb, N(nb), nh, N(nh), NULL, &r), 0);
+	assert_rel(r.change_pct, -90, 1e-14);
+	assert_true(100 * (r.welch.diff - cmp_t_quantile(0.975, r.welch.df) * r.welch.se) /
+		    r.welch.mean_y < -180);
+	assert_rel(r.ci_lo_pct, -96.081961028195181, 1e-13);
+	assert_rel(r.ci_hi_pct, -74.477027737696119, 1e-13);
+	assert_rel(r.log_df, 3.84, 1e-12);
+	assert_rel(r.welch.p, 0.06247229095572112, 1e-12);
+	assert_int_equal(r.verdict, CMP_INCONCLUSIVE);
+	check_log_symmetric(&r);
+
+	/* swapping base and head gives the reciprocal interval */
+	assert_int_equal(cmp_compare(nh, N(nh), nb, N(nb), NULL, &s), 0);
+	assert_rel(1 + s.ci_lo_pct / 100, 1 / (1 + r.ci_hi_pct / 100), 1e-13);
+	assert_rel(1 + s.ci_hi_pct / 100, 1 / (1 + r.ci_lo_pct / 100), 1e-13);
+	assert_rel(s.log_se, r.log_se, 1e-15);
+
+	/* a counter that no longer counts anything: -100%, exactly */
+	assert_int_equal(cmp_compare(base8, N(base8), zero, N(zero), NULL, &r), 0);
+	assert_true(r.ratio == 0 && r.change_pct == -100);
+	assert_true(r.ci_lo_pct == -100 && r.ci_hi_pct == -100);
+	assert_int_equal(r.verdict, CMP_GAIN);
+	/* ... and nothing on either side: no ratio */
+	assert_int_equal(cmp_compare(zero, N(zero), zero, N(zero), NULL, &r), 0);
+	assert_true(isnan(r.ratio) && isnan(r.ci_lo_pct) && isnan(r.change_pct));
+	assert_int_equal(r.verdict, CMP_INCONCLUSIVE);
+
+	/* a wider level, a wider interval about the same point */
+	par.level = 0.99;
+	assert_int_equal(cmp_compare(b4, N(b4), h4, N(h4), &par, &s), 0);
+	assert_true(s.ci_lo_pct < -58.83 && s.ci_hi_pct > -39.28);
+	assert_rel(s.change_pct, -50, 1e-14);
+}
+
+static void test_significant_and_inconclusive(void **state)
+{
+	struct cmp_params par = CMP_PARAMS_INIT;
+	double head[N(base8)], z, d, n, cvx, cvy;
+	struct cmp_result r;
+	size_t i;
+
+	(void)state;
+	/*
+	 * 1.2% slower with a 0.3% half-width: significantly slower, the estimate
+	 * beyond the 1% budget, but the interval straddles +1%: the size is
+	 * uncertain
+	 */
 	shifted(head, 1.2, 1);
-	assert_int_equal(verdict_of(head, N(head), NULL, &r), CMP_INCONCLUSIVE);
-	assert_true(r.ci_lo_pct < 1 && r.ci_hi_pct > 1);
-	/* runs per side to tell 1.2% from the 1% threshold at 95% with power 0.8 */
+	assert_int_equal(verdict_of(head, N(head), NULL, &r), CMP_SIGNIFICANT);
+	assert_string_equal(cmp_verdict_name(r.verdict), "significant-size-uncertain");
+	assert_true(r.ci_lo_pct < 1 && r.ci_hi_pct > 1 && r.ci_lo_pct > 0);
+	assert_true(r.welch.p < 0.01);
+	/* runs per side to tell 1.2% from the 1% threshold at 95% with power 0.8, on the log scale */
 	z = cmp_norm_quantile(0.975) + cmp_norm_quantile(0.8);
-	d = (r.change_pct - 1) * r.welch.mean_y / 100;
-	n = z * z * (r.welch.sd_x * r.welch.sd_x + r.welch.sd_y * r.welch.sd_y) / (d * d);
+	d = log(r.ratio) - log(1.01);
+	cvx = r.welch.sd_x / r.welch.mean_x;
+	cvy = r.welch.sd_y / r.welch.mean_y;
+	n = z * z * (cvx * cvx + cvy * cvy) / (d * d);
 	assert_true(n > 9 && n < 100);
 	assert_int_equal(r.runs_needed, (size_t)ceil(n));
+	/* the same 1.2% faster: significant the other way */
+	shifted(head, -1.2, 1);
+	assert_int_equal(verdict_of(head, N(head), NULL, &r), CMP_SIGNIFICANT);
+	assert_true(r.change_pct < -1 && r.ci_hi_pct > -1 && r.ci_hi_pct < 0);
+	/* with a 2% budget the same interval lies inside: unchanged */
+	par.threshold_pct = 2;
+	assert_int_equal(verdict_of(head, N(head), &par, &r), CMP_UNCHANGED);
+	assert_int_equal(r.runs_needed, 0);
+
+	/* 1.5% slower but ten times noisier: no evidence either way */
+	for (i = 0; i < N(head); i++)
+		head[i] = 101.5 + 10 * (base8[i] - 100);
+	assert_int_equal(verdict_of(head, N(head), NULL, &r), CMP_INCONCLUSIVE);
+	assert_true(r.welch.p > 0.01 && r.ci_lo_pct < 1 && r.ci_hi_pct > 1);
+	assert_true(r.runs_needed > N(base8));
+	/* within the budget, the interval reaching past it: inconclusive even with p < alpha */
+	par = (struct cmp_params)CMP_PARAMS_INIT;
+	par.threshold_pct = 0.5;
+	shifted(head, 0.45, 1);
+	assert_int_equal(verdict_of(head, N(head), &par, &r), CMP_INCONCLUSIVE);
+	assert_true(r.welch.p < 0.01 && r.ci_hi_pct > 0.5 && r.change_pct < 0.5);
 
 	/* beyond the budget, but not significant at a tiny alpha: ask for more runs */
+	par = (struct cmp_params)CMP_PARAMS_INIT;
 	shifted(head, 2, 1);
 	assert_int_equal(verdict_of(head, N(head), NULL, &r), CMP_REGRESSION);
 	par.alpha = 1e-15;
@@ -438,19 +539,25 @@ static void test_verdict_edges(void **state)
 	assert_int_equal(cmp_compare(c, 3, c, 3, &par, &r), 0);
 	assert_int_equal(r.verdict, CMP_UNCHANGED);
 	assert_true(isnan(r.welch.p) && r.ci_lo_pct == 0 && r.ci_hi_pct == 0);
+	assert_true(r.log_se == 0);
 	/* constant and different: certain */
 	assert_int_equal(cmp_compare(c, 3, c2, 3, NULL, &r), 0);
 	assert_int_equal(r.verdict, CMP_REGRESSION);
 	assert_rel(r.ci_lo_pct, 100.0 / 7, 1e-14);
+	assert_rel(r.ci_hi_pct, 100.0 / 7, 1e-14);
 	/* a base mean of 0: no percentages */
 	assert_int_equal(cmp_compare(zero, 3, c, 3, NULL, &r), 0);
 	assert_int_equal(r.verdict, CMP_INCONCLUSIVE);
 	assert_true(isnan(r.change_pct) && isnan(r.ci_lo_pct));
 	assert_int_equal(r.runs_needed, 0);
-	/* a negative base mean keeps the interval ordered */
+	/* a negative mean is no time nor count: a change, but no ratio nor interval */
 	assert_int_equal(cmp_compare(neg, N(neg), neg2, N(neg2), NULL, &r), 0);
-	assert_true(r.ci_lo_pct <= r.change_pct && r.change_pct <= r.ci_hi_pct);
 	assert_rel(r.change_pct, 10, 1e-12);
+	assert_true(isnan(r.ratio) && isnan(r.ci_lo_pct) && isnan(r.ci_hi_pct));
+	assert_int_equal(r.verdict, CMP_INCONCLUSIVE);
+	assert_int_equal(r.runs_needed, 0);
+	assert_int_equal(cmp_compare(base8, N(base8), zero, 3, NULL, &r), 0);
+	assert_true(isnan(r.ratio) && isnan(r.ci_lo_pct)); /* a head mean of 0 from values of both signs */
 	/* parameters out of range leave out alone */
 	memset(&keep, 0x5a, sizeof(keep));
 	r = keep;
@@ -478,7 +585,171 @@ static void test_verdict_names(void **state)
 	assert_string_equal(cmp_verdict_name(CMP_REGRESSION), "regression");
 	assert_string_equal(cmp_verdict_name(CMP_UNCHANGED), "unchanged");
 	assert_string_equal(cmp_verdict_name(CMP_INCONCLUSIVE), "inconclusive");
-	assert_null(cmp_verdict_name((enum cmp_verdict)4));
+	assert_string_equal(cmp_verdict_name(CMP_SIGNIFICANT), "significant-size-uncertain");
+	assert_null(cmp_verdict_name((enum cmp_verdict)CMP_VERDICTS));
+}
+
+/* ---- F and variance components ---- */
+
+static void test_f_sf(void **state)
+{
+	static const double fs[] = { 1e-8, 0.01, 0.5, 1, 3, 20, 1e4 };
+	size_t i;
+
+	(void)state;
+	/* scipy.stats.f.sf */
+	assert_rel(cmp_f_sf(3.7, 4.5, 11.2), 0.034557727759735007, 1e-13);
+	assert_rel(cmp_f_sf(0.2, 30, 7), 0.99922881941489894, 1e-14);
+	assert_rel(cmp_f_sf(50, 3, 200), 3.7078652387597335e-24, 1e-12);
+	/* closed forms: d1 = 2 is (1 + 2f/d2)^(-d2/2); d2 = 2 is 1 - (d1 f / (d1 f + 2))^(d1/2) */
+	for (i = 0; i < N(fs); i++) {
+		double f = fs[i];
+
+		assert_rel(cmp_f_sf(f, 2, 7.5), pow(1 + 2 * f / 7.5, -7.5 / 2), 1e-13);
+		assert_rel(cmp_f_sf(f, 5, 2), -expm1(2.5 * log(5 * f / (5 * f + 2))), 1e-12);
+	}
+	assert_true(cmp_f_sf(0, 3, 4) == 1);
+	assert_true(cmp_f_sf(-1, 3, 4) == 1);
+	assert_true(cmp_f_sf(INFINITY, 3, 4) == 0);
+	assert_true(isnan(cmp_f_sf(1, 0, 4)));
+	assert_true(isnan(cmp_f_sf(NAN, 3, 4)));
+}
+
+static void test_components(void **state)
+{
+	/* three runs of 4, 3 and 5 iterations; scipy.stats.f_oneway and the formulas by hand */
+	static const double g0[] = { 3, 5, 4, 6 }, g1[] = { 7, 9, 8 }, g2[] = { 2, 4, 3, 5, 6 };
+	const struct cmp_group g[] = { { g0, 4 }, { g1, 3 }, { g2, 5 } };
+	/* a NaN inside, and a run with nothing finite: as if they were not there */
+	static const double g1n[] = { 7, NAN, 9, 8 }, none[] = { NAN, INFINITY };
+	const struct cmp_group gn[] = { { g0, 4 }, { none, 2 }, { g1n, 4 }, { g2, 5 } };
+	/* runs that agree better than their iterations: a negative estimate */
+	static const double a0[] = { 1, 9 }, a1[] = { 2, 8 }, a2[] = { 3, 7 };
+	const struct cmp_group ga[] = { { a0, 2 }, { a1, 2 }, { a2, 2 } };
+	/* balanced: n0 is n; one value per run: no within-run estimate */
+	static const double b0[] = { 10, 12 }, b1[] = { 20, 22 }, one0[] = { 5 }, one1[] = { 7 };
+	const struct cmp_group gb[] = { { b0, 2 }, { b1, 2 } }, g1v[] = { { one0, 1 }, { one1, 1 } };
+	struct cmp_components c, d;
+
+	(void)state;
+	cmp_components(g, 3, &c);
+	assert_int_equal(c.groups, 3);
+	assert_int_equal(c.values, 12);
+	assert_rel(c.mean, 62.0 / 12, 1e-15);
+	assert_rel(c.ms_between, 16.333333333333332, 1e-14);
+	assert_rel(c.ms_within, 1.8888888888888888, 1e-14);
+	assert_rel(c.n0, 3.9166666666666665, 1e-14);
+	assert_rel(c.var_between, 3.6879432624113471, 1e-13);
+	assert_rel(c.var_within, c.ms_within, 0);
+	assert_rel(c.icc, c.var_between / (c.var_between + c.var_within), 1e-15);
+	assert_rel(c.df_between, 2, 0);
+	assert_rel(c.df_within, 9, 0);
+	assert_rel(c.f, 8.647058823529413, 1e-14);
+	assert_rel(c.p, 0.008030222606958267, 1e-12);
+	assert_false(c.negative);
+	cmp_components(gn, 4, &d);
+	assert_int_equal(d.groups, 3);
+	assert_int_equal(d.values, 12);
+	assert_rel(d.var_between, c.var_between, 1e-14);
+	assert_rel(d.p, c.p, 1e-14);
+
+	cmp_components(ga, 3, &c);
+	assert_true(c.negative);
+	assert_true(c.var_between_raw < 0 && c.var_between == 0 && c.icc == 0);
+	assert_rel(c.var_between_raw, (0 - 58.0 / 3) / 2, 1e-14); /* MSB 0: the means agree exactly */
+	assert_true(c.p > 0.9);
+
+	cmp_components(gb, 2, &c);
+	assert_rel(c.n0, 2, 1e-15);
+	assert_rel(c.var_within, 2, 1e-15);
+	assert_rel(c.var_between, (100 - 2) / 2.0, 1e-14);
+	cmp_components(g1v, 2, &c);
+	assert_true(isnan(c.var_within) && isnan(c.var_between) && isnan(c.f));
+	assert_rel(c.ms_between, 2, 1e-15);
+	cmp_components(g, 1, &c);
+	assert_true(isnan(c.var_between) && isnan(c.ms_between));
+	assert_rel(c.var_within, 5.0 / 3, 1e-15);
+	cmp_components(NULL, 0, &c);
+	assert_int_equal(c.groups, 0);
+	assert_true(isnan(c.mean) && isnan(c.var_within));
+	/* no noise inside the runs: F is infinite, p 0 (scipy) */
+	{
+		static const double c0[] = { 1, 1 }, c1[] = { 2, 2 };
+		const struct cmp_group gc[] = { { c0, 2 }, { c1, 2 } };
+
+		cmp_components(gc, 2, &c);
+		assert_true(isinf(c.f) && c.p == 0 && c.var_within == 0);
+		assert_rel(c.var_between, 0.5, 1e-15);
+	}
+}
+
+/* ---- nested: runs in boots ---- */
+
+static void test_nested(void **state)
+{
+	/* three boots a side; each boot has its own level, runs agree inside it */
+	static const double b0[] = { 100, 100.2, 99.9 }, b1[] = { 104, 104.1, 103.8, 104.2 },
+			    b2[] = { 97, 97.1 };
+	static const double h0[] = { 101, 101.2, 100.9 }, h1[] = { 105, 105.1 },
+			    h2[] = { 98, 98.2, 97.9, 98.1 };
+	const struct cmp_group gb[] = { { b0, 3 }, { b1, 4 }, { b2, 2 } };
+	const struct cmp_group gh[] = { { h0, 3 }, { h1, 2 }, { h2, 4 } };
+	double mb[3], mh[3], flat_b[9], flat_h[9];
+	struct cmp_nested_result n;
+	struct cmp_result r, flat;
+	size_t i, j, k;
+
+	(void)state;
+	assert_int_equal(cmp_compare_nested(gb, 3, gh, 3, NULL, &n), 0);
+	assert_int_equal(n.unit, CMP_UNIT_BOOT);
+	assert_false(n.confounded);
+	assert_int_equal(n.boots_base, 3);
+	assert_int_equal(n.boots_head, 3);
+	/* the same as comparing the boot means */
+	for (i = 0, k = 0; i < 3; i++) {
+		double s = 0;
+
+		for (j = 0; j < gb[i].n; j++) {
+			s += gb[i].v[j];
+			flat_b[k++] = gb[i].v[j];
+		}
+		mb[i] = s / (double)gb[i].n;
+	}
+	for (i = 0, k = 0; i < 3; i++) {
+		double s = 0;
+
+		for (j = 0; j < gh[i].n; j++) {
+			s += gh[i].v[j];
+			flat_h[k++] = gh[i].v[j];
+		}
+		mh[i] = s / (double)gh[i].n;
+	}
+	assert_int_equal(cmp_compare(mb, 3, mh, 3, NULL, &r), 0);
+	assert_rel(n.cmp.ci_lo_pct, r.ci_lo_pct, 1e-14);
+	assert_rel(n.cmp.ci_hi_pct, r.ci_hi_pct, 1e-14);
+	assert_rel(n.cmp.welch.p, r.welch.p, 1e-14);
+	assert_int_equal(n.cmp.verdict, r.verdict);
+	/* the boots dominate: the runs as units would claim far more precision */
+	assert_true(n.base.icc > 0.95 && n.head.icc > 0.95);
+	assert_int_equal(cmp_compare(flat_b, 9, flat_h, 9, NULL, &flat), 0);
+	assert_true(n.cmp.ci_hi_pct - n.cmp.ci_lo_pct > 2 * (flat.ci_hi_pct - flat.ci_lo_pct));
+	assert_int_equal(n.cmp.verdict, CMP_INCONCLUSIVE);
+
+	/* one boot on a side: the runs, flagged */
+	assert_int_equal(cmp_compare_nested(gb, 1, gh, 3, NULL, &n), 0);
+	assert_int_equal(n.unit, CMP_UNIT_RUN);
+	assert_true(n.confounded);
+	assert_int_equal(n.boots_base, 1);
+	assert_int_equal(n.cmp.welch.ny, 3);
+	assert_int_equal(n.cmp.welch.nx, 9);
+	assert_int_equal(cmp_compare_nested(NULL, 0, NULL, 0, NULL, &n), 0);
+	assert_int_equal(n.cmp.verdict, CMP_INCONCLUSIVE);
+	{
+		struct cmp_params par = CMP_PARAMS_INIT;
+
+		par.alpha = 2;
+		assert_int_equal(cmp_compare_nested(gb, 3, gh, 3, &par, &n), -EINVAL);
+	}
 }
 
 /* ---- the oracle mode ---- */
@@ -519,7 +790,9 @@ static void put_array(const char *key, const double *v, size_t n)
 {
 	size_t i;
 
-	printf("\"%s\":[", key);
+	if (key)
+		printf("\"%s\":", key);
+	printf("[");
 	for (i = 0; i < n; i++) {
 		if (i)
 			printf(",");
@@ -593,6 +866,45 @@ static size_t oracle_sample(uint64_t *s, unsigned kind, int side, double *v, con
 	return n;
 }
 
+/*
+ * The variance components of three groups, x cut in two at a random place
+ * and y, so that the groups have unequal sizes (1 to 11), and an F tail
+ * at a random (f, d1, d2).
+ */
+static void oracle_anova(uint64_t *s, const double *x, size_t nx, const double *y, size_t ny)
+{
+	size_t cut = 1 + rng_below(s, (unsigned)nx - 1);
+	const struct cmp_group g[] = { { x, cut }, { x + cut, nx - cut }, { y, ny } };
+	struct cmp_components c;
+	double f, d1, d2;
+
+	cmp_components(g, 3, &c);
+	printf("\"groups\":[");
+	put_array(NULL, x, cut);
+	printf(",");
+	put_array(NULL, x + cut, nx - cut);
+	printf(",");
+	put_array(NULL, y, ny);
+	printf("],\"anova\":[");
+	put_num(c.f);
+	printf(",");
+	put_num(c.p);
+	printf(",");
+	put_num(c.ms_between);
+	printf(",");
+	put_num(c.ms_within);
+	printf(",");
+	put_num(c.n0);
+	printf(",");
+	put_num(c.var_between_raw);
+	f = ldexp((double)(1 + rng_below(s, 1000)) / 100, (int)rng_below(s, 8) - 4);
+	d1 = (1 + rng_below(s, 400)) / 4.0;
+	d2 = (1 + rng_below(s, 400)) / 4.0;
+	printf("],\"fsf\":[%.17g,%.17g,%.17g,", f, d1, d2);
+	put_num(cmp_f_sf(f, d1, d2));
+	printf("]");
+}
+
 static int oracle(void)
 {
 	static const double qs[] = { 0.975, 0.995, 0.9 };
@@ -632,7 +944,15 @@ static int oracle(void)
 		put_num(r.ci_lo_pct);
 		printf(",");
 		put_num(r.ci_hi_pct);
-		printf("],\"ppf\":[");
+		printf("],\"lr\":[");
+		put_num(r.ratio);
+		printf(",");
+		put_num(r.log_se);
+		printf(",");
+		put_num(r.log_df);
+		printf("],");
+		oracle_anova(&s, x, nx, y, ny);
+		printf(",\"ppf\":[");
 		/* quantiles at this case's df, and at a random (q, df): tails, middle, tiny df */
 		for (i = 0; i < N(qs); i++) {
 			printf("[%.17g,", qs[i]);
@@ -669,10 +989,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_welch_degenerate),
 		cmocka_unit_test(test_mannwhitney),
 		cmocka_unit_test(test_verdicts),
-		cmocka_unit_test(test_inconclusive),
+		cmocka_unit_test(test_log_ratio),
+		cmocka_unit_test(test_significant_and_inconclusive),
 		cmocka_unit_test(test_too_few_runs),
 		cmocka_unit_test(test_verdict_edges),
 		cmocka_unit_test(test_verdict_names),
+		cmocka_unit_test(test_f_sf),
+		cmocka_unit_test(test_components),
+		cmocka_unit_test(test_nested),
 	};
 
 	if (argc == 2 && !strcmp(argv[1], "--oracle"))
