@@ -37,9 +37,17 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_row *r = &res.rows[i];
 		struct store_alert *a;
 
-		if (strcmp(r->metric, "ns") || r->missing || !r->supported ||
-		    (r->verdict != CMP_REGRESSION && r->verdict != CMP_GAIN))
+		if (strcmp(r->metric, "ns") || r->missing || !r->supported)
 			continue;
+		switch (r->verdict) {
+		case CMP_REGRESSION: /* an alert */
+		case CMP_GAIN:       /* a notice */
+			break;
+		case CMP_SIGNIFICANT: /* not yet: see alerts.h */
+		case CMP_UNCHANGED:
+		case CMP_INCONCLUSIVE:
+			continue;
+		}
 		a = &out->a[out->n++];
 		memset(a, 0, sizeof(*a));
 		snprintf(a->kernel, sizeof(a->kernel), "%s", res.head);

@@ -14,6 +14,14 @@
  * baseline (compare_build), per case, on the time per operation.  A
  * regression verdict is an alert; a gain is recorded as a notice.  The
  * counters that changed most explain each one in its summary.
+ *
+ * "Significant, size uncertain" (CMP_SIGNIFICANT) raises nothing: an alert
+ * says the change is past the budget at the interval's confidence, and this
+ * verdict cannot say that yet (the change may lie within the budget).  It
+ * asks for more runs (runs_needed), like inconclusive, and an alert is one
+ * per host, kernel and case, never rewritten: raising it now would fix
+ * words that the next uploads may contradict.  Once they narrow the
+ * interval past the budget the verdict is regression and the alert comes.
  */
 #define ALERTS_MAX 64
 

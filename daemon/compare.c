@@ -107,6 +107,23 @@ static const char *verdict_name(const struct compare_row *r)
 	return r->missing ? "missing" : !r->supported ? "unsupported" : cmp_verdict_name(r->verdict);
 }
 
+/* The verdict in a sentence's words, for the mailing-list text. */
+static const char *verdict_words(const struct compare_row *r)
+{
+	if (!r->missing && r->supported && r->verdict == CMP_SIGNIFICANT)
+		return r->delta_pct < 0 ? "significantly faster, size uncertain" :
+					  "significantly slower, size uncertain";
+	if (!r->missing && r->supported && r->verdict == CMP_INCONCLUSIVE)
+		return "inconclusive (no evidence either way)";
+	return verdict_name(r);
+}
+
+/* whether a row's verdict asks for more runs (runs_needed is then set) */
+static bool wants_runs(const struct compare_row *r)
+{
+	return (r->verdict == CMP_INCONCLUSIVE || r->verdict == CMP_SIGNIFICANT) && r->runs_needed;
+}
+
 static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 {
 	struct cmp_params p = CMP_PARAMS_INIT;
@@ -379,7 +396,7 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 		jw_double(jw, "p_welch", r->p_welch);
 		jw_double(jw, "p_mann_whitney", r->p_mw);
 		jw_double(jw, "threshold_pct", r->threshold);
-		if (r->verdict == CMP_INCONCLUSIVE && r->runs_needed)
+		if (wants_runs(r))
 			jw_u64(jw, "runs_needed", r->runs_needed);
 		if (r->skipped_runs)
 			jw_u64(jw, "runs_skipped_layout_mismatch", r->skipped_runs);
@@ -491,11 +508,11 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 		for (c = 0; c < n; c++) {
 			const struct compare_row *t = cols[c];
 
-			strbuf_addf(out, "%s %s: %s", workloads[w], t->layout, verdict_name(t));
+			strbuf_addf(out, "%s %s: %s", workloads[w], t->layout, verdict_words(t));
 			if (isfinite(t->delta_pct))
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
 					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);
-			if (t->verdict == CMP_INCONCLUSIVE && t->runs_needed)
+			if (wants_runs(t))
 				strbuf_addf(out, "; about %u runs per side would decide", t->runs_needed);
 			strbuf_addstr(out, "\n   counters: ");
 			compare_attribution(res, t, out);

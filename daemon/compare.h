@@ -43,7 +43,7 @@ struct compare_row {
 	double threshold;       /* the budget that applied, % */
 	enum cmp_verdict verdict;
 	bool missing;           /* the base has no values for it */
-	unsigned runs_needed;   /* inconclusive: runs per side that would likely decide */
+	unsigned runs_needed;   /* inconclusive or significant: runs per side that would likely decide */
 	unsigned skipped_runs;  /* runs left out: their layout did not verify */
 };
 

@@ -21,6 +21,7 @@ const char *page_verdict_class(const struct compare_row *r)
 	case CMP_GAIN: return "v-gain";
 	case CMP_REGRESSION: return "v-regression";
 	case CMP_UNCHANGED: return "v-unchanged";
+	case CMP_SIGNIFICANT: return r->delta_pct < 0 ? "v-significant-faster" : "v-significant-slower";
 	default: return "v-inconclusive";
 	}
 }
@@ -35,6 +36,11 @@ const char *page_verdict_word(const struct compare_row *r)
 	case CMP_GAIN: return large_folio(r) ? "batching gain" : "faster";
 	case CMP_REGRESSION: return large_folio(r) ? "lost gain" : "order-0 slowdown";
 	case CMP_UNCHANGED: return "unchanged";
+	/* a change, its size still uncertain: apart from "no evidence either way" */
+	case CMP_SIGNIFICANT:
+		if (r->delta_pct < 0)
+			return large_folio(r) ? "gain, size uncertain" : "faster, size uncertain";
+		return "slower, size uncertain";
 	default: return "inconclusive";
 	}
 }
@@ -117,10 +123,10 @@ static void workload_table(struct strbuf *sb, const struct compare_result *res, 
 		strbuf_addstr(sb, "<li><b>");
 		html_txt(sb, cols[c]->layout);
 		strbuf_addstr(sb, "</b>");
-		if (cols[c]->verdict == CMP_INCONCLUSIVE && cols[c]->supported && !cols[c]->missing &&
-		    cols[c]->runs_needed)
-			html_txtf(sb, " (inconclusive: about %u runs per side would decide)",
-				  cols[c]->runs_needed);
+		if ((cols[c]->verdict == CMP_INCONCLUSIVE || cols[c]->verdict == CMP_SIGNIFICANT) &&
+		    cols[c]->supported && !cols[c]->missing && cols[c]->runs_needed)
+			html_txtf(sb, " (%s: about %u runs per side would decide)",
+				  page_verdict_word(cols[c]), cols[c]->runs_needed);
 		strbuf_addstr(sb, ": ");
 		html_txt(sb, t.buf);
 		strbuf_addstr(sb, "</li>");

@@ -55,7 +55,12 @@ void page_noise_warning(struct strbuf *sb, bool known, const char *names);
 void page_compare_noise(struct strbuf *sb, const struct compare_result *res);
 void page_compare_noise_mark(struct strbuf *sb, const struct compare_result *res);
 
-/* The verdict of row r as a CSS class and a short word ("lost gain" for a large-folio regression). */
+/*
+ * The verdict of row r as a CSS class and a short word ("lost gain" for a
+ * large-folio regression; "slower, size uncertain" for a significant change
+ * whose interval still reaches inside the budget, apart from "inconclusive",
+ * no evidence either way).
+ */
 const char *page_verdict_class(const struct compare_row *r);
 const char *page_verdict_word(const struct compare_row *r);
 

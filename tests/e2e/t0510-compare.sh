@@ -3,7 +3,9 @@
 # 10% slower and its pmd fork 30% faster than the base (8 runs a side,
 # 0.5% noise): the JSON names a regression and a gain, the baseline is
 # found through the head's parent commit, and /compare.txt has the review
-# thread's table.
+# thread's table.  Then a +1.2% order-0 change with p < 0.01 whose interval
+# still reaches inside the 1% budget: "significant, size uncertain" in the
+# JSON, the text and the page, and no alert.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
 
@@ -77,6 +79,58 @@ curl -sf "$URL/api/v1/compare?host=lab-c&head=cccccccccccc" >"$T/c3.json" || fai
 curl -sf "$URL/api/v1/compare?host=lab-c&head=bbbbbbbbbbbb" >"$T/c4.json" || fail "compare head"
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["base_chosen_as"] == "parent commit", d' "$T/c4.json" ||
 	fail "the parent commit goes before the pinned baseline"
+
+say "significant, size uncertain: +1.2% order-0, p < 0.01, the interval straddling the 1% budget"
+# one host and two kernels of their own; 8 runs a side whose means spread
+# by +-0.6% (sd 0.41%), every iteration of a run at the run's mean
+"$PY" - "$T" <<'PYEOF'
+import json, sys, uuid
+spread = [-0.006, -0.004, -0.002, 0, 0, 0.002, 0.004, 0.006]
+def doc(commit, parent, scale):
+    runs = [{"index": i, "ok": True, "error": None, "ns": [int(5e6 * scale * (1 + d))] * 5,
+             "counters": {}, "counter_times": []} for i, d in enumerate(spread)]
+    case = {"workload": "fork", "layout": "order-0", "order": 0, "mapping": "pte", "iterations": 5,
+            "layout_check": {"ok": True, "folios": {"0": 1}, "reason": None}, "counters": {},
+            "runs_ok": 8, "runs": runs}
+    return {"format": "forkwatch-result/1", "run_uuid": str(uuid.uuid4()),
+            "host": {"hostname": "lab-s", "arch": "x86_64", "cpus": 2, "mem_bytes": 1 << 34,
+                     "page_size": 4096},
+            "kernel": {"release": "6.9.0-g" + commit, "commit": commit, "parent_commit": parent},
+            "params": {"size_bytes": 1 << 30, "runs": 8, "iterations": 5, "warmup": 3},
+            "cases": [case]}
+json.dump(doc("dddddddddddd", None, 1.0), open(sys.argv[1] + "/s-base.json", "w"))
+json.dump(doc("eeeeeeeeeeee", "dddddddddddd", 1.012), open(sys.argv[1] + "/s-head.json", "w"))
+PYEOF
+curl -sf "${admin[@]}" -d '{"hostname": "lab-s"}' "$URL/api/v1/hosts" >"$T/reg-s.json" || fail "register lab-s"
+tok_s=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$T/reg-s.json")
+for d in s-base s-head; do
+	code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok_s" \
+		--data-binary @"$T/$d.json" "$URL/api/v1/runs")
+	[ "$code" = 201 ] || fail "upload $d: $code $(cat "$T/up.json")"
+done
+curl -sf "$URL/api/v1/compare?host=lab-s&head=eeeeeeeeeeee" >"$T/s.json" || fail "compare lab-s"
+"$PY" - "$T/s.json" <<'PYEOF' || fail "the significant verdict in the JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["rows"] if x["metric"] == "ns"][0]
+lo, hi = r["ci_pct"]
+assert r["verdict"] == "significant-size-uncertain", r
+assert r["p_welch"] < 0.01 and r["delta_pct"] > 1 and 0 < lo < 1 < hi, r
+assert r["runs_needed"] > 8, r
+print("    %s %+.2f%% [%+.2f%%, %+.2f%%] p=%.2g runs_needed=%d" % (r["verdict"], r["delta_pct"], lo, hi,
+      r["p_welch"], r["runs_needed"]))
+PYEOF
+curl -sf "$URL/compare.txt?host=lab-s&head=eeeeeeeeeeee" >"$T/s.txt" || fail "compare.txt lab-s"
+grep -q '^fork order-0: significantly slower, size uncertain (+1\.2%, 95% CI +0\.[0-9]% .. +1\.[0-9]%.*; about [0-9]* runs per side would decide$' "$T/s.txt" ||
+	{ cat "$T/s.txt"; fail "compare.txt: no significant line"; }
+curl -sf "$URL/compare?host=lab-s&head=eeeeeeeeeeee" >"$T/s.html" || fail "/compare lab-s"
+grep -q '<td class="v-significant-slower" title="slower, size uncertain' "$T/s.html" ||
+	fail "/compare: the cell is not marked significant, size uncertain"
+grep -q '<span class="word">slower, size uncertain</span>' "$T/s.html" || fail "/compare: no word on the cell"
+# no alert: the change may still lie within the budget
+curl -sf "$URL/api/v1/alerts?host=lab-s" >"$T/s-alerts.json" || fail "alerts lab-s"
+"$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); a=a.get("alerts", a); assert a == [], a' "$T/s-alerts.json" ||
+	fail "a significant, size uncertain verdict raised an alert: $(cat "$T/s-alerts.json")"
 
 say "thresholds are configurable: a 15% order-0 budget makes +10% unchanged"
 stop_daemon
