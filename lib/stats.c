@@ -143,3 +143,29 @@ double stats_median(const double *v, size_t n)
 	free(c);
 	return m;
 }
+
+double stats_trimmed_mean(const double *v, size_t n, double prop)
+{
+	long double sum = 0;
+	double *c;
+	size_t i, k = 0, cut;
+
+	if (!(prop >= 0 && prop < 0.5))
+		return NAN;
+	c = malloc((n ? n : 1) * sizeof(*c));
+	if (!c)
+		return NAN;
+	for (i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			c[k++] = v[i];
+	cut = (size_t)floor(prop * (double)k);
+	if (k <= 2 * cut) {
+		free(c);
+		return NAN;
+	}
+	qsort(c, k, sizeof(*c), cmp_double);
+	for (i = cut; i < k - cut; i++)
+		sum += c[i];
+	free(c);
+	return (double)(sum / (k - 2 * cut));
+}

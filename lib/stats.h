@@ -25,4 +25,12 @@ double stats_mean(const double *v, size_t n);
  */
 double stats_median(const double *v, size_t n);
 
+/*
+ * Trimmed mean of the finite values, as scipy.stats.trim_mean(v, prop):
+ * floor(prop k) of the k values cut from each end, the mean of the rest.
+ * prop in [0, 0.5); NAN when there is nothing left or prop is out of
+ * range.  O(k log k), allocates a copy (NAN when that fails).
+ */
+double stats_trimmed_mean(const double *v, size_t n, double prop);
+
 #endif

@@ -172,6 +172,24 @@ static void test_stats_median(void **state)
 	}
 }
 
+/* stats_trimmed_mean as scipy.stats.trim_mean (values from scipy 1.10) */
+static void test_stats_trimmed_mean(void **state)
+{
+	double v[] = { 5, 1, 4, 2, 3, 100, -50, 7, 8, 9 }, w[] = { 3, 1, 2, 10, 0, 4, 4 };
+	double nf[] = { NAN, 1, 2, INFINITY, 3, 4 };
+
+	(void)state;
+	assert_true(stats_trimmed_mean(v, 10, 0.2) == 4.833333333333333); /* 2 cut each end */
+	assert_true(stats_trimmed_mean(w, 7, 0.2) == 2.8);                /* floor(1.4) = 1 */
+	assert_true(stats_trimmed_mean(nf, 6, 0.1) == 2.5);               /* 4 finite, none cut */
+	assert_true(stats_trimmed_mean(nf, 6, 0.25) == 2.5);              /* 1 cut each end */
+	assert_true(stats_trimmed_mean(v, 10, 0) == stats_mean(v, 10));
+	assert_true(isnan(stats_trimmed_mean(v, 10, 0.5)));
+	assert_true(isnan(stats_trimmed_mean(v, 10, -0.1)));
+	assert_true(isnan(stats_trimmed_mean(NULL, 0, 0.2)));
+	assert_true(isnan(stats_trimmed_mean(v, 1, 0.2)) == 0 && stats_trimmed_mean(v, 1, 0.2) == 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_stats_skips_non_finite),
 		cmocka_unit_test(test_stats_fewer_than_two),
 		cmocka_unit_test(test_stats_median),
+		cmocka_unit_test(test_stats_trimmed_mean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
