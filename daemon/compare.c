@@ -9,6 +9,7 @@
 
 #include "lib/array.h"
 #include "lib/cmp.h"
+#include "lib/plan.h"
 #include "lib/stats.h"
 
 void compare_config_defaults(struct compare_config *cfg)
@@ -124,6 +125,24 @@ static bool wants_runs(const struct compare_row *r)
 	return (r->verdict == CMP_INCONCLUSIVE || r->verdict == CMP_SIGNIFICANT) && r->runs_needed;
 }
 
+/* "has enough runs to decide": the width of the interval against half the budget */
+static void width_check(struct compare_row *r)
+{
+	struct plan_stop_params p = PLAN_STOP_INIT;
+	struct plan_stop s;
+
+	r->width_pct = r->width_target_pct = NAN;
+	if (!(r->threshold > 0))
+		return;
+	p.budget_pct = r->threshold;
+	if (plan_stop(r->head, r->nh, r->base, r->nb, &p, &s))
+		return;
+	r->width_pct = s.half_width_pct;
+	r->width_target_pct = s.target_pct;
+	r->enough_runs = s.stop && s.reason == PLAN_PRECISE;
+	r->more_runs = (unsigned)s.runs_more;
+}
+
 static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 {
 	struct cmp_params p = CMP_PARAMS_INIT;
@@ -132,6 +151,7 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 
 	r->base_mean = r->head_mean = r->delta_pct = r->ci_lo = r->ci_hi = NAN;
 	r->base_sd_pct = r->head_sd_pct = r->p_welch = r->p_mw = NAN;
+	r->width_pct = r->width_target_pct = NAN;
 	r->verdict = CMP_INCONCLUSIVE;
 	r->threshold = r->order == 0 && strcmp(r->layout, "pmd") ? cfg->budget_order0 : cfg->budget_other;
 	if (!r->supported)
@@ -161,6 +181,7 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 	r->p_mw = cr.mw.p;
 	r->verdict = cr.verdict;
 	r->runs_needed = (unsigned)cr.runs_needed;
+	width_check(r);
 }
 
 /* Collects the noise of the uploads compared: the newest STORE_COMPARE_UPLOADS, as the series. */
@@ -398,6 +419,13 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 		jw_double(jw, "threshold_pct", r->threshold);
 		if (wants_runs(r))
 			jw_u64(jw, "runs_needed", r->runs_needed);
+		jw_obj_begin(jw, "precision");
+		jw_double(jw, "half_width_pct", r->width_pct);
+		jw_double(jw, "target_pct", r->width_target_pct);
+		jw_bool(jw, "enough_runs", r->enough_runs);
+		if (!r->enough_runs && r->more_runs)
+			jw_u64(jw, "more_runs", r->more_runs);
+		jw_obj_end(jw);
 		if (r->skipped_runs)
 			jw_u64(jw, "runs_skipped_layout_mismatch", r->skipped_runs);
 		jw_obj_end(jw);

@@ -44,6 +44,15 @@ struct compare_row {
 	enum cmp_verdict verdict;
 	bool missing;           /* the base has no values for it */
 	unsigned runs_needed;   /* inconclusive or significant: runs per side that would likely decide */
+	/*
+	 * Whether the runs are enough to decide against the budget, on the
+	 * interval's width alone (lib/plan.h, plan_stop() of head against
+	 * base): projected half-width (spreads bounded from above), its
+	 * target (half the budget), and the further runs per side it wants.
+	 */
+	double width_pct, width_target_pct;
+	bool enough_runs;
+	unsigned more_runs;
 	unsigned skipped_runs;  /* runs left out: their layout did not verify */
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/array.h"
+#include "lib/cmp.h"
 #include "daemon/compare.h"
 #include "web/html.h"
 #include "web/page.h"
@@ -102,6 +103,33 @@ static void metric_row(struct strbuf *sb, const struct store_series *s)
 	strbuf_addstr(sb, "</td></tr>");
 }
 
+/*
+ * The variance of the iterations split between runs and within a run
+ * (lib/cmp.h, cmp_components()): how much runs settle at their own levels,
+ * which decides whether more runs or more iterations pay (lib/plan.h).
+ */
+static void components(struct strbuf *sb, const double *v, size_t nv, const uint32_t *rl, size_t nr)
+{
+	struct cmp_group *g = calloc(nr ? nr : 1, sizeof(*g));
+	struct cmp_components c;
+	size_t i, off = 0;
+
+	if (!g)
+		return;
+	for (i = 0; i < nr && off + rl[i] <= nv; off += rl[i], i++)
+		g[i] = (struct cmp_group){ v + off, rl[i] };
+	cmp_components(g, i, &c);
+	free(g);
+	if (isnan(c.var_between) || !(c.mean > 0))
+		return;
+	strbuf_addstr(sb, "<p class=\"hint components\">");
+	html_txtf(sb, "Variance components: between runs sd %.1f%%, within a run sd %.1f%% of the mean; "
+		      "%.0f%% of the variance is between runs (F test p = %.2g)%s.",
+		  100 * sqrt(c.var_between) / c.mean, 100 * sqrt(c.var_within) / c.mean, 100 * c.icc, c.p,
+		  c.negative ? ", the runs agreeing better than their iterations" : "");
+	strbuf_addstr(sb, "</p>");
+}
+
 static int histogram(struct req *rq, struct strbuf *sb, const struct store_series *s)
 {
 	double *v = NULL;
@@ -121,6 +149,7 @@ static int histogram(struct req *rq, struct strbuf *sb, const struct store_serie
 	strbuf_addstr(sb, "</figcaption>");
 	svg_histogram(sb, title.buf, v, nv);
 	strbuf_addstr(sb, "</figure>");
+	components(sb, v, nv, rl, nr);
 	strbuf_release(&title);
 	free(v);
 	free(rl);

@@ -117,6 +117,10 @@ lo, hi = r["ci_pct"]
 assert r["verdict"] == "significant-size-uncertain", r
 assert r["p_welch"] < 0.01 and r["delta_pct"] > 1 and 0 < lo < 1 < hi, r
 assert r["runs_needed"] > 8, r
+# the width check: +-0.5% (half the budget) is not reached with these 8 runs a side
+pr = r["precision"]
+assert abs(pr["target_pct"] - 0.5) < 1e-9 and pr["half_width_pct"] > 0.5, pr
+assert pr["enough_runs"] is False and pr["more_runs"] > 0, pr
 print("    %s %+.2f%% [%+.2f%%, %+.2f%%] p=%.2g runs_needed=%d" % (r["verdict"], r["delta_pct"], lo, hi,
       r["p_welch"], r["runs_needed"]))
 PYEOF

@@ -108,6 +108,8 @@ grep -q 'class="mark-alert"' "$T/h.html" || fail "/hosts/{name}: the regression 
 curl -sf "$URL/runs/1" >"$T/r.html"
 grep -q '<svg class="hist"' "$T/r.html" || fail "/runs/1 has no histogram"
 grep -q 'unsupported: no PMU here' "$T/r.html" || fail "/runs/1 does not say cycles are unsupported"
+grep -Eq '<p class="hint components">Variance components: between runs sd [0-9.]+%, within a run sd [0-9.]+% of the mean; [0-9]+% of the variance is between runs' "$T/r.html" ||
+	fail "/runs/1 does not split the variance between runs and within a run"
 
 say "errors are pages too"
 for x in "/hosts/nobody 404" "/kernels/0000 404" "/runs/abc 400" "/runs/999 404" "/nowhere 404" \
