@@ -9,10 +9,11 @@
 /*
  * Planning the runs of a case: how many iterations per run and how many
  * runs buy the narrowest interval in the time a case may take
- * (plan_allocate), how many runs a width needs (plan_runs_for), and when a
- * case has enough runs to decide against its budget (plan_stop), for
- * `forkwatch bench --time-budget`, `forkwatch calibrate` and the server's
- * "has enough runs to decide".
+ * (plan_allocate), how many runs a width needs (plan_runs_for), whether a
+ * case has enough runs to decide against its budget (plan_stop), and the
+ * two-stage procedure of a time budget (plan_pilot), for `forkwatch bench
+ * --time-budget`, `forkwatch calibrate` and the server's "has enough runs
+ * to decide".
  *
  * The model (lib/cmp.h, cmp_components()): iteration j of run i of a case
  * takes y_ij = mu + a_i + e_ij, a_i the run's own level (variance
@@ -43,14 +44,15 @@
  *   m* = sqrt((var_within / var_between) (c_run / c_iter))
  *
  * the classical optimum of two-stage sampling (Cochran, Sampling
- * Techniques, 3rd ed., 10.6; Kalibera & Jones, Rigorous Benchmarking in
- * Reasonable Time, ISMM 2013): when runs settle at their own levels
+ * Techniques, 3rd ed., chapter 10; Kalibera & Jones, Rigorous Benchmarking
+ * in Reasonable Time, ISMM 2013): when runs settle at their own levels
  * (var_between large) or runs are cheap, many short runs beat a few long
- * ones.  plan_allocate() searches the integers around it with t's df
- * counted, which moves the optimum towards more runs when runs are few.
+ * ones.  plan_allocate() searches the integers with t's df and whole runs
+ * counted, which moves the optimum a little (t towards more runs).
  *
- * Nothing here allocates or logs; every function returns 0 or a negative
- * errno.
+ * Nothing here allocates or logs; the functions that can fail return 0 or
+ * a negative errno, the others say what they return for input out of
+ * range.
  */
 
 /* What a run and an iteration of a case cost, in seconds. */
