@@ -125,14 +125,19 @@ static bool wants_runs(const struct compare_row *r)
 	return (r->verdict == CMP_INCONCLUSIVE || r->verdict == CMP_SIGNIFICANT) && r->runs_needed;
 }
 
-/* "has enough runs to decide": the width of the interval against half the budget */
+/*
+ * "has enough runs to decide": the width of the interval against half the
+ * budget, for the time per operation only (what runs are added for; a few
+ * t quantiles a row, which every page of comparisons would pay for each
+ * counter too)
+ */
 static void width_check(struct compare_row *r)
 {
 	struct plan_stop_params p = PLAN_STOP_INIT;
 	struct plan_stop s;
 
 	r->width_pct = r->width_target_pct = NAN;
-	if (!(r->threshold > 0))
+	if (!(r->threshold > 0) || strcmp(r->metric, "ns"))
 		return;
 	p.budget_pct = r->threshold;
 	if (plan_stop(r->head, r->nh, r->base, r->nb, &p, &s))
@@ -419,13 +424,15 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 		jw_double(jw, "threshold_pct", r->threshold);
 		if (wants_runs(r))
 			jw_u64(jw, "runs_needed", r->runs_needed);
-		jw_obj_begin(jw, "precision");
-		jw_double(jw, "half_width_pct", r->width_pct);
-		jw_double(jw, "target_pct", r->width_target_pct);
-		jw_bool(jw, "enough_runs", r->enough_runs);
-		if (!r->enough_runs && r->more_runs)
-			jw_u64(jw, "more_runs", r->more_runs);
-		jw_obj_end(jw);
+		if (!strcmp(r->metric, "ns")) {
+			jw_obj_begin(jw, "precision");
+			jw_double(jw, "half_width_pct", r->width_pct);
+			jw_double(jw, "target_pct", r->width_target_pct);
+			jw_bool(jw, "enough_runs", r->enough_runs);
+			if (!r->enough_runs && r->more_runs)
+				jw_u64(jw, "more_runs", r->more_runs);
+			jw_obj_end(jw);
+		}
 		if (r->skipped_runs)
 			jw_u64(jw, "runs_skipped_layout_mismatch", r->skipped_runs);
 		jw_obj_end(jw);
