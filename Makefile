@@ -85,7 +85,7 @@ else
 PROGRAMS := $(BUILD)/forkwatch
 endif
 
-.PHONY: all deps unit unit-build check test run stop clean distclean
+.PHONY: all deps unit unit-build unit-list check test run stop clean distclean
 # keep object files of tests (intermediates of a pattern chain) between builds
 .SECONDARY:
 all: $(PROGRAMS)
@@ -181,6 +181,11 @@ unit: $(UNIT_BIN)
 # t0520'; without T, every one) against this build
 check: all unit-build
 	@tests/run.sh $(if $(T),$(T),$(wildcard tests/e2e/t[0-9]*.sh))
+
+# the unit-test programs of this configuration, one a line: tests/run-all.sh
+# runs each and fails one that was not built
+unit-list:
+	@printf '%s\n' $(UNIT_BIN)
 
 # `make test`: every test, installing what they need first
 test:

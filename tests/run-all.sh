@@ -2,11 +2,9 @@
 # Run every test: unit tests (native, ASan/UBSan, aarch64 under qemu-user)
 # and the end-to-end scripts in tests/e2e.  Each program counts as one test;
 # the last line is the summary CI reads: "N passed, N failed, N skipped".
+# Sourced (tests/e2e/t0015-run-all.sh), it only defines its functions.
 set -u
-cd "$(dirname "$0")/.."
-arch=$(uname -m)
-out=tests/out
-mkdir -p "$out"
+out=${out:-tests/out}
 pass=0 fail=0 skip=0 failed=()
 
 run() { # name, command...
@@ -15,7 +13,13 @@ run() { # name, command...
 	log=$out/$(echo "$name" | tr '/ ' '__').log
 	"$@" >"$log" 2>&1
 	rc=$?
-	if [ $rc -eq 0 ]; then
+	# cmocka exits 0 when a test called skip(): it is a skip, not a pass
+	if [ $rc -eq 0 ] && grep -q '^\[  SKIPPED \] [A-Za-z_][A-Za-z0-9_]*$' "$log"; then
+		skip=$((skip + 1))
+		printf 'SKIP  %s: cmocka skipped %s: %s\n' "$name" \
+			"$(grep '^\[  SKIPPED \] [A-Za-z_][A-Za-z0-9_]*$' "$log" | cut -c14- | sort -u | paste -sd, -)" \
+			"$(grep -m1 '^skip:' "$log" | cut -c7-)"
+	elif [ $rc -eq 0 ]; then
 		pass=$((pass + 1)); printf 'PASS  %s\n' "$name"
 	elif [ $rc -eq 77 ]; then
 		skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$name" "$(grep -m1 '^skip:' "$log" | cut -c7-)"
@@ -30,28 +34,49 @@ skip_all() { # name, reason
 	skip=$((skip + 1)); printf 'SKIP  %s: %s\n' "$1" "$2"
 }
 
-# the unit tests a build has, wherever tests/unit/ keeps their sources
-# (tests/unit/[DIR/]test_X.c -> BUILD/tests/[DIR/]test_X), as DIR/test_X
-unit_tests() {
-	local src
-	find tests/unit -name 'test_*.c' | sort | while read -r src; do
-		src=${src#tests/unit/}
-		[ -x "$1/tests/${src%.c}" ] && echo "${src%.c}"
+missing() { # name, reason: a test that should be there and is not fails
+	fail=$((fail + 1)); failed+=("$1")
+	printf 'FAIL  %s: %s\n' "$1" "$2"
+}
+
+# units LABEL "MAKE OPTIONS" OPTIONAL [RUNNER...]: every unit-test program
+# that the Makefile builds with those options (make unit-list: wherever
+# tests/unit/ keeps its source, BUILD/tests/[DIR/]test_X), run as
+# LABEL/[DIR/]test_X; one that is not there fails.  OPTIONAL=1: a build
+# with none of them at all (not made here) is one skip instead.
+units() {
+	local label=$1 opts=$2 optional=$3 t n=0 bins
+	shift 3
+	# shellcheck disable=SC2086 # opts are separate make arguments
+	bins=$(make -s --no-print-directory $opts unit-list) || { missing "$label" "make${opts:+ $opts} unit-list failed"; return; }
+	[ -n "$bins" ] || { missing "$label" "make${opts:+ $opts} unit-list names no unit test"; return; }
+	for t in $bins; do [ -x "$t" ] && n=$((n + 1)); done
+	if [ $n -eq 0 ] && [ "$optional" = 1 ]; then
+		skip_all "$label" "not built (make${opts:+ $opts} unit-build)"
+		return
+	fi
+	for t in $bins; do
+		if [ -x "$t" ]; then
+			run "$label/${t#*/tests/}" "$@" "$t"
+		else
+			missing "$label/${t#*/tests/}" "$t was not built (make${opts:+ $opts} unit-build)"
+		fi
 	done
 }
-for t in $(unit_tests "build/$arch"); do
-	run "unit/$t" "build/$arch/tests/$t"
-done
-for t in $(unit_tests "build/$arch-san"); do
-	run "unit-san/$t" env ASAN_OPTIONS=detect_leaks=1 "build/$arch-san/tests/$t"
-done
+
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
+cd "$(dirname "$0")/.." || exit 1
+arch=$(uname -m)
+mkdir -p "$out"
+
+units unit "" 0
+units unit-san "SAN=1" 1 env ASAN_OPTIONS=detect_leaks=1
 if [ "$arch" != aarch64 ]; then
-	if command -v qemu-aarch64-static >/dev/null && [ -d build/aarch64/tests ]; then
-		for t in $(unit_tests build/aarch64); do
-			run "unit-aarch64/$t" env QEMU_LD_PREFIX=/ qemu-aarch64-static "build/aarch64/tests/$t"
-		done
+	if command -v qemu-aarch64-static >/dev/null; then
+		units unit-aarch64 "ARCH=aarch64" 1 env QEMU_LD_PREFIX=/ qemu-aarch64-static
 	else
-		skip_all unit-aarch64 "no qemu-aarch64-static or no aarch64 build (make ARCH=aarch64 unit)"
+		skip_all unit-aarch64 "no qemu-aarch64-static (apt-get install qemu-user-static)"
 	fi
 fi
 for t in tests/e2e/t[0-9]*.sh; do
