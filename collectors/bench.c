@@ -445,7 +445,7 @@ static bool case_multiplexed(const struct bench_result *res, const struct bench_
 		for (i = 0; i < c->runs[r].iters; i++) {
 			const struct ctr_reading *rd = &c->runs[r].rd[(size_t)i * (size_t)n + (size_t)m];
 
-			if (rd->valid && rd->running < rd->enabled)
+			if (ctr_reading_multiplexed(rd))
 				(*count)++;
 		}
 	return *count > 0;

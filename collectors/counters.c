@@ -567,6 +567,32 @@ void ctr_group_disable(struct ctr_group *g)
 		perf_evlist__disable(g->evlist);
 }
 
+struct ctr_reading ctr_reading_make(uint64_t counted, uint64_t enabled, uint64_t running)
+{
+	struct ctr_reading r = { 0, enabled, running, false };
+	unsigned __int128 v;
+
+	/*
+	 * Enabled but never scheduled: no value.  Not enabled at all since
+	 * the last read: a true 0 (nothing to count).
+	 */
+	r.valid = running > 0 || enabled == 0;
+	if (!r.valid)
+		return r;
+	r.value = counted;
+	if (running && running < enabled) {
+		/* in 128 bits: exact where a double would lose the low digits */
+		v = ((unsigned __int128)counted * enabled + running / 2) / running;
+		r.value = v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+	}
+	return r;
+}
+
+bool ctr_reading_multiplexed(const struct ctr_reading *r)
+{
+	return r->valid && r->running < r->enabled;
+}
+
 int ctr_group_read(struct ctr_group *g, struct ctr_reading *out)
 {
 	struct perf_counts_values now[CTR_MAX];
@@ -587,28 +613,18 @@ int ctr_group_read(struct ctr_group *g, struct ctr_reading *out)
 		lead_run = now[li].run - g->last[li].run;
 	}
 	for (i = 0; i < g->n; i++) {
-		uint64_t val, en, run;
+		uint64_t en, run;
 
 		if (!g->evsel[i])
 			continue;
-		val = now[i].val - g->last[i].val;
 		/*
 		 * A member's own times also run while the disabled leader keeps
 		 * the group off; the leader's times are the group's.
 		 */
 		en = g->grouped ? lead_en : now[i].ena - g->last[i].ena;
 		run = g->grouped ? lead_run : now[i].run - g->last[i].run;
+		out[i] = ctr_reading_make(now[i].val - g->last[i].val, en, run);
 		g->last[i] = now[i];
-		out[i].enabled = en;
-		out[i].running = run;
-		/*
-		 * Enabled but never scheduled: no value.  Not enabled at all
-		 * since the last read: a true 0 (nothing to count).
-		 */
-		out[i].valid = run > 0 || en == 0;
-		if (run && run < en)
-			val = (uint64_t)((double)val * (double)en / (double)run);
-		out[i].value = out[i].valid ? val : 0;
 	}
 	return 0;
 }

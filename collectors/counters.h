@@ -94,6 +94,18 @@ struct ctr_reading {
 	bool valid;       /* false: it never ran, there is no value */
 };
 
+/*
+ * One counter's reading from what it counted since the previous read and
+ * the ns it was enabled and running meanwhile.  A multiplexed counter
+ * (running < enabled) is scaled to the whole enabled time, rounded to the
+ * nearest count (saturating); one that was enabled but never ran has no
+ * value (valid = false, value 0); one that was not enabled at all counted
+ * a true 0.  Pure: no PMU needed.
+ */
+struct ctr_reading ctr_reading_make(uint64_t counted, uint64_t enabled, uint64_t running);
+/* Whether r holds a scaled value: valid, and running for less than it was enabled. */
+bool ctr_reading_multiplexed(const struct ctr_reading *r);
+
 /* The counters of one benchmark process; opened there, for itself only. */
 struct ctr_group;
 

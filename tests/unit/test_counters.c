@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for collectors/counters.c: event names, --events lists and
- * counting through libperf.
+ * Unit tests for collectors/counters.c: event names, --events lists,
+ * counting through libperf, and readings (scaling by time_enabled /
+ * time_running, readings without a value) from constructed numbers.
  *
  * Whether a machine counts an event varies: a VM without a hardware PMU
  * has no cycles, qemu-user has no perf_event_open at all.  So nothing here
@@ -363,6 +364,62 @@ static void test_ctr_group_counts_page_faults(void **state)
 	strbuf_release(&err);
 }
 
+/* ---- readings, without a PMU --------------------------------------- */
+
+static void check_reading(uint64_t counted, uint64_t en, uint64_t run, bool valid, uint64_t value,
+			  bool mux)
+{
+	struct ctr_reading r = ctr_reading_make(counted, en, run);
+
+	if (r.valid != valid || r.value != value || ctr_reading_multiplexed(&r) != mux ||
+	    r.enabled != en || r.running != run)
+		fail_msg("counted %llu enabled %llu running %llu: valid %d value %llu multiplexed %d, "
+			 "expected valid %d value %llu multiplexed %d",
+			 (unsigned long long)counted, (unsigned long long)en, (unsigned long long)run,
+			 r.valid, (unsigned long long)r.value, ctr_reading_multiplexed(&r), valid,
+			 (unsigned long long)value, mux);
+}
+
+static void test_reading_whole(void **state)
+{
+	(void)state;
+	/* counting all the time it was enabled: the count as it is */
+	check_reading(1000, 5000, 5000, true, 1000, false);
+	check_reading(0, 5000, 5000, true, 0, false);
+	/* more running than enabled (a group's member times): never scaled down */
+	check_reading(1000, 5000, 7000, true, 1000, false);
+	/* not enabled at all since the last read: a true 0 */
+	check_reading(0, 0, 0, true, 0, false);
+}
+
+static void test_reading_multiplexed(void **state)
+{
+	(void)state;
+	/* running half the time: twice the count */
+	check_reading(1000, 200, 100, true, 2000, true);
+	/* a quarter: four times */
+	check_reading(3, 4000, 1000, true, 12, true);
+	/* 7 * 3 / 2 = 10.5: rounded to the nearest */
+	check_reading(7, 3, 2, true, 11, true);
+	check_reading(7, 5, 4, true, 9, true);  /* 8.75 */
+	check_reading(0, 900, 300, true, 0, true);
+	/* exact beyond a double's 53 bits */
+	check_reading((1ULL << 60) + 1, 2ULL << 40, 1ULL << 40, true, (1ULL << 61) + 2, true);
+	check_reading(UINT64_MAX / 3, 3, 1, true, UINT64_MAX / 3 * 3, true);
+	/* beyond 64 bits: saturated, not wrapped */
+	check_reading(UINT64_MAX, 3, 1, true, UINT64_MAX, true);
+	check_reading(1ULL << 63, 1ULL << 40, 1, true, UINT64_MAX, true);
+}
+
+static void test_reading_never_ran(void **state)
+{
+	(void)state;
+	/* enabled, never scheduled: no value, whatever the kernel returned */
+	check_reading(0, 5000, 0, false, 0, false);
+	check_reading(1234, 5000, 0, false, 0, false);
+	check_reading(0, 1, 0, false, 0, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +433,9 @@ int main(void)
 		cmocka_unit_test(test_ctr_set_too_many),
 		cmocka_unit_test(test_ctr_group_nothing_supported),
 		cmocka_unit_test(test_ctr_group_counts_page_faults),
+		cmocka_unit_test(test_reading_whole),
+		cmocka_unit_test(test_reading_multiplexed),
+		cmocka_unit_test(test_reading_never_ran),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
