@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A small matrix end to end (64 MiB, 2 runs x 5 iterations): every case's
 # layout verified, every counter present with per-iteration values or
-# unsupported with a reason, the document well-formed.
+# unsupported with a reason, each supported counter above 0 in every
+# iteration where the call cannot but count (task clock, cycles,
+# instructions, the fork's page fault, TLB flushes), the document
+# well-formed.
 . "$(dirname "$0")/lib.sh"
 need_root
 [ -x "$FW" ] || fail "no $FW: run make first"
@@ -70,10 +73,22 @@ for c in cases:
             check(len(g["enabled_ns"]) == n and len(g["running_ns"]) == n, name + ": counter_times")
             check(all(run <= en for en, run in zip(g["enabled_ns"], g["running_ns"])),
                   name + ": running > enabled")
-    # a fork copies the page tables: the task clock must see it
-    if c["counters"]["task_clock_ns"]["status"] == "ok":
-        tc = sum(sum(r["counters"]["task_clock_ns"]) for r in c["runs"])
-        check(tc > 0, name + ": task clock counted nothing")
+    # What must have counted something in every measured call, where the
+    # machine counts it: the call runs (task clock, cycles, instructions);
+    # the parent's first write after fork() is a COW fault on its own stack
+    # (page faults); fork() write-protects the parent's pages and munmap()
+    # unmaps them, and both flush the TLB (tlb:tlb_flush).  A 0 there is a
+    # counter that was not counting, never a measurement.
+    must = {"task_clock_ns": ("fork", "munmap"), "cycles": ("fork", "munmap"),
+            "instructions": ("fork", "munmap"), "page_faults": ("fork",),
+            "tlb_flushes": ("fork", "munmap")}
+    for m, wls in must.items():
+        if c["counters"][m]["status"] != "ok" or c["workload"] not in wls:
+            continue
+        for r in c["runs"]:
+            v = r["counters"][m]
+            check(all(x is not None and x > 0 for x in v),
+                  "%s: run %d: %s counted nothing in some iteration: %s" % (name, r["index"], m, v))
 print("document ok:", len(cases), "cases")
 PYEOF
 
