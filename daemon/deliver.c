@@ -176,7 +176,8 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-static bool post_webhook(const char *url, const struct strbuf *body, struct strbuf *detail)
+static bool post_webhook(const char *url, const struct strbuf *body, unsigned timeout_s,
+			 struct strbuf *detail)
 {
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	CURL *c = curl_easy_init();
@@ -192,7 +193,7 @@ static bool post_webhook(const char *url, const struct strbuf *body, struct strb
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->buf);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout_s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "forkwatchd/" FORKWATCH_VERSION);
@@ -247,12 +248,18 @@ static int collect_due(void *ctx, const struct store_delivery *dl)
 	return 0;
 }
 
+unsigned deliver_backoff_s(unsigned retry_base_s, unsigned attempts)
+{
+	uint64_t s = (uint64_t)retry_base_s << (attempts < 20 ? attempts : 20);
+
+	return s < DELIVER_MAX_BACKOFF ? (unsigned)s : DELIVER_MAX_BACKOFF;
+}
+
 static void attempt(struct deliver *d, const struct store_delivery *dl)
 {
 	struct strbuf msg = STRBUF_INIT, detail = STRBUF_INIT;
 	bool mail = !strcmp(dl->channel, "mail"), ok;
 	int64_t next;
-	unsigned shift = dl->attempts < 20 ? dl->attempts : 20;
 	int ret = build(d, dl, mail, &msg);
 
 	if (ret == -ENOENT) {
@@ -264,10 +271,9 @@ static void attempt(struct deliver *d, const struct store_delivery *dl)
 	} else if (mail) {
 		ok = run_sendmail(d->cfg.sendmail, &msg, &detail);
 	} else {
-		ok = post_webhook(dl->target, &msg, &detail);
+		ok = post_webhook(dl->target, &msg, d->cfg.timeout_s, &detail);
 	}
-	next = (int64_t)time(NULL) + (int64_t)(((uint64_t)d->cfg.retry_base_s << shift) < DELIVER_MAX_BACKOFF ?
-					     (d->cfg.retry_base_s << shift) : DELIVER_MAX_BACKOFF);
+	next = (int64_t)time(NULL) + deliver_backoff_s(d->cfg.retry_base_s, dl->attempts);
 	if (ok)
 		log_info("delivered %s on %s to %s %s: %s", dl->kernel, dl->host, dl->channel, dl->target,
 			 detail.buf);
@@ -345,6 +351,8 @@ int deliver_start(struct deliver **out, const struct deliver_config *cfg, struct
 	d->cfg = *cfg;
 	if (!d->cfg.retry_base_s)
 		d->cfg.retry_base_s = 30;
+	if (!d->cfg.timeout_s)
+		d->cfg.timeout_s = 10;
 	ret = store_open(&d->st, cfg->db_path, err);
 	if (ret) {
 		free(d);

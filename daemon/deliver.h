@@ -27,6 +27,7 @@ struct deliver_config {
 	const char *public_url; /* the daemon's URL as readers reach it, for links */
 	const char *db_path;
 	unsigned retry_base_s;  /* first retry after this many seconds (default 30) */
+	unsigned timeout_s;     /* a webhook's whole request, at most (default 10) */
 	struct compare_config cmp; /* the verdict thresholds of the reports */
 };
 
@@ -46,5 +47,12 @@ void deliver_stop(struct deliver *d);
  * lock after recording its alerts.  d may be NULL (no receivers).
  */
 int deliver_enqueue(struct deliver *d, struct store *st, int64_t host_id, const char *kernel);
+
+/*
+ * Seconds from a failed attempt to the next one, when attempts were made
+ * before it: retry_base_s, doubling with each earlier attempt, at most an
+ * hour.  Pure.
+ */
+unsigned deliver_backoff_s(unsigned retry_base_s, unsigned attempts);
 
 #endif

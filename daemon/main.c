@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
 	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
 	const char *public_url = NULL, *retry = NULL, *alpha = NULL, *budget0 = NULL, *budget = NULL;
-	const char *page_cache = NULL, *keep_samples = NULL;
+	const char *page_cache = NULL, *keep_samples = NULL, *dtimeout = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 		{ "budget-order0", "PERCENT", "slowdown order-0 may show before it is a regression (default 1)", &budget0 },
 		{ "budget", "PERCENT", "change of the other layouts worth a verdict (default 2)", &budget },
 		{ "delivery-retry", "SECONDS", "first retry of a failed delivery (doubling, at most an hour; default 30)", &retry },
+		{ "delivery-timeout", "SECONDS", "give up a webhook request after this long (default 10)", &dtimeout },
 		{ "page-cache", "SIZE", "memory for rendered pages, kept until the data changes (default 64M; 0: render every request)", &page_cache },
 		{ "keep-samples", "DAYS", "drop the per-iteration samples of runs older than DAYS days, keeping every summary and the samples of pinned baselines and of kernels with alerts (default: keep them all)", &keep_samples },
 		{ NULL, NULL, NULL, NULL },
@@ -220,6 +221,11 @@ int main(int argc, char **argv)
 		if (parse_uint(retry, 1, 3600, &v))
 			FAIL("--delivery-retry '%s': expected 1 to 3600 seconds", retry);
 		dc.retry_base_s = (unsigned)v;
+	}
+	if (dtimeout) {
+		if (parse_uint(dtimeout, 1, 600, &v))
+			FAIL("--delivery-timeout '%s': expected 1 to 600 seconds", dtimeout);
+		dc.timeout_s = (unsigned)v;
 	}
 	dc.cmp = app.cmp;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
