@@ -289,6 +289,16 @@ static void attempt(struct deliver *d, const struct store_delivery *dl)
 	strbuf_release(&detail);
 }
 
+static bool stopping(struct deliver *d)
+{
+	bool stop;
+
+	pthread_mutex_lock(&d->lock);
+	stop = d->stop;
+	pthread_mutex_unlock(&d->lock);
+	return stop;
+}
+
 static void *worker(void *arg)
 {
 	struct deliver *d = arg;
@@ -316,7 +326,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		if (store_delivery_due(d->st, (int64_t)time(NULL), DELIVER_BATCH, collect_due, &due))
 			log_error("deliveries: %s", store_errmsg(d->st));
-		for (i = 0; i < due.n; i++)
+		/* a stop waits for the attempt in progress, not for the batch: each may take the timeout */
+		for (i = 0; i < due.n && !stopping(d); i++)
 			attempt(d, &due.d[i]);
 	}
 	return NULL;

@@ -536,6 +536,38 @@ static void test_each_receiver_apart(void **state)
 	strbuf_release(&cmd);
 }
 
+/*
+ * Stopping while receivers hang: the attempt in progress finishes (at its
+ * timeout), the others of the batch wait for the next start.
+ */
+static void test_stop_while_hanging(void **state)
+{
+	struct fixture *f = *state;
+	struct receiver *r = &f->recv[0];
+	struct strbuf urls = STRBUF_INIT;
+	const struct timespec moment = { 0, 300 * 1000 * 1000 };
+	double t0, took;
+	struct seen s;
+	int i;
+
+	receiver_start(r, RECV_HANG);
+	for (i = 0; i < 4; i++)
+		strbuf_addf(&urls, "%shttp://127.0.0.1:%u/%d", i ? "," : "", r->port, i);
+	start(f, urls.buf, NULL, 60, 2);
+	enqueue(f, KERNEL);
+	nanosleep(&moment, NULL);
+	t0 = now_s();
+	deliver_stop(f->d);
+	f->d = NULL;
+	took = now_s() - t0;
+	if (took > 3.5)
+		fail_msg("stopping took %.1f s: it waited for more than the attempt in progress (2 s)", took);
+	wait_attempts(f, KERNEL, 1, 1, &s);
+	assert_int_equal(s.n, 1);
+	assert_false(s.a[0].ok);
+	strbuf_release(&urls);
+}
+
 /* A group whose alerts are gone has nothing to say: delivered, not retried forever. */
 static void test_no_alert_left(void **state)
 {
@@ -582,6 +614,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_webhook_hangs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_receiver_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_while_hanging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_alert_left, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	};
