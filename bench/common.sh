@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Shared by bench/overhead.sh and bench/counters.sh (sourced, not run).
+# Shared by the bench scripts (sourced, not run).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
@@ -64,4 +64,21 @@ thp_restore() {
 			echo "${THP_SNAPSHOT[$f]}" >"$f" || echo "${0##*/}: could not restore $f" >&2
 		fi
 	done
+}
+
+# bench_lock / bench_unlock: hold the machine's benchmark lock (the THP
+# sysfs directory, flocked, as forkwatch bench takes it) around loops this
+# script runs itself, waiting for it as --wait does.  Never around a
+# forkwatch bench: it takes the lock itself.
+BENCH_LOCK_FD=
+bench_lock() {
+	exec {BENCH_LOCK_FD}<"$THP_DIR" || die "cannot open $THP_DIR for the benchmark lock"
+	if ! flock -n "$BENCH_LOCK_FD"; then
+		echo "${0##*/}: another benchmark holds the machine's lock ($THP_DIR); waiting" >&2
+		flock "$BENCH_LOCK_FD"
+	fi
+}
+bench_unlock() {
+	[[ -z $BENCH_LOCK_FD ]] || exec {BENCH_LOCK_FD}<&-
+	BENCH_LOCK_FD=
 }

@@ -9,9 +9,12 @@
 #   sudo SIZE=256M bench/counters.sh            # a quick check
 #
 # Environment: SIZE (1G), RUNS (2) x ITERS (100) after WARMUP (3) for
-# forkwatch; perf stat runs each variant REPEAT (3) times with FORKS (=ITERS)
-# forks; FORKWATCH, PERF (/usr/bin/perf), OUT (bench/out/counters-<time>).
-# Exits 0 with the table, 2 when it cannot run, 1 when a tool failed.
+# forkwatch (FW_JSON=FILE: that fork document of SIZE instead of a run);
+# perf stat runs each variant REPEAT (3) times with FORKS (=ITERS) forks;
+# FORKWATCH, PERF (/usr/bin/perf), OUT (bench/out/counters-<time>);
+# ANALYSE=DIR prints the table and comparison of an earlier run's files.
+# Exits 0 when forkwatch and perf stat agree (see the table's last line),
+# 3 when they do not, 2 when it cannot run, 1 when a tool failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,66 +35,10 @@ posint FORKS "$FORKS"
 ((MB % 2 == 0)) || die "SIZE='$SIZE': must be a multiple of 2 MiB"
 [[ -x $PERF ]] || die "$PERF not found (Debian: apt-get install linux-perf)"
 
-preflight
-OUT=${OUT:-$BENCH_DIR/out/counters-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$OUT"
-
-TRACEFS=/sys/kernel/tracing
-MOUNTED=
-cleanup() {
-	thp_restore
-	if [[ -n $MOUNTED ]]; then
-		umount "$TRACEFS" || echo "${0##*/}: could not unmount $TRACEFS" >&2
-	fi
-}
-thp_snapshot
-trap cleanup EXIT
-# perf finds tracepoints through tracefs (perf 6.1 would otherwise mount it
-# itself and leave it mounted): mount it for the duration when it is not
-if [[ ! -d $TRACEFS/events ]]; then
-	[[ -d $TRACEFS ]] || die "$TRACEFS does not exist (kernel without tracefs?)"
-	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS"
-	MOUNTED=1
-fi
-[[ -d $TRACEFS/events/tlb/tlb_flush ]] || die "no tracepoint tlb:tlb_flush in $TRACEFS/events (x86 only)"
-
-echo "counter sanity: fork, ${MB} MiB, layouts ${LAYOUTS[*]}"
-echo "forkwatch: $RUNS runs x $ITERS iterations after $WARMUP warm-up forks;"
-echo "perf stat: plain-fork --count, populate-only and populate + $FORKS forks, $REPEAT times each"
-echo "kernel $(uname -r), $(nproc) CPUs, $($PERF --version); files in $OUT"
-
-echo "forkwatch..." >&2
-if ! "$FORKWATCH" bench --workloads fork --layouts "$(
-	IFS=,
-	echo "${LAYOUTS[*]}"
-)" --size "${MB}M" --runs "$RUNS" --iterations "$ITERS" --warmup "$WARMUP" --quiet \
-	--json "$OUT/forkwatch.json" >"$OUT/forkwatch.log" 2>&1; then
-	tail -n 20 "$OUT/forkwatch.log" >&2
-	echo "${0##*/}: forkwatch failed (log: $OUT/forkwatch.log)" >&2
-	exit 1
-fi
-
-# perf stat over plain-fork --count: the variants interleaved, REPEAT times
-for ((rep = 1; rep <= REPEAT; rep++)); do
-	echo "perf stat, repeat $rep/$REPEAT..." >&2
-	for l in "${LAYOUTS[@]}"; do
-		for n in 0 "$FORKS"; do
-			for inh in no-inherit inherit; do
-				f=$OUT/perf-$l-$n-$inh-$rep.csv
-				args=(-x, -o "$f" -e tlb:tlb_flush,page-faults)
-				[[ $inh == no-inherit ]] && args+=(--no-inherit)
-				if ! "$PERF" stat "${args[@]}" "$PLAIN" --count "$l" "${MB}M" 1 "$n" 0 \
-					2>"$OUT/perf-$l-$n-$inh-$rep.log"; then
-					cat "$OUT/perf-$l-$n-$inh-$rep.log" >&2
-					echo "${0##*/}: perf stat over plain-fork --count $l failed" >&2
-					exit 1
-				fi
-			done
-		done
-	done
-done
-
-"$PY" - "$OUT" "$REPEAT" "$FORKS" "${LAYOUTS[@]}" <<'EOF'
+# report DIR REPEAT FORKS LAYOUT...: the table of a run's files and the
+# comparison; exits 3 when forkwatch and perf stat disagree
+report() {
+	"$PY" - "$@" <<'EOF'
 import json, math, os, sys
 
 out, repeat, forks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -156,6 +103,34 @@ for l in layouts:
                 base[k].append(a[k])
         pr[(l, inh)] = (est, base)
 
+# The comparison.  forkwatch's window (the fork() call) lies inside perf's
+# (the whole iteration), so per fork: TLB flushes within 1.5 of perf's
+# (preemption inside a fork() adds task-switch flushes to either), page
+# faults at most 0.5 above perf's; and both at least one per fork, as
+# fork() write-protects the parent's pages (a flush) and the parent's first
+# write after it is a COW fault on its stack.  Plus three standard
+# deviations of perf's estimate over the repetitions.
+TOL = {"tlb": 1.5, "pf": 0.5}
+missed = []
+for l in layouts:
+    for key, label in (("tlb", "tlb_flush"), ("pf", "page-faults")):
+        f = fw.get(l, {}).get(key)
+        est = pr[(l, "no-inherit")][0][key]
+        m, s3 = mean(est), 3 * (sd(est) if len(est) > 1 else 0)
+        if f is None:
+            missed.append(f"{l} {label}: forkwatch did not count it, perf stat did ({m:.2f} per fork)")
+            continue
+        if f[0] < 0.9:
+            missed.append(f"{l} {label}: forkwatch counts {f[0]:.3f} per fork, below the 1 every fork makes")
+        if m < 0.9:
+            missed.append(f"{l} {label}: perf stat counts {m:.3f} per fork, below the 1 every fork makes")
+        if key == "tlb" and abs(f[0] - m) > TOL[key] + s3:
+            missed.append(f"{l} {label}: forkwatch {f[0]:.3f} vs perf stat {m:.3f} per fork, "
+                          f"more than {TOL[key] + s3:.2f} apart")
+        if key == "pf" and f[0] > m + TOL[key] + s3:
+            missed.append(f"{l} {label}: forkwatch {f[0]:.3f} per fork, more than perf stat's "
+                          f"{m:.3f} (+{TOL[key] + s3:.2f}) for the whole iteration")
+
 def cell(x):
     return "      n/a" if x is None else f"{x:9.3f}"
 
@@ -201,4 +176,89 @@ What was counted:
              whole address space (TLB flushes) and their few faults before
              _exit.  Shown only to say what the default would have mixed in.
   sd         stdev of the per-fork estimate over the REPEAT repetitions.""")
+print()
+if missed:
+    print("disagreements: " + "; ".join(missed))
+    sys.exit(3)
+print("forkwatch and perf stat agree: TLB flushes within %.1f per fork (+3 sd), page faults at most "
+      "%.1f above perf's, at least 1 per fork each" % (TOL["tlb"], TOL["pf"]))
 EOF
+}
+
+if [[ -n ${ANALYSE:-} ]]; then
+	[[ -s $ANALYSE/settings ]] || die "ANALYSE='$ANALYSE': no settings file in it"
+	setting() { sed -n "s/^$1=//p" "$ANALYSE/settings"; }
+	# shellcheck disable=SC2046 # the layouts are words
+	report "$ANALYSE" "$(setting repeat)" "$(setting forks)" $(setting layouts)
+	exit 0
+fi
+
+preflight
+OUT=${OUT:-$BENCH_DIR/out/counters-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+
+TRACEFS=/sys/kernel/tracing
+MOUNTED=
+cleanup() {
+	thp_restore
+	if [[ -n $MOUNTED ]]; then
+		umount "$TRACEFS" || echo "${0##*/}: could not unmount $TRACEFS" >&2
+	fi
+}
+thp_snapshot
+trap cleanup EXIT
+# perf finds tracepoints through tracefs (perf 6.1 would otherwise mount it
+# itself and leave it mounted): mount it for the duration when it is not
+if [[ ! -d $TRACEFS/events ]]; then
+	[[ -d $TRACEFS ]] || die "$TRACEFS does not exist (kernel without tracefs?)"
+	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS"
+	MOUNTED=1
+fi
+[[ -d $TRACEFS/events/tlb/tlb_flush ]] || die "no tracepoint tlb:tlb_flush in $TRACEFS/events (x86 only)"
+
+echo "counter sanity: fork, ${MB} MiB, layouts ${LAYOUTS[*]}"
+echo "forkwatch: $RUNS runs x $ITERS iterations after $WARMUP warm-up forks;"
+echo "perf stat: plain-fork --count, populate-only and populate + $FORKS forks, $REPEAT times each"
+echo "kernel $(uname -r), $(nproc) CPUs, $($PERF --version); files in $OUT"
+
+printf 'repeat=%s\nforks=%s\nlayouts=%s\n' "$REPEAT" "$FORKS" "${LAYOUTS[*]}" >"$OUT/settings"
+if [[ -n ${FW_JSON:-} ]]; then
+	cp "$FW_JSON" "$OUT/forkwatch.json" || die "FW_JSON='$FW_JSON': cannot read it"
+	echo "forkwatch: the document $FW_JSON"
+else
+	echo "forkwatch..." >&2
+	if ! "$FORKWATCH" bench --wait --workloads fork --layouts "$(
+		IFS=,
+		echo "${LAYOUTS[*]}"
+	)" --size "${MB}M" --runs "$RUNS" --iterations "$ITERS" --warmup "$WARMUP" --quiet \
+		--json "$OUT/forkwatch.json" >"$OUT/forkwatch.log" 2>&1; then
+		tail -n 20 "$OUT/forkwatch.log" >&2
+		echo "${0##*/}: forkwatch failed (log: $OUT/forkwatch.log)" >&2
+		exit 1
+	fi
+fi
+
+# perf stat over plain-fork --count: the variants interleaved, REPEAT times,
+# holding the machine's benchmark lock as forkwatch does
+bench_lock
+for ((rep = 1; rep <= REPEAT; rep++)); do
+	echo "perf stat, repeat $rep/$REPEAT..." >&2
+	for l in "${LAYOUTS[@]}"; do
+		for n in 0 "$FORKS"; do
+			for inh in no-inherit inherit; do
+				f=$OUT/perf-$l-$n-$inh-$rep.csv
+				args=(-x, -o "$f" -e tlb:tlb_flush,page-faults)
+				[[ $inh == no-inherit ]] && args+=(--no-inherit)
+				if ! "$PERF" stat "${args[@]}" "$PLAIN" --count "$l" "${MB}M" 1 "$n" 0 \
+					2>"$OUT/perf-$l-$n-$inh-$rep.log"; then
+					cat "$OUT/perf-$l-$n-$inh-$rep.log" >&2
+					echo "${0##*/}: perf stat over plain-fork --count $l failed" >&2
+					exit 1
+				fi
+			done
+		done
+	done
+done
+bench_unlock
+
+report "$OUT" "$REPEAT" "$FORKS" "${LAYOUTS[@]}"

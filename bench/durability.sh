@@ -13,9 +13,10 @@
 #
 # Environment: N (1100 documents), ROUNDS (10 kills), CLIENTS (4),
 # TEMPLATE, SEED (random), OUT
-# (bench/out/durability-<time>).
-# Prints a table and PASS/FAIL; exits 0 either way (2 when it cannot run,
-# 1 when a tool failed).
+# (bench/out/durability-<time>); ANALYSE=DIR prints the table of an
+# earlier run's files (its OUT) without running it.
+# Prints a table and PASS/FAIL.  Exits 0 when every check passed, 3 when
+# one failed, 2 when it cannot run, 1 when a tool failed.
 set -euo pipefail
 . "$(dirname "$0")/server-common.sh"
 
@@ -24,6 +25,64 @@ ROUNDS=${ROUNDS:-10}
 CLIENTS=${CLIENTS:-4}
 for v in N ROUNDS CLIENTS; do posint "$v" "${!v}"; done
 ((N >= 10 * (ROUNDS + 1))) || die "N=$N: too few documents for $ROUNDS kills (at least $((10 * (ROUNDS + 1))))"
+
+# report DIR ROUNDS: the table of a run's checks; exits 3 when one failed
+report() {
+	"$PY" - "$1" "$2" <<'EOF'
+import json, os, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+checks = {c["tag"]: c for c in map(json.loads, open(os.path.join(out, "checks.txt")))}
+
+def spool(tag):
+    for l in open(os.path.join(out, f"spool-{tag}.txt")):
+        if l.startswith("RESULT spool"):
+            return dict(kv.split("=") for kv in l.split()[2:])
+    return {}
+
+print()
+hdr = (f"{'':10} {'posted':>6} {'201':>5} {'200':>5} {'acked':>6} {'in flight':>9} {'of them':>7} "
+       f"{'stored':>6} {'acked but':>9} {'half-':>6} {'integrity':>9}  verdict")
+hdr2 = (f"{'':10} {'':>6} {'':>5} {'':>5} {'so far':>6} {'at kill':>9} {'stored':>7} "
+        f"{'':>6} {'missing':>9} {'stored':>6} {'':>9}")
+print(hdr)
+print(hdr2)
+print("-" * len(hdr))
+allok = True
+for r in range(1, rounds + 1):
+    c, s = checks[f"kill-{r}"], spool(r)
+    ok = c["ok"]
+    allok &= ok
+    print(f"{'kill ' + str(r):10} {s.get('posted', '?'):>6} {s.get('created', '?'):>5} {s.get('existed', '?'):>5} "
+          f"{c['acked']:>6} {c['inflight']:>9} {c['inflight_stored']:>7} {c['stored']:>6} "
+          f"{c['acked_missing']:>9} {c['half_stored']:>6} {c['integrity']:>9}  {'PASS' if ok else 'FAIL'}")
+c, s = checks["final"], spool("final")
+allok &= c["ok"]
+print(f"{'re-send':10} {s.get('posted', '?'):>6} {s.get('created', '?'):>5} {s.get('existed', '?'):>5} "
+      f"{c['acked']:>6} {'-':>9} {'-':>7} {c['stored']:>6} {c['acked_missing']:>9} "
+      f"{c['half_stored']:>6} {c['integrity']:>9}  {'PASS' if c['ok'] else 'FAIL'}")
+print()
+last = checks[f"kill-{rounds}"]
+print(f"acknowledged before the last kill: {last['acked']}; stored after the last restart: "
+      f"{last['stored']} ({last['stored_unacked']} stored but never acknowledged)")
+print(f"re-sent: {s.get('posted', '?')} posts of the {int(s.get('created', 0)) + int(s.get('existed', 0))} "
+      f"documents left in the spools: {s.get('existed', '?')} were already stored (200), "
+      f"{s.get('created', '?')} new (201); left in the spools: {s.get('left', '?')}")
+print(f"final: {c['stored']} of {c['generated']} documents stored, {c['duplicates']} twice, "
+      f"{c['missing']} missing, {c['half_stored']} half-stored, {c['orphans']} orphan rows, "
+      f"{c['fk_violations']} foreign-key violations, integrity_check {c['integrity']}")
+print("in flight at kill: uploads whose body had (partly) left for the daemon when the connection broke;")
+print("'of them stored' were committed before the kill but never acknowledged: the re-send gets 200.")
+print("overall:", "PASS" if allok else "FAIL")
+sys.exit(0 if allok else 3)
+EOF
+}
+
+if [[ -n ${ANALYSE:-} ]]; then
+	[[ -s $ANALYSE/checks.txt ]] || die "ANALYSE='$ANALYSE': no checks.txt in it"
+	ROUNDS=$(grep -c '"tag": "kill-' "$ANALYSE/checks.txt" || true)
+	report "$ANALYSE" "$ROUNDS"
+	exit 0
+fi
 
 server_preflight
 OUT=${OUT:-$BENCH_DIR/out/durability-$(date +%Y%m%d-%H%M%S)}
@@ -149,49 +208,4 @@ bg_run "$LOADGEN" spool --url "$DAEMON_URL" --tokens "$OUT/tokens" --dir "$OUT/s
 check final "$OUT/failed-final.txt" final
 daemon_stop
 
-"$PY" - "$OUT" "$ROUNDS" <<'EOF'
-import json, os, sys
-out, rounds = sys.argv[1], int(sys.argv[2])
-checks = {c["tag"]: c for c in map(json.loads, open(os.path.join(out, "checks.txt")))}
-
-def spool(tag):
-    for l in open(os.path.join(out, f"spool-{tag}.txt")):
-        if l.startswith("RESULT spool"):
-            return dict(kv.split("=") for kv in l.split()[2:])
-    return {}
-
-print()
-hdr = (f"{'':10} {'posted':>6} {'201':>5} {'200':>5} {'acked':>6} {'in flight':>9} {'of them':>7} "
-       f"{'stored':>6} {'acked but':>9} {'half-':>6} {'integrity':>9}  verdict")
-hdr2 = (f"{'':10} {'':>6} {'':>5} {'':>5} {'so far':>6} {'at kill':>9} {'stored':>7} "
-        f"{'':>6} {'missing':>9} {'stored':>6} {'':>9}")
-print(hdr)
-print(hdr2)
-print("-" * len(hdr))
-allok = True
-for r in range(1, rounds + 1):
-    c, s = checks[f"kill-{r}"], spool(r)
-    ok = c["ok"]
-    allok &= ok
-    print(f"{'kill ' + str(r):10} {s.get('posted', '?'):>6} {s.get('created', '?'):>5} {s.get('existed', '?'):>5} "
-          f"{c['acked']:>6} {c['inflight']:>9} {c['inflight_stored']:>7} {c['stored']:>6} "
-          f"{c['acked_missing']:>9} {c['half_stored']:>6} {c['integrity']:>9}  {'PASS' if ok else 'FAIL'}")
-c, s = checks["final"], spool("final")
-allok &= c["ok"]
-print(f"{'re-send':10} {s.get('posted', '?'):>6} {s.get('created', '?'):>5} {s.get('existed', '?'):>5} "
-      f"{c['acked']:>6} {'-':>9} {'-':>7} {c['stored']:>6} {c['acked_missing']:>9} "
-      f"{c['half_stored']:>6} {c['integrity']:>9}  {'PASS' if c['ok'] else 'FAIL'}")
-print()
-last = checks[f"kill-{rounds}"]
-print(f"acknowledged before the last kill: {last['acked']}; stored after the last restart: "
-      f"{last['stored']} ({last['stored_unacked']} stored but never acknowledged)")
-print(f"re-sent: {s.get('posted', '?')} posts of the {int(s.get('created', 0)) + int(s.get('existed', 0))} "
-      f"documents left in the spools: {s.get('existed', '?')} were already stored (200), "
-      f"{s.get('created', '?')} new (201); left in the spools: {s.get('left', '?')}")
-print(f"final: {c['stored']} of {c['generated']} documents stored, {c['duplicates']} twice, "
-      f"{c['missing']} missing, {c['half_stored']} half-stored, {c['orphans']} orphan rows, "
-      f"{c['fk_violations']} foreign-key violations, integrity_check {c['integrity']}")
-print("in flight at kill: uploads whose body had (partly) left for the daemon when the connection broke;")
-print("'of them stored' were committed before the kill but never acknowledged: the re-send gets 200.")
-print("overall:", "PASS" if allok else "FAIL")
-EOF
+report "$OUT" "$ROUNDS"

@@ -12,7 +12,7 @@
 #
 # Environment: DURATION (300 s per target), JOBS (processes per target,
 # default half the CPUs, at least 1), OUT (bench/out/fuzz-<time>).
-# Exits 0 with the table (also when a target crashed), 2 when it cannot
+# Exits 0 with the table when nothing crashed, 3 when a target crashed, 2 when it cannot
 # run, 1 when a tool failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -93,6 +93,6 @@ if [ -n "$(ls -A "$OUT/crashes")" ]; then
 	echo
 	echo "crashes (replay: build/fuzz/fuzz_<target> FILE):"
 	ls "$OUT/crashes" | sed "s|^|  $OUT/crashes/|"
-else
-	echo "no crashes"
+	exit 3
 fi
+echo "no crashes"

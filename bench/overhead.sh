@@ -9,9 +9,12 @@
 #   sudo SIZE=256M ROUNDS=1 bench/overhead.sh   # a quick check
 #
 # Environment: SIZE (1G), ROUNDS (3), RUNS (8), ITERS (100), WARMUP (3),
-# FORKWATCH (build/<arch>/forkwatch), OUT (bench/out/overhead-<time>).
-# Prints figures and PASS/FAIL against the targets; exits 0 either way
-# (2 when it cannot run, 1 when a tool failed).
+# FORKWATCH (build/<arch>/forkwatch), OUT (bench/out/overhead-<time>);
+# ANALYSE=DIR prints the figures of an earlier run's files (its OUT)
+# without measuring.
+# Prints figures and PASS/FAIL against the targets.  Exits 0 when every
+# target is met, 3 when one is missed (named on the last line), 2 when it
+# cannot run, 1 when a tool failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -28,53 +31,10 @@ posint ITERS "$ITERS"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP='$WARMUP': expected a whole number"
 ((MB % 2 == 0)) || die "SIZE='$SIZE': must be a multiple of 2 MiB"
 
-preflight
-OUT=${OUT:-$BENCH_DIR/out/overhead-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$OUT"
-thp_snapshot
-trap thp_restore EXIT
-
-run_forkwatch() { # ROUND
-	if ! "$FORKWATCH" bench --workloads fork --layouts "$LAYOUTS" --size "${MB}M" \
-		--runs "$RUNS" --iterations "$ITERS" --warmup "$WARMUP" --quiet \
-		--json "$OUT/forkwatch-$1.json" >"$OUT/forkwatch-$1.log" 2>&1; then
-		tail -n 20 "$OUT/forkwatch-$1.log" >&2
-		echo "${0##*/}: forkwatch failed in round $1 (log: $OUT/forkwatch-$1.log)" >&2
-		exit 1
-	fi
-}
-
-run_plain() { # ROUND
-	# layouts interleaved run by run, as forkwatch does; a failed run is
-	# reported on stderr and left out of the figures
-	if ! "$PLAIN" "$LAYOUTS" "${MB}M" "$RUNS" "$ITERS" "$WARMUP" \
-		>"$OUT/plain-$1.txt" 2>"$OUT/plain-$1.log"; then
-		cat "$OUT/plain-$1.log" >&2
-		if [[ ! -s $OUT/plain-$1.txt ]]; then
-			echo "${0##*/}: plain-fork failed in round $1" >&2
-			exit 1
-		fi
-	fi
-}
-
-echo "forkwatch harness overhead: fork, ${MB} MiB, layouts $LAYOUTS,"
-echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations after $WARMUP warm-up forks, each tool"
-echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"
-for ((r = 1; r <= ROUNDS; r++)); do
-	if ((r % 2)); then
-		echo "round $r/$ROUNDS: forkwatch, then plain-fork" >&2
-		run_forkwatch "$r"
-		run_plain "$r"
-		echo forkwatch >"$OUT/first-$r"
-	else
-		echo "round $r/$ROUNDS: plain-fork, then forkwatch" >&2
-		run_plain "$r"
-		run_forkwatch "$r"
-		echo plain >"$OUT/first-$r"
-	fi
-done
-
-"$PY" - "$OUT" "$ROUNDS" <<'EOF'
+# report DIR ROUNDS: the table and the verdicts of a run's files; exits 3
+# when a target is missed
+report() {
+	"$PY" - "$1" "$2" <<'EOF'
 import json, math, os, sys
 
 out, rounds = sys.argv[1], int(sys.argv[2])
@@ -132,10 +92,12 @@ print()
 print(f"{'layout':8} {'forkwatch':>11} {'sd':>6} {'n':>3}   {'plain':>11} {'sd':>6} {'n':>3}"
       f"   {'overhead':>8} {'+-95%':>6}   target   verdict")
 res = {}
+missed = []
 for l in layouts:
     a, b = fw[l], pl[l]
     if not a or not b:
         print(f"{l:8} no data (forkwatch {len(a)} runs, plain {len(b)} runs)")
+        missed.append(f"{l}: no data")
         continue
     ma, mb = mean(a), mean(b)
     ov = (ma / mb - 1) * 100
@@ -144,6 +106,8 @@ for l in layouts:
     ci = 2 * se * (ma / mb) * 100
     res[l] = (ma, mb)
     verdict = "PASS" if ov <= target[l] else "FAIL"
+    if verdict == "FAIL":
+        missed.append(f"{l}: overhead {ov:+.2f}% > {target[l]:.0f}%")
     print(f"{l:8} {fmt_ns(ma):>11} {100 * sd(a) / ma:5.1f}% {len(a):3}   "
           f"{fmt_ns(mb):>11} {100 * sd(b) / mb:5.1f}% {len(b):3}   "
           f"{ov:+7.2f}% {ci:5.2f}%   <= {target[l]:.0f}%    {verdict}")
@@ -154,10 +118,13 @@ if "order-0" in res and "order-9" in res:
     rp = res["order-9"][1] / res["order-0"][1]
     diff = (rf / rp - 1) * 100
     verdict = "PASS" if abs(diff) <= ratio_target else "FAIL"
+    if verdict == "FAIL":
+        missed.append(f"order-9/order-0 ratio {diff:+.2f}% off the plain loop's")
     print(f"order-9/order-0 ratio: forkwatch {rf:.4f}, plain {rp:.4f}, "
           f"relative difference {diff:+.2f}% (target within +-{ratio_target:.0f}%)   {verdict}")
 else:
     print("order-9/order-0 ratio: no data")
+    missed.append("order-9/order-0 ratio: no data")
 
 print()
 print("per round (overhead % per layout; which tool ran first):")
@@ -176,6 +143,68 @@ if dropped:
         print("  " + d)
 print()
 print("targets: harness overhead (forkwatch/plain - 1) <= 2% for order-0 and order-9, <= 5% for")
-print("pmd; order-9/order-0 ratio of forkwatch within 3% of the plain loop's.  Figures, not")
-print("tests: judge a FAIL against the +-95% column and the run-to-run sd.")
+print("pmd; order-9/order-0 ratio of forkwatch within 3% of the plain loop's.  Judge a FAIL")
+print("against the +-95% column and the run-to-run sd before blaming the harness.")
+print()
+if missed:
+    print("targets missed: " + "; ".join(missed))
+    sys.exit(3)
+print("every target met")
 EOF
+}
+
+if [[ -n ${ANALYSE:-} ]]; then
+	[[ -d $ANALYSE ]] || die "ANALYSE='$ANALYSE': no such directory"
+	ROUNDS=$(find "$ANALYSE" -maxdepth 1 -name 'forkwatch-*.json' | wc -l)
+	((ROUNDS > 0)) || die "ANALYSE='$ANALYSE': no forkwatch-N.json in it"
+	report "$ANALYSE" "$ROUNDS"
+	exit 0
+fi
+
+preflight
+OUT=${OUT:-$BENCH_DIR/out/overhead-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+thp_snapshot
+trap thp_restore EXIT
+
+run_forkwatch() { # ROUND
+	if ! "$FORKWATCH" bench --workloads fork --layouts "$LAYOUTS" --size "${MB}M" \
+		--runs "$RUNS" --iterations "$ITERS" --warmup "$WARMUP" --quiet \
+		--json "$OUT/forkwatch-$1.json" >"$OUT/forkwatch-$1.log" 2>&1; then
+		tail -n 20 "$OUT/forkwatch-$1.log" >&2
+		echo "${0##*/}: forkwatch failed in round $1 (log: $OUT/forkwatch-$1.log)" >&2
+		exit 1
+	fi
+}
+
+run_plain() { # ROUND
+	# layouts interleaved run by run, as forkwatch does; a failed run is
+	# reported on stderr and left out of the figures
+	if ! "$PLAIN" "$LAYOUTS" "${MB}M" "$RUNS" "$ITERS" "$WARMUP" \
+		>"$OUT/plain-$1.txt" 2>"$OUT/plain-$1.log"; then
+		cat "$OUT/plain-$1.log" >&2
+		if [[ ! -s $OUT/plain-$1.txt ]]; then
+			echo "${0##*/}: plain-fork failed in round $1" >&2
+			exit 1
+		fi
+	fi
+}
+
+echo "forkwatch harness overhead: fork, ${MB} MiB, layouts $LAYOUTS,"
+echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations after $WARMUP warm-up forks, each tool"
+echo "kernel $(uname -r), $(nproc) CPUs; files in $OUT"
+for ((r = 1; r <= ROUNDS; r++)); do
+	if ((r % 2)); then
+		echo "round $r/$ROUNDS: forkwatch, then plain-fork" >&2
+		run_forkwatch "$r"
+		run_plain "$r"
+		echo forkwatch >"$OUT/first-$r"
+	else
+		echo "round $r/$ROUNDS: plain-fork, then forkwatch" >&2
+		run_plain "$r"
+		run_forkwatch "$r"
+		echo plain >"$OUT/first-$r"
+	fi
+done
+
+report "$OUT" "$ROUNDS"
