@@ -193,7 +193,11 @@ if [[ -n ${ANALYSE:-} ]]; then
 	exit 0
 fi
 
+# plain-fork checks the layouts as the THP knobs are: not while another
+# benchmark has them changed
+bench_lock
 preflight
+bench_unlock
 OUT=${OUT:-$BENCH_DIR/out/counters-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 

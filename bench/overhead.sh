@@ -161,14 +161,18 @@ if [[ -n ${ANALYSE:-} ]]; then
 	exit 0
 fi
 
+# plain-fork checks the layouts as the THP knobs are: not while another
+# benchmark has them changed
+bench_lock
 preflight
+bench_unlock
 OUT=${OUT:-$BENCH_DIR/out/overhead-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 thp_snapshot
 trap thp_restore EXIT
 
 run_forkwatch() { # ROUND
-	if ! "$FORKWATCH" bench --workloads fork --layouts "$LAYOUTS" --size "${MB}M" \
+	if ! "$FORKWATCH" bench --wait --workloads fork --layouts "$LAYOUTS" --size "${MB}M" \
 		--runs "$RUNS" --iterations "$ITERS" --warmup "$WARMUP" --quiet \
 		--json "$OUT/forkwatch-$1.json" >"$OUT/forkwatch-$1.log" 2>&1; then
 		tail -n 20 "$OUT/forkwatch-$1.log" >&2
@@ -179,7 +183,9 @@ run_forkwatch() { # ROUND
 
 run_plain() { # ROUND
 	# layouts interleaved run by run, as forkwatch does; a failed run is
-	# reported on stderr and left out of the figures
+	# reported on stderr and left out of the figures.  Under the machine's
+	# benchmark lock, as forkwatch runs
+	bench_lock
 	if ! "$PLAIN" "$LAYOUTS" "${MB}M" "$RUNS" "$ITERS" "$WARMUP" \
 		>"$OUT/plain-$1.txt" 2>"$OUT/plain-$1.log"; then
 		cat "$OUT/plain-$1.log" >&2
@@ -188,6 +194,7 @@ run_plain() { # ROUND
 			exit 1
 		fi
 	fi
+	bench_unlock
 }
 
 echo "forkwatch harness overhead: fork, ${MB} MiB, layouts $LAYOUTS,"
