@@ -48,7 +48,7 @@ units() {
 	local label=$1 opts=$2 optional=$3 t n=0 bins
 	shift 3
 	# shellcheck disable=SC2086 # opts are separate make arguments
-	bins=$(make -s --no-print-directory $opts unit-list) || { missing "$label" "make${opts:+ $opts} unit-list failed"; return; }
+	bins=$(MAKEFLAGS= make -s --no-print-directory $opts unit-list) || { missing "$label" "make${opts:+ $opts} unit-list failed"; return; }
 	[ -n "$bins" ] || { missing "$label" "make${opts:+ $opts} unit-list names no unit test"; return; }
 	for t in $bins; do [ -x "$t" ] && n=$((n + 1)); done
 	if [ $n -eq 0 ] && [ "$optional" = 1 ]; then
