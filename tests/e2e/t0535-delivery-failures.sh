@@ -103,8 +103,9 @@ for ch, why in (("mail", "exited with status 75"), ("webhook", "connect")):
     assert all(e["state"] == "pending" for e in x), (ch, x)
     t = [e["at"] for e in x]
     gaps = [b - a for a, b in zip(t, t[1:])]
-    # the worker looks once a second: a wait of S seconds shows as S to S + 1 (+1 for rounding)
-    assert 1 <= gaps[0] <= 3 and 2 <= gaps[1] <= 4, (ch, "gaps", gaps)
+    # the worker looks once a second: a wait of S seconds shows as S to S + 1 (+1 for
+    # rounding, +1 for a busy machine); never sooner
+    assert 1 <= gaps[0] <= 4 and 2 <= gaps[1] <= 5, (ch, "gaps", gaps)
     print("    %s: %d failed attempts, %s apart: %s" % (ch, len(x), gaps, x[0]["detail"]))
 PYEOF
 [ "$(wc -l <"$T/sendmail.calls")" -ge 3 ] || fail "sendmail was not run for each attempt"
@@ -145,7 +146,7 @@ hport=$(cat "$T/rport")
 : >"$T/hook.log"
 mkdir -p "$T/db2"
 start_daemon "$T/d3.log" --db "$T/db2/fw.db" --webhook "http://127.0.0.1:$hport/hang" \
-	--delivery-retry 600 --delivery-timeout 4 --public-url http://fw.example:8080
+	--delivery-retry 600 --delivery-timeout 6 --public-url http://fw.example:8080
 admin=(-H "Authorization: Bearer $(cat "$T/db2/admin.token")")
 register lab-h
 "$PY" "$top/tests/e2e/compare-docs.py" "$T" lab-h
@@ -176,22 +177,22 @@ assert all(code == "201" for code, _ in lat), lat
 ms = sorted(float(t) * 1e3 for _, t in lat)
 print("    12 uploads while the webhook hangs: median %.1f ms, max %.1f ms (%.1f s after it was called)"
       % (statistics.median(ms), ms[-1], t1 - arrived))
-# all of them while the receiver held the delivery (it gives up after 4 s)
+# all of them while the receiver held the delivery (it gives up after 6 s)
 assert not [x for x in attempts if x.get("at")], ("the attempt ended before the uploads did", attempts)
-assert t1 - arrived < 4, "the uploads took until %.1f s after the webhook was called" % (t1 - arrived)
+assert t1 - arrived < 6, "the uploads took until %.1f s after the webhook was called" % (t1 - arrived)
 # a delivery holding up ingest would show as seconds, not milliseconds
-assert ms[-1] < 1000, "an upload took %.0f ms while the webhook hung" % ms[-1]
+assert ms[-1] < 2000, "an upload took %.0f ms while the webhook hung" % ms[-1]
 PYEOF
 expect 200 GET '/api/v1/alerts?kind=regression'
 jcheck "$T/body" 'len(d["alerts"]) == 13' "an alert for the head and each of the 12 kernels uploaded while it hung"
-wait_log lab-h $K 10 'len(a) == 1 and a[0].get("at") is not None' "the hanging attempt to end"
+wait_log lab-h $K 15 'len(a) == 1 and a[0].get("at") is not None' "the hanging attempt to end"
 "$PY" - "$T/log.json" "$T/hook.log" <<'PYEOF' || fail "the timed-out attempt"
 import json, sys
 a = json.load(open(sys.argv[1]))["attempts"][0]
 arrived = json.loads(open(sys.argv[2]).readline())["t"]
 assert not a["ok"] and "Timeout" in a["detail"] and a["state"] == "pending", a
-# given up after the 4 s timeout, not at once and not when the receiver answers (30 s)
-assert 3 <= a["at"] - arrived <= 7, (a["at"] - arrived, a)
+# given up after the 6 s timeout, not at once and not when the receiver answers (30 s)
+assert 4.5 <= a["at"] - arrived <= 10, (a["at"] - arrived, a)
 print("    given up %.1f s after the call: %s; still pending" % (a["at"] - arrived, a["detail"]))
 PYEOF
 stop_daemon
