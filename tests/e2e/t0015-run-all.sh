@@ -4,7 +4,8 @@
 # is a skip, anything else a failure; a unit-test program that the
 # Makefile builds but that is not there fails the run instead of being
 # passed over; and `make unit-list` names a program for every unit-test
-# source.  run-all.sh's own functions, sourced, on made-up programs.
+# source.  run-all.sh's own functions, sourced, on made-up programs; and
+# tests/run.sh (make unit, make check) on a cmocka skip.
 . "$(dirname "$0")/lib.sh"
 command -v gcc >/dev/null || skip "needs gcc"
 printf '#include <cmocka.h>\n' | gcc -E -x c - >/dev/null 2>&1 || skip "needs cmocka's header (libcmocka-dev)"
@@ -98,6 +99,16 @@ cp "$T/cm" "$T/mk/b/tests/test_here"
 	cat "$T/lines"
 	counts 3 5 3
 ) || exit 1
+
+say "tests/run.sh (make unit, make check) counts a cmocka skip() as a skip too"
+mkdir -p "$top/build/t0015-$$/tests"
+cleanup_hooks+=('rm -rf "$top/build/t0015-$$"')
+cp "$T/cm" "$top/build/t0015-$$/tests/test_cm"
+(cd "$top" && CM_SKIP=1 tests/run.sh "build/t0015-$$/tests/test_cm" >"$T/lines" 2>&1)
+tail -2 "$T/lines"
+[ "$(tail -1 "$T/lines")" = "0 passed, 0 failed, 1 skipped" ] || fail "tests/run.sh counted a cmocka skip as $(tail -1 "$T/lines")"
+(cd "$top" && tests/run.sh "build/t0015-$$/tests/test_cm" >"$T/lines" 2>&1)
+[ "$(tail -1 "$T/lines")" = "1 passed, 0 failed, 0 skipped" ] || fail "tests/run.sh: $(tail -1 "$T/lines")"
 
 say "make unit-list names a program for every unit-test source"
 make -s --no-print-directory -C "$top" unit-list >"$T/list" || fail "make unit-list"
