@@ -15,8 +15,6 @@
 
 #include "lib/jsonw.h"
 
-const char *const bench_workload_names[WL_COUNT] = { "fork", "munmap" };
-
 /*
  * Everything a run records lives in one MAP_SHARED arena mapped before the
  * first worker is forked: workers write their results in place, and the
@@ -46,14 +44,6 @@ static size_t run_bytes(unsigned iters, int nctr)
 	       (((size_t)iters * (size_t)nctr * sizeof(struct ctr_reading) + 63) & ~(size_t)63) + 128;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void check_region(const struct bench_params *p, const struct layout *l, void *addr,
 			 struct bench_check *c)
 {
@@ -73,61 +63,15 @@ static void check_region(const struct bench_params *p, const struct layout *l, v
 	strbuf_release(&why);
 }
 
-/*
- * One fork iteration: the clock covers fork() in the parent only.  *on is
- * what starting the counters returned, looked at after the measured call.
- */
-static int measure_fork(struct ctr_group *g, uint64_t *ns, int *on)
-{
-	uint64_t t0, t1;
-	pid_t pid;
-	int status;
-
-	if (g)
-		*on = ctr_group_enable(g);
-	t0 = now_ns();
-	pid = fork();
-	if (pid == 0)
-		_exit(0);
-	t1 = now_ns();
-	if (g)
-		ctr_group_disable(g);
-	if (pid < 0)
-		return -errno;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	*ns = t1 - t0;
-	return 0;
-}
-
-static int measure_munmap(struct ctr_group *g, void *addr, size_t size, uint64_t *ns, int *on)
-{
-	uint64_t t0, t1;
-	int ret;
-
-	if (g)
-		*on = ctr_group_enable(g);
-	t0 = now_ns();
-	ret = munmap(addr, size);
-	t1 = now_ns();
-	if (g)
-		ctr_group_disable(g);
-	if (ret)
-		return -errno;
-	*ns = t1 - t0;
-	return 0;
-}
-
 /* The worker: one run of one case; never returns. */
 static void __attribute__((noreturn))
 worker(const struct bench_params *p, const struct bench_case *c, struct bench_run *r, pid_t parent)
 {
+	const struct bench_workload *wl = c->wl;
+	struct wl_ctx w = { .size = p->size, .align = p->thp.pmd_size ? p->thp.pmd_size : p->thp.page_size };
 	struct strbuf err = STRBUF_INIT;
-	struct ctr_group *g = NULL;
 	struct ctr_reading scratch[CTR_MAX];
 	unsigned total = p->warmup + c->iterations, i;
-	void *addr = NULL;
 	int ret;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -136,57 +80,62 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 
-	ret = ctr_group_open(&g, &p->ctrs);
+	ret = ctr_group_open(&w.g, &p->ctrs);
 	if (ret) {
 		snprintf(r->error, sizeof(r->error), "cannot open counters: %s", strerror(-ret));
 		_exit(2);
 	}
-	r->grouped = ctr_group_is_grouped(g);
-	if (c->wl == WL_FORK) {
-		ret = layout_populate(c->layout, &p->thp, p->size, &addr, &err);
+	r->grouped = ctr_group_is_grouped(w.g);
+	if (!wl->fresh) {
+		ret = layout_populate(c->layout, &p->thp, p->size, &w.addr, &err);
 		if (ret)
 			goto fail;
-		check_region(p, c->layout, addr, &r->before);
+		check_region(p, c->layout, w.addr, &r->before);
 	}
-	ctr_group_read(g, scratch); /* baseline for the deltas */
+	if (wl->setup && (ret = wl->setup(&w))) {
+		strbuf_addf(&err, "%s: setting up: %s", wl->name, strerror(-ret));
+		goto fail;
+	}
+	ctr_group_read(w.g, scratch); /* baseline for the deltas */
 	for (i = 0; i < total; i++) {
-		uint64_t ns = 0;
 		bool measured = i >= p->warmup;
-		int on = 0;
 
-		if (c->wl == WL_FORK) {
-			ret = measure_fork(g, &ns, &on);
-		} else {
-			ret = layout_populate(c->layout, &p->thp, p->size, &addr, &err);
+		if (wl->fresh) {
+			ret = layout_populate(c->layout, &p->thp, p->size, &w.addr, &err);
 			if (ret)
 				goto fail;
-			/* verify the first and the last measured region before unmapping it */
+			/* verify the first and the last measured region just before the call */
 			if (i == p->warmup)
-				check_region(p, c->layout, addr, &r->before);
+				check_region(p, c->layout, w.addr, &r->before);
 			if (i == total - 1)
-				check_region(p, c->layout, addr, &r->after);
-			ret = measure_munmap(g, addr, p->size, &ns, &on);
-			addr = NULL;
+				check_region(p, c->layout, w.addr, &r->after);
+		}
+		w.on = 0;
+		w.ns = 0;
+		ret = wl->measure(&w);
+		if (wl->fresh && w.addr) {
+			munmap(w.addr, p->size); /* what the call left of the region, untimed */
+			w.addr = NULL;
 		}
 		if (ret) {
-			strbuf_addf(&err, "%s: %s", bench_workload_names[c->wl], strerror(-ret));
+			strbuf_addf(&err, "%s: %s", wl->name, strerror(-ret));
 			goto fail;
 		}
-		if (on) {
+		if (w.on) {
 			strbuf_addstr(&err, "starting the counters failed");
 			goto fail;
 		}
-		if (ctr_group_read(g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
+		if (ctr_group_read(w.g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
 			strbuf_addstr(&err, "reading the counters failed");
 			goto fail;
 		}
 		if (measured) {
-			r->ns[i - p->warmup] = ns;
+			r->ns[i - p->warmup] = w.ns;
 			r->iters = i - p->warmup + 1;
 		}
 	}
-	if (c->wl == WL_FORK)
-		check_region(p, c->layout, addr, &r->after);
+	if (!wl->fresh)
+		check_region(p, c->layout, w.addr, &r->after); /* where the region is now */
 	r->done = true;
 	_exit(0);
 fail:
@@ -213,7 +162,7 @@ static void make_uuid(char out[37])
 		close(fd);
 	if (n != (ssize_t)sizeof(b)) {
 		/* no /dev/urandom: time and pid still make collisions unlikely */
-		uint64_t x = now_ns() ^ ((uint64_t)getpid() << 32);
+		uint64_t x = wl_now_ns() ^ ((uint64_t)getpid() << 32);
 
 		for (i = 0; i < 16; i++) {
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -268,28 +217,28 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 	      bench_progress_fn progress, void *ctx, struct strbuf *err)
 {
 	struct bench_params *p = &res->params;
-	uint64_t start = now_ns();
-	unsigned run;
-	int i, w, ret;
+	uint64_t start = wl_now_ns();
+	unsigned run, w;
+	int i, ret;
 	struct arena a = { NULL, 0, 0 };
 	unsigned r;
 
 	make_uuid(res->run_uuid);
 	iso_now(res->started_at, sizeof(res->started_at));
 	res->ncases = 0;
-	res->cases = calloc((size_t)p->nlayouts * WL_COUNT, sizeof(*res->cases));
+	res->cases = calloc((size_t)p->nlayouts * bench_nworkloads, sizeof(*res->cases));
 	if (!res->cases)
 		return -ENOMEM;
 	for (i = 0; i < p->nlayouts; i++) {
-		for (w = 0; w < WL_COUNT; w++) {
+		for (w = 0; w < bench_nworkloads; w++) {
 			struct bench_case *c;
 
 			if (!(p->workloads & (1u << w)))
 				continue;
 			c = &res->cases[res->ncases++];
-			c->wl = (enum workload)w;
+			c->wl = &bench_workloads[w];
 			c->layout = &p->layouts[i];
-			c->iterations = w == WL_FORK ? p->iterations : p->munmap_iterations;
+			c->iterations = c->wl->fresh ? p->fresh_iterations : p->iterations;
 			a.len += p->runs * (sizeof(struct bench_run) + 64 +
 					    run_bytes(c->iterations, p->ctrs.n));
 		}
@@ -319,7 +268,7 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 				return -EINTR;
 			if (progress)
 				progress(ctx, run, p->runs, i, res->ncases, c,
-					 (double)(now_ns() - start) / 1e9);
+					 (double)(wl_now_ns() - start) / 1e9);
 			ret = layout_apply_knobs(c->layout, &p->thp, kj, err);
 			if (ret)
 				return ret;
@@ -328,7 +277,7 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 				return ret;
 			if (ret) {
 				strbuf_addf(err, "run %u of %s %s: %s", run + 1,
-					    bench_workload_names[c->wl], c->layout->name, strerror(-ret));
+					    c->wl->name, c->layout->name, strerror(-ret));
 				return ret;
 			}
 		}
@@ -461,7 +410,7 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 	int m;
 
 	jw_obj_begin(jw, NULL);
-	jw_str(jw, "workload", bench_workload_names[c->wl]);
+	jw_str(jw, "workload", c->wl->name);
 	jw_str(jw, "layout", c->layout->name);
 	jw_i64(jw, "order", c->layout->order);
 	jw_str(jw, "mapping", c->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
@@ -588,7 +537,8 @@ void bench_result_json(const struct bench_result *res, struct strbuf *out)
 {
 	const struct bench_params *p = &res->params;
 	struct jw jw;
-	int i, w;
+	unsigned w;
+	int i;
 
 	jw_init(&jw, out);
 	jw_obj_begin(&jw, NULL);
@@ -607,16 +557,16 @@ void bench_result_json(const struct bench_result *res, struct strbuf *out)
 	jw_u64(&jw, "size_bytes", p->size);
 	jw_u64(&jw, "runs", p->runs);
 	jw_u64(&jw, "iterations", p->iterations);
-	jw_u64(&jw, "munmap_iterations", p->munmap_iterations);
+	jw_u64(&jw, "fresh_iterations", p->fresh_iterations);
 	jw_u64(&jw, "warmup", p->warmup);
 	jw_arr_begin(&jw, "layouts");
 	for (i = 0; i < p->nlayouts; i++)
 		jw_str(&jw, NULL, p->layouts[i].name);
 	jw_arr_end(&jw);
 	jw_arr_begin(&jw, "workloads");
-	for (w = 0; w < WL_COUNT; w++)
+	for (w = 0; w < bench_nworkloads; w++)
 		if (p->workloads & (1u << w))
-			jw_str(&jw, NULL, bench_workload_names[w]);
+			jw_str(&jw, NULL, bench_workloads[w].name);
 	jw_arr_end(&jw);
 	jw_bool(&jw, "counters_grouped", res->grouped);
 	jw_obj_end(&jw);

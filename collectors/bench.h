@@ -11,16 +11,15 @@
 #include "collectors/ident.h"
 #include "collectors/layout.h"
 #include "collectors/noise.h"
+#include "collectors/workload.h"
 #include "lib/strbuf.h"
 
 /*
- * The benchmark engine: runs x cases, each run of each case in a fresh
- * worker process with a fresh mapping, layouts interleaved run by run so
- * that drift hits every case alike.
+ * The benchmark engine: runs x cases, a case a (workload, layout), each
+ * run of each case in a fresh worker process with a fresh mapping,
+ * layouts interleaved run by run so that drift hits every case alike.
+ * What a workload does is its line of bench_workloads[] (workload.h).
  */
-enum workload { WL_FORK, WL_MUNMAP, WL_COUNT };
-
-extern const char *const bench_workload_names[WL_COUNT];
 
 /* The most runs one benchmark takes (--runs): the table's per-run arrays are this long. */
 #define BENCH_RUNS_MAX 1000
@@ -28,10 +27,10 @@ extern const char *const bench_workload_names[WL_COUNT];
 struct bench_params {
 	uint64_t size;
 	unsigned runs;
-	unsigned iterations;        /* fork */
-	unsigned munmap_iterations; /* munmap: each needs a freshly populated region */
+	unsigned iterations;        /* per run, of the workloads that reuse their region */
+	unsigned fresh_iterations;  /* per run, of those that need a fresh region each (wl->fresh) */
 	unsigned warmup;
-	unsigned workloads;         /* bit per enum workload */
+	unsigned workloads;         /* bit per bench_workloads[] index */
 	int nlayouts;
 	struct layout layouts[LAYOUT_MAX];
 	struct thp_info thp;
@@ -59,7 +58,7 @@ struct bench_run {
 };
 
 struct bench_case {
-	enum workload wl;
+	const struct bench_workload *wl;
 	const struct layout *layout;
 	unsigned iterations;
 	struct bench_run *runs;    /* [params.runs] */

@@ -46,47 +46,71 @@ int cmd_say(int code, const char *fmt, ...)
 	return code;
 }
 
+/* What bench's options set besides bench_params. */
 struct bench_args {
-	const char *size, *runs, *iterations, *munmap_iterations, *warmup, *layouts, *workloads;
-	const char *events, *kernel_commit, *parent_commit, *json, *quiet, *wait, *tune;
+	const char *layouts, *events, *kernel_commit, *parent_commit, *json;
+	bool quiet, wait, tune;
 };
 
-static int parse_workloads(const char *spec, unsigned *mask)
+static int opt_workloads(const struct opt *o, const char *s, struct strbuf *why)
 {
-	const char *p = spec;
-
-	*mask = 0;
-	if (!*spec || spec[strlen(spec) - 1] == ',')
-		return cmd_say(2, "--workloads '%s': expected fork, munmap or fork,munmap", spec);
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		int w;
-
-		for (w = 0; w < WL_COUNT; w++)
-			if (strlen(bench_workload_names[w]) == len && !strncmp(p, bench_workload_names[w], len))
-				break;
-		if (w == WL_COUNT)
-			return cmd_say(2, "--workloads '%s': unknown workload '%.*s': expected fork, munmap", spec,
-				   (int)len, p);
-		*mask |= 1u << w;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	if (!*mask)
-		return cmd_say(2, "--workloads '%s': expected fork, munmap or fork,munmap", spec);
-	return 0;
+	return bench_workloads_parse(s, o->dest.uint, why);
 }
 
-static int parse_count(const char *opt, const char *s, uint64_t min, uint64_t max, unsigned *out)
+/* "fork,munmap": the workloads measured when --workloads is not given. */
+static void default_workloads(struct strbuf *out)
 {
-	uint64_t v;
+	unsigned w;
 
-	if (parse_uint(s, min, max, &v))
-		return cmd_say(2, "%s '%s': expected a whole number from %llu to %llu", opt, s,
-			   (unsigned long long)min, (unsigned long long)max);
-	*out = (unsigned)v;
-	return 0;
+	for (w = 0; w < bench_nworkloads; w++)
+		if (bench_workloads[w].in_default)
+			strbuf_addf(out, "%s%s", out->len ? "," : "", bench_workloads[w].name);
+}
+
+/*
+ * bench's options, after the caller's extra ones, into opts (room for
+ * BENCH_OPTS_MAX): the values go straight into p and a.  wl_default is
+ * --workloads' default (default_workloads()), kept while opts is used.
+ */
+#define BENCH_OPTS_MAX 40
+static void bench_options(struct opt *opts, const struct opt *extra, struct bench_params *p,
+			  struct bench_args *a, const char *wl_default)
+{
+	const struct opt own[] = {
+		{ OPT_SIZE("size", "SIZE", &p->size, 1, UINT64_MAX, "1G", "memory to populate per case") },
+		{ OPT_UINT("runs", "N", &p->runs, 1, BENCH_RUNS_MAX, "8", "runs, each a fresh process") },
+		{ OPT_UINT("iterations", "N", &p->iterations, 1, 1000000, "100",
+			   "measured iterations per run") },
+		{ OPT_UINT("fresh-iterations", "N", &p->fresh_iterations, 1, 100000, NULL,
+			   "measured iterations per run of the workloads that need a fresh region each "
+			   "(default min(10, --iterations))") },
+		/* the name before 0.2: munmap was the only such workload */
+		{ OPT_UINT("munmap-iterations", "N", &p->fresh_iterations, 1, 100000, NULL, ""),
+		  .flags = OPT_HIDDEN },
+		{ OPT_UINT("warmup", "N", &p->warmup, 0, 10000, "3", "unmeasured iterations before each run") },
+		{ OPT_STRING("layouts", "LIST", &a->layouts, "order-0,order-4,order-9,pmd (default) or all") },
+		{ OPT_FN("workloads", "LIST", &p->workloads, opt_workloads, "comma-separated, or all"),
+		  .def = wl_default },
+		{ OPT_STRING("events", "LIST", &a->events, "counters to read instead of the default set") },
+		{ OPT_STRING("kernel-commit", "SHA", &a->kernel_commit,
+			     "the running kernel's commit (default: from uname -r)"),
+		  .valid = ident_valid_sha, .expect = "expected 7 to 40 lower-case hex digits" },
+		{ OPT_STRING("parent-commit", "SHA", &a->parent_commit, "the commit it is compared against"),
+		  .valid = ident_valid_sha, .expect = "expected 7 to 40 lower-case hex digits" },
+		{ OPT_STRING("json", "FILE|-", &a->json, "write the result document to FILE or standard output") },
+		{ OPT_FLAG("quiet", &a->quiet, "no progress line") },
+		{ OPT_FLAG("wait", &a->wait,
+			   "wait for another forkwatch benchmarking here to finish, instead of failing") },
+		{ OPT_FLAG("tune", &a->tune,
+			   "quiet the noise sources a knob can quiet (forkwatch check) for the run") },
+	};
+	size_t n = 0, i;
+
+	for (i = 0; extra && extra[i].name && n < BENCH_OPTS_MAX - 1 - sizeof(own) / sizeof(own[0]); i++)
+		opts[n++] = extra[i];
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		opts[n++] = own[i];
+	memset(&opts[n], 0, sizeof(opts[n]));
 }
 
 static uint64_t mem_available(void)
@@ -120,7 +144,7 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 		double eta = done ? elapsed / done * (total - done) : 0;
 
 		fprintf(stderr, "\r\033[Kforkwatch: run %u/%u  %s %-9s  case %u/%u  %.0fs",
-			run + 1, runs, bench_workload_names[c->wl], c->layout->name, done + 1, total,
+			run + 1, runs, c->wl->name, c->layout->name, done + 1, total,
 			elapsed);
 		if (done)
 			fprintf(stderr, ", about %.0fs left", eta);
@@ -185,8 +209,7 @@ out:
 }
 
 static const char bench_about[] =
-	"Benchmark fork() (the call in the parent; the child exits at once) and munmap()\n"
-	"(of the whole populated region) per folio layout, each run in a fresh process,\n"
+	"Benchmark memory-management calls per folio layout, each run in a fresh process,\n"
 	"layouts interleaved run by run, under perf counters.  Layouts: order-0, order-N\n"
 	"(pte-mapped folios of order N: mTHP sizes, and the PMD order split from its PMD),\n"
 	"pmd (PMD-mapped THP), all (every order this kernel offers).  Needs root: it reads\n"
@@ -194,110 +217,47 @@ static const char bench_about[] =
 	"restores (also after a crash, at the next start).\n\n"
 	"Events: METRIC or METRIC=EVENT, comma-separated; metrics cycles, instructions,\n"
 	"dtlb_misses, cache_misses, tlb_flushes, page_faults, task_clock_ns; EVENT a libpfm4\n"
-	"name (e.g. perf::CYCLES) or a tracepoint SYSTEM:NAME.";
+	"name (e.g. perf::CYCLES) or a tracepoint SYSTEM:NAME.\n\n"
+	"Workloads: what is timed (*: a fresh region each iteration, --fresh-iterations)";
 
-int bench_main(int argc, char **argv, const struct opt *extra, const char *synopsis_extra,
-	       const char *about_extra, struct strbuf *doc)
+/* The about text: the caller's, bench's, then every workload of the table. */
+static void bench_about_text(struct strbuf *about, const char *about_extra)
 {
-	struct bench_args a = { 0 };
-	const struct opt bench_opts[] = {
-		{ "size", "SIZE", "memory to populate per case (default 1G)", &a.size },
-		{ "runs", "N", "runs, each a fresh process (default 8)", &a.runs },
-		{ "iterations", "N", "measured forks per run (default 100)", &a.iterations },
-		{ "munmap-iterations", "N", "measured munmaps per run (default min(10, --iterations))", &a.munmap_iterations },
-		{ "warmup", "N", "unmeasured iterations before each run (default 3)", &a.warmup },
-		{ "layouts", "LIST", "order-0,order-4,order-9,pmd (default) or all", &a.layouts },
-		{ "workloads", "LIST", "fork,munmap (default)", &a.workloads },
-		{ "events", "LIST", "counters to read instead of the default set", &a.events },
-		{ "kernel-commit", "SHA", "the running kernel's commit (default: from uname -r)", &a.kernel_commit },
-		{ "parent-commit", "SHA", "the commit it is compared against", &a.parent_commit },
-		{ "json", "FILE|-", "write the result document to FILE or standard output", &a.json },
-		{ "quiet", NULL, "no progress line", &a.quiet },
-		{ "wait", NULL, "wait for another forkwatch benchmarking here to finish, instead of failing", &a.wait },
-		{ "tune", NULL, "quiet the noise sources a knob can quiet (forkwatch check) for the run", &a.tune },
-	};
-	struct opt opts[sizeof(bench_opts) / sizeof(bench_opts[0]) + 17];
-	struct strbuf synopsis = STRBUF_INIT, about = STRBUF_INIT;
-	struct bench_result *res = NULL;
-	struct bench_params *p;
-	struct strbuf err = STRBUF_INIT, skipped = STRBUF_INIT, out = STRBUF_INIT, noisy = STRBUF_INIT;
-	struct knob_journal *kj = NULL;
-	struct progress pr = { 0 };
-	struct sigaction sa;
-	char defaults[64];
-	uint64_t need, avail;
-	size_t nopt = 0, i;
-	int ret, restored, n;
+	unsigned w;
 
-	/* the caller's own options first, then the bench options */
-	for (i = 0; extra && extra[i].name && nopt < 16; i++)
-		opts[nopt++] = extra[i];
-	for (i = 0; i < sizeof(bench_opts) / sizeof(bench_opts[0]); i++)
-		opts[nopt++] = bench_opts[i];
-	memset(&opts[nopt], 0, sizeof(opts[nopt]));
-	strbuf_addstr(&synopsis, synopsis_extra ? synopsis_extra : "forkwatch bench");
-	strbuf_addstr(&synopsis, " [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
-			  "          [--munmap-iterations 10] [--layouts LIST|all] [--workloads fork,munmap]\n"
-			  "          [--events LIST] [--kernel-commit SHA] [--parent-commit SHA]\n"
-			  "          [--json FILE|-] [--quiet] [--wait] [--tune]");
 	if (about_extra)
-		strbuf_addf(&about, "%s\n\n", about_extra);
-	strbuf_addstr(&about, bench_about);
+		strbuf_addf(about, "%s\n\n", about_extra);
+	strbuf_addstr(about, bench_about);
+	for (w = 0; w < bench_nworkloads; w++)
+		strbuf_addf(about, "\n  %-10s %s%s", bench_workloads[w].name, bench_workloads[w].about,
+			    bench_workloads[w].fresh ? " *" : "");
+}
 
-	ret = opt_parse(opts, argc, argv, &err);
-	if (ret == 1) {
-		opt_usage(stdout, synopsis.buf, about.buf, opts);
-		ret = 0;
-		goto out;
-	}
-	if (ret) {
-		ret = cmd_say(2, "%s: see 'forkwatch %s --help'", err.buf, argv[0]);
-		goto out;
-	}
-	res = calloc(1, sizeof(*res));
-	if (!res) {
-		ret = cmd_say(2, "out of memory");
-		goto out;
-	}
-	p = &res->params;
-	p->size = 1ULL << 30;
-	p->runs = 8;
-	p->iterations = 100;
-	p->warmup = 3;
-	p->workloads = (1u << WL_FORK) | (1u << WL_MUNMAP);
-	if (a.size && (parse_size(a.size, &p->size) || p->size == 0)) {
-		ret = cmd_say(2, "--size '%s': expected a size like 512M or 1G", a.size);
-		goto out;
-	}
-	if ((a.runs && (ret = parse_count("--runs", a.runs, 1, BENCH_RUNS_MAX, &p->runs))) ||
-	    (a.iterations && (ret = parse_count("--iterations", a.iterations, 1, 1000000, &p->iterations))) ||
-	    (a.warmup && (ret = parse_count("--warmup", a.warmup, 0, 10000, &p->warmup))) ||
-	    (a.workloads && (ret = parse_workloads(a.workloads, &p->workloads))))
-		goto out;
-	p->munmap_iterations = p->iterations < 10 ? p->iterations : 10;
-	if (a.munmap_iterations &&
-	    (ret = parse_count("--munmap-iterations", a.munmap_iterations, 1, 100000, &p->munmap_iterations)))
-		goto out;
-	if (a.kernel_commit && !ident_valid_sha(a.kernel_commit)) {
-		ret = cmd_say(2, "--kernel-commit '%s': expected 7 to 40 lower-case hex digits", a.kernel_commit);
-		goto out;
-	}
-	if (a.parent_commit && !ident_valid_sha(a.parent_commit)) {
-		ret = cmd_say(2, "--parent-commit '%s': expected 7 to 40 lower-case hex digits", a.parent_commit);
-		goto out;
-	}
+/*
+ * What the options alone cannot check: sizes against the machine, the
+ * layouts this kernel offers, root, memory, counters.  An exit code.
+ */
+static int bench_check(struct bench_params *p, const struct bench_args *a, struct strbuf *skipped)
+{
+	struct strbuf err = STRBUF_INIT;
+	char defaults[64], sz[16];
+	uint64_t need, avail;
+	int n, ret = 0;
 
+	if (!p->fresh_iterations)
+		p->fresh_iterations = p->iterations < 10 ? p->iterations : 10;
 	layout_thp_probe(&p->thp, THP_SYSFS_DIR, (size_t)sysconf(_SC_PAGESIZE));
+	parse_format_size(p->size, sz, sizeof(sz));
 	if (p->thp.pmd_size && p->size % p->thp.pmd_size) {
 		char pmd[16];
 
 		parse_format_size(p->thp.pmd_size, pmd, sizeof(pmd));
-		ret = cmd_say(2, "--size '%s': expected a multiple of %s (the PMD size here)", a.size, pmd);
+		ret = cmd_say(2, "--size '%s': expected a multiple of %s (the PMD size here)", sz, pmd);
 		goto out;
 	}
 	snprintf(defaults, sizeof(defaults), "order-0,order-4,order-%d,pmd", p->thp.pmd_order);
-	n = layout_parse_list(a.layouts ? a.layouts : defaults, &p->thp, !a.layouts, p->layouts,
-			      LAYOUT_MAX, &skipped, &err);
+	n = layout_parse_list(a->layouts ? a->layouts : defaults, &p->thp, !a->layouts, p->layouts,
+			      LAYOUT_MAX, skipped, &err);
 	if (n < 0) {
 		ret = cmd_say(2, "%s", err.buf);
 		goto out;
@@ -313,14 +273,67 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	avail = mem_available();
 	if (avail && avail < need) {
 		ret = cmd_say(2, "--size '%s' needs about %.1fG of available memory; this machine has %.1fG",
-			  a.size ? a.size : "1G", (double)need / (1 << 30), (double)avail / (1 << 30));
+			  sz, (double)need / (1 << 30), (double)avail / (1 << 30));
 		goto out;
 	}
-	if (ctr_init(&err) || ctr_set_build(&p->ctrs, a.events, &err)) {
+	if (ctr_init(&err) || ctr_set_build(&p->ctrs, a->events, &err)) {
 		ret = cmd_say(2, "%s", err.buf);
 		goto out;
 	}
 	ctr_release_resolver();
+out:
+	strbuf_release(&err);
+	return ret;
+}
+
+int bench_main(int argc, char **argv, const struct opt *extra, const char *synopsis_extra,
+	       const char *about_extra, struct strbuf *doc)
+{
+	struct bench_args a = { 0 };
+	struct opt opts[BENCH_OPTS_MAX];
+	struct strbuf synopsis = STRBUF_INIT, about = STRBUF_INIT, defaults = STRBUF_INIT;
+	struct bench_result *res = NULL;
+	struct bench_params *p;
+	struct strbuf err = STRBUF_INIT, skipped = STRBUF_INIT, out = STRBUF_INIT, noisy = STRBUF_INIT;
+	struct knob_journal *kj = NULL;
+	struct progress pr = { 0 };
+	struct sigaction sa;
+	uint64_t given;
+	int ret, restored;
+
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		ret = cmd_say(2, "out of memory");
+		goto out;
+	}
+	p = &res->params;
+	default_workloads(&defaults);
+	bench_options(opts, extra, p, &a, defaults.buf);
+	ret = opt_parse(opts, argc, argv, 0, &given, &err);
+	if (ret == 1) {
+		strbuf_addstr(&synopsis, synopsis_extra ? synopsis_extra : "forkwatch bench");
+		strbuf_addstr(&synopsis, " [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
+				  "          [--fresh-iterations 10] [--layouts LIST|all] [--workloads LIST|all]\n"
+				  "          [--events LIST] [--kernel-commit SHA] [--parent-commit SHA]\n"
+				  "          [--json FILE|-] [--quiet] [--wait] [--tune]");
+		bench_about_text(&about, about_extra);
+		opt_usage(stdout, synopsis.buf, about.buf, opts);
+		ret = 0;
+		goto out;
+	}
+	if (ret == -EINVAL) {
+		ret = cmd_say(2, "%s: see 'forkwatch %s --help'", err.buf, argv[0]);
+		goto out;
+	}
+	if (ret) {
+		ret = cmd_say(2, "%s", err.buf);
+		goto out;
+	}
+	if (given & (1ULL << (opt_find(opts, "munmap-iterations", 17) - opts)))
+		fprintf(stderr, "forkwatch: --munmap-iterations is now --fresh-iterations: the iterations of "
+			"every workload that needs a fresh region\n");
+	if ((ret = bench_check(p, &a, &skipped)))
+		goto out;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: waitpid must return to see the flag */
@@ -329,7 +342,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	ret = open_journal(&kj, a.wait != NULL, &restored, &err);
+	ret = open_journal(&kj, a.wait, &restored, &err);
 	if (ret == -EINTR) {
 		ret = cmd_say(130, "interrupted by signal %d while waiting for the other forkwatch",
 			      (int)stop_requested);
@@ -359,7 +372,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 
 		cmd_hypervisor_cpuid(cmd_sysroot(), cpuid, sizeof(cpuid));
 		/* NEEDSWORK: the CPUs --placement pins to, once it exists; today every online CPU */
-		ret = tune_begin(&res->noise, cmd_sysroot(), NULL, cpuid, kj, a.tune != NULL, &err);
+		ret = tune_begin(&res->noise, cmd_sysroot(), NULL, cpuid, kj, a.tune, &err);
 		if (ret) {
 			ret = cmd_say(2, "%s", err.len ? err.buf : strerror(-ret));
 			goto out;
@@ -367,7 +380,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	}
 
 	pr.tty = isatty(STDERR_FILENO);
-	pr.quiet = a.quiet != NULL;
+	pr.quiet = a.quiet;
 	pr.last_run = (unsigned)-1;
 	ret = bench_run(res, kj, &stop_requested, show_progress, &pr, &err);
 	noise_snapshot_finish(&res->noise, false);
@@ -404,6 +417,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 out:
 	strbuf_release(&synopsis);
 	strbuf_release(&about);
+	strbuf_release(&defaults);
 	knob_journal_free(kj);
 	if (res) {
 		bench_result_release(res);
@@ -423,16 +437,16 @@ int cmd_bench(int argc, char **argv)
 
 int cmd_restore(int argc, char **argv)
 {
-	const char *wait = NULL;
+	bool wait = false;
 	const struct opt opts[] = {
-		{ "wait", NULL, "wait for a forkwatch benchmarking here to finish, instead of failing", &wait },
-		{ NULL, NULL, NULL, NULL },
+		{ OPT_FLAG("wait", &wait, "wait for a forkwatch benchmarking here to finish, instead of failing") },
+		{ OPT_END },
 	};
 	struct strbuf err = STRBUF_INIT;
 	struct knob_journal *kj;
 	int ret, restored;
 
-	ret = opt_parse(opts, argc, argv, &err);
+	ret = opt_parse(opts, argc, argv, 0, NULL, &err);
 	if (ret == 1) {
 		opt_usage(stdout, "forkwatch restore [--wait]",
 			  "Restore the THP knobs and those of --tune that a killed forkwatch left changed,\n"
@@ -441,7 +455,7 @@ int cmd_restore(int argc, char **argv)
 		return 0;
 	}
 	if (!ret)
-		ret = open_journal(&kj, wait != NULL, &restored, &err);
+		ret = open_journal(&kj, wait, &restored, &err);
 	if (ret) {
 		ret = cmd_say(2, "restore: %s", err.buf);
 		strbuf_release(&err);

@@ -10,7 +10,6 @@
 #include "collectors/noise.h"
 #include "lib/jsonw.h"
 #include "lib/opt.h"
-#include "lib/parse.h"
 
 const char *cmd_sysroot(void)
 {
@@ -42,34 +41,38 @@ static const char check_about[] =
 
 int cmd_check(int argc, char **argv)
 {
-	const char *interval_s = NULL, *cpus_s = NULL, *json = NULL;
+	const char *cpus_s = NULL;
+	double interval;
+	bool json = false;
 	const struct opt opts[] = {
-		{ "interval", "SECONDS", "sample steal time and CPU use for this long (default 1; 0: do not)", &interval_s },
-		{ "cpus", "LIST", "the CPUs the benchmark will use, e.g. 0-3,8 (default: every online CPU)", &cpus_s },
-		{ "json", NULL, "print the snapshot as the result document's \"noise\" object", &json },
-		{ NULL, NULL, NULL, NULL },
+		{ OPT_REAL("interval", "SECONDS", &interval, 0, 3600, "1",
+			   "sample steal time and CPU use for this long; 0: do not"),
+		  .expect = "expected seconds from 0 to 3600" },
+		{ OPT_STRING("cpus", "LIST", &cpus_s,
+			     "the CPUs the benchmark will use, e.g. 0-3,8 (default: every online CPU)") },
+		{ OPT_FLAG("json", &json, "print the snapshot as the result document's \"noise\" object") },
+		{ OPT_END },
 	};
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	struct noise_snapshot s = { 0 };
 	struct noise_cpuset cpus;
 	const char *root = cmd_sysroot();
 	char cpuid[32];
-	double interval = 1;
 	int ret;
 
-	ret = opt_parse(opts, argc, argv, &err);
+	ret = opt_parse(opts, argc, argv, 0, NULL, &err);
 	if (ret == 1) {
 		opt_usage(stdout, "forkwatch check [--interval SECONDS] [--cpus LIST] [--json]", check_about,
 			  opts);
 		ret = 0;
 		goto out;
 	}
-	if (ret) {
+	if (ret == -EINVAL) {
 		ret = cmd_say(2, "%s: see 'forkwatch check --help'", err.buf);
 		goto out;
 	}
-	if (interval_s && (parse_real(interval_s, &interval) || interval < 0 || interval > 3600)) {
-		ret = cmd_say(2, "--interval '%s': expected seconds from 0 to 3600", interval_s);
+	if (ret) {
+		ret = cmd_say(2, "%s", err.buf);
 		goto out;
 	}
 	if (cpus_s && (noise_cpuset_parse(cpus_s, &cpus) || !noise_cpuset_count(&cpus))) {

@@ -83,51 +83,45 @@ static int up_no_curl(const char *cmd)
 
 /* Settings shared by the commands; each command's opt table points into it. */
 struct up_args {
-	const char *server, *token_file, *admin_token_file, *spool, *retry_for, *cacert, *timeout;
-	const char *name, *hostname, *force, *retired, *kernel_commit;
+	const char *server, *token_file, *admin_token_file, *spool, *cacert;
+	const char *name, *hostname, *kernel_commit;
+	unsigned retry_for, timeout;
+	bool force, retired;
 };
 
-#define UP_OPT_SERVER(a) { "server", "URL", "forkwatchd's URL, e.g. http://fw.lab:8080 (required)", &(a).server }
-#define UP_OPT_CACERT(a) { "cacert", "FILE", "CA certificate(s) to verify an https server with", &(a).cacert }
-#define UP_OPT_TIMEOUT(a) { "timeout", "SECONDS", "limit per request (default 60)", &(a).timeout }
-#define UP_OPT_TOKEN(a) { "token-file", "FILE", "host token file (default $FORKWATCH_STATE_DIR/host.token)", &(a).token_file }
-#define UP_OPT_SPOOL(a) { "spool", "DIR", "spool directory (default $FORKWATCH_STATE_DIR/spool)", &(a).spool }
+static bool up_name_ok(const char *s)
+{
+	return parse_name_ok(s, 128);
+}
+
+#define UP_NAME_EXPECT "expected 1 to 128 bytes without control characters or '/'"
+#define UP_OPT_SERVER(a) { OPT_STRING("server", "URL", &(a).server, "forkwatchd's URL, e.g. http://fw.lab:8080 (required)") }
+#define UP_OPT_CACERT(a) { OPT_STRING("cacert", "FILE", &(a).cacert, "CA certificate(s) to verify an https server with") }
+#define UP_OPT_TIMEOUT(a)                                                                     \
+	{ OPT_UINT("timeout", "SECONDS", &(a).timeout, 1, 1000000000, "60", "limit per request"), \
+	  .expect = "expected a whole number of seconds, at least 1" }
+#define UP_OPT_TOKEN(a) { OPT_STRING("token-file", "FILE", &(a).token_file, "host token file (default $FORKWATCH_STATE_DIR/host.token)") }
+#define UP_OPT_SPOOL(a) { OPT_STRING("spool", "DIR", &(a).spool, "spool directory (default $FORKWATCH_STATE_DIR/spool)") }
+#define UP_OPT_RETRY(a, def, help)                                                           \
+	{ OPT_UINT("retry-for", "SECONDS", &(a).retry_for, 0, 1000000000, def, help),            \
+	  .expect = "expected a whole number of seconds" }
 
 /*
  * Pick this command's options out of an argv that also holds bench's,
- * before bench_main() parses all of it: so that the server and the
- * token are checked before a benchmark of many minutes.  An option that
- * is not ours takes the next argument as its value unless that starts
- * with "--" (true of every bench option but the flag --quiet, whose
- * next argument is an option).  Returns 1 when --help is asked for.
+ * before bench_main() parses all of it: so that the server, the token
+ * and every value of ours are checked before a benchmark of many
+ * minutes.  Returns 1 when --help is asked for, 0 to go on, or the exit
+ * code after saying what is wrong.
  */
 static int up_prescan(const struct opt *opts, int argc, char **argv)
 {
-	int i;
+	struct strbuf err = STRBUF_INIT;
+	int ret = opt_parse(opts, argc, argv, OPT_PARSE_PICK, NULL, &err);
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq;
-		const struct opt *o;
-		size_t len;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return 1;
-		if (strncmp(a, "--", 2))
-			continue;
-		a += 2;
-		eq = strchr(a, '=');
-		len = eq ? (size_t)(eq - a) : strlen(a);
-		o = opt_find(opts, a, len);
-		if (o && !o->metavar)
-			*o->value = "1";
-		else if (o && eq)
-			*o->value = eq + 1;
-		else if (o && i + 1 < argc)
-			*o->value = argv[++i];
-		else if (!o && !eq && i + 1 < argc && strncmp(argv[i + 1], "--", 2))
-			i++;
-	}
-	return 0;
+	if (ret < 0)
+		ret = cmd_say(UP_EXIT_USAGE, "%s", err.buf);
+	strbuf_release(&err);
+	return ret;
 }
 
 /* Read a token file: the token (and the name, when it has one). */
@@ -160,28 +154,14 @@ out:
 	return ret;
 }
 
-static int up_parse_seconds(const char *opt, const char *s, unsigned *out)
-{
-	uint64_t v;
-
-	if (parse_uint(s, 0, 1000000000, &v))
-		return cmd_say(UP_EXIT_USAGE, "%s '%s': expected a whole number of seconds", opt, s);
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* The client for a command: server URL, optional token, --cacert, --timeout. */
 static int up_client(const struct up_args *a, const char *token, struct http_client **http)
 {
 	struct http_config cfg = { 0 };
 	struct strbuf err = STRBUF_INIT;
-	unsigned timeout = 60;
+	unsigned timeout = a->timeout;
 	int ret;
 
-	if (a->timeout && (ret = up_parse_seconds("--timeout", a->timeout, &timeout)))
-		return ret;
-	if (!timeout)
-		return cmd_say(UP_EXIT_USAGE, "--timeout '0': expected at least 1 second");
 	cfg.server = a->server;
 	cfg.token = token && *token ? token : NULL;
 	cfg.cacert = a->cacert;
@@ -293,14 +273,16 @@ int cmd_register(int argc, char **argv)
 	struct up_args a = { 0 };
 	const struct opt opts[] = {
 		UP_OPT_SERVER(a),
-		{ "admin-token-file", "FILE", "the server's admin token (required)", &a.admin_token_file },
-		{ "name", "NAME", "the host's name on the server (default: its hostname)", &a.name },
-		{ "hostname", "HOST", "what its results give as host.hostname (default: gethostname())", &a.hostname },
+		{ OPT_STRING("admin-token-file", "FILE", &a.admin_token_file, "the server's admin token (required)") },
+		{ OPT_STRING("name", "NAME", &a.name, "the host's name on the server (default: its hostname)"),
+		  .valid = up_name_ok, .expect = UP_NAME_EXPECT },
+		{ OPT_STRING("hostname", "HOST", &a.hostname,
+			     "what its results give as host.hostname (default: gethostname())") },
 		UP_OPT_TOKEN(a),
-		{ "force", NULL, "replace an existing token file", &a.force },
+		{ OPT_FLAG("force", &a.force, "replace an existing token file") },
 		UP_OPT_CACERT(a),
 		UP_OPT_TIMEOUT(a),
-		{ NULL, NULL, NULL, NULL },
+		{ OPT_END },
 	};
 	struct strbuf err = STRBUF_INIT, admin = STRBUF_INIT, unused = STRBUF_INIT, body = STRBUF_INIT;
 	struct strbuf resp = STRBUF_INIT, path = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
@@ -314,7 +296,7 @@ int cmd_register(int argc, char **argv)
 
 	if (!http_available())
 		return up_no_curl("register");
-	ret = opt_parse(opts, argc, argv, &err);
+	ret = opt_parse(opts, argc, argv, 0, NULL, &err);
 	if (ret == 1) {
 		opt_usage(stdout, "forkwatch register --server URL --admin-token-file FILE [--name NAME]\n"
 				  "          [--hostname HOST] [--token-file FILE] [--force]",
@@ -325,15 +307,11 @@ int cmd_register(int argc, char **argv)
 		goto out;
 	}
 	if (ret) {
-		ret = cmd_say(UP_EXIT_USAGE, "%s: see 'forkwatch register --help'", err.buf);
+		ret = cmd_say(UP_EXIT_USAGE, ret == -EINVAL ? "%s: see 'forkwatch register --help'" : "%s", err.buf);
 		goto out;
 	}
 	if (!a.server || !a.admin_token_file) {
 		ret = cmd_say(UP_EXIT_USAGE, "register needs --server and --admin-token-file: see 'forkwatch register --help'");
-		goto out;
-	}
-	if (a.name && !parse_name_ok(a.name, 128)) {
-		ret = cmd_say(UP_EXIT_USAGE, "--name '%s': expected 1 to 128 bytes without control characters or '/'", a.name);
 		goto out;
 	}
 	if (a.hostname) {
@@ -388,7 +366,7 @@ int cmd_register(int argc, char **argv)
 	if (!name)
 		name = a.name ? a.name : host;
 	upload_token_format(&text, name, token);
-	ret = up_token_commit(fd, tmp.buf, path.buf, &text, a.force != NULL);
+	ret = up_token_commit(fd, tmp.buf, path.buf, &text, a.force);
 	fd = -1;
 	explicit_bzero(text.buf, text.len);
 	if (ret) {
@@ -617,7 +595,7 @@ static void up_split(const struct opt *opts, int argc, char **argv, char **ov, i
 		ov[(*oc)++] = argv[i];
 		len = strcspn(a + 2, "=");
 		o = opt_find(opts, a + 2, len);
-		if (o && o->metavar && !a[2 + len] && i + 1 < argc)
+		if (o && opt_takes_value(o) && !a[2 + len] && i + 1 < argc)
 			ov[(*oc)++] = argv[++i];
 	}
 	ov[*oc] = NULL;
@@ -642,12 +620,15 @@ static int up_parse_words(const struct opt *opts, int argc, char **argv, const c
 		goto out;
 	}
 	up_split(opts, argc, argv, ov, &oc, *wv, wc);
-	switch (opt_parse(opts, oc, ov, &err)) {
+	switch (opt_parse(opts, oc, ov, 0, NULL, &err)) {
 	case 0:
 		break;
 	case 1:
 		opt_usage(stdout, synopsis, about, opts);
 		ret = 0;
+		break;
+	case -ERANGE:
+		ret = cmd_say(UP_EXIT_USAGE, "%s", err.buf);
 		break;
 	default:
 		ret = cmd_say(UP_EXIT_USAGE, "%s: see 'forkwatch %s --help'", err.buf, argv[0]);
@@ -664,11 +645,12 @@ int cmd_hosts(int argc, char **argv)
 	struct up_args a = { 0 };
 	const struct opt opts[] = {
 		UP_OPT_SERVER(a),
-		{ "admin-token-file", "FILE", "the server's admin token (needed by rename and retire)", &a.admin_token_file },
-		{ "retired", NULL, "list: include retired hosts", &a.retired },
+		{ OPT_STRING("admin-token-file", "FILE", &a.admin_token_file,
+			     "the server's admin token (needed by rename and retire)") },
+		{ OPT_FLAG("retired", &a.retired, "list: include retired hosts") },
 		UP_OPT_CACERT(a),
 		UP_OPT_TIMEOUT(a),
-		{ NULL, NULL, NULL, NULL },
+		{ OPT_END },
 	};
 	struct strbuf admin = STRBUF_INIT, unused = STRBUF_INIT;
 	struct http_client *http = NULL;
@@ -732,10 +714,10 @@ int cmd_compare(int argc, char **argv)
 	const char *host = NULL;
 	const struct opt opts[] = {
 		UP_OPT_SERVER(a),
-		{ "host", "NAME", "the lab machine (required)", &host },
+		{ OPT_STRING("host", "NAME", &host, "the lab machine (required)") },
 		UP_OPT_CACERT(a),
 		UP_OPT_TIMEOUT(a),
-		{ NULL, NULL, NULL, NULL },
+		{ OPT_END },
 	};
 	struct strbuf err = STRBUF_INIT, path = STRBUF_INIT, resp = STRBUF_INIT;
 	struct http_client *http = NULL;
@@ -807,18 +789,15 @@ static void up_session_release(struct up_session *s)
 }
 
 /* Check everything that can be checked before benchmarking; an exit code on failure. */
-static int up_session_open(struct up_session *s, const char *cmd, unsigned default_retry)
+static int up_session_open(struct up_session *s, const char *cmd)
 {
 	struct strbuf path = STRBUF_INIT, err = STRBUF_INIT;
-	unsigned retry_for = default_retry;
 	int ret;
 
 	if (!s->a.server) {
 		ret = cmd_say(UP_EXIT_USAGE, "%s needs --server: see 'forkwatch %s --help'", cmd, cmd);
 		goto out;
 	}
-	if (s->a.retry_for && (ret = up_parse_seconds("--retry-for", s->a.retry_for, &retry_for)))
-		goto out;
 	if (s->a.token_file)
 		strbuf_addstr(&path, s->a.token_file);
 	else
@@ -837,7 +816,7 @@ static int up_session_open(struct up_session *s, const char *cmd, unsigned defau
 		ret = cmd_say(UP_EXIT_USAGE, "--spool: %s", err.buf);
 		goto out;
 	}
-	upload_ctx_init(&s->u, s->http, s->a.server, retry_for, &up_stop);
+	upload_ctx_init(&s->u, s->http, s->a.server, s->a.retry_for, &up_stop);
 	s->u.log = up_log;
 out:
 	strbuf_release(&err);
@@ -933,10 +912,10 @@ int cmd_run(int argc, char **argv)
 		UP_OPT_SERVER(s.a),
 		UP_OPT_TOKEN(s.a),
 		UP_OPT_SPOOL(s.a),
-		{ "retry-for", "SECONDS", "keep retrying this long (default 600; 0: no limit)", &s.a.retry_for },
+		UP_OPT_RETRY(s.a, "600", "keep retrying this long (0: no limit)"),
 		UP_OPT_CACERT(s.a),
 		UP_OPT_TIMEOUT(s.a),
-		{ NULL, NULL, NULL, NULL },
+		{ OPT_END },
 	};
 	const char *synopsis = "forkwatch run --server URL [--token-file FILE] [--spool DIR] [--retry-for SECONDS]\n"
 			       "          [--cacert FILE] [--timeout SECONDS]\n         ";
@@ -946,9 +925,11 @@ int cmd_run(int argc, char **argv)
 		return up_no_curl("run");
 	strbuf_init(&s.name, 0);
 	strbuf_init(&s.token, 0);
-	if (up_prescan(extra, argc, argv))
+	ret = up_prescan(extra, argc, argv);
+	if (ret == 1)
 		return bench_main(argc, argv, extra, synopsis, run_about, NULL);
-	ret = up_session_open(&s, "run", 600);
+	if (!ret)
+		ret = up_session_open(&s, "run");
 	if (!ret)
 		ret = up_bench_and_spool(&s, argc, argv, extra, synopsis, run_about);
 	if (!ret)
@@ -1067,11 +1048,11 @@ int cmd_agent(int argc, char **argv)
 		UP_OPT_SERVER(s.a),
 		UP_OPT_TOKEN(s.a),
 		UP_OPT_SPOOL(s.a),
-		{ "retry-for", "SECONDS", "give up after this long (default 0: no limit)", &s.a.retry_for },
-		{ "name", "NAME", "the host's name on the server (default: from the token file)", &name },
+		UP_OPT_RETRY(s.a, "0", "give up after this long (0: no limit)"),
+		{ OPT_STRING("name", "NAME", &name, "the host's name on the server (default: from the token file)") },
 		UP_OPT_CACERT(s.a),
 		UP_OPT_TIMEOUT(s.a),
-		{ NULL, NULL, NULL, NULL },
+		{ OPT_END },
 	};
 	/* --kernel-commit is bench's option: read here, parsed and used by bench_main() too */
 	struct opt scan[sizeof(extra) / sizeof(extra[0]) + 1];
@@ -1088,16 +1069,14 @@ int cmd_agent(int argc, char **argv)
 	strbuf_init(&s.token, 0);
 	memcpy(scan, extra, sizeof(extra));
 	scan[sizeof(extra) / sizeof(extra[0]) - 1] =
-		(struct opt){ "kernel-commit", "SHA", NULL, &s.a.kernel_commit };
+		(struct opt){ OPT_STRING("kernel-commit", "SHA", &s.a.kernel_commit, ""), .valid = ident_valid_sha,
+			      .expect = "expected 7 to 40 lower-case hex digits" };
 	memset(&scan[sizeof(extra) / sizeof(extra[0])], 0, sizeof(scan[0]));
-	if (up_prescan(scan, argc, argv))
+	ret = up_prescan(scan, argc, argv);
+	if (ret == 1)
 		return bench_main(argc, argv, extra, synopsis, agent_about, NULL);
-	if (s.a.kernel_commit && !ident_valid_sha(s.a.kernel_commit)) {
-		ret = cmd_say(UP_EXIT_USAGE, "--kernel-commit '%s': expected 7 to 40 lower-case hex digits",
-			     s.a.kernel_commit);
-		goto out;
-	}
-	ret = up_session_open(&s, "agent", 0);
+	if (!ret)
+		ret = up_session_open(&s, "agent");
 	if (ret)
 		goto out;
 	if (name) {

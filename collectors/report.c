@@ -92,7 +92,7 @@ static void stdev_cell(struct strbuf *out, const struct stats_summary *s)
 	cell(out, b);
 }
 
-static void table(const struct bench_result *res, enum workload wl, struct strbuf *out,
+static void table(const struct bench_result *res, const struct bench_workload *wl, struct strbuf *out,
 		  struct strbuf *notes)
 {
 	const struct bench_params *p = &res->params;
@@ -119,7 +119,7 @@ static void table(const struct bench_result *res, enum workload wl, struct strbu
 		strbuf_addf(out, " %-*.*s |", 2 * CELL_W - 1, 2 * CELL_W - 1, buf);
 	}
 	strbuf_addch(out, '\n');
-	rule(out, n, bench_workload_names[wl]);
+	rule(out, n, wl->name);
 	{
 		char sz[16];
 
@@ -185,11 +185,11 @@ static void table(const struct bench_result *res, enum workload wl, struct strbu
 		cell(out, buf);
 		if (why)
 			strbuf_addf(notes, "  %s %s: layout not as asked in %u of %u runs: %s\n",
-				    bench_workload_names[wl], cs[i]->layout->name, p->runs - ok, p->runs, why);
+				    wl->name, cs[i]->layout->name, p->runs - ok, p->runs, why);
 		if (failed) {
 			for (r = 0; r < p->runs && cs[i]->runs[r].ok; r++)
 				;
-			strbuf_addf(notes, "  %s %s: %u of %u runs failed: %s\n", bench_workload_names[wl],
+			strbuf_addf(notes, "  %s %s: %u of %u runs failed: %s\n", wl->name,
 				    cs[i]->layout->name, failed, p->runs, cs[i]->runs[r].error);
 		}
 	}
@@ -200,10 +200,11 @@ static void table(const struct bench_result *res, enum workload wl, struct strbu
 void report_table(const struct bench_result *res, struct strbuf *out)
 {
 	struct strbuf notes = STRBUF_INIT;
-	int w, m;
+	unsigned w;
+	int m;
 
-	for (w = 0; w < WL_COUNT; w++)
-		table(res, (enum workload)w, out, &notes);
+	for (w = 0; w < bench_nworkloads; w++)
+		table(res, &bench_workloads[w], out, &notes);
 	strbuf_addstr(out, "Counters are per operation (mean of the per-run means); stdev is of the\n"
 			   "per-run means in % of their mean.\n");
 	for (m = 0; m < res->params.ctrs.n; m++) {

@@ -20,7 +20,6 @@
 #include "daemon/retention.h"
 #include "lib/log.h"
 #include "lib/opt.h"
-#include "lib/parse.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
 #include "daemon/ui.h"
@@ -54,36 +53,8 @@ static int fail(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	const char *listen = NULL, *db = NULL, *admin_file = NULL, *config = NULL, *maxconn = NULL;
-	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
-	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
-	const char *public_url = NULL, *retry = NULL, *alpha = NULL, *budget0 = NULL, *budget = NULL;
-	const char *page_cache = NULL, *keep_samples = NULL, *dtimeout = NULL;
-	const struct opt opts[] = {
-		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
-		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
-		{ "admin-token-file", "FILE", "the admin token (default: admin.token beside the database, generated 0600 at first start)", &admin_file },
-		{ "config", "FILE", "read options from FILE", &config },
-		{ "max-connections", "N", "connections served at once, a thread each (default 1000)", &maxconn },
-		{ "max-body", "SIZE", "largest request body (default 16M)", &max_body },
-		{ "tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)", &tls_cert },
-		{ "tls-key", "FILE", "the certificate's PEM private key", &tls_key },
-		{ "conn-timeout", "SECONDS", "close a connection idle, or slower to send a request, this long (default 30)", &timeout },
-		{ "conn-per-ip", "N", "connections one client address may hold (default 64)", &per_ip },
-		{ "log-level", "LEVEL", "error, warn, info (default) or debug", &level },
-		{ "webhook", "URLS", "POST alerts as JSON to these URLs (comma-separated)", &webhooks },
-		{ "sendmail", "COMMAND", "mail alerts through this sendmail-compatible command, e.g. '/usr/sbin/sendmail -t -i'", &sendmail },
-		{ "mail-to", "ADDRS", "where mailed alerts go (comma-separated; with --sendmail)", &mail_to },
-		{ "public-url", "URL", "this server's URL as readers reach it, for links (default http://LISTEN)", &public_url },
-		{ "alpha", "P", "significance of a verdict (Welch's p below it; default 0.01)", &alpha },
-		{ "budget-order0", "PERCENT", "slowdown order-0 may show before it is a regression (default 1)", &budget0 },
-		{ "budget", "PERCENT", "change of the other layouts worth a verdict (default 2)", &budget },
-		{ "delivery-retry", "SECONDS", "first retry of a failed delivery (doubling, at most an hour; default 30)", &retry },
-		{ "delivery-timeout", "SECONDS", "give up a webhook request after this long (default 10)", &dtimeout },
-		{ "page-cache", "SIZE", "memory for rendered pages, kept until the data changes (default 64M; 0: render every request)", &page_cache },
-		{ "keep-samples", "DAYS", "drop the per-iteration samples of runs older than DAYS days, keeping every summary and the samples of pinned baselines and of kernels with alerts (default: keep them all)", &keep_samples },
-		{ NULL, NULL, NULL, NULL },
-	};
+	struct daemon_settings ds;
+	struct opt opts[CONFIG_OPTS_MAX];
 	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
 	struct config_file cf = { STRBUF_INIT };
 	struct server_config sc;
@@ -96,79 +67,46 @@ int main(int argc, char **argv)
 	struct ui_config uc;
 	struct store *st = NULL;
 	char token[AUTH_TOKEN_MAX], *dbdir_buf = NULL;
-	uint64_t v, days = 0;
+	uint64_t given;
 	sigset_t set;
 	struct stat tokst;
 	bool created;
-	int ret, sig, lvl;
+	int ret, sig;
 
 	memset(&app, 0, sizeof(app));
-	ret = opt_parse(opts, argc, argv, &err);
+	memset(&ds, 0, sizeof(ds));
+	config_options(&ds, opts);
+	/* every value is checked here, before anything is created on disk */
+	ret = opt_parse(opts, argc, argv, 0, &given, &err);
 	if (ret == 1) {
 		opt_usage(stdout, "forkwatchd [--listen 127.0.0.1:8080] [--db PATH] [--admin-token-file F] [--config F]",
 			  about, opts);
 		return 0;
 	}
-	if (ret)
+	if (ret == -EINVAL)
 		FAIL("%s: see 'forkwatchd --help'", err.buf);
-	ret = 0;
-	if (config && config_load(&cf, config, opts, &err))
+	if (ret)
 		FAIL("%s", err.buf);
+	if (ds.config && config_load(&cf, ds.config, opts, given, &err))
+		FAIL("%s", err.buf);
+	log_init("forkwatchd", (enum log_level)ds.log_level);
 
 	memset(&sc, 0, sizeof(sc));
-	sc.listen = listen ? listen : "127.0.0.1:8080";
-	sc.db_path = db ? db : "forkwatch.db";
-	sc.max_connections = 1000;
-	sc.max_body = 16 << 20;
-	sc.conn_timeout_s = 30;
-	sc.conn_per_ip = 64;
-	sc.tls_cert = tls_cert;
-	sc.tls_key = tls_key;
-	/* check what can be checked before anything is created on disk */
-	if (server_check_listen(sc.listen))
-		FAIL("--listen '%s': expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080",
-		     sc.listen);
-	lvl = level ? log_level_parse(level) : LOG_INFO;
-	if (lvl < 0)
-		FAIL("--log-level '%s': expected error, warn, info or debug", level);
-	log_init("forkwatchd", (enum log_level)lvl);
-	if (maxconn) {
-		if (parse_uint(maxconn, 1, 100000, &v))
-			FAIL("--max-connections '%s': expected 1 to 100000", maxconn);
-		sc.max_connections = (unsigned)v;
-	}
-	if (max_body) {
-		if (parse_size(max_body, &v) || v < 1024 || v > (1ULL << 32))
-			FAIL("--max-body '%s': expected a size from 1k to 4G such as 16M", max_body);
-		sc.max_body = (size_t)v;
-	}
-	if (timeout) {
-		if (parse_uint(timeout, 1, 3600, &v))
-			FAIL("--conn-timeout '%s': expected 1 to 3600 seconds", timeout);
-		sc.conn_timeout_s = (unsigned)v;
-	}
-	if (per_ip) {
-		if (parse_uint(per_ip, 1, 100000, &v))
-			FAIL("--conn-per-ip '%s': expected 1 to 100000", per_ip);
-		sc.conn_per_ip = (unsigned)v;
-	}
+	sc.listen = ds.listen;
+	sc.db_path = ds.db;
+	sc.max_connections = ds.max_connections;
+	sc.max_body = (size_t)ds.max_body;
+	sc.conn_timeout_s = ds.conn_timeout_s;
+	sc.conn_per_ip = ds.conn_per_ip;
+	sc.tls_cert = ds.tls_cert;
+	sc.tls_key = ds.tls_key;
 	compare_config_defaults(&app.cmp);
-	if (alpha && (parse_real(alpha, &app.cmp.alpha) || !(app.cmp.alpha > 0 && app.cmp.alpha < 1)))
-		FAIL("--alpha '%s': expected a probability such as 0.01", alpha);
-	if (budget0 && (parse_real(budget0, &app.cmp.budget_order0) || app.cmp.budget_order0 < 0 ||
-			app.cmp.budget_order0 > 100))
-		FAIL("--budget-order0 '%s': expected a percentage such as 1", budget0);
-	if (budget && (parse_real(budget, &app.cmp.budget_other) || app.cmp.budget_other < 0 ||
-		       app.cmp.budget_other > 100))
-		FAIL("--budget '%s': expected a percentage such as 2", budget);
-	v = 64 << 20;
-	if (page_cache && (parse_size(page_cache, &v) || v > (1ULL << 40)))
-		FAIL("--page-cache '%s': expected a size such as 64M, or 0", page_cache);
-	if (keep_samples && parse_uint(keep_samples, 1, RETENTION_DAYS_MAX, &days))
-		FAIL("--keep-samples '%s': expected 1 to %u days", keep_samples, RETENTION_DAYS_MAX);
+	app.cmp.alpha = ds.alpha;
+	app.cmp.budget_order0 = ds.budget_order0;
+	app.cmp.budget_other = ds.budget;
 	if (auth_init())
 		FAIL("libsodium cannot initialise");
-	uc.page_cache_bytes = (size_t)v;
+	uc.page_cache_bytes = (size_t)ds.page_cache;
 	app.ui = &web_ui;
 	if (app.ui->start(&app.ui_state, &uc))
 		FAIL("out of memory");
@@ -182,7 +120,7 @@ int main(int argc, char **argv)
 	dbdir_buf = strdup(sc.db_path);
 	if (!dbdir_buf)
 		FAIL("out of memory");
-	ret = auth_admin_token_load(admin_file, dirname(dbdir_buf), token, &created, &tokpath, &err);
+	ret = auth_admin_token_load(ds.admin_token_file, dirname(dbdir_buf), token, &created, &tokpath, &err);
 	if (ret)
 		FAIL("%s", err.buf);
 	if (created)
@@ -204,12 +142,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&dc, 0, sizeof(dc));
-	dc.webhooks = webhooks;
-	dc.sendmail = sendmail;
-	dc.mail_to = mail_to;
+	dc.webhooks = ds.webhooks;
+	dc.sendmail = ds.sendmail;
+	dc.mail_to = ds.mail_to;
 	dc.db_path = sc.db_path;
-	if (public_url)
-		strbuf_addstr(&purl, public_url);
+	dc.retry_base_s = ds.delivery_retry_s;
+	dc.timeout_s = ds.delivery_timeout_s;
+	if (ds.public_url)
+		strbuf_addstr(&purl, ds.public_url);
 	else
 		strbuf_addf(&purl, "%s://%s", sc.tls_cert ? "https" : "http", sc.listen);
 	strbuf_rtrim(&purl);
@@ -217,22 +157,12 @@ int main(int argc, char **argv)
 		purl.buf[--purl.len] = '\0';
 	dc.public_url = purl.buf;
 	app.public_url = purl.buf;
-	if (retry) {
-		if (parse_uint(retry, 1, 3600, &v))
-			FAIL("--delivery-retry '%s': expected 1 to 3600 seconds", retry);
-		dc.retry_base_s = (unsigned)v;
-	}
-	if (dtimeout) {
-		if (parse_uint(dtimeout, 1, 600, &v))
-			FAIL("--delivery-timeout '%s': expected 1 to 600 seconds", dtimeout);
-		dc.timeout_s = (unsigned)v;
-	}
 	dc.cmp = app.cmp;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (deliver_start(&dlv, &dc, &err))
 		FAIL("%s", err.buf);
 	app.deliver = dlv;
-	if (days && retention_start(&ret_job, sc.db_path, (unsigned)days, &err))
+	if (ds.keep_samples_days && retention_start(&ret_job, sc.db_path, ds.keep_samples_days, &err))
 		FAIL("%s", err.buf);
 	sc.app = &app;
 	if (server_start(&srv, &sc, api_routes, app.ui->routes, &err))
@@ -240,10 +170,11 @@ int main(int argc, char **argv)
 	deliver_attach(dlv, srv);
 	retention_attach(ret_job, srv);
 	if (ret_job)
-		log_info("keeping per-iteration samples %u days (summaries for good)", (unsigned)days);
+		log_info("keeping per-iteration samples %u days (summaries for good)", ds.keep_samples_days);
 	if (dlv)
-		log_info("delivering alerts%s%s%s%s", webhooks ? " to webhooks " : "",
-			 webhooks ? webhooks : "", sendmail ? " by mail to " : "", sendmail ? mail_to : "");
+		log_info("delivering alerts%s%s%s%s", ds.webhooks ? " to webhooks " : "",
+			 ds.webhooks ? ds.webhooks : "", ds.sendmail ? " by mail to " : "",
+			 ds.sendmail ? ds.mail_to : "");
 	log_info("listening on %s%s (port %u), up to %u connections, bodies up to %zu bytes",
 		 sc.tls_cert ? "https://" : "http://", sc.listen, server_port(srv), sc.max_connections,
 		 sc.max_body);

@@ -104,3 +104,10 @@ bool parse_name_ok(const char *s, size_t max)
 
 	return n && n <= max && parse_text_ok(s) && !strchr(s, '/');
 }
+
+bool parse_workload_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_");
+
+	return n && !s[n] && n < WORKLOAD_NAME_MAX && s[0] >= 'a' && s[0] <= 'z';
+}

@@ -24,6 +24,16 @@ bool parse_text_ok(const char *s);
  */
 bool parse_name_ok(const char *s, size_t max);
 
+/*
+ * Workload names, the one rule that the collector's table follows and
+ * forkwatchd enforces on what it stores: 1 to WORKLOAD_NAME_MAX - 1 bytes
+ * of lower-case letters, digits, '-' and '_', a letter first.  The daemon
+ * learns which workloads exist from the rows it stores, so a new workload
+ * needs no change there, only a name that passes this.
+ */
+#define WORKLOAD_NAME_MAX 32
+bool parse_workload_ok(const char *s);
+
 /* Parse a finite decimal number (strtod syntax, nothing after it); 0 or -EINVAL. */
 int parse_real(const char *s, double *out);
 
