@@ -66,16 +66,19 @@ def digest(db):
         return None, None, None, None
     c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     per_case = "case_id" in [r[1] for r in c.execute("PRAGMA table_info(samples)")]
+    # runs.munmap_iterations before schema 6
+    fresh = next(n for n in ("fresh_iterations", "munmap_iterations")
+                 if n in [r[1] for r in c.execute("PRAGMA table_info(runs)")])
     d, sd = {}, {}
     q = """SELECT r.uuid, k.ident, k.commit_sha, k.release, r.started_at, r.finished_at,
-             r.tool_version, r.size_bytes, r.runs, r.iterations, r.munmap_iterations, r.warmup,
+             r.tool_version, r.size_bytes, r.runs, r.iterations, r.%s, r.warmup,
              r.complete, r.doc_bytes, c.workload, c.layout, c.folio_order, c.mapping,
              c.iterations, c.layout_ok, c.layout_reason, c.folios, c.runs_ok, s.metric,
              s.status, s.event, s.reason, s.multiplexed, s.runs_n, s.runs_mean, s.runs_stdev,
              s.runs_median, s.runs_min, s.runs_max, s.it_n, s.it_mean, s.it_stdev,
              s.it_median, s.it_min, s.it_max, s.run_means
            FROM runs r JOIN kernels k ON k.id = r.kernel_id JOIN cases c ON c.run_id = r.id
-           JOIN series s ON s.case_id = c.id ORDER BY r.uuid, c.id, s.id"""
+           JOIN series s ON s.case_id = c.id ORDER BY r.uuid, c.id, s.id""" % fresh
     for row in c.execute(q):
         d.setdefault(row[0], hashlib.sha256()).update(repr(row[1:]).encode())
     if per_case:

@@ -119,7 +119,7 @@ struct row_doc {
 	char *host_json;
 	char *ident, *commit, *release, *parent, *build_id, *version;
 	bool dirty, complete;
-	long long size_bytes, runs, iterations, munmap_iterations, warmup, doc_bytes;
+	long long size_bytes, runs, iterations, fresh_iterations, warmup, doc_bytes;
 	int ncases;
 	struct row_case *cases;
 };
@@ -258,7 +258,8 @@ static void doc_rows(const char *text, size_t len, int host, struct row_doc *d)
 	d->size_bytes = jint(p, "size_bytes", 0);
 	d->runs = jint(p, "runs", 0);
 	d->iterations = jint(p, "iterations", 0);
-	d->munmap_iterations = jint(p, "munmap_iterations", 0);
+	/* munmap_iterations: its name in documents before forkwatch 0.2 */
+	d->fresh_iterations = jint(p, "fresh_iterations", jint(p, "munmap_iterations", 0));
 	d->warmup = jint(p, "warmup", 0);
 	d->doc_bytes = (long long)len;
 	d->complete = true;
@@ -358,7 +359,7 @@ static const char *const q_sql[Q_N] = {
 		   "ON CONFLICT (ident) DO NOTHING",
 	[Q_KID] = "SELECT id FROM kernels WHERE ident = ?1",
 	[Q_RUN] = "INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, "
-		  "finished_at, tool_version, size_bytes, runs, iterations, munmap_iterations, "
+		  "finished_at, tool_version, size_bytes, runs, iterations, fresh_iterations, "
 		  "warmup, complete, doc_bytes, host_facts) "
 		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[Q_CASE] = "INSERT INTO cases (run_id, workload, layout, folio_order, mapping, "
@@ -521,7 +522,7 @@ static int ingest_one(struct conn *c, const struct row_doc *d, long long host_id
 	sqlite3_bind_int64(q[Q_RUN], 8, d->size_bytes);
 	sqlite3_bind_int64(q[Q_RUN], 9, d->runs);
 	sqlite3_bind_int64(q[Q_RUN], 10, d->iterations);
-	sqlite3_bind_int64(q[Q_RUN], 11, d->munmap_iterations);
+	sqlite3_bind_int64(q[Q_RUN], 11, d->fresh_iterations);
 	sqlite3_bind_int64(q[Q_RUN], 12, d->warmup);
 	sqlite3_bind_int64(q[Q_RUN], 13, d->complete);
 	sqlite3_bind_int64(q[Q_RUN], 14, d->doc_bytes);

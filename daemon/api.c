@@ -487,7 +487,7 @@ static void summary_json(struct jw *jw, const char *key, const struct stats_summ
 
 struct series_ctx {
 	struct jw *jw;
-	char workload[16], layout[16];
+	char workload[WORKLOAD_NAME_MAX], layout[16];
 	bool open;
 };
 
@@ -565,7 +565,7 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	jw_u64(&jw, "size_bytes", r.size_bytes);
 	jw_u64(&jw, "runs", r.runs);
 	jw_u64(&jw, "iterations", r.iterations);
-	jw_u64(&jw, "munmap_iterations", r.munmap_iterations);
+	jw_u64(&jw, "fresh_iterations", r.fresh_iterations);
 	jw_u64(&jw, "warmup", r.warmup);
 	jw_obj_end(&jw);
 	jw_bool(&jw, "complete", r.complete);
@@ -831,7 +831,7 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 
 	if (!host || !wl || !layout) {
 		resp_error(rs, 400, !host ? "host" : !wl ? "workload" : "layout",
-			   "missing: ?host=NAME&workload=fork&layout=order-0");
+			   "missing: ?host=NAME&workload=NAME&layout=order-0");
 		return;
 	}
 	ret = store_host_find(rq->st, host, &h);

@@ -487,12 +487,21 @@ void compare_attribution(const struct compare_result *res, const struct compare_
 		strbuf_addstr(out, "no counter was counted on both sides");
 }
 
+bool compare_row_starts_workload(const struct compare_result *res, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (!strcmp(res->rows[j].workload, res->rows[i].workload))
+			return false;
+	return true;
+}
+
 void compare_text(const struct compare_result *res, struct strbuf *out)
 {
-	static const char *const workloads[] = { "fork", "munmap" };
 	const struct compare_row *cols[32];
-	size_t w;
-	int i, n, c;
+	const char *wl;
+	int w, i, n, c;
 
 	strbuf_addf(out, "host %s: %s (after-change) against %s (baseline: the %s)\n"
 			 "negative is faster, positive is slower; stdev in %% of the baseline mean\n\n",
@@ -505,10 +514,13 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				    words.buf);
 		strbuf_release(&words);
 	}
-	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
+	for (w = 0; w < res->nrows; w++) {
+		if (!compare_row_starts_workload(res, w))
+			continue;
+		wl = res->rows[w].workload;
 		n = 0;
 		for (i = 0; i < res->nrows && n < 32; i++)
-			if (!strcmp(res->rows[i].workload, workloads[w]) && !strcmp(res->rows[i].metric, "ns"))
+			if (!strcmp(res->rows[i].workload, wl) && !strcmp(res->rows[i].metric, "ns"))
 				cols[n++] = &res->rows[i];
 		if (!n)
 			continue;
@@ -520,7 +532,7 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				 strcmp(cols[c]->layout, "pmd") ? "pte" : "pmd");
 			strbuf_addf(out, " %-17.17s |", name);
 		}
-		strbuf_addf(out, "\n| %-13s |", workloads[w]);
+		strbuf_addf(out, "\n| %-13s |", wl);
 		for (c = 0; c < n; c++)
 			strbuf_addstr(out, "-------------------|");
 		strbuf_addstr(out, "\n| microbench    |");
@@ -543,7 +555,7 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 		for (c = 0; c < n; c++) {
 			const struct compare_row *t = cols[c];
 
-			strbuf_addf(out, "%s %s: %s", workloads[w], t->layout, verdict_words(t));
+			strbuf_addf(out, "%s %s: %s", wl, t->layout, verdict_words(t));
 			if (isfinite(t->delta_pct))
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
 					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);

@@ -30,7 +30,7 @@ struct compare_config {
 void compare_config_defaults(struct compare_config *cfg);
 
 struct compare_row {
-	char workload[16], layout[16], metric[32];
+	char workload[WORKLOAD_NAME_MAX], layout[16], metric[32];
 	int order;
 	bool supported;         /* on both sides */
 	char reason[1001];      /* why not supported, or why missing */
@@ -118,6 +118,14 @@ void compare_attribution(const struct compare_result *res, const struct compare_
  * base may be NULL (the host's baseline).
  */
 void compare_query(struct strbuf *out, const char *host, const char *head, const char *base);
+
+/*
+ * Whether row i is the first row of its workload (rows keep the head's
+ * case order).  Code that shows a comparison per workload walks the rows
+ * and starts a workload where this is true: it meets each workload once,
+ * in the order the collector ran them, and names none.  O(i).
+ */
+bool compare_row_starts_workload(const struct compare_result *res, int i);
 
 /* The JSON of GET /api/v1/compare, as an object under key (NULL at the top). */
 void compare_json(const struct compare_result *res, struct jw *jw, const char *key);

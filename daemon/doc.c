@@ -465,16 +465,17 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 	const char *s;
 	long long ll;
 	int ret, lorder = -1, kind, m;
-	unsigned want;
 	size_t r, i;
 	bool ok;
 
 	if (jc->type != JREAD_OBJ)
 		return bad(v, base, "expected an object");
-	if ((ret = get_str(v, jc, base, "workload", true, 15, false, &s)))
+	/* any name the rule allows: the collector's table says which workloads exist */
+	if ((ret = get_str(v, jc, base, "workload", true, WORKLOAD_NAME_MAX - 1, false, &s)))
 		goto out;
-	if (strcmp(s, "fork") && strcmp(s, "munmap")) {
-		ret = bad_key(v, base, "workload", "unknown workload '%s': expected fork or munmap", s);
+	if (!parse_workload_ok(s)) {
+		ret = bad_key(v, base, "workload", "'%s': expected a workload name: a-z, 0-9, '-' and '_', "
+			      "a letter first", s);
 		goto out;
 	}
 	snprintf(c->workload, sizeof(c->workload), "%s", s);
@@ -503,11 +504,19 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 	if ((ret = get_int(v, jc, base, "iterations", true, 1, DOC_MAX_ITERATIONS, &ll)))
 		goto out;
 	c->iterations = (unsigned)ll;
-	/* the samples must be what params says was measured (munmap_iterations may be absent) */
-	want = !strcmp(c->workload, "fork") ? d->params.iterations : d->params.munmap_iterations;
-	if (want && c->iterations != want) {
-		ret = bad_key(v, base, "iterations", "%u, but params.%s says %u", c->iterations,
-			      !strcmp(c->workload, "fork") ? "iterations" : "munmap_iterations", want);
+	/*
+	 * Each case has its own count; it must be one that params announced:
+	 * iterations, or fresh_iterations for a workload that needs a fresh
+	 * region per iteration (which ones do is the collector's to know).
+	 */
+	if (c->iterations != d->params.iterations && c->iterations != d->params.fresh_iterations) {
+		if (d->params.fresh_iterations)
+			ret = bad_key(v, base, "iterations", "%u, but params.iterations says %u and "
+				      "params.fresh_iterations %u", c->iterations, d->params.iterations,
+				      d->params.fresh_iterations);
+		else
+			ret = bad_key(v, base, "iterations", "%u, but params.iterations says %u",
+				      c->iterations, d->params.iterations);
 		goto out;
 	}
 
@@ -873,9 +882,17 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 	if ((ret = get_int(v, params, "params", "iterations", true, 1, DOC_MAX_ITERATIONS, &ll)))
 		return ret;
 	d->params.iterations = (unsigned)ll;
+	if ((ret = get_int(v, params, "params", "fresh_iterations", false, 1, DOC_MAX_ITERATIONS, &ll)))
+		return ret;
+	d->params.fresh_iterations = ll > 0 ? (unsigned)ll : 0;
+	/* documents before forkwatch 0.2 give it under the name of the one such workload they had */
 	if ((ret = get_int(v, params, "params", "munmap_iterations", false, 1, DOC_MAX_ITERATIONS, &ll)))
 		return ret;
-	d->params.munmap_iterations = ll > 0 ? (unsigned)ll : 0;
+	if (ll > 0 && d->params.fresh_iterations && (unsigned)ll != d->params.fresh_iterations)
+		return bad(v, "params.munmap_iterations", "%lld, but params.fresh_iterations says %u", ll,
+			   d->params.fresh_iterations);
+	if (ll > 0)
+		d->params.fresh_iterations = (unsigned)ll;
 	if ((ret = get_int(v, params, "params", "warmup", false, 0, 100000, &ll)))
 		return ret;
 	d->params.warmup = ll >= 0 ? (unsigned)ll : 0;

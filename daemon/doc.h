@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/parse.h"
 #include "lib/stats.h"
 #include "lib/strbuf.h"
 
@@ -34,7 +35,7 @@ struct doc_series {
 };
 
 struct doc_case {
-	char workload[16];
+	char workload[WORKLOAD_NAME_MAX];
 	char layout[16];
 	int order;
 	char mapping[8];
@@ -69,7 +70,8 @@ struct doc {
 	char kernel_ident[DOC_IDENT_MAX]; /* commit, else "release:<release>" */
 	struct {
 		uint64_t size_bytes;
-		unsigned runs, iterations, munmap_iterations, warmup;
+		/* fresh_iterations: 0 when not given (munmap_iterations in documents before 0.2) */
+		unsigned runs, iterations, fresh_iterations, warmup;
 	} params;
 	/*
 	 * The noise snapshot's noisy sources, their names space-separated in

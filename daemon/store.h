@@ -118,7 +118,7 @@ struct store_run {
 	char started_at[32], finished_at[32];
 	char tool_version[64];
 	uint64_t size_bytes;
-	unsigned runs, iterations, munmap_iterations, warmup;
+	unsigned runs, iterations, fresh_iterations, warmup; /* fresh: 0 when the upload did not say */
 	bool complete;
 	int64_t doc_bytes;
 	bool noise_known;         /* the document carried a noise snapshot */
@@ -135,7 +135,7 @@ int store_host_kernel_runs(struct store *st, int64_t host_id, const char *kernel
 /* One summary row with its case: what pages and comparisons read. */
 struct store_series {
 	int64_t id;
-	char workload[16], layout[16], mapping[8];
+	char workload[WORKLOAD_NAME_MAX], layout[16], mapping[8];
 	int order;
 	unsigned iterations;
 	bool layout_ok;
@@ -188,7 +188,7 @@ int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb
  */
 struct store_trend_point {
 	char kernel[DOC_IDENT_MAX];
-	char workload[16], layout[16];
+	char workload[WORKLOAD_NAME_MAX], layout[16];
 	int order;
 	bool layout_ok;
 	unsigned n;               /* runs with values */
@@ -240,7 +240,7 @@ struct store_alert {
 	int64_t id;
 	char host[STORE_NAME_MAX];
 	char kernel[DOC_IDENT_MAX], base[DOC_IDENT_MAX];
-	char workload[16], layout[16], metric[32], kind[16];
+	char workload[WORKLOAD_NAME_MAX], layout[16], metric[32], kind[16];
 	double delta_pct, ci_lo_pct, ci_hi_pct, p;
 	char summary[512];
 	char state[16], state_by[STORE_NAME_MAX];

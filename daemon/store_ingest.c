@@ -103,7 +103,7 @@ static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64
 
 static const struct store_query q_run_insert = {
 	"INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
-	"tool_version, size_bytes, runs, iterations, munmap_iterations, warmup, complete, "
+	"tool_version, size_bytes, runs, iterations, fresh_iterations, warmup, complete, "
 	"doc_bytes, host_facts, noise) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id"
 };
@@ -126,7 +126,7 @@ static int run_insert(struct store *st, int64_t host_id, int64_t kernel_id, cons
 	bind_i64(s, 8, (int64_t)d->params.size_bytes);
 	bind_i64(s, 9, d->params.runs);
 	bind_i64(s, 10, d->params.iterations);
-	bind_i64(s, 11, d->params.munmap_iterations);
+	bind_i64(s, 11, d->params.fresh_iterations);
 	bind_i64(s, 12, d->params.warmup);
 	bind_i64(s, 13, d->complete);
 	bind_i64(s, 14, (int64_t)d->bytes);

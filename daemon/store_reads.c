@@ -151,7 +151,7 @@ int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb
 #define RUN_COLS                                                                           \
 	"r.id, r.uuid, r.host_id, h.name, r.kernel_id, k.ident, k.release, r.received_at, "  \
 	"r.started_at, r.finished_at, r.tool_version, r.size_bytes, r.runs, r.iterations, "  \
-	"r.munmap_iterations, r.warmup, r.complete, r.doc_bytes, r.noise, r.samples_dropped_at " \
+	"r.fresh_iterations, r.warmup, r.complete, r.doc_bytes, r.noise, r.samples_dropped_at " \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
 
 static int read_run(struct store_stmt *s, void *p)
@@ -173,7 +173,7 @@ static int read_run(struct store_stmt *s, void *p)
 	r->size_bytes = (uint64_t)col_i64(s, 11);
 	r->runs = (unsigned)col_i64(s, 12);
 	r->iterations = (unsigned)col_i64(s, 13);
-	r->munmap_iterations = (unsigned)col_i64(s, 14);
+	r->fresh_iterations = (unsigned)col_i64(s, 14);
 	r->warmup = (unsigned)col_i64(s, 15);
 	r->complete = col_bool(s, 16);
 	r->doc_bytes = col_i64(s, 17);

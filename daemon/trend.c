@@ -256,6 +256,16 @@ void trend_release(struct trend *t)
 	memset(t, 0, sizeof(*t));
 }
 
+bool trend_case_starts_workload(const struct trend *t, size_t c)
+{
+	size_t i;
+
+	for (i = 0; i < c; i++)
+		if (!strcmp(t->cases[i].workload, t->cases[c].workload))
+			return false;
+	return true;
+}
+
 const struct trend_case *trend_case_find(const struct trend *t, const char *workload,
 					 const char *layout)
 {

@@ -2,6 +2,7 @@
 #ifndef FW_TREND_H
 #define FW_TREND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,7 @@
  * (lib/changepoint, default parameters).  Reads summaries only.
  */
 struct trend_case {
-	char workload[16], layout[16];
+	char workload[WORKLOAD_NAME_MAX], layout[16];
 	int order;
 	double *mean, *sd;     /* per kernel index; NAN where no verified upload */
 	unsigned *runs;        /* per kernel index: runs pooled */
@@ -36,6 +37,12 @@ struct trend {
 /* Build host_id's trend into t (released by trend_release). 0 or a negative errno. */
 int trend_build(struct store *st, int64_t host_id, struct trend *t);
 void trend_release(struct trend *t);
+/*
+ * Whether case c is the first case of its workload in t: code that draws
+ * per workload walks the cases and starts one where this is true, so
+ * that it names no workload.  O(c).
+ */
+bool trend_case_starts_workload(const struct trend *t, size_t c);
 /* The case of t, or NULL. */
 const struct trend_case *trend_case_find(const struct trend *t, const char *workload,
 					 const char *layout);

@@ -53,8 +53,6 @@ static void pct(struct strbuf *sb, double v, bool sign)
 		html_txtf(sb, sign ? "%+.1f%%" : "%.1f%%", v);
 }
 
-static const char *const workloads[] = { "fork", "munmap" };
-
 static void workload_table(struct strbuf *sb, const struct compare_result *res, const char *wl)
 {
 	const struct compare_row *cols[32];
@@ -219,10 +217,11 @@ void page_compare_links(struct strbuf *sb, const struct compare_result *res, boo
 
 void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bool details)
 {
-	size_t w;
+	int i;
 
-	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++)
-		workload_table(sb, res, workloads[w]);
+	for (i = 0; i < res->nrows; i++)
+		if (compare_row_starts_workload(res, i))
+			workload_table(sb, res, res->rows[i].workload);
 	if (details)
 		details_table(sb, res);
 }

@@ -147,7 +147,6 @@ static void kernel_row(struct strbuf *sb, const char *host, const struct store_k
 static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			 const struct alerts_ctx *al)
 {
-	static const char *const workloads[] = { "fork", "munmap" };
 	size_t n = t->nkernels - from, c, k, i, w;
 	const char **labels = calloc(n ? n : 1, sizeof(*labels));
 	char **short_ids = calloc(n ? n : 1, sizeof(*short_ids));
@@ -171,10 +170,13 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 		if (strlen(id) == 40 && strspn(id, "0123456789abcdef") == 40 && (short_ids[k] = strndup(id, 12)))
 			labels[k] = short_ids[k];
 	}
-	for (w = 0; w < 2; w++) {
-		const struct trend_case *zero = trend_case_find(t, workloads[w], "order-0");
+	for (w = 0; w < t->ncases; w++) {
+		const char *wl = t->cases[w].workload;
+		const struct trend_case *zero = trend_case_find(t, wl, "order-0");
 		size_t nr = 0;
 
+		if (!trend_case_starts_workload(t, w))
+			continue;
 		for (c = 0; c < t->ncases; c++) {
 			const struct trend_case *tc = &t->cases[c];
 			struct svg_series se = { tc->layout, "s0", tc->mean + from, lo, hi,
@@ -182,7 +184,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			struct svg_chart ch = { NULL, "time per operation", 1, n, labels, &se, 1, marks, 0 };
 			struct strbuf title = STRBUF_INIT;
 
-			if (strcmp(tc->workload, workloads[w]))
+			if (strcmp(tc->workload, wl))
 				continue;
 			for (k = 0; k < n; k++) {
 				double m = tc->mean[from + k], s = tc->sd[from + k];
@@ -256,10 +258,10 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			struct svg_chart ch = { NULL, "ratio", 0, n, labels, rs, nr, NULL, 0 };
 			struct strbuf title = STRBUF_INIT;
 
-			strbuf_addf(&title, "%s: order-N / order-0 time ratio across kernels", workloads[w]);
+			strbuf_addf(&title, "%s: order-N / order-0 time ratio across kernels", wl);
 			ch.title = title.buf;
 			strbuf_addstr(sb, "<figure class=\"wide\"><figcaption>");
-			html_txtf(sb, "%s: each layout's time / order-0's, per kernel", workloads[w]);
+			html_txtf(sb, "%s: each layout's time / order-0's, per kernel", wl);
 			strbuf_addstr(sb, " <span class=\"hint\">below 1: faster than order-0</span>"
 					  "</figcaption>");
 			svg_line_chart(sb, &ch);

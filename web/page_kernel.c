@@ -270,7 +270,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 	struct store_kernel k;
 	const char *pg = req_query(rq, "page");
 	size_t i, page = 1, first, end;
-	int ret, c;
+	int ret, c, w;
 
 	if (pg && *pg) {
 		uint64_t v;
@@ -310,12 +310,12 @@ void page_kernel(struct req *rq, struct resp *rs)
 	html_txtf(sb, "%zu", hosts.n);
 	strbuf_addstr(sb, "</dd></dl>\n<p class=\"hint\">Each machine compares this kernel with its "
 			  "baseline (the parent commit when it ran it, else its pinned baseline, else the "
-			  "kernel it ran before). Cells: change of the mean fork or munmap time in % of "
-			  "the baseline; <span class=\"v-gain\">batching gains</span>, "
+			  "kernel it ran before). Cells: change of the mean time per operation of each "
+			  "workload and layout in % of the baseline; <span class=\"v-gain\">batching gains</span>, "
 			  "<span class=\"v-regression\">order-0 slowdowns and lost gains</span>, "
 			  "<span class=\"v-inconclusive\">inconclusive</span> (more runs needed).</p>\n"
 			  "<h2>At a glance</h2><div class=\"scroll\"><table class=\"glance-table\"><thead>"
-			  "<tr><th>machine</th><th>baseline</th><th>fork</th></tr></thead><tbody>\n");
+			  "<tr><th>machine</th><th>baseline</th><th>time per operation</th></tr></thead><tbody>\n");
 	for (i = 0; i < hosts.n; i++) {
 		struct compare_result res;
 		bool here = i >= first && i < end;
@@ -354,23 +354,34 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sb, "<td>");
 		html_link_kernel(sb, res.base);
 		strbuf_addstr(sb, "</td><td class=\"cells\">");
-		for (c = 0; c < res.nrows; c++) {
-			const struct compare_row *r = &res.rows[c];
+		for (w = 0; w < res.nrows; w++) {
+			const char *wl = res.rows[w].workload;
 
-			if (strcmp(r->workload, "fork") || strcmp(r->metric, "ns"))
+			if (!compare_row_starts_workload(&res, w))
 				continue;
-			strbuf_addf(sb, "<span class=\"cell %s\" title=\"", page_verdict_class(r));
-			html_attr(sb, r->layout);
-			strbuf_addstr(sb, ": ");
-			html_attr(sb, page_verdict_word(r));
-			strbuf_addstr(sb, "\">");
-			html_txt(sb, r->layout);
-			strbuf_addch(sb, ' ');
-			if (isfinite(r->delta_pct))
-				html_txtf(sb, "%+.1f%%", r->delta_pct);
-			else
-				strbuf_addstr(sb, "&ndash;");
+			strbuf_addstr(sb, "<span class=\"wl\">");
+			html_txt(sb, wl);
 			strbuf_addstr(sb, "</span>");
+			for (c = w; c < res.nrows; c++) {
+				const struct compare_row *r = &res.rows[c];
+
+				if (strcmp(r->workload, wl) || strcmp(r->metric, "ns"))
+					continue;
+				strbuf_addf(sb, "<span class=\"cell %s\" title=\"", page_verdict_class(r));
+				html_attr(sb, wl);
+				strbuf_addch(sb, ' ');
+				html_attr(sb, r->layout);
+				strbuf_addstr(sb, ": ");
+				html_attr(sb, page_verdict_word(r));
+				strbuf_addstr(sb, "\">");
+				html_txt(sb, r->layout);
+				strbuf_addch(sb, ' ');
+				if (isfinite(r->delta_pct))
+					html_txtf(sb, "%+.1f%%", r->delta_pct);
+				else
+					strbuf_addstr(sb, "&ndash;");
+				strbuf_addstr(sb, "</span>");
+			}
 		}
 		page_compare_noise_mark(sb, &res);
 		strbuf_addstr(sb, "</td></tr>\n");

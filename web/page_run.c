@@ -56,7 +56,8 @@ static void case_begin(struct strbuf *sb, const struct store_series *s)
 		strbuf_addstr(sb, "<span class=\"ok\">layout verified</span>");
 	else
 		strbuf_addstr(sb, "<span class=\"v-regression\">MISMATCH</span>");
-	html_txtf(sb, ": %s-mapped, folio order %d", s->mapping, s->order);
+	html_txtf(sb, ": %s-mapped, folio order %d; %u iterations per run", s->mapping, s->order,
+		  s->iterations);
 	if (s->layout_reason[0]) {
 		strbuf_addstr(sb, "; ");
 		html_txt(sb, s->layout_reason);
@@ -194,8 +195,11 @@ void page_run(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</dd><dt>received</dt><dd>");
 	html_time(sb, r.received_at);
 	strbuf_addstr(sb, "</dd><dt>parameters</dt><dd>");
-	html_txtf(sb, "%.0f MiB, %u runs x %u iterations (%u of munmap), %u warm-up",
-		  (double)r.size_bytes / (1 << 20), r.runs, r.iterations, r.munmap_iterations, r.warmup);
+	html_txtf(sb, "%.0f MiB, %u runs x %u iterations", (double)r.size_bytes / (1 << 20), r.runs,
+		  r.iterations);
+	if (r.fresh_iterations)
+		html_txtf(sb, " (%u of a workload that needs a fresh region each)", r.fresh_iterations);
+	html_txtf(sb, ", %u warm-up", r.warmup);
 	strbuf_addstr(sb, "</dd><dt>complete</dt><dd>");
 	strbuf_addstr(sb, r.complete ? "yes" : "<span class=\"v-regression\">no: a layout did not "
 					       "verify or a run lost iterations</span>");

@@ -55,7 +55,7 @@ def synthetic():
                        "commit_source": "release", "parent_commit": None, "dirty": False,
                        "version": "Linux version 6.8.0-rc3", "build_id": "abcdef0123"},
             "params": {"size_bytes": 4 << 20, "runs": 2, "iterations": 3,
-                       "munmap_iterations": 3, "warmup": 0},
+                       "fresh_iterations": 3, "warmup": 0},
             "cases": [case("fork", "order-0", 0, "pte", 100000),
                       case("munmap", "order-0", 0, "pte", 50000)]}
 
@@ -155,6 +155,10 @@ def check_run(doc, ans, host):
     want(run["started_at"] == doc.get("started_at"), "started_at")
     for k in ("size_bytes", "runs", "iterations", "warmup"):
         want(run["params"][k] == doc["params"][k], "params.%s %s" % (k, run["params"][k]))
+    # fresh_iterations, spelled munmap_iterations by documents before forkwatch 0.2
+    fresh = doc["params"].get("fresh_iterations", doc["params"].get("munmap_iterations", 0))
+    want(run["params"]["fresh_iterations"] == fresh,
+         "params.fresh_iterations %s, expected %s" % (run["params"]["fresh_iterations"], fresh))
     cases = {(c["workload"], c["layout"]): c for c in ans["cases"]}
     want(len(cases) == len(ans["cases"]) == len(doc["cases"]),
          "%d cases, expected %d" % (len(ans["cases"]), len(doc["cases"])))

@@ -37,7 +37,7 @@ admin=(-H "Authorization: Bearer $(cat "$T/srv/admin.token")")
 json=(-H "Content-Type: application/json")
 
 expect 200 GET /healthz
-jcheck "$T/body" 'd["status"] == "ok" and d["schema_version"] == 5 and d["page_cache"]["pages"] == 0' "/healthz"
+jcheck "$T/body" 'd["status"] == "ok" and d["schema_version"] == 6 and d["page_cache"]["pages"] == 0' "/healthz"
 
 say "register a lab machine"
 expect 201 POST /api/v1/hosts "${admin[@]}" "${json[@]}" -d '{"hostname": "lab-1.example", "name": "lab-1"}'
@@ -120,7 +120,7 @@ bad 400 params.runs "0 is out of range" --set 'params.runs=0'
 bad 400 'cases[0].runs[0].ns[0]' "non-negative integer" --set 'cases[0].runs[0].ns[0]=-1'
 bad 400 'cases[0].runs[1].ns[1]' "non-negative integer" --set 'cases[0].runs[1].ns[1]=1.5'
 bad 400 'cases[0].runs' "params.runs says 3" --set 'params.runs=3'
-bad 400 'cases[0].workload' "'exec'" --set 'cases[0].workload="exec"'
+bad 400 'cases[0].workload' "'9exec': expected a workload name" --set 'cases[0].workload="9exec"'
 bad 400 'cases[0].layout' "'order-x'" --set 'cases[0].layout="order-x"'
 bad 400 'cases[0].runs[0].counters.bogus' "not a counter" --set 'cases[0].runs[0].counters.bogus=[1,2,3]'
 bad 400 'cases[0].runs[0].ns' "missing" --del 'cases[0].runs[0].ns'

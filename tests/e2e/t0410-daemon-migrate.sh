@@ -10,6 +10,8 @@ sql() {
 	"$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall())' "$1" "$2"
 }
 tables() { sql "$1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"; }
+# the newest schema version: that of the last schema/migrations/NNN-*.sql
+latest=6
 
 # refused WHAT PATTERN forkwatchd-args...: forkwatchd must exit non-zero at
 # start with one error line (besides its info/warn log lines) that says
@@ -44,13 +46,13 @@ mkdir "$T/v0"
 	fail "test database not at version 0"
 start_daemon "$T/v0.log" --db "$T/v0/fw.db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version after migration"
-grep -q "database $T/v0/fw.db, schema version 5" "$T/v0.log" || fail "the log does not say the schema version"
+jcheck "$T/body" "d[\"schema_version\"] == $latest" "schema_version after migration"
+grep -q "database $T/v0/fw.db, schema version $latest" "$T/v0.log" || fail "the log does not say the schema version"
 [ "$(sql "$T/v0/fw.db" 'PRAGMA journal_mode')" = "[('wal',)]" ] || fail "the database is not in WAL mode"
 expect 201 POST /api/v1/hosts -H "Authorization: Bearer $(cat "$T/v0/admin.token")" -d '{"hostname": "lab-1"}'
 stop_daemon
 [ "$drc" = 0 ] || fail "SIGTERM: exit $drc"
-[ "$(sql "$T/v0/fw.db" 'PRAGMA user_version')" = "[(5,)]" ] || fail "user_version after migration"
+[ "$(sql "$T/v0/fw.db" 'PRAGMA user_version')" = "[($latest,)]" ] || fail "user_version after migration"
 tables "$T/v0/fw.db" | grep -q "'hosts'.*'runs'" || fail "tables after migration: $(tables "$T/v0/fw.db")"
 
 say "a second start migrates nothing and keeps the data and the admin token"
@@ -67,35 +69,44 @@ mkdir "$T/empty"
 : >"$T/empty/fw.db"
 start_daemon "$T/empty.log" --db "$T/empty/fw.db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version of an empty file"
+jcheck "$T/body" "d[\"schema_version\"] == $latest" "schema_version of an empty file"
 stop_daemon
 
-say "a version-1 database with data is upgraded in place to version 5"
+say "a version-1 database with data is upgraded in place to version $latest"
 mkdir "$T/v1"
 "$PY" - "$T/v1/fw.db" "$top/schema/migrations/001-initial.sql" <<'PYEOF'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.executescript(open(sys.argv[2]).read())
 c.execute("INSERT INTO hosts (name, hostname, token_hash, created_at) VALUES ('old-lab', 'old-lab', x'00', 1)")
+c.execute("INSERT INTO kernels (ident, release, first_seen_at) VALUES ('release:6.1', '6.1', 1)")
+c.execute("INSERT INTO runs (uuid, host_id, kernel_id, received_at, size_bytes, runs, iterations, "
+          "munmap_iterations, warmup, complete, doc_bytes) "
+          "VALUES ('0f0f0f0f-0000-4000-8000-000000000001', 1, 1, 1, 4194304, 2, 3, 7, 0, 1, 100)")
 c.execute("PRAGMA user_version = 1")
 c.commit()
 PYEOF
 start_daemon "$T/v1.log" --db "$T/v1/fw.db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version after upgrading version 1"
+jcheck "$T/body" "d[\"schema_version\"] == $latest" "schema_version after upgrading version 1"
 expect 200 GET /api/v1/hosts/old-lab
 expect 200 GET /api/v1/alerts
 jcheck "$T/body" 'd == {"alerts": []}' "the alerts table of migration 2"
+# migration 6: runs.munmap_iterations is the fresh-region workloads' count
+expect 200 GET /api/v1/runs/1
+jcheck "$T/body" 'd["run"]["params"]["fresh_iterations"] == 7 and "munmap_iterations" not in d["run"]["params"]' \
+	"the run's fresh_iterations after migration 6"
 stop_daemon
-[ "$(sql "$T/v1/fw.db" 'PRAGMA user_version')" = "[(5,)]" ] || fail "user_version after the upgrade"
+[ "$(sql "$T/v1/fw.db" 'PRAGMA user_version')" = "[($latest,)]" ] || fail "user_version after the upgrade"
 sql "$T/v1/fw.db" "SELECT name FROM pragma_table_info('runs')" | grep -q "'noise'" ||
 	fail "no runs.noise column (migration 4) after the upgrade"
+[ "$(sql "$T/v1/fw.db" 'SELECT fresh_iterations FROM runs')" = "[(7,)]" ] || fail "runs.fresh_iterations after the upgrade"
 
 say "a database newer than this forkwatchd is refused, untouched"
 mkdir "$T/v99"
 "$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.execute("CREATE TABLE future(x)"); c.commit()' "$T/v99/fw.db"
 sum=$(md5sum <"$T/v99/fw.db")
-refused "user_version 99" "schema version 99, newer than this forkwatchd's 5" \
+refused "user_version 99" "schema version 99, newer than this forkwatchd's $latest" \
 	--listen 127.0.0.1:0 --db "$T/v99/fw.db"
 [ "$(wc -l <"$T/err")" = 1 ] || fail "more than one line: $(cat "$T/err")"
 grep -q "$T/v99/fw.db" "$T/err" || fail "the message does not name the database"
@@ -157,6 +168,14 @@ printf 'listen 127.0.0.1:0\n' >"$T/c/noeq.conf"
 refused "no '='" "$T/c/noeq.conf:1: expected 'key = value'" --config "$T/c/noeq.conf"
 printf 'db =\n' >"$T/c/empty.conf"
 refused "no value" "$T/c/empty.conf:1: 'db' needs a value" --config "$T/c/empty.conf"
+# values go through the same typed option table as the command line
+printf 'db = %s\nmax_body = 1X\n' "$T/c/never.db" >"$T/c/badval.conf"
+refused "a refused value" "$T/c/badval.conf:2: max-body '1X': expected a size from 1k to 4G such as 16M" \
+	--config "$T/c/badval.conf"
+printf 'db = %s\nalpha = 1\n' "$T/c/never.db" >"$T/c/badalpha.conf"
+refused "a refused probability" "$T/c/badalpha.conf:2: alpha '1': expected a probability such as 0.01" \
+	--config "$T/c/badalpha.conf"
+[ ! -e "$T/c/never.db" ] || fail "a refused config value created the database"
 printf 'config = other.conf\n' >"$T/c/nested.conf"
 refused "config in config" "$T/c/nested.conf:1: unknown key 'config'" --config "$T/c/nested.conf"
 refused "a missing config" "$T/c/none.conf" --config "$T/c/none.conf"

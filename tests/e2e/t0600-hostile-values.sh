@@ -2,7 +2,7 @@
 # Hostile values in uploaded result documents, end to end: every rule of
 # schema/result-format.md broken once (a commit that is not hex, NaN and
 # Infinity as bare words and 1e999, negative and absurdly large numbers,
-# arrays of the wrong length, unknown workloads, layouts and metric
+# arrays of the wrong length, workload names against their rule, unknown layouts and metric
 # names, NUL bytes escaped and raw, invalid UTF-8, duplicate keys, deep
 # nesting), each in a document that is otherwise valid and carries a
 # kernel and run_uuid of its own.  Each must be answered 400 with the
@@ -143,8 +143,8 @@ case("1e3 as iterations (a real)", "params.iterations", [("params.iterations", R
 case("'NaN' as a string in ns", ns00, [(ns00, "NaN")])
 
 # negative numbers
-for path in ("params.size_bytes", "params.runs", "params.iterations", "params.munmap_iterations",
-             "params.warmup", "host.cpus", "host.mem_bytes", "host.page_size",
+for path in ("params.size_bytes", "params.runs", "params.iterations", "params.fresh_iterations",
+             "params.munmap_iterations", "params.warmup", "host.cpus", "host.mem_bytes", "host.page_size",
              "cases[0].iterations", "cases[0].order", "cases[0].runs_ok", ns00, tf + "[0]"):
     case("negative " + path, path, [(path, -1)])
 case("-0.0 in ns", ns00, [(ns00, RAW)], raw="-0.0")
@@ -154,7 +154,8 @@ case("negative folio count", "cases[0].layout_check.folios",
 # absurdly large numbers
 big = [("params.size_bytes", (1 << 40) + 1), ("params.size_bytes", (1 << 63) - 1),
        ("params.runs", 1001), ("params.runs", 1 << 62), ("params.iterations", 1000001),
-       ("params.munmap_iterations", 1 << 40), ("params.warmup", 10 ** 9),
+       ("params.fresh_iterations", 1 << 40), ("params.munmap_iterations", 1 << 40),
+       ("params.warmup", 10 ** 9),
        ("host.cpus", 1 << 40), ("host.mem_bytes", 1 << 62), ("host.page_size", 1 << 40),
        ("cases[0].iterations", 1 << 31), ("cases[0].order", 21), (ns00, 10 ** 18 + 1),
        (ns00, (1 << 63) - 1), (tf + "[0]", 1 << 62)]
@@ -175,15 +176,18 @@ case("counter longer than ns", tf, [(tf, [1, 2, 3, 4])])
 case("a run too many", "cases[0].runs", [("cases[0].runs", good["cases"][0]["runs"] * 2)])
 case("a run too few", "cases[0].runs", [("cases[0].runs", good["cases"][0]["runs"][:1])])
 case("no runs", "cases[0].runs", [("cases[0].runs", [])])
-case("fork iterations unlike params.iterations", "cases[0].iterations",
-     [("params.iterations", 4)])
-case("munmap iterations unlike params.munmap_iterations", "cases[1].iterations",
+# a case's iterations are one of params' counts (which one is the collector's business)
+case("iterations unlike params.iterations and fresh_iterations", "cases[0].iterations",
+     [("params.iterations", 4), ("params.fresh_iterations", 2)])
+case("iterations that params never announced", "cases[1].iterations",
+     [("cases[1].iterations", 5)])
+case("fresh_iterations and its older name disagree", "params.munmap_iterations",
      [("params.munmap_iterations", 2)])
 case("no cases", "cases", [("cases", [])])
 case("65 cases", "cases", [("cases", [good["cases"][0]] * 65)])
 
-# unknown workloads, layouts, metrics
-for v in ("exec", "FORK", "fork ", "<script>", ""):
+# workload names against the rule (any that passes it is taken: t0515), layouts, metrics
+for v in ("9exec", "FORK", "fork ", "<script>", "", "x" * 32, "caf\u00e9", "-fork"):
     case("workload %r" % v, "cases[0].workload", [("cases[0].workload", v)])
 case("workload 'fork\\u0000x'", "cases[0].workload", [("cases[0].workload", "fork\u0000x")])
 for v in ("order-21", "order-04", "order--1", "order-", "pmd ", "huge", "order-9999999999999999999"):

@@ -213,7 +213,8 @@ static void test_valid_document(void **state)
 	assert_int_equal(d.params.size_bytes, 4194304);
 	assert_int_equal(d.params.runs, 2);
 	assert_int_equal(d.params.iterations, 3);
-	assert_int_equal(d.params.munmap_iterations, 3);
+	/* the spelling of documents before forkwatch 0.2 */
+	assert_int_equal(d.params.fresh_iterations, 3);
 	assert_int_equal(d.params.warmup, 0);
 	assert_int_equal(d.bytes, strlen(text));
 	assert_true(d.complete);
@@ -734,12 +735,90 @@ static void test_refuse_cannot_fit(void **state)
 	free(e);
 }
 
-/* a case's iterations are what params says were measured */
+/* a case's iterations are one of the counts params says were measured */
 static void test_refuse_iterations_unlike_params(void **state)
 {
+	char *a, *e;
+
 	(void)state;
-	refuse_edit("\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"iterations\": 4,",
-		    "cases[0].iterations", "3, but params.iterations says 4");
+	a = edited("\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"iterations\": 4,");
+	e = replace(a, "\"munmap_iterations\": 3", "\"munmap_iterations\": 5");
+	refuse_text(e, "cases[0].iterations", "3, but params.iterations says 4", "fresh_iterations 5");
+	free(a);
+	free(e);
+	a = edited("\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"iterations\": 4,");
+	e = replace(a, "\"munmap_iterations\": 3,", "");
+	refuse_text(e, "cases[0].iterations", "3, but params.iterations says 4");
+	free(a);
+	free(e);
+	/* either count may be the case's: which workloads need a fresh region is the collector's */
+	{
+		struct doc d;
+
+		a = edited("\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"iterations\": 4,");
+		parse_ok(&d, a);
+		assert_int_equal(d.cases[0].iterations, 3);
+		doc_release(&d);
+		free(a);
+	}
+}
+
+/*
+ * params.fresh_iterations, and its name before forkwatch 0.2,
+ * munmap_iterations: either, both when they agree.
+ */
+static void test_fresh_iterations(void **state)
+{
+	struct doc d;
+	char *text;
+
+	(void)state;
+	text = edited("\"munmap_iterations\": 3", "\"fresh_iterations\": 3");
+	parse_ok(&d, text);
+	assert_int_equal(d.params.fresh_iterations, 3);
+	doc_release(&d);
+	free(text);
+	text = edited("\"munmap_iterations\": 3", "\"fresh_iterations\": 3, \"munmap_iterations\": 3");
+	parse_ok(&d, text);
+	assert_int_equal(d.params.fresh_iterations, 3);
+	doc_release(&d);
+	free(text);
+	text = edited("\"munmap_iterations\": 3,", "");
+	parse_ok(&d, text);
+	assert_int_equal(d.params.fresh_iterations, 0);
+	doc_release(&d);
+	free(text);
+	refuse_edit("\"munmap_iterations\": 3", "\"fresh_iterations\": 2, \"munmap_iterations\": 3",
+		    "params.munmap_iterations", "3, but params.fresh_iterations says 2");
+	refuse_edit("\"munmap_iterations\": 3", "\"fresh_iterations\": 0", "params.fresh_iterations",
+		    "0 is out of range");
+}
+
+/*
+ * The daemon knows no list of workloads: any name that passes the rule
+ * is taken, up to WORKLOAD_NAME_MAX - 1 bytes, and kept whole.
+ */
+static void test_workload_names(void **state)
+{
+	static const char *const names[] = {
+		"mremap", "dontneed", "a-workload-of-24-chars-x", "x", "z_9-", "abcdefghijklmnopqrstuvwxyz01234",
+	};
+	struct doc d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct strbuf from = STRBUF_INIT;
+		char *text;
+
+		strbuf_addf(&from, "\"workload\": \"%s\"", names[i]);
+		text = edited("\"workload\": \"fork\"", from.buf);
+		parse_ok(&d, text);
+		assert_string_equal(d.cases[0].workload, names[i]);
+		doc_release(&d);
+		free(text);
+		strbuf_release(&from);
+	}
 }
 
 /*
@@ -810,11 +889,17 @@ static void test_refuse_cases(void **state)
 	text = doc_with_cases("42");
 	refuse_text(text, "cases[0]", "expected an object");
 	free(text);
-	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"exec\"", "cases[0].workload",
-		    "unknown workload 'exec'", "expected fork or munmap");
+	/* workload names: any that the rule allows (test_workload_names), nothing else */
+	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"9exec\"", "cases[0].workload",
+		    "'9exec'", "expected a workload name");
 	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"Fork\"", "cases[0].workload", "'Fork'");
-	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"forkforkforkforkfork\"", "cases[0].workload",
-		    "longer than 15 bytes");
+	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"fork munmap\"", "cases[0].workload",
+		    "'fork munmap'");
+	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"f\\u00f6rk\"", "cases[0].workload",
+		    "expected a workload name");
+	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"\"", "cases[0].workload", "must not be empty");
+	refuse_edit("\"workload\": \"fork\"", "\"workload\": \"forkforkforkforkforkforkforkfork\"",
+		    "cases[0].workload", "longer than 31 bytes");
 	refuse_edit("\"layout\": \"order-0\"", "\"layout\": \"huge\"", "cases[0].layout",
 		    "unknown layout 'huge'", "expected order-N or pmd");
 	refuse_edit("\"layout\": \"order-0\"", "\"layout\": \"order-x\"", "cases[0].layout", "'order-x'");
@@ -1052,6 +1137,8 @@ int main(void)
 		cmocka_unit_test(test_refuse_cannot_fit),
 		cmocka_unit_test(test_refuse_cannot_fit_no_allocation),
 		cmocka_unit_test(test_refuse_iterations_unlike_params),
+		cmocka_unit_test(test_fresh_iterations),
+		cmocka_unit_test(test_workload_names),
 		cmocka_unit_test(test_refuse_cases),
 		cmocka_unit_test(test_refuse_runs),
 		cmocka_unit_test(test_refuse_counters),

@@ -240,7 +240,7 @@ static void make_doc(struct tdoc *t, const char *uuid, const char *commit, const
 	d->params.size_bytes = 1ULL << 30;
 	d->params.runs = NRUNS;
 	d->params.iterations = 3;
-	d->params.munmap_iterations = 2;
+	d->params.fresh_iterations = 2;
 	d->params.warmup = 1;
 	d->ncases = NCASES;
 	d->cases = t->cases;
@@ -781,7 +781,7 @@ static void test_ingest_round_trip(void **state)
 	assert_int_equal(r.size_bytes, 1ULL << 30);
 	assert_int_equal(r.runs, NRUNS);
 	assert_int_equal(r.iterations, 3);
-	assert_int_equal(r.munmap_iterations, 2);
+	assert_int_equal(r.fresh_iterations, 2);
 	assert_int_equal(r.warmup, 1);
 	assert_true(r.complete);
 	assert_int_equal(r.doc_bytes, 12345);
