@@ -20,7 +20,7 @@ void compare_config_defaults(struct compare_config *cfg)
 	cfg->confidence = 0.95;
 }
 
-/* Words for metrics in reports ("+18% dTLB misses per fork"). */
+/* Words for metrics in reports ("+18% dTLB misses per WORKLOAD", the row's workload). */
 static const struct {
 	const char *metric, *words;
 } metric_words[] = {
@@ -501,7 +501,7 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 {
 	const struct compare_row *cols[32];
 	const char *wl;
-	int w, i, n, c;
+	int w, i, n, c, lw;
 
 	strbuf_addf(out, "host %s: %s (after-change) against %s (baseline: the %s)\n"
 			 "negative is faster, positive is slower; stdev in %% of the baseline mean\n\n",
@@ -524,7 +524,9 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				cols[n++] = &res->rows[i];
 		if (!n)
 			continue;
-		strbuf_addf(out, "| %-13.13s |", res->host);
+		/* the first column as wide as the workload's name, 13 at least */
+		lw = strlen(wl) > 13 ? (int)strlen(wl) : 13;
+		strbuf_addf(out, "| %-*.*s |", lw, lw, res->host);
 		for (c = 0; c < n; c++) {
 			char name[40];
 
@@ -532,21 +534,24 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				 strcmp(cols[c]->layout, "pmd") ? "pte" : "pmd");
 			strbuf_addf(out, " %-17.17s |", name);
 		}
-		strbuf_addf(out, "\n| %-13s |", wl);
+		strbuf_addf(out, "\n| %-*s |", lw, wl);
 		for (c = 0; c < n; c++)
 			strbuf_addstr(out, "-------------------|");
-		strbuf_addstr(out, "\n| microbench    |");
+		strbuf_addf(out, "\n| %-*s |", lw, "microbench");
 		for (c = 0; c < n; c++)
 			strbuf_addstr(out, "    mean |   stdev |");
-		strbuf_addstr(out, "\n|---------------|");
+		strbuf_addstr(out, "\n|");
+		for (c = 0; c < lw + 2; c++)
+			strbuf_addch(out, '-');
+		strbuf_addch(out, '|');
 		for (c = 0; c < n; c++)
 			strbuf_addstr(out, "---------|---------|");
-		strbuf_addstr(out, "\n| baseline      |");
+		strbuf_addf(out, "\n| %-*s |", lw, "baseline");
 		for (c = 0; c < n; c++) {
 			pct_cell(out, cols[c]->nb ? 0.0 : NAN);
 			pct_cell(out, cols[c]->base_sd_pct);
 		}
-		strbuf_addstr(out, "\n| after-change  |");
+		strbuf_addf(out, "\n| %-*s |", lw, "after-change");
 		for (c = 0; c < n; c++) {
 			pct_cell(out, cols[c]->delta_pct);
 			pct_cell(out, cols[c]->head_sd_pct);

@@ -106,8 +106,8 @@ const char *compare_metric_words(const char *metric);
 /*
  * In words, the counters whose per-operation change is largest for the
  * case of row t (at most three, largest first): what accounts for its time
- * change, "+18.2% dTLB misses per fork; +0.0% TLB flushes per fork
- * (unchanged)".
+ * change, "+18.2% dTLB misses per W; +0.0% TLB flushes per W (unchanged)",
+ * W the row's workload.
  */
 void compare_attribution(const struct compare_result *res, const struct compare_row *t,
 			 struct strbuf *out);

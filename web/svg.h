@@ -30,7 +30,7 @@ struct svg_mark {
 
 struct svg_chart {
 	const char *title;        /* the accessible name */
-	const char *ylabel;       /* "fork time" */
+	const char *ylabel;       /* "time per operation" */
 	int ytime;                /* y values are nanoseconds: ticks read as µs/ms */
 	size_t n;                 /* x positions */
 	const char *const *xlabels; /* per x position (hover and first/last ticks) */
