@@ -2,8 +2,8 @@
 # forkwatch on a real arm64 kernel: Debian's arm64 kernel boots under
 # qemu-system-aarch64 (TCG, no guest network) with an initramfs holding the
 # static aarch64 forkwatch (scripts/arm64-initramfs.sh), benchmarks 64 MiB
-# of order-0, order-9 (pte-mapped) and pmd folios, and writes its document
-# to a 9p share.  Checked here: the document is the guest's (aarch64, the
+# of order-0, order-9 (pte-mapped) and pmd folios under every workload of
+# the table, and writes its document to a 9p share.  Checked here: the document is the guest's (aarch64, the
 # Debian arm64 release), every layout verified from kpageflags with the
 # folio orders it should have, every counter counted or unsupported with a
 # reason (never 0), the PMU path counted cycles, and the kprobe events that
@@ -29,14 +29,14 @@ gname=fw-arm64-guest
 size=64M
 runs=2
 iters=4
-munmap_iters=2
-bench="--size $size --runs $runs --iterations $iters --munmap-iterations $munmap_iters --warmup 1"
-bench+=" --layouts order-0,order-9,pmd --workloads fork,munmap"
+fresh_iters=2
+bench="--size $size --runs $runs --iterations $iters --fresh-iterations $fresh_iters --warmup 1"
+bench+=" --layouts order-0,order-9,pmd --workloads all"
 # What stands in for tlb:tlb_flush on arm64 (docs/counters.md): kprobe
 # events on the mmu_gather flushes of the zap path
 kprobes='p:fw/tlb_flush_mmu tlb_flush_mmu
 p:fw/tlb_finish_mmu tlb_finish_mmu'
-kjob="--size $size --runs 1 --iterations 1 --munmap-iterations 1 --warmup 0 --layouts order-0,pmd"
+kjob="--size $size --runs 1 --iterations 1 --fresh-iterations 1 --warmup 0 --layouts order-0,pmd"
 kjob+=" --workloads fork,munmap --events tlb_batch_flushes=fw:tlb_flush_mmu,tlb_gathers=fw:tlb_finish_mmu"
 
 say "initramfs: busybox, forkwatch, 9p modules of $release"
@@ -68,11 +68,13 @@ done
 grep -q MISMATCH "$T/share/result.out" && { cat "$T/share/result.out"; fail "the guest's table shows a layout mismatch"; }
 
 say "the guest's document"
-"$PY" - "$T/share/result.json" "$release" "$gname" "$runs" "$iters" "$munmap_iters" <<'PYEOF' || fail "the guest's document"
+"$PY" - "$T/share/result.json" "$release" "$gname" "$runs" "$iters" "$fresh_iters" <<'PYEOF' || fail "the guest's document"
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 release, gname = sys.argv[2], sys.argv[3]
-runs, iters, munmap_iters = (int(x) for x in sys.argv[4:7])
+runs, iters, fresh_iters = (int(x) for x in sys.argv[4:7])
+workloads = ["fork", "munmap", "mprotect", "mremap", "dontneed"]
+fresh = {"munmap", "dontneed"}  # the workloads whose call consumes the region
 bad = []
 def check(c, m):
     if not c:
@@ -87,9 +89,11 @@ check(k["release"] == release and release.endswith("-arm64"), "kernel.release %r
 check("Debian" in (k["version"] or "") and "debian-kernel@lists.debian.org" in k["version"], "kernel.version %r" % k["version"])
 check(re.fullmatch(r"[0-9a-f]{40}", k["build_id"] or ""), "kernel.build_id %r" % k["build_id"])
 p = d["params"]
-check(p["size_bytes"] == 64 << 20 and p["runs"] == runs and p["iterations"] == iters, "params %r" % p)
+check(p["size_bytes"] == 64 << 20 and p["runs"] == runs and p["iterations"] == iters and
+      p["fresh_iterations"] == fresh_iters, "params %r" % p)
+check(p["workloads"] == workloads, "workloads %r" % p["workloads"])
 check(p["layouts"] == ["order-0", "order-9", "pmd"], "layouts %r" % p["layouts"])
-want = {("fork", l) for l in p["layouts"]} | {("munmap", l) for l in p["layouts"]}
+want = {(w, l) for w in workloads for l in p["layouts"]}
 check({(c["workload"], c["layout"]) for c in d["cases"]} == want, "cases %r" % [(c["workload"], c["layout"]) for c in d["cases"]])
 pages = (64 << 20) // 4096
 expect = {  # layout: folio histogram, order, mapping, AnonHugePages
@@ -101,7 +105,7 @@ metrics = ["cycles", "instructions", "dtlb_misses", "cache_misses", "tlb_flushes
 for c in d["cases"]:
     name = "%s %s" % (c["workload"], c["layout"])
     folios, order, mapping, ahp = expect[c["layout"]]
-    n = iters if c["workload"] == "fork" else munmap_iters
+    n = fresh_iters if c["workload"] in fresh else iters
     lc = c["layout_check"]
     check(lc["ok"] is True and lc["reason"] is None, name + ": layout not verified: %r" % lc["reason"])
     check(lc["runs_verified"] == runs == lc["runs"], name + ": runs verified %r of %r" % (lc["runs_verified"], lc["runs"]))
@@ -199,7 +203,7 @@ jcheck "$T/host.json" '[k["release"] for k in d["kernels"]] == ["'"$release"'"]'
 jcheck "$T/host.json" 'd["host"]["arch"] == "aarch64"' "the host is aarch64"
 expect 200 GET "/api/v1/runs/$run_id"
 jcheck "$T/body" 'd["run"]["host"] == "'"$gname"'" and d["run"]["release"] == "'"$release"'"' "GET /api/v1/runs/$run_id"
-jcheck "$T/body" 'all(c["layout_ok"] for c in d["cases"]) and len(d["cases"]) == 6' "the stored cases are verified"
+jcheck "$T/body" 'all(c["layout_ok"] for c in d["cases"]) and len(d["cases"]) == 15' "the stored cases are verified"
 jcheck "$T/body" 'all(c["metrics"]["tlb_flushes"]["status"] == "unsupported" and c["metrics"]["cycles"]["status"] == "ok" for c in d["cases"])' "stored counter statuses"
 
 # The host's HTML page, where this build has one: a build without it
