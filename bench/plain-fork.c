@@ -1,10 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * plain-fork: a plain fork() timing loop, written apart from forkwatch (no
- * code or headers shared with it) to measure forkwatch's harness overhead
- * and to give perf stat something plain to count.
+ * plain-fork: a plain timing loop of fork() and of the other calls forkwatch
+ * measures, written apart from forkwatch (no code or headers shared with
+ * it) to measure forkwatch's harness overhead and to give perf stat
+ * something plain to count.
  *
- *   plain-fork [--count] [--no-check] LAYOUTS SIZE RUNS ITERS WARMUP
+ *   plain-fork [--count] [--no-check] [--workload W] LAYOUTS SIZE RUNS ITERS WARMUP
+ *
+ * W        what is timed (default fork):
+ *          fork      the fork() call in the parent
+ *          munmap    munmap() of the whole region (a fresh region each iteration)
+ *          mprotect  mprotect(PROT_READ) of the whole region, made writable
+ *                    again after the clock stopped
+ *          mremap    mremap(MREMAP_MAYMOVE|MREMAP_FIXED) of the whole region onto
+ *                    a reserved PMD-aligned range; the range it left is reserved
+ *                    again after the clock stopped, and the next call moves it back
+ *          dontneed  madvise(MADV_DONTNEED) of the whole region (a fresh region
+ *                    each iteration, unmapped after the clock stopped)
  *
  * LAYOUTS  order-0, order-9 or pmd, or a comma-separated list of them: the
  *          runs are then interleaved layout by layout, as forkwatch does
@@ -15,9 +27,9 @@
  * WARMUP   unmeasured forks before them
  *
  * Timed mode (the default) prints one line per run: LAYOUT RUN MEAN_NS, the
- * mean over the ITERS measured forks of the time of the fork() call in the
- * parent (CLOCK_MONOTONIC right before and right after it; the child
- * _exit(0)s at once and is reaped after the clock has stopped).
+ * mean over the ITERS measured calls of the time of the call
+ * (CLOCK_MONOTONIC right before and right after it; fork's child _exit(0)s
+ * at once and is reaped after the clock has stopped).
  *
  * --count: no clock at all and no worker: this process itself populates
  * one layout and forks WARMUP + ITERS times, then exits, so that
@@ -27,7 +39,9 @@
  * RUNS must be 1.
  *
  * Each populated region is verified before the first and after the last
- * fork (unless --no-check): pagemap + kpageflags for the folio sizes (the
+ * call (where the region is then: mremap moves it), or, for munmap and
+ * dontneed, the first and the last measured region just before the call
+ * (unless --no-check): pagemap + kpageflags for the folio sizes (the
  * first page of every PMD-sized block a compound head followed by 511
  * physically contiguous tails for order-9 and pmd; no compound page at all
  * for order-0) and smaps AnonHugePages for the mapping (all of the region
@@ -57,6 +71,9 @@
 #ifndef MADV_NOHUGEPAGE
 #define MADV_NOHUGEPAGE 15
 #endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 #define PM_PRESENT (1ULL << 63)
@@ -66,6 +83,12 @@
 
 enum kind { ORDER0, ORDER9, PMD };
 static const char *const kind_name[] = { "order-0", "order-9", "pmd" };
+
+enum work { FORK, MUNMAP, MPROTECT, MREMAP, DONTNEED, NWORK };
+static const char *const work_name[] = { "fork", "munmap", "mprotect", "mremap", "dontneed" };
+/* the call consumes the region: a fresh one each iteration */
+static const int work_fresh[] = { 0, 1, 0, 0, 1 };
+static enum work work = FORK;
 
 static size_t page_size, pmd_size;
 
@@ -312,46 +335,139 @@ out:
 	return ret;
 }
 
-/*
- * One run: populate, verify, WARMUP + ITERS forks, verify.  Returns 0 and
- * the mean ns of the measured forks (timed), or -1 with a reason.
- */
-static int one_run(enum kind k, size_t size, unsigned long iters, unsigned long warmup,
-		   int timed, int check, double *mean, char *err, size_t errlen)
+/* size bytes of PROT_NONE address space at a PMD boundary; NULL on failure */
+static char *reserve(size_t size)
 {
-	unsigned long i;
-	uint64_t sum = 0;
-	char *p = populate(k, size, err, errlen);
+	size_t len = size + pmd_size;
+	char *raw = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), *p;
 
-	if (!p)
-		return -1;
-	if (check && verify(k, p, size, err, errlen))
-		return -1;
-	for (i = 0; i < warmup + iters; i++) {
-		uint64_t t0 = 0, t1 = 0;
-		pid_t pid;
-		int st;
+	if (raw == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)raw + pmd_size - 1) & ~(uintptr_t)(pmd_size - 1));
+	if (p > raw)
+		munmap(raw, (size_t)(p - raw));
+	if (p + size < raw + len)
+		munmap(p + size, (size_t)(raw + len - (p + size)));
+	return p;
+}
 
-		if (timed)
-			t0 = now_ns();
+/*
+ * One call on *p, timed when timed (t1 - t0 in *ns); what must follow it
+ * untimed follows it.  mremap moves *p onto *spare and reserves the range
+ * it left as the next *spare.  0, or -1 with a reason.
+ */
+static int one_call(char **p, char **spare, size_t size, int timed, uint64_t *ns, char *err,
+		    size_t errlen)
+{
+	uint64_t t0 = 0, t1 = 0;
+	pid_t pid = 0;
+	int st, ret = 0;
+	char *q = NULL;
+
+	if (timed)
+		t0 = now_ns();
+	switch (work) {
+	case FORK:
 		pid = fork();
 		if (pid == 0)
 			_exit(0);
-		if (timed)
-			t1 = now_ns();
-		if (pid < 0) {
-			snprintf(err, errlen, "fork: %s", strerror(errno));
-			return -1;
-		}
+		break;
+	case MUNMAP:
+		ret = munmap(*p, size);
+		break;
+	case MPROTECT:
+		ret = mprotect(*p, size, PROT_READ);
+		break;
+	case MREMAP:
+		q = mremap(*p, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, *spare);
+		break;
+	case DONTNEED:
+		ret = madvise(*p, size, MADV_DONTNEED);
+		break;
+	default:
+		break;
+	}
+	if (timed)
+		t1 = now_ns();
+	*ns = t1 - t0;
+	if (pid < 0 || ret || q == MAP_FAILED) {
+		snprintf(err, errlen, "%s: %s", work_name[work], strerror(errno));
+		return -1;
+	}
+	switch (work) {
+	case FORK:
 		while (waitpid(pid, &st, 0) < 0)
 			if (errno != EINTR) {
 				snprintf(err, errlen, "waitpid: %s", strerror(errno));
 				return -1;
 			}
-		if (i >= warmup)
-			sum += t1 - t0;
+		break;
+	case MUNMAP:
+		*p = NULL;
+		break;
+	case MPROTECT:
+		if (mprotect(*p, size, PROT_READ | PROT_WRITE)) {
+			snprintf(err, errlen, "mprotect back: %s", strerror(errno));
+			return -1;
+		}
+		break;
+	case MREMAP:
+		*spare = mmap(*p, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			      MAP_FIXED_NOREPLACE, -1, 0);
+		if (*spare != *p) {
+			snprintf(err, errlen, "cannot reserve the range mremap left");
+			return -1;
+		}
+		*p = q;
+		break;
+	case DONTNEED:
+		munmap(*p, size);
+		*p = NULL;
+		break;
+	default:
+		break;
 	}
-	if (check && verify(k, p, size, err, errlen))
+	return 0;
+}
+
+/*
+ * One run: populate, verify, WARMUP + ITERS calls, verify (for munmap and
+ * dontneed: populate before each call, verify the first and the last
+ * measured region).  Returns 0 and the mean ns of the measured calls
+ * (timed), or -1 with a reason.
+ */
+static int one_run(enum kind k, size_t size, unsigned long iters, unsigned long warmup,
+		   int timed, int check, double *mean, char *err, size_t errlen)
+{
+	unsigned long i;
+	uint64_t sum = 0, ns;
+	char *p = NULL, *spare = NULL;
+
+	if (!work_fresh[work]) {
+		p = populate(k, size, err, errlen);
+		if (!p)
+			return -1;
+		if (check && verify(k, p, size, err, errlen))
+			return -1;
+	}
+	if (work == MREMAP && !(spare = reserve(size))) {
+		snprintf(err, errlen, "cannot reserve %zu bytes", size);
+		return -1;
+	}
+	for (i = 0; i < warmup + iters; i++) {
+		if (work_fresh[work]) {
+			p = populate(k, size, err, errlen);
+			if (!p)
+				return -1;
+			if (check && (i == warmup || i == warmup + iters - 1) && verify(k, p, size, err, errlen))
+				return -1;
+		}
+		if (one_call(&p, &spare, size, timed, &ns, err, errlen))
+			return -1;
+		if (i >= warmup)
+			sum += ns;
+	}
+	if (!work_fresh[work] && check && verify(k, p, size, err, errlen))
 		return -1;
 	*mean = iters ? (double)sum / (double)iters : 0;
 	return 0;
@@ -407,11 +523,12 @@ static int worker_run(enum kind k, size_t size, unsigned long iters, unsigned lo
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: plain-fork [--count] [--no-check] LAYOUTS SIZE RUNS ITERS WARMUP\n"
+		"usage: plain-fork [--count] [--no-check] [--workload W] LAYOUTS SIZE RUNS ITERS WARMUP\n"
 		"  LAYOUTS  order-0, order-9, pmd or a comma-separated list (runs interleaved)\n"
 		"  SIZE     MiB, or with a K/M/G suffix; a multiple of the PMD size\n"
-		"  timed mode prints 'LAYOUT RUN MEAN_NS' per run (mean fork() time in the parent)\n"
-		"  --count    no timing, no worker: populate and fork WARMUP+ITERS times in this\n"
+		"  timed mode prints 'LAYOUT RUN MEAN_NS' per run (mean time of the call)\n"
+		"  --workload W  fork (default), munmap, mprotect, mremap or dontneed\n"
+		"  --count    no timing, no worker: populate and call WARMUP+ITERS times in this\n"
 		"             process (for perf stat --no-inherit); one layout, RUNS 1\n"
 		"  --no-check do not verify the layout from pagemap/kpageflags/smaps\n");
 	exit(2);
@@ -430,7 +547,16 @@ int main(int argc, char **argv)
 			count = 1;
 		else if (!strcmp(argv[1], "--no-check"))
 			check = 0;
-		else
+		else if (!strcmp(argv[1], "--workload") && argc > 2) {
+			for (i = 0; i < NWORK && strcmp(argv[2], work_name[i]); i++)
+				;
+			if (i == NWORK)
+				die("bad --workload '%s': expected fork, munmap, mprotect, mremap or dontneed",
+				    argv[2]);
+			work = (enum work)i;
+			argv++;
+			argc--;
+		} else
 			usage();
 		argv++;
 		argc--;

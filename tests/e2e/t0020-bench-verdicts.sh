@@ -46,9 +46,9 @@ def fork_doc(scale, counters=None):
 
 if kind == "overhead":
     # forkwatch's fork times next to the plain loop's: equal, or order-0 10% slower
-    w("forkwatch-1.json", fork_doc({"order-0": 1.10} if variant == "slow" else {}))
-    w("plain-1.txt", "".join(f"{l} {r} {base[l] * (1 + 0.001 * r)}\n" for l in layouts for r in range(4)))
-    w("plain-1.log", "")
+    w("forkwatch-1-fork.json", fork_doc({"order-0": 1.10} if variant == "slow" else {}))
+    w("plain-1-fork.txt", "".join(f"{l} {r} {base[l] * (1 + 0.001 * r)}\n" for l in layouts for r in range(4)))
+    w("plain-1-fork.log", "")
     w("first-1", "forkwatch\n")
 elif kind == "counters":
     # per fork: forkwatch 2 TLB flushes and 1 fault (or the children's too), perf 2.4 and 2.2
