@@ -729,7 +729,7 @@ int cmd_compare(int argc, char **argv)
 		return up_no_curl("compare");
 	ret = up_parse_words(opts, argc, argv, "forkwatch compare --server URL --host NAME [BASE] HEAD",
 			     "Compare kernel HEAD with BASE on one lab machine, as forkwatchd's /compare.txt\n"
-			     "does: per layout the change of the mean fork and munmap time with its\n"
+			     "does: per workload and layout the change of the mean time with its\n"
 			     "confidence interval, Welch's p-value and a verdict, then the counters.  Without\n"
 			     "BASE the server takes HEAD's parent commit if the machine ran it, else the\n"
 			     "host's pinned baseline, else the kernel it ran before.  Kernels are named by\n"

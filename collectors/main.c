@@ -28,8 +28,9 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: forkwatch <command> [options]\n\n"
-		   "forkwatch measures how fast fork() and munmap() copy and zap the page tables\n"
-		   "of 1 GiB of memory per folio layout, with the perf counters that explain it.\n\n"
+		   "forkwatch measures how fast fork(), munmap(), mprotect(), mremap() and\n"
+		   "madvise(MADV_DONTNEED) copy, zap, protect and move the page tables of 1 GiB of\n"
+		   "memory per folio layout, with the perf counters that explain it.\n\n"
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
