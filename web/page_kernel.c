@@ -261,6 +261,42 @@ static void page_links(struct strbuf *sb, size_t nhosts, size_t cur)
 	strbuf_addstr(sb, "</p>\n");
 }
 
+/* The glance's cells of one machine: per workload its name, then a cell per layout. */
+static void glance_cells(struct strbuf *sb, const struct compare_result *res)
+{
+	int w, c;
+
+	for (w = 0; w < res->nrows; w++) {
+		const char *wl = res->rows[w].workload;
+
+		if (!compare_row_starts_workload(res, w))
+			continue;
+		strbuf_addstr(sb, "<span class=\"wl\">");
+		html_txt(sb, wl);
+		strbuf_addstr(sb, "</span>");
+		for (c = w; c < res->nrows; c++) {
+			const struct compare_row *r = &res->rows[c];
+
+			if (strcmp(r->workload, wl) || strcmp(r->metric, "ns"))
+				continue;
+			strbuf_addf(sb, "<span class=\"cell %s\" title=\"", page_verdict_class(r));
+			html_attr(sb, wl);
+			strbuf_addch(sb, ' ');
+			html_attr(sb, r->layout);
+			strbuf_addstr(sb, ": ");
+			html_attr(sb, page_verdict_word(r));
+			strbuf_addstr(sb, "\">");
+			html_txt(sb, r->layout);
+			strbuf_addch(sb, ' ');
+			if (isfinite(r->delta_pct))
+				html_txtf(sb, "%+.1f%%", r->delta_pct);
+			else
+				strbuf_addstr(sb, "&ndash;");
+			strbuf_addstr(sb, "</span>");
+		}
+	}
+}
+
 void page_kernel(struct req *rq, struct resp *rs)
 {
 	const struct app *app = req_app(rq);
@@ -270,7 +306,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 	struct store_kernel k;
 	const char *pg = req_query(rq, "page");
 	size_t i, page = 1, first, end;
-	int ret, c, w;
+	int ret;
 
 	if (pg && *pg) {
 		uint64_t v;
@@ -354,35 +390,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sb, "<td>");
 		html_link_kernel(sb, res.base);
 		strbuf_addstr(sb, "</td><td class=\"cells\">");
-		for (w = 0; w < res.nrows; w++) {
-			const char *wl = res.rows[w].workload;
-
-			if (!compare_row_starts_workload(&res, w))
-				continue;
-			strbuf_addstr(sb, "<span class=\"wl\">");
-			html_txt(sb, wl);
-			strbuf_addstr(sb, "</span>");
-			for (c = w; c < res.nrows; c++) {
-				const struct compare_row *r = &res.rows[c];
-
-				if (strcmp(r->workload, wl) || strcmp(r->metric, "ns"))
-					continue;
-				strbuf_addf(sb, "<span class=\"cell %s\" title=\"", page_verdict_class(r));
-				html_attr(sb, wl);
-				strbuf_addch(sb, ' ');
-				html_attr(sb, r->layout);
-				strbuf_addstr(sb, ": ");
-				html_attr(sb, page_verdict_word(r));
-				strbuf_addstr(sb, "\">");
-				html_txt(sb, r->layout);
-				strbuf_addch(sb, ' ');
-				if (isfinite(r->delta_pct))
-					html_txtf(sb, "%+.1f%%", r->delta_pct);
-				else
-					strbuf_addstr(sb, "&ndash;");
-				strbuf_addstr(sb, "</span>");
-			}
-		}
+		glance_cells(sb, &res);
 		page_compare_noise_mark(sb, &res);
 		strbuf_addstr(sb, "</td></tr>\n");
 		strbuf_addstr(sec, "<p>against ");
