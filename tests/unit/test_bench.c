@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "collectors/bench.h"
+#include "collectors/workload.h"
 #include "lib/jread.h"
 
 #define RUNS 3
@@ -63,9 +64,9 @@ static int setup(void **state)
 	p->size = 64 << 20;
 	p->runs = RUNS;
 	p->iterations = ITERS;
-	p->munmap_iterations = ITERS;
+	p->fresh_iterations = ITERS;
 	p->warmup = 0;
-	p->workloads = 1u << WL_FORK;
+	p->workloads = 1u << 0; /* bench_workloads[0]: fork */
 	p->nlayouts = 1;
 	snprintf(p->layouts[0].name, sizeof(p->layouts[0].name), "order-0");
 	p->layouts[0].kind = LAYOUT_ORDER0;
@@ -87,7 +88,8 @@ static int setup(void **state)
 	f->res.cases = calloc(1, sizeof(*f->res.cases));
 	assert_non_null(f->res.cases);
 	c = &f->res.cases[0];
-	c->wl = WL_FORK;
+	c->wl = &bench_workloads[0];
+	assert_string_equal(c->wl->name, "fork");
 	c->layout = &p->layouts[0];
 	c->iterations = ITERS;
 	c->runs = f->runs;
