@@ -16,6 +16,7 @@
 #include "daemon/deliver.h"
 #include "daemon/compare.h"
 #include "daemon/doc.h"
+#include "daemon/rate.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
 #include "lib/parse.h"
@@ -83,6 +84,11 @@ static void store_failed(struct req *rq, struct resp *rs, int ret, const char *w
 	}
 }
 
+/*
+ * Takes no store connection, so that it answers however busy they all
+ * are: the schema is the latest (store_open() brought the database to it
+ * at start, or the daemon did not start).
+ */
 static void api_healthz(struct req *rq, struct resp *rs)
 {
 	const struct app *app = app_of(rq);
@@ -91,7 +97,7 @@ static void api_healthz(struct req *rq, struct resp *rs)
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_str(&jw, "status", "ok");
-	jw_i64(&jw, "schema_version", store_schema_version(rq->st));
+	jw_i64(&jw, "schema_version", store_schema_latest());
 	if (app && app->ui && app->ui->health)
 		app->ui->health(app->ui_state, &jw);
 	jw_obj_end(&jw);
@@ -118,6 +124,12 @@ static json_t *small_body(struct req *rq, struct resp *rs)
 		return NULL;
 	}
 	return j;
+}
+
+/* Before the body of an admin's request: the admin token. */
+static bool api_gate_admin(struct req *rq, struct resp *rs)
+{
+	return req_require_admin(rq, rs);
 }
 
 static void api_hosts_create(struct req *rq, struct resp *rs)
@@ -382,42 +394,81 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 	free(f);
 }
 
+/* The host of an upload's token, into h; false with rs filled (401, 403, 429). */
+static bool upload_host(struct req *rq, struct resp *rs, struct store_host *h)
+{
+	uint8_t hash[AUTH_HASH_LEN];
+	const char *tok;
+	int ret;
+
+	if (req_auth_blocked(rq, rs))
+		return false;
+	tok = auth_bearer(req_header(rq, "Authorization"));
+	if (!tok) {
+		resp_error(rs, 401, NULL, "uploads need the host's token as 'Authorization: Bearer <token>'");
+		return false;
+	}
+	auth_token_hash(tok, hash);
+	if (!req_store(rq, rs))
+		return false;
+	ret = store_host_by_token(rq->st, hash, h);
+	if (ret == -ENOENT) {
+		req_auth_failed(rq);
+		resp_error(rs, 403, NULL, "unknown host token");
+		return false;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return false;
+	}
+	if (h->retired_at) {
+		req_auth_failed(rq);
+		resp_error(rs, 403, NULL, "host '%s' is retired: its token no longer uploads", h->name);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Before the body of an upload: the host's token, and the host's upload
+ * rate (--upload-rate), so that neither a stranger nor a runaway lab
+ * machine makes the server read megabytes it will refuse.
+ */
+static bool api_gate_upload(struct req *rq, struct resp *rs)
+{
+	struct store_host h;
+	unsigned wait;
+
+	if (!upload_host(rq, rs, &h))
+		return false;
+	wait = app_of(rq)->upload_rate ? rate_take(app_of(rq)->upload_rate, h.id) : 0;
+	if (wait) {
+		resp_error(rs, 429, NULL, "host '%s' uploads faster than this server takes (--upload-rate): "
+			   "retry in %u s", h.name, wait);
+		resp_header(rs, "Retry-After", "%u", wait);
+		return false;
+	}
+	return true;
+}
+
 static void api_runs_create(struct req *rq, struct resp *rs)
 {
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
-	uint8_t hash[AUTH_HASH_LEN];
 	struct store_host h;
 	struct jw jw;
 	struct doc d;
-	const char *tok;
 	int64_t run_id;
 	bool existed;
 	int ret;
 
-	if (req_auth_blocked(rq, rs))
+	/* the gate let it in; the host is looked up again in case it was retired meanwhile */
+	if (!upload_host(rq, rs, &h))
 		return;
-	tok = auth_bearer(req_header(rq, "Authorization"));
-	if (!tok) {
-		resp_error(rs, 401, NULL, "uploads need the host's token as 'Authorization: Bearer <token>'");
-		return;
-	}
-	auth_token_hash(tok, hash);
-	ret = store_host_by_token(rq->st, hash, &h);
-	if (ret == -ENOENT) {
-		req_auth_failed(rq);
-		resp_error(rs, 403, NULL, "unknown host token");
-		return;
-	}
+	/* parsing costs memory in proportion to the body: a few at a time */
+	req_heavy_begin(rq);
+	ret = doc_parse(&d, rq->body, rq->body_len, &field, &err);
+	req_heavy_end(rq);
 	if (ret) {
-		store_failed(rq, rs, ret, "host");
-		return;
-	}
-	if (h.retired_at) {
-		req_auth_failed(rq);
-		resp_error(rs, 403, NULL, "host '%s' is retired: its token no longer uploads", h.name);
-		return;
-	}
-	if (doc_parse(&d, rq->body, rq->body_len, &field, &err)) {
 		resp_error(rs, 400, field.len ? field.buf : NULL, "%s", err.buf);
 		goto out;
 	}
@@ -882,20 +933,20 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 }
 
 const struct route api_routes[] = {
-	{ "GET", "/healthz", api_healthz },
-	{ "POST", "/api/v1/hosts", api_hosts_create },
-	{ "GET", "/api/v1/hosts", api_hosts_list },
-	{ "GET", "/api/v1/hosts/{}", api_host_get },
-	{ "POST", "/api/v1/hosts/{}", api_host_update },
-	{ "GET", "/api/v1/kernels", api_kernels_list },
-	{ "POST", "/api/v1/runs", api_runs_create },
-	{ "GET", "/api/v1/runs/{}", api_run_get },
-	{ "GET", "/api/v1/compare", api_compare },
-	{ "GET", "/compare.txt", api_compare_txt },
-	{ "GET", "/api/v1/alerts", api_alerts_list },
-	{ "POST", "/api/v1/alerts/{}", api_alert_triage },
-	{ "GET", "/alerts.atom", api_alerts_atom },
-	{ "GET", "/api/v1/deliveries", api_deliveries },
-	{ "GET", "/api/v1/changepoints", api_changepoints },
-	{ NULL, NULL, NULL },
+	{ "GET", "/healthz", api_healthz, NULL, ROUTE_BODY_SMALL, ROUTE_LAZY },
+	{ "POST", "/api/v1/hosts", api_hosts_create, api_gate_admin, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/hosts", api_hosts_list, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/hosts/{}", api_host_get, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/api/v1/hosts/{}", api_host_update, api_gate_admin, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/kernels", api_kernels_list, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/api/v1/runs", api_runs_create, api_gate_upload, ROUTE_BODY_LARGE, 0 },
+	{ "GET", "/api/v1/runs/{}", api_run_get, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/compare", api_compare, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/compare.txt", api_compare_txt, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/alerts", api_alerts_list, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/api/v1/alerts/{}", api_alert_triage, api_gate_admin, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/alerts.atom", api_alerts_atom, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/deliveries", api_deliveries, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/changepoints", api_changepoints, NULL, ROUTE_BODY_SMALL, 0 },
+	{ NULL, NULL, NULL, NULL, 0, 0 },
 };

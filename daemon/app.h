@@ -12,6 +12,7 @@
  * the server starts, read-only afterwards.
  */
 struct deliver;
+struct rate;
 struct ui;
 
 struct app {
@@ -20,6 +21,7 @@ struct app {
 	const struct ui *ui;      /* NULL without one (daemon/ui.h) */
 	void *ui_state;           /* what ui->start made, for its handlers */
 	const char *public_url;  /* --public-url: links in the feed and in messages start with it */
+	struct rate *upload_rate; /* --upload-rate: uploads a host may start (daemon/rate.h); NULL: any */
 };
 
 #endif

@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/app.h"
 #include "daemon/deliver.h"
+#include "daemon/rate.h"
 #include "daemon/retention.h"
 #include "lib/log.h"
 #include "lib/opt.h"
@@ -58,7 +59,8 @@ int main(int argc, char **argv)
 	const char *max_body = NULL, *tls_cert = NULL, *tls_key = NULL, *timeout = NULL;
 	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
 	const char *public_url = NULL, *retry = NULL, *alpha = NULL, *budget0 = NULL, *budget = NULL;
-	const char *page_cache = NULL, *keep_samples = NULL;
+	const char *page_cache = NULL, *keep_samples = NULL, *body_memory = NULL;
+	const char *upload_rate = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
 		{ "delivery-retry", "SECONDS", "first retry of a failed delivery (doubling, at most an hour; default 30)", &retry },
 		{ "page-cache", "SIZE", "memory for rendered pages, kept until the data changes (default 64M; 0: render every request)", &page_cache },
 		{ "keep-samples", "DAYS", "drop the per-iteration samples of runs older than DAYS days, keeping every summary and the samples of pinned baselines and of kernels with alerts (default: keep them all)", &keep_samples },
+		{ "body-memory", "SIZE", "request bodies held at once, all connections together; past it 503 (default 256M; 0: no bound)", &body_memory },
+		{ "upload-rate", "N", "uploads a host may start a minute, as many at once (default 60; 0: no bound)", &upload_rate },
 		{ NULL, NULL, NULL, NULL },
 	};
 	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
@@ -121,6 +125,7 @@ int main(int argc, char **argv)
 	sc.max_body = 16 << 20;
 	sc.conn_timeout_s = 30;
 	sc.conn_per_ip = 64;
+	sc.body_memory = 256 << 20;
 	sc.tls_cert = tls_cert;
 	sc.tls_key = tls_key;
 	/* check what can be checked before anything is created on disk */
@@ -151,6 +156,16 @@ int main(int argc, char **argv)
 			FAIL("--conn-per-ip '%s': expected 1 to 100000", per_ip);
 		sc.conn_per_ip = (unsigned)v;
 	}
+	if (body_memory) {
+		if (parse_size(body_memory, &v) || (v && v < 1024) || v > (1ULL << 40))
+			FAIL("--body-memory '%s': expected a size such as 256M, or 0", body_memory);
+		sc.body_memory = (size_t)v;
+	}
+	v = 60;
+	if (upload_rate && parse_uint(upload_rate, 0, 1000000, &v))
+		FAIL("--upload-rate '%s': expected uploads a minute, 0 to 1000000", upload_rate);
+	if (v && !(app.upload_rate = rate_new((unsigned)v, (unsigned)v)))
+		FAIL("out of memory");
 	compare_config_defaults(&app.cmp);
 	if (alpha && (parse_real(alpha, &app.cmp.alpha) || !(app.cmp.alpha > 0 && app.cmp.alpha < 1)))
 		FAIL("--alpha '%s': expected a probability such as 0.01", alpha);
@@ -171,6 +186,7 @@ int main(int argc, char **argv)
 	app.ui = &web_ui;
 	if (app.ui->start(&app.ui_state, &uc))
 		FAIL("out of memory");
+	sc.html_error = app.ui->error;
 
 	/* open once here: migrations run before any request, errors are seen at start */
 	if (store_open(&st, sc.db_path, &err))
@@ -265,6 +281,7 @@ out:
 	server_stop(srv);
 	if (app.ui)
 		app.ui->stop(app.ui_state);
+	rate_free(app.upload_rate);
 	strbuf_release(&purl);
 	free(dbdir_buf);
 	config_release(&cf);
