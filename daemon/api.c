@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/alerts.h"
 #include "daemon/app.h"
 #include "lib/changepoint.h"
 #include "daemon/trend.h"
+#include "daemon/trendcache.h"
 #include "daemon/deliver.h"
 #include "daemon/compare.h"
 #include "daemon/doc.h"
@@ -100,6 +102,20 @@ static void api_healthz(struct req *rq, struct resp *rs)
 	jw_i64(&jw, "schema_version", store_schema_latest());
 	if (app && app->ui && app->ui->health)
 		app->ui->health(app->ui_state, &jw);
+	if (app_of(rq) && app_of(rq)->trends) {
+		struct trend_cache_stats ts;
+
+		trend_cache_stats(app_of(rq)->trends, &ts);
+		jw_obj_begin(&jw, "trends");
+		jw_u64(&jw, "hosts", ts.hosts);
+		jw_u64(&jw, "bytes", ts.bytes);
+		jw_u64(&jw, "limit_bytes", ts.limit);
+		jw_u64(&jw, "hits", ts.hits);
+		jw_u64(&jw, "computed", ts.computed);
+		jw_u64(&jw, "background", ts.background);
+		jw_u64(&jw, "waits", ts.waits);
+		jw_obj_end(&jw);
+	}
 	jw_obj_end(&jw);
 }
 
@@ -451,6 +467,37 @@ static bool api_gate_upload(struct req *rq, struct resp *rs)
 	return true;
 }
 
+/*
+ * Whether the upload's kernel is one the host has uploaded, or one of
+ * at most --kernels-per-hour new ones this hour: each kernel is a point of
+ * the host's trend, and a token that made thousands in seconds would make
+ * every trend request and page of the host pay for them.  Else a 429 in
+ * rs with the seconds until the oldest of the hour's kernels is an hour
+ * old.  (Two uploads at once may both pass the count: by one or two.)
+ */
+static bool kernel_quota_ok(struct req *rq, struct resp *rs, const struct store_host *h,
+			    const char *kernel)
+{
+	unsigned limit = app_of(rq)->kernels_per_hour, n;
+	int64_t now = (int64_t)time(NULL), first;
+	bool known;
+	int ret;
+
+	if (!limit)
+		return true;
+	ret = store_host_new_kernels(rq->st, h->id, kernel, now - 3600, &known, &n, &first);
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return false;
+	}
+	if (known || n < limit)
+		return true;
+	resp_error(rs, 429, "kernel", "host '%s' uploaded %u new kernels within the hour, the most this "
+		   "server takes (--kernels-per-hour): '%s' is refused until then", h->name, n, kernel);
+	resp_header(rs, "Retry-After", "%lld", (long long)(first + 3600 > now ? first + 3600 - now : 1));
+	return false;
+}
+
 static void api_runs_create(struct req *rq, struct resp *rs)
 {
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
@@ -477,6 +524,8 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 			   d.host.hostname, h.hostname);
 		goto out_doc;
 	}
+	if (!kernel_quota_ok(rq, rs, &h, d.kernel_ident))
+		goto out_doc;
 	req_write_begin(rq);
 	ret = store_run_ingest(rq->st, h.id, &d, &run_id, &existed);
 	req_write_end(rq);
@@ -492,9 +541,11 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 		store_failed(rq, rs, ret, "run");
 		goto out_doc;
 	}
-	if (!existed)
+	if (!existed) {
 		log_info("run %s from '%s' on %s stored as %lld", d.run_uuid, h.name, d.kernel_ident,
 			 (long long)run_id);
+		trend_cache_touch(app_of(rq)->trends, h.id);
+	}
 	/*
 	 * A re-sent upload is evaluated again too: when the daemon died after
 	 * storing a run but before recording its alerts, the client's re-send
@@ -874,7 +925,7 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 	const char *host = req_query(rq, "host"), *wl = req_query(rq, "workload");
 	const char *layout = req_query(rq, "layout");
 	const struct trend_case *tc;
-	struct trend t;
+	const struct trend *t = NULL;
 	struct store_host h;
 	struct jw jw;
 	size_t i;
@@ -885,25 +936,36 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 			   "missing: ?host=NAME&workload=fork&layout=order-0");
 		return;
 	}
+	if (!req_store(rq, rs))
+		return;
 	ret = store_host_find(rq->st, host, &h);
-	if (!ret)
-		ret = trend_build(rq->st, h.id, &t);
 	if (ret) {
 		store_failed(rq, rs, ret, "host");
 		return;
 	}
-	tc = trend_case_find(&t, wl, layout);
+	/* computed once per upload, by whoever asks first or in the background, holding no connection */
+	ret = trend_cache_get(app_of(rq)->trends, rq, rs, h.id, &t);
+	if (ret && !rq->st) {
+		if (ret != -EBUSY) /* else rs says the database is unavailable */
+			resp_error(rs, 500, NULL, "out of memory");
+		return;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return;
+	}
+	tc = trend_case_find(t, wl, layout);
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_str(&jw, "host", h.name);
 	jw_str(&jw, "workload", wl);
 	jw_str(&jw, "layout", layout);
 	jw_arr_begin(&jw, "kernels");
-	for (i = 0; tc && i < t.nkernels; i++) {
+	for (i = 0; tc && i < t->nkernels; i++) {
 		if (!tc->runs[i])
 			continue; /* no verified upload of this case on it */
 		jw_obj_begin(&jw, NULL);
-		jw_str(&jw, "kernel", t.kernel[i]);
+		jw_str(&jw, "kernel", t->kernel[i]);
 		jw_double(&jw, "mean_ns", tc->mean[i]);
 		jw_double(&jw, "stdev_ns", tc->sd[i]);
 		jw_u64(&jw, "runs", tc->runs[i]);
@@ -919,8 +981,8 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 		while (before > 0 && !tc->runs[--before])
 			;
 		jw_obj_begin(&jw, NULL);
-		jw_str(&jw, "before_kernel", t.kernel[before]);
-		jw_str(&jw, "kernel", t.kernel[p->index]);
+		jw_str(&jw, "before_kernel", t->kernel[before]);
+		jw_str(&jw, "kernel", t->kernel[p->index]);
 		jw_double(&jw, "mean_before_ns", p->before);
 		jw_double(&jw, "mean_after_ns", p->after);
 		jw_double(&jw, "change_pct", 100 * (p->after - p->before) / p->before);
@@ -929,7 +991,7 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 	}
 	jw_arr_end(&jw);
 	jw_obj_end(&jw);
-	trend_release(&t);
+	trend_cache_put(app_of(rq)->trends, t);
 }
 
 const struct route api_routes[] = {
@@ -947,6 +1009,6 @@ const struct route api_routes[] = {
 	{ "POST", "/api/v1/alerts/{}", api_alert_triage, api_gate_admin, ROUTE_BODY_SMALL, 0 },
 	{ "GET", "/alerts.atom", api_alerts_atom, NULL, ROUTE_BODY_SMALL, 0 },
 	{ "GET", "/api/v1/deliveries", api_deliveries, NULL, ROUTE_BODY_SMALL, 0 },
-	{ "GET", "/api/v1/changepoints", api_changepoints, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/changepoints", api_changepoints, NULL, ROUTE_BODY_SMALL, ROUTE_LAZY },
 	{ NULL, NULL, NULL, NULL, 0, 0 },
 };

@@ -19,6 +19,7 @@
 #include "daemon/deliver.h"
 #include "daemon/rate.h"
 #include "daemon/retention.h"
+#include "daemon/trendcache.h"
 #include "lib/log.h"
 #include "lib/opt.h"
 #include "lib/parse.h"
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
 	const char *per_ip = NULL, *level = NULL, *webhooks = NULL, *sendmail = NULL, *mail_to = NULL;
 	const char *public_url = NULL, *retry = NULL, *alpha = NULL, *budget0 = NULL, *budget = NULL;
 	const char *page_cache = NULL, *keep_samples = NULL, *body_memory = NULL;
-	const char *upload_rate = NULL;
+	const char *upload_rate = NULL, *kernels_hour = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
 		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 		{ "keep-samples", "DAYS", "drop the per-iteration samples of runs older than DAYS days, keeping every summary and the samples of pinned baselines and of kernels with alerts (default: keep them all)", &keep_samples },
 		{ "body-memory", "SIZE", "request bodies held at once, all connections together; past it 503 (default 256M; 0: no bound)", &body_memory },
 		{ "upload-rate", "N", "uploads a host may start a minute, as many at once (default 60; 0: no bound)", &upload_rate },
+		{ "kernels-per-hour", "N", "new kernels a host may upload an hour (default 100; 0: no bound)", &kernels_hour },
 		{ NULL, NULL, NULL, NULL },
 	};
 	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
@@ -166,6 +168,10 @@ int main(int argc, char **argv)
 		FAIL("--upload-rate '%s': expected uploads a minute, 0 to 1000000", upload_rate);
 	if (v && !(app.upload_rate = rate_new((unsigned)v, (unsigned)v)))
 		FAIL("out of memory");
+	v = 100;
+	if (kernels_hour && parse_uint(kernels_hour, 0, 1000000, &v))
+		FAIL("--kernels-per-hour '%s': expected 0 to 1000000", kernels_hour);
+	app.kernels_per_hour = (unsigned)v;
 	compare_config_defaults(&app.cmp);
 	if (alpha && (parse_real(alpha, &app.cmp.alpha) || !(app.cmp.alpha > 0 && app.cmp.alpha < 1)))
 		FAIL("--alpha '%s': expected a probability such as 0.01", alpha);
@@ -238,6 +244,8 @@ int main(int argc, char **argv)
 		dc.retry_base_s = (unsigned)v;
 	}
 	dc.cmp = app.cmp;
+	if (trend_cache_new(&app.trends, sc.db_path, 64 << 20))
+		FAIL("cannot start the trends' thread");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (deliver_start(&dlv, &dc, &err))
 		FAIL("%s", err.buf);
@@ -279,6 +287,7 @@ out:
 	deliver_stop(dlv);
 	retention_stop(ret_job);
 	server_stop(srv);
+	trend_cache_free(app.trends); /* after the server: no request holds a trend */
 	if (app.ui)
 		app.ui->stop(app.ui_state);
 	rate_free(app.upload_rate);

@@ -198,6 +198,14 @@ typedef int (*store_trend_cb)(void *ctx, const struct store_trend_point *p);
 /* Every upload of host_id, in upload order, case by case; reads summaries only. */
 int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void *ctx);
 
+/*
+ * Whether host_id has uploaded kernel_ident (*known), and how many kernels
+ * it uploaded first at or after since (*n; *first: the earliest of those
+ * first uploads, 0 when none): the bound on new kernels per host.
+ */
+int store_host_new_kernels(struct store *st, int64_t host_id, const char *kernel_ident,
+			   int64_t since, bool *known, unsigned *n, int64_t *first);
+
 /* One kernel by ident (its counts are 0: this reads no runs); -ENOENT. */
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out);
 

@@ -266,6 +266,49 @@ int store_host_has_complete_run(struct store *st, int64_t host_id, const char *k
 	return err;
 }
 
+/* the host's kernels by their first upload: GROUP BY over runs_by_host_kernel_id */
+static const struct store_query q_host_new_kernels = {
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	"WHERE r.host_id = ?1 AND k.ident = ?2) THEN 1 ELSE 0 END, count(*), "
+	"coalesce(min(first), 0) FROM "
+	"(SELECT min(received_at) AS first FROM runs WHERE host_id = ?1 "
+	"GROUP BY kernel_id) f WHERE first >= ?3"
+};
+
+struct new_kernels {
+	bool *known;
+	unsigned *n;
+	int64_t *first;
+};
+
+static int new_kernels_row(struct store_stmt *s, void *ctx)
+{
+	struct new_kernels *nk = ctx;
+
+	*nk->known = col_bool(s, 0);
+	*nk->n = (unsigned)col_i64(s, 1);
+	*nk->first = col_i64(s, 2);
+	return 0;
+}
+
+int store_host_new_kernels(struct store *st, int64_t host_id, const char *kernel_ident,
+			   int64_t since, bool *known, unsigned *n, int64_t *first)
+{
+	struct new_kernels nk = { known, n, first };
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_new_kernels, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, kernel_ident);
+	bind_i64(s, 3, since);
+	err = row_one(s, new_kernels_row, &nk);
+	if (err == -ENOENT)
+		err = store_fail(st, -EIO, "count returned no row");
+	return err;
+}
+
 /*
  * The kernel of the host's last run before its first run of ?2 (upload
  * order): two index look-ups, whatever the host's history.
