@@ -119,6 +119,10 @@ static void api_healthz(struct req *rq, struct resp *rs)
 	jw_obj_end(&jw);
 }
 
+/* What parse_name_ok() takes, for messages (the maximum as %d). */
+#define NAME_RULE "1 to %d bytes of UTF-8 text, no control, format or invisible characters, no '/', " \
+		  "not '.' or '..', no space at an end"
+
 /* Parse a small JSON object body; resp filled and NULL on error. */
 static json_t *small_body(struct req *rq, struct resp *rs)
 {
@@ -140,6 +144,56 @@ static json_t *small_body(struct req *rq, struct resp *rs)
 		return NULL;
 	}
 	return j;
+}
+
+struct alike_ctx {
+	struct strbuf want, sk;
+	const char *self;
+	char other[STORE_NAME_MAX];
+};
+
+static int alike_cb(void *ctx, const struct store_host *h)
+{
+	struct alike_ctx *a = ctx;
+
+	if (a->self && !strcmp(h->name, a->self))
+		return 0;
+	strbuf_reset(&a->sk);
+	parse_name_skeleton(h->name, &a->sk);
+	if (strcmp(a->sk.buf, a->want.buf))
+		return 0;
+	snprintf(a->other, sizeof(a->other), "%s", h->name);
+	return 1;
+}
+
+/*
+ * Whether name reads like another host's (self: the host being renamed,
+ * or NULL): the same once invisible characters and end spaces are
+ * dropped, as "lab-a" and a "lab-a" + U+200B named before such names were
+ * refused.  409 in rs when it does.
+ */
+static bool name_alike(struct req *rq, struct resp *rs, const char *field, const char *name,
+		       const char *self)
+{
+	struct alike_ctx a = { STRBUF_INIT, STRBUF_INIT, self, "" };
+	int ret;
+
+	parse_name_skeleton(name, &a.want);
+	ret = store_host_list(rq->st, true, alike_cb, &a);
+	strbuf_release(&a.want);
+	strbuf_release(&a.sk);
+	if (ret < 0) {
+		store_failed(rq, rs, ret, "hosts");
+		return true;
+	}
+	if (!ret)
+		return false;
+	if (!strcmp(a.other, name))
+		resp_error(rs, 409, field, "a host named '%s' exists already", name);
+	else
+		resp_error(rs, 409, field, "'%s' reads like the name of host '%s' (they differ only in "
+			   "invisible characters or spaces at an end)", name, a.other);
+	return true;
 }
 
 /* Before the body of an admin's request: the admin token. */
@@ -164,15 +218,14 @@ static void api_hosts_create(struct req *rq, struct resp *rs)
 	jh = json_object_get(body, "hostname");
 	jn = json_object_get(body, "name");
 	if (!json_is_string(jh) || !parse_name_ok(json_string_value(jh), DOC_NAME_MAX - 1)) {
-		resp_error(rs, 400, "hostname", "expected the machine's hostname: 1 to %d bytes, no control characters or '/'",
+		resp_error(rs, 400, "hostname", "expected the machine's hostname: " NAME_RULE,
 			   DOC_NAME_MAX - 1);
 		goto out;
 	}
 	hostname = json_string_value(jh);
 	if (jn && !json_is_null(jn) &&
 	    (!json_is_string(jn) || !parse_name_ok(json_string_value(jn), STORE_NAME_MAX - 1))) {
-		resp_error(rs, 400, "name", "expected 1 to %d bytes without control characters or '/'",
-			   STORE_NAME_MAX - 1);
+		resp_error(rs, 400, "name", "expected " NAME_RULE, STORE_NAME_MAX - 1);
 		goto out;
 	}
 	name = jn && json_is_string(jn) ? json_string_value(jn) : hostname;
@@ -180,6 +233,8 @@ static void api_hosts_create(struct req *rq, struct resp *rs)
 		resp_error(rs, 400, "name", "the hostname is too long to be the name: give a name");
 		goto out;
 	}
+	if (name_alike(rq, rs, jn && json_is_string(jn) ? "name" : "hostname", name, NULL))
+		goto out;
 	auth_token_new("fwh_", token);
 	auth_token_hash(token, hash);
 	/* every write goes through the write lock: it also moves the data generation pages are cached by */
@@ -302,10 +357,11 @@ static void api_host_update(struct req *rq, struct resp *rs)
 		}
 	} else if (rn) {
 		if (!json_is_string(rn) || !parse_name_ok(json_string_value(rn), STORE_NAME_MAX - 1)) {
-			resp_error(rs, 400, "rename", "expected 1 to %d bytes without control characters or '/'",
-				   STORE_NAME_MAX - 1);
+			resp_error(rs, 400, "rename", "expected " NAME_RULE, STORE_NAME_MAX - 1);
 			goto out;
 		}
+		if (name_alike(rq, rs, "rename", json_string_value(rn), name))
+			goto out;
 		req_write_begin(rq);
 		ret = store_host_rename(rq->st, name, json_string_value(rn));
 		req_write_end(rq);
@@ -818,8 +874,7 @@ static void api_alert_triage(struct req *rq, struct resp *rs)
 		goto out;
 	}
 	if (!json_is_string(jb) || !parse_name_ok(json_string_value(jb), STORE_NAME_MAX - 1)) {
-		resp_error(rs, 400, "by", "expected who triages: 1 to %d bytes, no control characters",
-			   STORE_NAME_MAX - 1);
+		resp_error(rs, 400, "by", "expected who triages: " NAME_RULE, STORE_NAME_MAX - 1);
 		goto out;
 	}
 	req_write_begin(rq);

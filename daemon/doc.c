@@ -114,7 +114,7 @@ static int get_str(struct vctx *v, const struct jread_node *obj, const char *bas
 	if (strlen(*out) > max)
 		return bad_key(v, base, key, "longer than %zu bytes", max);
 	if (!multiline && !parse_text_ok(*out))
-		return bad_key(v, base, key, "contains control characters");
+		return bad_key(v, base, key, "contains control characters or noncharacters (U+FFFE, U+FFFF...)");
 	return 0;
 }
 
@@ -850,6 +850,10 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 	if ((ret = get_obj(v, root, "", "kernel", &kernel)) ||
 	    (ret = get_str(v, kernel, "kernel", "release", true, DOC_NAME_MAX - 1, false, &s)))
 		return ret;
+	/* the kernel's name on pages and in URLs: it shows what it holds */
+	if (!parse_visible_ok(s))
+		return bad(v, "kernel.release", "has a format, invisible or space character (such as "
+			   "U+200B, U+202E, U+00A0) or a space at an end");
 	snprintf(d->kernel.release, sizeof(d->kernel.release), "%s", s);
 	if ((ret = get_str(v, kernel, "kernel", "commit", false, 40, false, &s)))
 		return ret;
