@@ -351,7 +351,8 @@ static void api_host_update(struct req *rq, struct resp *rs)
 		ret = store_host_pin_baseline(rq->st, name, json_is_null(rb) ? NULL : json_string_value(rb));
 		req_write_end(rq);
 		if (ret == -ENOENT) {
-			resp_error(rs, 404, "baseline", "no host '%s' or no kernel '%s'", name,
+			resp_error(rs, 404, "baseline", "no host '%s', or it has no upload of kernel '%s' "
+				   "(a baseline is a kernel the host ran)", name,
 				   json_is_null(rb) ? "" : json_string_value(rb));
 			goto out;
 		}

@@ -229,7 +229,8 @@ int store_host_previous_kernel(struct store *st, int64_t host_id, const char *ke
 
 /*
  * Pin the baseline of host name to a kernel (NULL unpins).  -ENOENT when
- * the host or the kernel does not exist.
+ * the host does not exist or has no run of the kernel: a baseline is
+ * something the host measured.
  */
 int store_host_pin_baseline(struct store *st, const char *name, const char *kernel_ident);
 /* The pinned baseline of host_id into out; -ENOENT when none is pinned. */
