@@ -19,6 +19,7 @@
 #include "daemon/compare.h"
 #include "daemon/doc.h"
 #include "daemon/rate.h"
+#include "daemon/seen.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
 #include "lib/parse.h"
@@ -102,6 +103,15 @@ static void api_healthz(struct req *rq, struct resp *rs)
 	jw_i64(&jw, "schema_version", store_schema_latest());
 	if (app && app->ui && app->ui->health)
 		app->ui->health(app->ui_state, &jw);
+	if (app_of(rq) && app_of(rq)->evaluated) {
+		struct seen_stats ss;
+
+		seen_stats(app_of(rq)->evaluated, &ss);
+		jw_obj_begin(&jw, "uploads");
+		jw_u64(&jw, "evaluated", ss.evaluated);
+		jw_u64(&jw, "resent_not_evaluated", ss.skipped);
+		jw_obj_end(&jw);
+	}
 	if (app_of(rq) && app_of(rq)->trends) {
 		struct trend_cache_stats ts;
 
@@ -444,6 +454,10 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 	ret = alerts_find(rq->st, h->name, kernel, &cfg, f);
 	if (ret)
 		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
+	if (ret || !f->n) {
+		free(f);
+		return; /* nothing to record: no write lock */
+	}
 	req_write_begin(rq);
 	for (i = 0; !ret && i < f->n; i++) {
 		int64_t id;
@@ -604,12 +618,18 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 		trend_cache_touch(app_of(rq)->trends, h.id);
 	}
 	/*
-	 * A re-sent upload is evaluated again too: when the daemon died after
-	 * storing a run but before recording its alerts, the client's re-send
-	 * (its spool keeps the document until a 2xx) records them.  Alerts are
-	 * unique per host, kernel, case and metric, so nothing doubles.
+	 * A re-sent upload is evaluated again when this daemon has not
+	 * evaluated it: when the daemon died after storing a run but before
+	 * recording its alerts, the client's re-send (its spool keeps the
+	 * document until a 2xx) records them.  Alerts are unique per host,
+	 * kernel, case and metric, so nothing doubles.  One it has evaluated
+	 * is not compared again: a client re-sending one document in a loop
+	 * costs a look-up, not a comparison and the write lock.
 	 */
-	evaluate_alerts(rq, &h, d.kernel_ident);
+	if (!existed || !seen_has(app_of(rq)->evaluated, run_id)) {
+		evaluate_alerts(rq, &h, d.kernel_ident);
+		seen_add(app_of(rq)->evaluated, run_id);
+	}
 	rs->status = existed ? 200 : 201;
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);

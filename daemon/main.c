@@ -19,6 +19,7 @@
 #include "daemon/deliver.h"
 #include "daemon/rate.h"
 #include "daemon/retention.h"
+#include "daemon/seen.h"
 #include "daemon/trendcache.h"
 #include "lib/log.h"
 #include "lib/opt.h"
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 		FAIL("libsodium cannot initialise");
 	uc.page_cache_bytes = (size_t)v;
 	app.ui = &web_ui;
-	if (app.ui->start(&app.ui_state, &uc))
+	if (!(app.evaluated = seen_new()) || app.ui->start(&app.ui_state, &uc))
 		FAIL("out of memory");
 	sc.html_error = app.ui->error;
 
@@ -291,6 +292,7 @@ out:
 	if (app.ui)
 		app.ui->stop(app.ui_state);
 	rate_free(app.upload_rate);
+	seen_free(app.evaluated);
 	strbuf_release(&purl);
 	free(dbdir_buf);
 	config_release(&cf);
