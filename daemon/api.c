@@ -44,7 +44,38 @@ static void host_json(struct jw *jw, const char *key, const struct store_host *h
 	jw_obj_end(jw);
 }
 
-static void kernel_json(struct jw *jw, const struct store_kernel *k, bool per_host)
+static int claim_cb(void *ctx, const struct store_claim *c)
+{
+	struct jw *jw = ctx;
+
+	jw_obj_begin(jw, NULL);
+	jw_str(jw, "host", c->host);
+	jw_str(jw, "release", c->release);
+	jw_str_or_null(jw, "parent_commit", c->parent_commit);
+	jw_obj_end(jw);
+	return 0;
+}
+
+/*
+ * Where hosts disagree on a kernel's facts: which ones, and what each
+ * host says (st: a connection to read the claims with).
+ */
+static void disputes_json(struct jw *jw, struct store *st, const struct store_kernel *k)
+{
+	if (!k->disputed)
+		return;
+	jw_arr_begin(jw, "disputed");
+	if (k->disputed & STORE_DISPUTED_PARENT)
+		jw_str(jw, NULL, "parent_commit");
+	if (k->disputed & STORE_DISPUTED_RELEASE)
+		jw_str(jw, NULL, "release");
+	jw_arr_end(jw);
+	jw_arr_begin(jw, "claims");
+	store_kernel_claims(st, k->ident, claim_cb, jw);
+	jw_arr_end(jw);
+}
+
+static void kernel_json(struct jw *jw, struct store *st, const struct store_kernel *k, bool per_host)
 {
 	jw_obj_begin(jw, NULL);
 	jw_str(jw, "ident", k->ident);
@@ -58,6 +89,7 @@ static void kernel_json(struct jw *jw, const struct store_kernel *k, bool per_ho
 	jw_i64(jw, "complete_uploads", k->complete_uploads);
 	if (per_host)
 		jw_time(jw, "last_received_at", k->last_received_at);
+	disputes_json(jw, st, k);
 	jw_obj_end(jw);
 }
 
@@ -275,6 +307,7 @@ out:
 struct list_ctx {
 	struct jw *jw;
 	bool per_host;
+	struct store *st; /* reads the claims of disputed kernels while the list goes on */
 };
 
 static int host_cb(void *ctx, const struct store_host *h)
@@ -287,7 +320,7 @@ static void api_hosts_list(struct req *rq, struct resp *rs)
 {
 	const char *retired = req_query(rq, "retired");
 	struct jw jw;
-	struct list_ctx lc = { &jw, false };
+	struct list_ctx lc = { &jw, false, rq->st };
 	int ret;
 
 	jw_init(&jw, &rs->body);
@@ -306,7 +339,7 @@ static int kernel_cb(void *ctx, const struct store_kernel *k)
 {
 	struct list_ctx *lc = ctx;
 
-	kernel_json(lc->jw, k, lc->per_host);
+	kernel_json(lc->jw, lc->st, k, lc->per_host);
 	return 0;
 }
 
@@ -314,7 +347,7 @@ static void api_host_get(struct req *rq, struct resp *rs)
 {
 	struct store_host h;
 	struct jw jw;
-	struct list_ctx lc = { &jw, true };
+	struct list_ctx lc = { &jw, true, rq->st };
 	int ret = store_host_get(rq->st, rq->args[0], &h);
 
 	if (ret) {
@@ -410,7 +443,7 @@ out:
 static void api_kernels_list(struct req *rq, struct resp *rs)
 {
 	struct jw jw;
-	struct list_ctx lc = { &jw, false };
+	struct list_ctx lc = { &jw, false, rq->st };
 	int ret;
 
 	jw_init(&jw, &rs->body);
