@@ -645,7 +645,7 @@ static int find_route(struct server *srv, const char *method, struct conn_state 
 {
 	const char *want = !strcmp(method, "HEAD") ? "GET" : method;
 	char *query = strchr(cs->target, '?');
-	bool path_known = false;
+	struct strbuf allow = STRBUF_INIT;
 	int i, t;
 
 	if (query)
@@ -656,23 +656,27 @@ static int find_route(struct server *srv, const char *method, struct conn_state 
 		for (i = 0; r && r[i].method; i++) {
 			if (!server_route_match(r[i].pattern, cs->target, cs->args, &cs->nargs))
 				continue;
-			path_known = true;
-			if (strcmp(r[i].method, want))
+			if (strcmp(r[i].method, want)) {
+				strbuf_addf(&allow, "%s%s%s", allow.len ? ", " : "", r[i].method,
+					    strcmp(r[i].method, "GET") ? "" : ", HEAD");
 				continue;
+			}
 			cs->route = &r[i];
 			cs->lazy = t || (r[i].flags & ROUTE_LAZY);
 			cs->max_body = r[i].max_body == ROUTE_BODY_LARGE ? srv->cfg.max_body :
 				       r[i].max_body ? r[i].max_body : SERVER_SMALL_BODY;
+			strbuf_release(&allow);
 			return 0;
 		}
 	}
 	cs->nargs = 0;
-	if (path_known) {
+	if (allow.len) {
 		refuse(srv, cs->target, rs, 405, "method %s not allowed on %s", method, cs->target);
-		resp_header(rs, "Allow", "%s", "GET, HEAD, POST");
+		resp_header(rs, "Allow", "%s", allow.buf);
 	} else {
 		refuse(srv, cs->target, rs, 404, "no such route: %s", cs->target);
 	}
+	strbuf_release(&allow);
 	return -ENOENT;
 }
 

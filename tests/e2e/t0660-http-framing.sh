@@ -112,8 +112,12 @@ for path, want in (("/api/v1/nothing", b"application/json"), ("/nowhere", b"text
     if not ok:
         failures.append("GET %s: %r" % (path, out[:600]))
 out, _ = raw(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-if not out.startswith(b"HTTP/1.1 405") or b"text/html" not in out.split(b"\r\n\r\n")[0]:
+if not out.startswith(b"HTTP/1.1 405") or b"text/html" not in out.split(b"\r\n\r\n")[0] or \
+        b"Allow: GET, HEAD\r\n" not in out:
     failures.append("POST /: %r" % out[:600])
+out, _ = raw(b"DELETE /api/v1/hosts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+if not out.startswith(b"HTTP/1.1 405") or b"Allow: POST, GET, HEAD\r\n" not in out:
+    failures.append("DELETE /api/v1/hosts: %r" % out[:600])
 
 # the server still answers afterwards
 out, _ = raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
