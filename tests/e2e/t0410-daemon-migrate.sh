@@ -177,7 +177,9 @@ grep -q "database $T/c/from-config.db" "$T/c1.log" || fail "db from the config: 
 grep -q "listening on http://127.0.0.1:0 (port $PORT), up to 20 connections, bodies up to 2048 bytes" "$T/c1.log" ||
 	fail "listen, max_connections, max_body from the config: $(cat "$T/c1.log")"
 head -c 3000 /dev/zero | tr '\0' ' ' >"$T/3k"
-expect 413 POST /api/v1/runs --data-binary @"$T/3k"
+# a body is looked at once its token is right: a host's token, then the limit
+expect 201 POST /api/v1/hosts -H "Authorization: Bearer $(cat "$T/c/admin.token")" -d '{"hostname": "lab-c"}'
+expect 413 POST /api/v1/runs -H "Authorization: Bearer $(jget "$T/body" 'd["token"]')" --data-binary @"$T/3k"
 grep -q 'debug:' "$T/c1.log" || fail "log-level debug from the config"
 stop_daemon
 
