@@ -808,8 +808,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		clock_gettime(CLOCK_MONOTONIC, &cs->start);
 		/* the headers are in: the body has the whole timeout from now */
 		watch_await(srv, conn);
-		if (!answer_early(srv, conn, method, version, cs, &rs))
+		if (!answer_early(srv, conn, method, version, cs, &rs)) {
+			resp_release(&rs); /* what a gate that let it in wrote: the handler answers */
 			return MHD_YES;
+		}
 		/* answered before the body: libmicrohttpd drops it and closes the connection */
 		log_debug("%s %s %d before the body", method, cs->target, rs.status);
 		ret = send_resp(conn, &rs);
