@@ -31,8 +31,8 @@ static void fixed(struct req *rq, struct resp *rs)
 }
 
 static const struct route routes[] = {
-	{ "GET", "/fixed", fixed },
-	{ NULL, NULL, NULL },
+	{ "GET", "/fixed", fixed, NULL, ROUTE_BODY_SMALL, 0 },
+	{ NULL, NULL, NULL, NULL, 0, 0 },
 };
 
 int main(int argc, char **argv)

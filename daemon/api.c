@@ -8,14 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/alerts.h"
 #include "daemon/app.h"
 #include "lib/changepoint.h"
 #include "daemon/trend.h"
+#include "daemon/trendcache.h"
 #include "daemon/deliver.h"
 #include "daemon/compare.h"
 #include "daemon/doc.h"
+#include "daemon/rate.h"
+#include "daemon/seen.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
 #include "lib/parse.h"
@@ -40,7 +44,38 @@ static void host_json(struct jw *jw, const char *key, const struct store_host *h
 	jw_obj_end(jw);
 }
 
-static void kernel_json(struct jw *jw, const struct store_kernel *k, bool per_host)
+static int claim_cb(void *ctx, const struct store_claim *c)
+{
+	struct jw *jw = ctx;
+
+	jw_obj_begin(jw, NULL);
+	jw_str(jw, "host", c->host);
+	jw_str(jw, "release", c->release);
+	jw_str_or_null(jw, "parent_commit", c->parent_commit);
+	jw_obj_end(jw);
+	return 0;
+}
+
+/*
+ * Where hosts disagree on a kernel's facts: which ones, and what each
+ * host says (st: a connection to read the claims with).
+ */
+static void disputes_json(struct jw *jw, struct store *st, const struct store_kernel *k)
+{
+	if (!k->disputed)
+		return;
+	jw_arr_begin(jw, "disputed");
+	if (k->disputed & STORE_DISPUTED_PARENT)
+		jw_str(jw, NULL, "parent_commit");
+	if (k->disputed & STORE_DISPUTED_RELEASE)
+		jw_str(jw, NULL, "release");
+	jw_arr_end(jw);
+	jw_arr_begin(jw, "claims");
+	store_kernel_claims(st, k->ident, claim_cb, jw);
+	jw_arr_end(jw);
+}
+
+static void kernel_json(struct jw *jw, struct store *st, const struct store_kernel *k, bool per_host)
 {
 	jw_obj_begin(jw, NULL);
 	jw_str(jw, "ident", k->ident);
@@ -54,6 +89,7 @@ static void kernel_json(struct jw *jw, const struct store_kernel *k, bool per_ho
 	jw_i64(jw, "complete_uploads", k->complete_uploads);
 	if (per_host)
 		jw_time(jw, "last_received_at", k->last_received_at);
+	disputes_json(jw, st, k);
 	jw_obj_end(jw);
 }
 
@@ -83,6 +119,11 @@ static void store_failed(struct req *rq, struct resp *rs, int ret, const char *w
 	}
 }
 
+/*
+ * Takes no store connection, so that it answers however busy they all
+ * are: the schema is the latest (store_open() brought the database to it
+ * at start, or the daemon did not start).
+ */
 static void api_healthz(struct req *rq, struct resp *rs)
 {
 	const struct app *app = app_of(rq);
@@ -91,11 +132,38 @@ static void api_healthz(struct req *rq, struct resp *rs)
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_str(&jw, "status", "ok");
-	jw_i64(&jw, "schema_version", store_schema_version(rq->st));
+	jw_i64(&jw, "schema_version", store_schema_latest());
 	if (app && app->ui && app->ui->health)
 		app->ui->health(app->ui_state, &jw);
+	if (app_of(rq) && app_of(rq)->evaluated) {
+		struct seen_stats ss;
+
+		seen_stats(app_of(rq)->evaluated, &ss);
+		jw_obj_begin(&jw, "uploads");
+		jw_u64(&jw, "evaluated", ss.evaluated);
+		jw_u64(&jw, "resent_not_evaluated", ss.skipped);
+		jw_obj_end(&jw);
+	}
+	if (app_of(rq) && app_of(rq)->trends) {
+		struct trend_cache_stats ts;
+
+		trend_cache_stats(app_of(rq)->trends, &ts);
+		jw_obj_begin(&jw, "trends");
+		jw_u64(&jw, "hosts", ts.hosts);
+		jw_u64(&jw, "bytes", ts.bytes);
+		jw_u64(&jw, "limit_bytes", ts.limit);
+		jw_u64(&jw, "hits", ts.hits);
+		jw_u64(&jw, "computed", ts.computed);
+		jw_u64(&jw, "background", ts.background);
+		jw_u64(&jw, "waits", ts.waits);
+		jw_obj_end(&jw);
+	}
 	jw_obj_end(&jw);
 }
+
+/* What parse_name_ok() takes, for messages (the maximum as %d). */
+#define NAME_RULE "1 to %d bytes of UTF-8 text, no control, format or invisible characters, no '/', " \
+		  "not '.' or '..', no space at an end"
 
 /* Parse a small JSON object body; resp filled and NULL on error. */
 static json_t *small_body(struct req *rq, struct resp *rs)
@@ -120,6 +188,62 @@ static json_t *small_body(struct req *rq, struct resp *rs)
 	return j;
 }
 
+struct alike_ctx {
+	struct strbuf want, sk;
+	const char *self;
+	char other[STORE_NAME_MAX];
+};
+
+static int alike_cb(void *ctx, const struct store_host *h)
+{
+	struct alike_ctx *a = ctx;
+
+	if (a->self && !strcmp(h->name, a->self))
+		return 0;
+	strbuf_reset(&a->sk);
+	parse_name_skeleton(h->name, &a->sk);
+	if (strcmp(a->sk.buf, a->want.buf))
+		return 0;
+	snprintf(a->other, sizeof(a->other), "%s", h->name);
+	return 1;
+}
+
+/*
+ * Whether name reads like another host's (self: the host being renamed,
+ * or NULL): the same once invisible characters and end spaces are
+ * dropped, as "lab-a" and a "lab-a" + U+200B named before such names were
+ * refused.  409 in rs when it does.
+ */
+static bool name_alike(struct req *rq, struct resp *rs, const char *field, const char *name,
+		       const char *self)
+{
+	struct alike_ctx a = { STRBUF_INIT, STRBUF_INIT, self, "" };
+	int ret;
+
+	parse_name_skeleton(name, &a.want);
+	ret = store_host_list(rq->st, true, alike_cb, &a);
+	strbuf_release(&a.want);
+	strbuf_release(&a.sk);
+	if (ret < 0) {
+		store_failed(rq, rs, ret, "hosts");
+		return true;
+	}
+	if (!ret)
+		return false;
+	if (!strcmp(a.other, name))
+		resp_error(rs, 409, field, "a host named '%s' exists already", name);
+	else
+		resp_error(rs, 409, field, "'%s' reads like the name of host '%s' (they differ only in "
+			   "invisible characters or spaces at an end)", name, a.other);
+	return true;
+}
+
+/* Before the body of an admin's request: the admin token. */
+static bool api_gate_admin(struct req *rq, struct resp *rs)
+{
+	return req_require_admin(rq, rs);
+}
+
 static void api_hosts_create(struct req *rq, struct resp *rs)
 {
 	char token[AUTH_TOKEN_MAX];
@@ -136,15 +260,14 @@ static void api_hosts_create(struct req *rq, struct resp *rs)
 	jh = json_object_get(body, "hostname");
 	jn = json_object_get(body, "name");
 	if (!json_is_string(jh) || !parse_name_ok(json_string_value(jh), DOC_NAME_MAX - 1)) {
-		resp_error(rs, 400, "hostname", "expected the machine's hostname: 1 to %d bytes, no control characters or '/'",
+		resp_error(rs, 400, "hostname", "expected the machine's hostname: " NAME_RULE,
 			   DOC_NAME_MAX - 1);
 		goto out;
 	}
 	hostname = json_string_value(jh);
 	if (jn && !json_is_null(jn) &&
 	    (!json_is_string(jn) || !parse_name_ok(json_string_value(jn), STORE_NAME_MAX - 1))) {
-		resp_error(rs, 400, "name", "expected 1 to %d bytes without control characters or '/'",
-			   STORE_NAME_MAX - 1);
+		resp_error(rs, 400, "name", "expected " NAME_RULE, STORE_NAME_MAX - 1);
 		goto out;
 	}
 	name = jn && json_is_string(jn) ? json_string_value(jn) : hostname;
@@ -152,6 +275,8 @@ static void api_hosts_create(struct req *rq, struct resp *rs)
 		resp_error(rs, 400, "name", "the hostname is too long to be the name: give a name");
 		goto out;
 	}
+	if (name_alike(rq, rs, jn && json_is_string(jn) ? "name" : "hostname", name, NULL))
+		goto out;
 	auth_token_new("fwh_", token);
 	auth_token_hash(token, hash);
 	/* every write goes through the write lock: it also moves the data generation pages are cached by */
@@ -182,6 +307,7 @@ out:
 struct list_ctx {
 	struct jw *jw;
 	bool per_host;
+	struct store *st; /* reads the claims of disputed kernels while the list goes on */
 };
 
 static int host_cb(void *ctx, const struct store_host *h)
@@ -194,7 +320,7 @@ static void api_hosts_list(struct req *rq, struct resp *rs)
 {
 	const char *retired = req_query(rq, "retired");
 	struct jw jw;
-	struct list_ctx lc = { &jw, false };
+	struct list_ctx lc = { &jw, false, rq->st };
 	int ret;
 
 	jw_init(&jw, &rs->body);
@@ -213,7 +339,7 @@ static int kernel_cb(void *ctx, const struct store_kernel *k)
 {
 	struct list_ctx *lc = ctx;
 
-	kernel_json(lc->jw, k, lc->per_host);
+	kernel_json(lc->jw, lc->st, k, lc->per_host);
 	return 0;
 }
 
@@ -221,7 +347,7 @@ static void api_host_get(struct req *rq, struct resp *rs)
 {
 	struct store_host h;
 	struct jw jw;
-	struct list_ctx lc = { &jw, true };
+	struct list_ctx lc = { &jw, true, rq->st };
 	int ret = store_host_get(rq->st, rq->args[0], &h);
 
 	if (ret) {
@@ -268,16 +394,18 @@ static void api_host_update(struct req *rq, struct resp *rs)
 		ret = store_host_pin_baseline(rq->st, name, json_is_null(rb) ? NULL : json_string_value(rb));
 		req_write_end(rq);
 		if (ret == -ENOENT) {
-			resp_error(rs, 404, "baseline", "no host '%s' or no kernel '%s'", name,
+			resp_error(rs, 404, "baseline", "no host '%s', or it has no upload of kernel '%s' "
+				   "(a baseline is a kernel the host ran)", name,
 				   json_is_null(rb) ? "" : json_string_value(rb));
 			goto out;
 		}
 	} else if (rn) {
 		if (!json_is_string(rn) || !parse_name_ok(json_string_value(rn), STORE_NAME_MAX - 1)) {
-			resp_error(rs, 400, "rename", "expected 1 to %d bytes without control characters or '/'",
-				   STORE_NAME_MAX - 1);
+			resp_error(rs, 400, "rename", "expected " NAME_RULE, STORE_NAME_MAX - 1);
 			goto out;
 		}
+		if (name_alike(rq, rs, "rename", json_string_value(rn), name))
+			goto out;
 		req_write_begin(rq);
 		ret = store_host_rename(rq->st, name, json_string_value(rn));
 		req_write_end(rq);
@@ -315,7 +443,7 @@ out:
 static void api_kernels_list(struct req *rq, struct resp *rs)
 {
 	struct jw jw;
-	struct list_ctx lc = { &jw, false };
+	struct list_ctx lc = { &jw, false, rq->st };
 	int ret;
 
 	jw_init(&jw, &rs->body);
@@ -359,6 +487,10 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 	ret = alerts_find(rq->st, h->name, kernel, &cfg, f);
 	if (ret)
 		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
+	if (ret || !f->n) {
+		free(f);
+		return; /* nothing to record: no write lock */
+	}
 	req_write_begin(rq);
 	for (i = 0; !ret && i < f->n; i++) {
 		int64_t id;
@@ -382,42 +514,112 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 	free(f);
 }
 
+/* The host of an upload's token, into h; false with rs filled (401, 403, 429). */
+static bool upload_host(struct req *rq, struct resp *rs, struct store_host *h)
+{
+	uint8_t hash[AUTH_HASH_LEN];
+	const char *tok;
+	int ret;
+
+	if (req_auth_blocked(rq, rs))
+		return false;
+	tok = auth_bearer(req_header(rq, "Authorization"));
+	if (!tok) {
+		resp_error(rs, 401, NULL, "uploads need the host's token as 'Authorization: Bearer <token>'");
+		return false;
+	}
+	auth_token_hash(tok, hash);
+	if (!req_store(rq, rs))
+		return false;
+	ret = store_host_by_token(rq->st, hash, h);
+	if (ret == -ENOENT) {
+		req_auth_failed(rq);
+		resp_error(rs, 403, NULL, "unknown host token");
+		return false;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return false;
+	}
+	if (h->retired_at) {
+		req_auth_failed(rq);
+		resp_error(rs, 403, NULL, "host '%s' is retired: its token no longer uploads", h->name);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Before the body of an upload: the host's token, and the host's upload
+ * rate (--upload-rate), so that neither a stranger nor a runaway lab
+ * machine makes the server read megabytes it will refuse.
+ */
+static bool api_gate_upload(struct req *rq, struct resp *rs)
+{
+	struct store_host h;
+	unsigned wait;
+
+	if (!upload_host(rq, rs, &h))
+		return false;
+	wait = app_of(rq)->upload_rate ? rate_take(app_of(rq)->upload_rate, h.id) : 0;
+	if (wait) {
+		resp_error(rs, 429, NULL, "host '%s' uploads faster than this server takes (--upload-rate): "
+			   "retry in %u s", h.name, wait);
+		resp_header(rs, "Retry-After", "%u", wait);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether the upload's kernel is one the host has uploaded, or one of
+ * at most --kernels-per-hour new ones this hour: each kernel is a point of
+ * the host's trend, and a token that made thousands in seconds would make
+ * every trend request and page of the host pay for them.  Else a 429 in
+ * rs with the seconds until the oldest of the hour's kernels is an hour
+ * old.  (Two uploads at once may both pass the count: by one or two.)
+ */
+static bool kernel_quota_ok(struct req *rq, struct resp *rs, const struct store_host *h,
+			    const char *kernel)
+{
+	unsigned limit = app_of(rq)->kernels_per_hour, n;
+	int64_t now = (int64_t)time(NULL), first;
+	bool known;
+	int ret;
+
+	if (!limit)
+		return true;
+	ret = store_host_new_kernels(rq->st, h->id, kernel, now - 3600, &known, &n, &first);
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return false;
+	}
+	if (known || n < limit)
+		return true;
+	resp_error(rs, 429, "kernel", "host '%s' uploaded %u new kernels within the hour, the most this "
+		   "server takes (--kernels-per-hour): '%s' is refused until then", h->name, n, kernel);
+	resp_header(rs, "Retry-After", "%lld", (long long)(first + 3600 > now ? first + 3600 - now : 1));
+	return false;
+}
+
 static void api_runs_create(struct req *rq, struct resp *rs)
 {
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
-	uint8_t hash[AUTH_HASH_LEN];
 	struct store_host h;
 	struct jw jw;
 	struct doc d;
-	const char *tok;
 	int64_t run_id;
 	bool existed;
 	int ret;
 
-	if (req_auth_blocked(rq, rs))
+	/* the gate let it in; the host is looked up again in case it was retired meanwhile */
+	if (!upload_host(rq, rs, &h))
 		return;
-	tok = auth_bearer(req_header(rq, "Authorization"));
-	if (!tok) {
-		resp_error(rs, 401, NULL, "uploads need the host's token as 'Authorization: Bearer <token>'");
-		return;
-	}
-	auth_token_hash(tok, hash);
-	ret = store_host_by_token(rq->st, hash, &h);
-	if (ret == -ENOENT) {
-		req_auth_failed(rq);
-		resp_error(rs, 403, NULL, "unknown host token");
-		return;
-	}
+	/* parsing costs memory in proportion to the body: a few at a time */
+	req_heavy_begin(rq);
+	ret = doc_parse(&d, rq->body, rq->body_len, &field, &err);
+	req_heavy_end(rq);
 	if (ret) {
-		store_failed(rq, rs, ret, "host");
-		return;
-	}
-	if (h.retired_at) {
-		req_auth_failed(rq);
-		resp_error(rs, 403, NULL, "host '%s' is retired: its token no longer uploads", h.name);
-		return;
-	}
-	if (doc_parse(&d, rq->body, rq->body_len, &field, &err)) {
 		resp_error(rs, 400, field.len ? field.buf : NULL, "%s", err.buf);
 		goto out;
 	}
@@ -426,6 +628,8 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 			   d.host.hostname, h.hostname);
 		goto out_doc;
 	}
+	if (!kernel_quota_ok(rq, rs, &h, d.kernel_ident))
+		goto out_doc;
 	req_write_begin(rq);
 	ret = store_run_ingest(rq->st, h.id, &d, &run_id, &existed);
 	req_write_end(rq);
@@ -441,16 +645,24 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 		store_failed(rq, rs, ret, "run");
 		goto out_doc;
 	}
-	if (!existed)
+	if (!existed) {
 		log_info("run %s from '%s' on %s stored as %lld", d.run_uuid, h.name, d.kernel_ident,
 			 (long long)run_id);
+		trend_cache_touch(app_of(rq)->trends, h.id);
+	}
 	/*
-	 * A re-sent upload is evaluated again too: when the daemon died after
-	 * storing a run but before recording its alerts, the client's re-send
-	 * (its spool keeps the document until a 2xx) records them.  Alerts are
-	 * unique per host, kernel, case and metric, so nothing doubles.
+	 * A re-sent upload is evaluated again when this daemon has not
+	 * evaluated it: when the daemon died after storing a run but before
+	 * recording its alerts, the client's re-send (its spool keeps the
+	 * document until a 2xx) records them.  Alerts are unique per host,
+	 * kernel, case and metric, so nothing doubles.  One it has evaluated
+	 * is not compared again: a client re-sending one document in a loop
+	 * costs a look-up, not a comparison and the write lock.
 	 */
-	evaluate_alerts(rq, &h, d.kernel_ident);
+	if (!existed || !seen_has(app_of(rq)->evaluated, run_id)) {
+		evaluate_alerts(rq, &h, d.kernel_ident);
+		seen_add(app_of(rq)->evaluated, run_id);
+	}
 	rs->status = existed ? 200 : 201;
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
@@ -716,8 +928,7 @@ static void api_alert_triage(struct req *rq, struct resp *rs)
 		goto out;
 	}
 	if (!json_is_string(jb) || !parse_name_ok(json_string_value(jb), STORE_NAME_MAX - 1)) {
-		resp_error(rs, 400, "by", "expected who triages: 1 to %d bytes, no control characters",
-			   STORE_NAME_MAX - 1);
+		resp_error(rs, 400, "by", "expected who triages: " NAME_RULE, STORE_NAME_MAX - 1);
 		goto out;
 	}
 	req_write_begin(rq);
@@ -823,7 +1034,7 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 	const char *host = req_query(rq, "host"), *wl = req_query(rq, "workload");
 	const char *layout = req_query(rq, "layout");
 	const struct trend_case *tc;
-	struct trend t;
+	const struct trend *t = NULL;
 	struct store_host h;
 	struct jw jw;
 	size_t i;
@@ -834,25 +1045,36 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 			   "missing: ?host=NAME&workload=NAME&layout=order-0");
 		return;
 	}
+	if (!req_store(rq, rs))
+		return;
 	ret = store_host_find(rq->st, host, &h);
-	if (!ret)
-		ret = trend_build(rq->st, h.id, &t);
 	if (ret) {
 		store_failed(rq, rs, ret, "host");
 		return;
 	}
-	tc = trend_case_find(&t, wl, layout);
+	/* computed once per upload, by whoever asks first or in the background, holding no connection */
+	ret = trend_cache_get(app_of(rq)->trends, rq, rs, h.id, &t);
+	if (ret && !rq->st) {
+		if (ret != -EBUSY) /* else rs says the database is unavailable */
+			resp_error(rs, 500, NULL, "out of memory");
+		return;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return;
+	}
+	tc = trend_case_find(t, wl, layout);
 	jw_init(&jw, &rs->body);
 	jw_obj_begin(&jw, NULL);
 	jw_str(&jw, "host", h.name);
 	jw_str(&jw, "workload", wl);
 	jw_str(&jw, "layout", layout);
 	jw_arr_begin(&jw, "kernels");
-	for (i = 0; tc && i < t.nkernels; i++) {
+	for (i = 0; tc && i < t->nkernels; i++) {
 		if (!tc->runs[i])
 			continue; /* no verified upload of this case on it */
 		jw_obj_begin(&jw, NULL);
-		jw_str(&jw, "kernel", t.kernel[i]);
+		jw_str(&jw, "kernel", t->kernel[i]);
 		jw_double(&jw, "mean_ns", tc->mean[i]);
 		jw_double(&jw, "stdev_ns", tc->sd[i]);
 		jw_u64(&jw, "runs", tc->runs[i]);
@@ -868,8 +1090,8 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 		while (before > 0 && !tc->runs[--before])
 			;
 		jw_obj_begin(&jw, NULL);
-		jw_str(&jw, "before_kernel", t.kernel[before]);
-		jw_str(&jw, "kernel", t.kernel[p->index]);
+		jw_str(&jw, "before_kernel", t->kernel[before]);
+		jw_str(&jw, "kernel", t->kernel[p->index]);
 		jw_double(&jw, "mean_before_ns", p->before);
 		jw_double(&jw, "mean_after_ns", p->after);
 		jw_double(&jw, "change_pct", 100 * (p->after - p->before) / p->before);
@@ -878,24 +1100,24 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 	}
 	jw_arr_end(&jw);
 	jw_obj_end(&jw);
-	trend_release(&t);
+	trend_cache_put(app_of(rq)->trends, t);
 }
 
 const struct route api_routes[] = {
-	{ "GET", "/healthz", api_healthz },
-	{ "POST", "/api/v1/hosts", api_hosts_create },
-	{ "GET", "/api/v1/hosts", api_hosts_list },
-	{ "GET", "/api/v1/hosts/{}", api_host_get },
-	{ "POST", "/api/v1/hosts/{}", api_host_update },
-	{ "GET", "/api/v1/kernels", api_kernels_list },
-	{ "POST", "/api/v1/runs", api_runs_create },
-	{ "GET", "/api/v1/runs/{}", api_run_get },
-	{ "GET", "/api/v1/compare", api_compare },
-	{ "GET", "/compare.txt", api_compare_txt },
-	{ "GET", "/api/v1/alerts", api_alerts_list },
-	{ "POST", "/api/v1/alerts/{}", api_alert_triage },
-	{ "GET", "/alerts.atom", api_alerts_atom },
-	{ "GET", "/api/v1/deliveries", api_deliveries },
-	{ "GET", "/api/v1/changepoints", api_changepoints },
-	{ NULL, NULL, NULL },
+	{ "GET", "/healthz", api_healthz, NULL, ROUTE_BODY_SMALL, ROUTE_LAZY },
+	{ "POST", "/api/v1/hosts", api_hosts_create, api_gate_admin, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/hosts", api_hosts_list, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/hosts/{}", api_host_get, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/api/v1/hosts/{}", api_host_update, api_gate_admin, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/kernels", api_kernels_list, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/api/v1/runs", api_runs_create, api_gate_upload, ROUTE_BODY_LARGE, 0 },
+	{ "GET", "/api/v1/runs/{}", api_run_get, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/compare", api_compare, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/compare.txt", api_compare_txt, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/alerts", api_alerts_list, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/api/v1/alerts/{}", api_alert_triage, api_gate_admin, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/alerts.atom", api_alerts_atom, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/deliveries", api_deliveries, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/api/v1/changepoints", api_changepoints, NULL, ROUTE_BODY_SMALL, ROUTE_LAZY },
+	{ NULL, NULL, NULL, NULL, 0, 0 },
 };

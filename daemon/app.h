@@ -12,6 +12,9 @@
  * the server starts, read-only afterwards.
  */
 struct deliver;
+struct rate;
+struct seen;
+struct trend_cache;
 struct ui;
 
 struct app {
@@ -19,7 +22,11 @@ struct app {
 	struct deliver *deliver; /* NULL without receivers */
 	const struct ui *ui;      /* NULL without one (daemon/ui.h) */
 	void *ui_state;           /* what ui->start made, for its handlers */
+	struct trend_cache *trends; /* hosts' trends and change points (daemon/trendcache.h) */
+	struct seen *evaluated;  /* runs whose alerts were evaluated since the start (daemon/seen.h) */
 	const char *public_url;  /* --public-url: links in the feed and in messages start with it */
+	struct rate *upload_rate; /* --upload-rate: uploads a host may start (daemon/rate.h); NULL: any */
+	unsigned kernels_per_hour; /* --kernels-per-hour: new kernels a host may upload an hour; 0: any */
 };
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "daemon/auth.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -183,13 +184,37 @@ static struct limiter_slot *slot_of(struct auth_limiter *l, const char *addr, bo
 	return oldest;
 }
 
+/*
+ * What failures are counted by: an IPv4 address, or an IPv6 address's
+ * /64 (a client is given a /64 and may take any address in it, so that
+ * counting addresses would give it 2^64 tries); IPv4-mapped IPv6
+ * addresses count as their IPv4 one.
+ */
+static void limiter_key(const char *addr, char *key, size_t len)
+{
+	struct in6_addr a6;
+
+	if (!strchr(addr, ':') || inet_pton(AF_INET6, addr, &a6) != 1 || IN6_IS_ADDR_V4MAPPED(&a6)) {
+		snprintf(key, len, "%s", addr);
+		return;
+	}
+	memset(a6.s6_addr + 8, 0, 8);
+	if (!inet_ntop(AF_INET6, &a6, key, (socklen_t)len) || strlen(key) + 4 >= len) {
+		snprintf(key, len, "%s", addr);
+		return;
+	}
+	strcat(key, "/64");
+}
+
 bool auth_limiter_blocked(struct auth_limiter *l, const char *addr)
 {
 	struct limiter_slot *s;
+	char key[64];
 	bool blocked;
 
+	limiter_key(addr, key, sizeof(key));
 	pthread_mutex_lock(&l->lock);
-	s = slot_of(l, addr, false, mono_now());
+	s = slot_of(l, key, false, mono_now());
 	blocked = s && s->fails >= l->limit;
 	pthread_mutex_unlock(&l->lock);
 	return blocked;
@@ -197,7 +222,10 @@ bool auth_limiter_blocked(struct auth_limiter *l, const char *addr)
 
 void auth_limiter_fail(struct auth_limiter *l, const char *addr)
 {
+	char key[64];
+
+	limiter_key(addr, key, sizeof(key));
 	pthread_mutex_lock(&l->lock);
-	slot_of(l, addr, true, mono_now())->fails++;
+	slot_of(l, key, true, mono_now())->fails++;
 	pthread_mutex_unlock(&l->lock);
 }

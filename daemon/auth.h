@@ -41,8 +41,9 @@ int auth_admin_token_load(const char *path, const char *dir, char out[AUTH_TOKEN
 			  bool *created, struct strbuf *used_path, struct strbuf *err);
 
 /*
- * Failed-token attempts per client address: after `limit` failures within
- * `window` seconds an address is refused (429) until the window passes.
+ * Failed-token attempts per client address (an IPv6 client's /64): after
+ * `limit` failures within `window` seconds an address is refused (429)
+ * until the window passes.
  * Thread-safe; a fixed table, the oldest entry recycled when full.
  */
 struct auth_limiter;

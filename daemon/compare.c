@@ -285,12 +285,18 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		snprintf(res->base, sizeof(res->base), "%s", base);
 		res->base_why = "requested";
 	} else {
+		char release[DOC_NAME_MAX], parent[DOC_SHA_MAX] = "";
 		bool has = false;
 
-		/* the parent commit, when this host ran it */
-		if (k.parent_commit[0] &&
-		    !store_host_has_complete_run(st, h.id, k.parent_commit, &has) && has) {
-			snprintf(res->base, sizeof(res->base), "%s", k.parent_commit);
+		/*
+		 * the parent commit this host gave, when it ran it: another host's
+		 * claim of the head's parent never chooses this host's baseline
+		 */
+		if (store_host_kernel_facts(st, h.id, head, release, sizeof(release), parent,
+					    sizeof(parent)))
+			parent[0] = '\0';
+		if (parent[0] && !store_host_has_complete_run(st, h.id, parent, &has) && has) {
+			snprintf(res->base, sizeof(res->base), "%s", parent);
 			res->base_why = "parent commit";
 		} else if (!store_host_pinned_baseline(st, h.id, res->base, sizeof(res->base)) &&
 			   strcmp(res->base, head)) {

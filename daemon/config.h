@@ -18,14 +18,16 @@ struct daemon_settings {
 	const char *webhooks, *sendmail, *mail_to;   /* NULL: none */
 	const char *public_url;                      /* NULL: from --listen */
 	unsigned max_connections, conn_timeout_s, conn_per_ip, delivery_retry_s;
-	unsigned delivery_timeout_s;                 /* a webhook's whole request */
+	unsigned delivery_timeout_s;
+	unsigned upload_rate;                        /* a host's uploads a minute; 0: no bound */
+	unsigned kernels_per_hour;                   /* a host's new kernels an hour; 0: no bound */                 /* a webhook's whole request */
 	unsigned keep_samples_days;                  /* 0: keep every run's samples */
-	uint64_t max_body, page_cache;
+	uint64_t max_body, page_cache, body_memory;
 	int log_level;                               /* enum log_level */
 	double alpha, budget_order0, budget;
 };
 
-#define CONFIG_OPTS_MAX 24
+#define CONFIG_OPTS_MAX 32
 
 /* forkwatchd's options into opts (room for CONFIG_OPTS_MAX), their values going to s. */
 void config_options(struct daemon_settings *s, struct opt *opts);

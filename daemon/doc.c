@@ -114,7 +114,7 @@ static int get_str(struct vctx *v, const struct jread_node *obj, const char *bas
 	if (strlen(*out) > max)
 		return bad_key(v, base, key, "longer than %zu bytes", max);
 	if (!multiline && !parse_text_ok(*out))
-		return bad_key(v, base, key, "contains control characters");
+		return bad_key(v, base, key, "contains control characters or noncharacters (U+FFFE, U+FFFF...)");
 	return 0;
 }
 
@@ -306,7 +306,12 @@ static int take_values(struct vctx *v, const struct jread_node *arr, const char 
 	n = arr->n;
 	if (exact ? n != expect : n > expect)
 		goto out_bad;
-	for (i = 0; i < n; i++) {
+	for (i = 0; arr->packed && i < n; i++) {
+		if (arr->ints[i] < 0 || arr->ints[i] > DOC_MAX_VALUE)
+			goto out_bad;
+		out[i] = (double)arr->ints[i];
+	}
+	for (i = 0; !arr->packed && i < n; i++) {
 		const struct jread_node *x = &arr->kids[i];
 
 		if (x->type == JREAD_NUM && x->is_int && x->i >= 0 && x->i <= DOC_MAX_VALUE) {
@@ -422,7 +427,9 @@ static int write_sorted(struct jw *jw, const char *key, const struct jread_node 
 		if (jw->depth + 1 >= JW_MAX_DEPTH)
 			return -E2BIG;
 		jw_arr_begin(jw, key);
-		for (i = 0; !ret && i < n->n; i++)
+		for (i = 0; n->packed && i < n->n; i++)
+			jw_i64(jw, NULL, n->ints[i]);
+		for (i = 0; !n->packed && !ret && i < n->n; i++)
 			ret = write_sorted(jw, NULL, &n->kids[i]);
 		jw_arr_end(jw);
 		break;
@@ -600,6 +607,12 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 
 	if ((ret = get_arr(v, jc, base, "runs", &runs)))
 		goto out;
+	if (runs->packed) { /* integers, not runs */
+		strbuf_reset(&rp);
+		strbuf_addf(&rp, "%s.runs[0]", base);
+		ret = bad(v, rp.buf, "expected an object");
+		goto out;
+	}
 	if (runs->n != d->params.runs) {
 		ret = bad_key(v, base, "runs", "has %zu runs, params.runs says %u", runs->n,
 			      d->params.runs);
@@ -846,6 +859,10 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 	if ((ret = get_obj(v, root, "", "kernel", &kernel)) ||
 	    (ret = get_str(v, kernel, "kernel", "release", true, DOC_NAME_MAX - 1, false, &s)))
 		return ret;
+	/* the kernel's name on pages and in URLs: it shows what it holds */
+	if (!parse_visible_ok(s))
+		return bad(v, "kernel.release", "has a format, invisible or space character (such as "
+			   "U+200B, U+202E, U+00A0) or a space at an end");
 	snprintf(d->kernel.release, sizeof(d->kernel.release), "%s", s);
 	if ((ret = get_str(v, kernel, "kernel", "commit", false, 40, false, &s)))
 		return ret;
@@ -899,6 +916,8 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 
 	if ((ret = get_arr(v, root, "", "cases", &cases)))
 		return ret;
+	if (cases->packed)
+		return bad(v, "cases[0]", "expected an object");
 	if (cases->n == 0 || cases->n > DOC_MAX_CASES)
 		return bad(v, "cases", "expected 1 to %d cases", DOC_MAX_CASES);
 	/* the samples of one upload are bounded: runs x iterations x metrics x cases */
@@ -940,10 +959,12 @@ int doc_parse(struct doc *d, const char *buf, size_t len, struct strbuf *field, 
 	 * twice in an object and integers beyond int64 are malformed JSON.
 	 * The field is where the text breaks, when inside a member.
 	 */
-	ret = jread_parse_path(&root, buf, len, JREAD_REJECT_DUPLICATES | JREAD_REJECT_BIG_INTS, err,
-			       field);
+	ret = jread_parse_path(&root, buf, len, JREAD_REJECT_DUPLICATES | JREAD_REJECT_BIG_INTS |
+			       JREAD_PACK_INTS | JREAD_BOUND_MEMORY, err, field);
 	if (ret == -ENOMEM)
 		abort(); /* as every other allocation here: a 400 would make the client drop the run */
+	if (ret == -E2BIG)
+		strbuf_reset(field); /* a document of tiny values, as a whole: no result is made so */
 	if (ret)
 		return -EINVAL;
 	if (root->type != JREAD_OBJ && root->type != JREAD_ARR) {

@@ -17,7 +17,10 @@
 #include "daemon/config.h"
 #include "daemon/app.h"
 #include "daemon/deliver.h"
+#include "daemon/rate.h"
 #include "daemon/retention.h"
+#include "daemon/seen.h"
+#include "daemon/trendcache.h"
 #include "lib/log.h"
 #include "lib/opt.h"
 #include "daemon/server.h"
@@ -100,6 +103,13 @@ int main(int argc, char **argv)
 	sc.conn_per_ip = ds.conn_per_ip;
 	sc.tls_cert = ds.tls_cert;
 	sc.tls_key = ds.tls_key;
+	if (ds.body_memory && ds.body_memory < 1024)
+		FAIL("--body-memory '%llu': expected a size such as 256M (1k at least), or 0",
+		     (unsigned long long)ds.body_memory);
+	sc.body_memory = (size_t)ds.body_memory;
+	if (ds.upload_rate && !(app.upload_rate = rate_new(ds.upload_rate, ds.upload_rate)))
+		FAIL("out of memory");
+	app.kernels_per_hour = ds.kernels_per_hour;
 	compare_config_defaults(&app.cmp);
 	app.cmp.alpha = ds.alpha;
 	app.cmp.budget_order0 = ds.budget_order0;
@@ -108,8 +118,9 @@ int main(int argc, char **argv)
 		FAIL("libsodium cannot initialise");
 	uc.page_cache_bytes = (size_t)ds.page_cache;
 	app.ui = &web_ui;
-	if (app.ui->start(&app.ui_state, &uc))
+	if (!(app.evaluated = seen_new()) || app.ui->start(&app.ui_state, &uc))
 		FAIL("out of memory");
+	sc.html_error = app.ui->error;
 
 	/* open once here: migrations run before any request, errors are seen at start */
 	if (store_open(&st, sc.db_path, &err))
@@ -158,6 +169,8 @@ int main(int argc, char **argv)
 	dc.public_url = purl.buf;
 	app.public_url = purl.buf;
 	dc.cmp = app.cmp;
+	if (trend_cache_new(&app.trends, sc.db_path, 64 << 20))
+		FAIL("cannot start the trends' thread");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (deliver_start(&dlv, &dc, &err))
 		FAIL("%s", err.buf);
@@ -200,8 +213,11 @@ out:
 	deliver_stop(dlv);
 	retention_stop(ret_job);
 	server_stop(srv);
+	trend_cache_free(app.trends); /* after the server: no request holds a trend */
 	if (app.ui)
 		app.ui->stop(app.ui_state);
+	rate_free(app.upload_rate);
+	seen_free(app.evaluated);
 	strbuf_release(&purl);
 	free(dbdir_buf);
 	config_release(&cf);

@@ -2,7 +2,9 @@
 #include "daemon/server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,16 +47,38 @@ struct server {
 	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
 	struct connwatch *watch;   /* each request whole within conn_timeout_s; NULL without */
 	uint64_t generation;       /* atomic: see server_generation() */
+	size_t body_bytes;         /* atomic: bytes of request bodies held (cfg.body_memory) */
+	pthread_mutex_t heavy_lock; /* req_heavy_begin(): */
+	pthread_cond_t heavy_free;
+	unsigned heavy, heavy_max;
 	char *tls_cert, *tls_key;  /* PEM text */
 	unsigned port;
 };
 
-/* Per-connection state between the calls libmicrohttpd makes for one request. */
+/*
+ * Per-request state between the calls libmicrohttpd makes for one
+ * request, made by on_target() when the request line is in.
+ */
 struct conn_state {
+	char *target;              /* the request target as sent: path and query, percent-encoded */
+	uintptr_t target_at;       /* where it lay in libmicrohttpd's buffer, and its length there */
+	size_t target_len;
+	bool started;              /* the headers have been looked at */
+	const struct route *route; /* what answers it, once found */
+	bool lazy;
+	int nargs;
+	struct strbuf args[REQ_MAX_ARGS];
 	struct strbuf body;
-	bool too_large;
+	size_t max_body;
+	size_t reserved;           /* bytes of the server's body_bytes this request holds */
+	bool too_large, over_budget;
 	struct timespec start;
 };
+
+/* Bodies larger than this give their memory back to the system once answered. */
+#define SERVER_TRIM_BODY ((size_t)1 << 20)
+/* Retry-After of a 503 for want of body memory, seconds */
+#define SERVER_RETRY_S 5
 
 const char *req_header(const struct req *rq, const char *name)
 {
@@ -236,7 +261,40 @@ void *req_app(const struct req *rq)
 	return rq->srv->cfg.app;
 }
 
-/* libmicrohttpd has percent-decoded the path already, so a name with '%' in it arrives as it is. */
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * Percent-decode len bytes of s onto out; -EINVAL for a NUL byte.  An
+ * escape that is not two hex digits stays as it is, as libmicrohttpd
+ * leaves it.
+ */
+static int pct_decode(struct strbuf *out, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			c = hexval(s[i + 1]) << 4 | hexval(s[i + 2]);
+			i += 2;
+		}
+		if (!c)
+			return -EINVAL;
+		strbuf_addch(out, (char)c);
+	}
+	return 0;
+}
+
+/*
+ * The path as sent, not as libmicrohttpd decodes it: a name holding '/'
+ * (a release such as "6.9/x", sent as "%2F") is one segment, and a "%00"
+ * cannot cut a name short.
+ */
 int server_route_match(const char *pattern, const char *path, struct strbuf *bufs, int *nargs)
 {
 	const char *p = pattern, *q = path;
@@ -249,7 +307,8 @@ int server_route_match(const char *pattern, const char *path, struct strbuf *buf
 			if (!len || *nargs == REQ_MAX_ARGS)
 				return 0;
 			strbuf_reset(&bufs[*nargs]);
-			strbuf_add(&bufs[*nargs], q, len);
+			if (pct_decode(&bufs[*nargs], q, len) || !bufs[*nargs].len)
+				return 0;
 			(*nargs)++;
 			p += 2;
 			q += len;
@@ -344,58 +403,344 @@ bool req_store(struct req *rq, struct resp *rs)
 	return rq->st != NULL;
 }
 
-static void dispatch(struct server *srv, struct MHD_Connection *conn, const char *url,
-		     const char *method, struct conn_state *cs, struct resp *rs)
+void req_store_put(struct req *rq)
 {
-	struct strbuf bufs[REQ_MAX_ARGS];
-	struct req rq;
-	char addr[64];
-	bool path_known = false;
-	int i, m, t;
+	if (rq->st)
+		store_put(rq->srv, rq->st);
+	rq->st = NULL;
+}
 
-	for (i = 0; i < REQ_MAX_ARGS; i++)
-		strbuf_init(&bufs[i], 0);
-	client_addr(conn, addr, sizeof(addr));
-	memset(&rq, 0, sizeof(rq));
-	rq.srv = srv;
-	rq.conn = conn;
-	rq.method = method;
-	rq.path = url;
-	rq.client = addr;
-	rq.body = cs->body.buf;
-	rq.body_len = cs->body.len;
-	if (cs->too_large) {
-		resp_error(rs, 413, NULL, "request body larger than the limit of %zu bytes",
-			   srv->cfg.max_body);
-		goto out;
+void req_heavy_begin(struct req *rq)
+{
+	struct server *srv = rq->srv;
+
+	pthread_mutex_lock(&srv->heavy_lock);
+	while (srv->heavy >= srv->heavy_max)
+		pthread_cond_wait(&srv->heavy_free, &srv->heavy_lock);
+	srv->heavy++;
+	pthread_mutex_unlock(&srv->heavy_lock);
+}
+
+void req_heavy_end(struct req *rq)
+{
+	struct server *srv = rq->srv;
+
+	pthread_mutex_lock(&srv->heavy_lock);
+	srv->heavy--;
+	pthread_cond_signal(&srv->heavy_free);
+	pthread_mutex_unlock(&srv->heavy_lock);
+}
+
+/* Take n bytes of the body memory; false when they would go past the bound. */
+static bool body_reserve(struct server *srv, struct conn_state *cs, size_t n)
+{
+	size_t cur = __atomic_load_n(&srv->body_bytes, __ATOMIC_RELAXED);
+
+	do {
+		if (srv->cfg.body_memory && (n > srv->cfg.body_memory || cur > srv->cfg.body_memory - n))
+			return false;
+	} while (!__atomic_compare_exchange_n(&srv->body_bytes, &cur, cur + n, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	cs->reserved += n;
+	return true;
+}
+
+static void body_unreserve(struct server *srv, struct conn_state *cs)
+{
+	__atomic_sub_fetch(&srv->body_bytes, cs->reserved, __ATOMIC_RELAXED);
+	cs->reserved = 0;
+}
+
+/* The paths whose refusals are JSON: the API's, and /healthz. */
+static bool json_path(const char *path)
+{
+	return !strncmp(path, "/api/", 5) || !strcmp(path, "/healthz");
+}
+
+/* A refusal of the server's own: JSON, or a page outside the API (cfg.html_error). */
+static void refuse(struct server *srv, const char *path, struct resp *rs, int status, const char *fmt,
+		   ...) __attribute__((format(printf, 5, 6)));
+static void refuse(struct server *srv, const char *path, struct resp *rs, int status, const char *fmt,
+		   ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (srv->cfg.html_error && !json_path(path)) {
+		strbuf_reset(&rs->body);
+		srv->cfg.html_error(rs, status, msg.buf);
+	} else {
+		resp_error(rs, status, NULL, "%s", msg.buf);
 	}
+	strbuf_release(&msg);
+}
+
+/* A request this server will not read further: answered, then the connection closes. */
+static void refuse_close(struct resp *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse_close(struct resp *rs, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	resp_error(rs, 400, NULL, "%s", msg.buf);
+	resp_header(rs, "Connection", "close");
+	strbuf_release(&msg);
+}
+
+/*
+ * libmicrohttpd tells the request target as it was sent, before it cuts
+ * off the query and decodes it: routes match that (see
+ * server_route_match()), and where it lay in the request line shows a
+ * NUL byte there (request_line_nul()).  What it returns is the request's
+ * state for on_request() (NULL when out of memory: on_request() refuses).
+ */
+static void *on_target(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_state *cs = calloc(1, sizeof(*cs));
+	int i;
+
+	(void)cls;
+	(void)conn;
+	if (!cs)
+		return NULL;
+	cs->target = strdup(uri ? uri : "");
+	cs->target_at = (uintptr_t)uri;
+	cs->target_len = uri ? strlen(uri) : 0;
+	strbuf_init(&cs->body, 0);
+	for (i = 0; i < REQ_MAX_ARGS; i++)
+		strbuf_init(&cs->args[i], 0);
+	return cs;
+}
+
+/*
+ * Whether the request line held a NUL byte.  libmicrohttpd 0.9.75 reads
+ * the line by its length but hands out its parts as C strings, so a NUL
+ * cuts the method or the target short unseen ("GET /healthz\0junk" is
+ * taken as "GET /healthz").  In its buffer the line is "METHOD\0 *TARGET\0
+ * VERSION": each part must end where the next one's place says.
+ */
+static bool request_line_nul(const char *method, const char *version, const struct conn_state *cs)
+{
+	uintptr_t m = (uintptr_t)method, end = m + strlen(method) + 1;
+
+	if (!cs->target_at || cs->target_at < end || cs->target_at - m > 4096)
+		return false; /* not the layout above: nothing to tell */
+	for (; end < cs->target_at; end++)
+		if (*(const char *)end != ' ')
+			return true; /* the method went on after a NUL */
+	if (*version && (uintptr_t)version > cs->target_at &&
+	    (uintptr_t)version != cs->target_at + cs->target_len + 1)
+		return true; /* the target did */
+	return false;
+}
+
+struct framing {
+	unsigned content_length, transfer_encoding;
+	bool length_bad, encoding_bad;
+	uint64_t length;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (!strcasecmp(key, "Content-Length")) {
+		f->content_length++;
+		if (!value || !*value || strspn(value, "0123456789") != strlen(value) ||
+		    strlen(value) > 19)
+			f->length_bad = true;
+		else
+			f->length = strtoull(value, NULL, 10);
+	} else if (!strcasecmp(key, "Transfer-Encoding")) {
+		f->transfer_encoding++;
+		if (!value || strcasecmp(value, "chunked"))
+			f->encoding_bad = true;
+	}
+	return MHD_YES;
+}
+
+/*
+ * What a proxy in front could frame otherwise than this server: refused
+ * before the request goes anywhere (libmicrohttpd 0.9.75 takes the first
+ * of two Content-Length headers and reads the rest of the bytes as the
+ * next request).  0, or 400 filled in rs.
+ */
+static int check_framing(struct MHD_Connection *conn, const char *method, const char *version,
+			 const struct conn_state *cs, struct framing *f, struct resp *rs)
+{
+	const unsigned char *t;
+
+	memset(f, 0, sizeof(*f));
+	if (!cs->target) {
+		resp_error(rs, 500, NULL, "out of memory");
+		resp_header(rs, "Connection", "close");
+		return -ENOMEM;
+	}
+	if (request_line_nul(method, version, cs)) {
+		refuse_close(rs, "a NUL byte in the request line");
+		return -EINVAL;
+	}
+	for (t = (const unsigned char *)cs->target; *t; t++)
+		if (*t < 0x20 || *t == 0x7f) {
+			refuse_close(rs, "a control character in the request target");
+			return -EINVAL;
+		}
+	/* every name ends at a NUL byte: a "%00" would cut it short in a path or a query */
+	for (t = (const unsigned char *)cs->target; (t = (const unsigned char *)strchr((const char *)t, '%'));
+	     t++)
+		if (t[1] == '0' && t[2] == '0') {
+			refuse_close(rs, "'%%00' in the request target: no name holds a NUL byte");
+			return -EINVAL;
+		}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, framing_header, f);
+	if (f->content_length > 1)
+		refuse_close(rs, "%u Content-Length headers: send one", f->content_length);
+	else if (f->transfer_encoding > 1)
+		refuse_close(rs, "%u Transfer-Encoding headers: send one", f->transfer_encoding);
+	else if (f->content_length && f->transfer_encoding)
+		refuse_close(rs, "both Content-Length and Transfer-Encoding: send one");
+	else if (f->length_bad)
+		refuse_close(rs, "Content-Length is not a decimal number of bytes");
+	else if (f->encoding_bad)
+		refuse_close(rs, "Transfer-Encoding other than chunked");
+	else
+		return 0;
+	return -EINVAL;
+}
+
+static void req_init(struct req *rq, struct server *srv, struct MHD_Connection *conn,
+		     const char *method, struct conn_state *cs, char *addr, size_t addr_len)
+{
+	int i;
+
+	client_addr(conn, addr, addr_len);
+	memset(rq, 0, sizeof(*rq));
+	rq->srv = srv;
+	rq->conn = conn;
+	rq->method = method;
+	rq->path = cs->target;
+	rq->client = addr;
+	rq->body = cs->body.buf;
+	rq->body_len = cs->body.len;
+	rq->nargs = cs->nargs;
+	for (i = 0; i < cs->nargs; i++)
+		rq->args[i] = cs->args[i].buf;
+}
+
+/*
+ * Find the route of the request (its path is cs->target up to the
+ * query, cut there); 0, or 404/405 in rs.  HEAD is answered as GET
+ * (libmicrohttpd sends the headers only).
+ */
+static int find_route(struct server *srv, const char *method, struct conn_state *cs,
+		      struct resp *rs)
+{
+	const char *want = !strcmp(method, "HEAD") ? "GET" : method;
+	char *query = strchr(cs->target, '?');
+	struct strbuf allow = STRBUF_INIT;
+	int i, t;
+
+	if (query)
+		*query = '\0';
 	for (t = 0; t < 2; t++) {
 		const struct route *r = t ? srv->lazy_routes : srv->routes;
 
 		for (i = 0; r && r[i].method; i++) {
-			m = server_route_match(r[i].pattern, url, bufs, &rq.nargs);
-			if (!m)
+			if (!server_route_match(r[i].pattern, cs->target, cs->args, &cs->nargs))
 				continue;
-			path_known = true;
-			if (strcmp(r[i].method, method))
+			if (strcmp(r[i].method, want)) {
+				strbuf_addf(&allow, "%s%s%s", allow.len ? ", " : "", r[i].method,
+					    strcmp(r[i].method, "GET") ? "" : ", HEAD");
 				continue;
-			for (m = 0; m < rq.nargs; m++)
-				rq.args[m] = bufs[m].buf;
-			if (!t && !req_store(&rq, rs))
-				goto out;
-			r[i].fn(&rq, rs);
-			if (rq.st)
-				store_put(srv, rq.st);
-			goto out;
+			}
+			cs->route = &r[i];
+			cs->lazy = t || (r[i].flags & ROUTE_LAZY);
+			cs->max_body = r[i].max_body == ROUTE_BODY_LARGE ? srv->cfg.max_body :
+				       r[i].max_body ? r[i].max_body : SERVER_SMALL_BODY;
+			strbuf_release(&allow);
+			return 0;
 		}
 	}
-	if (path_known)
-		resp_error(rs, 405, NULL, "method %s not allowed on %s", method, url);
-	else
-		resp_error(rs, 404, NULL, "no such route: %s", url);
-out:
-	for (i = 0; i < REQ_MAX_ARGS; i++)
-		strbuf_release(&bufs[i]);
+	cs->nargs = 0;
+	if (allow.len) {
+		refuse(srv, cs->target, rs, 405, "method %s not allowed on %s", method, cs->target);
+		resp_header(rs, "Allow", "%s", allow.buf);
+	} else {
+		refuse(srv, cs->target, rs, 404, "no such route: %s", cs->target);
+	}
+	strbuf_release(&allow);
+	return -ENOENT;
+}
+
+/*
+ * The request's headers are in and none of its body is read: refuse now
+ * what will be refused anyway (rs filled, true), so that no byte of it is
+ * held: broken framing, no route, the route's gate (a token), a declared
+ * body past the route's limit, the body memory.
+ */
+static bool answer_early(struct server *srv, struct MHD_Connection *conn, const char *method,
+			 const char *version, struct conn_state *cs, struct resp *rs)
+{
+	struct framing f;
+	struct req rq;
+	char addr[64];
+	bool ok;
+
+	if (check_framing(conn, method, version, cs, &f, rs) || find_route(srv, method, cs, rs))
+		return true;
+	if (cs->route->gate) {
+		req_init(&rq, srv, conn, method, cs, addr, sizeof(addr));
+		ok = cs->route->gate(&rq, rs);
+		req_store_put(&rq);
+		if (!ok)
+			return true;
+	}
+	if (f.content_length && f.length > cs->max_body) {
+		refuse(srv, cs->target, rs, 413, "request body larger than the limit of %zu bytes",
+		       cs->max_body);
+		return true;
+	}
+	if (f.content_length && f.length && !body_reserve(srv, cs, (size_t)f.length)) {
+		refuse(srv, cs->target, rs, 503, "the server holds as many request bodies as it may "
+		       "(%zu bytes): retry later", srv->cfg.body_memory);
+		resp_header(rs, "Retry-After", "%d", SERVER_RETRY_S);
+		return true;
+	}
+	if (f.content_length && f.length)
+		strbuf_grow(&cs->body, (size_t)f.length); /* no doubling past what comes */
+	return false;
+}
+
+static void dispatch(struct server *srv, struct MHD_Connection *conn, const char *method,
+		     struct conn_state *cs, struct resp *rs)
+{
+	struct req rq;
+	char addr[64];
+
+	req_init(&rq, srv, conn, method, cs, addr, sizeof(addr));
+	if (cs->too_large) {
+		refuse(srv, cs->target, rs, 413, "request body larger than the limit of %zu bytes",
+		       cs->max_body);
+		return;
+	}
+	if (cs->over_budget) {
+		refuse(srv, cs->target, rs, 503, "the server holds as many request bodies as it may "
+		       "(%zu bytes): retry later", srv->cfg.body_memory);
+		resp_header(rs, "Retry-After", "%d", SERVER_RETRY_S);
+		return;
+	}
+	if (!cs->lazy && !req_store(&rq, rs))
+		return;
+	cs->route->fn(&rq, rs);
+	req_store_put(&rq);
 }
 
 /* The connection's place in the watch (its socket context), or NULL. */
@@ -455,43 +800,48 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	enum MHD_Result ret;
 	double ms;
 
-	(void)version;
-	if (!cs) {
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-
-		cs = calloc(1, sizeof(*cs));
-		if (!cs)
-			return MHD_NO;
-		strbuf_init(&cs->body, 0);
+	(void)url; /* decoded, cut at a NUL: routes read cs->target */
+	if (!cs)
+		return MHD_NO; /* on_target() ran out of memory */
+	if (!cs->started) {
+		cs->started = true;
 		clock_gettime(CLOCK_MONOTONIC, &cs->start);
-		*con_cls = cs;
 		/* the headers are in: the body has the whole timeout from now */
 		watch_await(srv, conn);
-		/* refuse a declared oversize body before reading any of it */
-		if (cl && strtoull(cl, NULL, 10) > srv->cfg.max_body) {
-			cs->too_large = true;
-			resp_error(&rs, 413, NULL, "request body larger than the limit of %zu bytes",
-				   srv->cfg.max_body);
-			ret = send_resp(conn, &rs);
-			resp_release(&rs);
-			return ret;
+		if (!answer_early(srv, conn, method, version, cs, &rs)) {
+			resp_release(&rs); /* what a gate that let it in wrote: the handler answers */
+			return MHD_YES;
 		}
-		return MHD_YES;
+		/* answered before the body: libmicrohttpd drops it and closes the connection */
+		log_debug("%s %s %d before the body", method, cs->target, rs.status);
+		ret = send_resp(conn, &rs);
+		resp_release(&rs);
+		return ret;
 	}
 	if (*upload_data_size) {
-		if (!cs->too_large && cs->body.len + *upload_data_size <= srv->cfg.max_body)
-			strbuf_add(&cs->body, upload_data, *upload_data_size);
-		else
-			cs->too_large = true; /* keep reading, drop it, answer 413 at the end */
+		size_t n = *upload_data_size;
+
 		*upload_data_size = 0;
+		if (cs->too_large || cs->over_budget)
+			return MHD_YES; /* keep reading, drop it, answer at the end */
+		if (cs->body.len + n > cs->max_body) {
+			cs->too_large = true;
+		} else if (cs->body.len + n > cs->reserved && !body_reserve(srv, cs, cs->body.len + n - cs->reserved)) {
+			cs->over_budget = true; /* a chunked body past the bound */
+		} else {
+			strbuf_add(&cs->body, upload_data, n);
+			return MHD_YES;
+		}
+		strbuf_release(&cs->body);
+		body_unreserve(srv, cs);
 		return MHD_YES;
 	}
 	watch_busy(srv, conn);
-	dispatch(srv, conn, url, method, cs, &rs);
+	dispatch(srv, conn, method, cs, &rs);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	ms = (double)(end.tv_sec - cs->start.tv_sec) * 1e3 +
 	     (double)(end.tv_nsec - cs->start.tv_nsec) / 1e6;
-	log_debug("%s %s %d %zu bytes in, %zu out, %.1f ms", method, url, rs.status, cs->body.len,
+	log_debug("%s %s %d %zu bytes in, %zu out, %.1f ms", method, cs->target, rs.status, cs->body.len,
 		  rs.shared ? rs.shared_len : rs.body.len, ms);
 	ret = send_resp(conn, &rs);
 	resp_release(&rs);
@@ -501,15 +851,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct server *srv = cls;
 	struct conn_state *cs = *con_cls;
+	bool trim;
+	int i;
 
 	(void)toe;
-	watch_await(cls, conn); /* the next request on this connection */
+	watch_await(srv, conn); /* the next request on this connection */
 	if (!cs)
 		return;
+	trim = cs->body.alloc >= SERVER_TRIM_BODY;
 	strbuf_release(&cs->body);
+	body_unreserve(srv, cs);
+	for (i = 0; i < REQ_MAX_ARGS; i++)
+		strbuf_release(&cs->args[i]);
+	free(cs->target);
 	free(cs);
 	*con_cls = NULL;
+	/*
+	 * A large body (and the parse of it) leaves free memory in the heap of
+	 * this thread's arena that malloc keeps: give it back, so that the
+	 * daemon's size after a spike is its size before it.
+	 */
+	if (trim)
+		malloc_trim(0);
 }
 
 /* libmicrohttpd's own error messages, through our log */
@@ -584,6 +949,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 			 MHD_USE_ITC; /* MHD_quiesce_daemon needs it */
 	const union MHD_DaemonInfo *di;
 	struct strbuf sb = STRBUF_INIT;
+	long ncpu;
 
 	*out = NULL;
 	if (parse_listen(cfg->listen, &ss, &sslen)) {
@@ -600,6 +966,17 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	pthread_mutex_init(&srv->stores_lock, NULL);
 	pthread_cond_init(&srv->store_free, NULL);
 	pthread_mutex_init(&srv->write_lock, NULL);
+	pthread_mutex_init(&srv->heavy_lock, NULL);
+	pthread_cond_init(&srv->heavy_free, NULL);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	srv->heavy_max = ncpu > 1 ? (unsigned)ncpu : 1;
+	/*
+	 * Buffers of a megabyte or more (request bodies, parse trees) come
+	 * from mmap and go back to the system when freed, however large the
+	 * ones before were (glibc would raise the threshold after each and
+	 * keep the next ones in its heap).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	srv->limiter = auth_limiter_new(20, 60);
 	if (!srv->limiter)
 		goto fail;
@@ -633,6 +1010,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+		MHD_OPTION_URI_LOG_CALLBACK, on_target, srv,
 		srv->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
 		MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
 		MHD_OPTION_END);
@@ -652,6 +1030,8 @@ fail:
 	free(srv->tls_cert);
 	free(srv->tls_key);
 	pthread_mutex_destroy(&srv->write_lock);
+	pthread_cond_destroy(&srv->heavy_free);
+	pthread_mutex_destroy(&srv->heavy_lock);
 	pthread_cond_destroy(&srv->store_free);
 	pthread_mutex_destroy(&srv->stores_lock);
 	free(srv);
@@ -689,6 +1069,8 @@ void server_stop(struct server *srv)
 		store_close(srv->idle[i]);
 	auth_limiter_free(srv->limiter);
 	pthread_mutex_destroy(&srv->write_lock);
+	pthread_cond_destroy(&srv->heavy_free);
+	pthread_mutex_destroy(&srv->heavy_lock);
 	pthread_cond_destroy(&srv->store_free);
 	pthread_mutex_destroy(&srv->stores_lock);
 	free(srv->tls_cert);

@@ -24,9 +24,9 @@ struct server;
 struct req {
 	struct server *srv;
 	struct store *st;          /* a store connection for this request (lazy routes: req_store()) */
-	const char *method;
-	const char *path;
-	const char *args[REQ_MAX_ARGS]; /* percent-decoded {} segments of the route */
+	const char *method;        /* as sent: "HEAD" is answered by the GET route */
+	const char *path;          /* as sent, still percent-encoded, without the query */
+	const char *args[REQ_MAX_ARGS]; /* percent-decoded {} segments of the route ('/' included) */
 	int nargs;
 	const char *body;          /* NUL-terminated; may contain NULs before len */
 	size_t body_len;
@@ -54,11 +54,32 @@ struct resp {
 #define RESP_INIT { 200, NULL, STRBUF_INIT, STRBUF_INIT, NULL, 0, NULL, NULL, NULL }
 
 typedef void (*route_fn)(struct req *rq, struct resp *rs);
+/* A check before the body is read: true lets the request go on, false answers it (rs filled). */
+typedef bool (*route_gate)(struct req *rq, struct resp *rs);
+
+/* route.max_body: */
+#define ROUTE_BODY_SMALL ((size_t)0)  /* 64 KiB (SERVER_SMALL_BODY) */
+#define ROUTE_BODY_LARGE SIZE_MAX     /* the server's max_body (--max-body) */
+#define SERVER_SMALL_BODY ((size_t)65536)
+
+/* route.flags: */
+#define ROUTE_LAZY 1u /* in the eager table: called without a store connection (req_store() takes one) */
 
 struct route {
 	const char *method;
 	const char *pattern;       /* "/api/v1/hosts/{}": {} matches one path segment */
 	route_fn fn;
+	/*
+	 * Run as soon as the request's headers are in, before any of its body
+	 * is read (NULL: none): a refusal (a missing or wrong token, a host
+	 * past its upload rate) is answered at once, and the body is not
+	 * read, so that nobody can make the server hold bytes it will refuse.
+	 * A gate that needs the store takes a connection with req_store();
+	 * it goes back to the pool before the body is read.  args are set.
+	 */
+	route_gate gate;
+	size_t max_body;           /* ROUTE_BODY_SMALL or ROUTE_BODY_LARGE */
+	unsigned flags;
 };
 
 struct server_config {
@@ -70,16 +91,35 @@ struct server_config {
 	unsigned conn_timeout_s;   /* idle or stalled connections are closed after this */
 	unsigned conn_per_ip;      /* connections one address may hold at once */
 	uint8_t admin_hash[AUTH_HASH_LEN];
+	/*
+	 * Request bodies held in memory at once, over all connections (0: no
+	 * bound): a body that would go past it is refused with 503 and
+	 * Retry-After, before it is read when its Content-Length says so.
+	 */
+	size_t body_memory;
+	/*
+	 * How the server's own refusals (no such route, a body too large,
+	 * ...) of paths outside /api/ and /healthz are answered: an HTML
+	 * page (message is plain text).  NULL: the JSON error shape.
+	 */
+	void (*html_error)(struct resp *rs, int status, const char *message);
 	void *app;                 /* the program's own context, for handlers: req_app() */
 };
 
 /*
  * Start serving routes and lazy_routes (each ended by a NULL method;
  * lazy_routes may be NULL).  A handler of routes is called with a store
- * connection in rq->st; one of lazy_routes with none, and takes one with
- * req_store() when it needs the database (a page served from memory does
- * not, and so never waits for a connection).  Returns 0 or a negative
- * errno with err set (address in use, bad certificate, ...).
+ * connection in rq->st (unless its route is ROUTE_LAZY); one of
+ * lazy_routes with none, and takes one with req_store() when it needs the
+ * database (a page served from memory does not, and so never waits for a
+ * connection).  Returns 0 or a negative errno with err set (address in
+ * use, bad certificate, ...).
+ *
+ * Before any route sees a request, the server refuses with 400 and
+ * closes the connection: a request line holding a NUL byte, a target
+ * holding a control character or "%00", two Content-Length or two
+ * Transfer-Encoding headers, both together, a Content-Length that is not
+ * a decimal number, a Transfer-Encoding other than chunked.
  */
 int server_start(struct server **out, const struct server_config *cfg, const struct route *routes,
 		 const struct route *lazy_routes, struct strbuf *err);
@@ -89,9 +129,11 @@ int server_start(struct server **out, const struct server_config *cfg, const str
  */
 void server_stop(struct server *srv);
 /*
- * Match path against a route pattern; {} segments are copied into
- * bufs[0..REQ_MAX_ARGS) (strbufs the caller owns).  Returns 1 on a match
- * (*nargs segments), 0 when the route does not fit.
+ * Match path (as sent: percent-encoded) against a route pattern; {}
+ * segments are percent-decoded into bufs[0..REQ_MAX_ARGS) (strbufs the
+ * caller owns): "%2F" gives a '/' inside its argument.  Returns 1 on a
+ * match (*nargs segments, each non-empty), 0 when the route does not fit
+ * or an argument would decode to a NUL byte.
  */
 int server_route_match(const char *pattern, const char *path, struct strbuf *bufs, int *nargs);
 /* 0 when listen is a well-formed ADDRESS:PORT, else -EINVAL. */
@@ -107,6 +149,16 @@ const char *req_header(const struct req *rq, const char *name);
  * pool after the handler.
  */
 bool req_store(struct req *rq, struct resp *rs);
+/* Give rq's store connection back to the pool now (before long work that needs none). */
+void req_store_put(struct req *rq);
+/*
+ * Bracket work that costs CPU and memory in proportion to a request body
+ * (parsing an upload): at most as many at once as the machine has CPUs,
+ * the others wait, so that the memory of parsing is bounded however many
+ * uploads arrive together.
+ */
+void req_heavy_begin(struct req *rq);
+void req_heavy_end(struct req *rq);
 /* A query argument, or NULL. */
 const char *req_query(const struct req *rq, const char *name);
 /* A cookie, or NULL. */

@@ -88,11 +88,23 @@ struct store_kernel {
 	int64_t uploads;
 	int64_t complete_uploads; /* of them complete (runs.complete) */
 	int64_t last_received_at;
+	/*
+	 * Facts hosts disagree on (STORE_DISPUTED_*): each host keeps its own
+	 * parent commit and release of a kernel (store_host_kernel_facts());
+	 * release and parent_commit above are the first host's, except in
+	 * store_host_kernels(), where they are that host's.
+	 */
+	unsigned disputed;
 };
+#define STORE_DISPUTED_PARENT 1u
+#define STORE_DISPUTED_RELEASE 2u
 typedef int (*store_kernel_cb)(void *ctx, const struct store_kernel *k);
 /* The newest limit kernels (0: all), newest first (by first_seen_at). */
 int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void *ctx);
-/* The kernels one host ran, newest first; hosts/uploads count that host only. */
+/*
+ * The kernels one host ran, newest first; hosts/uploads count that host
+ * only, and release and parent_commit are what that host said.
+ */
 int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, void *ctx);
 
 /*
@@ -198,6 +210,32 @@ typedef int (*store_trend_cb)(void *ctx, const struct store_trend_point *p);
 /* Every upload of host_id, in upload order, case by case; reads summaries only. */
 int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void *ctx);
 
+/*
+ * Whether host_id has uploaded kernel_ident (*known), and how many kernels
+ * it uploaded first at or after since (*n; *first: the earliest of those
+ * first uploads, 0 when none): the bound on new kernels per host.
+ */
+int store_host_new_kernels(struct store *st, int64_t host_id, const char *kernel_ident,
+			   int64_t since, bool *known, unsigned *n, int64_t *first);
+
+/*
+ * What host_id said of a kernel: the release of its first upload of it
+ * and the parent commit (the first it gave; "" when it never gave one).
+ * -ENOENT when the host never uploaded it.  What comparisons on a host
+ * go by: another host's claim never changes them.
+ */
+int store_host_kernel_facts(struct store *st, int64_t host_id, const char *kernel_ident,
+			    char *release, size_t release_len, char *parent, size_t parent_len);
+
+/* What each host that ran a kernel says of it, by host name. */
+struct store_claim {
+	char host[STORE_NAME_MAX];
+	char release[DOC_NAME_MAX];
+	char parent_commit[DOC_SHA_MAX]; /* "" when it gave none */
+};
+typedef int (*store_claim_cb)(void *ctx, const struct store_claim *c);
+int store_kernel_claims(struct store *st, const char *kernel_ident, store_claim_cb cb, void *ctx);
+
 /* One kernel by ident (its counts are 0: this reads no runs); -ENOENT. */
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out);
 
@@ -221,7 +259,8 @@ int store_host_previous_kernel(struct store *st, int64_t host_id, const char *ke
 
 /*
  * Pin the baseline of host name to a kernel (NULL unpins).  -ENOENT when
- * the host or the kernel does not exist.
+ * the host does not exist or has no run of the kernel: a baseline is
+ * something the host measured.
  */
 int store_host_pin_baseline(struct store *st, const char *name, const char *kernel_ident);
 /* The pinned baseline of host_id into out; -ENOENT when none is pinned. */

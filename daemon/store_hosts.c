@@ -198,11 +198,12 @@ int store_host_retire(struct store *st, const char *name)
 	return stmt_update(s);
 }
 
-/* ?2 NULL unpins; a kernel that does not exist pins nothing (no row changes) */
+/* ?2 NULL unpins; a kernel the host has no run of pins nothing (no row changes) */
 static const struct store_query q_host_pin = {
 	"UPDATE hosts SET baseline_kernel_id = "
 	"CASE WHEN ?2 IS NULL THEN NULL ELSE (SELECT id FROM kernels WHERE ident = ?2) END "
-	"WHERE name = ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM kernels WHERE ident = ?2))"
+	"WHERE name = ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM runs r JOIN kernels k "
+	"ON k.id = r.kernel_id WHERE r.host_id = hosts.id AND k.ident = ?2))"
 };
 
 int store_host_pin_baseline(struct store *st, const char *name, const char *kernel_ident)

@@ -101,11 +101,48 @@ static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64
 	return err;
 }
 
+/* a host's own claim: its first parent stays, a missing one is filled */
+static const struct store_query q_host_kernel_upsert = {
+	"INSERT INTO host_kernels (host_id, kernel_id, release, parent_commit) "
+	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (host_id, kernel_id) DO UPDATE SET "
+	"parent_commit = coalesce(host_kernels.parent_commit, excluded.parent_commit)"
+};
+
+/* and the kernel's own row, for listings: a parent nobody gave yet is filled */
+static const struct store_query q_kernel_fill = {
+	"UPDATE kernels SET parent_commit = ?2 WHERE id = ?1 AND parent_commit IS NULL"
+};
+
+/* What this host says of the kernel: kept per host (schema 007-host-kernels). */
+static int host_kernel_upsert(struct store *st, int64_t host_id, int64_t kernel_id,
+			      const struct doc *d)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_kernel_upsert, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_i64(s, 2, kernel_id);
+	bind_text(s, 3, d->kernel.release);
+	bind_text_nz(s, 4, d->kernel.parent_commit);
+	err = stmt_exec(s, NULL);
+	if (err || !d->kernel.parent_commit[0])
+		return err;
+	err = stmt_get(st, &q_kernel_fill, &s);
+	if (err)
+		return err;
+	bind_i64(s, 1, kernel_id);
+	bind_text(s, 2, d->kernel.parent_commit);
+	return stmt_exec(s, NULL);
+}
+
 static const struct store_query q_run_insert = {
 	"INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
 	"tool_version, size_bytes, runs, iterations, fresh_iterations, warmup, complete, "
-	"doc_bytes, host_facts, noise) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id"
+	"doc_bytes, host_facts, noise, release) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+	"RETURNING id"
 };
 
 static int run_insert(struct store *st, int64_t host_id, int64_t kernel_id, const struct doc *d,
@@ -132,6 +169,7 @@ static int run_insert(struct store *st, int64_t host_id, int64_t kernel_id, cons
 	bind_i64(s, 14, (int64_t)d->bytes);
 	bind_text(s, 15, d->host_json);
 	bind_text(s, 16, d->noise); /* NULL: no snapshot */
+	bind_text(s, 17, d->kernel.release);
 	return row_i64(s, id);
 }
 
@@ -247,6 +285,9 @@ int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int
 	if (err)
 		goto out_rollback;
 	err = kernel_upsert(st, d, t, &kernel_id);
+	if (err)
+		goto out_rollback;
+	err = host_kernel_upsert(st, host_id, kernel_id, d);
 	if (err)
 		goto out_rollback;
 	err = run_insert(st, host_id, kernel_id, d, t, &rid);

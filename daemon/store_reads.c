@@ -21,7 +21,14 @@
 /* hosts, uploads, complete_uploads, last_received_at over the runs r joined */
 #define KERNEL_COUNTS                                                                      \
 	"count(DISTINCT r.host_id), count(r.id), coalesce(sum(r.complete), 0), "           \
-	"coalesce(max(r.received_at), 0) "
+	"coalesce(max(r.received_at), 0), " KERNEL_DISPUTED
+
+/* whether hosts claim different parents (1) or releases (2) of kernel k */
+#define KERNEL_DISPUTED                                                                    \
+	"CASE WHEN (SELECT count(DISTINCT parent_commit) FROM host_kernels "               \
+	"WHERE kernel_id = k.id) > 1 THEN 1 ELSE 0 END "                                   \
+	"+ CASE WHEN (SELECT count(DISTINCT release) FROM host_kernels "                   \
+	"WHERE kernel_id = k.id) > 1 THEN 2 ELSE 0 END "
 
 static int read_kernel(struct store_stmt *s, void *p)
 {
@@ -39,6 +46,7 @@ static int read_kernel(struct store_stmt *s, void *p)
 	k->uploads = col_i64(s, 8);
 	k->complete_uploads = col_i64(s, 9);
 	k->last_received_at = col_i64(s, 10);
+	k->disputed = (unsigned)col_i64(s, 11);
 	return 0;
 }
 
@@ -81,9 +89,13 @@ int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void
 	return row_each(s, kernel_row, &e);
 }
 
+/* the release and parent this host gave, not the first host's */
 static const struct store_query q_host_kernels = {
-	"SELECT " KERNEL_COLS ", " KERNEL_COUNTS
-	"FROM runs r JOIN kernels k ON k.id = r.kernel_id WHERE r.host_id = ?1 "
+	"SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "
+	"k.first_seen_at, " KERNEL_COUNTS
+	"FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	"JOIN host_kernels hk ON hk.host_id = r.host_id AND hk.kernel_id = k.id "
+	"WHERE r.host_id = ?1 "
 	"GROUP BY k.id ORDER BY k.first_seen_at DESC, k.id DESC"
 };
 
@@ -100,7 +112,7 @@ int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, vo
 }
 
 static const struct store_query q_kernel_get = {
-	"SELECT " KERNEL_COLS ", 0, 0, 0, 0 FROM kernels k WHERE k.ident = ?1"
+	"SELECT " KERNEL_COLS ", 0, 0, 0, 0, " KERNEL_DISPUTED "FROM kernels k WHERE k.ident = ?1"
 };
 
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out)
@@ -112,6 +124,73 @@ int store_kernel_get(struct store *st, const char *ident, struct store_kernel *o
 		return err;
 	bind_text(s, 1, ident);
 	return row_one(s, read_kernel, out);
+}
+
+static const struct store_query q_host_kernel_facts = {
+	"SELECT hk.release, hk.parent_commit FROM host_kernels hk "
+	"JOIN kernels k ON k.id = hk.kernel_id WHERE hk.host_id = ?1 AND k.ident = ?2"
+};
+
+struct facts {
+	char *release, *parent;
+	size_t release_len, parent_len;
+};
+
+static int facts_row(struct store_stmt *s, void *ctx)
+{
+	struct facts *f = ctx;
+
+	col_text(s, 0, f->release, f->release_len);
+	col_text(s, 1, f->parent, f->parent_len);
+	return 0;
+}
+
+int store_host_kernel_facts(struct store *st, int64_t host_id, const char *kernel_ident,
+			    char *release, size_t release_len, char *parent, size_t parent_len)
+{
+	struct facts f = { release, parent, release_len, parent_len };
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_kernel_facts, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, kernel_ident);
+	return row_one(s, facts_row, &f);
+}
+
+static const struct store_query q_kernel_claims = {
+	"SELECT h.name, hk.release, hk.parent_commit FROM host_kernels hk "
+	"JOIN hosts h ON h.id = hk.host_id JOIN kernels k ON k.id = hk.kernel_id "
+	"WHERE k.ident = ?1 ORDER BY h.name"
+};
+
+struct claim_each {
+	store_claim_cb cb;
+	void *ctx;
+};
+
+static int claim_row(struct store_stmt *s, void *ctx)
+{
+	struct claim_each *e = ctx;
+	struct store_claim c;
+
+	col_text(s, 0, c.host, sizeof(c.host));
+	col_text(s, 1, c.release, sizeof(c.release));
+	col_text(s, 2, c.parent_commit, sizeof(c.parent_commit));
+	return e->cb(e->ctx, &c);
+}
+
+int store_kernel_claims(struct store *st, const char *kernel_ident, store_claim_cb cb, void *ctx)
+{
+	struct claim_each e = { cb, ctx };
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_kernel_claims, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, kernel_ident);
+	return row_each(s, claim_row, &e);
 }
 
 static const struct store_query q_kernel_hosts = {
@@ -149,7 +228,8 @@ int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb
 
 /* The columns read_run() reads, and the joins they need. */
 #define RUN_COLS                                                                           \
-	"r.id, r.uuid, r.host_id, h.name, r.kernel_id, k.ident, k.release, r.received_at, "  \
+	"r.id, r.uuid, r.host_id, h.name, r.kernel_id, k.ident, coalesce(r.release, k.release), " \
+	"r.received_at, "                                                                   \
 	"r.started_at, r.finished_at, r.tool_version, r.size_bytes, r.runs, r.iterations, "  \
 	"r.fresh_iterations, r.warmup, r.complete, r.doc_bytes, r.noise, r.samples_dropped_at " \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
@@ -263,6 +343,49 @@ int store_host_has_complete_run(struct store *st, int64_t host_id, const char *k
 	if (err == -ENOENT)
 		err = store_fail(st, -EIO, "EXISTS returned no row");
 	*has = n > 0;
+	return err;
+}
+
+/* the host's kernels by their first upload: GROUP BY over runs_by_host_kernel_id */
+static const struct store_query q_host_new_kernels = {
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	"WHERE r.host_id = ?1 AND k.ident = ?2) THEN 1 ELSE 0 END, count(*), "
+	"coalesce(min(first), 0) FROM "
+	"(SELECT min(received_at) AS first FROM runs WHERE host_id = ?1 "
+	"GROUP BY kernel_id) f WHERE first >= ?3"
+};
+
+struct new_kernels {
+	bool *known;
+	unsigned *n;
+	int64_t *first;
+};
+
+static int new_kernels_row(struct store_stmt *s, void *ctx)
+{
+	struct new_kernels *nk = ctx;
+
+	*nk->known = col_bool(s, 0);
+	*nk->n = (unsigned)col_i64(s, 1);
+	*nk->first = col_i64(s, 2);
+	return 0;
+}
+
+int store_host_new_kernels(struct store *st, int64_t host_id, const char *kernel_ident,
+			   int64_t since, bool *known, unsigned *n, int64_t *first)
+{
+	struct new_kernels nk = { known, n, first };
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_new_kernels, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, kernel_ident);
+	bind_i64(s, 3, since);
+	err = row_one(s, new_kernels_row, &nk);
+	if (err == -ENOENT)
+		err = store_fail(st, -EIO, "count returned no row");
 	return err;
 }
 

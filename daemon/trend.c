@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,53 @@ struct acc {
 	struct trend *t;
 	size_t akernels, acases;
 	double **sum, **sumsq; /* per case, per kernel: sum of n*mean and of (n-1)sd^2 + n mean^2 */
+	/*
+	 * The kernels by ident: an open-addressing table of index + 1 (0:
+	 * empty), at most half full, so that a host of thousands of kernels
+	 * finds each upload's kernel in O(1), not by a scan of all.
+	 */
+	size_t *slot, nslot;
 };
+
+static uint64_t ident_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of ident: its own, or the empty one where it goes. */
+static size_t *slot_of(struct acc *a, const char *ident)
+{
+	size_t i = (size_t)(ident_hash(ident) & (a->nslot - 1));
+
+	while (a->slot[i] && strcmp(a->t->kernel[a->slot[i] - 1], ident))
+		i = (i + 1) & (a->nslot - 1);
+	return &a->slot[i];
+}
+
+/* Room for one more kernel in the table: doubled (and filled again) when half full. */
+static int slots_grow(struct acc *a)
+{
+	size_t n = a->nslot ? 2 * a->nslot : 256, k;
+	size_t *old = a->slot, nold = a->nslot;
+
+	if (2 * (a->t->nkernels + 1) <= a->nslot)
+		return 0;
+	a->slot = calloc(n, sizeof(*a->slot));
+	if (!a->slot) {
+		a->slot = old;
+		return -ENOMEM;
+	}
+	a->nslot = n;
+	for (k = 0; k < nold; k++)
+		if (old[k])
+			*slot_of(a, a->t->kernel[old[k] - 1]) = old[k];
+	free(old);
+	return 0;
+}
 
 static int grow(void **p, size_t n, size_t size)
 {
@@ -28,12 +73,13 @@ static int grow(void **p, size_t n, size_t size)
 static ssize_t kernel_index(struct acc *a, const char *ident)
 {
 	struct trend *t = a->t;
-	size_t i;
+	size_t i, *slot;
 
-	/* uploads of one kernel come together mostly: look from the end */
-	for (i = t->nkernels; i > 0; i--)
-		if (!strcmp(t->kernel[i - 1], ident))
-			return (ssize_t)(i - 1);
+	if (slots_grow(a))
+		return -ENOMEM;
+	slot = slot_of(a, ident);
+	if (*slot)
+		return (ssize_t)(*slot - 1);
 	if (t->nkernels == a->akernels) {
 		size_t n = a->akernels ? 2 * a->akernels : 64, c;
 
@@ -52,6 +98,7 @@ static ssize_t kernel_index(struct acc *a, const char *ident)
 		a->akernels = n;
 	}
 	snprintf(t->kernel[t->nkernels], DOC_IDENT_MAX, "%s", ident);
+	*slot = t->nkernels + 1;
 	for (i = 0; i < t->ncases; i++) {
 		t->cases[i].runs[t->nkernels] = 0;
 		a->sum[i][t->nkernels] = a->sumsq[i][t->nkernels] = 0;
@@ -117,92 +164,18 @@ static int point_cb(void *ctx, const struct store_trend_point *p)
 	return 0;
 }
 
-/*
- * The change-point search costs tens of milliseconds for a few hundred
- * kernels (199 permutations of an O(n^2) statistic), while a series only
- * changes when its host uploads: searches are remembered by the series'
- * values (a 64-bit hash and the length, checked in full on a hit).  A
- * fixed number of slots, overwritten by hash: memory stays bounded.
- */
-#define MEMO_SLOTS 1024
-
-struct memo {
-	uint64_t hash;
-	size_t n;
-	double *v;
-	int ncp;
-	struct cp_point cp[CP_MAX];
-};
-
-static struct memo memo[MEMO_SLOTS];
-static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static uint64_t series_hash(const double *v, size_t n)
+int trend_load(struct store *st, int64_t host_id, struct trend *t)
 {
-	const unsigned char *p = (const unsigned char *)v;
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
-
-	for (i = 0; i < n * sizeof(*v); i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
-}
-
-static int find_cps(const double *v, size_t n, const struct cp_params *cpp, struct cp_point *out)
-{
-	uint64_t h = series_hash(v, n);
-	struct memo *m = &memo[h % MEMO_SLOTS];
-	double *copy;
+	struct acc a = { t, 0, 0, NULL, NULL, NULL, 0 };
+	size_t c, k;
 	int ret;
-
-	pthread_mutex_lock(&memo_lock);
-	if (m->v && m->hash == h && m->n == n && !memcmp(m->v, v, n * sizeof(*v))) {
-		ret = m->ncp;
-		memcpy(out, m->cp, sizeof(m->cp));
-		pthread_mutex_unlock(&memo_lock);
-		return ret;
-	}
-	pthread_mutex_unlock(&memo_lock);
-	ret = cp_find(v, n, cpp, out, CP_MAX);
-	if (ret < 0)
-		return ret;
-	copy = malloc(n * sizeof(*v));
-	if (!copy)
-		return ret; /* not remembered: no harm */
-	memcpy(copy, v, n * sizeof(*v));
-	pthread_mutex_lock(&memo_lock);
-	free(m->v);
-	m->v = copy;
-	m->hash = h;
-	m->n = n;
-	m->ncp = ret;
-	memcpy(m->cp, out, sizeof(m->cp));
-	pthread_mutex_unlock(&memo_lock);
-	return ret;
-}
-
-int trend_build(struct store *st, int64_t host_id, struct trend *t)
-{
-	struct acc a = { t, 0, 0, NULL, NULL };
-	struct cp_params cpp = CP_PARAMS_INIT;
-	double *dense = NULL;
-	size_t *where = NULL;
-	size_t c, k, m;
-	int ret, i;
 
 	memset(t, 0, sizeof(*t));
 	ret = store_host_trend(st, host_id, point_cb, &a);
-	if (ret)
-		goto out;
-	if (t->nkernels && (!(dense = malloc(t->nkernels * sizeof(*dense))) ||
-			    !(where = malloc(t->nkernels * sizeof(*where))))) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (c = 0; c < t->ncases; c++) {
+	for (c = 0; !ret && c < t->ncases; c++) {
 		struct trend_case *tc = &t->cases[c];
 
-		for (k = m = 0; k < t->nkernels; k++) {
+		for (k = 0; k < t->nkernels; k++) {
 			unsigned n = tc->runs[k];
 
 			tc->mean[k] = tc->sd[k] = NAN;
@@ -213,31 +186,65 @@ int trend_build(struct store *st, int64_t host_id, struct trend *t)
 			tc->sd[k] = n > 1 ? sqrt(fmax(0, (a.sumsq[c][k] - n * tc->mean[k] * tc->mean[k]) /
 						     (n - 1)))
 					  : 0;
-			dense[m] = tc->mean[k];
-			where[m++] = k;
-		}
-		tc->ncp = 0;
-		if (m >= 2 * cpp.min_size) {
-			i = find_cps(dense, m, &cpp, tc->cp);
-			if (i < 0) {
-				ret = i;
-				goto out;
-			}
-			tc->ncp = i;
-			for (i = 0; i < tc->ncp; i++)
-				tc->cp[i].index = where[tc->cp[i].index];
 		}
 	}
-out:
 	for (c = 0; c < a.acases && c < t->ncases; c++) {
 		free(a.sum[c]);
 		free(a.sumsq[c]);
 	}
 	free(a.sum);
 	free(a.sumsq);
+	free(a.slot);
+	if (ret)
+		trend_release(t);
+	return ret;
+}
+
+int trend_changepoints(struct trend *t)
+{
+	struct cp_params cpp = CP_PARAMS_INIT;
+	double *dense = NULL;
+	size_t *where = NULL;
+	size_t c, k, m;
+	int ret = 0, i;
+
+	if (t->nkernels && (!(dense = malloc(t->nkernels * sizeof(*dense))) ||
+			    !(where = malloc(t->nkernels * sizeof(*where))))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (c = 0; c < t->ncases; c++) {
+		struct trend_case *tc = &t->cases[c];
+
+		for (k = m = 0; k < t->nkernels; k++) {
+			if (!tc->runs[k])
+				continue;
+			dense[m] = tc->mean[k];
+			where[m++] = k;
+		}
+		tc->ncp = 0;
+		if (m < 2 * cpp.min_size)
+			continue;
+		i = cp_find(dense, m, &cpp, tc->cp, CP_MAX);
+		if (i < 0) {
+			ret = i;
+			goto out;
+		}
+		tc->ncp = i;
+		for (i = 0; i < tc->ncp; i++)
+			tc->cp[i].index = where[tc->cp[i].index];
+	}
+out:
 	free(dense);
 	free(where);
-	if (ret)
+	return ret;
+}
+
+int trend_build(struct store *st, int64_t host_id, struct trend *t)
+{
+	int ret = trend_load(st, host_id, t);
+
+	if (!ret && (ret = trend_changepoints(t)))
 		trend_release(t);
 	return ret;
 }

@@ -34,8 +34,15 @@ struct trend {
 	struct trend_case *cases;
 };
 
-/* Build host_id's trend into t (released by trend_release). 0 or a negative errno. */
+/*
+ * Build host_id's trend into t (released by trend_release). 0 or a
+ * negative errno.  In two steps, so that the store connection is held
+ * only for the first: trend_load() reads the points (no change points
+ * yet), trend_changepoints() searches them (no store).
+ */
 int trend_build(struct store *st, int64_t host_id, struct trend *t);
+int trend_load(struct store *st, int64_t host_id, struct trend *t);
+int trend_changepoints(struct trend *t);
 void trend_release(struct trend *t);
 /*
  * Whether case c is the first case of its workload in t: code that draws

@@ -30,6 +30,11 @@ struct ui {
 	void (*stop)(void *state);
 	/* Its figures for /healthz: members added to the object jw has open. */
 	void (*health)(void *state, struct jw *jw);
+	/*
+	 * Its error page with status and a one-line message: the server's own
+	 * refusals of paths outside the API (server_config.html_error).
+	 */
+	void (*error)(struct resp *rs, int status, const char *message);
 };
 
 /* The HTML dashboards (web/routes.c): the one forkwatchd's main wires in. */

@@ -10,6 +10,7 @@
 static void escape(struct strbuf *sb, const char *s, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
 	size_t n;
 
 	while (*p) {
@@ -38,8 +39,16 @@ static void escape(struct strbuf *sb, const char *s, bool attr)
 			p++;
 			continue;
 		}
-		strbuf_add(sb, p, n);
+		cp = utf8_cp(p, n);
 		p += n;
+		if (cp >= 0x80 && cp <= 0x9f)
+			continue; /* C1 controls go as C0 ones do */
+		if (!utf8_text_char(cp)) {
+			/* U+FFFE, U+FFFF...: one of them makes the whole Atom feed invalid XML */
+			strbuf_addstr(sb, "\xef\xbf\xbd");
+			continue;
+		}
+		strbuf_add(sb, p - n, n);
 	}
 }
 

@@ -10,8 +10,10 @@
  * as literals, values never are.
  *
  * Text is taken as UTF-8: a byte that does not start or continue a valid
- * sequence becomes U+FFFD, and control characters other than tab and
- * newline are dropped, so no stored value can break the page's encoding.
+ * sequence becomes U+FFFD, control characters other than tab and newline
+ * (C0, DEL, C1) are dropped, and noncharacters (U+FFFE, U+FFFF,
+ * U+FDD0..U+FDEF, U+xFFFE, U+xFFFF) become U+FFFD, so no stored value can
+ * break the page's encoding or make the Atom feed XML 1.0 refuses.
  */
 
 /* s as element text: & < > escaped. */

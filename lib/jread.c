@@ -55,6 +55,11 @@ struct jparser {
 	 */
 	struct strbuf *path;
 	size_t fbase[JREAD_MAX_DEPTH + 1], fcur[JREAD_MAX_DEPTH + 1];
+	size_t fidx[JREAD_MAX_DEPTH + 1]; /* in an array: the index of the element being parsed */
+	bool fobj[JREAD_MAX_DEPTH + 1];
+	/* JREAD_BOUND_MEMORY: bytes allocated so far, and the most there may be */
+	size_t used, bound;
+	bool over;                /* an allocation went past bound: -E2BIG */
 	/* the arena: free space [cur, end) in the newest block */
 	struct jread_block *blocks;
 	char *cur, *end;
@@ -70,6 +75,16 @@ struct jparser {
 	struct jread_node *stack;
 	size_t *kpos;
 	size_t sp, salloc;
+	/*
+	 * JREAD_PACK_INTS: the values of the innermost array while all its
+	 * elements are integers (an array that holds anything else has its
+	 * elements on the stack), after the block header pblock, ready to
+	 * join the arena: only the innermost array can be packing, since a
+	 * nested one is not an integer.
+	 */
+	struct jread_block *pblock;
+	long long *pack;
+	size_t pn, palloc;
 };
 
 /* Bytes that a string holds as they are: printable ASCII but '"' and '\\'. */
@@ -86,12 +101,10 @@ static void jp_where(struct jparser *p)
 		return;
 	strbuf_reset(p->path);
 	for (d = 1; d <= p->depth && p->fcur[d] != SIZE_MAX; d++) {
-		const struct jread_node *m = &p->stack[p->fcur[d]];
-
-		if (m->key)
-			strbuf_addf(p->path, "%s%s", p->path->len ? "." : "", m->key);
+		if (p->fobj[d])
+			strbuf_addf(p->path, "%s%s", p->path->len ? "." : "", p->stack[p->fcur[d]].key);
 		else
-			strbuf_addf(p->path, "[%zu]", p->fcur[d] - p->fbase[d]);
+			strbuf_addf(p->path, "[%zu]", p->fidx[d]);
 	}
 }
 
@@ -122,6 +135,17 @@ static int jp_fail(struct jparser *p, const char *what)
 	return jp_fail_at(p, p->pos, "%s", what);
 }
 
+/* Count n more bytes of memory against the bound; false (and p->over) past it. */
+static bool jp_charge(struct jparser *p, size_t n)
+{
+	if (n > p->bound - p->used) {
+		p->over = true;
+		return false;
+	}
+	p->used += n;
+	return true;
+}
+
 static void *jp_alloc(struct jparser *p, size_t size, size_t align)
 {
 	uintptr_t at = ((uintptr_t)p->cur + align - 1) & ~(uintptr_t)(align - 1);
@@ -132,6 +156,8 @@ static void *jp_alloc(struct jparser *p, size_t size, size_t align)
 
 		if (want < sizeof(*b) + size + align)
 			want = sizeof(*b) + size + align;
+		if (!jp_charge(p, want))
+			return NULL;
 		b = malloc(want);
 		if (!b)
 			return NULL;
@@ -408,8 +434,12 @@ static int jp_push(struct jparser *p, char *key, size_t kpos, size_t *slot)
 {
 	if (p->sp == p->salloc) {
 		size_t alloc = p->salloc ? 2 * p->salloc : 64;
-		struct jread_block *b = realloc(p->sblock, sizeof(*b) + alloc * sizeof(*p->stack));
+		struct jread_block *b;
 
+		if (!jp_charge(p, (alloc - p->salloc) * (sizeof(*p->stack) +
+				   (p->flags & JREAD_REJECT_DUPLICATES ? sizeof(*p->kpos) : 0))))
+			return -ENOMEM;
+		b = realloc(p->sblock, sizeof(*b) + alloc * sizeof(*p->stack));
 		if (!b)
 			return -ENOMEM;
 		p->sblock = b;
@@ -484,8 +514,11 @@ static int jp_check_names(struct jparser *p, size_t base, size_t k)
 static struct jread_node *jp_adopt(struct jparser *p, size_t base, size_t k)
 {
 	size_t alloc = base < 32 ? 64 : 2 * base;
-	struct jread_block *b = malloc(sizeof(*b) + alloc * sizeof(*p->stack)), *old;
+	struct jread_block *b, *old;
 
+	if (!jp_charge(p, sizeof(*b) + alloc * sizeof(*p->stack)))
+		return NULL;
+	b = malloc(sizeof(*b) + alloc * sizeof(*p->stack));
 	if (!b)
 		return NULL;
 	memcpy(b + 1, p->stack, base * sizeof(*p->stack));
@@ -503,23 +536,63 @@ static struct jread_node *jp_adopt(struct jparser *p, size_t base, size_t k)
 
 static int jp_value(struct jparser *p, size_t slot);
 
-/*
- * An array or object at its opening bracket: on success *kids (in the
- * arena) holds its *n members.
- */
-static int jp_container(struct jparser *p, bool obj, struct jread_node **kids, size_t *n)
+/* One more value for the packing array. */
+static int jp_pack(struct jparser *p, long long v)
 {
-	const char close = obj ? '}' : ']';
-	size_t base = p->sp, k, i, slot;
+	if (p->pn == p->palloc) {
+		/* 1.5 times: the bound counts what is allocated, touched or not */
+		size_t alloc = p->palloc ? p->palloc + p->palloc / 2 : 64;
+		struct jread_block *b;
+
+		if (!jp_charge(p, (alloc - p->palloc) * sizeof(*p->pack)))
+			return -ENOMEM;
+		b = realloc(p->pblock, sizeof(*b) + alloc * sizeof(*p->pack));
+		if (!b)
+			return -ENOMEM;
+		p->pblock = b;
+		p->pack = (long long *)(b + 1);
+		p->palloc = alloc;
+	}
+	p->pack[p->pn++] = v;
+	return 0;
+}
+
+/* The array holds something else than integers: its values so far become nodes on the stack. */
+static int jp_unpack(struct jparser *p)
+{
+	size_t i, slot;
 	int ret;
 
-	*kids = NULL;
-	*n = 0;
+	for (i = 0; i < p->pn; i++) {
+		if ((ret = jp_push(p, NULL, 0, &slot)))
+			return ret;
+		p->stack[slot].type = JREAD_NUM;
+		p->stack[slot].is_int = true;
+		p->stack[slot].i = p->pack[i];
+	}
+	p->pn = 0;
+	return 0;
+}
+
+/*
+ * An array or object at its opening bracket, into p->stack[slot] (whose
+ * type is set): its members, or (JREAD_PACK_INTS) its packed integers.
+ */
+static int jp_container(struct jparser *p, size_t slot)
+{
+	const bool obj = p->stack[slot].type == JREAD_OBJ;
+	const char close = obj ? '}' : ']';
+	bool packing = !obj && (p->flags & JREAD_PACK_INTS);
+	size_t base = p->sp, k, i, idx = 0, mslot;
+	struct jread_node *kids, *n;
+	int ret;
+
 	if (p->depth == JREAD_MAX_DEPTH)
 		return jp_fail(p, "nested too deeply");
 	p->depth++;
 	p->fbase[p->depth] = base;
 	p->fcur[p->depth] = SIZE_MAX;
+	p->fobj[p->depth] = obj;
 	p->pos++;
 	jp_ws(p);
 	if (p->pos < p->len && p->s[p->pos] == close) {
@@ -527,10 +600,11 @@ static int jp_container(struct jparser *p, bool obj, struct jread_node **kids, s
 		p->depth--;
 		return 0;
 	}
-	for (;;) {
+	for (;; idx++) {
 		char *key = NULL;
 		size_t kat = 0;
 
+		p->fidx[p->depth] = idx;
 		if (obj) {
 			jp_ws(p);
 			if (p->pos >= p->len || p->s[p->pos] != '"')
@@ -546,12 +620,37 @@ static int jp_container(struct jparser *p, bool obj, struct jread_node **kids, s
 			if (p->pos >= p->len || p->s[p->pos] != ':')
 				return jp_fail(p, "expected ':'");
 			p->pos++;
+		} else if (packing) {
+			jp_ws(p);
+			if (p->pos < p->len && (p->s[p->pos] == '-' || is_digit(p->s[p->pos]))) {
+				struct jread_node num = { .type = JREAD_NUM };
+
+				/* an element, but not on the stack: a place that is none, for jp_where() */
+				p->fcur[p->depth] = SIZE_MAX - 1;
+				if ((ret = jp_number(p, &num)))
+					return ret;
+				if (num.is_int) {
+					if ((ret = jp_pack(p, num.i)))
+						return ret;
+					goto next;
+				}
+				/* a real: the array is kept as nodes from here on */
+				packing = false;
+				if ((ret = jp_unpack(p)) || (ret = jp_push(p, NULL, 0, &mslot)))
+					return ret;
+				p->stack[mslot] = num;
+				goto next;
+			}
+			packing = false;
+			if ((ret = jp_unpack(p)))
+				return ret;
 		}
-		if ((ret = jp_push(p, key, kat, &slot)))
+		if ((ret = jp_push(p, key, kat, &mslot)))
 			return ret;
-		p->fcur[p->depth] = slot;
-		if ((ret = jp_value(p, slot)))
+		p->fcur[p->depth] = mslot;
+		if ((ret = jp_value(p, mslot)))
 			return ret;
+next:
 		p->fcur[p->depth] = SIZE_MAX;
 		jp_ws(p);
 		if (p->pos < p->len && p->s[p->pos] == ',') {
@@ -564,22 +663,42 @@ static int jp_container(struct jparser *p, bool obj, struct jread_node **kids, s
 		}
 		return jp_fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
+	if (packing) {
+		/* every element an integer: the values join the arena as they are */
+		struct jread_block *b = realloc(p->pblock, sizeof(*b) + p->pn * sizeof(*p->pack));
+
+		if (!b)
+			b = p->pblock;
+		b->next = p->blocks;
+		p->blocks = b;
+		n = &p->stack[slot];
+		n->packed = true;
+		n->ints = (const long long *)(b + 1);
+		n->n = p->pn;
+		p->pblock = NULL;
+		p->pack = NULL;
+		p->pn = p->palloc = 0;
+		p->depth--;
+		return 0;
+	}
 	k = p->sp - base;
 	if (obj && (p->flags & JREAD_REJECT_DUPLICATES) && k > JREAD_SMALL_OBJ &&
 	    (ret = jp_check_names(p, base, k)))
 		return ret;
 	if (k >= JREAD_ADOPT_MIN && base <= k / 8) {
-		*kids = jp_adopt(p, base, k);
-		if (!*kids)
+		kids = jp_adopt(p, base, k);
+		if (!kids)
 			return -ENOMEM;
 	} else {
-		*kids = jp_alloc(p, k * sizeof(**kids), _Alignof(struct jread_node));
-		if (!*kids)
+		kids = jp_alloc(p, k * sizeof(*kids), _Alignof(struct jread_node));
+		if (!kids)
 			return -ENOMEM;
-		memcpy(*kids, p->stack + base, k * sizeof(**kids));
+		memcpy(kids, p->stack + base, k * sizeof(*kids));
 	}
-	*n = k;
 	p->sp = base;
+	n = &p->stack[slot]; /* the members may have moved the stack */
+	n->kids = kids;
+	n->n = k;
 	p->depth--;
 	return 0;
 }
@@ -587,9 +706,7 @@ static int jp_container(struct jparser *p, bool obj, struct jread_node **kids, s
 /* The value at p->pos, into p->stack[slot]. */
 static int jp_value(struct jparser *p, size_t slot)
 {
-	struct jread_node *n = &p->stack[slot], *kids;
-	size_t k;
-	int ret;
+	struct jread_node *n = &p->stack[slot];
 
 	jp_ws(p);
 	if (p->pos >= p->len)
@@ -598,12 +715,7 @@ static int jp_value(struct jparser *p, size_t slot)
 	case '{':
 	case '[':
 		n->type = p->s[p->pos] == '{' ? JREAD_OBJ : JREAD_ARR;
-		if ((ret = jp_container(p, n->type == JREAD_OBJ, &kids, &k)))
-			return ret;
-		n = &p->stack[slot]; /* the members may have moved the stack */
-		n->kids = kids;
-		n->n = k;
-		return 0;
+		return jp_container(p, slot);
 	case '"':
 		n->type = JREAD_STR;
 		return jp_string(p, &n->str);
@@ -633,15 +745,21 @@ int jread_parse_path(struct jread_node **root, const char *text, size_t len, uns
 	*root = NULL;
 	if (path)
 		strbuf_reset(path);
+	p.bound = SIZE_MAX;
+	if ((flags & JREAD_BOUND_MEMORY) && len < (SIZE_MAX - JREAD_MEM_SLACK) / JREAD_MEM_FACTOR)
+		p.bound = JREAD_MEM_FACTOR * len + JREAD_MEM_SLACK;
 	/*
 	 * 4 bytes of tree a byte of text to start with (a result document
-	 * needs about 8), and each further block twice the one before
+	 * needs about 8), and each further block twice the one before;
+	 * packed, the values take less than their text
 	 */
-	p.next_block = len < JREAD_BLOCK_MIN / 4 ? JREAD_BLOCK_MIN : len < SIZE_MAX / 8 ? 4 * len : len;
+	p.next_block = len < JREAD_BLOCK_MIN / 4 ? JREAD_BLOCK_MIN :
+		       (flags & JREAD_PACK_INTS) ? len : len < SIZE_MAX / 8 ? 4 * len : len;
 	doc = jp_alloc(&p, sizeof(*doc), _Alignof(struct jread_doc));
 	if (!doc)
-		return -ENOMEM;
-	ret = jp_push(&p, NULL, 0, &slot);
+		ret = -ENOMEM;
+	else
+		ret = jp_push(&p, NULL, 0, &slot);
 	if (!ret)
 		ret = jp_value(&p, slot);
 	if (!ret) {
@@ -655,8 +773,14 @@ int jread_parse_path(struct jread_node **root, const char *text, size_t len, uns
 	}
 	free(p.sblock);
 	free(p.kpos);
+	free(p.pblock);
 	if (ret) {
 		jp_free_blocks(p.blocks);
+		if (ret == -ENOMEM && p.over) {
+			strbuf_addf(err, "the text needs more memory to read than %d times its size (%zu bytes)",
+				    JREAD_MEM_FACTOR, len);
+			return -E2BIG;
+		}
 		return ret == -ENOMEM ? ret : -EINVAL;
 	}
 	*root = &doc->root;
@@ -699,7 +823,7 @@ const struct jread_node *jread_get(const struct jread_node *obj, const char *key
 
 const struct jread_node *jread_at(const struct jread_node *arr, size_t i)
 {
-	if (!arr || arr->type != JREAD_ARR || i >= arr->n)
+	if (!arr || arr->type != JREAD_ARR || arr->packed || i >= arr->n)
 		return NULL;
 	return &arr->kids[i];
 }
@@ -707,6 +831,20 @@ const struct jread_node *jread_at(const struct jread_node *arr, size_t i)
 const char *jread_str(const struct jread_node *n)
 {
 	return n && n->type == JREAD_STR ? n->str : NULL;
+}
+
+bool jread_int_at(const struct jread_node *arr, size_t i, long long *out)
+{
+	if (!arr || arr->type != JREAD_ARR || i >= arr->n)
+		return false;
+	if (arr->packed) {
+		*out = arr->ints[i];
+		return true;
+	}
+	if (arr->kids[i].type != JREAD_NUM || !arr->kids[i].is_int)
+		return false;
+	*out = arr->kids[i].i;
+	return true;
 }
 
 bool jread_num(const struct jread_node *n, double *out)

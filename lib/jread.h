@@ -26,7 +26,11 @@
  * Cost: one pass over the text; the tree lives in a few large blocks
  * (an arena) that jread_free() releases at once.  A value takes 32 bytes
  * plus its decoded string; a small array or object needs its members'
- * nodes once more while it is being parsed.
+ * nodes once more while it is being parsed.  With JREAD_PACK_INTS an
+ * array of integers takes 8 bytes a value, and with JREAD_BOUND_MEMORY
+ * the whole parse at most JREAD_MEM_FACTOR times the text and
+ * JREAD_MEM_SLACK: a text of small values ("[0,0,0,...]", 2 bytes each)
+ * cannot make the reader take 16 times its size.
  */
 #define JREAD_MAX_DEPTH 64
 
@@ -48,12 +52,21 @@ struct jread_node {
 	 * jread_num() gives either as a double.
 	 */
 	bool is_int;
+	/*
+	 * JREAD_ARR parsed with JREAD_PACK_INTS whose n (> 0) elements are all
+	 * integers (is_int): their values are ints[0, n), kids is not there
+	 * and jread_at() gives NULL; jread_int_at() reads either kind.
+	 */
+	bool packed;
 	char *key;                /* the member's name inside an object, else NULL */
 	union {
 		char *str;        /* JREAD_STR */
 		struct {
 			/* JREAD_ARR/JREAD_OBJ: [n] elements or members, in text order */
-			struct jread_node *kids;
+			union {
+				struct jread_node *kids;
+				const long long *ints; /* packed */
+			};
 			size_t n; /* 0 for the other types */
 		};
 		double num;       /* JREAD_NUM without is_int */
@@ -67,14 +80,21 @@ enum jread_flags {
 	JREAD_REJECT_DUPLICATES = 1 << 0,
 	/* Refuse an integer outside int64 (else it is a double, is_int false). */
 	JREAD_REJECT_BIG_INTS = 1 << 1,
+	/* Keep arrays of integers as packed values (jread_node.packed). */
+	JREAD_PACK_INTS = 1 << 2,
+	/* Take at most JREAD_MEM_FACTOR x len + JREAD_MEM_SLACK bytes, else -E2BIG. */
+	JREAD_BOUND_MEMORY = 1 << 3,
 };
+
+#define JREAD_MEM_FACTOR 8
+#define JREAD_MEM_SLACK ((size_t)1 << 20)
 
 /*
  * Parse len bytes (the text need not be NUL-terminated).  Returns 0 with
  * *root owned by the caller (jread_free()), or -EINVAL with err saying what
  * is wrong and where ("malformed JSON at byte 12 (line 1, column 13): ...",
- * appended), or -ENOMEM; *root is NULL on error.  Never keeps a pointer
- * into text.
+ * appended), -E2BIG (JREAD_BOUND_MEMORY, err says so) or -ENOMEM; *root
+ * is NULL on error.  Never keeps a pointer into text.
  */
 int jread_parse_flags(struct jread_node **root, const char *text, size_t len, unsigned flags,
 		      struct strbuf *err);
@@ -111,5 +131,7 @@ const struct jread_node *jread_get(const struct jread_node *obj, const char *key
 const struct jread_node *jread_at(const struct jread_node *arr, size_t i);
 const char *jread_str(const struct jread_node *n);
 bool jread_num(const struct jread_node *n, double *out);
+/* Element i of an array, packed or not, when it is an integer (is_int): true with *out. */
+bool jread_int_at(const struct jread_node *arr, size_t i, long long *out);
 
 #endif

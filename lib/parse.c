@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/strbuf.h"
+#include "lib/utf8.h"
+
 int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -92,9 +95,32 @@ void parse_format_size(uint64_t bytes, char *buf, unsigned long len)
 
 bool parse_text_ok(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p) {
+		n = utf8_len(p, SIZE_MAX);
+		if (!n || !utf8_text_char(utf8_cp(p, n)))
 			return false;
+		p += n;
+	}
+	return true;
+}
+
+bool parse_visible_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (!parse_text_ok(s))
+		return false;
+	if (*s == ' ' || (*s && s[strlen(s) - 1] == ' '))
+		return false;
+	for (; *p; p += n) {
+		n = utf8_len(p, SIZE_MAX);
+		if (utf8_invisible(utf8_cp(p, n)))
+			return false;
+	}
 	return true;
 }
 
@@ -102,7 +128,28 @@ bool parse_name_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	return n && n <= max && parse_text_ok(s) && !strchr(s, '/');
+	return n && n <= max && parse_visible_ok(s) && !strchr(s, '/') && strcmp(s, ".") &&
+	       strcmp(s, "..");
+}
+
+void parse_name_skeleton(const char *s, struct strbuf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t start = out->len, n;
+
+	while (*p) {
+		n = utf8_len(p, SIZE_MAX);
+		if (!n)
+			n = 1;
+		else if (utf8_invisible(utf8_cp(p, n)) || (*p == ' ' && out->len == start)) {
+			p += n;
+			continue;
+		}
+		strbuf_add(out, p, n);
+		p += n;
+	}
+	while (out->len > start && out->buf[out->len - 1] == ' ')
+		strbuf_setlen(out, out->len - 1);
 }
 
 bool parse_workload_ok(const char *s)

@@ -111,6 +111,8 @@ for what in "$@"; do
 		need_pkgs linux-perf python3 python3-scipy clang libclang-rt-14-dev
 		# the zstd command: t0415 reads compressed samples with a decoder of its own
 		need_pkgs zstd
+		# xmllint: the Atom feed is checked against XML 1.0 (t0663)
+		need_pkgs libxml2-utils
 		# the browser test (t0560) skips, with the reason, without it
 		(need_pkgs chromium) || log "chromium missing: the browser test (t0560) will skip"
 		# the arm64 system test skips, with the reason, where these fail

@@ -87,6 +87,10 @@ if [ -x build/$arch-san/forkwatch ]; then
 	run "e2e-san/t0100-bench-small" env FW=build/$arch-san/forkwatch bash tests/e2e/t0100-bench-small.sh
 	run "e2e-san/t0110-bench-errors" env FW=build/$arch-san/forkwatch bash tests/e2e/t0110-bench-errors.sh
 	run "e2e-san/t0550-web-pages" env FWD=build/$arch-san/forkwatchd bash tests/e2e/t0550-web-pages.sh
+	# the attack review's (issue 11): what a hostile client sends, under the sanitizers
+	for t in tests/e2e/t066[0-9]-*.sh; do
+		run "e2e-san/$(basename "$t" .sh)" env FWD=build/$arch-san/forkwatchd bash "$t"
+	done
 else
 	skip_all e2e-san "no ASan build (make SAN=1)"
 fi

@@ -161,25 +161,57 @@ static bool accepts_gzip(const struct req *rq)
 	return !(*g == '\0' || *g == ',' || *g == ' ');
 }
 
+/*
+ * Whether an If-None-Match header (RFC 9110 13.1.2) names etag: "*", or
+ * a list of entity tags, any of them weak ("W/..."), compared weakly.
+ */
+static bool none_match(const char *inm, const char *etag)
+{
+	size_t n = strlen(etag);
+	const char *p = inm;
+
+	while (*p) {
+		p += strspn(p, " \t,");
+		if (*p == '*')
+			return true;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		if (!strncmp(p, etag, n) && (!p[n] || strchr(" \t,", p[n])))
+			return true;
+		if (*p == '"') { /* past this tag, whatever it holds */
+			const char *q = strchr(p + 1, '"');
+
+			p = q ? q + 1 : p + strlen(p);
+		} else {
+			p += strcspn(p, ",");
+		}
+	}
+	return false;
+}
+
 /* Answer from blob b, which holds a reference taken for this response. */
 static void send_blob(struct req *rq, struct resp *rs, struct blob *b)
 {
 	const char *inm = req_header(rq, "If-None-Match");
+	bool gz = b->gz && accepts_gzip(rq);
+	char etag[sizeof(b->etag) + 3];
 
 	rs->status = 200;
 	rs->content_type = b->content_type;
 	rs->cache_control = "no-cache"; /* the ETag says whether it changed */
 	strbuf_reset(&rs->body);
-	resp_header(rs, "ETag", "%s", b->etag);
+	/* the gzip bytes are another representation: a strong ETag of their own */
+	snprintf(etag, sizeof(etag), "%.*s%s\"", (int)strlen(b->etag) - 1, b->etag, gz ? "-gz" : "");
+	resp_header(rs, "ETag", "%s", etag);
 	resp_header(rs, "Vary", "Accept-Encoding");
-	if (inm && !strcmp(inm, b->etag)) {
+	if (inm && none_match(inm, etag)) {
 		rs->status = 304;
 		blob_release(b);
 		return;
 	}
 	rs->shared_release = blob_release;
 	rs->shared_cls = b;
-	if (b->gz && accepts_gzip(rq)) {
+	if (gz) {
 		resp_header(rs, "Content-Encoding", "gzip");
 		rs->shared = b->gz;
 		rs->shared_len = b->gzlen;

@@ -15,6 +15,7 @@
 #include "daemon/store.h"
 #include "web/svg.h"
 #include "daemon/trend.h"
+#include "daemon/trendcache.h"
 
 #define HOST_ALERTS 200
 #define TREND_DEFAULT_KERNELS 100
@@ -291,8 +292,9 @@ void page_host(struct req *rq, struct resp *rs)
 	struct store_alert_filter f = { NULL, NULL, rq->args[0], NULL };
 	struct alerts_ctx al = { 0, 0, NULL };
 	const char *last = req_query(rq, "last");
+	const struct app *app = req_app(rq);
 	struct store_host h;
-	struct trend t = { 0 };
+	const struct trend *t = NULL;
 	struct kernels_ctx kc = { 0, 0, NULL };
 	size_t i;
 	size_t want = TREND_DEFAULT_KERNELS, from = 0;
@@ -310,8 +312,14 @@ void page_host(struct req *rq, struct resp *rs)
 		want = (size_t)v;
 	}
 	ret = store_host_get(rq->st, rq->args[0], &h);
-	if (!ret)
-		ret = trend_build(rq->st, h.id, &t);
+	/* computed once per upload, holding no store connection: one is taken again after */
+	if (!ret && (ret = trend_cache_get(app->trends, rq, rs, h.id, &t)) && !rq->st) {
+		if (ret != -EBUSY) /* else rs says the database is unavailable */
+			page_error(rs, 500, "out of memory");
+		goto out;
+	}
+	if (!ret && !req_store(rq, rs))
+		goto out;
 	if (!ret)
 		ret = store_alert_list(rq->st, &f, HOST_ALERTS, alert_keep, &al);
 	if (ret) {
@@ -341,17 +349,17 @@ void page_host(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</dd><dt>uploads</dt><dd>");
 	html_txtf(sb, "%lld", (long long)h.uploads);
 	strbuf_addstr(sb, "</dd></dl>\n<h2>Trends</h2>");
-	if (t.nkernels > want)
-		from = t.nkernels - want;
+	if (t->nkernels > want)
+		from = t->nkernels - want;
 	html_txtf(sb, "%zu of %zu kernels, in the order this machine first ran them. ",
-		  t.nkernels - from, t.nkernels);
+		  t->nkernels - from, t->nkernels);
 	strbuf_addstr(sb, from ? "<a href=\"?last=all\">all kernels</a>" : "");
 	strbuf_addstr(sb, "<p class=\"hint\">Time per operation: the line is the mean of the per-run means, "
 			  "the band &plusmn; their stdev; dashed lines are change points, "
 			  "<span class=\"v-regression\">red</span> and <span class=\"v-gain\">green</span> "
 			  "triangles regression alerts and gains. Hover a point for its numbers.</p>");
 	strbuf_addstr(sb, "<div class=\"charts\">");
-	trend_charts(sb, &t, from, &al);
+	trend_charts(sb, t, from, &al);
 	strbuf_addstr(sb, "</div>\n<h2>Alerts</h2>");
 	if (!al.n)
 		strbuf_addstr(sb, "<p>none</p>");
@@ -390,7 +398,7 @@ void page_host(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</tbody></table></div>\n");
 	page_end(sb);
 out:
-	trend_release(&t);
+	trend_cache_put(app->trends, t);
 	free(al.a);
 	free(kc.k);
 }

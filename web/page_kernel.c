@@ -297,6 +297,43 @@ static void glance_cells(struct strbuf *sb, const struct compare_result *res)
 	}
 }
 
+static int claim_row(void *ctx, const struct store_claim *c)
+{
+	struct strbuf *sb = ctx;
+
+	strbuf_addstr(sb, "<tr><td>");
+	html_link_host(sb, c->host);
+	strbuf_addstr(sb, "</td><td>");
+	html_txt(sb, c->release);
+	strbuf_addstr(sb, "</td><td>");
+	if (c->parent_commit[0])
+		html_link_kernel(sb, c->parent_commit);
+	else
+		strbuf_addstr(sb, "not given");
+	strbuf_addstr(sb, "</td></tr>\n");
+	return 0;
+}
+
+/*
+ * The machines disagree on this kernel's parent or release: what each
+ * says (each compares with the parent it gave, none with another's).
+ */
+static int claims_table(struct req *rq, struct strbuf *sb, const struct store_kernel *k)
+{
+	int ret;
+
+	strbuf_addstr(sb, "<h2>The machines disagree</h2><p class=\"hint\">on its ");
+	strbuf_addstr(sb, k->disputed == (STORE_DISPUTED_PARENT | STORE_DISPUTED_RELEASE) ?
+		      "parent commit and release" : k->disputed & STORE_DISPUTED_PARENT ?
+		      "parent commit" : "release");
+	strbuf_addstr(sb, ". Each machine's comparison goes by what it said.</p><div class=\"scroll\">"
+			  "<table class=\"claims\"><thead><tr><th>machine</th><th>release</th>"
+			  "<th>parent commit</th></tr></thead><tbody>\n");
+	ret = store_kernel_claims(rq->st, k->ident, claim_row, sb);
+	strbuf_addstr(sb, "</tbody></table></div>\n");
+	return ret;
+}
+
 void page_kernel(struct req *rq, struct resp *rs)
 {
 	const struct app *app = req_app(rq);
@@ -344,8 +381,13 @@ void page_kernel(struct req *rq, struct resp *rs)
 	html_time(sb, k.first_seen_at);
 	strbuf_addstr(sb, "</dd><dt>machines</dt><dd>");
 	html_txtf(sb, "%zu", hosts.n);
-	strbuf_addstr(sb, "</dd></dl>\n<p class=\"hint\">Each machine compares this kernel with its "
-			  "baseline (the parent commit when it ran it, else its pinned baseline, else the "
+	strbuf_addstr(sb, "</dd></dl>\n");
+	if (k.disputed && (ret = claims_table(rq, sb, &k))) {
+		page_store_error(rq, rs, ret, "kernel");
+		goto out;
+	}
+	strbuf_addstr(sb, "<p class=\"hint\">Each machine compares this kernel with its "
+			  "baseline (the parent commit it gave when it ran it, else its pinned baseline, else the "
 			  "kernel it ran before). Cells: change of the mean time per operation of each "
 			  "workload and layout in % of the baseline; <span class=\"v-gain\">batching gains</span>, "
 			  "<span class=\"v-regression\">order-0 slowdowns and lost gains</span>, "

@@ -265,6 +265,32 @@ out:
 	strbuf_release(&next);
 }
 
+/*
+ * Before the body of a form that changes something: from our own page,
+ * with a live session (its CSRF token is in the body: form_session()).
+ */
+static bool web_gate_session(struct req *rq, struct resp *rs)
+{
+	const struct web *web = web_of(rq);
+
+	html_headers(rs);
+	if (!same_origin(rq)) {
+		page_error(rs, 403, "this form must be sent from this server's own page");
+		return false;
+	}
+	if (!web_session_get(web->sessions, req_cookie(rq, COOKIE), NULL, NULL)) {
+		page_error(rs, 403, "not logged in (or the session ended): log in at /login");
+		return false;
+	}
+	return true;
+}
+
+static void web_error_page(struct resp *rs, int status, const char *message)
+{
+	html_headers(rs);
+	page_error(rs, status, "%s", message);
+}
+
 /* The session of a form that changes something, with its CSRF token checked; else a 403 page. */
 static bool form_session(struct req *rq, struct resp *rs, char who[STORE_NAME_MAX])
 {
@@ -346,19 +372,19 @@ out:
 }
 
 static const struct route web_routes[] = {
-	{ "GET", "/", web_overview },
-	{ "GET", "/kernels", web_kernels },
-	{ "GET", "/kernels/{}", web_kernel },
-	{ "GET", "/compare", web_compare },
-	{ "GET", "/hosts/{}", web_host },
-	{ "GET", "/runs/{}", web_run },
-	{ "GET", "/alerts", web_alerts },
-	{ "POST", "/alerts/{}", web_triage },
-	{ "GET", "/login", web_login_get },
-	{ "POST", "/login", web_login_post },
-	{ "POST", "/logout", web_logout },
-	{ "GET", "/static/{}", web_static },
-	{ NULL, NULL, NULL },
+	{ "GET", "/", web_overview, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/kernels", web_kernels, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/kernels/{}", web_kernel, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/compare", web_compare, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/hosts/{}", web_host, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/runs/{}", web_run, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/alerts", web_alerts, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/alerts/{}", web_triage, web_gate_session, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/login", web_login_get, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/login", web_login_post, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/logout", web_logout, web_gate_session, ROUTE_BODY_SMALL, 0 },
+	{ "GET", "/static/{}", web_static, NULL, ROUTE_BODY_SMALL, 0 },
+	{ NULL, NULL, NULL, NULL, 0, 0 },
 };
 
 static void web_stop(void *state)
@@ -403,4 +429,4 @@ static void web_health(void *state, struct jw *jw)
 	jw_obj_end(jw);
 }
 
-const struct ui web_ui = { web_routes, web_start, web_stop, web_health };
+const struct ui web_ui = { web_routes, web_start, web_stop, web_health, web_error_page };

@@ -31,3 +31,7 @@ expect_fail() {
 	[ "$(wc -l <"$T/err")" -le 2 ] || { cat "$T/err" >&2; fail "$what: error is not one clear line"; }
 	say "ok: $what -> $(head -1 "$T/err")"
 }
+
+# the newest schema version: the number of the last schema/migrations/NNN-*.sql
+SCHEMA_LATEST=$(find "$top/schema/migrations" -maxdepth 1 -name '[0-9][0-9][0-9]-*.sql' -printf '%f\n' |
+	sort | tail -n 1 | sed 's/^0*\([0-9][0-9]*\)-.*/\1/')

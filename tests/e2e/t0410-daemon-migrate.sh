@@ -11,7 +11,7 @@ sql() {
 }
 tables() { sql "$1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"; }
 # the newest schema version: that of the last schema/migrations/NNN-*.sql
-latest=6
+latest=$SCHEMA_LATEST
 
 # refused WHAT PATTERN forkwatchd-args...: forkwatchd must exit non-zero at
 # start with one error line (besides its info/warn log lines) that says
@@ -101,6 +101,8 @@ stop_daemon
 sql "$T/v1/fw.db" "SELECT name FROM pragma_table_info('runs')" | grep -q "'noise'" ||
 	fail "no runs.noise column (migration 4) after the upgrade"
 [ "$(sql "$T/v1/fw.db" 'SELECT fresh_iterations FROM runs')" = "[(7,)]" ] || fail "runs.fresh_iterations after the upgrade"
+sql "$T/v1/fw.db" "SELECT name FROM sqlite_master WHERE type = 'table'" | grep -q "'host_kernels'" ||
+	fail "no host_kernels table (the kernel facts per host) after the upgrade"
 
 say "a database newer than this forkwatchd is refused, untouched"
 mkdir "$T/v99"
@@ -194,7 +196,9 @@ grep -q "database $T/c/from-config.db" "$T/c1.log" || fail "db from the config: 
 grep -q "listening on http://127.0.0.1:0 (port $PORT), up to 20 connections, bodies up to 2048 bytes" "$T/c1.log" ||
 	fail "listen, max_connections, max_body from the config: $(cat "$T/c1.log")"
 head -c 3000 /dev/zero | tr '\0' ' ' >"$T/3k"
-expect 413 POST /api/v1/runs --data-binary @"$T/3k"
+# a body is looked at once its token is right: a host's token, then the limit
+expect 201 POST /api/v1/hosts -H "Authorization: Bearer $(cat "$T/c/admin.token")" -d '{"hostname": "lab-c"}'
+expect 413 POST /api/v1/runs -H "Authorization: Bearer $(jget "$T/body" 'd["token"]')" --data-binary @"$T/3k"
 grep -q 'debug:' "$T/c1.log" || fail "log-level debug from the config"
 stop_daemon
 

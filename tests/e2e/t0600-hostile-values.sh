@@ -16,7 +16,7 @@ DOC="$PY $top/tests/e2e/daemon-doc.py"
 
 mkdir -p "$T/srv"
 db=$T/srv/fw.db
-start_daemon "$T/d.log" --db "$db"
+start_daemon "$T/d.log" --db "$db" --upload-rate 0
 admin=(-H "Authorization: Bearer $(cat "$T/srv/admin.token")")
 
 say "one host, one accepted upload as the reference"

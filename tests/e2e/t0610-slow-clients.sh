@@ -13,11 +13,14 @@ timeout_s=3
 per_ip=12
 mkdir -p "$T/srv"
 start_daemon "$T/d.log" --db "$T/srv/fw.db" --conn-timeout $timeout_s --conn-per-ip $per_ip
+# a body is read only after its token is checked: the slow bodies carry a host's
+expect 201 POST /api/v1/hosts -H "Authorization: Bearer $(cat "$T/srv/admin.token")" -d '{"hostname": "lab-slow"}'
+tok=$(jget "$T/body" 'd["token"]')
 
-"$PY" - "$PORT" "$timeout_s" "$per_ip" <<'PYEOF' || fail "slow clients"
+"$PY" - "$PORT" "$timeout_s" "$per_ip" "$tok" <<'PYEOF' || fail "slow clients"
 import socket, statistics, sys, threading, time
 
-port, limit, per_ip = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+port, limit, per_ip, tok = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].encode()
 slack = 2.0       # seconds past the timeout a hanging connection may live
 bound = 0.5       # seconds a normal request may take while they hang
 failures = []
@@ -90,11 +93,11 @@ def normal(path="/healthz", src="127.0.0.1"):
 # headers a byte a second: a request line, then a header that never ends
 header_drip = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100000
 # a body a byte a second, after a whole header
-body_drip_hdr = (b"POST /api/v1/runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer fwh_x\r\n"
+body_drip_hdr = (b"POST /api/v1/runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tok + b"\r\n"
                  b"Content-Length: 100000\r\n\r\n")
 # a Content-Length, a bit of the body, then nothing
 stuck_hdr = (b"POST /api/v1/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-             b"Content-Length: 5000\r\n\r\n{\"format\": ")
+             b"Authorization: Bearer " + tok + b"\r\nContent-Length: 5000\r\n\r\n{\"format\": ")
 
 # 8 of them from each of 5 addresses
 hangers = []

@@ -6,8 +6,9 @@
  * header's bearer token (auth_bearer(), daemon/auth.c) from the same bytes.
  *
  * A match must account for the whole path: the pattern with its {}
- * segments replaced by the captured arguments (each non-empty and free
- * of '/') gives the path back.
+ * segments replaced by the path's own segments gives the path back, and
+ * each captured argument is its segment percent-decoded (non-empty, no
+ * NUL byte; a "%2F" is a '/' inside it).
  */
 #include "daemon/api.h"
 #include "daemon/auth.h"
@@ -15,27 +16,49 @@
 #include "daemon/server.h"
 #include "daemon/ui.h"
 
+static int hex(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 static void check_match(const char *pattern, const char *path, const struct strbuf *bufs, int nargs)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *p;
+	struct strbuf sb = STRBUF_INIT, dec = STRBUF_INIT;
+	const char *p, *q = path;
+	size_t len, j;
 	int i = 0;
 
 	for (p = pattern; *p; p++) {
 		if (p[0] == '{' && p[1] == '}') {
 			FUZZ_CHECK(i < nargs, "'%s' matched '%s' with %d arguments", pattern, path, nargs);
-			FUZZ_CHECK(bufs[i].len && !strchr(bufs[i].buf, '/') && strlen(bufs[i].buf) == bufs[i].len,
-				   "argument %d '%s' of '%s'", i, bufs[i].buf, pattern);
-			strbuf_addstr(&sb, bufs[i].buf);
+			len = strcspn(q, "/");
+			strbuf_reset(&dec);
+			for (j = 0; j < len; j++) {
+				if (q[j] == '%' && j + 2 < len && hex(q[j + 1]) >= 0 && hex(q[j + 2]) >= 0) {
+					strbuf_addch(&dec, (char)(hex(q[j + 1]) << 4 | hex(q[j + 2])));
+					j += 2;
+				} else {
+					strbuf_addch(&dec, q[j]);
+				}
+			}
+			FUZZ_CHECK(bufs[i].len && strlen(bufs[i].buf) == bufs[i].len && dec.len == bufs[i].len &&
+				   !memcmp(dec.buf, bufs[i].buf, dec.len),
+				   "argument %d '%s' of '%s' is not its segment decoded", i, bufs[i].buf, pattern);
+			strbuf_add(&sb, q, len);
+			q += len;
 			i++;
 			p++;
 			continue;
 		}
 		strbuf_addch(&sb, *p);
+		if (*q)
+			q++;
 	}
 	FUZZ_CHECK(i == nargs, "'%s' matched '%s' with %d arguments, not %d", pattern, path, nargs, i);
 	FUZZ_CHECK(!strcmp(sb.buf, path), "'%s' matched '%s' as '%s'", pattern, path, sb.buf);
 	strbuf_release(&sb);
+	strbuf_release(&dec);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -387,6 +387,12 @@ static void check_path(const char *text, const char *want)
 		fail_msg("'%s' was accepted", text);
 	if (strcmp(path.buf, want))
 		fail_msg("'%s': path '%s', expected '%s' (%s)", text, path.buf, want, err.buf);
+	/* the same place when arrays of integers are packed (as the daemon reads uploads) */
+	if (jread_parse_path(&root, copy, strlen(copy), STRICT | JREAD_PACK_INTS | JREAD_BOUND_MEMORY,
+			     &err, &path) != -EINVAL)
+		fail_msg("'%s' was accepted packed", text);
+	if (strcmp(path.buf, want))
+		fail_msg("'%s' packed: path '%s', expected '%s' (%s)", text, path.buf, want, err.buf);
 	free(copy);
 	strbuf_release(&err);
 	strbuf_release(&path);
@@ -415,6 +421,8 @@ static void test_jread_error_path(void **state)
 	check_path("{\"a\": {\"\xff\": 1}}", "a");
 	check_path("{\"a\": [1, 2,]}", "a[2]");
 	check_path("{\"a\": [1, 2}", "a");
+	check_path("{\"a\": [1, 2, 3, 1.5, 1e999]}", "a[4]");
+	check_path("{\"a\": [[1, 2], [3, 4, -]]}", "a[1][2]");
 	/* outside every container */
 	check_path("NaN", "");
 	check_path("{} x", "");
@@ -517,6 +525,93 @@ static void test_jread_tree(void **state)
 	strbuf_release(&t);
 }
 
+/*
+ * JREAD_PACK_INTS: an array of integers keeps its values packed, 8 bytes
+ * each; one that holds anything else is the tree it always was.
+ */
+static void test_jread_packed(void **state)
+{
+	const unsigned pack = STRICT | JREAD_PACK_INTS;
+	struct jread_node *root;
+	const struct jread_node *a;
+	long long v;
+
+	(void)state;
+	root = parse_ok("{\"a\": [1, -2, 9223372036854775807, -9223372036854775808], \"b\": [], "
+			"\"c\": [1, 2, 2.5, 3], \"d\": [1, [2, 3], \"x\"], \"e\": [[4], [5, 6]]}", pack);
+	a = jread_get(root, "a");
+	assert_true(a->packed);
+	assert_int_equal(a->n, 4);
+	assert_null(jread_at(a, 0));
+	assert_true(jread_int_at(a, 1, &v) && v == -2);
+	assert_true(jread_int_at(a, 2, &v) && v == INT64_MAX);
+	assert_true(jread_int_at(a, 3, &v) && v == INT64_MIN);
+	assert_false(jread_int_at(a, 4, &v));
+	a = jread_get(root, "b");
+	assert_false(a->packed);
+	assert_int_equal(a->n, 0);
+	/* a real among them: nodes, in order, the integers before it as well */
+	a = jread_get(root, "c");
+	assert_false(a->packed);
+	assert_int_equal(a->n, 4);
+	assert_true(jread_int_at(a, 1, &v) && v == 2);
+	assert_false(jread_at(a, 2)->is_int);
+	assert_true(jread_at(a, 2)->num == 2.5);
+	assert_true(jread_int_at(a, 3, &v) && v == 3);
+	a = jread_get(root, "d");
+	assert_false(a->packed);
+	assert_true(jread_int_at(a, 0, &v) && v == 1);
+	assert_true(jread_at(a, 1)->packed && jread_at(a, 1)->ints[1] == 3);
+	assert_string_equal(jread_str(jread_at(a, 2)), "x");
+	a = jread_get(root, "e");
+	assert_true(jread_at(a, 0)->packed && jread_at(a, 0)->ints[0] == 4);
+	assert_true(jread_at(a, 1)->packed && jread_at(a, 1)->n == 2 && jread_at(a, 1)->ints[1] == 6);
+	jread_free(root);
+	/* without the flag, nothing is packed */
+	root = parse_ok("[1, 2, 3]", STRICT);
+	assert_false(root->packed);
+	assert_int_equal(jread_at(root, 2)->i, 3);
+	jread_free(root);
+}
+
+/*
+ * JREAD_BOUND_MEMORY: a megabyte of zeros packs within the bound; a text
+ * of tiny values that would each need a node (null, [], {}) is refused
+ * once it needs more than JREAD_MEM_FACTOR times its size.
+ */
+static void test_jread_bound(void **state)
+{
+	const unsigned bound = STRICT | JREAD_PACK_INTS | JREAD_BOUND_MEMORY;
+	size_t n = 4 << 20, i;
+	struct strbuf err = STRBUF_INIT;
+	struct jread_node *root = NULL;
+	char *t = malloc(n + 2);
+
+	(void)state;
+	assert_non_null(t);
+	t[0] = '[';
+	for (i = 1; i + 1 < n; i += 2)
+		memcpy(t + i, "0,", 2);
+	t[i - 1] = ']';
+	assert_int_equal(jread_parse_flags(&root, t, i, bound, &err), 0);
+	assert_true(root->packed && root->n == (i - 1) / 2);
+	jread_free(root);
+	root = NULL;
+	/* [[],[],...]: 3 bytes of text and 32 of node each */
+	t[0] = '[';
+	for (i = 1; i + 3 < n; i += 3)
+		memcpy(t + i, "[],", 3);
+	t[i - 1] = ']';
+	assert_int_equal(jread_parse_flags(&root, t, i, bound, &err), -E2BIG);
+	assert_null(root);
+	assert_non_null(strstr(err.buf, "times its size"));
+	/* the same text without the bound is read */
+	assert_int_equal(jread_parse_flags(&root, t, i, STRICT, &err), 0);
+	jread_free(root);
+	free(t);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +623,8 @@ int main(void)
 		cmocka_unit_test(test_jread_truncated),
 		cmocka_unit_test(test_jread_error_path),
 		cmocka_unit_test(test_jread_tree),
+		cmocka_unit_test(test_jread_packed),
+		cmocka_unit_test(test_jread_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "lib/parse.h"
+#include "lib/strbuf.h"
 
 struct size_case {
 	const char *text;
@@ -184,6 +185,48 @@ static void test_parse_names(void **state)
 	assert_false(parse_name_ok("", 128));
 	assert_false(parse_name_ok("a/b", 128));
 	assert_false(parse_name_ok("a\x1b[31m", 128));
+	/* text is UTF-8 without C1 controls or noncharacters (XML 1.0 forbids U+FFFE, U+FFFF) */
+	assert_false(parse_text_ok("a\xff"));
+	assert_false(parse_text_ok("caf\xc3"));
+	assert_false(parse_text_ok("a\xc2\x85" "b"));
+	assert_false(parse_text_ok("6.9\xef\xbf\xbf"));
+	assert_false(parse_text_ok("6.9\xef\xbf\xbe"));
+	assert_false(parse_text_ok("\xef\xb7\x90"));
+	assert_false(parse_text_ok("\xf0\x9f\xbf\xbe"));
+	assert_true(parse_text_ok("\xef\xbf\xbd \xe2\x80\x8b \xe2\x80\xae")); /* U+FFFD, invisible ones: text */
+	/* names show what they hold */
+	assert_false(parse_name_ok("lab-a\xe2\x80\x8b", 128)); /* U+200B zero-width space */
+	assert_false(parse_name_ok("lab-\xe2\x80\xae" "a-bal", 128)); /* U+202E right-to-left override */
+	assert_false(parse_name_ok("\xef\xbb\xbflab", 128)); /* U+FEFF */
+	assert_false(parse_name_ok("lab\xc2\xa0" "a", 128)); /* U+00A0 */
+	assert_false(parse_name_ok("lab\xc2\x85", 128)); /* U+0085 */
+	assert_false(parse_name_ok("lab\xcd\x8f", 128)); /* U+034F */
+	assert_false(parse_name_ok("lab\xf3\xa0\x80\x81", 128)); /* U+E0001 */
+	assert_false(parse_name_ok(" lab", 128));
+	assert_false(parse_name_ok("lab ", 128));
+	assert_false(parse_name_ok(".", 128));
+	assert_false(parse_name_ok("..", 128));
+	assert_true(parse_name_ok("...", 128));
+	assert_true(parse_name_ok(".lab", 128));
+	assert_true(parse_name_ok("L\xc3\xa4" "b 7 \xe2\x9c\x93", 128));
+	assert_true(parse_visible_ok("6.9.0-rc1+"));
+	assert_false(parse_visible_ok("6.9.0\xe2\x81\xa0"));
+}
+
+static void test_parse_skeleton(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	parse_name_skeleton(" lab-a\xe2\x80\x8b\xe2\x80\x8d \xc2\xa0", &sb);
+	assert_string_equal(sb.buf, "lab-a");
+	strbuf_reset(&sb);
+	parse_name_skeleton("L\xc3\xa4" "b 7", &sb);
+	assert_string_equal(sb.buf, "L\xc3\xa4" "b 7");
+	strbuf_reset(&sb);
+	parse_name_skeleton("a\xff" "b", &sb);
+	assert_string_equal(sb.buf, "a\xff" "b");
+	strbuf_release(&sb);
 }
 
 int main(void)
@@ -193,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_parse_size_errors),
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_parse_names),
+		cmocka_unit_test(test_parse_skeleton),
 		cmocka_unit_test(test_parse_format_size),
 		cmocka_unit_test(test_parse_format_size_truncates),
 	};

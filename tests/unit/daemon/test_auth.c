@@ -352,6 +352,31 @@ static void wait_second_start(void)
 		nanosleep(&ts, NULL);
 }
 
+/*
+ * An IPv6 client has a /64 to take addresses from: its failures count
+ * together, whichever of them it uses; another /64 is another client.
+ */
+static void test_limiter_ipv6_64(void **state)
+{
+	struct auth_limiter *l = auth_limiter_new(3, 3600);
+	int i;
+
+	(void)state;
+	assert_non_null(l);
+	auth_limiter_fail(l, "2001:db8:1:2::1");
+	auth_limiter_fail(l, "2001:db8:1:2:ffff:ffff:ffff:fffe");
+	auth_limiter_fail(l, "2001:0db8:0001:0002:0:0:0:7");
+	assert_true(auth_limiter_blocked(l, "2001:db8:1:2::abcd"));
+	assert_false(auth_limiter_blocked(l, "2001:db8:1:3::1"));
+	/* IPv4, mapped or not, counts per address */
+	for (i = 0; i < 3; i++)
+		auth_limiter_fail(l, "::ffff:192.0.2.7");
+	assert_true(auth_limiter_blocked(l, "::ffff:192.0.2.7"));
+	assert_false(auth_limiter_blocked(l, "::ffff:192.0.2.8"));
+	assert_false(auth_limiter_blocked(l, "192.0.2.8"));
+	auth_limiter_free(l);
+}
+
 static void test_limiter_window(void **state)
 {
 	struct auth_limiter *l = auth_limiter_new(2, 1);
@@ -410,8 +435,9 @@ static void test_limiter_many_addresses(void **state)
 	auth_limiter_fail(l, "198.51.100.1");
 	auth_limiter_fail(l, "198.51.100.1");
 	assert_true(auth_limiter_blocked(l, "198.51.100.1"));
+	/* 5000 clients: each IPv6 one its own /64 (addresses of one /64 count as one) */
 	for (i = 0; i < 5000; i++) {
-		snprintf(addr, sizeof(addr), "2001:db8::%x", i);
+		snprintf(addr, sizeof(addr), "2001:db8:%x::1", i);
 		auth_limiter_fail(l, addr);
 	}
 	/* the oldest entry made room */
@@ -439,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_admin_generated, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_admin_file, setup_dir, teardown_dir),
 		cmocka_unit_test(test_limiter_limit),
+		cmocka_unit_test(test_limiter_ipv6_64),
 		cmocka_unit_test(test_limiter_window),
 		cmocka_unit_test(test_limiter_window_whole),
 		cmocka_unit_test(test_limiter_many_addresses),

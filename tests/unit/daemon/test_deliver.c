@@ -202,7 +202,7 @@ struct fixture {
 	struct receiver recv[2];
 };
 
-static const struct route no_routes[] = { { NULL, NULL, NULL } };
+static const struct route no_routes[] = { { 0 } };
 
 static int setup(void **state)
 {

@@ -70,6 +70,13 @@ static void test_utf8(void **state)
 	ASSERT_TXT("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	/* control characters go, tab and newline stay */
 	ASSERT_TXT("a\x01\x1b[31mb\x7f\tc\nd", "a[31mb\tc\nd");
+	/* C1 controls too (U+0085, U+009B) */
+	ASSERT_TXT("a\xc2\x85" "b\xc2\x9b" "c", "abc");
+	/* characters XML 1.0 forbids and other noncharacters: U+FFFD (the Atom feed stays XML) */
+	ASSERT_TXT("6.9\xef\xbf\xbf-rc\xef\xbf\xbe", "6.9\xef\xbf\xbd-rc\xef\xbf\xbd");
+	ASSERT_ATTR("\xef\xb7\x90\xf0\x9f\xbf\xbf\xf4\x8f\xbf\xbe", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	/* their neighbours are text */
+	ASSERT_TXT("\xef\xbf\xbd\xef\xb7\xb0\xf0\x9f\xbf\xbd", "\xef\xbf\xbd\xef\xb7\xb0\xf0\x9f\xbf\xbd");
 }
 
 static void test_long(void **state)
