@@ -36,7 +36,8 @@ static bool take_release(const unsigned char *s, size_t n, char *out, size_t out
 	       out[0] <= '9';
 }
 
-int kimage_identify(const unsigned char *buf, size_t len, int *gzip, struct kimage *k, struct strbuf *err)
+int kimage_identify(const unsigned char *buf, size_t len, bool whole_file, int *gzip, struct kimage *k,
+		    struct strbuf *err)
 {
 	static const char banner[] = "Linux version ";
 	const unsigned char *p;
@@ -49,14 +50,30 @@ int kimage_identify(const unsigned char *buf, size_t len, int *gzip, struct kima
 		*gzip = 1;
 		return 0;
 	}
+	if (len >= 8 && buf[0] == 'M' && buf[1] == 'Z' && !memcmp(buf + 4, "zimg", 4)) {
+		strbuf_addstr(err, "an EFI zboot image (CONFIG_EFI_ZBOOT), which qemu does not boot with -kernel: "
+				   "give arch/arm64/boot/Image");
+		return -ENOEXEC;
+	}
+	if (len >= 4 && !memcmp(buf, "\x7f" "ELF", 4)) {
+		strbuf_addstr(err, "an ELF file (vmlinux?), not a boot image: give arch/x86/boot/bzImage or "
+				   "arch/arm64/boot/Image");
+		return -ENOEXEC;
+	}
 	/* x86 boot protocol: 0xaa55 at 0x1fe, "HdrS" at 0x202, the version string's offset at 0x20e */
 	if (len >= 0x210 && buf[0x1fe] == 0x55 && buf[0x1ff] == 0xaa && !memcmp(buf + 0x202, "HdrS", 4)) {
 		size_t off = (size_t)(buf[0x20e] | buf[0x20f] << 8) + 0x200;
+		/* setup sectors (0 means 4) and the boot sector, then syssize 16-byte units */
+		size_t whole = ((size_t)(buf[0x1f1] ? buf[0x1f1] : 4) + 1) * 512 + (size_t)le32(buf + 0x1f4) * 16;
 
+		if (whole_file && len < whole) {
+			strbuf_addf(err, "a bzImage cut short: %zu bytes, its header says %zu", len, whole);
+			return -ENOEXEC;
+		}
 		snprintf(k->arch, sizeof(k->arch), "x86_64");
 		k->format = "bzImage";
-		if (off > 0x200 && off < len)
-			take_release(buf + off, len - off, k->release, sizeof(k->release));
+		if (off <= 0x200 || off >= len || !take_release(buf + off, len - off, k->release, sizeof(k->release)))
+			k->release[0] = '\0';
 		return 0;
 	}
 	/* arm64 Image header: "ARM\x64" at 0x38; the banner holds the release */
@@ -71,16 +88,6 @@ int kimage_identify(const unsigned char *buf, size_t len, int *gzip, struct kima
 			k->release[0] = '\0';
 		}
 		return 0;
-	}
-	if (len >= 8 && buf[0] == 'M' && buf[1] == 'Z' && !memcmp(buf + 4, "zimg", 4)) {
-		strbuf_addstr(err, "an EFI zboot image (CONFIG_EFI_ZBOOT), which qemu does not boot with -kernel: "
-				   "give arch/arm64/boot/Image");
-		return -ENOEXEC;
-	}
-	if (len >= 4 && !memcmp(buf, "\x7f" "ELF", 4)) {
-		strbuf_addstr(err, "an ELF file (vmlinux?), not a boot image: give arch/x86/boot/bzImage or "
-				   "arch/arm64/boot/Image");
-		return -ENOEXEC;
 	}
 	strbuf_addstr(err, "not a kernel image (no x86 bzImage header, no arm64 Image header, not gzip)");
 	return -ENOEXEC;
@@ -175,7 +182,7 @@ int kimage_open(const char *path, struct kimage *k, struct strbuf *err)
 		strbuf_addf(err, "cannot read '%s': %s", path, strerror(-ret));
 		goto out;
 	}
-	ret = kimage_identify((const unsigned char *)buf.buf, buf.len, &gzip, k, &e);
+	ret = kimage_identify((const unsigned char *)buf.buf, buf.len, true, &gzip, k, &e);
 	if (!ret && gzip) {
 		const char *const argv[] = { "gzip", "-dc", NULL };
 
@@ -186,7 +193,7 @@ int kimage_open(const char *path, struct kimage *k, struct strbuf *err)
 			ret = -ENOEXEC;
 		}
 		if (!ret)
-			ret = kimage_identify((const unsigned char *)buf.buf, buf.len, &gzip, k, &e);
+			ret = kimage_identify((const unsigned char *)buf.buf, buf.len, true, &gzip, k, &e);
 		if (!ret && (gzip || strcmp(k->arch, "aarch64"))) {
 			/* qemu-system-x86_64 boots no gzip'ed file; a gzip'ed gzip is nothing */
 			strbuf_addstr(&e, "gzip-compressed, but not an arm64 Image inside");

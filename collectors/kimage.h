@@ -2,6 +2,7 @@
 #ifndef FW_KIMAGE_H
 #define FW_KIMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/strbuf.h"
@@ -31,10 +32,12 @@ struct kimage {
  * arm64 Image (its release is in its banner, anywhere in it), the first
  * 64 KiB suffice for a bzImage; for a gzip-compressed Image, the
  * decompressed bytes (compressed says 1 in *gzip and nothing else).
- * Fills arch, format and release.  Returns 0, or -ENOEXEC with err saying
- * what the bytes are instead.  Pure.
+ * whole_file says buf is all of the file: then a bzImage shorter than its
+ * header says is refused as cut short.  Fills arch, format and release.
+ * Returns 0, or -ENOEXEC with err saying what the bytes are instead.  Pure.
  */
-int kimage_identify(const unsigned char *buf, size_t len, int *gzip, struct kimage *k, struct strbuf *err);
+int kimage_identify(const unsigned char *buf, size_t len, bool whole_file, int *gzip, struct kimage *k,
+		    struct strbuf *err);
 
 /*
  * Open the image at path (decompressing a gzip-compressed one with

@@ -495,7 +495,9 @@ static void qemu_argv(const struct vm_machine *m, const struct vm_kernel *k, con
 	W("-initrd");
 	W("%s", initrd);
 	W("-append");
-	strbuf_addf(args, "console=%s panic=-1 transparent_hugepage=madvise loglevel=4", x86 ? "ttyS0" : "ttyAMA0");
+	/* earlyprintk: the x86 decompressor says why it stops (a corrupt image) */
+	strbuf_addf(args, "console=%s panic=-1 transparent_hugepage=madvise loglevel=4",
+		    x86 ? "ttyS0 earlyprintk=serial,ttyS0" : "ttyAMA0");
 	if (m->append && *m->append)
 		strbuf_addf(args, " %s", m->append);
 	strbuf_addch(args, '\0');
@@ -546,25 +548,21 @@ static pid_t qemu_start(const struct strbuf *args, const char *errlog, struct st
 	return pid;
 }
 
-/* Whether the file (read from *off on) now holds needle; *off moves on. */
-static bool file_has(const char *path, const char *needle, off_t *off)
+/*
+ * Whether the console log at path shows needle yet (our init started);
+ * *halted says whether it shows the x86 decompressor's "-- System halted"
+ * (a corrupt image, which never gets further).  The log is small until
+ * init runs, when this stops being called.
+ */
+static bool console_shows(const char *path, const char *needle, bool *halted)
 {
-	char buf[1 << 16];
-	size_t nl = strlen(needle);
-	bool found = false;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct strbuf sb = STRBUF_INIT;
+	bool found;
 
-	if (fd < 0)
-		return false;
-	while (!found && (n = pread(fd, buf, sizeof(buf) - 1, *off)) > 0) {
-		found = memmem(buf, (size_t)n, needle, nl) != NULL;
-		/* keep the needle's length back: it may straddle two reads */
-		*off += n > (ssize_t)nl ? n - (ssize_t)nl : n;
-		if ((size_t)n < sizeof(buf) - 1)
-			break;
-	}
-	close(fd);
+	strbuf_read_file(&sb, path, 4u << 20);
+	found = memmem(sb.buf, sb.len, needle, strlen(needle)) != NULL;
+	*halted = memmem(sb.buf, sb.len, "-- System halted", 16) != NULL;
+	strbuf_release(&sb);
 	return found;
 }
 
@@ -597,7 +595,7 @@ static double status_num(const char *st, const char *key)
 	return v[0] && !*end ? d : NAN;
 }
 
-/* The line of the console text that holds needle, trimmed to fit one message line. */
+/* The line of the console text that holds needle (its printk time left out), fit for a message. */
 static bool console_line(const struct strbuf *con, const char *needle, char *out, size_t len)
 {
 	const char *p = memmem(con->buf, con->len, needle, strlen(needle)), *e;
@@ -605,6 +603,12 @@ static bool console_line(const struct strbuf *con, const char *needle, char *out
 
 	if (!p)
 		return false;
+	while (p > con->buf && p[-1] != '\n')
+		p--;
+	if (*p == '[' && (e = memchr(p, ']', con->len - (size_t)(p - con->buf))) && e - p < 20)
+		p = e + 1;
+	while (*p == ' ')
+		p++;
 	e = memchr(p, '\n', con->len - (size_t)(p - con->buf));
 	n = e ? (size_t)(e - p) : con->len - (size_t)(p - con->buf);
 	while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
@@ -689,10 +693,9 @@ int vm_run(const struct vm_machine *m, const struct vm_kernel *k, const struct v
 	char nonce[17], line[512], v[512];
 	unsigned char rnd[8];
 	const struct timespec tick = { 0, 100 * 1000 * 1000 };
-	bool booted = false;
+	bool booted = false, halted = false;
 	const char *what = NULL;
 	double start, t;
-	off_t off = 0;
 	int status = 0, ret, i;
 	pid_t pid;
 
@@ -737,9 +740,11 @@ int vm_run(const struct vm_machine *m, const struct vm_kernel *k, const struct v
 			break;
 		t = now_s() - start;
 		if (!booted)
-			booted = file_has(log.buf, marker.buf, &off);
+			booted = console_shows(log.buf, marker.buf, &halted);
 		if (b->stop && *b->stop)
 			what = "stopped";
+		else if (halted)
+			what = "halted";
 		else if (!booted && m->boot_timeout && t > m->boot_timeout)
 			what = "boot";
 		else if (m->guest_timeout && t > m->guest_timeout)
@@ -765,7 +770,10 @@ int vm_run(const struct vm_machine *m, const struct vm_kernel *k, const struct v
 	if (frame_decode(con.buf, con.len, nonce, "status", &st)) {
 		/* no status: the kernel never reached our init's end; say why as well as we can */
 		ret = -EIO;
-		if (what && !strcmp(what, "boot"))
+		if (halted)
+			strbuf_addf(&why, "halted in its decompressor: '%s' (a corrupt image)",
+				    console_line(&con, "failed", line, sizeof(line)) ? line : "-- System halted");
+		else if (what && !strcmp(what, "boot"))
 			strbuf_addf(&why, "hung: no init within --boot-timeout %u s", m->boot_timeout);
 		else if (what)
 			strbuf_addf(&why, "hung: still running after --guest-timeout %u s", m->guest_timeout);
@@ -778,8 +786,10 @@ int vm_run(const struct vm_machine *m, const struct vm_kernel *k, const struct v
 			strbuf_addf(&why, "%s was killed by signal %d", m->qemu, WTERMSIG(status));
 		else if (booted)
 			strbuf_addstr(&why, "the guest powered off without sending its status");
+		else if (!con.len)
+			strbuf_addstr(&why, "reset before it printed anything (a corrupt image, or one for another machine?)");
 		else
-			strbuf_addstr(&why, "powered off before the guest's init ran");
+			strbuf_addstr(&why, "reset or powered off before the guest's init ran");
 		goto fail;
 	}
 	status_get(st.buf, "missing", v, sizeof(v));
