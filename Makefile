@@ -228,7 +228,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -MMD -MP $(FUZZ_SAN)
 FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 # the collector's parsers link the collector's objects; the rest the daemon's
-FUZZ_COLLECTOR_NAMES := $(filter smaps pagemap ident knob spool upload parse noise frame,$(FUZZ_NAMES))
+FUZZ_COLLECTOR_NAMES := $(filter smaps pagemap ident knob spool upload parse noise frame kimage,$(FUZZ_NAMES))
 FUZZ_DAEMON_NAMES := $(filter-out $(FUZZ_COLLECTOR_NAMES),$(FUZZ_NAMES))
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OBJ)/%.o)

@@ -825,7 +825,8 @@ int vm_run(const struct vm_machine *m, const struct vm_kernel *k, const struct v
 			    ret == -ENOENT ? "no begin line" : "lines lost or damaged");
 		goto fail;
 	}
-	if (jread_parse(&root, res->doc.buf, res->doc.len, &why) || !jread_get(root, "host")) {
+	if (jread_parse_flags(&root, res->doc.buf, res->doc.len, JREAD_REJECT_DUPLICATES, &why) ||
+	    !jread_get(root, "host")) {
 		ret = -EBADMSG;
 		strbuf_addstr(&why, why.len ? "" : "the result has no host");
 		goto fail;
@@ -914,6 +915,23 @@ static size_t skip_value(const char *s, size_t i, size_t n)
 	return i;
 }
 
+/* Whether the JSON string of len bytes at s (quotes included) says name, escapes and all. */
+static bool key_is(const char *s, size_t len, const char *name)
+{
+	struct jread_node *k = NULL;
+	struct strbuf err = STRBUF_INIT;
+	bool yes;
+
+	if (len == strlen(name) + 2 && !memcmp(s + 1, name, len - 2))
+		return true;
+	if (!memchr(s, '\\', len))
+		return false;
+	yes = !jread_parse(&k, s, len, &err) && jread_str(k) && !strcmp(jread_str(k), name);
+	jread_free(k);
+	strbuf_release(&err);
+	return yes;
+}
+
 int vm_doc_add_host_member(struct strbuf *doc, const char *key, const char *json)
 {
 	const char *s = doc->buf;
@@ -927,7 +945,7 @@ int vm_doc_add_host_member(struct strbuf *doc, const char *key, const char *json
 
 		i = skip_string(s, i, n);
 		v = skip_ws(s, skip_ws(s, i, n) + 1, n); /* past ':' */
-		if (i - k == 6 && !memcmp(s + k, "\"host\"", 6) && v < n && s[v] == '{') {
+		if (key_is(s + k, i - k, "host") && v < n && s[v] == '{') {
 			struct strbuf ins = STRBUF_INIT, t = STRBUF_INIT;
 			bool empty = s[skip_ws(s, v + 1, n)] == '}';
 
