@@ -807,7 +807,7 @@ int vm_run(const struct vm_machine *m, const struct vm_kernel *k, const struct v
 	if (strcmp(v, "0")) {
 		ret = -EIO;
 		status_get(st.buf, "err", line, sizeof(line));
-		strbuf_addf(&why, "the guest's 'forkwatch bench' failed (exit %s): %s", v[0] ? v : "?",
+		strbuf_addf(&why, "booted, but the guest's 'forkwatch bench' failed (exit %s): %s", v[0] ? v : "?",
 			    line[0] ? line : "no message");
 		goto fail;
 	}
