@@ -261,6 +261,15 @@ static void pct_cell(struct strbuf *out, double v, bool sign)
 	strbuf_addf(out, " %7s |", b);
 }
 
+/* A percentage, or "-" where it cannot be had (one boot, one run a boot). */
+static void pct_text(struct strbuf *out, double v)
+{
+	if (isfinite(v))
+		strbuf_addf(out, "%.2f%%", v);
+	else
+		strbuf_addch(out, '-');
+}
+
 static void counters_line(const struct ab *ab, const struct series *t, struct strbuf *out)
 {
 	const struct series *best[3];
@@ -361,17 +370,24 @@ int ab_report(const struct ab *ab, const char *base, const char *head, const cha
 			const struct cmp_result *cr = &r->nr.cmp;
 
 			strbuf_addf(out, "%s %s: %s", wls[w], r->s->layout, verdict_words(r));
-			if (r->ok && isfinite(cr->change_pct))
+			if (r->ok && isfinite(cr->change_pct) && isfinite(cr->ci_lo_pct))
 				strbuf_addf(out, " (%+.1f%%, 95%% CI %+.1f%% .. %+.1f%%, p=%.2g, boots %zu/%zu, runs %zu/%zu)",
 					    cr->change_pct, cr->ci_lo_pct, cr->ci_hi_pct, cr->welch.p, r->nr.nb,
 					    r->nr.nh, r->nr.base.runs, r->nr.head.runs);
+			else if (r->ok && isfinite(cr->change_pct))
+				strbuf_addf(out, " (%+.1f%%, boots %zu/%zu, runs %zu/%zu: too few boots for an interval)",
+					    cr->change_pct, r->nr.nb, r->nr.nh, r->nr.base.runs, r->nr.head.runs);
 			if (r->ok && cr->verdict == CMP_INCONCLUSIVE && cr->runs_needed)
 				strbuf_addf(out, "; about %zu boots per side would decide", cr->runs_needed);
 			if (r->ok && (cr->verdict == CMP_GAIN || cr->verdict == CMP_REGRESSION))
 				decided++;
-			strbuf_addf(out, "\n   spread: boot to boot %.2f%%, run to run %.2f%% (stdev in %% of the base mean; "
-					 "boot share of the variance %.0f%%)\n   counters: ",
-				    r->boot_sd_pct, r->run_sd_pct, 100 * r->icc);
+			strbuf_addstr(out, "\n   spread: boot to boot ");
+			pct_text(out, r->boot_sd_pct);
+			strbuf_addstr(out, ", run to run ");
+			pct_text(out, r->run_sd_pct);
+			strbuf_addstr(out, " (stdev in % of the base mean; boot share of the variance ");
+			pct_text(out, 100 * r->icc);
+			strbuf_addstr(out, ")\n   counters: ");
 			counters_line(ab, r->s, out);
 			strbuf_addch(out, '\n');
 		}
