@@ -382,6 +382,12 @@ static void evaluate_alerts(struct req *rq, const struct store_host *h, const ch
 	free(f);
 }
 
+/* How a run ran, in words: host.vm.accel "" (bare metal), "kvm" or "tcg". */
+static const char *run_env_words(const char *accel)
+{
+	return !*accel ? "bare-metal" : !strcmp(accel, "kvm") ? "VM (KVM)" : "VM (TCG)";
+}
+
 static void api_runs_create(struct req *rq, struct resp *rs)
 {
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
@@ -390,6 +396,7 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 	struct jw jw;
 	struct doc d;
 	const char *tok;
+	char accel[8];
 	int64_t run_id;
 	bool existed;
 	int ret;
@@ -424,6 +431,18 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 	if (strcmp(d.host.hostname, h.hostname)) {
 		resp_error(rs, 403, "host.hostname", "'%s' is not the machine this token belongs to ('%s')",
 			   d.host.hostname, h.hostname);
+		goto out_doc;
+	}
+	/* a host's runs are all bare metal or all of one accelerator: its comparisons never mix them */
+	ret = store_host_vm_accel(rq->st, h.id, accel, sizeof(accel));
+	if (ret && ret != -ENOENT) {
+		store_failed(rq, rs, ret, "host");
+		goto out_doc;
+	}
+	if (!ret && strcmp(accel, d.vm.accel)) {
+		resp_error(rs, 409, "host.vm", "host '%s' has %s results and this one ran %s: a VM's results go to a "
+			   "host of their own (forkwatch vm names its guest <hostname>-vm-<arch>-<accel>)",
+			   h.name, run_env_words(accel), run_env_words(d.vm.accel));
 		goto out_doc;
 	}
 	req_write_begin(rq);

@@ -33,6 +33,15 @@ static const struct {
 	{ "task_clock_ns", "task clock" },
 };
 
+const char *compare_vm_note(const char *vm_accel)
+{
+	if (!strcmp(vm_accel, "tcg"))
+		return "VM results under TCG (emulation): only ratios and counts are meaningful, never absolute times";
+	if (!strcmp(vm_accel, "kvm"))
+		return "VM results under KVM";
+	return NULL;
+}
+
 const char *compare_metric_words(const char *metric)
 {
 	size_t i;
@@ -230,6 +239,8 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		return ret;
 	}
 	snprintf(res->host, sizeof(res->host), "%s", h.name);
+	if (store_host_vm_accel(st, h.id, res->vm_accel, sizeof(res->vm_accel)))
+		res->vm_accel[0] = '\0';
 	ret = store_kernel_get(st, head, &k);
 	if (ret) {
 		if (ret == -ENOENT)
@@ -354,6 +365,7 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 	jw_str(jw, "host", res->host);
 	jw_str(jw, "base", res->base);
 	jw_str(jw, "base_chosen_as", res->base_why);
+	jw_str_or_null(jw, "vm_accel", res->vm_accel);
 	jw_str(jw, "head", res->head);
 	jw_arr_begin(jw, "rows");
 	for (i = 0; i < res->nrows; i++) {
@@ -453,6 +465,8 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				    words.buf);
 		strbuf_release(&words);
 	}
+	if (compare_vm_note(res->vm_accel))
+		strbuf_addf(out, "%s\n\n", compare_vm_note(res->vm_accel));
 	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
 		n = 0;
 		for (i = 0; i < res->nrows && n < 32; i++)

@@ -59,6 +59,7 @@ struct compare_result {
 	char host[STORE_NAME_MAX];
 	char base[DOC_IDENT_MAX], head[DOC_IDENT_MAX];
 	const char *base_why;   /* "requested", "parent commit", "pinned baseline", "previous kernel" */
+	char vm_accel[8];       /* the host's runs ran in forkwatch vm's guest: "kvm", "tcg"; "" bare metal */
 	double confidence;      /* of the intervals, as configured */
 	int nrows;
 	size_t arows;
@@ -90,6 +91,13 @@ bool compare_noise_words(const struct compare_result *res, struct strbuf *out);
 int compare_build(struct store *st, const char *host, const char *base, const char *head,
 		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err);
 void compare_result_release(struct compare_result *res);
+
+/*
+ * What a comparison of a VM's results must say, or NULL on bare metal:
+ * which accelerator, and under TCG that only ratios and counts mean
+ * anything.  (A host's runs are all of one kind: api.c refuses a mix.)
+ */
+const char *compare_vm_note(const char *vm_accel);
 
 /* How reports name a metric: "dTLB misses", "TLB flushes", "time"; unknown ones as they are. */
 const char *compare_metric_words(const char *metric);

@@ -874,7 +874,7 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 	d->host_json = dump_sorted(host);
 	if (!d->host_json)
 		return bad(v, "host", "nested too deeply");
-	if (strlen(d->host_json) > 16384)
+	if (strlen(d->host_json) > DOC_HOST_JSON_MAX)
 		return bad(v, "host", "too large");
 
 	if ((ret = get_obj(v, root, "", "kernel", &kernel)) ||

@@ -17,6 +17,8 @@
 #define DOC_NAME_MAX 256
 #define DOC_SHA_MAX 41
 #define DOC_IDENT_MAX 300
+/* the host object as kept with its run (doc.host_json), at most */
+#define DOC_HOST_JSON_MAX 16384
 
 struct doc_series {
 	char metric[32];          /* "ns" for the time, else a counter metric */

@@ -73,6 +73,11 @@ void page_compare(struct req *rq, struct resp *rs)
 	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
 	strbuf_addstr(sb, "</p>");
 	page_compare_noise(sb, &res);
+	if (compare_vm_note(res.vm_accel)) {
+		strbuf_addstr(sb, "<p class=\"vm\">");
+		html_txt(sb, compare_vm_note(res.vm_accel));
+		strbuf_addstr(sb, "</p>");
+	}
 	compare_form(sb, res.host, res.base, res.head);
 	page_compare_tables(sb, &res, true);
 	page_compare_links(sb, &res, false);
@@ -294,6 +299,7 @@ void page_host(struct req *rq, struct resp *rs)
 	struct kernels_ctx kc = { 0, 0, NULL };
 	size_t i;
 	size_t want = TREND_DEFAULT_KERNELS, from = 0;
+	char accel[8];
 	int ret;
 
 	if (last && !strcmp(last, "all")) {
@@ -338,6 +344,10 @@ void page_host(struct req *rq, struct resp *rs)
 	}
 	strbuf_addstr(sb, "</dd><dt>uploads</dt><dd>");
 	html_txtf(sb, "%lld", (long long)h.uploads);
+	if (!store_host_vm_accel(rq->st, h.id, accel, sizeof(accel)) && compare_vm_note(accel)) {
+		strbuf_addstr(sb, "</dd><dt>runs in</dt><dd class=\"vm\">");
+		html_txt(sb, compare_vm_note(accel));
+	}
 	strbuf_addstr(sb, "</dd></dl>\n<h2>Trends</h2>");
 	if (t.nkernels > want)
 		from = t.nkernels - want;

@@ -7,7 +7,8 @@
 # a verdict per case and the variance split, no gain or regression
 # verdict (two boots a side never decide), and the upload to forkwatchd
 # with the guest's host name and the default token file, where both
-# kernels and the comparison page show.
+# kernels and the comparison show, labelled as VM results of their
+# accelerator, and where a bare-metal result for the VM's host is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vm-lib.sh"
 need_guest x86_64
@@ -84,11 +85,31 @@ jcheck "$T/host.json" 'sorted((k["ident"], k["uploads"]) for k in d["kernels"]) 
 	"both kernels, 2 boots each"
 jcheck "$T/host.json" '[k["parent_commit"] for k in d["kernels"] if k["ident"] == "'$head'"] == ["'$base'"]' \
 	"the head kernel's parent on the server"
+note="VM results under $(echo "$accel" | tr a-z A-Z)"
 expect 200 GET "/compare?host=$(pct "$gname")&base=$base&head=$head"
 grep -q 'order-9' "$T/body" || fail "/compare does not show order-9"
+grep -q "$note" "$T/body" || fail "/compare does not say '$note'"
 expect 200 GET "/compare.txt?host=$(pct "$gname")&base=$base&head=$head"
 cp "$T/body" "$T/compare.txt"
 grep -q '^| after-change' "$T/compare.txt" || { cat "$T/compare.txt"; fail "/compare.txt has no table"; }
+grep -q "^$note" "$T/compare.txt" || { cat "$T/compare.txt"; fail "/compare.txt does not say '$note'"; }
+[ "$accel" = kvm ] || grep -q "only ratios and counts are meaningful" "$T/compare.txt" || fail "/compare.txt: no TCG warning"
+expect 200 GET "/api/v1/compare?host=$(pct "$gname")&base=$base&head=$head"
+jcheck "$T/body" 'd["vm_accel"] == "'$accel'"' "/api/v1/compare: vm_accel"
+expect 200 GET "/hosts/$(pct "$gname")"
+grep -q "$note" "$T/body" || fail "/hosts/$gname does not say '$note'"
+
+say "a bare-metal result for the VM's host is refused: comparisons never mix the two"
+"$PY" - "$T/docs/0-base.json" "$T/bare.json" <<'PYEOF'
+import json, sys, uuid
+d = json.load(open(sys.argv[1]))
+del d["host"]["vm"]
+d["run_uuid"] = str(uuid.uuid4())
+json.dump(d, open(sys.argv[2], "w"))
+PYEOF
+token=$(sed -n 's/^token=//p' "$FORKWATCH_STATE_DIR/vm-x86_64-$accel.token")
+expect_error 409 host.vm "has VM" POST /api/v1/runs -H "Authorization: Bearer $token" \
+	-H "Content-Type: application/json" --data-binary @"$T/bare.json"
 stop_daemon
 [ "$drc" = 0 ] || fail "forkwatchd exit $drc"
 say "ok"
