@@ -64,7 +64,7 @@ struct vm_args {
 	  &(a).boot_timeout },                                                                                 \
 	{ "guest-timeout", "S", "give up on a boot after S s in all (default: no limit)", &(a).guest_timeout }, \
 	{ "append", "ARGS", "more kernel command line", &(a).append },                                      \
-	{ "guest-name", "NAME", "the guest's hostname (default <hostname>-vm-<arch>-<accel>)", &(a).guest_name }, \
+	{ "guest-name", "NAME", "the guest's hostname (default <hostname>-vm-<arch>-<accel>, x86-64 for x86_64)", &(a).guest_name }, \
 	{ "guest-forkwatch", "FILE", "the guest's static forkwatch (default: found, see below)", &(a).guest_forkwatch }, \
 	{ "busybox", "FILE", "the guest's static busybox (default: found, see below)", &(a).busybox },        \
 	{ "quiet", NULL, "no progress lines", &(a).quiet },                                                   \

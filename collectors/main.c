@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		   "of 1 GiB of memory per folio layout, with the perf counters that explain it.\n\n"
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'forkwatch <command> --help' describes a command.  forkwatch %s\n",
 		FORKWATCH_VERSION);
 }
