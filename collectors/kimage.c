@@ -96,7 +96,7 @@ int kimage_identify(const unsigned char *buf, size_t len, bool whole_file, int *
 /*
  * Run argv with standard input from in_path (or /dev/null) and append its
  * standard output to out, up to limit bytes; its standard error goes to
- * errlog when not NULL.  Returns the exit status (0-255), or a negative
+ * errlog (appended) when not NULL, else to ours.  Returns the exit status (0-255), or a negative
  * errno with err set.
  */
 static int run_capture(const char *const argv[], const char *in_path, struct strbuf *out, size_t limit,
@@ -187,7 +187,7 @@ int kimage_open(const char *path, struct kimage *k, struct strbuf *err)
 		const char *const argv[] = { "gzip", "-dc", NULL };
 
 		strbuf_reset(&buf);
-		ret = run_capture(argv, path, &buf, IMAGE_MAX, NULL, &e);
+		ret = run_capture(argv, path, &buf, IMAGE_MAX, "/dev/null", &e);
 		if (ret > 0) {
 			strbuf_addf(&e, "gzip -dc: exit %d (a corrupt or truncated file)", ret);
 			ret = -ENOEXEC;
@@ -547,7 +547,7 @@ static int load_module(const char *path, struct strbuf *data, struct strbuf *why
 	} else {
 		const char *const argv[] = { tool, "-dc", NULL };
 
-		ret = run_capture(argv, path, data, MODULE_MAX, NULL, why);
+		ret = run_capture(argv, path, data, MODULE_MAX, "/dev/null", why);
 		if (ret > 0) {
 			strbuf_addf(why, "%s -dc '%s': exit %d", tool, path, ret);
 			ret = -EINVAL;

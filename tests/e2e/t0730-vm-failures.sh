@@ -2,11 +2,11 @@
 # forkwatch vm's failures, with Debian's amd64 cloud kernel under qemu:
 # each is one line on stderr naming what went wrong, exit 2, no document
 # written, nothing spooled, and the guest's console log kept in the file
-# the line names.  A file that is no kernel image, a bzImage cut short
-# (both refused before booting), a corrupt one (its decompressor halts),
-# a kernel that hangs (an init that never starts: --boot-timeout), one
-# that panics (no init at all), the guest's bench refusing an option, and
-# --accel kvm where KVM cannot work.
+# the line names.  A file that is no kernel image, a bzImage cut short, a
+# gzip'ed arm64 Image cut short (all refused before booting), a corrupt
+# bzImage (its decompressor halts), a kernel that hangs (an init that
+# never starts: --boot-timeout), one that panics (no init at all), the
+# guest's bench refusing an option, and --accel kvm where KVM cannot work.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vm-lib.sh"
 need_guest x86_64
@@ -46,6 +46,11 @@ head -c 3000000 /dev/urandom >"$T/garbage"
 vm_fails "not a kernel image" "not a kernel image" --kernel "$T/garbage"
 head -c 300000 "$img" >"$T/cut"
 vm_fails "a bzImage cut short" "cut short: 300000 bytes" --kernel "$T/cut"
+a64=$(ls "$top"/build/deps/arm64-guest/boot/vmlinuz-* 2>/dev/null | head -1)
+if [ -n "$a64" ]; then
+	gzip -c "$a64" | head -c 2000000 >"$T/Image.gz"
+	vm_fails "an arm64 Image.gz cut short" "gzip -dc: exit 1 (a corrupt or truncated file)" --kernel "$T/Image.gz"
+fi
 cp "$img" "$T/corrupt"
 dd if=/dev/zero of="$T/corrupt" bs=4096 count=1 seek=$(($(stat -c %s "$img") / 8192)) conv=notrunc 2>/dev/null
 vm_fails "a corrupt bzImage" "halted in its decompressor.*console log kept in" --kernel "$T/corrupt"
