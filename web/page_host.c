@@ -69,13 +69,18 @@ void page_compare(struct req *rq, struct resp *rs)
 	html_link_kernel(sb, res.base);
 	strbuf_addstr(sb, "</h1><p>baseline: the ");
 	html_txt(sb, res.base_why);
-	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-run means");
+	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-");
+	strbuf_addstr(sb, res.by_boot ? "boot means" : "run means");
 	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
 	strbuf_addstr(sb, "</p>");
 	page_compare_noise(sb, &res);
 	if (compare_vm_note(res.vm_accel)) {
 		strbuf_addstr(sb, "<p class=\"vm\">");
 		html_txt(sb, compare_vm_note(res.vm_accel));
+		if (res.by_boot) {
+			strbuf_addch(sb, ' ');
+			html_txt(sb, COMPARE_BY_BOOT_WORDS);
+		}
 		strbuf_addstr(sb, "</p>");
 	}
 	compare_form(sb, res.host, res.base, res.head);

@@ -383,6 +383,10 @@ void page_kernel(struct req *rq, struct resp *rs)
 		if (compare_vm_note(res.vm_accel)) {
 			strbuf_addstr(sec, "<p class=\"vm\">");
 			html_txt(sec, compare_vm_note(res.vm_accel));
+			if (res.by_boot) {
+				strbuf_addch(sec, ' ');
+				html_txt(sec, COMPARE_BY_BOOT_WORDS);
+			}
 			strbuf_addstr(sec, "</p>");
 		}
 		if (here) {

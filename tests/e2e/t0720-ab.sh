@@ -8,7 +8,8 @@
 # verdict (two boots a side never decide), and the upload to forkwatchd
 # with the guest's host name and the default token file, where both
 # kernels and the comparison show, labelled as VM results of their
-# accelerator, and where a bare-metal result for the VM's host is refused.
+# accelerator and compared by boot, and where a bare-metal result for the
+# VM's host is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/vm-lib.sh"
 need_guest x86_64
@@ -96,6 +97,12 @@ grep -q "^$note" "$T/compare.txt" || { cat "$T/compare.txt"; fail "/compare.txt 
 [ "$accel" = kvm ] || grep -q "only ratios and counts are meaningful" "$T/compare.txt" || fail "/compare.txt: no TCG warning"
 expect 200 GET "/api/v1/compare?host=$(pct "$gname")&base=$base&head=$head"
 jcheck "$T/body" 'd["vm_accel"] == "'$accel'"' "/api/v1/compare: vm_accel"
+jcheck "$T/body" 'd["unit"] == "boot" and all(r["base"]["boots"] == 2 and r["head"]["boots"] == 2 and r["base"]["n"] == 4
+	for r in d["rows"] if r["metric"] == "ns")' "/api/v1/compare: by boot, 2 boots and 4 runs a side"
+jcheck "$T/body" 'not [r for r in d["rows"] if r["verdict"] in ("gain", "regression")]' \
+	"/api/v1/compare: a gain or regression in an A/A comparison by boot"
+grep -Eq '^fork order-0: inconclusive .*boots 2/2, runs 4/4' "$T/compare.txt" ||
+	{ cat "$T/compare.txt"; fail "/compare.txt: verdicts not by boot"; }
 expect 200 GET "/hosts/$(pct "$gname")"
 grep -q "$note" "$T/body" || fail "/hosts/$gname does not say '$note'"
 
