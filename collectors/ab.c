@@ -410,3 +410,15 @@ bool ab_decided(const struct ab *ab)
 	}
 	return true;
 }
+
+bool ab_more_pairs(bool decided, unsigned pairs_done, unsigned min_pairs, unsigned max_pairs, double elapsed_s,
+		   double budget_s)
+{
+	if (pairs_done >= max_pairs)
+		return false;
+	if (pairs_done < min_pairs)
+		return true;
+	if (!(budget_s > 0) || decided || !pairs_done)
+		return false;
+	return elapsed_s + elapsed_s / pairs_done <= budget_s;
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collectors/ab.h"
@@ -52,7 +53,7 @@ struct vm_args {
 	const char *guest_timeout, *append, *guest_name, *guest_forkwatch, *busybox, *console_log;
 	const char *json, *quiet, *wait;
 	const char *base, *head, *base_modules, *head_modules, *base_commit, *head_commit, *boots;
-	const char *json_dir, *runs;
+	const char *json_dir, *runs, *time_budget;
 };
 
 #define VM_OPTS(a)                                                                                          \
@@ -472,16 +473,12 @@ static void doc_commit(const struct strbuf *doc, char *out, size_t len)
 	strbuf_release(&err);
 }
 
-/*
- * Whether to boot another pair.  Today: until each kernel had --boots
- * boots.  NEEDSWORK: with --time-budget (bench's, when it has one), keep
- * booting pairs past --boots until ab_decided() or the budget is spent,
- * as bench keeps adding runs; this is the one place that decides.
- */
-static bool ab_more_pairs(const struct ab *cmp, unsigned pairs_done, unsigned boots)
+static double mono_s(void)
 {
-	(void)cmp;
-	return pairs_done < boots;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int cmd_ab(int argc, char **argv)
@@ -499,6 +496,8 @@ int cmd_ab(int argc, char **argv)
 		{ "head-commit", "SHA", "the head's commit (default: from its release's -g<sha>)", &a.head_commit },
 		{ "runs", "N", "runs of each kernel, shared out among its boots (default 8)", &a.runs },
 		{ "json-dir", "DIR", "write every boot's document to DIR/<boot>-<base|head>.json", &a.json_dir },
+		{ "time-budget", "S", "past --boots, more pairs until every case is decided or S s would pass",
+		  &a.time_budget },
 		VM_OPTS(a),
 	};
 	const char *roles[2] = { "base", "head" };
@@ -510,7 +509,9 @@ int cmd_ab(int argc, char **argv)
 	const char **fwd = calloc((size_t)argc + 1, sizeof(*fwd));
 	const char **bargv = calloc((size_t)argc + 8, sizeof(*bargv));
 	char base_commit[64] = "", runs_s[2][16];
-	unsigned boots = 0, runs = 8, pair, ndocs = 0;
+	unsigned boots = 0, runs = 8, pair, ndocs = 0, budget = 0;
+	const unsigned max_pairs = NEST_MAX_BOOTS / 2;
+	double t0 = 0;
 	size_t n = 0, i;
 	int nfwd = 0, ret, kready = 0, side;
 
@@ -524,7 +525,7 @@ int cmd_ab(int argc, char **argv)
 	ret = split_args(opts, argc, argv, fwd, &nfwd, &err);
 	if (ret == 1) {
 		opt_usage(stdout, "forkwatch ab --base FILE --head FILE --boots N [--runs N] [--json-dir DIR]\n"
-				  "          [vm options] [--server URL ...] [bench options]",
+				  "          [--time-budget S] [vm options] [--server URL ...] [bench options]",
 			  "Boot a base and a head kernel in turn, N times each (base, head, base, head,\n"
 			  "...), each boot running its share of --runs, so that drift and boot-to-boot\n"
 			  "effects hit both alike; then print the review thread's table with a verdict per\n"
@@ -532,8 +533,10 @@ int cmd_ab(int argc, char **argv)
 			  "share, so each boot's mean is one value of the comparison: a verdict needs 3\n"
 			  "boots a side, and the table says how much of the spread is boot to boot.\n"
 			  "Every document records its boot (host.vm.boot, .role, .session); the head's\n"
-			  "parent commit is the base's.  With --server every document is uploaded after\n"
-			  "the last boot; a boot that fails stops ab with nothing spooled.", opts);
+			  "parent commit is the base's.  With --time-budget S, ab boots more pairs past\n"
+			  "--boots until every case is decided or the next pair would end past S s.  With\n"
+			  "--server every document is uploaded after the last boot; a boot that fails\n"
+			  "stops ab with nothing spooled.", opts);
 		printf("\n%s\n", vm_about_common);
 		ret = 0;
 		goto out;
@@ -554,8 +557,9 @@ int cmd_ab(int argc, char **argv)
 		ret = cmd_say(2, "ab writes its documents with --json-dir DIR, not --json");
 		goto out;
 	}
-	if ((ret = parse_unsigned("--boots", a.boots, 1, NEST_MAX_BOOTS / 2, &boots)) ||
-	    (a.runs && (ret = parse_unsigned("--runs", a.runs, 1, 100000, &runs))))
+	if ((ret = parse_unsigned("--boots", a.boots, 1, max_pairs, &boots)) ||
+	    (a.runs && (ret = parse_unsigned("--runs", a.runs, 1, 100000, &runs))) ||
+	    (a.time_budget && (ret = parse_unsigned("--time-budget", a.time_budget, 1, 30 * 86400, &budget))))
 		goto out;
 	if (runs < boots) {
 		ret = cmd_say(2, "--runs %u: fewer runs than --boots %u; each boot runs at least one", runs, boots);
@@ -601,7 +605,7 @@ int cmd_ab(int argc, char **argv)
 		ret = cmd_say(2, "--json-dir '%s': %s", a.json_dir, strerror(errno));
 		goto out;
 	}
-	docs = calloc(2 * (size_t)boots + 2, sizeof(*docs));
+	docs = calloc(2 * (size_t)max_pairs + 2, sizeof(*docs));
 	if (!docs)
 		abort();
 	vm_catch_signals();
@@ -609,7 +613,8 @@ int cmd_ab(int argc, char **argv)
 		say_boot(&s, &k[0], "base");
 		say_boot(&s, &k[1], "head");
 	}
-	for (pair = 0; ab_more_pairs(cmp, pair, boots); pair++) {
+	t0 = mono_s();
+	for (pair = 0; ab_more_pairs(ab_decided(cmp), pair, boots, max_pairs, mono_s() - t0, budget); pair++) {
 		for (side = 0; side < 2; side++) {
 			struct vm_result res;
 			struct vm_boot b = { 0 };
@@ -631,14 +636,15 @@ int cmd_ab(int argc, char **argv)
 			b.bench_argv = bargv;
 			b.bench_argc = nb;
 			b.boot = pair;
-			b.boots = boots;
+			/* past --boots (--time-budget): the boots so far */
+			b.boots = pair < boots ? boots : pair + 1;
 			b.seq = 2 * pair + (unsigned)side;
 			b.role = roles[side];
 			b.stop = &vm_stop;
 			vm_result_init(&res);
 			if (!a.quiet)
-				fprintf(stderr, "forkwatch: boot %u/%u: %s %u/%u, %s runs\n", b.seq + 1, 2 * boots,
-					roles[side], pair + 1, boots, runs_s[side]);
+				fprintf(stderr, "forkwatch: boot %u/%u: %s %u/%u, %s runs\n", b.seq + 1, 2 * b.boots,
+					roles[side], pair + 1, b.boots, runs_s[side]);
 			strbuf_reset(&err);
 			ret = vm_run(&s.m, &k[side], &s.g, &b, &res, &err);
 			if (ret) {
@@ -672,6 +678,11 @@ int cmd_ab(int argc, char **argv)
 			vm_result_release(&res);
 		}
 	}
+	if (budget && !a.quiet)
+		fprintf(stderr, "forkwatch: --time-budget %u s: %s after %u boots each, %.0f s\n", budget,
+			ab_decided(cmp) ? "every case decided" :
+			pair == max_pairs ? "some cases undecided at the most boots ab takes" :
+			"time is up with some cases undecided", pair, mono_s() - t0);
 	ab_report(cmp, k[0].img.release[0] ? k[0].img.release : a.base,
 		  k[1].img.release[0] ? k[1].img.release : a.head, s.m.accel, &report);
 	fputs(report.buf, stdout);

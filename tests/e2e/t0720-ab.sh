@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # forkwatch ab, A/A: Debian's amd64 cloud kernel against itself, 2 boots
 # each (base, head, base, head) under qemu, 4 runs of each kernel shared
-# out 2 a boot, the two sides named by --base-commit/--head-commit.
+# out 2 a boot, the two sides named by --base-commit/--head-commit, with a
+# --time-budget of 1 s (spent: no pair past --boots).
 # Checked: every boot's document (its kernel, its boot and role, one
 # session, the head's parent commit the base's), the printed table with
 # a verdict per case and the variance split, no gain or regression
@@ -37,12 +38,15 @@ start=$SECONDS
 rc=0
 "$FW" ab --base "$deb" --head "$deb" --boots 2 --runs 4 --base-commit $base --head-commit $head \
 	--size 64M --iterations 4 --munmap-iterations 2 --warmup 1 --layouts order-0,order-9,pmd \
-	--json-dir "$T/docs" --server "$URL" --spool "$T/spool" >"$T/ab.out" 2>"$T/ab.err" || rc=$?
+	--json-dir "$T/docs" --server "$URL" --spool "$T/spool" --time-budget 1 >"$T/ab.out" 2>"$T/ab.err" || rc=$?
 cat "$T/ab.out"
 [ $rc = 0 ] || { cat "$T/ab.err" >&2; fail "forkwatch ab: exit $rc"; }
 say "ab took $((SECONDS - start)) s"
 grep 'booted in' "$T/ab.err"
 grep -q "delivered 4 result(s)" "$T/ab.err" || { cat "$T/ab.err"; fail "ab did not deliver its 4 documents"; }
+# --boots pairs whatever the budget; past them none, the second of budget spent and the cases undecided
+grep -q '^forkwatch: --time-budget 1 s: time is up with some cases undecided after 2 boots each' "$T/ab.err" ||
+	{ cat "$T/ab.err"; fail "ab --time-budget 1: no line saying time is up after the 2 boots each"; }
 
 say "the documents: boots, roles, one session, the head's parent"
 i=0

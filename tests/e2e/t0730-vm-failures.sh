@@ -69,5 +69,6 @@ expect_fail "no kernel" "vm needs one of --kernel-deb" "$FW" vm --size 64M
 expect_fail "--modules with a package" "--modules goes with --kernel" "$FW" vm --kernel-deb "$deb" --modules "$T"
 expect_fail "ab without --boots" "ab needs --base FILE, --head FILE and --boots N" "$FW" ab --base "$img" --head "$img"
 expect_fail "ab with fewer runs than boots" "fewer runs than --boots 3" "$FW" ab --base "$img" --head "$img" --boots 3 --runs 2
+expect_fail "ab with --time-budget 0" "--time-budget '0': expected a whole number from 1 to" "$FW" ab --base "$img" --head "$img" --boots 1 --time-budget 0
 expect_fail "ab with --kernel-commit" "ab takes --base-commit" "$FW" ab --base "$img" --head "$img" --boots 1 --kernel-commit abcdef0
 say "ok"
