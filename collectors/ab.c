@@ -396,7 +396,7 @@ int ab_report(const struct ab *ab, const char *base, const char *head, const cha
 	return decided;
 }
 
-bool ab_decided(const struct ab *ab)
+bool ab_precise(const struct ab *ab)
 {
 	struct row r;
 	size_t i;
@@ -405,20 +405,21 @@ bool ab_decided(const struct ab *ab)
 		if (strcmp(ab->s[i].metric, "ns"))
 			continue;
 		row_compute(&ab->s[i], &r);
-		if (r.ok && r.nr.cmp.verdict == CMP_INCONCLUSIVE)
+		/* the interval, not the verdict: a p-value looked at after every pair would find chance */
+		if (r.ok && !(r.nr.nb >= 3 && r.nr.nh >= 3 && r.nr.cmp.ci_hi_pct - r.nr.cmp.ci_lo_pct <= r.threshold))
 			return false;
 	}
 	return true;
 }
 
-bool ab_more_pairs(bool decided, unsigned pairs_done, unsigned min_pairs, unsigned max_pairs, double elapsed_s,
+bool ab_more_pairs(bool precise, unsigned pairs_done, unsigned min_pairs, unsigned max_pairs, double elapsed_s,
 		   double budget_s)
 {
 	if (pairs_done >= max_pairs)
 		return false;
 	if (pairs_done < min_pairs)
 		return true;
-	if (!(budget_s > 0) || decided || !pairs_done)
+	if (!(budget_s > 0) || precise || !pairs_done)
 		return false;
 	return elapsed_s + elapsed_s / pairs_done <= budget_s;
 }

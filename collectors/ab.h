@@ -43,17 +43,25 @@ int ab_add_doc(struct ab *ab, bool head, unsigned boot, const char *doc, size_t 
  */
 int ab_report(const struct ab *ab, const char *base, const char *head, const char *accel, struct strbuf *out);
 
-/* Whether every case's time has a verdict other than inconclusive (what --time-budget stops on). */
-bool ab_decided(const struct ab *ab);
+/*
+ * Whether every case's time is known precisely enough to decide against
+ * its budget: 3 boots a side at least, and the boot-level 95% interval of
+ * the change no wider than the budget (+-half of it: order-0 +-0.5%,
+ * other layouts +-1%).  What --time-budget stops on: the interval's
+ * width, never a p-value or a verdict, so that looking after every pair
+ * does not make false alarms more likely.  Cases without values on both
+ * sides do not count.
+ */
+bool ab_precise(const struct ab *ab);
 
 /*
  * Whether ab boots another pair (a base and a head): always until
  * min_pairs (--boots) are done; past them only with a time budget
- * (budget_s > 0), while some case is undecided and one more pair, taken
- * to last as long as the mean pair so far, ends within the budget of
- * elapsed_s since the first boot; never past max_pairs.
+ * (budget_s > 0), while not every case is precise and one more pair,
+ * taken to last as long as the mean pair so far, ends within the budget
+ * of elapsed_s since the first boot; never past max_pairs.
  */
-bool ab_more_pairs(bool decided, unsigned pairs_done, unsigned min_pairs, unsigned max_pairs, double elapsed_s,
+bool ab_more_pairs(bool precise, unsigned pairs_done, unsigned min_pairs, unsigned max_pairs, double elapsed_s,
 		   double budget_s);
 
 #endif

@@ -496,7 +496,7 @@ int cmd_ab(int argc, char **argv)
 		{ "head-commit", "SHA", "the head's commit (default: from its release's -g<sha>)", &a.head_commit },
 		{ "runs", "N", "runs of each kernel, shared out among its boots (default 8)", &a.runs },
 		{ "json-dir", "DIR", "write every boot's document to DIR/<boot>-<base|head>.json", &a.json_dir },
-		{ "time-budget", "S", "past --boots, more pairs until every case is decided or S s would pass",
+		{ "time-budget", "S", "past --boots, more pairs until every case is precise or S s would pass",
 		  &a.time_budget },
 		VM_OPTS(a),
 	};
@@ -534,9 +534,10 @@ int cmd_ab(int argc, char **argv)
 			  "boots a side, and the table says how much of the spread is boot to boot.\n"
 			  "Every document records its boot (host.vm.boot, .role, .session); the head's\n"
 			  "parent commit is the base's.  With --time-budget S, ab boots more pairs past\n"
-			  "--boots until every case is decided or the next pair would end past S s.  With\n"
-			  "--server every document is uploaded after the last boot; a boot that fails\n"
-			  "stops ab with nothing spooled.", opts);
+			  "--boots until every case's interval is within +-half its budget (order-0 1%,\n"
+			  "others 2%), or until the next pair would end past S s.  With --server every\n"
+			  "document is uploaded after the last boot; a boot that fails stops ab with\n"
+			  "nothing spooled.", opts);
 		printf("\n%s\n", vm_about_common);
 		ret = 0;
 		goto out;
@@ -614,7 +615,7 @@ int cmd_ab(int argc, char **argv)
 		say_boot(&s, &k[1], "head");
 	}
 	t0 = mono_s();
-	for (pair = 0; ab_more_pairs(ab_decided(cmp), pair, boots, max_pairs, mono_s() - t0, budget); pair++) {
+	for (pair = 0; ab_more_pairs(ab_precise(cmp), pair, boots, max_pairs, mono_s() - t0, budget); pair++) {
 		for (side = 0; side < 2; side++) {
 			struct vm_result res;
 			struct vm_boot b = { 0 };
@@ -680,9 +681,9 @@ int cmd_ab(int argc, char **argv)
 	}
 	if (budget && !a.quiet)
 		fprintf(stderr, "forkwatch: --time-budget %u s: %s after %u boots each, %.0f s\n", budget,
-			ab_decided(cmp) ? "every case decided" :
-			pair == max_pairs ? "some cases undecided at the most boots ab takes" :
-			"time is up with some cases undecided", pair, mono_s() - t0);
+			ab_precise(cmp) ? "every case precise to half its budget" :
+			pair == max_pairs ? "the most boots ab takes, some cases not yet precise" :
+			"time is up with some cases not yet precise", pair, mono_s() - t0);
 	ab_report(cmp, k[0].img.release[0] ? k[0].img.release : a.base,
 		  k[1].img.release[0] ? k[1].img.release : a.head, s.m.accel, &report);
 	fputs(report.buf, stdout);

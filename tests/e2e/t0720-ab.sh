@@ -44,8 +44,8 @@ cat "$T/ab.out"
 say "ab took $((SECONDS - start)) s"
 grep 'booted in' "$T/ab.err"
 grep -q "delivered 4 result(s)" "$T/ab.err" || { cat "$T/ab.err"; fail "ab did not deliver its 4 documents"; }
-# --boots pairs whatever the budget; past them none, the second of budget spent and the cases undecided
-grep -q '^forkwatch: --time-budget 1 s: time is up with some cases undecided after 2 boots each' "$T/ab.err" ||
+# --boots pairs whatever the budget; past them none, the second of budget spent and the cases not yet precise
+grep -q '^forkwatch: --time-budget 1 s: time is up with some cases not yet precise after 2 boots each' "$T/ab.err" ||
 	{ cat "$T/ab.err"; fail "ab --time-budget 1: no line saying time is up after the 2 boots each"; }
 
 say "the documents: boots, roles, one session, the head's parent"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests for collectors/ab.c: boots taken in, decided or not, and when ab boots another pair. */
+/* Unit tests for collectors/ab.c: boots taken in, precise or not, and when ab boots another pair. */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -35,13 +35,13 @@ static void boot_doc(struct strbuf *sb, double mean)
 	strbuf_addstr(sb, "]}]}");
 }
 
-/* Boots a side, the head at scale of the base, boot effects of +-spread: decided? */
-static bool decided(unsigned boots, double scale, double spread)
+/* Boots a side, the head at scale of the base, boot effects of +-spread: precise? */
+static bool precise(unsigned boots, double scale, double spread)
 {
 	struct ab *ab = ab_new();
 	struct strbuf doc = STRBUF_INIT, err = STRBUF_INIT;
 	unsigned i;
-	bool d;
+	bool p;
 
 	for (i = 0; i < boots; i++) {
 		double off = 1 + spread * (i % 2 ? 1 : -1);
@@ -51,23 +51,27 @@ static bool decided(unsigned boots, double scale, double spread)
 		boot_doc(&doc, 1000 * scale * off);
 		assert_int_equal(ab_add_doc(ab, true, 2 * i + 1, doc.buf, doc.len, &err), 0);
 	}
-	d = ab_decided(ab);
+	p = ab_precise(ab);
 	ab_free(ab);
 	strbuf_release(&doc);
 	strbuf_release(&err);
-	return d;
+	return p;
 }
 
-static void test_ab_decided(void **state)
+static void test_ab_precise(void **state)
 {
 	(void)state;
-	/* a verdict needs 3 boots a side, however far apart the kernels */
-	assert_false(decided(2, 1.5, 0.001));
-	assert_true(decided(3, 1.5, 0.001));
-	/* the same kernel, boots alike: unchanged, decided */
-	assert_true(decided(3, 1.0, 0.0005));
-	/* boots 5% apart: the boot means cannot tell a 0.5% change from none */
-	assert_false(decided(4, 1.005, 0.05));
+	/* 3 boots a side at least, however far apart the kernels */
+	assert_false(precise(2, 1.5, 0.0001));
+	/* precise whatever the change: the width decides, not the verdict */
+	assert_true(precise(3, 1.5, 0.0001));
+	assert_true(precise(3, 1.0, 0.0001));
+	assert_true(precise(3, 1.004, 0.0001));
+	/* boots 0.2% apart: 3 boots give +-0.52% (just wider than +-0.5%), 8 boots +-0.23% */
+	assert_false(precise(3, 1.0, 0.002));
+	assert_true(precise(8, 1.0, 0.002));
+	/* boots 5% apart: far from +-0.5% */
+	assert_false(precise(8, 1.0, 0.05));
 }
 
 static void test_ab_report(void **state)
@@ -117,7 +121,7 @@ static void test_ab_more_pairs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ab_decided),
+		cmocka_unit_test(test_ab_precise),
 		cmocka_unit_test(test_ab_report),
 		cmocka_unit_test(test_ab_more_pairs),
 	};
