@@ -18,7 +18,8 @@
 #       analysis of variance of the per-run means by boot, scipy's F test).
 #
 # Settings (environment): ARCHES ("x86_64 aarch64"), SIZE (64M), REPEAT (2),
-# BOOTS (3), RUNS (9), ITERATIONS (bench's default), FORKWATCH (the build's).
+# BOOTS (3), RUNS (9), ITERATIONS (bench's default), AB_LAYOUTS and
+# AB_WORKLOADS (ab's; bench's defaults), FORKWATCH (the build's).
 # Output: bench/out/vm-*.  The figures in bench/README.md came from here.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +33,9 @@ BOOTS=${BOOTS:-3}
 RUNS=${RUNS:-9}
 ITER=()
 [ -z "${ITERATIONS:-}" ] || ITER=(--iterations "$ITERATIONS")
+AB=()
+[ -z "${AB_LAYOUTS:-}" ] || AB+=(--layouts "$AB_LAYOUTS")
+[ -z "${AB_WORKLOADS:-}" ] || AB+=(--workloads "$AB_WORKLOADS")
 OUT=$BENCH_DIR/out
 mkdir -p "$OUT"
 export FORKWATCH_STATE_DIR=${FORKWATCH_STATE_DIR:-$OUT/vm-state}
@@ -65,7 +69,7 @@ PYEOF
 	esac
 	case " $what " in *" ab "*)
 		rm -rf "$OUT/vm-ab-$a"
-		"$FW" ab --base "$deb" --head "$deb" --boots "$BOOTS" --runs "$RUNS" --size "$SIZE" "${ITER[@]}" --quiet \
+		"$FW" ab --base "$deb" --head "$deb" --boots "$BOOTS" --runs "$RUNS" --size "$SIZE" "${ITER[@]}" "${AB[@]}" --quiet \
 			--json-dir "$OUT/vm-ab-$a" >"$OUT/vm-ab-$a.txt"
 		cat "$OUT/vm-ab-$a.txt"
 		"$PY" - "$OUT/vm-ab-$a" <<'PYEOF'
