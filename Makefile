@@ -2,6 +2,9 @@
 # needs and runs every test, `make run` benchmarks this machine.
 #   make ARCH=aarch64    cross-build for arm64 (static, runs under qemu-aarch64)
 #   make SAN=1           AddressSanitizer + UBSan build (build/<arch>-san)
+#   make STATIC=1        the collector alone, static and without uploads, as the
+#                        cross build is: the x86-64 guest of forkwatch vm
+#                        (build/x86_64-static/forkwatch)
 #   make unit            build and run the unit tests (T=test_store: one)
 #   make check T=t0510   build and run an end-to-end test (without T: every one)
 # Neither unit nor check installs anything (tests/README).
@@ -21,7 +24,7 @@ endif
 CC := $(CROSS)gcc
 AR := $(CROSS)ar
 DEPS := build/deps/$(ARCH)
-BUILD := build/$(ARCH)$(if $(SAN),-san)
+BUILD := build/$(ARCH)$(if $(STATIC),-static)$(if $(SAN),-san)
 
 WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wvla \
 	-Wwrite-strings -Werror
@@ -31,7 +34,7 @@ CPPFLAGS += -I. -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOUR
 LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lm
 TEST_LDLIBS := -lcmocka
 
-ifeq ($(CROSS),)
+ifeq ($(CROSS)$(STATIC),)
 # uploads (forkwatch run/agent/register) need libcurl; the static cross
 # build is bench-only
 # (dlopen'ed at run time: see collectors/http.c), and so is libpfm4
@@ -47,6 +50,11 @@ CPPFLAGS += -idirafter /usr/include
 LDFLAGS += -L/usr/lib/aarch64-linux-gnu
 # static, so that qemu-aarch64 and a bare initramfs can run it as it is;
 # a static non-PIE binary needs no relocation of libpfm4's tables
+BIN_LDFLAGS := -static
+LDLIBS += -lpfm
+endif
+
+ifneq ($(STATIC),)
 BIN_LDFLAGS := -static
 LDLIBS += -lpfm
 endif
@@ -77,7 +85,7 @@ WEB_A := $(BUILD)/web.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # the daemon is built for the host only: lab machines run the collector
-ifeq ($(CROSS),)
+ifeq ($(CROSS)$(STATIC),)
 PROGRAMS := $(BUILD)/forkwatch $(BUILD)/forkwatchd
 DAEMON_UNIT_SRC := $(wildcard tests/unit/daemon/test_*.c tests/unit/web/test_*.c)
 UNIT_BIN += $(DAEMON_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -193,6 +201,7 @@ test:
 	$(MAKE) all unit-build
 	$(MAKE) SAN=1 all unit-build
 	$(MAKE) ARCH=aarch64 all unit-build
+	$(MAKE) STATIC=1 all
 	$(MAKE) fuzz
 	tests/run-all.sh
 
@@ -206,7 +215,7 @@ stop:
 	@if [ -f build/run/forkwatchd.pid ]; then kill $$(cat build/run/forkwatchd.pid) 2>/dev/null; rm -f build/run/forkwatchd.pid; echo "forkwatchd stopped"; fi
 
 clean:
-	rm -rf build/$(ARCH) build/$(ARCH)-san build/aarch64 build/aarch64-san
+	rm -rf build/$(ARCH) build/$(ARCH)-san build/$(ARCH)-static build/aarch64 build/aarch64-san
 
 distclean:
 	rm -rf build
@@ -224,7 +233,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 FUZZ_CFLAGS := -O1 -g -std=gnu11 $(WARN) -MMD -MP $(FUZZ_SAN)
 FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 # the collector's parsers link the collector's objects; the rest the daemon's
-FUZZ_COLLECTOR_NAMES := $(filter smaps pagemap ident knob spool upload parse noise,$(FUZZ_NAMES))
+FUZZ_COLLECTOR_NAMES := $(filter smaps pagemap ident knob spool upload parse noise frame kimage,$(FUZZ_NAMES))
 FUZZ_DAEMON_NAMES := $(filter-out $(FUZZ_COLLECTOR_NAMES),$(FUZZ_NAMES))
 FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OBJ)/%.o)

@@ -2,7 +2,11 @@
 #ifndef FW_CMD_H
 #define FW_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+struct opt;
+struct strbuf;
 
 /* Sub-commands of forkwatch: each takes argc/argv after its name and returns the exit code. */
 int cmd_bench(int argc, char **argv);
@@ -23,10 +27,33 @@ int cmd_agent(int argc, char **argv);
  * Returns the exit code: 0 when the benchmark ran (a layout mismatch is
  * in the result, not an error), 0 also after --help (doc then empty).
  */
-struct opt;
-struct strbuf;
 int bench_main(int argc, char **argv, const struct opt *extra, const char *synopsis_extra,
 	       const char *about_extra, struct strbuf *doc);
+
+/*
+ * What 'forkwatch run' does with its document, for documents made
+ * elsewhere (forkwatch vm and ab, cmd_vm.c): check the server and the
+ * token before any work, spool each document (fsync'ed), deliver the
+ * spool.  cmd_upload_opts() writes run's options (--server,
+ * --token-file, --spool, --retry-for, --cacert, --timeout: CMD_UPLOAD_OPTS
+ * of them) at opts, pointing into u.  The int functions return an exit
+ * code, having said why on standard error; open uses default_token_file
+ * without --token-file (NULL: $FORKWATCH_STATE_DIR/host.token).
+ */
+#define CMD_UPLOAD_OPTS 6
+struct cmd_upload;
+struct cmd_upload *cmd_upload_new(void);
+void cmd_upload_free(struct cmd_upload *u);
+size_t cmd_upload_opts(struct cmd_upload *u, struct opt *opts);
+bool cmd_upload_wanted(const struct cmd_upload *u);
+int cmd_upload_open(struct cmd_upload *u, const char *cmd, const char *default_token_file);
+int cmd_upload_spool(struct cmd_upload *u, const char *doc, size_t len);
+int cmd_upload_flush(struct cmd_upload *u);
+
+/* forkwatch vm, ab, and the guest's console-send (cmd_vm.c). */
+int cmd_vm(int argc, char **argv);
+int cmd_ab(int argc, char **argv);
+int cmd_console_send(int argc, char **argv);
 
 /* "forkwatch: <message>" on standard error, one line; returns code (the exit code). */
 int cmd_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

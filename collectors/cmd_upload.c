@@ -771,6 +771,7 @@ out:
 /* What run and agent share: the checked settings, the client and the spool. */
 struct up_session {
 	struct up_args a;
+	const char *default_token; /* the token file without --token-file; NULL: host.token */
 	struct strbuf name, token;
 	struct http_client *http;
 	struct spool *sp;
@@ -800,6 +801,8 @@ static int up_session_open(struct up_session *s, const char *cmd)
 	}
 	if (s->a.token_file)
 		strbuf_addstr(&path, s->a.token_file);
+	else if (s->default_token)
+		strbuf_addstr(&path, s->default_token);
 	else
 		strbuf_addf(&path, "%s/host.token", cmd_state_dir());
 	ret = up_read_token("--token-file", path.buf, &s->name, &s->token,
@@ -862,24 +865,19 @@ static int up_flush(struct up_session *s)
 	return ret;
 }
 
-/* Benchmark (bench_main() with our options), then spool the document before any upload. */
-static int up_bench_and_spool(struct up_session *s, int argc, char **argv, const struct opt *extra,
-			      const char *synopsis, const char *about)
+/* Spool a document before any upload; an exit code. */
+static int up_spool_doc(struct up_session *s, const char *doc, size_t len)
 {
-	struct strbuf doc = STRBUF_INIT, err = STRBUF_INIT, name = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, name = STRBUF_INIT;
 	struct jread_node *root = NULL;
 	const char *uuid;
 	int ret;
 
-	ret = bench_main(argc, argv, extra, synopsis, about, &doc);
-	up_catch_signals(); /* bench_main() left its own handlers */
-	if (ret || !doc.len)
-		goto out;
-	if (jread_parse(&root, doc.buf, doc.len, &err) || !(uuid = jread_str(jread_get(root, "run_uuid")))) {
+	if (jread_parse(&root, doc, len, &err) || !(uuid = jread_str(jread_get(root, "run_uuid")))) {
 		ret = cmd_say(UP_EXIT_USAGE, "the result document has no run_uuid: %s", err.buf);
 		goto out;
 	}
-	ret = spool_put(s->sp, uuid, doc.buf, doc.len, &name, &err);
+	ret = spool_put(s->sp, uuid, doc, len, &name, &err);
 	if (ret) {
 		ret = cmd_say(UP_EXIT_USAGE, "cannot spool the result: %s", err.buf);
 		goto out;
@@ -890,6 +888,20 @@ out:
 	jread_free(root);
 	strbuf_release(&name);
 	strbuf_release(&err);
+	return ret;
+}
+
+/* Benchmark (bench_main() with our options), then spool the document before any upload. */
+static int up_bench_and_spool(struct up_session *s, int argc, char **argv, const struct opt *extra,
+			      const char *synopsis, const char *about)
+{
+	struct strbuf doc = STRBUF_INIT;
+	int ret;
+
+	ret = bench_main(argc, argv, extra, synopsis, about, &doc);
+	up_catch_signals(); /* bench_main() left its own handlers */
+	if (!ret && doc.len)
+		ret = up_spool_doc(s, doc.buf, doc.len);
 	strbuf_release(&doc);
 	return ret;
 }
@@ -1101,4 +1113,70 @@ out:
 	strbuf_release(&ident);
 	up_session_release(&s);
 	return ret;
+}
+
+/* ---- run's spool and upload, for documents made elsewhere (forkwatch vm and ab) ---- */
+
+struct cmd_upload {
+	struct up_session s;
+};
+
+struct cmd_upload *cmd_upload_new(void)
+{
+	struct cmd_upload *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		abort();
+	strbuf_init(&u->s.name, 0);
+	strbuf_init(&u->s.token, 0);
+	return u;
+}
+
+void cmd_upload_free(struct cmd_upload *u)
+{
+	if (!u)
+		return;
+	up_session_release(&u->s);
+	free(u);
+}
+
+size_t cmd_upload_opts(struct cmd_upload *u, struct opt *opts)
+{
+	const struct opt o[] = {
+		UP_OPT_SERVER(u->s.a),
+		UP_OPT_TOKEN(u->s.a),
+		UP_OPT_SPOOL(u->s.a),
+		UP_OPT_RETRY(u->s.a, "600", "keep retrying uploads this long (0: no limit)"),
+		UP_OPT_CACERT(u->s.a),
+		UP_OPT_TIMEOUT(u->s.a),
+	};
+
+	memcpy(opts, o, sizeof(o));
+	opts[0].help = "forkwatchd's URL: spool and upload the results as 'forkwatch run' does";
+	opts[1].help = "host token file of the guest's host name";
+	return sizeof(o) / sizeof(o[0]);
+}
+
+bool cmd_upload_wanted(const struct cmd_upload *u)
+{
+	return u->s.a.server != NULL;
+}
+
+int cmd_upload_open(struct cmd_upload *u, const char *cmd, const char *default_token_file)
+{
+	if (!http_available())
+		return up_no_curl(cmd);
+	u->s.default_token = default_token_file;
+	return up_session_open(&u->s, cmd);
+}
+
+int cmd_upload_spool(struct cmd_upload *u, const char *doc, size_t len)
+{
+	return up_spool_doc(&u->s, doc, len);
+}
+
+int cmd_upload_flush(struct cmd_upload *u)
+{
+	up_catch_signals();
+	return up_flush(&u->s);
 }

@@ -21,6 +21,9 @@ static const struct command commands[] = {
 	{ "register", cmd_register, "register this machine with forkwatchd and keep its host token" },
 	{ "hosts", cmd_hosts, "list, rename or retire the machines forkwatchd knows" },
 	{ "compare", cmd_compare, "compare two kernels on one lab machine (forkwatchd's /compare.txt)" },
+	{ "vm", cmd_vm, "boot a built kernel under qemu and bench it there" },
+	{ "ab", cmd_ab, "interleaved boots of a base and a head kernel under qemu, compared" },
+	{ "console-send", cmd_console_send, "(in forkwatch vm's guest) send a file over the console, framed" },
 };
 
 static void usage(FILE *f)
@@ -33,7 +36,7 @@ static void usage(FILE *f)
 		   "memory per folio layout, with the perf counters that explain it.\n\n"
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'forkwatch <command> --help' describes a command.  forkwatch %s\n",
 		FORKWATCH_VERSION);
 }

@@ -602,12 +602,19 @@ static bool kernel_quota_ok(struct req *rq, struct resp *rs, const struct store_
 	return false;
 }
 
+/* How a run ran, in words: host.vm.accel "" (bare metal), "kvm" or "tcg". */
+static const char *run_env_words(const char *accel)
+{
+	return !*accel ? "bare-metal" : !strcmp(accel, "kvm") ? "VM (KVM)" : "VM (TCG)";
+}
+
 static void api_runs_create(struct req *rq, struct resp *rs)
 {
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
 	struct store_host h;
 	struct jw jw;
 	struct doc d;
+	char accel[8];
 	int64_t run_id;
 	bool existed;
 	int ret;
@@ -630,6 +637,18 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 	}
 	if (!kernel_quota_ok(rq, rs, &h, d.kernel_ident))
 		goto out_doc;
+	/* a host's runs are all bare metal or all of one accelerator: its comparisons never mix them */
+	ret = store_host_vm_accel(rq->st, h.id, accel, sizeof(accel));
+	if (ret && ret != -ENOENT) {
+		store_failed(rq, rs, ret, "host");
+		goto out_doc;
+	}
+	if (!ret && strcmp(accel, d.vm.accel)) {
+		resp_error(rs, 409, "host.vm", "host '%s' has %s results and this one ran %s: a VM's results go to a "
+			   "host of their own (forkwatch vm names its guest <hostname>-vm-<arch>-<accel>)",
+			   h.name, run_env_words(accel), run_env_words(d.vm.accel));
+		goto out_doc;
+	}
 	req_write_begin(rq);
 	ret = store_run_ingest(rq->st, h.id, &d, &run_id, &existed);
 	req_write_end(rq);

@@ -10,6 +10,7 @@
 #include "lib/array.h"
 #include "lib/cmp.h"
 #include "lib/plan.h"
+#include "lib/nest.h"
 #include "lib/stats.h"
 
 void compare_config_defaults(struct compare_config *cfg)
@@ -33,6 +34,15 @@ static const struct {
 	{ "page_faults", "page faults" },
 	{ "task_clock_ns", "task clock" },
 };
+
+const char *compare_vm_note(const char *vm_accel)
+{
+	if (!strcmp(vm_accel, "tcg"))
+		return "VM results under TCG (emulation): only ratios and counts are meaningful, never absolute times";
+	if (!strcmp(vm_accel, "kvm"))
+		return "VM results under KVM";
+	return NULL;
+}
 
 const char *compare_metric_words(const char *metric)
 {
@@ -80,7 +90,7 @@ static int collect_cb(void *ctx, const struct store_series *s)
 	struct collect *c = ctx;
 	/* the head decides the rows; the base fills in what the head has */
 	struct compare_row *r = row_for(c->res, s, c->head);
-	unsigned i, *n;
+	unsigned i, u, *n, *up;
 	double *v;
 
 	if (!r)
@@ -93,13 +103,18 @@ static int collect_cb(void *ctx, const struct store_series *s)
 	}
 	n = c->head ? &r->nh : &r->nb;
 	v = c->head ? r->head : r->base;
+	up = c->head ? r->head_upload : r->base_upload;
+	/* an upload names a case and metric once: each call is the row's next upload (its boot in a VM) */
+	u = c->head ? r->uploads_h++ : r->uploads_b++;
 	if (!s->layout_ok) {
 		r->skipped_runs += s->nrun_means;
 		return 0;
 	}
 	for (i = 0; i < s->nrun_means && *n < COMPARE_MAX_RUNS; i++)
-		if (isfinite(s->run_means[i]))
+		if (isfinite(s->run_means[i])) {
+			up[*n] = u;
 			v[(*n)++] = s->run_means[i];
+		}
 	return 0;
 }
 
@@ -148,7 +163,30 @@ static void width_check(struct compare_row *r)
 	r->more_runs = (unsigned)s.runs_more;
 }
 
-static void row_stats(struct compare_row *r, const struct compare_config *cfg)
+/*
+ * The verdict on the boot means (a VM's host): fills cr, the boots and
+ * the boot shares; nonzero when there is no comparison.
+ */
+static int row_by_boot(struct compare_row *r, const struct cmp_params *p, struct cmp_result *cr)
+{
+	struct nest_result *nr = malloc(sizeof(*nr));
+	int ret;
+
+	if (!nr)
+		return -ENOMEM;
+	ret = nest_compare(r->base, r->base_upload, r->nb, r->head, r->head_upload, r->nh, p, nr);
+	if (!ret) {
+		*cr = nr->cmp;
+		r->boots_b = (unsigned)nr->nb;
+		r->boots_h = (unsigned)nr->nh;
+		r->boot_share_b = nr->base.icc;
+		r->boot_share_h = nr->head.icc;
+	}
+	free(nr);
+	return ret;
+}
+
+static void row_stats(struct compare_row *r, const struct compare_config *cfg, bool by_boot)
 {
 	struct cmp_params p = CMP_PARAMS_INIT;
 	struct cmp_result cr;
@@ -157,6 +195,7 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 	r->base_mean = r->head_mean = r->delta_pct = r->ci_lo = r->ci_hi = NAN;
 	r->base_sd_pct = r->head_sd_pct = r->p_welch = r->p_mw = NAN;
 	r->width_pct = r->width_target_pct = NAN;
+	r->boot_share_b = r->boot_share_h = NAN;
 	r->verdict = CMP_INCONCLUSIVE;
 	r->threshold = r->order == 0 && strcmp(r->layout, "pmd") ? cfg->budget_order0 : cfg->budget_other;
 	if (!r->supported)
@@ -177,7 +216,7 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 	p.threshold_pct = r->threshold;
 	p.alpha = cfg->alpha;
 	p.level = cfg->confidence;
-	if (cmp_compare(r->base, r->nb, r->head, r->nh, &p, &cr))
+	if (by_boot ? row_by_boot(r, &p, &cr) : cmp_compare(r->base, r->nb, r->head, r->nh, &p, &cr))
 		return;
 	r->delta_pct = cr.change_pct;
 	r->ci_lo = cr.ci_lo_pct;
@@ -186,7 +225,8 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg)
 	r->p_mw = cr.mw.p;
 	r->verdict = cr.verdict;
 	r->runs_needed = (unsigned)cr.runs_needed;
-	width_check(r);
+	if (!by_boot) /* the runs-per-side projection does not hold for boots */
+		width_check(r);
 }
 
 /* Collects the noise of the uploads compared: the newest STORE_COMPARE_UPLOADS, as the series. */
@@ -273,6 +313,9 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		return ret;
 	}
 	snprintf(res->host, sizeof(res->host), "%s", h.name);
+	if (store_host_vm_accel(st, h.id, res->vm_accel, sizeof(res->vm_accel)))
+		res->vm_accel[0] = '\0';
+	res->by_boot = res->vm_accel[0] != '\0';
 	ret = store_kernel_get(st, head, &k);
 	if (ret) {
 		if (ret == -ENOENT)
@@ -327,7 +370,7 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	if (ret)
 		goto fail;
 	for (i = 0; i < res->nrows; i++)
-		row_stats(&res->rows[i], cfg);
+		row_stats(&res->rows[i], cfg, res->by_boot);
 	ret = compare_noise_of(st, h.id, res->head, &res->head_noise);
 	if (!ret)
 		ret = compare_noise_of(st, h.id, res->base, &res->base_noise);
@@ -358,9 +401,13 @@ void compare_query(struct strbuf *out, const char *host, const char *head, const
 	}
 }
 
-/* One side of a comparison row: its runs, mean, spread and per-run means. */
-static void side_json(struct jw *jw, const char *key, unsigned n, double mean, double sd_pct,
-		      const double *v)
+/*
+ * One side of a comparison row: its runs, mean, spread and per-run means;
+ * by boot also its boots, the boot of each run mean (0 its first upload
+ * compared) and the boot-to-boot share of its variance.
+ */
+static void side_json(struct jw *jw, const char *key, bool by_boot, unsigned n, double mean, double sd_pct,
+		      const double *v, const unsigned *upload, unsigned boots, double boot_share)
 {
 	unsigned k;
 
@@ -372,6 +419,14 @@ static void side_json(struct jw *jw, const char *key, unsigned n, double mean, d
 	for (k = 0; k < n; k++)
 		jw_double(jw, NULL, v[k]);
 	jw_arr_end(jw);
+	if (by_boot) {
+		jw_u64(jw, "boots", boots);
+		jw_arr_begin(jw, "run_boots");
+		for (k = 0; k < n; k++)
+			jw_u64(jw, NULL, upload[k]);
+		jw_arr_end(jw);
+		jw_double(jw, "boot_share", boot_share);
+	}
 	jw_obj_end(jw);
 }
 
@@ -403,7 +458,9 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 	jw_str(jw, "host", res->host);
 	jw_str(jw, "base", res->base);
 	jw_str(jw, "base_chosen_as", res->base_why);
+	jw_str_or_null(jw, "vm_accel", res->vm_accel);
 	jw_str(jw, "head", res->head);
+	jw_str(jw, "unit", res->by_boot ? "boot" : "run");
 	jw_arr_begin(jw, "rows");
 	for (i = 0; i < res->nrows; i++) {
 		const struct compare_row *r = &res->rows[i];
@@ -418,8 +475,10 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 			jw_obj_end(jw);
 			continue;
 		}
-		side_json(jw, "base", r->nb, r->base_mean, r->base_sd_pct, r->base);
-		side_json(jw, "head", r->nh, r->head_mean, r->head_sd_pct, r->head);
+		side_json(jw, "base", res->by_boot, r->nb, r->base_mean, r->base_sd_pct, r->base, r->base_upload,
+			  r->boots_b, r->boot_share_b);
+		side_json(jw, "head", res->by_boot, r->nh, r->head_mean, r->head_sd_pct, r->head, r->head_upload,
+			  r->boots_h, r->boot_share_h);
 		jw_double(jw, "delta_pct", r->delta_pct);
 		jw_arr_begin(jw, "ci_pct");
 		jw_double(jw, NULL, r->ci_lo);
@@ -429,7 +488,7 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 		jw_double(jw, "p_mann_whitney", r->p_mw);
 		jw_double(jw, "threshold_pct", r->threshold);
 		if (wants_runs(r))
-			jw_u64(jw, "runs_needed", r->runs_needed);
+			jw_u64(jw, res->by_boot ? "boots_needed" : "runs_needed", r->runs_needed);
 		if (!strcmp(r->metric, "ns")) {
 			jw_obj_begin(jw, "precision");
 			jw_double(jw, "half_width_pct", r->width_pct);
@@ -520,6 +579,10 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				    words.buf);
 		strbuf_release(&words);
 	}
+	if (compare_vm_note(res->vm_accel))
+		strbuf_addf(out, "%s\n\n", compare_vm_note(res->vm_accel));
+	if (res->by_boot)
+		strbuf_addf(out, "%s\n\n", COMPARE_BY_BOOT_WORDS);
 	for (w = 0; w < res->nrows; w++) {
 		if (!compare_row_starts_workload(res, w))
 			continue;
@@ -567,11 +630,19 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 			const struct compare_row *t = cols[c];
 
 			strbuf_addf(out, "%s %s: %s", wl, t->layout, verdict_words(t));
-			if (isfinite(t->delta_pct))
+			if (isfinite(t->delta_pct) && res->by_boot && !isfinite(t->ci_lo))
+				strbuf_addf(out, " (%+.1f%%, boots %u/%u, runs %u/%u: too few boots for an interval)",
+					    t->delta_pct, t->boots_b, t->boots_h, t->nb, t->nh);
+			else if (isfinite(t->delta_pct) && res->by_boot)
+				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, boots %u/%u, runs %u/%u)",
+					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch,
+					    t->boots_b, t->boots_h, t->nb, t->nh);
+			else if (isfinite(t->delta_pct))
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
 					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);
 			if (wants_runs(t))
-				strbuf_addf(out, "; about %u runs per side would decide", t->runs_needed);
+				strbuf_addf(out, "; about %u %s per side would decide", t->runs_needed,
+					    res->by_boot ? "boots" : "runs");
 			strbuf_addstr(out, "\n   counters: ");
 			compare_attribution(res, t, out);
 			strbuf_addch(out, '\n');

@@ -13,9 +13,15 @@
 
 /*
  * A comparison of two kernels on one host: per case (workload, layout)
- * and metric, the per-run means of every upload of each kernel (the run
- * is the unit of replication), their statistics and a verdict.  Reads
- * summaries only, never samples.
+ * and metric, the per-run means of every upload of each kernel, their
+ * statistics and a verdict.  Reads summaries only, never samples.
+ *
+ * The unit of replication is the run on bare metal.  On a host whose
+ * results ran in forkwatch vm's guest (vm_accel set) every upload is one
+ * boot of its kernel, whose runs share that boot's effects: there the
+ * unit is the boot, as in forkwatch ab (lib/nest.h says why): each
+ * upload's mean of its runs is one value, the verdict is on those, and a
+ * verdict needs 3 boots a side.
  */
 
 #define COMPARE_MAX_RUNS 256 /* per-run means kept per side and row */
@@ -36,6 +42,11 @@ struct compare_row {
 	char reason[1001];      /* why not supported, or why missing */
 	unsigned nb, nh;
 	double base[COMPARE_MAX_RUNS], head[COMPARE_MAX_RUNS]; /* per-run means */
+	unsigned base_upload[COMPARE_MAX_RUNS], head_upload[COMPARE_MAX_RUNS]; /* of each value */
+	unsigned uploads_b, uploads_h; /* uploads read for this row, per side */
+	/* by boot (compare_result.by_boot): boots with values, and the share of each side's variance that is boot to boot */
+	unsigned boots_b, boots_h;
+	double boot_share_b, boot_share_h;
 	double base_mean, head_mean;
 	double base_sd_pct, head_sd_pct; /* stdev in % of the baseline mean (the thread's convention) */
 	double delta_pct, ci_lo, ci_hi;  /* change of the mean, % of the baseline mean */
@@ -43,7 +54,7 @@ struct compare_row {
 	double threshold;       /* the budget that applied, % */
 	enum cmp_verdict verdict;
 	bool missing;           /* the base has no values for it */
-	unsigned runs_needed;   /* inconclusive or significant: runs per side that would likely decide */
+	unsigned runs_needed;   /* inconclusive or significant: runs (by boot: boots) per side that would likely decide */
 	/*
 	 * Whether the runs are enough to decide against the budget, on the
 	 * interval's width alone (lib/plan.h, plan_stop() of head against
@@ -68,6 +79,8 @@ struct compare_result {
 	char host[STORE_NAME_MAX];
 	char base[DOC_IDENT_MAX], head[DOC_IDENT_MAX];
 	const char *base_why;   /* "requested", "parent commit", "pinned baseline", "previous kernel" */
+	char vm_accel[8];       /* the host's runs ran in forkwatch vm's guest: "kvm", "tcg"; "" bare metal */
+	bool by_boot;           /* the unit is the boot (an upload): a VM's host */
 	double confidence;      /* of the intervals, as configured */
 	int nrows;
 	size_t arows;
@@ -99,6 +112,18 @@ bool compare_noise_words(const struct compare_result *res, struct strbuf *out);
 int compare_build(struct store *st, const char *host, const char *base, const char *head,
 		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err);
 void compare_result_release(struct compare_result *res);
+
+/*
+ * What a comparison of a VM's results must say, or NULL on bare metal:
+ * which accelerator, and under TCG that only ratios and counts mean
+ * anything.  (A host's runs are all of one kind: api.c refuses a mix.)
+ */
+const char *compare_vm_note(const char *vm_accel);
+
+/* What a comparison by boot (compare_result.by_boot) says of its verdicts, one sentence. */
+#define COMPARE_BY_BOOT_WORDS                                                                         \
+	"Verdicts on per-boot means: each upload of a VM is one boot, whose runs share its effects, " \
+	"so the boot is the unit (3 boots a side for a verdict)."
 
 /* How reports name a metric: "dTLB misses", "TLB flushes", "time"; unknown ones as they are. */
 const char *compare_metric_words(const char *metric);

@@ -798,6 +798,47 @@ out:
 	return ret;
 }
 
+/* host.vm (schema/result-format.md): what forkwatch vm says of the VM that ran the benchmark. */
+static int parse_vm(struct vctx *v, const struct jread_node *host, struct doc *d)
+{
+	const struct jread_node *vm = jread_get(host, "vm");
+	const char *s;
+	long long ll;
+	int ret;
+
+	d->vm.boot = -1;
+	if (!vm || vm->type == JREAD_NULL)
+		return 0;
+	if (vm->type != JREAD_OBJ)
+		return bad(v, "host.vm", "expected an object");
+	if ((ret = get_str(v, vm, "host.vm", "accel", true, 7, false, &s)))
+		return ret;
+	if (strcmp(s, "kvm") && strcmp(s, "tcg"))
+		return bad(v, "host.vm.accel", "'%s': expected kvm or tcg", s);
+	snprintf(d->vm.accel, sizeof(d->vm.accel), "%s", s);
+	if ((ret = get_str(v, vm, "host.vm", "qemu", false, 255, false, &s)) ||
+	    (ret = get_str(v, vm, "host.vm", "host_cpu", false, 255, false, &s)) ||
+	    (ret = get_str(v, vm, "host.vm", "host_hostname", false, DOC_NAME_MAX - 1, false, &s)) ||
+	    (ret = get_int(v, vm, "host.vm", "vcpus", false, 1, 1 << 20, &ll)) ||
+	    (ret = get_int(v, vm, "host.vm", "mem_bytes", false, 0, 1LL << 60, &ll)) ||
+	    (ret = get_int(v, vm, "host.vm", "boots", false, 1, 1000000, &ll)) ||
+	    (ret = get_int(v, vm, "host.vm", "boot", false, 0, 1000000, &d->vm.boot)))
+		return ret;
+	if (d->vm.boot < 0)
+		d->vm.boot = -1;
+	if ((ret = get_str(v, vm, "host.vm", "role", false, 7, false, &s)))
+		return ret;
+	if (s && strcmp(s, "base") && strcmp(s, "head"))
+		return bad(v, "host.vm.role", "'%s': expected base, head or null", s);
+	snprintf(d->vm.role, sizeof(d->vm.role), "%s", s ? s : "");
+	if ((ret = get_str(v, vm, "host.vm", "session", false, 36, false, &s)))
+		return ret;
+	if (s && !is_uuid(s))
+		return bad(v, "host.vm.session", "'%s' is not a UUID", s);
+	snprintf(d->vm.session, sizeof(d->vm.session), "%s", s ? s : "");
+	return 0;
+}
+
 static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *d)
 {
 	const struct jread_node *host, *kernel, *params, *cases, *tool;
@@ -850,10 +891,12 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 	if ((ret = get_int(v, host, "host", "page_size", true, 1024, 1 << 30, &ll)))
 		return ret;
 	d->host.page_size = ll;
+	if ((ret = parse_vm(v, host, d)))
+		return ret;
 	d->host_json = dump_sorted(host);
 	if (!d->host_json)
 		return bad(v, "host", "nested too deeply");
-	if (strlen(d->host_json) > 16384)
+	if (strlen(d->host_json) > DOC_HOST_JSON_MAX)
 		return bad(v, "host", "too large");
 
 	if ((ret = get_obj(v, root, "", "kernel", &kernel)) ||

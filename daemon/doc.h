@@ -18,6 +18,8 @@
 #define DOC_NAME_MAX 256
 #define DOC_SHA_MAX 41
 #define DOC_IDENT_MAX 300
+/* the host object as kept with its run (doc.host_json), at most */
+#define DOC_HOST_JSON_MAX 16384
 
 struct doc_series {
 	char metric[32];          /* "ns" for the time, else a counter metric */
@@ -58,7 +60,13 @@ struct doc {
 		char *cpu_model;
 		int64_t cpus, mem_bytes, page_size;
 	} host;
-	char *host_json;          /* the host object, re-serialised */
+	char *host_json;          /* the host object, re-serialised (host.vm in it) */
+	struct {                  /* host.vm: the result came from forkwatch vm's guest */
+		char accel[8];    /* "kvm" or "tcg"; "" on bare metal */
+		char role[8];     /* forkwatch ab's "base" or "head", else "" */
+		char session[37]; /* the vm or ab invocation's UUID, or "" */
+		long long boot;   /* the kernel's boot number in the session; -1 when none */
+	} vm;
 	struct {
 		char release[DOC_NAME_MAX];
 		char commit[DOC_SHA_MAX];        /* "" when unknown */

@@ -266,6 +266,12 @@ int store_host_pin_baseline(struct store *st, const char *name, const char *kern
 /* The pinned baseline of host_id into out; -ENOENT when none is pinned. */
 int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, size_t len);
 
+/*
+ * The accelerator of host_id's latest run (host.vm.accel: "kvm", "tcg"),
+ * "" when it ran on bare metal, into out; -ENOENT when it has no runs.
+ */
+int store_host_vm_accel(struct store *st, int64_t host_id, char *out, size_t len);
+
 /* Whether host_id has a complete run on the kernel with this ident. */
 int store_host_has_complete_run(struct store *st, int64_t host_id, const char *kernel_ident,
 				bool *has);

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The store's hosts (store.h): lab machines, their tokens, names and pinned baselines. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/store-internal.h"
+#include "lib/jread.h"
+#include "lib/strbuf.h"
 
 /* The columns read_host() reads, in its order. */
 #define HOST_COLS                                                                          \
@@ -231,4 +235,45 @@ int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, siz
 		return err;
 	bind_i64(s, 1, host_id);
 	return row_text(s, out, len);
+}
+
+/*
+ * The host facts of host_id's latest run: a host's runs are all bare
+ * metal or all of one accelerator (api.c).  host.vm.accel is read here
+ * and not in SQL, whose JSON functions differ between engines.
+ */
+static const struct store_query q_host_last_facts = {
+	"SELECT host_facts FROM runs WHERE host_id = ?1 ORDER BY id DESC LIMIT 1"
+};
+
+int store_host_vm_accel(struct store *st, int64_t host_id, char *out, size_t len)
+{
+	struct strbuf jerr = STRBUF_INIT;
+	struct jread_node *root = NULL;
+	struct store_stmt *s;
+	const char *accel;
+	char *facts;
+	int err = stmt_get(st, &q_host_last_facts, &s);
+
+	if (err)
+		return err;
+	facts = malloc(DOC_HOST_JSON_MAX + 1);
+	if (!facts) {
+		stmt_done(s);
+		return store_fail(st, -ENOMEM, "out of memory");
+	}
+	bind_i64(s, 1, host_id);
+	err = row_text(s, facts, DOC_HOST_JSON_MAX + 1);
+	if (!err && *facts && jread_parse(&root, facts, strlen(facts), &jerr))
+		err = store_fail(st, -EIO, "the host facts of host %lld's latest run: %s", (long long)host_id,
+				 jerr.buf);
+	if (!err) {
+		/* no facts (a run from before they were kept): bare metal */
+		accel = jread_str(jread_get(jread_get(root, "vm"), "accel"));
+		snprintf(out, len, "%s", accel ? accel : "");
+	}
+	jread_free(root);
+	strbuf_release(&jerr);
+	free(facts);
+	return err;
 }

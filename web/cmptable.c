@@ -89,7 +89,10 @@ static void workload_table(struct strbuf *sb, const struct compare_result *res, 
 
 		strbuf_addf(sb, "<td class=\"%s\" title=\"", page_verdict_class(r));
 		html_attr(sb, page_verdict_word(r));
-		if (isfinite(r->delta_pct))
+		if (isfinite(r->delta_pct) && res->by_boot)
+			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, boots %u/%u, runs %u/%u", r->delta_pct,
+				  r->ci_lo, r->ci_hi, r->p_welch, r->boots_b, r->boots_h, r->nb, r->nh);
+		else if (isfinite(r->delta_pct))
 			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, n=%u/%u", r->delta_pct, r->ci_lo,
 				  r->ci_hi, r->p_welch, r->nb, r->nh);
 		else if (r->reason[0])
@@ -123,8 +126,8 @@ static void workload_table(struct strbuf *sb, const struct compare_result *res, 
 		strbuf_addstr(sb, "</b>");
 		if ((cols[c]->verdict == CMP_INCONCLUSIVE || cols[c]->verdict == CMP_SIGNIFICANT) &&
 		    cols[c]->supported && !cols[c]->missing && cols[c]->runs_needed)
-			html_txtf(sb, " (%s: about %u runs per side would decide)",
-				  page_verdict_word(cols[c]), cols[c]->runs_needed);
+			html_txtf(sb, " (%s: about %u %s per side would decide)",
+				  page_verdict_word(cols[c]), cols[c]->runs_needed, res->by_boot ? "boots" : "runs");
 		strbuf_addstr(sb, ": ");
 		html_txt(sb, t.buf);
 		strbuf_addstr(sb, "</li>");
@@ -168,7 +171,10 @@ static void details_table(struct strbuf *sb, const struct compare_result *res)
 			snprintf(b, sizeof(b), "%.4g", r->head_mean);
 		}
 		strbuf_addstr(sb, "<td>");
-		html_txtf(sb, "%u/%u", r->nb, r->nh);
+		if (res->by_boot)
+			html_txtf(sb, "%u/%u (boots %u/%u)", r->nb, r->nh, r->boots_b, r->boots_h);
+		else
+			html_txtf(sb, "%u/%u", r->nb, r->nh);
 		strbuf_addstr(sb, "</td><td>");
 		html_txt(sb, a);
 		strbuf_addstr(sb, "</td><td>");

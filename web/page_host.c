@@ -70,10 +70,20 @@ void page_compare(struct req *rq, struct resp *rs)
 	html_link_kernel(sb, res.base);
 	strbuf_addstr(sb, "</h1><p>baseline: the ");
 	html_txt(sb, res.base_why);
-	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-run means");
+	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-");
+	strbuf_addstr(sb, res.by_boot ? "boot means" : "run means");
 	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
 	strbuf_addstr(sb, "</p>");
 	page_compare_noise(sb, &res);
+	if (compare_vm_note(res.vm_accel)) {
+		strbuf_addstr(sb, "<p class=\"vm\">");
+		html_txt(sb, compare_vm_note(res.vm_accel));
+		if (res.by_boot) {
+			strbuf_addch(sb, ' ');
+			html_txt(sb, COMPARE_BY_BOOT_WORDS);
+		}
+		strbuf_addstr(sb, "</p>");
+	}
 	compare_form(sb, res.host, res.base, res.head);
 	page_compare_tables(sb, &res, true);
 	page_compare_links(sb, &res, false);
@@ -298,6 +308,7 @@ void page_host(struct req *rq, struct resp *rs)
 	struct kernels_ctx kc = { 0, 0, NULL };
 	size_t i;
 	size_t want = TREND_DEFAULT_KERNELS, from = 0;
+	char accel[8];
 	int ret;
 
 	if (last && !strcmp(last, "all")) {
@@ -348,6 +359,10 @@ void page_host(struct req *rq, struct resp *rs)
 	}
 	strbuf_addstr(sb, "</dd><dt>uploads</dt><dd>");
 	html_txtf(sb, "%lld", (long long)h.uploads);
+	if (!store_host_vm_accel(rq->st, h.id, accel, sizeof(accel)) && compare_vm_note(accel)) {
+		strbuf_addstr(sb, "</dd><dt>runs in</dt><dd class=\"vm\">");
+		html_txt(sb, compare_vm_note(accel));
+	}
 	strbuf_addstr(sb, "</dd></dl>\n<h2>Trends</h2>");
 	if (t->nkernels > want)
 		from = t->nkernels - want;

@@ -441,6 +441,15 @@ void page_kernel(struct req *rq, struct resp *rs)
 		html_txt(sec, res.base_why);
 		strbuf_addstr(sec, ")</p>");
 		page_compare_noise(sec, &res);
+		if (compare_vm_note(res.vm_accel)) {
+			strbuf_addstr(sec, "<p class=\"vm\">");
+			html_txt(sec, compare_vm_note(res.vm_accel));
+			if (res.by_boot) {
+				strbuf_addch(sec, ' ');
+				html_txt(sec, COMPARE_BY_BOOT_WORDS);
+			}
+			strbuf_addstr(sec, "</p>");
+		}
 		if (here) {
 			page_compare_tables(sec, &res, false);
 			page_compare_links(sec, &res, true);

@@ -181,6 +181,68 @@ static void refuse_len(const char *text, size_t len, const char *field, ...)
 
 /* ---- accepted documents ----------------------------------------------- */
 
+/* host.vm: forkwatch vm's guest says how it ran; kept in host_json, its key facts in d.vm. */
+static void test_vm_document(void **state)
+{
+	static const char vm[] = "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"tcg\", \"qemu\": \"7.2.22 (Debian)\", "
+				 "\"vcpus\": 2, \"mem_bytes\": 1073741824, \"host_hostname\": \"lab-7\", "
+				 "\"host_cpu\": \"AMD EPYC\", \"channel\": \"console\", \"role\": \"head\", "
+				 "\"session\": \"8db2e0db-28f8-457b-abb2-f65cf80315f0\", \"boot\": 2, \"boots\": 3, "
+				 "\"boot_s\": 3.06, \"wall_s\": 15.9}";
+	char *text = edited("\"hostname\": \"lab-7\"", vm);
+	struct doc d;
+
+	(void)state;
+	parse_ok(&d, text);
+	assert_string_equal(d.vm.accel, "tcg");
+	assert_string_equal(d.vm.role, "head");
+	assert_string_equal(d.vm.session, "8db2e0db-28f8-457b-abb2-f65cf80315f0");
+	assert_int_equal(d.vm.boot, 2);
+	assert_contains(d.host_json, "\"vm\":{\"accel\":\"tcg\"", "host_json keeps host.vm");
+	assert_contains(d.host_json, "\"boot_s\":3.06", "host_json keeps all of host.vm");
+	doc_release(&d);
+	free(text);
+	/* bare metal: no vm */
+	text = valid_doc();
+	parse_ok(&d, text);
+	assert_string_equal(d.vm.accel, "");
+	assert_int_equal(d.vm.boot, -1);
+	doc_release(&d);
+	free(text);
+	/* null is no vm; a minimal one is accel alone */
+	text = edited("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": null");
+	parse_ok(&d, text);
+	assert_string_equal(d.vm.accel, "");
+	doc_release(&d);
+	free(text);
+	text = edited("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"kvm\"}");
+	parse_ok(&d, text);
+	assert_string_equal(d.vm.accel, "kvm");
+	assert_int_equal(d.vm.boot, -1);
+	assert_string_equal(d.vm.role, "");
+	doc_release(&d);
+	free(text);
+}
+
+static void test_refuse_vm(void **state)
+{
+	(void)state;
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": \"tcg\"", "host.vm", "expected an object");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {}", "host.vm.accel", "missing");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"hvf\"}", "host.vm.accel",
+		    "expected kvm or tcg");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"tcg\", \"boot\": -1}",
+		    "host.vm.boot", "out of range");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"tcg\", \"vcpus\": 1.5}",
+		    "host.vm.vcpus", "integer");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"tcg\", \"role\": \"side\"}",
+		    "host.vm.role", "expected base, head or null");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"tcg\", \"session\": \"x\"}",
+		    "host.vm.session", "not a UUID");
+	refuse_edit("\"hostname\": \"lab-7\"", "\"hostname\": \"lab-7\", \"vm\": {\"accel\": \"tcg\", \"qemu\": \"a\\nb\"}",
+		    "host.vm.qemu", "control characters");
+}
+
 static void test_valid_document(void **state)
 {
 	char *text = valid_doc();
@@ -1123,6 +1185,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_document),
+		cmocka_unit_test(test_vm_document),
+		cmocka_unit_test(test_refuse_vm),
 		cmocka_unit_test(test_three_runs_median),
 		cmocka_unit_test(test_incomplete_run),
 		cmocka_unit_test(test_layout_not_verified),
