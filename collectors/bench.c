@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collectors/budget.h"
+#include "lib/cmp.h"
 #include "lib/jsonw.h"
 
 /*
@@ -213,11 +215,116 @@ static int run_one(struct bench_result *res, struct bench_case *c, struct bench_
 	return 0;
 }
 
+/* What the run loops share: the result, the knobs, the progress callback. */
+struct loop {
+	struct bench_result *res;
+	struct knob_journal *kj;
+	volatile sig_atomic_t *stop;
+	bench_progress_fn progress;
+	void *ctx;
+	struct strbuf *err;
+	uint64_t start;
+};
+
+/* Run r of case i: the case's knobs, a fresh worker. */
+static int loop_one(struct loop *lp, int i, unsigned r)
+{
+	struct bench_result *res = lp->res;
+	struct bench_case *c = &res->cases[i];
+	int ret;
+
+	if (*lp->stop)
+		return -EINTR;
+	if (lp->progress)
+		lp->progress(lp->ctx, r, res->params.time_budget_s > 0 ? 0 : res->params.runs, i,
+			     res->ncases, c, (double)(wl_now_ns() - lp->start) / 1e9);
+	ret = layout_apply_knobs(c->layout, &res->params.thp, lp->kj, lp->err);
+	if (ret)
+		return ret;
+	ret = run_one(res, c, &c->runs[r], lp->stop);
+	if (ret == -EINTR)
+		return ret;
+	if (ret) {
+		strbuf_addf(lp->err, "run %u of %s %s: %s", r + 1, c->wl->name,
+			    c->layout->name, strerror(-ret));
+		return ret;
+	}
+	c->nruns = r + 1;
+	return 0;
+}
+
+/* budget_run()'s callbacks: a run, and its per-run statistic (the mean time) */
+static int budget_one(void *ctx, int i, unsigned r, double *value)
+{
+	struct loop *lp = ctx;
+	struct bench_case *c = &lp->res->cases[i];
+	const struct bench_run *run = &c->runs[r];
+	double sum = 0;
+	unsigned k;
+	int ret = loop_one(lp, i, r);
+
+	if (ret)
+		return ret;
+	*value = NAN;
+	if (run->ok && run->iters) {
+		for (k = 0; k < run->iters; k++)
+			sum += (double)run->ns[k];
+		*value = sum / run->iters;
+	}
+	return 0;
+}
+
+static double budget_clock(void *ctx)
+{
+	(void)ctx;
+	return (double)wl_now_ns() / 1e9;
+}
+
+/* The time budget's rounds (collectors/budget.h); params.runs becomes the most runs a case took. */
+static int loop_budget(struct loop *lp)
+{
+	struct bench_result *res = lp->res;
+	struct bench_params *p = &res->params;
+	double *pct = calloc((size_t)res->ncases, sizeof(*pct));
+	struct budget b;
+	unsigned most = 0;
+	int i, ret;
+
+	if (!pct)
+		return -ENOMEM;
+	for (i = 0; i < res->ncases; i++)
+		pct[i] = bench_case_budget_pct(&res->cases[i]);
+	ret = budget_init(&b, p->time_budget_s, p->runs, res->ncases, pct);
+	free(pct);
+	if (ret)
+		return ret;
+	ret = budget_run(&b, budget_one, budget_clock, lp);
+	if (ret == -EINVAL && !lp->err->len)
+		strbuf_addf(lp->err, "--time-budget needs --runs of at least %u", b.stop.min_runs);
+	for (i = 0; !ret && i < res->ncases; i++) {
+		struct bench_case *c = &res->cases[i];
+		const struct budget_case *bc = &b.cases[i];
+
+		c->end = (int)bc->end;
+		c->budget_pct = bc->budget_pct;
+		c->half_width_pct = bc->runs ? bc->last.half_width_pct : NAN;
+		c->target_pct = bc->runs ? bc->last.target_pct : NAN;
+		if (c->nruns > most)
+			most = c->nruns;
+	}
+	if (!ret) {
+		p->runs = most;
+		res->elapsed_s = b.elapsed_s;
+	}
+	budget_release(&b);
+	return ret;
+}
+
 int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_atomic_t *stop,
 	      bench_progress_fn progress, void *ctx, struct strbuf *err)
 {
 	struct bench_params *p = &res->params;
-	uint64_t start = wl_now_ns();
+	struct loop lp = { res, kj, stop, progress, ctx, err, wl_now_ns() };
 	unsigned run, w;
 	int i, ret;
 	struct arena a = { NULL, 0, 0 };
@@ -239,11 +346,14 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 			c->wl = &bench_workloads[w];
 			c->layout = &p->layouts[i];
 			c->iterations = c->wl->fresh ? p->fresh_iterations : p->iterations;
+			c->half_width_pct = c->target_pct = NAN;
 			a.len += p->runs * (sizeof(struct bench_run) + 64 +
 					    run_bytes(c->iterations, p->ctrs.n));
 		}
 	}
-	a.base = mmap(NULL, a.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* with a time budget most of it stays untouched: no swap or commit is reserved for it */
+	a.base = mmap(NULL, a.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
 	if (a.base == MAP_FAILED) {
 		strbuf_addf(err, "cannot map %zu bytes for the results: %s", a.len, strerror(errno));
 		return -ENOMEM;
@@ -260,30 +370,25 @@ int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_at
 							    sizeof(struct ctr_reading));
 		}
 	}
-	for (run = 0; run < p->runs; run++) {
-		for (i = 0; i < res->ncases; i++) {
-			struct bench_case *c = &res->cases[i];
-
-			if (*stop)
-				return -EINTR;
-			if (progress)
-				progress(ctx, run, p->runs, i, res->ncases, c,
-					 (double)(wl_now_ns() - start) / 1e9);
-			ret = layout_apply_knobs(c->layout, &p->thp, kj, err);
-			if (ret)
-				return ret;
-			ret = run_one(res, c, &c->runs[run], stop);
-			if (ret == -EINTR)
-				return ret;
-			if (ret) {
-				strbuf_addf(err, "run %u of %s %s: %s", run + 1,
-					    c->wl->name, c->layout->name, strerror(-ret));
-				return ret;
-			}
-		}
+	if (p->time_budget_s > 0) {
+		ret = loop_budget(&lp);
+	} else {
+		ret = 0;
+		for (run = 0; !ret && run < p->runs; run++)
+			for (i = 0; !ret && i < res->ncases; i++)
+				ret = loop_one(&lp, i, run);
 	}
+	if (!(p->time_budget_s > 0))
+		res->elapsed_s = (double)(wl_now_ns() - lp.start) / 1e9;
+	if (ret)
+		return ret;
 	iso_now(res->finished_at, sizeof(res->finished_at));
 	return 0;
+}
+
+double bench_case_budget_pct(const struct bench_case *c)
+{
+	return c->layout->kind == LAYOUT_ORDER0 ? 1.0 : 2.0;
 }
 
 void bench_result_release(struct bench_result *res)
@@ -302,9 +407,10 @@ unsigned bench_case_verified(const struct bench_result *res, const struct bench_
 {
 	unsigned r, ok = 0;
 
+	(void)res; /* the runs are the case's own now (nruns) */
 	if (why)
 		*why = NULL;
-	for (r = 0; r < res->params.runs; r++) {
+	for (r = 0; r < c->nruns; r++) {
 		const struct bench_run *run = &c->runs[r];
 		const char *w = run->before.done && !run->before.ok ? run->before.why :
 				run->after.done && !run->after.ok ? run->after.why : NULL;
@@ -322,7 +428,7 @@ unsigned bench_case_run_means(const struct bench_result *res, const struct bench
 	int nctr = res->params.ctrs.n;
 	unsigned r, k = 0, i;
 
-	for (r = 0; r < res->params.runs; r++) {
+	for (r = 0; r < c->nruns; r++) {
 		const struct bench_run *run = &c->runs[r];
 		double sum = 0;
 		unsigned n = 0;
@@ -390,7 +496,7 @@ static bool case_multiplexed(const struct bench_result *res, const struct bench_
 	int n = res->params.ctrs.n;
 
 	*count = 0;
-	for (r = 0; r < res->params.runs; r++)
+	for (r = 0; r < c->nruns; r++)
 		for (i = 0; i < c->runs[r].iters; i++) {
 			const struct ctr_reading *rd = &c->runs[r].rd[(size_t)i * (size_t)n + (size_t)m];
 
@@ -398,6 +504,54 @@ static bool case_multiplexed(const struct bench_result *res, const struct bench_
 				(*count)++;
 		}
 	return *count > 0;
+}
+
+/*
+ * The time's variance split between runs and within a run (lib/cmp.h,
+ * cmp_components()), in % of the mean as standard deviations: whether
+ * more runs or more iterations pay (lib/plan.h).
+ */
+static void json_variance(const struct bench_case *c, struct jw *jw)
+{
+	struct cmp_group g[BENCH_RUNS_MAX];
+	struct cmp_components vc;
+	double *v = NULL;
+	size_t ng = 0, nv = 0, off = 0;
+	unsigned r, i;
+
+	for (r = 0; r < c->nruns; r++)
+		if (c->runs[r].ok)
+			nv += c->runs[r].iters;
+	v = calloc(nv ? nv : 1, sizeof(*v));
+	if (!v) {
+		jw_null(jw, "variance");
+		return;
+	}
+	for (r = 0; r < c->nruns; r++) {
+		const struct bench_run *run = &c->runs[r];
+
+		if (!run->ok || !run->iters)
+			continue;
+		for (i = 0; i < run->iters; i++)
+			v[off + i] = (double)run->ns[i];
+		g[ng++] = (struct cmp_group){ v + off, run->iters };
+		off += run->iters;
+	}
+	cmp_components(g, ng, &vc);
+	free(v);
+	jw_obj_begin(jw, "variance");
+	jw_u64(jw, "runs", vc.groups);
+	jw_u64(jw, "iterations", vc.values);
+	if (vc.mean > 0) {
+		jw_double(jw, "between_runs_sd_pct", 100 * sqrt(vc.var_between) / vc.mean);
+		jw_double(jw, "within_run_sd_pct", 100 * sqrt(vc.var_within) / vc.mean);
+	} else {
+		jw_null(jw, "between_runs_sd_pct");
+		jw_null(jw, "within_run_sd_pct");
+	}
+	jw_double(jw, "between_share", vc.icc);
+	jw_double(jw, "p", vc.p);
+	jw_obj_end(jw);
 }
 
 static void json_case(const struct bench_result *res, const struct bench_case *c,
@@ -416,7 +570,7 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 	jw_str(jw, "mapping", c->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
 	jw_u64(jw, "iterations", c->iterations);
 
-	for (r = 0; r < res->params.runs; r++) {
+	for (r = 0; r < c->nruns; r++) {
 		const struct bench_run *run = &c->runs[r];
 
 		runs_ok += run->ok;
@@ -424,12 +578,12 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 			first = run;
 	}
 	jw_obj_begin(jw, "layout_check");
-	jw_bool(jw, "ok", checks_ok == res->params.runs);
+	jw_bool(jw, "ok", checks_ok == c->nruns);
 	jw_u64(jw, "runs_verified", checks_ok);
-	jw_u64(jw, "runs", res->params.runs);
+	jw_u64(jw, "runs", c->nruns);
 	if (first)
 		json_hist(jw, &first->before.hist);
-	if (checks_ok == res->params.runs)
+	if (checks_ok == c->nruns)
 		jw_null(jw, "reason");
 	else
 		jw_str(jw, "reason", why ? why : "run failed before verification");
@@ -457,9 +611,18 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 	}
 	jw_obj_end(jw);
 
+	json_variance(c, jw);
+	if (res->params.time_budget_s > 0) {
+		jw_obj_begin(jw, "budget");
+		jw_double(jw, "budget_pct", c->budget_pct);
+		jw_double(jw, "target_half_width_pct", c->target_pct);
+		jw_double(jw, "half_width_pct", c->half_width_pct);
+		jw_str(jw, "stopped", budget_end_name((enum budget_end)c->end));
+		jw_obj_end(jw);
+	}
 	jw_u64(jw, "runs_ok", runs_ok);
 	jw_arr_begin(jw, "runs");
-	for (r = 0; r < res->params.runs; r++) {
+	for (r = 0; r < c->nruns; r++) {
 		const struct bench_run *run = &c->runs[r];
 		int lead = -1;
 
@@ -559,6 +722,10 @@ void bench_result_json(const struct bench_result *res, struct strbuf *out)
 	jw_u64(&jw, "iterations", p->iterations);
 	jw_u64(&jw, "fresh_iterations", p->fresh_iterations);
 	jw_u64(&jw, "warmup", p->warmup);
+	if (p->time_budget_s > 0) {
+		jw_double(&jw, "time_budget_s", p->time_budget_s);
+		jw_double(&jw, "elapsed_s", res->elapsed_s);
+	}
 	jw_arr_begin(&jw, "layouts");
 	for (i = 0; i < p->nlayouts; i++)
 		jw_str(&jw, NULL, p->layouts[i].name);

@@ -35,6 +35,7 @@ struct bench_params {
 	struct layout layouts[LAYOUT_MAX];
 	struct thp_info thp;
 	struct ctr_set ctrs;
+	double time_budget_s;       /* > 0: --time-budget; runs is then each case's most */
 };
 
 /* One layout verification. */
@@ -62,6 +63,11 @@ struct bench_case {
 	const struct layout *layout;
 	unsigned iterations;
 	struct bench_run *runs;    /* [params.runs] */
+	unsigned nruns;            /* runs taken: params.runs, or fewer with --time-budget */
+	/* with --time-budget (collectors/budget.h): why it stopped, its last width check */
+	int end;                   /* enum budget_end */
+	double budget_pct;
+	double half_width_pct, target_pct;
 };
 
 struct bench_result {
@@ -72,6 +78,7 @@ struct bench_result {
 	struct host_ident host;
 	struct noise_snapshot noise; /* the machine's noise sources, what --tune changed, what changed during */
 	bool grouped;              /* counters opened as one group */
+	double elapsed_s;          /* the runs' time, together */
 	int ncases;
 	struct bench_case *cases;
 	void *arena;               /* the runs' shared memory (MAP_SHARED) */
@@ -79,14 +86,19 @@ struct bench_result {
 };
 
 /*
- * Called between cases with what is about to run; library code prints
- * nothing itself.
+ * Called between cases with what is about to run (run: the case's run, from
+ * 0; runs 0 with a time budget, where the runs are not known before);
+ * library code prints nothing itself.
  */
 typedef void (*bench_progress_fn)(void *ctx, unsigned run, unsigned runs, int case_idx,
 				  int ncases, const struct bench_case *c, double elapsed_s);
 
 /*
- * Run the matrix.  params must be complete (layouts, counters, thp);
+ * Run the matrix: params.runs rounds of every case, or with a time budget
+ * (params.time_budget_s > 0) rounds of the cases still going until each
+ * case's interval is narrow enough or the time is up (collectors/budget.h),
+ * params.runs then the most runs a case may take; each case's nruns says
+ * how many it took.  params must be complete (layouts, counters, thp);
  * kernel and host identity must already be in res.  Knobs are set through
  * kj and left for the caller to restore.  stop: set by a signal handler to
  * abandon the run (the current worker is killed).
@@ -96,6 +108,12 @@ typedef void (*bench_progress_fn)(void *ctx, unsigned run, unsigned runs, int ca
  */
 int bench_run(struct bench_result *res, struct knob_journal *kj, volatile sig_atomic_t *stop,
 	      bench_progress_fn progress, void *ctx, struct strbuf *err);
+
+/*
+ * The budget a case is decided against, as the server's defaults: 1% for
+ * order-0, 2% for the large folios (--time-budget's target is half of it).
+ */
+double bench_case_budget_pct(const struct bench_case *c);
 
 /* Free what res holds (not res itself). */
 void bench_result_release(struct bench_result *res);

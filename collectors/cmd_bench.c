@@ -103,6 +103,9 @@ static void bench_options(struct opt *opts, const struct opt *extra, struct benc
 			   "wait for another forkwatch benchmarking here to finish, instead of failing") },
 		{ OPT_FLAG("tune", &a->tune,
 			   "quiet the noise sources a knob can quiet (forkwatch check) for the run") },
+		{ OPT_REAL("time-budget", "SECONDS", &p->time_budget_s, 1, 7 * 86400, NULL,
+			   "add runs until each case is decided or the time is up (--runs: most per case, default 1000)"),
+		  .expect = "expected seconds from 1 to 604800" },
 	};
 	size_t n = 0, i;
 
@@ -129,6 +132,7 @@ struct progress {
 	bool tty;
 	bool quiet;
 	unsigned last_run;
+	double budget_s;	/* --time-budget, else 0 */
 };
 
 static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int ncases,
@@ -140,6 +144,18 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 
 	if (pr->quiet)
 		return;
+	if (!runs) {
+		/* --time-budget: the runs are not known before, the time is */
+		if (pr->tty) {
+			fprintf(stderr, "\r\033[Kforkwatch: %s %-9s run %u  %.0fs of %.0fs",
+				c->wl->name, c->layout->name, run + 1, elapsed, pr->budget_s);
+			fflush(stderr);
+		} else if (pr->last_run == (unsigned)-1 || elapsed >= (double)pr->last_run + 30) {
+			fprintf(stderr, "forkwatch: %.0fs of %.0fs\n", elapsed, pr->budget_s);
+			pr->last_run = (unsigned)elapsed;
+		}
+		return;
+	}
 	if (pr->tty) {
 		double eta = done ? elapsed / done * (total - done) : 0;
 
@@ -218,6 +234,11 @@ static const char bench_about[] =
 	"Events: METRIC or METRIC=EVENT, comma-separated; metrics cycles, instructions,\n"
 	"dtlb_misses, cache_misses, tlb_flushes, page_faults, task_clock_ns; EVENT a libpfm4\n"
 	"name (e.g. perf::CYCLES) or a tracepoint SYSTEM:NAME.\n\n"
+	"--time-budget SECONDS: instead of --runs rounds, rounds of the cases still going\n"
+	"until the 95% interval of each case's comparison would reach +-half its budget\n"
+	"(order-0 1%, others 2%: the server's defaults), judged on the spread of its runs\n"
+	"so far and never on a change or a p-value, or until its next run would not fit\n"
+	"in the time left.  The table and the document say how many runs each case took.\n\n"
 	"Workloads: what is timed (*: a fresh region each iteration, --fresh-iterations)";
 
 /* The about text: the caller's, bench's, then every workload of the table. */
@@ -315,7 +336,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		strbuf_addstr(&synopsis, " [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
 				  "          [--fresh-iterations 10] [--layouts LIST|all] [--workloads LIST|all]\n"
 				  "          [--events LIST] [--kernel-commit SHA] [--parent-commit SHA]\n"
-				  "          [--json FILE|-] [--quiet] [--wait] [--tune]");
+				  "          [--json FILE|-] [--quiet] [--wait] [--tune] [--time-budget SECONDS]");
 		bench_about_text(&about, about_extra);
 		opt_usage(stdout, synopsis.buf, about.buf, opts);
 		ret = 0;
@@ -332,6 +353,15 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	if (given & (1ULL << (opt_find(opts, "munmap-iterations", 17) - opts)))
 		fprintf(stderr, "forkwatch: --munmap-iterations is now --fresh-iterations: the iterations of "
 			"every workload that needs a fresh region\n");
+	if (p->time_budget_s > 0) {
+		if (!(given & (1ULL << (opt_find(opts, "runs", 4) - opts)))) {
+			p->runs = BENCH_RUNS_MAX;
+		} else if (p->runs < 5) {
+			ret = cmd_say(2, "--runs '%u' with --time-budget: a case takes at least 5 runs "
+				      "before its spread is known", p->runs);
+			goto out;
+		}
+	}
 	if ((ret = bench_check(p, &a, &skipped)))
 		goto out;
 
@@ -382,6 +412,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 	pr.tty = isatty(STDERR_FILENO);
 	pr.quiet = a.quiet;
 	pr.last_run = (unsigned)-1;
+	pr.budget_s = p->time_budget_s;
 	ret = bench_run(res, kj, &stop_requested, show_progress, &pr, &err);
 	noise_snapshot_finish(&res->noise, false);
 	if (pr.tty && !pr.quiet)

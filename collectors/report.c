@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collectors/budget.h"
 #include "lib/stats.h"
 
 #define LABEL_W 15
@@ -124,7 +125,10 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 		char sz[16];
 
 		snprintf(sz, sizeof(sz), "%lluM", (unsigned long long)(p->size >> 20));
-		snprintf(buf, sizeof(buf), "%s %ux%u", sz, p->runs, cs[0]->iterations);
+		if (p->time_budget_s > 0)
+			snprintf(buf, sizeof(buf), "%s %.0fs x%u", sz, p->time_budget_s, cs[0]->iterations);
+		else
+			snprintf(buf, sizeof(buf), "%s %ux%u", sz, p->runs, cs[0]->iterations);
 	}
 	label(out, buf);
 	for (i = 0; i < n; i++) {
@@ -173,24 +177,45 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 		}
 		strbuf_addch(out, '\n');
 	}
+	if (p->time_budget_s > 0) {
+		/* the runs each case took, and the half-width its last check projected */
+		label(out, "runs");
+		for (i = 0; i < n; i++) {
+			snprintf(buf, sizeof(buf), "%u", cs[i]->nruns);
+			cell(out, buf);
+			if (isfinite(cs[i]->half_width_pct))
+				snprintf(buf, sizeof(buf), cs[i]->half_width_pct < 99.95 ? "+-%.1f%%" : "+-%.0f%%",
+					 cs[i]->half_width_pct);
+			else
+				snprintf(buf, sizeof(buf), "-");
+			cell(out, buf);
+			if (cs[i]->end != BUDGET_PRECISE && cs[i]->end != BUDGET_FAILED)
+				strbuf_addf(notes, "  %s %s: stopped (%s) after %u runs at %s, short of "
+					    "+-%.1f%% (half its %.0f%% budget)\n",
+					    wl->name, cs[i]->layout->name,
+					    budget_end_name((enum budget_end)cs[i]->end), cs[i]->nruns, buf,
+					    cs[i]->budget_pct / 2, cs[i]->budget_pct);
+		}
+		strbuf_addch(out, '\n');
+	}
 	label(out, "layout");
 	for (i = 0; i < n; i++) {
 		const char *why;
-		unsigned r, ok = bench_case_verified(res, cs[i], &why), failed = 0;
+		unsigned r, runs = cs[i]->nruns, ok = bench_case_verified(res, cs[i], &why), failed = 0;
 
-		for (r = 0; r < p->runs; r++)
+		for (r = 0; r < runs; r++)
 			failed += !cs[i]->runs[r].ok;
-		cell(out, ok == p->runs ? "ok" : "MISMATCH");
-		snprintf(buf, sizeof(buf), "%u/%u", ok, p->runs);
+		cell(out, ok == runs ? "ok" : "MISMATCH");
+		snprintf(buf, sizeof(buf), "%u/%u", ok, runs);
 		cell(out, buf);
 		if (why)
 			strbuf_addf(notes, "  %s %s: layout not as asked in %u of %u runs: %s\n",
-				    wl->name, cs[i]->layout->name, p->runs - ok, p->runs, why);
+				    wl->name, cs[i]->layout->name, runs - ok, runs, why);
 		if (failed) {
-			for (r = 0; r < p->runs && cs[i]->runs[r].ok; r++)
+			for (r = 0; r < runs && cs[i]->runs[r].ok; r++)
 				;
 			strbuf_addf(notes, "  %s %s: %u of %u runs failed: %s\n", wl->name,
-				    cs[i]->layout->name, failed, p->runs, cs[i]->runs[r].error);
+				    cs[i]->layout->name, failed, runs, cs[i]->runs[r].error);
 		}
 	}
 	strbuf_addch(out, '\n');
@@ -207,6 +232,10 @@ void report_table(const struct bench_result *res, struct strbuf *out)
 		table(res, &bench_workloads[w], out, &notes);
 	strbuf_addstr(out, "Counters are per operation (mean of the per-run means); stdev is of the\n"
 			   "per-run means in % of their mean.\n");
+	if (res->params.time_budget_s > 0)
+		strbuf_addf(out, "--time-budget %.0fs: runs took %.0fs; each case ran until the 95%% interval\n"
+				 "of a comparison would reach +-half its budget (order-0 1%%, others 2%%).\n",
+			    res->params.time_budget_s, res->elapsed_s);
 	for (m = 0; m < res->params.ctrs.n; m++) {
 		const struct ctr_spec *sp = &res->params.ctrs.spec[m];
 

@@ -613,9 +613,11 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 		ret = bad(v, rp.buf, "expected an object");
 		goto out;
 	}
-	if (runs->n != d->params.runs) {
-		ret = bad_key(v, base, "runs", "has %zu runs, params.runs says %u", runs->n,
-			      d->params.runs);
+	/* with a time budget each case takes its own runs, params.runs the most */
+	if (d->params.time_budget_s > 0 ? runs->n < 1 || runs->n > d->params.runs
+					: runs->n != d->params.runs) {
+		ret = bad_key(v, base, "runs", "has %zu runs, params.runs says %s%u", runs->n,
+			      d->params.time_budget_s > 0 ? "at most " : "", d->params.runs);
 		goto out;
 	}
 	/*
@@ -624,17 +626,17 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 	 */
 	for (m = 0; m < c->nseries; m++)
 		if (c->series[m].supported)
-			v->claimed += (uint64_t)d->params.runs * c->iterations;
+			v->claimed += (uint64_t)runs->n * c->iterations;
 	if (v->claimed > d->bytes / 2) {
-		ret = bad_key(v, base, "iterations", "%u runs x %u iterations cannot fit in a %zu-byte "
-			      "document (%d series, counting the cases before)", d->params.runs,
+		ret = bad_key(v, base, "iterations", "%zu runs x %u iterations cannot fit in a %zu-byte "
+			      "document (%d series, counting the cases before)", runs->n,
 			      c->iterations, d->bytes, c->nseries);
 		goto out;
 	}
 	for (m = 0; m < c->nseries; m++) {
 		struct doc_series *se = &c->series[m];
 
-		se->nruns = d->params.runs;
+		se->nruns = (unsigned)runs->n;
 		se->run_len = xcalloc(se->nruns, sizeof(*se->run_len));
 		se->run_means = xcalloc(se->nruns, sizeof(*se->run_means));
 		if (se->supported)
@@ -956,6 +958,17 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 	if ((ret = get_int(v, params, "params", "warmup", false, 0, 100000, &ll)))
 		return ret;
 	d->params.warmup = ll >= 0 ? (unsigned)ll : 0;
+	{
+		const struct jread_node *tb = jread_get(params, "time_budget_s");
+
+		if (tb && tb->type != JREAD_NULL) {
+			double sec = NAN;
+
+			if (!jread_num(tb, &sec) || !(sec > 0 && sec <= 1e7))
+				return bad(v, "params.time_budget_s", "expected seconds above 0");
+			d->params.time_budget_s = sec;
+		}
+	}
 
 	if ((ret = get_arr(v, root, "", "cases", &cases)))
 		return ret;
@@ -982,7 +995,7 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 		strbuf_release(&p);
 		if (ret)
 			return ret;
-		if (!c->layout_ok || c->runs_ok != d->params.runs)
+		if (!c->layout_ok || c->runs_ok != c->series[0].nruns)
 			d->complete = false;
 	}
 	return 0;

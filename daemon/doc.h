@@ -80,6 +80,7 @@ struct doc {
 		uint64_t size_bytes;
 		/* fresh_iterations: 0 when not given (munmap_iterations in documents before 0.2) */
 		unsigned runs, iterations, fresh_iterations, warmup;
+		double time_budget_s;     /* > 0: --time-budget, each case's runs up to runs */
 	} params;
 	/*
 	 * The noise snapshot's noisy sources, their names space-separated in

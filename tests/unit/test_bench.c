@@ -90,6 +90,7 @@ static int setup(void **state)
 	c = &f->res.cases[0];
 	c->wl = &bench_workloads[0];
 	assert_string_equal(c->wl->name, "fork");
+	c->nruns = RUNS; /* every run taken: no --time-budget */
 	c->layout = &p->layouts[0];
 	c->iterations = ITERS;
 	c->runs = f->runs;

@@ -1037,6 +1037,50 @@ static void test_refuse_runs(void **state)
 		    "cases[0].runs[1].ns", "has 4 values, expected at most 3");
 }
 
+/*
+ * --time-budget: each case takes its own runs, params.runs the most (a
+ * case of 2 runs beside one of 3); complete when every case's runs are ok.
+ */
+static void test_time_budget_runs(void **state)
+{
+	char *a, *b, *c, *text;
+	struct doc d;
+
+	(void)state;
+	a = edited("\"runs\": 2, \"iterations\": 3,", "\"runs\": 3, \"time_budget_s\": 60, \"iterations\": 3,");
+	b = replace(a, "\"running_ns\": [1010, 2010, 3010]}]}]}",
+		    "\"running_ns\": [1010, 2010, 3010]}]},\n"
+		    " {\"ok\": true, \"ns\": [400, 400, 400], \"counters\": {\"tlb_flushes\": [9, 9, 9]}}]}");
+	c = replace(b, "\"runs_ok\": 2", "\"runs_ok\": 3");
+	text = replace(c, "\"workloads\": [\"fork\"]", "\"workloads\": [\"fork\", \"munmap\"]");
+	free(c);
+	c = replace(text, "]}\n", ", " CASE_TEXT("munmap", "order-0", 0, "pte") "]}\n");
+	parse_ok(&d, c);
+	assert_near(d.params.time_budget_s, 60, "time_budget_s");
+	assert_int_equal(d.params.runs, 3);
+	assert_int_equal(d.ncases, 2);
+	assert_int_equal(d.cases[0].series[0].nruns, 3);
+	assert_int_equal(d.cases[1].series[0].nruns, 2);
+	assert_near(d.cases[1].series[0].runs_sum.mean, 1150, "mean of 300, 2000");
+	assert_true(d.complete);
+	doc_release(&d);
+	free(text);
+	free(c);
+
+	/* at most params.runs, at least 1 */
+	text = edited("\"runs\": 2, \"iterations\": 3,", "\"runs\": 1, \"time_budget_s\": 60, \"iterations\": 3,");
+	refuse_text(text, "cases[0].runs", "has 2 runs, params.runs says at most 1");
+	free(text);
+	text = edited("\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"time_budget_s\": 0, \"iterations\": 3,");
+	refuse_text(text, "params.time_budget_s", "expected seconds above 0");
+	free(text);
+	text = edited("\"runs\": 2, \"iterations\": 3,", "\"runs\": 2, \"time_budget_s\": \"60\", \"iterations\": 3,");
+	refuse_text(text, "params.time_budget_s", "expected seconds above 0");
+	free(text);
+	free(a);
+	free(b);
+}
+
 static void test_refuse_counters(void **state)
 {
 	(void)state;
@@ -1205,6 +1249,7 @@ int main(void)
 		cmocka_unit_test(test_workload_names),
 		cmocka_unit_test(test_refuse_cases),
 		cmocka_unit_test(test_refuse_runs),
+		cmocka_unit_test(test_time_budget_runs),
 		cmocka_unit_test(test_refuse_counters),
 		cmocka_unit_test(test_claimed_values_bounded),
 		cmocka_unit_test(test_layout_names_canonical),
