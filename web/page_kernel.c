@@ -391,7 +391,10 @@ void page_kernel(struct req *rq, struct resp *rs)
 			  "kernel it ran before). Cells: change of the mean time per operation of each "
 			  "workload and layout in % of the baseline; <span class=\"v-gain\">batching gains</span>, "
 			  "<span class=\"v-regression\">order-0 slowdowns and lost gains</span>, "
-			  "<span class=\"v-inconclusive\">inconclusive</span> (more runs needed).</p>\n"
+			  "<span class=\"v-significant-slower\">slower, size uncertain</span> (a change whose "
+			  "interval still reaches inside the budget), "
+			  "<span class=\"v-inconclusive\">inconclusive</span> (no evidence either way); "
+			  "both want more runs.</p>\n"
 			  "<h2>At a glance</h2><div class=\"scroll\"><table class=\"glance-table\"><thead>"
 			  "<tr><th>machine</th><th>baseline</th><th>time per operation</th></tr></thead><tbody>\n");
 	for (i = 0; i < hosts.n; i++) {

@@ -131,6 +131,12 @@ curl -sf "$URL/compare?host=lab-s&head=eeeeeeeeeeee" >"$T/s.html" || fail "/comp
 grep -q '<td class="v-significant-slower" title="slower, size uncertain' "$T/s.html" ||
 	fail "/compare: the cell is not marked significant, size uncertain"
 grep -q '<span class="word">slower, size uncertain</span>' "$T/s.html" || fail "/compare: no word on the cell"
+# the kernel page: its cell apart from inconclusive, and the legend says what it means
+curl -sf "$URL/kernels/eeeeeeeeeeee" >"$T/s-kernel.html" || fail "/kernels/eeeeeeeeeeee"
+grep -q '<span class="cell v-significant-slower" title="' "$T/s-kernel.html" ||
+	fail "/kernels: the cell is not marked significant, size uncertain"
+grep -q '<span class="v-significant-slower">slower, size uncertain</span> (a change whose interval still reaches inside the budget), <span class="v-inconclusive">inconclusive</span> (no evidence either way)' "$T/s-kernel.html" ||
+	fail "/kernels: the legend does not tell size uncertain from inconclusive"
 # no alert: the change may still lie within the budget
 curl -sf "$URL/api/v1/alerts?host=lab-s" >"$T/s-alerts.json" || fail "alerts lab-s"
 "$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); a=a.get("alerts", a); assert a == [], a' "$T/s-alerts.json" ||
