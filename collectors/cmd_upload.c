@@ -951,9 +951,63 @@ int cmd_run(int argc, char **argv)
 }
 
 /*
- * Has the server a complete upload of this kernel from this host?  1 yes,
- * 0 no (or cannot tell: then benchmark, more data is the safe side), or an
- * exit code (> 1) when the server stayed unreachable.
+ * A kernel with complete uploads: has it runs enough to decide?  The
+ * server's comparison of it on this host (GET /api/v1/compare): a row of
+ * the time per operation whose verdict is still open (inconclusive, or
+ * significant with its size uncertain) and whose runs are not enough by
+ * their interval's width (precision.enough_runs false: lib/plan.h
+ * plan_stop(), never a p-value) wants more runs, and the agent adds
+ * them (the server pools the uploads of a kernel on a host).  1: enough
+ * (or nothing to tell: no baseline, an error), 0: more runs; why says
+ * which row.
+ */
+static int agent_enough_runs(struct up_session *s, const char *ident, struct strbuf *why)
+{
+	struct strbuf path = STRBUF_INIT, resp = STRBUF_INIT, err = STRBUF_INIT;
+	struct jread_node *root = NULL;
+	const struct jread_node *rows, *r;
+	long status;
+	size_t i;
+	int ret = 1;
+
+	strbuf_addstr(&path, "/api/v1/compare?host=");
+	http_path_escape(&path, s->name.buf);
+	strbuf_addstr(&path, "&head=");
+	http_path_escape(&path, ident);
+	if (upload_request(&s->u, "comparison", "GET", path.buf, NULL, 0, &status, &resp, &err) ||
+	    upload_classify(status) != UPLOAD_DONE || jread_parse(&root, resp.buf, resp.len, &err))
+		goto out;
+	rows = jread_get(root, "rows");
+	for (i = 0; (r = jread_at(rows, i)); i++) {
+		const char *metric = jread_str(jread_get(r, "metric"));
+		const char *verdict = jread_str(jread_get(r, "verdict"));
+		const char *wl = jread_str(jread_get(r, "workload")), *layout = jread_str(jread_get(r, "layout"));
+		const struct jread_node *prec = jread_get(r, "precision");
+		const struct jread_node *enough = jread_get(prec, "enough_runs");
+		double more = 0;
+
+		if (!metric || strcmp(metric, "ns") || !verdict || !enough || enough->type != JREAD_BOOL ||
+		    enough->b || (strcmp(verdict, "inconclusive") && strcmp(verdict, "significant-size-uncertain")))
+			continue;
+		ret = 0;
+		strbuf_addf(why, "%s %s %s", wl ? wl : "?", layout ? layout : "?", verdict);
+		if (jread_num(jread_get(prec, "more_runs"), &more) && more > 0)
+			strbuf_addf(why, ", about %.0f more runs to decide", more);
+		break;
+	}
+out:
+	jread_free(root);
+	strbuf_release(&err);
+	strbuf_release(&resp);
+	strbuf_release(&path);
+	return ret;
+}
+
+/*
+ * Has the server a complete upload of this kernel from this host, with
+ * runs enough to decide (agent_enough_runs())?  1 yes, 0 no (or cannot
+ * tell: then benchmark, more data is the safe side), or an exit code (> 1)
+ * when the server stayed unreachable.
  */
 static int agent_already_done(struct up_session *s, const char *ident)
 {
@@ -990,9 +1044,17 @@ static int agent_already_done(struct up_session *s, const char *ident)
 		const char *id = jread_str(jread_get(k, "ident"));
 
 		if (id && !strcmp(id, ident) && jread_num(jread_get(k, "complete_uploads"), &n) && n > 0) {
-			printf("forkwatch: kernel '%s' already has %.0f complete upload(s) from host '%s': "
-			       "not benchmarking it again\n", ident, n, s->name.buf);
-			ret = 1;
+			struct strbuf why = STRBUF_INIT;
+
+			if (agent_enough_runs(s, ident, &why)) {
+				printf("forkwatch: kernel '%s' already has %.0f complete upload(s) from host '%s': "
+				       "not benchmarking it again\n", ident, n, s->name.buf);
+				ret = 1;
+			} else {
+				printf("forkwatch: kernel '%s' has %.0f complete upload(s) from host '%s', not "
+				       "enough runs to decide (%s): adding runs\n", ident, n, s->name.buf, why.buf);
+			}
+			strbuf_release(&why);
 			break;
 		}
 	}
@@ -1008,8 +1070,11 @@ out:
 static const char agent_about[] =
 	"The lab machine's loop, once per boot (contrib/systemd/forkwatch-agent.service):\n"
 	"deliver what the spool holds; ask the server (GET /api/v1/hosts/{name}) whether\n"
-	"the running kernel already has a complete upload from this host, and if so stop;\n"
-	"else benchmark, spool and deliver as 'forkwatch run' does.  The kernel is the\n"
+	"the running kernel already has a complete upload from this host, and if so\n"
+	"whether its comparison (GET /api/v1/compare) has runs enough to decide: an\n"
+	"inconclusive or size-uncertain time whose interval is still too wide wants more\n"
+	"runs; with enough, stop; else benchmark, spool and deliver as 'forkwatch run' does\n"
+	"(the server pools the uploads of a kernel).  The kernel is the\n"
 	"commit of --kernel-commit, else the -g<hex> suffix of 'uname -r', else\n"
 	"'release:<uname -r>' (the server's kernel ident).  While the server is down, retry\n"
 	"with backoff (capped at 60 s), one line on stderr per failure, for --retry-for\n"

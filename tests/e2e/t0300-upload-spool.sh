@@ -4,7 +4,8 @@
 # while nothing listens (exit 3), delivers the spool in order once the
 # server is up (after 503s), moves a document the server refuses (400) to
 # rejected/ with its reason, keeps everything on a 401; agent skips a
-# kernel that has results; register writes the token file and never
+# kernel that has results and runs enough to decide, and adds runs to one
+# whose comparison is undecided and too wide; register writes the token file and never
 # prints the token.  The real end-to-end against forkwatchd is elsewhere.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -27,6 +28,8 @@ fail_first = int(os.environ.get("STUB_FAIL_FIRST", "0"))
 reject = os.environ.get("STUB_REJECT") == "1"
 token = os.environ.get("STUB_TOKEN", "fwh_test")
 ident = os.environ.get("STUB_IDENT", "")
+# STUB_COMPARE: the time row's verdict and whether its runs are enough ("inconclusive:false")
+compare = os.environ.get("STUB_COMPARE", "")
 posts = 0
 
 def log(name, text):
@@ -53,6 +56,15 @@ class Stub(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/api/v1/hosts/"):
             kernels = [{"ident": ident, "complete_uploads": 1}] if ident else []
             self.answer(200, {"host": {"name": "lab test"}, "kernels": kernels})
+        elif self.path.startswith("/api/v1/compare?") and compare:
+            verdict, enough = compare.split(":")
+            rows = [{"workload": "fork", "layout": "order-4", "metric": "ns", "verdict": "unchanged",
+                     "precision": {"half_width_pct": 0.8, "target_pct": 1, "enough_runs": True}},
+                    {"workload": "fork", "layout": "order-0", "metric": "cycles", "verdict": "inconclusive"},
+                    {"workload": "fork", "layout": "order-0", "metric": "ns", "verdict": verdict,
+                     "precision": {"half_width_pct": 3.1, "target_pct": 0.5, "enough_runs": enough == "true",
+                                   "more_runs": 37}}]
+            self.answer(200, {"host": "lab test", "head": ident, "rows": rows})
         elif self.path == "/api/v1/hosts":
             self.answer(200, {"hosts": [{"name": "lab test", "hostname": "h1", "arch": "x86_64",
                                          "cpus": 2, "uploads": 3, "last_seen_at": 1700000000,
@@ -166,6 +178,25 @@ run_fw 0 agent --server "$url" --token-file "$T/host.token" --kernel-commit 0123
 [ -z "$(entries)" ] || fail "agent did not flush the spool"
 grep -q 'not benchmarking it again' "$T/out" || fail "agent should skip: $(cat "$T/out" "$T/err")"
 grep -q 'GET /api/v1/hosts/lab%20test$' "$T/log/requests" || fail "host name not percent-encoded: $(cat "$T/log/requests")"
+
+grep -q 'GET /api/v1/compare?host=lab%20test&head=0123456789ab$' "$T/log/requests" ||
+	fail "agent did not ask for the comparison: $(cat "$T/log/requests")"
+
+say "agent: a kernel with complete uploads but an undecided comparison gets more runs"
+for c in inconclusive:false significant-size-uncertain:false; do
+	start_stub STUB_IDENT=0123456789ab STUB_COMPARE=$c
+	: >"$T/log/delivered"
+	run_fw 0 agent --server "$url" --token-file "$T/host.token" --kernel-commit 0123456789ab "${bench[@]}"
+	grep -q "not enough runs to decide (fork order-0 ${c%:*}, about 37 more runs to decide): adding runs" "$T/out" ||
+		fail "agent should add runs ($c): $(cat "$T/out" "$T/err")"
+	[ "$(wc -l <"$T/log/delivered")" = 1 ] || fail "agent did not deliver the added runs ($c)"
+done
+say "agent: enough runs, or a decided verdict, and it stops"
+for c in inconclusive:true regression:false unchanged:false; do
+	start_stub STUB_IDENT=0123456789ab STUB_COMPARE=$c
+	run_fw 0 agent --server "$url" --token-file "$T/host.token" --kernel-commit 0123456789ab "${bench[@]}"
+	grep -q 'not benchmarking it again' "$T/out" || fail "agent should skip ($c): $(cat "$T/out" "$T/err")"
+done
 
 say "agent: a kernel without results is benchmarked, spooled and delivered"
 start_stub
