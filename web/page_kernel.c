@@ -261,6 +261,9 @@ static void page_links(struct strbuf *sb, size_t nhosts, size_t cur)
 	strbuf_addstr(sb, "</p>\n");
 }
 
+/* The glance's columns: the workloads of the review thread's tables. */
+static const char *const glance_workloads[] = { "fork", "munmap" };
+
 void page_kernel(struct req *rq, struct resp *rs)
 {
 	const struct app *app = req_app(rq);
@@ -269,7 +272,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 	struct names hosts = { 0, 0, NULL };
 	struct store_kernel k;
 	const char *pg = req_query(rq, "page");
-	size_t i, page = 1, first, end;
+	size_t i, w, page = 1, first, end;
 	int ret, c;
 
 	if (pg && *pg) {
@@ -315,7 +318,13 @@ void page_kernel(struct req *rq, struct resp *rs)
 			  "<span class=\"v-regression\">order-0 slowdowns and lost gains</span>, "
 			  "<span class=\"v-inconclusive\">inconclusive</span> (more runs needed).</p>\n"
 			  "<h2>At a glance</h2><div class=\"scroll\"><table class=\"glance-table\"><thead>"
-			  "<tr><th>machine</th><th>baseline</th><th>fork</th></tr></thead><tbody>\n");
+			  "<tr><th>machine</th><th>baseline</th>");
+	for (w = 0; w < sizeof(glance_workloads) / sizeof(glance_workloads[0]); w++) {
+		strbuf_addstr(sb, "<th>");
+		html_txt(sb, glance_workloads[w]);
+		strbuf_addstr(sb, "</th>");
+	}
+	strbuf_addstr(sb, "</tr></thead><tbody>\n");
 	for (i = 0; i < hosts.n; i++) {
 		struct compare_result res;
 		bool here = i >= first && i < end;
@@ -338,8 +347,35 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sec, "\"><h2>");
 		html_link_host(sec, hosts.name[i]);
 		strbuf_addstr(sec, "</h2>");
+		if (ret == -ENOENT && res.no_base) {
+			/* the first kernel of a machine: its own figures, no link that leads nowhere */
+			strbuf_addstr(sb, "<td class=\"hint\">none yet: its first kernel</td>");
+			strbuf_addstr(sec, "<p class=\"hint\">");
+			html_txt(sec, err.buf);
+			strbuf_addstr(sec, ".</p>");
+			strbuf_reset(&err);
+			ret = compare_own(rq->st, hosts.name[i], k.ident, &res, &err);
+			for (w = 0; w < sizeof(glance_workloads) / sizeof(glance_workloads[0]); w++) {
+				strbuf_addstr(sb, "<td class=\"cells\">");
+				if (!ret)
+					page_own_glance(sb, &res, glance_workloads[w]);
+				strbuf_addstr(sb, "</td>");
+			}
+			strbuf_addstr(sb, "</tr>\n");
+			if (!ret && here)
+				page_own_tables(sec, &res);
+			strbuf_addstr(sec, "</section>\n");
+			if (!ret)
+				compare_result_release(&res);
+			if (ret && ret != -ENOENT) {
+				page_store_error(rq, rs, ret, "kernel's figures");
+				goto out;
+			}
+			continue;
+		}
 		if (ret == -ENOENT) {
-			strbuf_addstr(sb, "<td colspan=\"2\">");
+			strbuf_addf(sb, "<td colspan=\"%zu\">",
+				    1 + sizeof(glance_workloads) / sizeof(glance_workloads[0]));
 			html_txt(sb, err.buf);
 			strbuf_addstr(sb, "</td></tr>\n");
 			strbuf_addstr(sec, "<p class=\"hint\">");
@@ -353,27 +389,32 @@ void page_kernel(struct req *rq, struct resp *rs)
 		}
 		strbuf_addstr(sb, "<td>");
 		html_link_kernel(sb, res.base);
-		strbuf_addstr(sb, "</td><td class=\"cells\">");
-		for (c = 0; c < res.nrows; c++) {
-			const struct compare_row *r = &res.rows[c];
+		strbuf_addstr(sb, "</td>");
+		for (w = 0; w < sizeof(glance_workloads) / sizeof(glance_workloads[0]); w++) {
+			strbuf_addstr(sb, "<td class=\"cells\">");
+			for (c = 0; c < res.nrows; c++) {
+				const struct compare_row *r = &res.rows[c];
 
-			if (strcmp(r->workload, "fork") || strcmp(r->metric, "ns"))
-				continue;
-			strbuf_addf(sb, "<span class=\"cell %s\" title=\"", page_verdict_class(r));
-			html_attr(sb, r->layout);
-			strbuf_addstr(sb, ": ");
-			html_attr(sb, page_verdict_word(r));
-			strbuf_addstr(sb, "\">");
-			html_txt(sb, r->layout);
-			strbuf_addch(sb, ' ');
-			if (isfinite(r->delta_pct))
-				html_txtf(sb, "%+.1f%%", r->delta_pct);
-			else
-				strbuf_addstr(sb, "&ndash;");
-			strbuf_addstr(sb, "</span>");
+				if (strcmp(r->workload, glance_workloads[w]) || strcmp(r->metric, "ns"))
+					continue;
+				strbuf_addf(sb, "<span class=\"cell %s\" title=\"", page_verdict_class(r));
+				html_attr(sb, r->layout);
+				strbuf_addstr(sb, ": ");
+				html_attr(sb, page_verdict_word(r));
+				strbuf_addstr(sb, "\">");
+				html_txt(sb, r->layout);
+				strbuf_addch(sb, ' ');
+				if (isfinite(r->delta_pct))
+					html_txtf(sb, "%+.1f%%", r->delta_pct);
+				else
+					strbuf_addstr(sb, "&ndash;");
+				strbuf_addstr(sb, "</span>");
+			}
+			if (!w)
+				page_compare_noise_mark(sb, &res);
+			strbuf_addstr(sb, "</td>");
 		}
-		page_compare_noise_mark(sb, &res);
-		strbuf_addstr(sb, "</td></tr>\n");
+		strbuf_addstr(sb, "</tr>\n");
 		strbuf_addstr(sec, "<p>against ");
 		html_link_kernel(sec, res.base);
 		strbuf_addstr(sec, " (");

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# A machine's first kernel, the normal first state of a new lab: every
+# page answers 200 and a crawler following every link of every page finds
+# no dead end; the pages say "the first kernel on this machine: nothing to
+# compare yet" and show the kernel's own figures (the host page its table
+# and links to its runs, the kernel page every workload at a glance);
+# /compare.txt refuses in text.  Then kernels named by their bare release
+# (`forkwatch compare --host H RELEASE`): resolved when one kernel has it,
+# the candidates named when several do.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+[ -x "$FW" ] || fail "no $FW: run make first"
+CRAWL="$PY $(dirname "$0")/crawl.py"
+REL=6.18.44-fc-v1300
+
+mkdir -p "$T/db"
+start_daemon "$T/d.log" --db "$T/db/fw.db"
+admin=(-H "Authorization: Bearer $(cat "$T/db/admin.token")")
+curl -sf "${admin[@]}" -d '{"hostname": "vm"}' "$URL/api/v1/hosts" >"$T/reg.json" || fail "register"
+tok=$(jget "$T/reg.json" 'd["token"]')
+"$PY" "$(dirname "$0")/compare-docs.py" "$T" vm
+# kernels as a lab without a build system names them: by release alone
+"$PY" - "$T" "$REL" <<'PYEOF'
+import json, sys, uuid
+t, rel = sys.argv[1:]
+def variant(src, dst, release, commit=None, parent=None, munmap=True):
+    d = json.load(open(t + "/" + src))
+    d["run_uuid"] = str(uuid.uuid4())
+    d["kernel"] = {"release": release, "commit": commit, "parent_commit": parent}
+    if munmap:  # a second workload, for "at a glance covers every workload"
+        for c in list(d["cases"]):
+            m = json.loads(json.dumps(c))
+            m["workload"] = "munmap"
+            d["cases"].append(m)
+    json.dump(d, open(t + "/" + dst, "w"))
+variant("base.json", "first.json", rel)
+variant("head.json", "second.json", "6.18.45-fc-v1301")
+variant("base.json", "amb1.json", "6.19.0-test", "dddddddddddd")
+variant("head.json", "amb2.json", "6.19.0-test", "eeeeeeeeeeee")
+PYEOF
+up() {
+	code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok" \
+		--data-binary @"$T/$1" "$URL/api/v1/runs")
+	[ "$code" = 201 ] || fail "upload $1: $code $(cat "$T/up.json")"
+}
+up first.json
+RUN=$(jget "$T/up.json" 'd["run"]["id"]')
+K="release:$REL"
+KP=$(pct "$K")
+
+say "every page of the one-kernel state answers 200, every link too"
+$CRAWL "$URL" --must /runs/ --must /kernels/ --must /hosts/vm || fail "a dead end in the one-kernel state"
+
+say "the kernel page says what the state is, with the kernel's own figures"
+expect 200 GET "/kernels/$KP"
+grep -q 'give a base' "$T/body" && fail "kernel page: the old error text"
+grep -q "is the first kernel on host" "$T/body" || fail "kernel page: no first-kernel note"
+grep -q 'nothing to compare yet' "$T/body" || fail "kernel page: no 'nothing to compare yet'"
+grep -q '<th>munmap</th>' "$T/body" || fail "kernel page: at a glance lacks munmap"
+grep -q 'none yet' "$T/body" || fail "kernel page: the baseline column does not say none"
+grep -q 'class="thread own"' "$T/body" || fail "kernel page: no table of its own figures"
+grep -q 'order-0 [0-9.]* *ms' "$T/body" || fail "kernel page: no order-0 time at a glance"
+
+say "/compare of the first kernel: 200, the note and its own table, no comparison link"
+expect 200 GET "/compare?host=vm&head=$KP"
+grep -q 'nothing to compare yet' "$T/body" || fail "/compare: no note"
+grep -q 'class="thread own"' "$T/body" || fail "/compare: no own table"
+grep -q '<th>vs order-0</th>' "$T/body" || fail "/compare: no ratio to order-0"
+grep -q 'href="/compare.txt' "$T/body" && fail "/compare: links the mailing-list text of no comparison"
+
+say "the host page: the latest kernel's table, links to its runs, no link to a comparison"
+expect 200 GET "/hosts/vm"
+grep -q 'class="thread own"' "$T/body" || fail "host page: no table of the latest kernel"
+grep -q "href=\"/runs/$RUN\"" "$T/body" || fail "host page: no link to run $RUN"
+grep -q 'against its baseline' "$T/body" && fail "host page: links a comparison that cannot be made"
+grep -q 'its first kernel: nothing to compare yet' "$T/body" || fail "host page: no first-kernel note"
+
+say "/compare.txt refuses in text, the API in JSON naming the base"
+code=$(curl -s -o "$T/c.txt" -D "$T/c.h" -w '%{http_code}' "$URL/compare.txt?host=vm&head=$KP")
+[ "$code" = 404 ] || fail "/compare.txt: $code"
+grep -qi '^content-type: text/plain' "$T/c.h" || fail "/compare.txt answers its 404 as $(grep -i content-type "$T/c.h")"
+[ "$(wc -l <"$T/c.txt")" = 1 ] && grep -q "^'$K' is the first kernel on host 'vm': nothing to compare yet" "$T/c.txt" ||
+	fail "/compare.txt: $(cat "$T/c.txt")"
+expect_error 404 base 'first kernel' GET "/api/v1/compare?host=vm&head=$KP"
+
+if "$FW" compare --help >/dev/null 2>&1; then
+	say "forkwatch compare with a bare release"
+	rc=0
+	"$FW" compare --server "$URL" --host vm "$REL" >"$T/o" 2>"$T/e" || rc=$?
+	[ $rc -ne 0 ] || fail "compare of the first kernel exited 0"
+	grep -q "is the first kernel on host 'vm': nothing to compare yet. Boot another kernel, or pass a base" "$T/e" ||
+		fail "compare of the first kernel: $(cat "$T/e")"
+	up second.json
+	"$FW" compare --server "$URL" --host vm 6.18.45-fc-v1301 >"$T/o" 2>"$T/e" ||
+		fail "compare by bare release: $(cat "$T/e")"
+	grep -q "release:$REL" "$T/o" || fail "compare by bare release: the base is not named: $(head -5 "$T/o")"
+	"$FW" compare --server "$URL" --host vm "$REL" 6.18.45-fc-v1301 >"$T/o2" 2>"$T/e" ||
+		fail "compare of two bare releases: $(cat "$T/e")"
+	up amb1.json
+	up amb2.json
+	rc=0
+	"$FW" compare --server "$URL" --host vm 6.19.0-test >"$T/o" 2>"$T/e" || rc=$?
+	[ $rc -ne 0 ] || fail "an ambiguous release exited 0"
+	grep -q "'6.19.0-test' is the release of 2 kernels host 'vm' ran: name one of" "$T/e" &&
+		grep -q dddddddddddd "$T/e" && grep -q eeeeeeeeeeee "$T/e" || fail "ambiguous release: $(cat "$T/e")"
+	rc=0
+	"$FW" compare --server "$URL" --host vm 9.9.9-none >"$T/o" 2>"$T/e" || rc=$?
+	[ $rc -ne 0 ] && grep -q "no kernel '9.9.9-none' on host 'vm'" "$T/e" || fail "unknown release: $(cat "$T/e")"
+else
+	say "skip forkwatch compare: this build has no libcurl"
+	up second.json
+	up amb1.json
+	up amb2.json
+fi
+expect 200 GET "/api/v1/compare?host=vm&head=6.18.45-fc-v1301"
+jcheck "$T/body" 'd["base"] == "release:'"$REL"'" and d["head"] == "release:6.18.45-fc-v1301"' "API: bare release resolved"
+
+say "with more kernels, still no dead end"
+$CRAWL "$URL" --must /compare --must /runs/ || fail "a dead end with several kernels"
+stop_daemon
+echo "ok"
