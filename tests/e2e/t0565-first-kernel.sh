@@ -51,6 +51,10 @@ KP=$(pct "$K")
 say "every page of the one-kernel state answers 200, every link too"
 $CRAWL "$URL" --must /runs/ --must /kernels/ --must /hosts/vm || fail "a dead end in the one-kernel state"
 
+say "the overview: no open alert says none, not an empty table"
+expect 200 GET /
+grep -q '<h2>Open regression alerts</h2><p class="none">none</p>' "$T/body" || fail "overview: no 'none' for the alerts"
+
 say "the kernel page says what the state is, with the kernel's own figures"
 expect 200 GET "/kernels/$KP"
 grep -q 'give a base' "$T/body" && fail "kernel page: the old error text"
