@@ -218,6 +218,34 @@ static int kernel_row(struct strbuf *sb, struct store *st, const struct store_ho
 	return 0;
 }
 
+/*
+ * A chart's numbers as text, which hover titles are not for a phone or a
+ * screenshot: every point of a chart of a few, else the newest.
+ */
+#define CHART_VALUES_ALL 3
+
+static void chart_values(struct strbuf *sb, const char *const *tips, size_t n)
+{
+	size_t k, last = n;
+
+	for (k = 0; k < n; k++)
+		if (tips[k])
+			last = k;
+	if (last == n)
+		return;
+	strbuf_addstr(sb, "<ul class=\"values\">");
+	for (k = n > CHART_VALUES_ALL ? last : 0; k < n; k++) {
+		if (!tips[k])
+			continue;
+		strbuf_addstr(sb, "<li>");
+		if (n > CHART_VALUES_ALL)
+			strbuf_addstr(sb, "newest: ");
+		html_txt(sb, tips[k]);
+		strbuf_addstr(sb, "</li>");
+	}
+	strbuf_addstr(sb, "</ul>");
+}
+
 /* Per workload and layout, the time chart; then per workload the ratio to order-0. */
 static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			 const struct alerts_ctx *al)
@@ -312,6 +340,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			html_txtf(sb, "%s %s", tc->workload, tc->layout);
 			strbuf_addstr(sb, "</figcaption>");
 			svg_line_chart(sb, &ch);
+			chart_values(sb, (const char *const *)tips, n);
 			strbuf_addstr(sb, "</figure>\n");
 			strbuf_release(&title);
 			/* the ratio to order-0 of the same kernel */
@@ -338,7 +367,21 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			strbuf_addstr(sb, " <span class=\"hint\">below 1: faster than order-0</span>"
 					  "</figcaption>");
 			svg_line_chart(sb, &ch);
-			strbuf_addstr(sb, "</figure>\n");
+			/* the newest kernel's ratios as text */
+			strbuf_addstr(sb, "<ul class=\"values\"><li>");
+			if (n)
+				html_txtf(sb, "%s%s: ", n > CHART_VALUES_ALL ? "newest, " : "",
+					  t->kernel[from + n - 1]);
+			for (i = 0; n && i < nr; i++) {
+				if (i)
+					strbuf_addstr(sb, ", ");
+				html_txt(sb, rs[i].name);
+				if (isfinite(rs[i].y[n - 1]))
+					html_txtf(sb, " %.2f", rs[i].y[n - 1]);
+				else
+					strbuf_addstr(sb, " &ndash;");
+			}
+			strbuf_addstr(sb, "</li></ul></figure>\n");
 			strbuf_release(&title);
 		}
 	}

@@ -79,6 +79,44 @@ grep -q "href=\"/runs/$RUN\"" "$T/body" || fail "host page: no link to run $RUN"
 grep -q 'against its baseline' "$T/body" && fail "host page: links a comparison that cannot be made"
 grep -q 'its first kernel: nothing to compare yet' "$T/body" || fail "host page: no first-kernel note"
 
+say "the host page's charts of one kernel: one label, the values as text"
+"$PY" - "$T/body" <<'PYEOF' || fail "host page charts"
+import re, sys
+t = open(sys.argv[1]).read()
+figs = re.findall(r'<figure>(.*?)</figure>', t, re.S)
+if len(figs) < 4:
+    print("FAIL: %d charts" % len(figs)); sys.exit(1)
+for f in figs:
+    ticks = re.findall(r'<text class="tick" x="\d+" y="\d+"[^>]*>([^<]*)</text>', f)
+    xt = [x for x in ticks if x.startswith("release:")]
+    if len(xt) != 1:
+        print("FAIL: a one-point chart labels its kernel %d times: %s" % (len(xt), xt)); sys.exit(1)
+    if not re.search(r'<ul class="values"><li>release:[^<]*: [0-9.]+ [mµn]?s \xb1 ', f):
+        print("FAIL: a chart without its value as text: %s" % f[-400:]); sys.exit(1)
+print("    %d charts, each its kernel once and its value as text" % len(figs))
+PYEOF
+
+say "the run page leads with the side-by-side table, one note per unsupported counter, labelled histograms"
+expect 200 GET "/runs/$RUN"
+"$PY" - "$T/body" <<'PYEOF' || fail "run page"
+import re, sys
+t = open(sys.argv[1]).read()
+own, case = t.find('class="thread own"'), t.find('<section class="case">')
+if not 0 <= own < case:
+    print("FAIL: the side-by-side table does not come before the cases (%d, %d)" % (own, case)); sys.exit(1)
+if t.count("no PMU here") != 1:
+    print("FAIL: 'cycles unsupported' said %d times" % t.count("no PMU here")); sys.exit(1)
+if not re.search(r'<li><b>cycles</b> \(<code>[^<]*</code>\): unsupported: no PMU here</li>', t):
+    print("FAIL: no note on cycles"); sys.exit(1)
+h = len(re.findall(r'<svg class="hist"', t))
+if h < 2 or len(re.findall(r'>time per iteration</text>', t)) != h or \
+        len(re.findall(r'>iterations \(tallest bar: \d+\)</text>', t)) != h:
+    print("FAIL: %d histograms, not every one with its axes named" % h); sys.exit(1)
+if '<th>vs order-0</th>' not in t:
+    print("FAIL: no ratio to order-0"); sys.exit(1)
+print("    the table first, cycles noted once, %d histograms with named axes" % h)
+PYEOF
+
 say "/compare.txt refuses in text, the API in JSON naming the base"
 code=$(curl -s -o "$T/c.txt" -D "$T/c.h" -w '%{http_code}' "$URL/compare.txt?host=vm&head=$KP")
 [ "$code" = 404 ] || fail "/compare.txt: $code"
