@@ -73,12 +73,12 @@ curl -sf -H "Authorization: Bearer $(cat "$T/db/admin.token")" \
 	--data-binary "$("$PY" -c 'import json,sys; print(json.dumps({"name": "bench-box", "hostname": sys.argv[1]}))' "$HOSTNAME_DOC")" \
 	"$URL/api/v1/hosts" >"$T/reg.json" || fail "register"
 tok=$(jget "$T/reg.json" 'd["token"]')
-for k in a b; do
+upload() {
 	code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok" \
-		--data-binary @"$T/$k.json" "$URL/api/v1/runs")
-	[ "$code" = 201 ] || fail "upload $k: $code $(cat "$T/up.json")"
-done
-RUN=$(jget "$T/up.json" 'd["run"]["id"]')
+		--data-binary @"$T/$1.json" "$URL/api/v1/runs")
+	[ "$code" = 201 ] || fail "upload $1: $code $(cat "$T/up.json")"
+}
+upload a
 
 browse() { # name width height path: screenshot, DOM, net log
 	local name=$1 w=$2 h=$3 path=$4
@@ -142,6 +142,13 @@ colours() { # name min_reg min_gain
 }
 CHECK="$PY $(dirname "$0")/page-check.py"
 
+say "/hosts/bench-box with its first kernel: its own table, nothing to compare yet"
+browse first-host 1280 800 "/hosts/bench-box"
+grep -q 'class="thread own"' "$T/dom-first-host.html" || fail "first kernel: no table of its own"
+grep -q 'its first kernel: nothing to compare yet' "$T/dom-first-host.html" || fail "first kernel: no note"
+upload b
+RUN=$(jget "$T/up.json" 'd["run"]["id"]')
+
 say "/kernels/$B: the commit against its parent"
 browse kernel 1280 800 "/kernels/$B"
 $CHECK "$T/dom-kernel.html" --has 'v-regression:order-0 slowdown' --has 'v-gain:batching gain' || fail "kernel page cells"
@@ -178,5 +185,11 @@ say "/alerts"
 browse alerts 1280 800 "/alerts"
 $CHECK "$T/dom-alerts.html" --has 'v-regression:regression' || fail "alerts page"
 ls -la "$SHOTS"
+# the README's screenshots (docs/screenshots/, copied from here by
+# scripts/doc-screenshots.sh) are among those this test takes
+for f in $(grep -o 'docs/screenshots/[a-z-]*\.png' "$top/README.md" | sort -u); do
+	[ -s "$SHOTS/${f##*/}" ] || fail "README shows $f, which this test does not take"
+	[ -s "$top/$f" ] || fail "README shows $f, which is not in the repository"
+done
 stop_daemon
 echo "ok"
