@@ -238,11 +238,17 @@ static void own_cells(struct strbuf *sb, const struct compare_row *r, bool time)
 {
 	char a[64];
 
+	if (r && r->supported && !r->nh && r->skipped_runs) {
+		/* measured, but not on the layout asked for: no figure to show */
+		strbuf_addstr(sb, "<td class=\"v-regression\" title=\"no run verified its layout\">"
+				  "MISMATCH</td><td></td>");
+		return;
+	}
 	if (!r || !r->supported || !r->nh || !isfinite(r->head_mean)) {
 		strbuf_addstr(sb, "<td>n/a</td><td></td>");
 		return;
 	}
-	if (time)
+	if (time || !strcmp(r->metric, "task_clock_ns"))
 		svg_fmt_time(a, sizeof(a), r->head_mean);
 	else
 		snprintf(a, sizeof(a), "%.4g", r->head_mean);

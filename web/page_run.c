@@ -96,7 +96,9 @@ static int own_tables(struct strbuf *sb, const struct store_run *r, const struct
 		snprintf(cr->metric, sizeof(cr->metric), "%s", s->metric);
 		cr->order = s->order;
 		cr->supported = s->supported;
-		cr->nh = (unsigned)s->runs_sum.n;
+		/* a case whose layout did not verify says so, as on the other pages */
+		cr->nh = s->layout_ok ? (unsigned)s->runs_sum.n : 0;
+		cr->skipped_runs = s->layout_ok ? 0 : (unsigned)s->runs_sum.n;
 		cr->head_mean = s->runs_sum.mean;
 		cr->head_sd_pct = s->runs_sum.n > 1 && s->runs_sum.mean ?
 				  100 * s->runs_sum.stdev / s->runs_sum.mean : NAN;
