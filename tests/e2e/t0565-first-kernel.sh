@@ -137,6 +137,8 @@ expect_error 404 base 'first kernel' GET "/api/v1/compare?host=vm&head=$KP"
 
 if "$FW" compare --help >/dev/null 2>&1; then
 	say "forkwatch compare with a bare release"
+	"$FW" compare --help | tr '\n' ' ' | grep -q "or by the bare release when one kernel the machine ran has it" ||
+		fail "compare --help does not say a kernel may be named by its release"
 	rc=0
 	"$FW" compare --server "$URL" --host vm "$REL" >"$T/o" 2>"$T/e" || rc=$?
 	[ $rc -ne 0 ] || fail "compare of the first kernel exited 0"
