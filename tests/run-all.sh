@@ -62,6 +62,7 @@ if [ -x build/$arch-san/forkwatch ]; then
 	run "e2e-san/t0100-bench-small" env FW=build/$arch-san/forkwatch bash tests/e2e/t0100-bench-small.sh
 	run "e2e-san/t0110-bench-errors" env FW=build/$arch-san/forkwatch bash tests/e2e/t0110-bench-errors.sh
 	run "e2e-san/t0550-web-pages" env FWD=build/$arch-san/forkwatchd bash tests/e2e/t0550-web-pages.sh
+	run "e2e-san/t0565-first-kernel" env FWD=build/$arch-san/forkwatchd bash tests/e2e/t0565-first-kernel.sh
 else
 	skip_all e2e-san "no ASan build (make SAN=1)"
 fi
