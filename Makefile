@@ -7,6 +7,7 @@
 #                        (build/x86_64-static/forkwatch)
 #   make unit            build and run the unit tests (T=test_store: one)
 #   make check T=t0510   build and run an end-to-end test (without T: every one)
+#   make install         PREFIX=/usr/local, DESTDIR= (programs, man pages, units)
 # Neither unit nor check installs anything (tests/README).
 
 VERSION := 0.1.0
@@ -93,7 +94,7 @@ else
 PROGRAMS := $(BUILD)/forkwatch
 endif
 
-.PHONY: all deps unit unit-build unit-list check test run stop clean distclean
+.PHONY: all deps unit unit-build unit-list check test run stop clean  distclean install
 # keep object files of tests (intermediates of a pattern chain) between builds
 .SECONDARY:
 all: $(PROGRAMS)
@@ -213,6 +214,28 @@ run:
 
 stop:
 	@if [ -f build/run/forkwatchd.pid ]; then kill $$(cat build/run/forkwatchd.pid) 2>/dev/null; rm -f build/run/forkwatchd.pid; echo "forkwatchd stopped"; fi
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the programs, their man
+# pages, the systemd units (ExecStart pointed at BINDIR) and the agent's
+# environment file as an example (/etc is left to the administrator)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/forkwatch
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 docs/man/forkwatch.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/man/forkwatchd.8 $(DESTDIR)$(MANDIR)/man8/
+	for u in contrib/systemd/*.service; do \
+		sed 's|/usr/local/bin/|$(BINDIR)/|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	install -m 644 contrib/systemd/forkwatch.default $(DESTDIR)$(DOCDIR)/forkwatch.default
+	@echo "installed in $(DESTDIR)$(PREFIX): $(notdir $(PROGRAMS)) in $(BINDIR), man pages forkwatch(1) and forkwatchd(8), units in $(UNITDIR)"
 
 clean:
 	rm -rf build/$(ARCH) build/$(ARCH)-san build/$(ARCH)-static build/aarch64 build/aarch64-san

@@ -744,3 +744,40 @@ void bench_result_json(const struct bench_result *res, struct strbuf *out)
 	jw_obj_end(&jw);
 	strbuf_addch(out, '\n');
 }
+
+static int eta_slot(int ci)
+{
+	return ci < BENCH_ETA_CASES ? ci : BENCH_ETA_CASES - 1;
+}
+
+double bench_eta_step(struct bench_eta *e, unsigned run, unsigned runs, int ci, int ncases,
+		      double elapsed)
+{
+	double known = 0, left = 0, each;
+	unsigned nknown = 0, r;
+	int c;
+
+	if (e->started && e->prev >= 0 && elapsed >= e->prev_at) {
+		e->sum[eta_slot(e->prev)] += elapsed - e->prev_at;
+		e->n[eta_slot(e->prev)]++;
+	}
+	e->started = true;
+	e->prev = ci;
+	e->prev_at = elapsed;
+	for (c = 0; c < ncases; c++)
+		if (e->n[eta_slot(c)]) {
+			known += e->sum[eta_slot(c)] / e->n[eta_slot(c)];
+			nknown++;
+		}
+	if (!nknown)
+		return -1;
+	/* this run's cases from ci on, then every case of the runs after it */
+	for (c = 0; c < ncases; c++) {
+		int s = eta_slot(c);
+
+		each = e->n[s] ? e->sum[s] / e->n[s] : known / nknown;
+		r = runs - run - (c < ci);
+		left += each * r;
+	}
+	return left;
+}

@@ -136,4 +136,29 @@ unsigned bench_case_verified(const struct bench_result *res, const struct bench_
 unsigned bench_case_run_means(const struct bench_result *res, const struct bench_case *c,
 			      int metric, double *means);
 
+/*
+ * The time left of a benchmark, estimated per case (phase) from the runs
+ * so far: a case's remaining runs each take what its finished runs took
+ * on average; a case not yet run once, the average of the cases that
+ * have.  Cases are at most BENCH_ETA_CASES (more share the last slot).
+ * Zero-initialise, then call bench_eta_step() as each case starts.
+ */
+#define BENCH_ETA_CASES (2 * LAYOUT_MAX)
+
+struct bench_eta {
+	double sum[BENCH_ETA_CASES]; /* seconds, of the finished runs of each case */
+	unsigned n[BENCH_ETA_CASES];
+	int prev;                    /* the case that ran last, -1 none */
+	double prev_at;              /* elapsed seconds when it started */
+	bool started;
+};
+
+/*
+ * Case ci of ncases is starting in run (0-based) of runs, elapsed seconds
+ * after the start: the case before it has finished.  Returns the seconds
+ * left including this case, or a negative value while nothing is known.
+ */
+double bench_eta_step(struct bench_eta *e, unsigned run, unsigned runs, int ci, int ncases,
+		      double elapsed);
+
 #endif

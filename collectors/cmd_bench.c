@@ -133,7 +133,21 @@ struct progress {
 	bool quiet;
 	unsigned last_run;
 	double budget_s;	/* --time-budget, else 0 */
+	struct bench_eta eta;
 };
+
+/* "42s", "4m05s", "1h02m" */
+static void fmt_duration(char *buf, size_t len, double s)
+{
+	unsigned long t = (unsigned long)(s + 0.5);
+
+	if (t < 60)
+		snprintf(buf, len, "%lus", t);
+	else if (t < 3600)
+		snprintf(buf, len, "%lum%02lus", t / 60, t % 60);
+	else
+		snprintf(buf, len, "%luh%02lum", t / 3600, t / 60 % 60);
+}
 
 static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int ncases,
 			  const struct bench_case *c, double elapsed)
@@ -141,6 +155,9 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 	struct progress *pr = ctx;
 	unsigned done = run * (unsigned)ncases + (unsigned)ci;
 	unsigned total = runs * (unsigned)ncases;
+	/* --time-budget (runs 0): the runs are not known before, the time is */
+	double left = runs ? bench_eta_step(&pr->eta, run, runs, ci, ncases, elapsed) : -1;
+	char el[32], lf[32];
 
 	if (pr->quiet)
 		return;
@@ -156,17 +173,20 @@ static void show_progress(void *ctx, unsigned run, unsigned runs, int ci, int nc
 		}
 		return;
 	}
+	fmt_duration(el, sizeof(el), elapsed);
+	fmt_duration(lf, sizeof(lf), left);
 	if (pr->tty) {
-		double eta = done ? elapsed / done * (total - done) : 0;
-
-		fprintf(stderr, "\r\033[Kforkwatch: run %u/%u  %s %-9s  case %u/%u  %.0fs",
-			run + 1, runs, c->wl->name, c->layout->name, done + 1, total,
-			elapsed);
-		if (done)
-			fprintf(stderr, ", about %.0fs left", eta);
+		fprintf(stderr, "\r\033[Kforkwatch: run %u/%u  %s %-9s  case %u/%u  %s", run + 1, runs,
+			c->wl->name, c->layout->name, done + 1, total, el);
+		if (left >= 0)
+			fprintf(stderr, ", about %s left", lf);
 		fflush(stderr);
 	} else if (run != pr->last_run || done == 0) {
-		fprintf(stderr, "forkwatch: run %u/%u (%.0fs elapsed)\n", run + 1, runs, elapsed);
+		if (left >= 0)
+			fprintf(stderr, "forkwatch: run %u/%u (%s elapsed, about %s left)\n", run + 1, runs,
+				el, lf);
+		else
+			fprintf(stderr, "forkwatch: run %u/%u (%s elapsed)\n", run + 1, runs, el);
 		pr->last_run = run;
 	}
 }

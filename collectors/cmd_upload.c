@@ -732,8 +732,9 @@ int cmd_compare(int argc, char **argv)
 			     "does: per workload and layout the change of the mean time with its\n"
 			     "confidence interval, Welch's p-value and a verdict, then the counters.  Without\n"
 			     "BASE the server takes HEAD's parent commit if the machine ran it, else the\n"
-			     "host's pinned baseline, else the kernel it ran before.  Kernels are named by\n"
-			     "commit, or 'release:<uname -r>'.",
+			     "host's pinned baseline, else the kernel it ran before (a machine's first\n"
+			     "kernel has none yet).  Kernels are named by commit, by 'release:<uname -r>',\n"
+			     "or by the bare release when one kernel the machine ran has it.",
 			     &wv, &wc);
 	if (ret >= 0)
 		goto out;

@@ -8,7 +8,8 @@
 #include "collectors/budget.h"
 #include "lib/stats.h"
 
-#define LABEL_W 15
+#define LABEL_W 15     /* the first column, its bars included; wider for a long host */
+#define LABEL_W_MAX 44
 #define CELL_W 9
 
 /* A duration in ns as "16.40ms", "351.2us"; buf of 16 bytes or more. */
@@ -48,21 +49,21 @@ static void cell(struct strbuf *out, const char *s)
 	strbuf_addf(out, " %*s |", CELL_W - 2, s);
 }
 
-static void label(struct strbuf *out, const char *s)
+static void label(struct strbuf *out, int lw, const char *s)
 {
-	strbuf_addf(out, "| %-*.*s |", LABEL_W - 2, LABEL_W - 2, s);
+	strbuf_addf(out, "| %-*.*s |", lw - 2, lw - 2, s);
 }
 
 /* A rule under the header: one dash run per layout column, or per cell. */
-static void rule(struct strbuf *out, int ncols, const char *lab)
+static void rule(struct strbuf *out, int lw, int ncols, const char *lab)
 {
-	static const char dashes[] = "------------------------------------";
+	static const char dashes[] = "----------------------------------------------";
 	int i;
 
 	if (lab)
-		label(out, lab);
+		label(out, lw, lab);
 	else
-		strbuf_addf(out, "|%.*s|", LABEL_W, dashes);
+		strbuf_addf(out, "|%.*s|", lw, dashes);
 	for (i = 0; i < ncols; i++) {
 		if (lab)
 			strbuf_addf(out, "%.*s|", 2 * CELL_W + 1, dashes);
@@ -101,7 +102,7 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 	const struct bench_case *base = NULL;
 	struct stats_summary s, b;
 	char buf[64], head[64];
-	int n = 0, i, m;
+	int n = 0, i, m, lw;
 
 	for (i = 0; i < res->ncases; i++)
 		if (res->cases[i].wl == wl && n < LAYOUT_MAX)
@@ -112,15 +113,26 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 		if (cs[i]->layout->kind == LAYOUT_ORDER0)
 			base = cs[i];
 
-	snprintf(head, sizeof(head), "%.40s %.20s", res->host.hostname, res->host.arch);
-	label(out, head);
+	/*
+	 * "host arch" whole: the column widens for it (a long host name is
+	 * cut, never the arch: "fw-arm-lab aa" said nothing of aarch64)
+	 */
+	{
+		int room = LABEL_W_MAX - 3 - (int)strnlen(res->host.arch, 20);
+
+		snprintf(head, sizeof(head), "%.*s %.20s", room, res->host.hostname, res->host.arch);
+		lw = (int)strlen(head) + 2;
+		if (lw < LABEL_W)
+			lw = LABEL_W;
+	}
+	label(out, lw, head);
 	for (i = 0; i < n; i++) {
 		snprintf(buf, sizeof(buf), "%s (%s-map)", cs[i]->layout->name,
 			 cs[i]->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
 		strbuf_addf(out, " %-*.*s |", 2 * CELL_W - 1, 2 * CELL_W - 1, buf);
 	}
 	strbuf_addch(out, '\n');
-	rule(out, n, wl->name);
+	rule(out, lw, n, wl->name);
 	{
 		char sz[16];
 
@@ -130,15 +142,15 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 		else
 			snprintf(buf, sizeof(buf), "%s %ux%u", sz, p->runs, cs[0]->iterations);
 	}
-	label(out, buf);
+	label(out, lw, buf);
 	for (i = 0; i < n; i++) {
 		cell(out, "mean");
 		cell(out, "stdev");
 	}
 	strbuf_addch(out, '\n');
-	rule(out, n, NULL);
+	rule(out, lw, n, NULL);
 
-	label(out, "time");
+	label(out, lw, "time");
 	for (i = 0; i < n; i++) {
 		summary(res, cs[i], -1, &s);
 		report_fmt_ns(s.mean, buf, sizeof(buf));
@@ -148,7 +160,7 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 	strbuf_addch(out, '\n');
 	if (base) {
 		summary(res, base, -1, &b);
-		label(out, "vs order-0");
+		label(out, lw, "vs order-0");
 		for (i = 0; i < n; i++) {
 			summary(res, cs[i], -1, &s);
 			if (b.n && s.n && b.mean > 0)
@@ -163,7 +175,7 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 	for (m = 0; m < p->ctrs.n; m++) {
 		const struct ctr_spec *sp = &p->ctrs.spec[m];
 
-		label(out, sp->metric);
+		label(out, lw, sp->metric);
 		for (i = 0; i < n; i++) {
 			if (!sp->supported) {
 				cell(out, "n/a");
@@ -179,7 +191,7 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 	}
 	if (p->time_budget_s > 0) {
 		/* the runs each case took, and the half-width its last check projected */
-		label(out, "runs");
+		label(out, lw, "runs");
 		for (i = 0; i < n; i++) {
 			snprintf(buf, sizeof(buf), "%u", cs[i]->nruns);
 			cell(out, buf);
@@ -198,7 +210,7 @@ static void table(const struct bench_result *res, const struct bench_workload *w
 		}
 		strbuf_addch(out, '\n');
 	}
-	label(out, "layout");
+	label(out, lw, "layout");
 	for (i = 0; i < n; i++) {
 		const char *why;
 		unsigned r, runs = cs[i]->nruns, ok = bench_case_verified(res, cs[i], &why), failed = 0;

@@ -223,9 +223,9 @@ void upload_error_message(const char *body, size_t len, struct strbuf *out)
 		goto out;
 	}
 	/* not the API's error shape (a proxy's page?): its start, on one line */
-	for (i = 0; i < len && i < 120; i++)
+	for (i = 0; i < len && i < 300 && !(body[i] == '\n' && i + 1 == len); i++)
 		strbuf_addch(out, (unsigned char)body[i] < 0x20 ? ' ' : body[i]);
-	if (len > 120)
+	if (len > 300)
 		strbuf_addstr(out, "...");
 out:
 	jread_free(root);

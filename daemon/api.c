@@ -834,8 +834,21 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	jw_obj_end(&jw);
 }
 
+/* A refusal of a comparison: JSON, or for /compare.txt the message as text, one line. */
+static void compare_refuse(struct resp *rs, bool text, int status, const char *field, const char *msg)
+{
+	if (!text) {
+		resp_error(rs, status, field, "%s", msg);
+		return;
+	}
+	rs->status = status;
+	rs->content_type = "text/plain; charset=utf-8";
+	strbuf_reset(&rs->body);
+	strbuf_addf(&rs->body, "%s\n", msg);
+}
+
 /* GET /api/v1/compare and /compare.txt: ?host=&head=[&base=] */
-static int compare_from_query(struct req *rq, struct resp *rs, struct compare_result *res)
+static int compare_from_query(struct req *rq, struct resp *rs, struct compare_result *res, bool text)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct compare_config cfg;
@@ -844,19 +857,19 @@ static int compare_from_query(struct req *rq, struct resp *rs, struct compare_re
 	int ret;
 
 	if (!host || !*host) {
-		resp_error(rs, 400, "host", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
+		compare_refuse(rs, text, 400, "host", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
 		return -EINVAL;
 	}
 	if (!head || !*head) {
-		resp_error(rs, 400, "head", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
+		compare_refuse(rs, text, 400, "head", "missing: ?host=NAME&head=KERNEL[&base=KERNEL]");
 		return -EINVAL;
 	}
 	cfg = app_of(rq)->cmp;
 	ret = compare_build(rq->st, host, base && *base ? base : NULL, head, &cfg, res, &err);
 	if (ret == -ENOENT)
-		resp_error(rs, 404, NULL, "%s", err.buf);
+		compare_refuse(rs, text, 404, res->no_base ? "base" : NULL, err.buf);
 	else if (ret == -EINVAL)
-		resp_error(rs, 400, NULL, "%s", err.buf);
+		compare_refuse(rs, text, 400, NULL, err.buf);
 	else if (ret)
 		store_failed(rq, rs, ret, "comparison");
 	strbuf_release(&err);
@@ -868,7 +881,7 @@ static void api_compare(struct req *rq, struct resp *rs)
 	struct compare_result res;
 	struct jw jw;
 
-	if (compare_from_query(rq, rs, &res))
+	if (compare_from_query(rq, rs, &res, false))
 		return;
 	jw_init(&jw, &rs->body);
 	compare_json(&res, &jw, NULL);
@@ -879,7 +892,7 @@ static void api_compare_txt(struct req *rq, struct resp *rs)
 {
 	struct compare_result res;
 
-	if (compare_from_query(rq, rs, &res))
+	if (compare_from_query(rq, rs, &res, true))
 		return;
 	rs->content_type = "text/plain; charset=utf-8";
 	compare_text(&res, &rs->body);

@@ -297,6 +297,159 @@ bool compare_noise_words(const struct compare_result *res, struct strbuf *out)
 	return true;
 }
 
+struct by_release {
+	const char *release;
+	unsigned n;
+	char ident[DOC_IDENT_MAX];
+	struct strbuf *names;
+};
+
+static int release_cb(void *ctx, const struct store_kernel *k)
+{
+	struct by_release *b = ctx;
+
+	if (strcmp(k->release, b->release))
+		return 0;
+	if (b->n++)
+		strbuf_addstr(b->names, ", ");
+	strbuf_addstr(b->names, k->ident);
+	snprintf(b->ident, sizeof(b->ident), "%s", k->ident);
+	return 0;
+}
+
+/*
+ * The kernel that name means on host h: its ident as stored, else the one
+ * kernel of h whose release it is.  0 with *k filled, -ENOENT or -EINVAL
+ * with err set, or a store error.
+ */
+static int kernel_resolve(struct store *st, const struct store_host *h, const char *name,
+			  struct store_kernel *k, struct strbuf *err)
+{
+	struct strbuf names = STRBUF_INIT;
+	struct by_release b = { name, 0, "", &names };
+	int ret = store_kernel_get(st, name, k);
+
+	if (ret != -ENOENT)
+		return ret;
+	ret = store_host_kernels(st, h->id, release_cb, &b);
+	if (!ret && b.n == 1)
+		ret = store_kernel_get(st, b.ident, k);
+	else if (!ret && b.n > 1) {
+		strbuf_addf(err, "'%s' is the release of %u kernels host '%s' ran: name one of %s",
+			    name, b.n, h->name, names.buf);
+		ret = -EINVAL;
+	} else if (!ret) {
+		strbuf_addf(err, "no kernel '%s' on host '%s' (a commit, release:RELEASE or the "
+			    "release of one kernel it ran)", name, h->name);
+		ret = -ENOENT;
+	}
+	strbuf_release(&names);
+	return ret;
+}
+
+/*
+ * The baseline of kernel k on host h: the parent commit h gave, when h ran it, else
+ * h's pinned baseline, else the kernel h ran before.  0, -ENOENT (none) or
+ * a store error.
+ */
+static int base_pick(struct store *st, const struct store_host *h, const struct store_kernel *k,
+		     char *base, size_t len, const char **why)
+{
+	char release[DOC_NAME_MAX], parent[DOC_SHA_MAX] = "";
+	bool has = false;
+	int ret;
+
+	/*
+	 * the parent commit this host gave, when it ran it: another host's
+	 * claim of the head's parent never chooses this host's baseline
+	 */
+	if (store_host_kernel_facts(st, h->id, k->ident, release, sizeof(release), parent,
+				    sizeof(parent)))
+		parent[0] = '\0';
+	if (parent[0] && !store_host_has_complete_run(st, h->id, parent, &has) && has) {
+		snprintf(base, len, "%s", parent);
+		*why = "parent commit";
+		return 0;
+	}
+	if (!store_host_pinned_baseline(st, h->id, base, len) && strcmp(base, k->ident)) {
+		*why = "pinned baseline";
+		return 0;
+	}
+	ret = store_host_previous_kernel(st, h->id, k->ident, base, len);
+	if (!ret)
+		*why = "previous kernel";
+	return ret;
+}
+
+int compare_has_base(struct store *st, const char *host, const char *head, bool *has)
+{
+	struct store_host h;
+	struct store_kernel k;
+	char base[DOC_IDENT_MAX];
+	const char *why;
+	int ret;
+
+	*has = false;
+	ret = store_host_find(st, host, &h);
+	if (!ret)
+		ret = store_kernel_get(st, head, &k);
+	if (!ret)
+		ret = base_pick(st, &h, &k, base, sizeof(base), &why);
+	if (ret == -ENOENT)
+		return 0;
+	*has = !ret;
+	return ret;
+}
+
+int compare_own(struct store *st, const char *host, const char *head, struct compare_result *res,
+		struct strbuf *err)
+{
+	struct store_host h;
+	struct store_kernel k;
+	struct collect c = { res, true, 0 };
+	int ret, i;
+
+	memset(res, 0, sizeof(*res));
+	ret = store_host_find(st, host, &h);
+	if (ret) {
+		if (ret == -ENOENT)
+			strbuf_addf(err, "no host named '%s'", host);
+		return ret;
+	}
+	snprintf(res->host, sizeof(res->host), "%s", h.name);
+	ret = kernel_resolve(st, &h, head, &k, err);
+	if (ret)
+		return ret;
+	snprintf(res->head, sizeof(res->head), "%s", k.ident);
+	ret = store_host_kernel_series(st, h.id, res->head, collect_cb, &c);
+	if (!ret && !res->nrows) {
+		strbuf_addf(err, "host '%s' has no results for kernel '%s'", host, res->head);
+		ret = -ENOENT;
+	}
+	if (!ret)
+		ret = compare_noise_of(st, h.id, res->head, &res->head_noise);
+	if (ret) {
+		compare_result_release(res);
+		return ret;
+	}
+	for (i = 0; i < res->nrows; i++) {
+		struct compare_row *r = &res->rows[i];
+		struct stats_summary sh;
+
+		r->base_mean = r->delta_pct = r->ci_lo = r->ci_hi = NAN;
+		r->base_sd_pct = r->p_welch = r->p_mw = NAN;
+		r->head_mean = r->head_sd_pct = NAN;
+		r->verdict = CMP_INCONCLUSIVE;
+		if (!r->supported || !r->nh)
+			continue;
+		stats_summarize(r->head, r->nh, &sh);
+		r->head_mean = sh.mean;
+		if (sh.mean != 0 && r->nh > 1)
+			r->head_sd_pct = 100 * sh.stdev / sh.mean;
+	}
+	return 0;
+}
+
 int compare_build(struct store *st, const char *host, const char *base, const char *head,
 		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err)
 {
@@ -316,43 +469,30 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	if (store_host_vm_accel(st, h.id, res->vm_accel, sizeof(res->vm_accel)))
 		res->vm_accel[0] = '\0';
 	res->by_boot = res->vm_accel[0] != '\0';
-	ret = store_kernel_get(st, head, &k);
-	if (ret) {
-		if (ret == -ENOENT)
-			strbuf_addf(err, "no kernel '%s'", head);
+	ret = kernel_resolve(st, &h, head, &k, err);
+	if (ret)
 		return ret;
-	}
-	snprintf(res->head, sizeof(res->head), "%s", head);
+	snprintf(res->head, sizeof(res->head), "%s", k.ident);
+	head = res->head;
 	res->confidence = cfg->confidence;
 	if (base) {
-		snprintf(res->base, sizeof(res->base), "%s", base);
+		struct store_kernel bk;
+
+		ret = kernel_resolve(st, &h, base, &bk, err);
+		if (ret)
+			return ret;
+		snprintf(res->base, sizeof(res->base), "%s", bk.ident);
 		res->base_why = "requested";
 	} else {
-		char release[DOC_NAME_MAX], parent[DOC_SHA_MAX] = "";
-		bool has = false;
-
-		/*
-		 * the parent commit this host gave, when it ran it: another host's
-		 * claim of the head's parent never chooses this host's baseline
-		 */
-		if (store_host_kernel_facts(st, h.id, head, release, sizeof(release), parent,
-					    sizeof(parent)))
-			parent[0] = '\0';
-		if (parent[0] && !store_host_has_complete_run(st, h.id, parent, &has) && has) {
-			snprintf(res->base, sizeof(res->base), "%s", parent);
-			res->base_why = "parent commit";
-		} else if (!store_host_pinned_baseline(st, h.id, res->base, sizeof(res->base)) &&
-			   strcmp(res->base, head)) {
-			res->base_why = "pinned baseline";
-		} else {
-			ret = store_host_previous_kernel(st, h.id, head, res->base, sizeof(res->base));
-			if (ret == -ENOENT)
-				strbuf_addf(err, "host '%s' ran no kernel before '%s' and '%s' names no "
-					    "parent it ran: give a base", host, head, head);
-			if (ret)
-				return ret;
-			res->base_why = "previous kernel";
+		ret = base_pick(st, &h, &k, res->base, sizeof(res->base), &res->base_why);
+		if (ret == -ENOENT) {
+			/* the normal first state of a machine, not an error of the user's */
+			strbuf_addf(err, "'%s' is the first kernel on host '%s': nothing to compare "
+				    "yet. Boot another kernel, or pass a base", head, res->host);
+			res->no_base = true;
 		}
+		if (ret)
+			return ret;
 	}
 	if (!strcmp(res->base, res->head)) {
 		strbuf_addf(err, "base and head are the same kernel '%s'", head);

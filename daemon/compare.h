@@ -86,6 +86,12 @@ struct compare_result {
 	size_t arows;
 	struct compare_row *rows; /* in the head's case and metric order (ns first) */
 	struct compare_noise base_noise, head_noise;
+	/*
+	 * Set when compare_build answers -ENOENT because the host and the
+	 * kernel exist but nothing to compare it with does: the host's first
+	 * kernel (compare_own then gives the kernel's own figures).
+	 */
+	bool no_base;
 };
 
 /*
@@ -103,14 +109,35 @@ int compare_noise_of(struct store *st, int64_t host_id, const char *kernel, stru
 bool compare_noise_words(const struct compare_result *res, struct strbuf *out);
 
 /*
- * Compare kernel head against base on host (names and idents as stored).
+ * Compare kernel head against base on host.  Kernels are named by their
+ * ident as stored ("<sha>", "release:<uname -r>"), or by a bare release
+ * when exactly one kernel the host ran has it (several: err names them).
  * base may be NULL: then the kernel's parent commit if the host ran it,
  * else the baseline pinned for the host, else the kernel the host ran
- * before it.  Returns 0, -ENOENT with err
- * set (no such host, kernel or baseline), or a store error.
+ * before it.  Returns 0, -ENOENT with err set (no such host, kernel or
+ * baseline; res->no_base when only the baseline is missing, res holding
+ * nothing to release), -EINVAL with err set (an ambiguous release, base
+ * and head the same), or a store error.
  */
 int compare_build(struct store *st, const char *host, const char *base, const char *head,
 		  const struct compare_config *cfg, struct compare_result *res, struct strbuf *err);
+
+/*
+ * Whether compare_build(host, NULL, head) would find a baseline: *has, and
+ * 0 or a store error (no such host or kernel: 0, *has false).  For pages,
+ * so that no link leads to a comparison that cannot be made.
+ */
+int compare_has_base(struct store *st, const char *host, const char *head, bool *has);
+
+/*
+ * The kernel's own figures on host, for a kernel with nothing to compare
+ * it with: res as compare_build fills it for the head side alone (base
+ * empty, base_why NULL; rows' nb 0; head_mean, and head_sd_pct in % of
+ * the head's own mean).  Returns 0, -ENOENT with err set, -EINVAL with
+ * err set (an ambiguous release), or a store error.  Release res after 0.
+ */
+int compare_own(struct store *st, const char *host, const char *head, struct compare_result *res,
+		struct strbuf *err);
 void compare_result_release(struct compare_result *res);
 
 /*

@@ -91,6 +91,7 @@ if [ -x build/$arch-san/forkwatch ]; then
 	for t in tests/e2e/t066[0-9]-*.sh; do
 		run "e2e-san/$(basename "$t" .sh)" env FWD=build/$arch-san/forkwatchd bash "$t"
 	done
+	run "e2e-san/t0565-first-kernel" env FWD=build/$arch-san/forkwatchd bash tests/e2e/t0565-first-kernel.sh
 else
 	skip_all e2e-san "no ASan build (make SAN=1)"
 fi

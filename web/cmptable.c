@@ -231,3 +231,125 @@ void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bo
 	if (details)
 		details_table(sb, res);
 }
+
+static const struct compare_row *own_row(const struct compare_result *res, const char *wl,
+					 const char *layout, const char *metric)
+{
+	int i;
+
+	for (i = 0; i < res->nrows; i++)
+		if (!strcmp(res->rows[i].workload, wl) && !strcmp(res->rows[i].layout, layout) &&
+		    !strcmp(res->rows[i].metric, metric))
+			return &res->rows[i];
+	return NULL;
+}
+
+/* mean and stdev cells of one own row: time formatted, counters as counts per op */
+static void own_cells(struct strbuf *sb, const struct compare_row *r, bool time)
+{
+	char a[64];
+
+	if (r && r->supported && !r->nh && r->skipped_runs) {
+		/* measured, but not on the layout asked for: no figure to show */
+		strbuf_addstr(sb, "<td class=\"v-regression\" title=\"no run verified its layout\">"
+				  "MISMATCH</td><td></td>");
+		return;
+	}
+	if (!r || !r->supported || !r->nh || !isfinite(r->head_mean)) {
+		strbuf_addstr(sb, "<td>n/a</td><td></td>");
+		return;
+	}
+	if (time || !strcmp(r->metric, "task_clock_ns"))
+		svg_fmt_time(a, sizeof(a), r->head_mean);
+	else
+		snprintf(a, sizeof(a), "%.4g", r->head_mean);
+	strbuf_addstr(sb, "<td>");
+	html_txt(sb, a);
+	strbuf_addstr(sb, "</td><td>");
+	pct(sb, r->head_sd_pct, false);
+	strbuf_addstr(sb, "</td>");
+}
+
+static void own_table(struct strbuf *sb, const struct compare_result *res, const char *wl)
+{
+	const struct compare_row *cols[32], *zero = own_row(res, wl, "order-0", "ns");
+	int i, n = 0, c;
+
+	for (i = 0; i < res->nrows && n < 32; i++)
+		if (!strcmp(res->rows[i].workload, wl) && !strcmp(res->rows[i].metric, "ns"))
+			cols[n++] = &res->rows[i];
+	if (!n)
+		return;
+	strbuf_addstr(sb, "<div class=\"scroll\"><table class=\"thread own\"><thead><tr><th rowspan=\"2\">");
+	html_txt(sb, wl);
+	strbuf_addstr(sb, "</th>");
+	for (c = 0; c < n; c++) {
+		strbuf_addstr(sb, "<th colspan=\"2\">");
+		html_txtf(sb, "%s (%s-map)", cols[c]->layout, strcmp(cols[c]->layout, "pmd") ? "pte" : "pmd");
+		strbuf_addstr(sb, "</th>");
+	}
+	strbuf_addstr(sb, "</tr><tr>");
+	for (c = 0; c < n; c++)
+		strbuf_addstr(sb, "<th>mean</th><th>stdev</th>");
+	strbuf_addstr(sb, "</tr></thead><tbody><tr><th>time</th>");
+	for (c = 0; c < n; c++)
+		own_cells(sb, cols[c], true);
+	strbuf_addstr(sb, "</tr>");
+	if (zero && isfinite(zero->head_mean) && zero->head_mean > 0) {
+		strbuf_addstr(sb, "<tr><th>vs order-0</th>");
+		for (c = 0; c < n; c++) {
+			strbuf_addstr(sb, "<td>");
+			pct(sb, 100 * cols[c]->head_mean / zero->head_mean, false);
+			strbuf_addstr(sb, "</td><td></td>");
+		}
+		strbuf_addstr(sb, "</tr>");
+	}
+	/* the counters, in the order the head's rows have them */
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+
+		if (strcmp(r->workload, wl) || strcmp(r->layout, cols[0]->layout) || !strcmp(r->metric, "ns"))
+			continue;
+		strbuf_addstr(sb, "<tr><th>");
+		html_txt(sb, compare_metric_words(r->metric));
+		strbuf_addstr(sb, "</th>");
+		for (c = 0; c < n; c++)
+			own_cells(sb, own_row(res, wl, cols[c]->layout, r->metric), false);
+		strbuf_addstr(sb, "</tr>");
+	}
+	strbuf_addstr(sb, "</tbody></table></div>\n");
+}
+
+void page_own_tables(struct strbuf *sb, const struct compare_result *res)
+{
+	int w;
+
+	strbuf_addstr(sb, "<p class=\"hint\">Its own figures: mean per operation of the per-run "
+			  "means, their stdev in % of the mean, the ratio to order-0; n/a where the "
+			  "machine cannot count.</p>\n");
+	for (w = 0; w < res->nrows; w++)
+		if (compare_row_starts_workload(res, w))
+			own_table(sb, res, res->rows[w].workload);
+}
+
+void page_own_glance(struct strbuf *sb, const struct compare_result *res, const char *wl)
+{
+	const struct compare_row *zero = own_row(res, wl, "order-0", "ns");
+	char a[64];
+	int i;
+
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+
+		if (strcmp(r->workload, wl) || strcmp(r->metric, "ns") || !isfinite(r->head_mean))
+			continue;
+		svg_fmt_time(a, sizeof(a), r->head_mean);
+		strbuf_addstr(sb, "<span class=\"cell v-na\">");
+		html_txt(sb, r->layout);
+		strbuf_addch(sb, ' ');
+		html_txt(sb, a);
+		if (zero && zero != r && isfinite(zero->head_mean) && zero->head_mean > 0)
+			html_txtf(sb, " (%.0f%% of order-0)", 100 * r->head_mean / zero->head_mean);
+		strbuf_addstr(sb, "</span>");
+	}
+}

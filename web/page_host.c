@@ -19,6 +19,7 @@
 
 #define HOST_ALERTS 200
 #define TREND_DEFAULT_KERNELS 100
+#define HOST_RUN_LINKS 8 /* runs linked per kernel in the kernels table */
 
 
 /* ---- /compare --------------------------------------------------------- */
@@ -34,6 +35,37 @@ static void compare_form(struct strbuf *sb, const char *host, const char *base, 
 	strbuf_addstr(sb, "\"></label> <label>after-change <input name=\"head\" required value=\"");
 	html_attr(sb, head);
 	strbuf_addstr(sb, "\"></label> <button>compare</button></form>\n");
+}
+
+/* /compare of a machine's first kernel: what it is, and the kernel's own figures */
+static void compare_first(struct req *rq, struct resp *rs, const char *host, const char *head,
+			  const char *why)
+{
+	struct strbuf *sb = &rs->body, err = STRBUF_INIT;
+	struct compare_result own;
+	int ret = compare_own(rq->st, host, head, &own, &err);
+
+	if (ret) {
+		if (ret == -ENOENT || ret == -EINVAL)
+			page_error(rs, ret == -ENOENT ? 404 : 400, "%s", err.buf);
+		else
+			page_store_error(rq, rs, ret, "kernel's figures");
+		strbuf_release(&err);
+		return;
+	}
+	page_begin(rs, "compare", NULL);
+	strbuf_addstr(sb, "<h1>");
+	html_link_host(sb, own.host);
+	strbuf_addstr(sb, ": ");
+	html_link_kernel(sb, own.head);
+	strbuf_addstr(sb, "</h1><p class=\"note\">");
+	html_txt(sb, why);
+	strbuf_addstr(sb, ".</p>");
+	compare_form(sb, own.host, NULL, own.head);
+	page_own_tables(sb, &own);
+	page_end(sb);
+	compare_result_release(&own);
+	strbuf_release(&err);
 }
 
 void page_compare(struct req *rq, struct resp *rs)
@@ -53,6 +85,10 @@ void page_compare(struct req *rq, struct resp *rs)
 		return;
 	}
 	ret = compare_build(rq->st, host, base && *base ? base : NULL, head, &app->cmp, &res, &err);
+	if (ret == -ENOENT && res.no_base) {
+		compare_first(rq, rs, host, head, err.buf);
+		goto out;
+	}
 	if (ret == -ENOENT || ret == -EINVAL) {
 		page_error(rs, ret == -ENOENT ? 404 : 400, "%s", err.buf);
 		goto out;
@@ -125,9 +161,35 @@ static int kernel_keep(void *ctx, const struct store_kernel *k)
 	return 0;
 }
 
-static void kernel_row(struct strbuf *sb, const char *host, const struct store_kernel *k,
-		       const struct compare_noise *noise)
+struct run_links {
+	struct strbuf *sb;
+	unsigned n;
+};
+
+/* A link to each run of a kernel on the host, newest first: "#12 #11" */
+static int run_link(void *ctx, const struct store_run *r)
 {
+	struct run_links *rl = ctx;
+
+	if (rl->n++ == HOST_RUN_LINKS) {
+		strbuf_addstr(rl->sb, " &hellip;");
+		return 0;
+	}
+	if (rl->n > HOST_RUN_LINKS)
+		return 0;
+	strbuf_addf(rl->sb, "%s<a href=\"/runs/%lld\">#%lld</a>", rl->n > 1 ? " " : "",
+		    (long long)r->id, (long long)r->id);
+	return 0;
+}
+
+static int kernel_row(struct strbuf *sb, struct store *st, const struct store_host *h,
+		      const struct store_kernel *k, const struct compare_noise *noise)
+{
+	struct run_links rl = { sb, 0 };
+	const char *host = h->name;
+	bool has = false;
+	int ret;
+
 	strbuf_addstr(sb, "<tr><td>");
 	html_link_kernel(sb, k->ident);
 	strbuf_addstr(sb, "</td><td>");
@@ -147,11 +209,52 @@ static void kernel_row(struct strbuf *sb, const char *host, const struct store_k
 	} else {
 		strbuf_addstr(sb, "quiet");
 	}
-	strbuf_addstr(sb, "</td><td><a href=\"/compare?host=");
-	html_url(sb, host);
-	strbuf_addstr(sb, "&amp;head=");
-	html_url(sb, k->ident);
-	strbuf_addstr(sb, "\">against its baseline</a></td></tr>\n");
+	strbuf_addstr(sb, "</td><td class=\"runs\">");
+	ret = store_host_kernel_runs(st, h->id, k->ident, run_link, &rl);
+	if (!ret)
+		ret = compare_has_base(st, host, k->ident, &has);
+	if (ret)
+		return ret;
+	strbuf_addstr(sb, "</td><td>");
+	if (has) {
+		strbuf_addstr(sb, "<a href=\"/compare?host=");
+		html_url(sb, host);
+		strbuf_addstr(sb, "&amp;head=");
+		html_url(sb, k->ident);
+		strbuf_addstr(sb, "\">against its baseline</a>");
+	} else {
+		strbuf_addstr(sb, "<span class=\"hint\">its first kernel: nothing to compare yet</span>");
+	}
+	strbuf_addstr(sb, "</td></tr>\n");
+	return 0;
+}
+
+/*
+ * A chart's numbers as text, which hover titles are not for a phone or a
+ * screenshot: every point of a chart of a few, else the newest.
+ */
+#define CHART_VALUES_ALL 3
+
+static void chart_values(struct strbuf *sb, const char *const *tips, size_t n)
+{
+	size_t k, last = n;
+
+	for (k = 0; k < n; k++)
+		if (tips[k])
+			last = k;
+	if (last == n)
+		return;
+	strbuf_addstr(sb, "<ul class=\"values\">");
+	for (k = n > CHART_VALUES_ALL ? last : 0; k < n; k++) {
+		if (!tips[k])
+			continue;
+		strbuf_addstr(sb, "<li>");
+		if (n > CHART_VALUES_ALL)
+			strbuf_addstr(sb, "newest: ");
+		html_txt(sb, tips[k]);
+		strbuf_addstr(sb, "</li>");
+	}
+	strbuf_addstr(sb, "</ul>");
 }
 
 /* Per workload and layout, the time chart; then per workload the ratio to order-0. */
@@ -250,6 +353,7 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			html_txtf(sb, "%s %s", tc->workload, tc->layout);
 			strbuf_addstr(sb, "</figcaption>");
 			svg_line_chart(sb, &ch);
+			chart_values(sb, (const char *const *)tips, n);
 			strbuf_addstr(sb, "</figure>\n");
 			strbuf_release(&title);
 			/* the ratio to order-0 of the same kernel */
@@ -276,7 +380,21 @@ static void trend_charts(struct strbuf *sb, const struct trend *t, size_t from,
 			strbuf_addstr(sb, " <span class=\"hint\">below 1: faster than order-0</span>"
 					  "</figcaption>");
 			svg_line_chart(sb, &ch);
-			strbuf_addstr(sb, "</figure>\n");
+			/* the newest kernel's ratios as text */
+			strbuf_addstr(sb, "<ul class=\"values\"><li>");
+			if (n)
+				html_txtf(sb, "%s%s: ", n > CHART_VALUES_ALL ? "newest, " : "",
+					  t->kernel[from + n - 1]);
+			for (i = 0; n && i < nr; i++) {
+				if (i)
+					strbuf_addstr(sb, ", ");
+				html_txt(sb, rs[i].name);
+				if (isfinite(rs[i].y[n - 1]))
+					html_txtf(sb, " %.2f", rs[i].y[n - 1]);
+				else
+					strbuf_addstr(sb, " &ndash;");
+			}
+			strbuf_addstr(sb, "</li></ul></figure>\n");
 			strbuf_release(&title);
 		}
 	}
@@ -363,7 +481,33 @@ void page_host(struct req *rq, struct resp *rs)
 		strbuf_addstr(sb, "</dd><dt>runs in</dt><dd class=\"vm\">");
 		html_txt(sb, compare_vm_note(accel));
 	}
-	strbuf_addstr(sb, "</dd></dl>\n<h2>Trends</h2>");
+	strbuf_addstr(sb, "</dd></dl>\n");
+	ret = store_host_kernels(rq->st, h.id, kernel_keep, &kc);
+	if (!ret && kc.n) {
+		/* the terminal's table of the newest kernel, so that its numbers are here too */
+		struct strbuf err = STRBUF_INIT;
+		struct compare_result own;
+
+		strbuf_addstr(sb, "<h2>Latest kernel: ");
+		html_link_kernel(sb, kc.k[0].ident);
+		strbuf_addstr(sb, "</h2>");
+		ret = compare_own(rq->st, h.name, kc.k[0].ident, &own, &err);
+		if (!ret) {
+			page_own_tables(sb, &own);
+			compare_result_release(&own);
+		} else if (ret == -ENOENT || ret == -EINVAL) {
+			strbuf_addstr(sb, "<p class=\"hint\">");
+			html_txt(sb, err.buf);
+			strbuf_addstr(sb, "</p>");
+			ret = 0;
+		}
+		strbuf_release(&err);
+	}
+	if (ret) {
+		page_store_error(rq, rs, ret, "kernels");
+		goto out;
+	}
+	strbuf_addstr(sb, "<h2>Trends</h2>");
 	if (t->nkernels > want)
 		from = t->nkernels - want;
 	html_txtf(sb, "%zu of %zu kernels, in the order this machine first ran them. ",
@@ -397,14 +541,14 @@ void page_host(struct req *rq, struct resp *rs)
 	}
 	strbuf_addstr(sb, "\n<h2>Kernels</h2><div class=\"scroll\"><table class=\"kernels\"><thead><tr>"
 			  "<th>kernel</th><th>release</th><th>last upload</th><th>uploads</th>"
-			  "<th>noise sources active (of the uploads compared)</th><th></th></tr></thead><tbody>\n");
-	ret = store_host_kernels(rq->st, h.id, kernel_keep, &kc);
+			  "<th>noise sources active (of the uploads compared)</th><th>runs</th><th></th></tr>"
+			  "</thead><tbody>\n");
 	for (i = 0; !ret && i < kc.n; i++) {
 		struct compare_noise noise;
 
 		ret = compare_noise_of(rq->st, h.id, kc.k[i].ident, &noise);
 		if (!ret)
-			kernel_row(sb, h.name, &kc.k[i], &noise);
+			ret = kernel_row(sb, rq->st, &h, &kc.k[i], &noise);
 	}
 	if (ret) {
 		page_store_error(rq, rs, ret, "kernels");

@@ -102,9 +102,17 @@ static int glance_alert(void *ctx, const struct store_alert *a)
 }
 
 
+struct alert_rows {
+	struct strbuf rows;
+	unsigned n;
+};
+
 static int alert_row(void *ctx, const struct store_alert *a)
 {
-	page_alert_row(ctx, a, NULL, NULL);
+	struct alert_rows *ar = ctx;
+
+	page_alert_row(&ar->rows, a, NULL, NULL);
+	ar->n++;
 	return 0;
 }
 
@@ -115,6 +123,7 @@ void page_overview(struct req *rq, struct resp *rs)
 	struct klist kl = { 0, OVERVIEW_KERNELS, ks };
 	struct store_alert_filter open = { "regression", "new", NULL, NULL };
 	struct glance g = { 0, 0, NULL };
+	struct alert_rows ar = { STRBUF_INIT, 0 };
 	size_t i, j;
 	int ret;
 
@@ -165,15 +174,24 @@ void page_overview(struct req *rq, struct resp *rs)
 		strbuf_addstr(sb, "</td></tr>\n");
 	}
 	strbuf_addstr(sb, "</tbody></table></div>\n<h2>Open regression alerts</h2>");
-	page_alerts_table_begin(sb, false);
-	ret = store_alert_list(rq->st, &open, OVERVIEW_ALERTS, alert_row, sb);
+	ret = store_alert_list(rq->st, &open, OVERVIEW_ALERTS, alert_row, &ar);
 	if (ret)
 		goto fail;
-	strbuf_addstr(sb, "</tbody></table></div><p><a href=\"/alerts\">All alerts and triage</a></p>\n");
+	if (ar.n) {
+		page_alerts_table_begin(sb, false);
+		strbuf_add(sb, ar.rows.buf, ar.rows.len);
+		strbuf_addstr(sb, "</tbody></table></div>");
+	} else {
+		/* a table of headers alone reads as a page that failed to load */
+		strbuf_addstr(sb, "<p class=\"none\">none</p>");
+	}
+	strbuf_addstr(sb, "<p><a href=\"/alerts\">All alerts and triage</a></p>\n");
 	page_end(sb);
+	strbuf_release(&ar.rows);
 	free(g.h);
 	return;
 fail:
+	strbuf_release(&ar.rows);
 	free(g.h);
 	page_store_error(rq, rs, ret, "overview");
 }
@@ -343,7 +361,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 	struct store_kernel k;
 	const char *pg = req_query(rq, "page");
 	size_t i, page = 1, first, end;
-	int ret;
+	int ret, w;
 
 	if (pg && *pg) {
 		uint64_t v;
@@ -419,6 +437,35 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sec, "\"><h2>");
 		html_link_host(sec, hosts.name[i]);
 		strbuf_addstr(sec, "</h2>");
+		if (ret == -ENOENT && res.no_base) {
+			/* the first kernel of a machine: its own figures, no link that leads nowhere */
+			strbuf_addstr(sb, "<td class=\"hint\">none yet: its first kernel</td>");
+			strbuf_addstr(sec, "<p class=\"hint\">");
+			html_txt(sec, err.buf);
+			strbuf_addstr(sec, ".</p>");
+			strbuf_reset(&err);
+			ret = compare_own(rq->st, hosts.name[i], k.ident, &res, &err);
+			strbuf_addstr(sb, "<td class=\"cells\">");
+			for (w = 0; !ret && w < res.nrows; w++) {
+				if (!compare_row_starts_workload(&res, w))
+					continue;
+				strbuf_addstr(sb, "<span class=\"wl\">");
+				html_txt(sb, res.rows[w].workload);
+				strbuf_addstr(sb, "</span>");
+				page_own_glance(sb, &res, res.rows[w].workload);
+			}
+			strbuf_addstr(sb, "</td></tr>\n");
+			if (!ret && here)
+				page_own_tables(sec, &res);
+			strbuf_addstr(sec, "</section>\n");
+			if (!ret)
+				compare_result_release(&res);
+			if (ret && ret != -ENOENT) {
+				page_store_error(rq, rs, ret, "kernel's figures");
+				goto out;
+			}
+			continue;
+		}
 		if (ret == -ENOENT) {
 			strbuf_addstr(sb, "<td colspan=\"2\">");
 			html_txt(sb, err.buf);

@@ -49,9 +49,9 @@ static void value(struct strbuf *sb, const struct store_series *s, double v)
 /* The case's header, verification and the start of its metric table. */
 static void case_begin(struct strbuf *sb, const struct store_series *s)
 {
-	strbuf_addstr(sb, "<section class=\"case\"><h2>");
+	strbuf_addstr(sb, "<section class=\"case\"><h3>");
 	html_txtf(sb, "%s %s", s->workload, s->layout);
-	strbuf_addstr(sb, "</h2><p>");
+	strbuf_addstr(sb, "</h3><p>");
 	if (s->layout_ok)
 		strbuf_addstr(sb, "<span class=\"ok\">layout verified</span>");
 	else
@@ -73,19 +73,86 @@ static void case_begin(struct strbuf *sb, const struct store_series *s)
 			  "</thead><tbody>");
 }
 
+/*
+ * The run's figures side by side, as the terminal printed them: its series
+ * as the head side of a comparison with nothing to compare (page_own_tables).
+ */
+static int own_tables(struct strbuf *sb, const struct store_run *r, const struct rows *rows)
+{
+	struct compare_result own;
+	size_t i;
+
+	memset(&own, 0, sizeof(own));
+	for (i = 0; i < rows->n; i++) {
+		const struct store_series *s = &rows->s[i];
+		struct compare_row *cr;
+
+		if (array_reserve((void **)&own.rows, &own.arows, (size_t)own.nrows, sizeof(*own.rows))) {
+			compare_result_release(&own);
+			return -ENOMEM;
+		}
+		cr = &own.rows[own.nrows++];
+		memset(cr, 0, sizeof(*cr));
+		snprintf(cr->workload, sizeof(cr->workload), "%s", s->workload);
+		snprintf(cr->layout, sizeof(cr->layout), "%s", s->layout);
+		snprintf(cr->metric, sizeof(cr->metric), "%s", s->metric);
+		cr->order = s->order;
+		cr->supported = s->supported;
+		/* a case whose layout did not verify says so, as on the other pages */
+		cr->nh = s->layout_ok ? (unsigned)s->runs_sum.n : 0;
+		cr->skipped_runs = s->layout_ok ? 0 : (unsigned)s->runs_sum.n;
+		cr->head_mean = s->runs_sum.mean;
+		cr->head_sd_pct = s->runs_sum.n > 1 && s->runs_sum.mean ?
+				  100 * s->runs_sum.stdev / s->runs_sum.mean : NAN;
+	}
+	snprintf(own.host, sizeof(own.host), "%s", r->host);
+	snprintf(own.head, sizeof(own.head), "%s", r->kernel);
+	page_own_tables(sb, &own);
+	compare_result_release(&own);
+	return 0;
+}
+
+/* One note per counter the machine could not count, instead of a row in every case. */
+static void unsupported_notes(struct strbuf *sb, const struct rows *rows)
+{
+	size_t i, j;
+	bool any = false;
+
+	for (i = 0; i < rows->n; i++) {
+		const struct store_series *s = &rows->s[i];
+
+		if (s->supported)
+			continue;
+		for (j = 0; j < i; j++)
+			if (!rows->s[j].supported && !strcmp(rows->s[j].metric, s->metric) &&
+			    !strcmp(rows->s[j].reason, s->reason))
+				break;
+		if (j < i)
+			continue;
+		if (!any)
+			strbuf_addstr(sb, "<h2>Counters this machine could not count</h2><ul class=\"notes\">");
+		any = true;
+		strbuf_addstr(sb, "<li><b>");
+		html_txt(sb, compare_metric_words(s->metric));
+		strbuf_addstr(sb, "</b> (<code>");
+		html_txt(sb, s->event);
+		strbuf_addstr(sb, "</code>): unsupported: ");
+		html_txt(sb, s->reason);
+		strbuf_addstr(sb, "</li>");
+	}
+	if (any)
+		strbuf_addstr(sb, "</ul>\n");
+}
+
 static void metric_row(struct strbuf *sb, const struct store_series *s)
 {
+	if (!s->supported)
+		return; /* in the notes above, once per counter */
 	strbuf_addstr(sb, "<tr><td>");
 	html_txt(sb, compare_metric_words(s->metric));
 	strbuf_addstr(sb, "</td><td><code>");
 	html_txt(sb, s->event);
 	strbuf_addstr(sb, "</code></td>");
-	if (!s->supported) {
-		strbuf_addstr(sb, "<td colspan=\"5\" class=\"v-na\">unsupported: ");
-		html_txt(sb, s->reason);
-		strbuf_addstr(sb, "</td></tr>");
-		return;
-	}
 	strbuf_addstr(sb, "<td>");
 	value(sb, s, s->runs_sum.mean);
 	if (s->multiplexed)
@@ -220,7 +287,14 @@ void page_run(struct req *rq, struct resp *rs)
 	html_txtf(sb, "forkwatch %s", r.tool_version);
 	strbuf_addstr(sb, "</dd></dl><p class=\"links\"><a href=\"/api/v1/runs/");
 	html_txtf(sb, "%llu", (unsigned long long)id);
-	strbuf_addstr(sb, "\">JSON</a></p>\n");
+	strbuf_addstr(sb, "\">JSON</a></p>\n<h2>The run at a glance</h2>");
+	ret = own_tables(sb, &r, &rows);
+	if (ret) {
+		page_store_error(rq, rs, ret, "run");
+		goto out;
+	}
+	unsupported_notes(sb, &rows);
+	strbuf_addstr(sb, "<h2>Each case</h2>\n");
 	for (i = 0; i < rows.n; i = j) {
 		const struct store_series *ns = NULL;
 

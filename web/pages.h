@@ -41,6 +41,14 @@ void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bo
  */
 void page_compare_links(struct strbuf *sb, const struct compare_result *res, bool details);
 /*
+ * A kernel with nothing to compare it with (compare_own): per workload its
+ * own table in the review thread's shape (layouts as columns; time mean
+ * and stdev, the ratio to order-0, each counter), and for a glance the
+ * time per layout of one workload as cells.
+ */
+void page_own_tables(struct strbuf *sb, const struct compare_result *res);
+void page_own_glance(struct strbuf *sb, const struct compare_result *res, const char *wl);
+/*
  * Noise (page_noise.c): the sources of forkwatch check that were active
  * while results were measured.  names: space-separated source names, as
  * the store keeps them (store_run.noise).

@@ -114,8 +114,13 @@ void svg_line_chart(struct strbuf *sb, const struct svg_chart *c)
 		html_txt(sb, a);
 		strbuf_addstr(sb, "</text>");
 	}
-	/* x: the first and the last label */
-	if (c->n && c->xlabels) {
+	/* x: the first and the last label (one point: its label once, in the middle) */
+	if (c->n == 1 && c->xlabels) {
+		strbuf_addf(sb, "<text class=\"tick\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
+			    (ML + W - MR) / 2, H - 8);
+		html_txt(sb, c->xlabels[0]);
+		strbuf_addstr(sb, "</text>");
+	} else if (c->n && c->xlabels) {
 		strbuf_addf(sb, "<text class=\"tick\" x=\"%d\" y=\"%d\">", ML, H - 8);
 		html_txt(sb, c->xlabels[0]);
 		strbuf_addf(sb, "</text><text class=\"tick\" x=\"%d\" y=\"%d\" text-anchor=\"end\">",
@@ -269,5 +274,10 @@ void svg_histogram(struct strbuf *sb, const char *title, const double *v, size_t
 	html_txt(sb, a);
 	strbuf_addf(sb, "</text><text class=\"tick\" x=\"%d\" y=\"%d\" text-anchor=\"end\">", w - mr, h - 6);
 	html_txt(sb, b);
-	strbuf_addstr(sb, "</text></svg>");
+	/* the axes named: x the time of an iteration, y how many iterations took it */
+	strbuf_addf(sb, "</text><text class=\"tick axis\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
+		    "time per iteration</text>", w / 2, h - 6);
+	strbuf_addf(sb, "<text class=\"tick axis\" x=\"%d\" y=\"%d\">iterations (tallest bar: %u)</text>",
+		    ml, mt + 8, maxc);
+	strbuf_addstr(sb, "</svg>");
 }

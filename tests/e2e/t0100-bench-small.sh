@@ -17,6 +17,10 @@ rc=0
 	--json "$T/r.json" >"$T/table" 2>"$T/err" || rc=$?
 [ $rc -eq 0 ] || { cat "$T/err"; fail "bench exited $rc"; }
 cat "$T/table"
+# not a terminal: a line per run, the second with the time left estimated from the first
+grep -q '^forkwatch: run 1/2 ([0-9]*s elapsed)$' "$T/err" || { cat "$T/err"; fail "no progress line of run 1"; }
+grep -q '^forkwatch: run 2/2 ([0-9]*s elapsed, about [0-9ms]* left)$' "$T/err" ||
+	{ cat "$T/err"; fail "the progress line of run 2 does not say how long is left"; }
 grep -q '^| fork  ' "$T/table" || fail "no fork table"
 grep -q '^| munmap' "$T/table" || fail "no munmap table"
 

@@ -157,5 +157,6 @@ code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=lab-c"
 code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=nobody&head=bbbbbbbbbbbb")
 [ "$code" = 404 ] || fail "unknown host: $code"
 code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/api/v1/compare?host=lab-c&head=aaaaaaaaaaaa")
-[ "$code" = 404 ] && grep -q "ran no kernel before" "$T/e.json" || fail "no baseline: $code $(cat "$T/e.json")"
+[ "$code" = 404 ] && grep -q "is the first kernel on host 'lab-c': nothing to compare yet" "$T/e.json" &&
+	grep -q '"field":"base"' "$T/e.json" || fail "no baseline: $code $(cat "$T/e.json")"
 echo ok
