@@ -54,11 +54,57 @@ static int fail(const char *fmt, ...)
 		goto out;                  \
 	} while (0)
 
+/*
+ * The admin token (generated 0600 beside the database at first start, or
+ * --admin-token-file), kept only as its hash in hash.  0 or -errno with
+ * err set.
+ */
+static int admin_token(const struct daemon_settings *ds, uint8_t hash[AUTH_HASH_LEN], struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	char token[AUTH_TOKEN_MAX], *dbdir = strdup(ds->db);
+	struct stat st;
+	bool created;
+	int ret;
+
+	if (!dbdir) {
+		strbuf_addstr(err, "out of memory");
+		return -ENOMEM;
+	}
+	ret = auth_admin_token_load(ds->admin_token_file, dirname(dbdir), token, &created, &path, err);
+	if (!ret) {
+		if (created)
+			log_info("generated the admin token in %s (mode 0600)", path.buf);
+		else
+			log_info("admin token from %s", path.buf);
+		if (!stat(path.buf, &st) && (st.st_mode & 077))
+			log_warn("admin token file '%s' is open to others (mode %04o): chmod 600 '%s'", path.buf,
+				 (unsigned)(st.st_mode & 07777), path.buf);
+		auth_token_hash(token, hash);
+	}
+	explicit_bzero(token, sizeof(token));
+	free(dbdir);
+	strbuf_release(&path);
+	return ret;
+}
+
+/* This server's URL as readers reach it, without a trailing '/': --public-url or from --listen. */
+static void public_url(const struct daemon_settings *ds, struct strbuf *url)
+{
+	if (ds->public_url)
+		strbuf_addstr(url, ds->public_url);
+	else
+		strbuf_addf(url, "%s://%s", ds->tls_cert ? "https" : "http", ds->listen);
+	strbuf_rtrim(url);
+	while (url->len && url->buf[url->len - 1] == '/')
+		url->buf[--url->len] = '\0';
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon_settings ds;
 	struct opt opts[CONFIG_OPTS_MAX];
-	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
 	struct config_file cf = { STRBUF_INIT };
 	struct server_config sc;
 	struct server *srv = NULL;
@@ -69,11 +115,8 @@ int main(int argc, char **argv)
 	struct strbuf purl = STRBUF_INIT;
 	struct ui_config uc;
 	struct store *st = NULL;
-	char token[AUTH_TOKEN_MAX], *dbdir_buf = NULL;
 	uint64_t given;
 	sigset_t set;
-	struct stat tokst;
-	bool created;
 	int ret, sig;
 
 	memset(&app, 0, sizeof(app));
@@ -128,21 +171,8 @@ int main(int argc, char **argv)
 	log_info("database %s, schema version %d", sc.db_path, store_schema_version(st));
 	store_close(st);
 
-	dbdir_buf = strdup(sc.db_path);
-	if (!dbdir_buf)
-		FAIL("out of memory");
-	ret = auth_admin_token_load(ds.admin_token_file, dirname(dbdir_buf), token, &created, &tokpath, &err);
-	if (ret)
+	if (admin_token(&ds, sc.admin_hash, &err))
 		FAIL("%s", err.buf);
-	if (created)
-		log_info("generated the admin token in %s (mode 0600)", tokpath.buf);
-	else
-		log_info("admin token from %s", tokpath.buf);
-	if (!stat(tokpath.buf, &tokst) && (tokst.st_mode & 077))
-		log_warn("admin token file '%s' is open to others (mode %04o): chmod 600 '%s'", tokpath.buf,
-			 (unsigned)(tokst.st_mode & 07777), tokpath.buf);
-	auth_token_hash(token, sc.admin_hash);
-	memset(token, 0, sizeof(token));
 
 	/* the server threads inherit this mask: only sigwait below sees SIGTERM/SIGINT */
 	sigemptyset(&set);
@@ -159,13 +189,7 @@ int main(int argc, char **argv)
 	dc.db_path = sc.db_path;
 	dc.retry_base_s = ds.delivery_retry_s;
 	dc.timeout_s = ds.delivery_timeout_s;
-	if (ds.public_url)
-		strbuf_addstr(&purl, ds.public_url);
-	else
-		strbuf_addf(&purl, "%s://%s", sc.tls_cert ? "https" : "http", sc.listen);
-	strbuf_rtrim(&purl);
-	while (purl.len && purl.buf[purl.len - 1] == '/')
-		purl.buf[--purl.len] = '\0';
+	public_url(&ds, &purl);
 	dc.public_url = purl.buf;
 	app.public_url = purl.buf;
 	dc.cmp = app.cmp;
@@ -219,9 +243,7 @@ out:
 	rate_free(app.upload_rate);
 	seen_free(app.evaluated);
 	strbuf_release(&purl);
-	free(dbdir_buf);
 	config_release(&cf);
 	strbuf_release(&err);
-	strbuf_release(&tokpath);
 	return ret;
 }
