@@ -464,6 +464,22 @@ static char *dump_sorted(const struct jread_node *n)
 	return strbuf_detach(&sb, NULL);
 }
 
+/*
+ * Each case has its own count of iterations; it must be one that params
+ * announced: iterations, or fresh_iterations for a workload that needs a
+ * fresh region per iteration (which ones do is the collector's to know).
+ */
+static int case_iterations_ok(struct vctx *v, const char *base, unsigned n, unsigned iterations,
+			      unsigned fresh)
+{
+	if (n == iterations || n == fresh)
+		return 0;
+	if (fresh)
+		return bad_key(v, base, "iterations", "%u, but params.iterations says %u and "
+			       "params.fresh_iterations %u", n, iterations, fresh);
+	return bad_key(v, base, "iterations", "%u, but params.iterations says %u", n, iterations);
+}
+
 static int parse_case(struct vctx *v, const struct jread_node *jc, const char *base,
 		      const struct doc *d, struct doc_case *c)
 {
@@ -511,21 +527,9 @@ static int parse_case(struct vctx *v, const struct jread_node *jc, const char *b
 	if ((ret = get_int(v, jc, base, "iterations", true, 1, DOC_MAX_ITERATIONS, &ll)))
 		goto out;
 	c->iterations = (unsigned)ll;
-	/*
-	 * Each case has its own count; it must be one that params announced:
-	 * iterations, or fresh_iterations for a workload that needs a fresh
-	 * region per iteration (which ones do is the collector's to know).
-	 */
-	if (c->iterations != d->params.iterations && c->iterations != d->params.fresh_iterations) {
-		if (d->params.fresh_iterations)
-			ret = bad_key(v, base, "iterations", "%u, but params.iterations says %u and "
-				      "params.fresh_iterations %u", c->iterations, d->params.iterations,
-				      d->params.fresh_iterations);
-		else
-			ret = bad_key(v, base, "iterations", "%u, but params.iterations says %u",
-				      c->iterations, d->params.iterations);
+	if ((ret = case_iterations_ok(v, base, c->iterations, d->params.iterations,
+				      d->params.fresh_iterations)))
 		goto out;
-	}
 
 	path_key(&p, base, "layout_check");
 	if ((ret = get_obj(v, jc, base, "layout_check", &lc)) ||
