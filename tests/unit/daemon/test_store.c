@@ -1176,6 +1176,121 @@ static void test_kernels_and_runs(void **state)
 	free(t);
 }
 
+struct claims_seen {
+	int n;
+	struct store_claim c[4];
+};
+
+static int collect_claim(void *ctx, const struct store_claim *c)
+{
+	struct claims_seen *cs = ctx;
+
+	assert_true(cs->n < 4);
+	cs->c[cs->n++] = *c;
+	return 0;
+}
+
+#define PARENT0 "0000000000000000000000000000000000000000"
+#define PARENT1 "1111111111111111111111111111111111111111"
+#define PARENT2 "2222222222222222222222222222222222222222"
+
+/*
+ * What each host says of a kernel is its own (issue 11, item 1): the
+ * first host's parent and release never stand for another's, a parent a
+ * host left out is filled by its later upload, its first one stays.
+ */
+static void test_host_kernel_facts(void **state)
+{
+	struct fixture *f = *state;
+	struct kernels_seen ks = { 0 };
+	struct claims_seen cs = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	char release[DOC_NAME_MAX], parent[DOC_SHA_MAX];
+	struct store_kernel k;
+	struct store_run r;
+	int64_t a, b, c, ra, rb, id;
+	unsigned n = 0;
+	int64_t first = -1;
+	bool existed, known = false;
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	b = make_host(f->st, "lab-b", 2);
+	c = make_host(f->st, "lab-c", 3);
+
+	make_doc(t, UUID1, COMMIT1, RELEASE1); /* a: no parent */
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &ra, &existed), 0);
+	make_doc(t, UUID2, COMMIT1, "6.8.0-b"); /* b: parent 1, its own release */
+	strcpy(t->d.kernel.parent_commit, PARENT1);
+	assert_int_equal(store_run_ingest(f->st, b, &t->d, &rb, &existed), 0);
+	make_doc(t, UUID3, COMMIT1, "6.8.0-a-again"); /* a: parent 0 fills the missing one */
+	strcpy(t->d.kernel.parent_commit, PARENT0);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id, &existed), 0);
+	make_doc(t, UUID4, COMMIT1, RELEASE1); /* a: parent 2 changes nothing */
+	strcpy(t->d.kernel.parent_commit, PARENT2);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id, &existed), 0);
+
+	assert_int_equal(store_host_kernel_facts(f->st, a, COMMIT1, release, sizeof(release), parent,
+						 sizeof(parent)), 0);
+	assert_string_equal(release, RELEASE1);
+	assert_string_equal(parent, PARENT0);
+	assert_int_equal(store_host_kernel_facts(f->st, b, COMMIT1, release, sizeof(release), parent,
+						 sizeof(parent)), 0);
+	assert_string_equal(release, "6.8.0-b");
+	assert_string_equal(parent, PARENT1);
+	assert_int_equal(store_host_kernel_facts(f->st, c, COMMIT1, release, sizeof(release), parent,
+						 sizeof(parent)), -ENOENT);
+
+	/* every host's claim, by name; the kernel's row: disputed, first release, first parent given */
+	assert_int_equal(store_kernel_claims(f->st, COMMIT1, collect_claim, &cs), 0);
+	assert_int_equal(cs.n, 2);
+	assert_string_equal(cs.c[0].host, "lab-a");
+	assert_string_equal(cs.c[0].parent_commit, PARENT0);
+	assert_string_equal(cs.c[1].host, "lab-b");
+	assert_string_equal(cs.c[1].release, "6.8.0-b");
+	assert_int_equal(store_kernel_get(f->st, COMMIT1, &k), 0);
+	assert_int_equal(k.disputed, STORE_DISPUTED_PARENT | STORE_DISPUTED_RELEASE);
+	assert_string_equal(k.release, RELEASE1);
+	assert_string_equal(k.parent_commit, PARENT1);
+	assert_int_equal(store_kernel_list(f->st, 0, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 1);
+	assert_int_equal(ks.k[0].disputed, STORE_DISPUTED_PARENT | STORE_DISPUTED_RELEASE);
+
+	/* a host's kernels carry its own facts; each run its own release */
+	ks.n = 0;
+	assert_int_equal(store_host_kernels(f->st, b, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 1);
+	assert_string_equal(ks.k[0].release, "6.8.0-b");
+	assert_string_equal(ks.k[0].parent_commit, PARENT1);
+	ks.n = 0;
+	assert_int_equal(store_host_kernels(f->st, a, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 1);
+	assert_string_equal(ks.k[0].parent_commit, PARENT0);
+	assert_int_equal(ks.k[0].uploads, 3);
+	assert_int_equal(store_run_get(f->st, rb, &r), 0);
+	assert_string_equal(r.release, "6.8.0-b");
+	assert_int_equal(store_run_get(f->st, id, &r), 0);
+	assert_string_equal(r.release, RELEASE1);
+
+	/* a baseline is a kernel the host ran */
+	assert_int_equal(store_host_pin_baseline(f->st, "lab-c", COMMIT1), -ENOENT);
+	assert_int_equal(store_host_pin_baseline(f->st, "lab-a", COMMIT1), 0);
+
+	/* the bound on new kernels: a's one kernel, first uploaded now */
+	assert_int_equal(store_host_new_kernels(f->st, a, COMMIT1, 0, &known, &n, &first), 0);
+	assert_true(known);
+	assert_int_equal(n, 1);
+	assert_true(first > 0);
+	assert_int_equal(store_host_new_kernels(f->st, c, COMMIT1, 0, &known, &n, &first), 0);
+	assert_false(known);
+	assert_int_equal(n, 0);
+	assert_int_equal(first, 0);
+	assert_int_equal(store_host_new_kernels(f->st, a, "other", INT64_MAX, &known, &n, &first), 0);
+	assert_false(known);
+	assert_int_equal(n, 0);
+	free(t);
+}
+
 /* ---- hostile strings ------------------------------------------------- */
 
 static int count_series(void *ctx, const struct store_series *s)
@@ -1617,6 +1732,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ingest_uuid_of_other_host, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_is_atomic, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_kernels_and_runs, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_host_kernel_facts, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_comparison_reads, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_sql_metacharacters_verbatim, setup_open,
 						teardown),
