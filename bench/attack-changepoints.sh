@@ -6,7 +6,8 @@
 # concurrent GET /api/v1/changepoints?host=H&workload=fork&layout=order-0
 # while a client asks /healthz every 50 ms: its latency (median, max),
 # how long the change-point requests took, and (where the daemon says)
-# how many times the trend was computed.  The binaries side by side on
+# how many times the trend was computed; then four concurrent host pages
+# (every kernel).  The binaries side by side on
 # the same database, REPEAT times: BEFORE (e.g. a build of main), AFTER
 # (this tree's).  The database is made once by the older binary (a newer
 # one migrates it; an older one refuses a newer schema).
@@ -108,22 +109,34 @@ def cp():
 
 
 def healthz():
-    while len(times) < nreq:
+    # asked at least once, then on until the last answer (it may come first)
+    while True:
         t = time.monotonic()
         try:
             st, _ = get("/healthz", limit)
         except Exception:
             st = 0
         hz.append((time.monotonic() - t, st))
+        if len(times) >= nreq:
+            break
         time.sleep(0.05)
+
+
+def page(out):
+    t = time.monotonic()
+    try:
+        st, _ = get("/hosts/lab-cp?last=all", limit)
+    except Exception:
+        st = 0
+    out.append((time.monotonic() - t, st))
 
 
 threads = [threading.Thread(target=cp) for _ in range(nreq)]
 h = threading.Thread(target=healthz)
 t0 = time.monotonic()
+h.start()
 for t in threads:
     t.start()
-h.start()
 for t in threads:
     t.join()
 h.join()
@@ -131,12 +144,21 @@ wall = time.monotonic() - t0
 lat = sorted(x for x, _ in hz)
 st, body = get("/healthz", 30)
 trends = json.loads(body).get("trends", {})
+# then the host's page (every kernel), four at once: what a browser pays
+pages = []
+pt = [threading.Thread(target=page, args=(pages,)) for _ in range(4)]
+for t in pt:
+    t.start()
+for t in pt:
+    t.join()
 print("%-6s %s kernels, %d changepoint requests: all answered in %.1f s (each %.2f to %.2f s, %s); "
-      "/healthz during: %d asked, median %.1f ms, max %.1f ms; trend computed %s time(s)"
+      "/healthz during: %d asked, median %.1f ms, max %.1f ms; trend computed %s time(s); "
+      "then 4 x /hosts/lab-cp?last=all: %.2f to %.2f s (%s)"
       % (name, kernels, nreq, wall, min(times), max(times),
          ",".join("%d x%d" % (c, codes.count(c)) for c in sorted(set(codes))),
          len(lat), 1e3 * statistics.median(lat), 1e3 * lat[-1],
-         trends.get("computed", "?")))
+         trends.get("computed", "?"), min(x for x, _ in pages), max(x for x, _ in pages),
+         ",".join(str(s) for _, s in pages)))
 PYEOF
 		tail -n 1 "$OUT/results.txt"
 		daemon_stop
