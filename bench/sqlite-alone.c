@@ -346,7 +346,10 @@ static void doc_rows(const char *text, size_t len, int host, struct row_doc *d)
 
 /* ---- the statements ------------------------------------------------------ */
 
-enum { Q_BEGIN, Q_COMMIT, Q_OWNER, Q_TOUCH, Q_KINS, Q_KID, Q_RUN, Q_CASE, Q_SERIES, Q_SAMPLES, Q_N };
+enum {
+	Q_BEGIN, Q_COMMIT, Q_OWNER, Q_TOUCH, Q_KINS, Q_KID, Q_HKINS, Q_KFILL, Q_RUN, Q_CASE, Q_SERIES,
+	Q_SAMPLES, Q_N
+};
 
 static const char *const q_sql[Q_N] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -358,10 +361,14 @@ static const char *const q_sql[Q_N] = {
 		   "version, dirty, first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 		   "ON CONFLICT (ident) DO NOTHING",
 	[Q_KID] = "SELECT id FROM kernels WHERE ident = ?1",
+	[Q_HKINS] = "INSERT INTO host_kernels (host_id, kernel_id, release, parent_commit) "
+		    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (host_id, kernel_id) DO UPDATE SET "
+		    "parent_commit = coalesce(host_kernels.parent_commit, excluded.parent_commit)",
+	[Q_KFILL] = "UPDATE kernels SET parent_commit = ?2 WHERE id = ?1 AND parent_commit IS NULL",
 	[Q_RUN] = "INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, "
 		  "finished_at, tool_version, size_bytes, runs, iterations, fresh_iterations, "
-		  "warmup, complete, doc_bytes, host_facts) "
-		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		  "warmup, complete, doc_bytes, host_facts, release) "
+		  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[Q_CASE] = "INSERT INTO cases (run_id, workload, layout, folio_order, mapping, "
 		   "iterations, layout_ok, layout_reason, folios, runs_ok) "
 		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -512,6 +519,23 @@ static int ingest_one(struct conn *c, const struct row_doc *d, long long host_id
 	}
 	kid = sqlite3_column_int64(q[Q_KID], 0);
 	DONE(q[Q_KID]);
+	/* the host's own facts of the kernel, and a parent nobody gave yet */
+	sqlite3_bind_int64(q[Q_HKINS], 1, host_id);
+	sqlite3_bind_int64(q[Q_HKINS], 2, kid);
+	b_text(q[Q_HKINS], 3, d->release);
+	b_text(q[Q_HKINS], 4, d->parent);
+	rc = step(c, q[Q_HKINS], "host kernel");
+	DONE(q[Q_HKINS]);
+	if (rc < 0)
+		goto rollback;
+	if (d->parent) {
+		sqlite3_bind_int64(q[Q_KFILL], 1, kid);
+		b_text(q[Q_KFILL], 2, d->parent);
+		rc = step(c, q[Q_KFILL], "kernel parent");
+		DONE(q[Q_KFILL]);
+		if (rc < 0)
+			goto rollback;
+	}
 	b_text(q[Q_RUN], 1, d->uuid);
 	sqlite3_bind_int64(q[Q_RUN], 2, host_id);
 	sqlite3_bind_int64(q[Q_RUN], 3, kid);
@@ -527,6 +551,7 @@ static int ingest_one(struct conn *c, const struct row_doc *d, long long host_id
 	sqlite3_bind_int64(q[Q_RUN], 13, d->complete);
 	sqlite3_bind_int64(q[Q_RUN], 14, d->doc_bytes);
 	b_text(q[Q_RUN], 15, d->host_json);
+	b_text(q[Q_RUN], 16, d->release);
 	rc = step(c, q[Q_RUN], "run");
 	DONE(q[Q_RUN]);
 	if (rc < 0)
