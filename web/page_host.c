@@ -73,6 +73,7 @@ void page_compare(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-run means");
 	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
 	strbuf_addstr(sb, "</p>");
+	page_compare_placement(sb, &res);
 	page_compare_noise(sb, &res);
 	compare_form(sb, res.host, res.base, res.head);
 	page_compare_tables(sb, &res, true);
@@ -387,7 +388,7 @@ void page_host(struct req *rq, struct resp *rs)
 	for (i = 0; !ret && i < kc.n; i++) {
 		struct compare_noise noise;
 
-		ret = compare_noise_of(rq->st, h.id, kc.k[i].ident, &noise);
+		ret = compare_noise_of(rq->st, h.id, kc.k[i].ident, NULL, &noise);
 		if (!ret)
 			kernel_row(sb, h.name, &kc.k[i], &noise);
 	}

@@ -440,6 +440,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sec, " (");
 		html_txt(sec, res.base_why);
 		strbuf_addstr(sec, ")</p>");
+		page_compare_placement(sec, &res);
 		page_compare_noise(sec, &res);
 		if (here) {
 			page_compare_tables(sec, &res, false);
