@@ -9,6 +9,10 @@
 #
 #   flock /tmp/fw-machine.lock bash bench/placement.sh        # ~10 minutes
 #   ROUNDS=1 RUNS=2 SIZES=64M bash bench/placement.sh         # a quick check
+#   ANALYZE=bench/out/placement-<time> bash bench/placement.sh # the tables again
+#
+# A session cut short (a tool failed, or stopped by hand) still has its
+# figures: ANALYZE= reads the rounds it completed for each placement.
 #
 # Environment: SIZES ("128M 1G"), ROUNDS (3), RUNS (5), ITERS (20),
 # WARMUP (3), LAYOUTS (order-0,order-9), FORKWATCH (build/<arch>/forkwatch),
@@ -37,73 +41,8 @@ for s in $SIZES; do
 	MBS+=("$mb")
 done
 
-preflight
-# the CPUs forkwatch chooses (collectors/placement.h): the highest CPU this
-# process may run on for the parent, the next lower one for split's child
-read -r CPU_P CPU_C < <("$PY" -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[-1], c[-2] if len(c) > 1 else -1)')
-((CPU_C >= 0)) || die "needs two CPUs to run on (split): this process may use CPU $CPU_P only"
-OUT=${OUT:-$BENCH_DIR/out/placement-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$OUT"
-thp_snapshot
-trap thp_restore EXIT
-
-pin_of() { # PLACEMENT -> plain-fork's --pin arguments
-	case $1 in
-	same) echo "--pin $CPU_P" ;;
-	split) echo "--pin $CPU_P,$CPU_C" ;;
-	free) echo "" ;;
-	esac
-}
-
-run_forkwatch() { # NAME MB PLACEMENT
-	if ! "$FORKWATCH" bench --workloads fork --layouts "$LAYOUTS" --size "$2M" --runs "$RUNS" \
-		--iterations "$ITERS" --warmup "$WARMUP" --placement "$3" --quiet --wait \
-		--json "$OUT/$1.json" >"$OUT/$1.log" 2>&1; then
-		tail -n 20 "$OUT/$1.log" >&2
-		echo "${0##*/}: forkwatch failed ($OUT/$1.log)" >&2
-		exit 1
-	fi
-}
-
-run_plain() { # NAME MB PLACEMENT
-	# shellcheck disable=SC2046
-	if ! "$PLAIN" $(pin_of "$3") "$LAYOUTS" "$2M" "$RUNS" "$ITERS" "$WARMUP" \
-		>"$OUT/$1.txt" 2>"$OUT/$1.log"; then
-		cat "$OUT/$1.log" >&2
-		if [[ ! -s $OUT/$1.txt ]]; then
-			echo "${0##*/}: plain-fork failed ($OUT/$1.log)" >&2
-			exit 1
-		fi
-	fi
-}
-
-echo "fork() run-to-run noise per placement: sizes ${MBS[*]} MiB, layouts $LAYOUTS,"
-echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations after $WARMUP warm-up forks, per tool,"
-echo "placement and size; same = CPU $CPU_P, split = parent $CPU_P, child $CPU_C"
-echo "kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); files in $OUT"
-start=$SECONDS
-step=0
-for ((r = 1; r <= ROUNDS; r++)); do
-	for mb in "${MBS[@]}"; do
-		for ((k = 0; k < 3; k++)); do
-			# rotate the placements' order each round and size, and alternate the tools
-			pl=${PLACEMENTS[$(((k + r + step) % 3))]}
-			name=$mb-$pl-$r
-			echo "round $r/$ROUNDS: ${mb} MiB $pl ($((SECONDS - start))s)" >&2
-			if (((k + r) % 2)); then
-				run_forkwatch "fw-$name" "$mb" "$pl"
-				run_plain "plain-$name" "$mb" "$pl"
-			else
-				run_plain "plain-$name" "$mb" "$pl"
-				run_forkwatch "fw-$name" "$mb" "$pl"
-			fi
-		done
-		step=$((step + 1))
-	done
-done
-echo "took $((SECONDS - start))s; load now $(cut -d' ' -f1-3 /proc/loadavg)"
-
-"$PY" - "$OUT" "$ROUNDS" "$LAYOUTS" "${MBS[@]}" <<'PYEOF'
+analyze() { # OUT ROUNDS
+	"$PY" - "$1" "$2" "$LAYOUTS" "${MBS[@]}" <<'PYEOF'
 import json, math, os, sys
 
 out, rounds, layouts, mbs = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), sys.argv[4:]
@@ -122,10 +61,15 @@ runs = {}      # (tool, mb, placement, layout) -> per-run means, all rounds
 inv = {}       # the same per round (one invocation)
 moved = []
 dropped = []
+missing = []    # rounds not completed (a session cut short)
 for mb in mbs:
     for pl in placements:
         for r in range(1, rounds + 1):
             name = f"{mb}-{pl}-{r}"
+            if not all(os.path.exists(os.path.join(out, f)) for f in
+                       (f"fw-{name}.json", f"plain-{name}.txt", f"plain-{name}.log")):
+                missing.append(name)
+                continue
             doc = json.load(open(os.path.join(out, f"fw-{name}.json")))
             if doc["params"].get("placement") != pl:
                 sys.exit(f"fw-{name}.json: placement {doc['params'].get('placement')}, not {pl}")
@@ -204,6 +148,8 @@ for pl in placements:
     p = [summary[k][1] for k in summary if k[0] == "plain" and k[2] == pl]
     if f and p:
         print(f"  {pl:6} {mean(f):5.1f}% / {mean(p):5.1f}%   (worst {max(f):5.1f}% / {max(p):5.1f}%)")
+if missing:
+    print("\nnot measured (the session stopped first): " + ", ".join(missing))
 if moved:
     print("\nforkwatch runs seen on a CPU other than the pinned one:")
     for m in moved:
@@ -213,3 +159,77 @@ if dropped:
     for d in dropped:
         print("  " + d)
 PYEOF
+}
+if [[ -n ${ANALYZE:-} ]]; then
+	[[ -d $ANALYZE ]] || die "ANALYZE='$ANALYZE': no such directory"
+	analyze "$ANALYZE" "$ROUNDS"
+	exit 0
+fi
+
+preflight
+# the CPUs forkwatch chooses (collectors/placement.h): the highest CPU this
+# process may run on for the parent, the next lower one for split's child
+read -r CPU_P CPU_C < <("$PY" -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[-1], c[-2] if len(c) > 1 else -1)')
+((CPU_C >= 0)) || die "needs two CPUs to run on (split): this process may use CPU $CPU_P only"
+OUT=${OUT:-$BENCH_DIR/out/placement-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
+thp_snapshot
+trap thp_restore EXIT
+
+pin_of() { # PLACEMENT -> plain-fork's --pin arguments
+	case $1 in
+	same) echo "--pin $CPU_P" ;;
+	split) echo "--pin $CPU_P,$CPU_C" ;;
+	free) echo "" ;;
+	esac
+}
+
+run_forkwatch() { # NAME MB PLACEMENT
+	if ! "$FORKWATCH" bench --workloads fork --layouts "$LAYOUTS" --size "$2M" --runs "$RUNS" \
+		--iterations "$ITERS" --warmup "$WARMUP" --placement "$3" --quiet --wait \
+		--json "$OUT/$1.json" >"$OUT/$1.log" 2>&1; then
+		tail -n 20 "$OUT/$1.log" >&2
+		echo "${0##*/}: forkwatch failed ($OUT/$1.log)" >&2
+		exit 1
+	fi
+}
+
+run_plain() { # NAME MB PLACEMENT
+	# shellcheck disable=SC2046
+	if ! "$PLAIN" $(pin_of "$3") "$LAYOUTS" "$2M" "$RUNS" "$ITERS" "$WARMUP" \
+		>"$OUT/$1.txt" 2>"$OUT/$1.log"; then
+		cat "$OUT/$1.log" >&2
+		if [[ ! -s $OUT/$1.txt ]]; then
+			echo "${0##*/}: plain-fork failed ($OUT/$1.log)" >&2
+			exit 1
+		fi
+	fi
+}
+
+echo "fork() run-to-run noise per placement: sizes ${MBS[*]} MiB, layouts $LAYOUTS,"
+echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations after $WARMUP warm-up forks, per tool,"
+echo "placement and size; same = CPU $CPU_P, split = parent $CPU_P, child $CPU_C"
+echo "kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); files in $OUT"
+start=$SECONDS
+step=0
+for ((r = 1; r <= ROUNDS; r++)); do
+	for mb in "${MBS[@]}"; do
+		for ((k = 0; k < 3; k++)); do
+			# rotate the placements' order each round and size, and alternate the tools
+			pl=${PLACEMENTS[$(((k + r + step) % 3))]}
+			name=$mb-$pl-$r
+			echo "round $r/$ROUNDS: ${mb} MiB $pl ($((SECONDS - start))s)" >&2
+			if (((k + r) % 2)); then
+				run_forkwatch "fw-$name" "$mb" "$pl"
+				run_plain "plain-$name" "$mb" "$pl"
+			else
+				run_plain "plain-$name" "$mb" "$pl"
+				run_forkwatch "fw-$name" "$mb" "$pl"
+			fi
+		done
+		step=$((step + 1))
+	done
+done
+echo "took $((SECONDS - start))s; load now $(cut -d' ' -f1-3 /proc/loadavg)"
+
+analyze "$OUT" "$ROUNDS"
