@@ -9,10 +9,10 @@
 #
 #   flock /tmp/fw-machine.lock bash bench/placement.sh        # ~10 minutes
 #   ROUNDS=1 RUNS=2 SIZES=64M bash bench/placement.sh         # a quick check
-#   ANALYZE=bench/out/placement-<time> bash bench/placement.sh # the tables again
+#   ANALYSE=bench/out/placement-<time> bash bench/placement.sh # the tables again
 #
 # A session cut short (a tool failed, or stopped by hand) still has its
-# figures: ANALYZE= reads the rounds it completed for each placement.
+# figures: ANALYSE= reads the rounds it completed for each placement.
 #
 # Environment: SIZES ("128M 1G"), ROUNDS (3), RUNS (5), ITERS (20),
 # WARMUP (3), LAYOUTS (order-0,order-9), FORKWATCH (build/<arch>/forkwatch),
@@ -160,9 +160,9 @@ if dropped:
         print("  " + d)
 PYEOF
 }
-if [[ -n ${ANALYZE:-} ]]; then
-	[[ -d $ANALYZE ]] || die "ANALYZE='$ANALYZE': no such directory"
-	analyze "$ANALYZE" "$ROUNDS"
+if [[ -n ${ANALYSE:-} ]]; then
+	[[ -d $ANALYSE ]] || die "ANALYSE='$ANALYSE': no such directory"
+	analyze "$ANALYSE" "$ROUNDS"
 	exit 0
 fi
 
@@ -195,9 +195,15 @@ run_forkwatch() { # NAME MB PLACEMENT
 }
 
 run_plain() { # NAME MB PLACEMENT
+	local rc=0
+	# under the machine's benchmark lock, as forkwatch bench runs: no other
+	# forkwatch changes THP knobs or forks beside it
+	bench_lock
 	# shellcheck disable=SC2046
-	if ! "$PLAIN" $(pin_of "$3") "$LAYOUTS" "$2M" "$RUNS" "$ITERS" "$WARMUP" \
-		>"$OUT/$1.txt" 2>"$OUT/$1.log"; then
+	"$PLAIN" $(pin_of "$3") "$LAYOUTS" "$2M" "$RUNS" "$ITERS" "$WARMUP" \
+		>"$OUT/$1.txt" 2>"$OUT/$1.log" || rc=$?
+	bench_unlock
+	if ((rc)); then
 		cat "$OUT/$1.log" >&2
 		if [[ ! -s $OUT/$1.txt ]]; then
 			echo "${0##*/}: plain-fork failed ($OUT/$1.log)" >&2
