@@ -5,7 +5,8 @@
  * it) to measure forkwatch's harness overhead and to give perf stat
  * something plain to count.
  *
- *   plain-fork [--count] [--no-check] [--workload W] LAYOUTS SIZE RUNS ITERS WARMUP
+ *   plain-fork [--count] [--no-check] [--workload W] [--pin P[,C]]
+ *              LAYOUTS SIZE RUNS ITERS WARMUP
  *
  * W        what is timed (default fork):
  *          fork      the fork() call in the parent
@@ -17,6 +18,13 @@
  *                    again after the clock stopped, and the next call moves it back
  *          dontneed  madvise(MADV_DONTNEED) of the whole region (a fresh region
  *                    each iteration, unmapped after the clock stopped)
+ *
+ * --pin P    each worker (the parent that forks) runs on CPU P only, and so
+ *            does every child (they inherit it)
+ * --pin P,C  the worker on CPU P; each child moves itself to CPU C before it
+ *            _exit()s, so that its exit (the copied page tables torn down)
+ *            runs there
+ * Without --pin no affinity is set: the scheduler decides.
  *
  * LAYOUTS  order-0, order-9 or pmd, or a comma-separated list of them: the
  *          runs are then interleaved layout by layout, as forkwatch does
@@ -53,6 +61,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -91,6 +100,8 @@ static const int work_fresh[] = { 0, 1, 0, 0, 1 };
 static enum work work = FORK;
 
 static size_t page_size, pmd_size;
+static int pin_parent = -1, pin_child = -1; /* --pin; -1: none */
+static cpu_set_t child_cpus;                /* {pin_child}, made once */
 
 static void die(const char *fmt, const char *arg)
 {
@@ -369,8 +380,11 @@ static int one_call(char **p, char **spare, size_t size, int timed, uint64_t *ns
 	switch (work) {
 	case FORK:
 		pid = fork();
-		if (pid == 0)
+		if (pid == 0) {
+			if (pin_child >= 0)
+				sched_setaffinity(0, sizeof(child_cpus), &child_cpus);
 			_exit(0);
+		}
 		break;
 	case MUNMAP:
 		ret = munmap(*p, size);
@@ -501,6 +515,17 @@ static int worker_run(enum kind k, size_t size, unsigned long iters, unsigned lo
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(3);
+		if (pin_parent >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(pin_parent, &set);
+			if (sched_setaffinity(0, sizeof(set), &set)) {
+				snprintf(r->err, sizeof(r->err), "cannot pin to CPU %d: %s", pin_parent,
+					 strerror(errno));
+				_exit(2);
+			}
+		}
 		if (!one_run(k, size, iters, warmup, 1, check, &r->mean, r->err, sizeof(r->err)))
 			r->ok = 1;
 		_exit(0);
@@ -523,14 +548,15 @@ static int worker_run(enum kind k, size_t size, unsigned long iters, unsigned lo
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: plain-fork [--count] [--no-check] [--workload W] LAYOUTS SIZE RUNS ITERS WARMUP\n"
+		"usage: plain-fork [--count] [--no-check] [--workload W] [--pin P[,C]] LAYOUTS SIZE RUNS ITERS WARMUP\n"
 		"  LAYOUTS  order-0, order-9, pmd or a comma-separated list (runs interleaved)\n"
 		"  SIZE     MiB, or with a K/M/G suffix; a multiple of the PMD size\n"
 		"  timed mode prints 'LAYOUT RUN MEAN_NS' per run (mean time of the call)\n"
 		"  --workload W  fork (default), munmap, mprotect, mremap or dontneed\n"
 		"  --count    no timing, no worker: populate and call WARMUP+ITERS times in this\n"
 		"             process (for perf stat --no-inherit); one layout, RUNS 1\n"
-		"  --no-check do not verify the layout from pagemap/kpageflags/smaps\n");
+		"  --no-check do not verify the layout from pagemap/kpageflags/smaps\n"
+		"  --pin P[,C] worker on CPU P, children on P (or moved to C before they exit)\n");
 	exit(2);
 }
 
@@ -554,6 +580,23 @@ int main(int argc, char **argv)
 				die("bad --workload '%s': expected fork, munmap, mprotect, mremap or dontneed",
 				    argv[2]);
 			work = (enum work)i;
+			argv++;
+			argc--;
+		} else if (!strcmp(argv[1], "--pin") && argc > 2) {
+			char *end;
+
+			pin_parent = (int)strtol(argv[2], &end, 10);
+			pin_child = pin_parent;
+			if (*end == ',')
+				pin_child = (int)strtol(end + 1, &end, 10);
+			if (*end || pin_parent < 0 || pin_child < 0 || pin_parent >= CPU_SETSIZE ||
+			    pin_child >= CPU_SETSIZE)
+				die("bad --pin '%s': expected a CPU or two, like 1 or 1,0", argv[2]);
+			if (pin_child == pin_parent)
+				pin_child = -1; /* inherited: no move */
+			CPU_ZERO(&child_cpus);
+			if (pin_child >= 0)
+				CPU_SET(pin_child, &child_cpus);
 			argv++;
 			argc--;
 		} else

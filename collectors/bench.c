@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,42 @@ static void check_region(const struct bench_params *p, const struct layout *l, v
 	strbuf_release(&why);
 }
 
+void bench_cpus_seen_add(struct bench_cpus_seen *s, int cpu)
+{
+	unsigned i;
+
+	if (cpu < 0)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (s->cpu[i] == cpu)
+			return;
+	if (s->n < BENCH_CPUS_SEEN)
+		s->cpu[s->n++] = (int16_t)cpu;
+	else
+		s->more = true;
+}
+
+/* Where a fork child goes and notes its CPU (the shared run record). */
+struct child_place {
+	bool move;
+	cpu_set_t set;
+	struct bench_run *r;
+};
+
+/*
+ * In each fork child before it exits: --placement split moves it to the
+ * child's CPU, so that its exit, which tears down the copied address
+ * space, runs there; then it notes its CPU in the shared run record.
+ */
+static void child_placed(struct wl_ctx *w)
+{
+	struct child_place *cp = w->child_ctx;
+
+	if (cp->move)
+		sched_setaffinity(0, sizeof(cp->set), &cp->set);
+	bench_cpus_seen_add(&cp->r->child_cpus, sched_getcpu());
+}
+
 /* The worker: one run of one case; never returns. */
 static void __attribute__((noreturn))
 worker(const struct bench_params *p, const struct bench_case *c, struct bench_run *r, pid_t parent)
@@ -74,6 +111,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	struct strbuf err = STRBUF_INIT;
 	struct ctr_reading scratch[CTR_MAX];
 	unsigned total = p->warmup + c->iterations, i;
+	struct child_place cp = { p->placement.how == PLACEMENT_SPLIT, { { 0 } }, r };
 	int ret;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -81,6 +119,21 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 		_exit(3);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+
+	/* pinned before it maps anything: populate's first touches land on its CPU's node */
+	if (p->placement.how != PLACEMENT_FREE) {
+		ret = placement_pin(p->placement.parent);
+		if (ret) {
+			snprintf(r->error, sizeof(r->error), "cannot pin the worker to CPU %d: %s",
+				 p->placement.parent, strerror(-ret));
+			_exit(2);
+		}
+	}
+	CPU_ZERO(&cp.set);
+	if (cp.move)
+		CPU_SET(p->placement.child, &cp.set);
+	w.child = child_placed;
+	w.child_ctx = &cp;
 
 	ret = ctr_group_open(&w.g, &p->ctrs);
 	if (ret) {
@@ -123,6 +176,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 			strbuf_addf(&err, "%s: %s", wl->name, strerror(-ret));
 			goto fail;
 		}
+		bench_cpus_seen_add(&r->parent_cpus, sched_getcpu());
 		if (w.on) {
 			strbuf_addstr(&err, "starting the counters failed");
 			goto fail;
@@ -489,6 +543,22 @@ static void json_check(struct jw *jw, const char *key, const struct bench_check 
 	jw_obj_end(jw);
 }
 
+static void json_cpus_seen(struct jw *jw, const char *key, const struct bench_cpus_seen *s)
+{
+	unsigned i;
+
+	jw_arr_begin(jw, key);
+	for (i = 0; i < s->n; i++)
+		jw_i64(jw, NULL, s->cpu[i]);
+	jw_arr_end(jw);
+	if (s->more) {
+		char more[32];
+
+		snprintf(more, sizeof(more), "%s_more", key);
+		jw_bool(jw, more, true);
+	}
+}
+
 static bool case_multiplexed(const struct bench_result *res, const struct bench_case *c, int m,
 			     unsigned *count)
 {
@@ -637,6 +707,11 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 		json_check(jw, "before", &run->before);
 		json_check(jw, "after", &run->after);
 		jw_obj_end(jw);
+		jw_obj_begin(jw, "cpus");
+		json_cpus_seen(jw, "parent", &run->parent_cpus);
+		if (run->child_cpus.n) /* workloads that fork: fork */
+			json_cpus_seen(jw, "child", &run->child_cpus);
+		jw_obj_end(jw);
 		jw_arr_begin(jw, "ns");
 		for (i = 0; i < run->iters; i++)
 			jw_u64(jw, NULL, run->ns[i]);
@@ -736,6 +811,15 @@ void bench_result_json(const struct bench_result *res, struct strbuf *out)
 			jw_str(&jw, NULL, bench_workloads[w].name);
 	jw_arr_end(&jw);
 	jw_bool(&jw, "counters_grouped", res->grouped);
+	jw_str(&jw, "placement", placement_names[p->placement.how]);
+	if (p->placement.how == PLACEMENT_FREE) {
+		jw_null(&jw, "placement_cpus");
+	} else {
+		jw_obj_begin(&jw, "placement_cpus");
+		jw_i64(&jw, "parent", p->placement.parent);
+		jw_i64(&jw, "child", p->placement.child);
+		jw_obj_end(&jw);
+	}
 	jw_obj_end(&jw);
 	jw_arr_begin(&jw, "cases");
 	for (i = 0; i < res->ncases; i++)

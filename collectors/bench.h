@@ -12,6 +12,7 @@
 #include "collectors/layout.h"
 #include "collectors/noise.h"
 #include "collectors/workload.h"
+#include "collectors/placement.h"
 #include "lib/strbuf.h"
 
 /*
@@ -36,6 +37,7 @@ struct bench_params {
 	struct thp_info thp;
 	struct ctr_set ctrs;
 	double time_budget_s;       /* > 0: --time-budget; runs is then each case's most */
+	struct placement_cpus placement; /* where the worker and its children run */
 };
 
 /* One layout verification. */
@@ -46,6 +48,17 @@ struct bench_check {
 	char why[200];  /* when !ok */
 };
 
+/* The CPUs a process was seen on (sched_getcpu()), the first few distinct ones. */
+#define BENCH_CPUS_SEEN 8
+struct bench_cpus_seen {
+	int16_t cpu[BENCH_CPUS_SEEN];
+	uint8_t n;
+	bool more;                 /* seen on more CPUs than cpu[] holds */
+};
+
+/* Note cpu in s (a negative cpu, sched_getcpu() failing, is not noted). */
+void bench_cpus_seen_add(struct bench_cpus_seen *s, int cpu);
+
 /* One run of one case; lives in shared memory the worker writes into. */
 struct bench_run {
 	bool ok;                   /* the worker measured every iteration */
@@ -53,6 +66,8 @@ struct bench_run {
 	bool grouped;              /* its counters were one perf group */
 	char error[256];           /* when !ok */
 	struct bench_check before, after;
+	struct bench_cpus_seen parent_cpus; /* the worker's CPU after each fork or munmap */
+	struct bench_cpus_seen child_cpus;  /* each fork child's CPU right before it exits */
 	unsigned iters;
 	uint64_t *ns;              /* [iters] */
 	struct ctr_reading *rd;    /* [iters * ctrs.n], row per iteration */

@@ -50,6 +50,7 @@ int cmd_say(int code, const char *fmt, ...)
 struct bench_args {
 	const char *layouts, *events, *kernel_commit, *parent_commit, *json;
 	bool quiet, wait, tune;
+	int placement;              /* enum placement */
 };
 
 static int opt_workloads(const struct opt *o, const char *s, struct strbuf *why)
@@ -106,6 +107,9 @@ static void bench_options(struct opt *opts, const struct opt *extra, struct benc
 		{ OPT_REAL("time-budget", "SECONDS", &p->time_budget_s, 1, 7 * 86400, NULL,
 			   "add runs until each case is decided or the time is up (--runs: most per case, default 1000)"),
 		  .expect = "expected seconds from 1 to 604800" },
+		{ OPT_CHOICE("placement", "WHERE", &a->placement, placement_names,
+			     placement_names[PLACEMENT_DEFAULT],
+			     "same (parent and child on one CPU), split (on two) or free (the scheduler decides)") },
 	};
 	size_t n = 0, i;
 
@@ -281,9 +285,23 @@ static void bench_about_text(struct strbuf *about, const char *about_extra)
 static int bench_check(struct bench_params *p, const struct bench_args *a, struct strbuf *skipped)
 {
 	struct strbuf err = STRBUF_INIT;
+	struct noise_cpuset allowed;
 	char defaults[64], sz[16];
 	uint64_t need, avail;
 	int n, ret = 0;
+
+	ret = placement_allowed(&allowed);
+	if (ret) {
+		ret = cmd_say(2, "cannot read this process's CPU affinity: %s", strerror(-ret));
+		goto out;
+	}
+	if (placement_choose((enum placement)a->placement, &allowed, &p->placement)) {
+		noise_cpuset_format(&allowed, &err);
+		ret = cmd_say(2, "--placement '%s' needs %s; this process may run on CPU %s only",
+			      placement_names[a->placement],
+			      a->placement == PLACEMENT_SPLIT ? "two CPUs" : "a CPU", err.buf);
+		goto out;
+	}
 
 	if (!p->fresh_iterations)
 		p->fresh_iterations = p->iterations < 10 ? p->iterations : 10;
@@ -356,7 +374,8 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		strbuf_addstr(&synopsis, " [--size 1G] [--runs 8] [--iterations 100] [--warmup 3]\n"
 				  "          [--fresh-iterations 10] [--layouts LIST|all] [--workloads LIST|all]\n"
 				  "          [--events LIST] [--kernel-commit SHA] [--parent-commit SHA]\n"
-				  "          [--json FILE|-] [--quiet] [--wait] [--tune] [--time-budget SECONDS]");
+				  "          [--json FILE|-] [--quiet] [--wait] [--tune] [--time-budget SECONDS]\n"
+				  "          [--placement same|split|free]");
 		bench_about_text(&about, about_extra);
 		opt_usage(stdout, synopsis.buf, about.buf, opts);
 		ret = 0;
@@ -421,8 +440,13 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		char cpuid[32];
 
 		cmd_hypervisor_cpuid(cmd_sysroot(), cpuid, sizeof(cpuid));
-		/* NEEDSWORK: the CPUs --placement pins to, once it exists; today every online CPU */
-		ret = tune_begin(&res->noise, cmd_sysroot(), NULL, cpuid, kj, a.tune, &err);
+		struct noise_cpuset used = { { 0 } };
+
+		/* the CPUs --placement pins to; free: every online CPU */
+		if (p->placement.how != PLACEMENT_FREE)
+			placement_cpuset(&p->placement, &used, &used);
+		ret = tune_begin(&res->noise, cmd_sysroot(),
+				 p->placement.how == PLACEMENT_FREE ? NULL : &used, cpuid, kj, a.tune, &err);
 		if (ret) {
 			ret = cmd_say(2, "%s", err.len ? err.buf : strerror(-ret));
 			goto out;

@@ -210,8 +210,8 @@ struct noise_snapshot {
 /*
  * Take a snapshot of the machine under root: every source's facts, its
  * state and advice, and the counters at this moment.  cpus: the CPUs the
- * benchmark uses, NULL for every online CPU (NEEDSWORK: --placement
- * will name them).  hypervisor_cpuid: on x86 the CPUID hypervisor
+ * benchmark uses (those --placement pins to), NULL for every online
+ * CPU.  hypervisor_cpuid: on x86 the CPUID hypervisor
  * signature, read by the caller when root is the running system (NULL
  * otherwise).  Returns 0, -ENOENT when root holds no /proc/stat (not a
  * Linux root: err says so), -ENAMETOOLONG for a root of 256 bytes or

@@ -240,6 +240,9 @@ void report_table(const struct bench_result *res, struct strbuf *out)
 	unsigned w;
 	int m;
 
+	strbuf_addstr(out, "placement ");
+	placement_describe(&res->params.placement, out);
+	strbuf_addstr(out, "\n\n");
 	for (w = 0; w < bench_nworkloads; w++)
 		table(res, &bench_workloads[w], out, &notes);
 	strbuf_addstr(out, "Counters are per operation (mean of the per-run means); stdev is of the\n"

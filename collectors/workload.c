@@ -26,8 +26,11 @@ static int wl_fork(struct wl_ctx *w)
 
 	wl_start(w);
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		if (w->child)
+			w->child(w);
 		_exit(0);
+	}
 	wl_stop(w);
 	if (pid < 0)
 		return -errno;

@@ -37,6 +37,14 @@ struct wl_ctx {
 	struct ctr_group *g;  /* the counters, enabled by wl_start; NULL: none */
 	int on;               /* what enabling the counters returned: not 0 fails the run */
 	uint64_t t0, ns;      /* the clock: ns is what wl_stop measured */
+	/*
+	 * What a child the measured call forks does before it exits (the
+	 * engine's placement: move it to another CPU, note where it ran),
+	 * with child_ctx; NULL: nothing.  Called in the child, after the
+	 * parent's clock has stopped or concurrently with it.
+	 */
+	void (*child)(struct wl_ctx *w);
+	void *child_ctx;
 };
 
 struct bench_workload {

@@ -798,6 +798,15 @@ static void api_run_get(struct req *rq, struct resp *rs)
 	jw_u64(&jw, "iterations", r.iterations);
 	jw_u64(&jw, "fresh_iterations", r.fresh_iterations);
 	jw_u64(&jw, "warmup", r.warmup);
+	jw_str(&jw, "placement", r.placement);
+	if (r.parent_cpu < 0) {
+		jw_null(&jw, "placement_cpus");
+	} else {
+		jw_obj_begin(&jw, "placement_cpus");
+		jw_i64(&jw, "parent", r.parent_cpu);
+		jw_i64(&jw, "child", r.child_cpu);
+		jw_obj_end(&jw);
+	}
 	jw_obj_end(&jw);
 	jw_bool(&jw, "complete", r.complete);
 	jw_i64(&jw, "doc_bytes", r.doc_bytes);

@@ -229,13 +229,22 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg, b
 		width_check(r);
 }
 
-/* Collects the noise of the uploads compared: the newest STORE_COMPARE_UPLOADS, as the series. */
+struct noise_walk {
+	struct compare_noise *n;
+	const char *placement;  /* NULL: any */
+};
+
+/*
+ * Collects the noise of the uploads compared: the newest
+ * STORE_COMPARE_UPLOADS of the placement, as the series.
+ */
 static int noise_cb(void *ctx, const struct store_run *r)
 {
-	struct compare_noise *n = ctx;
+	struct noise_walk *w = ctx;
+	struct compare_noise *n = w->n;
 	const char *p = r->noise;
 
-	if (n->uploads == STORE_COMPARE_UPLOADS)
+	if (n->uploads == STORE_COMPARE_UPLOADS || (w->placement && strcmp(r->placement, w->placement)))
 		return 0;
 	n->uploads++;
 	if (!r->noise_known) {
@@ -264,10 +273,96 @@ static int noise_cb(void *ctx, const struct store_run *r)
 	return 0;
 }
 
-int compare_noise_of(struct store *st, int64_t host_id, const char *kernel, struct compare_noise *n)
+int compare_noise_of(struct store *st, int64_t host_id, const char *kernel, const char *placement,
+		     struct compare_noise *n)
 {
+	struct noise_walk w = { n, placement };
+
 	memset(n, 0, sizeof(*n));
-	return store_host_kernel_runs(st, host_id, kernel, noise_cb, n);
+	return store_host_kernel_runs(st, host_id, kernel, noise_cb, &w);
+}
+
+const char *const compare_placement_names[COMPARE_PLACEMENTS] = { "same", "split", "free" };
+
+void compare_placement_words(const char *placement, int parent_cpu, int child_cpu,
+			     struct strbuf *out)
+{
+	if (!strcmp(placement, "same") && parent_cpu >= 0)
+		strbuf_addf(out, "same (parent and child on CPU %d)", parent_cpu);
+	else if (!strcmp(placement, "split") && parent_cpu >= 0)
+		strbuf_addf(out, "split (parent on CPU %d, child on CPU %d)", parent_cpu, child_cpu);
+	else if (!strcmp(placement, "free"))
+		strbuf_addstr(out, "free (the scheduler decides)");
+	else
+		strbuf_addstr(out, placement);
+}
+
+/* The newest upload's placement (the first run handed: newest first), and the count of each. */
+struct placement_walk {
+	struct compare_uploads *u;
+	char *newest;           /* [8]; NULL: do not note */
+	int *parent_cpu, *child_cpu;
+};
+
+static int placement_cb(void *ctx, const struct store_run *r)
+{
+	struct placement_walk *w = ctx;
+	int i;
+
+	if (w->newest && !w->newest[0]) {
+		snprintf(w->newest, 8, "%s", r->placement);
+		*w->parent_cpu = r->parent_cpu;
+		*w->child_cpu = r->child_cpu;
+	}
+	for (i = 0; i < COMPARE_PLACEMENTS; i++)
+		if (!strcmp(r->placement, compare_placement_names[i]))
+			w->u->by_placement[i]++;
+	return 0;
+}
+
+static unsigned uploads_of(const struct compare_uploads *u, const char *placement)
+{
+	int i;
+
+	for (i = 0; i < COMPARE_PLACEMENTS; i++)
+		if (!strcmp(placement, compare_placement_names[i]))
+			return u->by_placement[i];
+	return 0;
+}
+
+/* "free: 3 uploads, split: 1 upload" of the placements other than res's; "" when none */
+static void others(const struct compare_result *res, const struct compare_uploads *u,
+		   struct strbuf *out)
+{
+	int i;
+
+	for (i = 0; i < COMPARE_PLACEMENTS; i++) {
+		if (!u->by_placement[i] || !strcmp(compare_placement_names[i], res->placement))
+			continue;
+		strbuf_addf(out, "%s%s: %u upload%s", out->len ? ", " : "", compare_placement_names[i],
+			    u->by_placement[i], u->by_placement[i] == 1 ? "" : "s");
+	}
+}
+
+void compare_placement_note(const struct compare_result *res, struct strbuf *out)
+{
+	struct strbuf b = STRBUF_INIT, h = STRBUF_INIT;
+
+	strbuf_addstr(out, "placement ");
+	compare_placement_words(res->placement, res->parent_cpu, res->child_cpu, out);
+	strbuf_addstr(out, ": only runs made with it are compared");
+	others(res, &res->base_uploads, &b);
+	others(res, &res->head_uploads, &h);
+	if (res->base_lacks_placement)
+		strbuf_addf(out, "; the baseline %s has no runs with placement %s (it has %s): nothing "
+			    "to compare; run it with --placement %s, or compare against another base",
+			    res->base, res->placement, b.len ? b.buf : "none", res->placement);
+	else if (b.len)
+		strbuf_addf(out, "; left out of the baseline: %s", b.buf);
+	if (h.len)
+		strbuf_addf(out, "; left out of the after-change: %s", h.buf);
+	strbuf_release(&b);
+	strbuf_release(&h);
 }
 
 static void noise_side(struct strbuf *out, const char *side, const struct compare_noise *n)
@@ -407,6 +502,7 @@ int compare_own(struct store *st, const char *host, const char *head, struct com
 	struct store_host h;
 	struct store_kernel k;
 	struct collect c = { res, true, 0 };
+	struct placement_walk pw;
 	int ret, i;
 
 	memset(res, 0, sizeof(*res));
@@ -421,13 +517,20 @@ int compare_own(struct store *st, const char *host, const char *head, struct com
 	if (ret)
 		return ret;
 	snprintf(res->head, sizeof(res->head), "%s", k.ident);
-	ret = store_host_kernel_series(st, h.id, res->head, collect_cb, &c);
+	/* the placement of the head's newest upload, and only its runs, as compare_build() */
+	pw = (struct placement_walk){ &res->head_uploads, res->placement, &res->parent_cpu,
+				      &res->child_cpu };
+	ret = store_host_kernel_runs(st, h.id, res->head, placement_cb, &pw);
+	if (!ret && !res->placement[0])
+		snprintf(res->placement, sizeof(res->placement), "free");
+	if (!ret)
+		ret = store_host_kernel_series(st, h.id, res->head, res->placement, collect_cb, &c);
 	if (!ret && !res->nrows) {
 		strbuf_addf(err, "host '%s' has no results for kernel '%s'", host, res->head);
 		ret = -ENOENT;
 	}
 	if (!ret)
-		ret = compare_noise_of(st, h.id, res->head, &res->head_noise);
+		ret = compare_noise_of(st, h.id, res->head, res->placement, &res->head_noise);
 	if (ret) {
 		compare_result_release(res);
 		return ret;
@@ -456,9 +559,11 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	struct store_host h;
 	struct store_kernel k;
 	struct collect c = { res, true, 0 };
+	struct placement_walk pw;
 	int ret, i;
 
 	memset(res, 0, sizeof(*res));
+	res->parent_cpu = res->child_cpu = -1;
 	ret = store_host_find(st, host, &h);
 	if (ret) {
 		if (ret == -ENOENT)
@@ -498,7 +603,20 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		strbuf_addf(err, "base and head are the same kernel '%s'", head);
 		return -EINVAL;
 	}
-	ret = store_host_kernel_series(st, h.id, head, collect_cb, &c);
+	/* the placement of the head's newest upload; of each side only the uploads made with it */
+	pw = (struct placement_walk){ &res->head_uploads, res->placement, &res->parent_cpu,
+				      &res->child_cpu };
+	ret = store_host_kernel_runs(st, h.id, head, placement_cb, &pw);
+	if (!ret) {
+		pw = (struct placement_walk){ &res->base_uploads, NULL, NULL, NULL };
+		ret = store_host_kernel_runs(st, h.id, res->base, placement_cb, &pw);
+	}
+	if (ret)
+		goto fail;
+	if (!res->placement[0])
+		snprintf(res->placement, sizeof(res->placement), "free");
+	res->base_lacks_placement = !uploads_of(&res->base_uploads, res->placement);
+	ret = store_host_kernel_series(st, h.id, head, res->placement, collect_cb, &c);
 	if (!ret && !res->nrows) {
 		strbuf_addf(err, "host '%s' has no results for kernel '%s'", host, head);
 		ret = -ENOENT;
@@ -506,14 +624,18 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	if (ret)
 		goto fail;
 	c.head = false;
-	ret = store_host_kernel_series(st, h.id, res->base, collect_cb, &c);
+	ret = store_host_kernel_series(st, h.id, res->base, res->placement, collect_cb, &c);
 	if (ret)
 		goto fail;
-	for (i = 0; i < res->nrows; i++)
+	for (i = 0; i < res->nrows; i++) {
 		row_stats(&res->rows[i], cfg, res->by_boot);
-	ret = compare_noise_of(st, h.id, res->head, &res->head_noise);
+		if (res->rows[i].missing && res->base_lacks_placement)
+			snprintf(res->rows[i].reason, sizeof(res->rows[i].reason),
+				 "the base kernel has no runs with placement %s", res->placement);
+	}
+	ret = compare_noise_of(st, h.id, res->head, res->placement, &res->head_noise);
 	if (!ret)
-		ret = compare_noise_of(st, h.id, res->base, &res->base_noise);
+		ret = compare_noise_of(st, h.id, res->base, res->placement, &res->base_noise);
 	if (ret)
 		goto fail;
 	return 0;
@@ -590,6 +712,17 @@ static void noise_json(struct jw *jw, const char *key, const struct compare_nois
 	jw_obj_end(jw);
 }
 
+/* A side's uploads by placement: {"same": 0, "split": 0, "free": 3} (pooled: the compared one's) */
+static void uploads_json(struct jw *jw, const char *key, const struct compare_uploads *u)
+{
+	int i;
+
+	jw_obj_begin(jw, key);
+	for (i = 0; i < COMPARE_PLACEMENTS; i++)
+		jw_u64(jw, compare_placement_names[i], u->by_placement[i]);
+	jw_obj_end(jw);
+}
+
 void compare_json(const struct compare_result *res, struct jw *jw, const char *key)
 {
 	int i;
@@ -601,6 +734,18 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 	jw_str_or_null(jw, "vm_accel", res->vm_accel);
 	jw_str(jw, "head", res->head);
 	jw_str(jw, "unit", res->by_boot ? "boot" : "run");
+	jw_str(jw, "placement", res->placement);
+	if (res->parent_cpu < 0) {
+		jw_null(jw, "placement_cpus");
+	} else {
+		jw_obj_begin(jw, "placement_cpus");
+		jw_i64(jw, "parent", res->parent_cpu);
+		jw_i64(jw, "child", res->child_cpu);
+		jw_obj_end(jw);
+	}
+	uploads_json(jw, "base_uploads", &res->base_uploads);
+	uploads_json(jw, "head_uploads", &res->head_uploads);
+	jw_bool(jw, "base_lacks_placement", res->base_lacks_placement);
 	jw_arr_begin(jw, "rows");
 	for (i = 0; i < res->nrows; i++) {
 		const struct compare_row *r = &res->rows[i];
@@ -615,6 +760,8 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 			jw_obj_end(jw);
 			continue;
 		}
+		if (r->missing)
+			jw_str(jw, "reason", r->reason);
 		side_json(jw, "base", res->by_boot, r->nb, r->base_mean, r->base_sd_pct, r->base, r->base_upload,
 			  r->boots_b, r->boot_share_b);
 		side_json(jw, "head", res->by_boot, r->nh, r->head_mean, r->head_sd_pct, r->head, r->head_upload,
@@ -713,6 +860,10 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 		    res->host, res->head, res->base, res->base_why);
 	{
 		struct strbuf words = STRBUF_INIT;
+
+		compare_placement_note(res, &words);
+		strbuf_addf(out, "%s\n\n", words.buf);
+		strbuf_reset(&words);
 
 		if (compare_noise_words(res, &words))
 			strbuf_addf(out, "warning: measured with noise sources active (forkwatch check): %s\n\n",

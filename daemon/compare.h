@@ -75,12 +75,31 @@ struct compare_noise {
 	char names[2048];       /* every active source once, space-separated; "" none */
 };
 
+/*
+ * Uploads of one side by placement, in compare_placement_names' order:
+ * how many the comparison pooled (those of its placement) and left out.
+ */
+#define COMPARE_PLACEMENTS 3
+extern const char *const compare_placement_names[COMPARE_PLACEMENTS]; /* same, split, free */
+struct compare_uploads {
+	unsigned by_placement[COMPARE_PLACEMENTS];
+};
+
 struct compare_result {
 	char host[STORE_NAME_MAX];
 	char base[DOC_IDENT_MAX], head[DOC_IDENT_MAX];
 	const char *base_why;   /* "requested", "parent commit", "pinned baseline", "previous kernel" */
 	char vm_accel[8];       /* the host's runs ran in forkwatch vm's guest: "kvm", "tcg"; "" bare metal */
 	bool by_boot;           /* the unit is the boot (an upload): a VM's host */
+	/*
+	 * Runs made with different placements are never pooled: the
+	 * comparison takes the placement of the head's newest upload, and of
+	 * each side only the uploads made with it.
+	 */
+	char placement[8];      /* "same", "split", "free" */
+	int parent_cpu, child_cpu; /* of the head's newest upload; -1 for free */
+	struct compare_uploads base_uploads, head_uploads;
+	bool base_lacks_placement; /* the base has no upload of this placement: every row is missing */
 	double confidence;      /* of the intervals, as configured */
 	int nrows;
 	size_t arows;
@@ -96,9 +115,25 @@ struct compare_result {
 
 /*
  * The noise of the uploads a comparison takes of kernel on host (the
- * newest STORE_COMPARE_UPLOADS).  0 or a store error.
+ * newest STORE_COMPARE_UPLOADS made with placement; NULL: any).  0 or a
+ * store error.
  */
-int compare_noise_of(struct store *st, int64_t host_id, const char *kernel, struct compare_noise *n);
+int compare_noise_of(struct store *st, int64_t host_id, const char *kernel, const char *placement,
+		     struct compare_noise *n);
+
+/*
+ * In words: "same (parent and child on CPU 1)", "split (parent on CPU 1,
+ * child on CPU 0)", "free (the scheduler decides)".  Appends to out.
+ */
+void compare_placement_words(const char *placement, int parent_cpu, int child_cpu,
+			     struct strbuf *out);
+
+/*
+ * One line for pages and reports about the placement: which one was
+ * compared, the uploads of other placements left out, and when the base
+ * has none of it, that nothing could be compared and what to do.
+ */
+void compare_placement_note(const struct compare_result *res, struct strbuf *out);
 
 /*
  * One line for pages and reports when a side was measured with a noise

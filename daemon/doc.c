@@ -845,6 +845,50 @@ static int parse_vm(struct vctx *v, const struct jread_node *host, struct doc *d
 	return 0;
 }
 
+/* params.placement and params.placement_cpus (schema/result-format.md) */
+static int parse_placement(struct vctx *v, const struct jread_node *params, struct doc *d)
+{
+	static const char *const names[] = { "same", "split", "free" };
+	const struct jread_node *cpus;
+	const char *s;
+	long long parent, child;
+	size_t i;
+	int ret;
+
+	if ((ret = get_str(v, params, "params", "placement", false, 63, false, &s)))
+		return ret;
+	if (!s)
+		s = "free";
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			break;
+	if (i == sizeof(names) / sizeof(names[0]))
+		return bad(v, "params.placement", "'%s': expected same, split or free", s);
+	snprintf(d->params.placement, sizeof(d->params.placement), "%s", s);
+	d->params.parent_cpu = d->params.child_cpu = -1;
+	cpus = jread_get(params, "placement_cpus");
+	if (!strcmp(s, "free")) {
+		if (cpus && cpus->type != JREAD_NULL)
+			return bad(v, "params.placement_cpus", "must be null: placement free pins no CPU");
+		return 0;
+	}
+	if (!cpus || cpus->type == JREAD_NULL)
+		return bad(v, "params.placement_cpus", "missing: placement %s names the CPUs it pinned to", s);
+	if ((ret = get_obj(v, params, "params", "placement_cpus", &cpus)) ||
+	    (ret = get_int(v, cpus, "params.placement_cpus", "parent", true, 0, 1 << 20, &parent)) ||
+	    (ret = get_int(v, cpus, "params.placement_cpus", "child", true, 0, 1 << 20, &child)))
+		return ret;
+	if (!strcmp(s, "same") && parent != child)
+		return bad(v, "params.placement_cpus", "parent on CPU %lld, child on CPU %lld: "
+			   "placement same puts both on one CPU", parent, child);
+	if (!strcmp(s, "split") && parent == child)
+		return bad(v, "params.placement_cpus", "parent and child on CPU %lld: "
+			   "placement split puts them on two CPUs", parent);
+	d->params.parent_cpu = (int)parent;
+	d->params.child_cpu = (int)child;
+	return 0;
+}
+
 static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *d)
 {
 	const struct jread_node *host, *kernel, *params, *cases, *tool;
@@ -973,6 +1017,8 @@ static int parse_doc(struct vctx *v, const struct jread_node *root, struct doc *
 			d->params.time_budget_s = sec;
 		}
 	}
+	if ((ret = parse_placement(v, params, d)))
+		return ret;
 
 	if ((ret = get_arr(v, root, "", "cases", &cases)))
 		return ret;

@@ -81,6 +81,13 @@ struct doc {
 		/* fresh_iterations: 0 when not given (munmap_iterations in documents before 0.2) */
 		unsigned runs, iterations, fresh_iterations, warmup;
 		double time_budget_s;     /* > 0: --time-budget, each case's runs up to runs */
+		/*
+		 * "same", "split" or "free"; "free" for documents without one
+		 * (collectors before --placement set no affinity: the scheduler
+		 * decided).  The CPUs pinned to, -1 for free.
+		 */
+		char placement[8];
+		int parent_cpu, child_cpu;
 	} params;
 	/*
 	 * The noise snapshot's noisy sources, their names space-separated in

@@ -136,6 +136,8 @@ struct store_run {
 	bool noise_known;         /* the document carried a noise snapshot */
 	char noise[2048];         /* its noisy sources, space-separated; "" when quiet */
 	int64_t samples_dropped_at; /* when retention dropped its samples; 0: kept */
+	char placement[8];        /* "same", "split", "free" (also runs stored before placement) */
+	int parent_cpu, child_cpu; /* the CPUs pinned to; -1 for free */
 };
 int store_run_get(struct store *st, int64_t id, struct store_run *out);
 int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out);
@@ -241,14 +243,15 @@ int store_kernel_get(struct store *st, const char *ident, struct store_kernel *o
 
 /*
  * The summaries of the newest STORE_COMPARE_UPLOADS uploads of host_id on
- * a kernel, upload by upload (upload order), then case, then metric; never
- * reads samples.  What comparisons read: each summary row carries its
- * upload's per-run means.  The cap keeps a comparison's cost bounded
- * however often one kernel is uploaded.
+ * a kernel made with placement ("same", "split", "free"; NULL: any), upload
+ * by upload (upload order), then case, then metric; never reads samples.
+ * What comparisons read: each summary row carries its upload's per-run
+ * means.  The cap keeps a comparison's cost bounded however often one
+ * kernel is uploaded.
  */
 #define STORE_COMPARE_UPLOADS 16
 int store_host_kernel_series(struct store *st, int64_t host_id, const char *kernel_ident,
-			     store_series_cb cb, void *ctx);
+			     const char *placement, store_series_cb cb, void *ctx);
 
 /*
  * The kernel of host_id's last upload before its first upload of

@@ -140,8 +140,8 @@ static int host_kernel_upsert(struct store *st, int64_t host_id, int64_t kernel_
 static const struct store_query q_run_insert = {
 	"INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
 	"tool_version, size_bytes, runs, iterations, fresh_iterations, warmup, complete, "
-	"doc_bytes, host_facts, noise, release) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+	"doc_bytes, host_facts, noise, release, placement, parent_cpu, child_cpu) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
 	"RETURNING id"
 };
 
@@ -170,6 +170,11 @@ static int run_insert(struct store *st, int64_t host_id, int64_t kernel_id, cons
 	bind_text(s, 15, d->host_json);
 	bind_text(s, 16, d->noise); /* NULL: no snapshot */
 	bind_text(s, 17, d->kernel.release);
+	bind_text(s, 18, d->params.placement[0] ? d->params.placement : "free");
+	if (d->params.parent_cpu >= 0) {
+		bind_i64(s, 19, d->params.parent_cpu);
+		bind_i64(s, 20, d->params.child_cpu);
+	}
 	return row_i64(s, id);
 }
 

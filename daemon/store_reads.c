@@ -231,7 +231,8 @@ int store_kernel_hosts(struct store *st, const char *kernel_ident, store_name_cb
 	"r.id, r.uuid, r.host_id, h.name, r.kernel_id, k.ident, coalesce(r.release, k.release), " \
 	"r.received_at, "                                                                   \
 	"r.started_at, r.finished_at, r.tool_version, r.size_bytes, r.runs, r.iterations, "  \
-	"r.fresh_iterations, r.warmup, r.complete, r.doc_bytes, r.noise, r.samples_dropped_at " \
+	"r.fresh_iterations, r.warmup, r.complete, r.doc_bytes, r.noise, r.samples_dropped_at, " \
+	"r.placement, r.parent_cpu, r.child_cpu " \
 	"FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id "
 
 static int read_run(struct store_stmt *s, void *p)
@@ -260,6 +261,9 @@ static int read_run(struct store_stmt *s, void *p)
 	r->noise_known = !col_null(s, 18);
 	col_text(s, 18, r->noise, sizeof(r->noise));
 	r->samples_dropped_at = col_i64(s, 19);
+	col_text(s, 20, r->placement, sizeof(r->placement));
+	r->parent_cpu = col_null(s, 21) ? -1 : (int)col_i64(s, 21);
+	r->child_cpu = col_null(s, 22) ? -1 : (int)col_i64(s, 22);
 	return 0;
 }
 
@@ -491,18 +495,22 @@ int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void 
 	return row_each(s, series_row, &e);
 }
 
-/* the same columns as q_run_series, over the newest runs of a host on a kernel */
+/*
+ * the same columns as q_run_series, over the newest runs of a host on a
+ * kernel (of one placement: ?3, NULL for any)
+ */
 static const struct store_query q_host_kernel_series = {
 	"SELECT " SERIES_COLS "FROM runs r JOIN cases c ON c.run_id = r.id "
 	"JOIN series s ON s.case_id = c.id "
 	"WHERE r.id IN (SELECT r2.id FROM runs r2 WHERE r2.host_id = ?1 AND "
 	" r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2) "
+	" AND (?3 IS NULL OR r2.placement = ?3) "
 	" ORDER BY r2.id DESC LIMIT " STR(STORE_COMPARE_UPLOADS) ") "
 	"ORDER BY r.id, c.id, s.id"
 };
 
 int store_host_kernel_series(struct store *st, int64_t host_id, const char *kernel_ident,
-			     store_series_cb cb, void *ctx)
+			     const char *placement, store_series_cb cb, void *ctx)
 {
 	struct series_each e = { st, cb, ctx };
 	struct store_stmt *s;
@@ -512,6 +520,7 @@ int store_host_kernel_series(struct store *st, int64_t host_id, const char *kern
 		return err;
 	bind_i64(s, 1, host_id);
 	bind_text(s, 2, kernel_ident);
+	bind_text(s, 3, placement);
 	return row_each(s, series_row, &e);
 }
 

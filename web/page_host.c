@@ -110,6 +110,7 @@ void page_compare(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, res.by_boot ? "boot means" : "run means");
 	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
 	strbuf_addstr(sb, "</p>");
+	page_compare_placement(sb, &res);
 	page_compare_noise(sb, &res);
 	if (compare_vm_note(res.vm_accel)) {
 		strbuf_addstr(sb, "<p class=\"vm\">");
@@ -546,7 +547,7 @@ void page_host(struct req *rq, struct resp *rs)
 	for (i = 0; !ret && i < kc.n; i++) {
 		struct compare_noise noise;
 
-		ret = compare_noise_of(rq->st, h.id, kc.k[i].ident, &noise);
+		ret = compare_noise_of(rq->st, h.id, kc.k[i].ident, NULL, &noise);
 		if (!ret)
 			ret = kernel_row(sb, rq->st, &h, &kc.k[i], &noise);
 	}

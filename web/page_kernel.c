@@ -490,6 +490,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sec, " (");
 		html_txt(sec, res.base_why);
 		strbuf_addstr(sec, ")</p>");
+		page_compare_placement(sec, &res);
 		page_compare_noise(sec, &res);
 		if (compare_vm_note(res.vm_accel)) {
 			strbuf_addstr(sec, "<p class=\"vm\">");

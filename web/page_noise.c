@@ -109,3 +109,14 @@ void page_compare_noise_mark(struct strbuf *sb, const struct compare_result *res
 	strbuf_addstr(sb, "\">noise</span>");
 	strbuf_release(&title);
 }
+
+void page_compare_placement(struct strbuf *sb, const struct compare_result *res)
+{
+	struct strbuf note = STRBUF_INIT;
+
+	compare_placement_note(res, &note);
+	strbuf_addf(sb, "<p class=\"placement%s\">", res->base_lacks_placement ? " noise" : "");
+	html_txt(sb, note.buf);
+	strbuf_addstr(sb, ".</p>\n");
+	strbuf_release(&note);
+}

@@ -270,6 +270,14 @@ void page_run(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</dd><dt>complete</dt><dd>");
 	strbuf_addstr(sb, r.complete ? "yes" : "<span class=\"v-regression\">no: a layout did not "
 					       "verify or a run lost iterations</span>");
+	strbuf_addstr(sb, "</dd><dt>placement</dt><dd>");
+	{
+		struct strbuf w = STRBUF_INIT;
+
+		compare_placement_words(r.placement, r.parent_cpu, r.child_cpu, &w);
+		html_txt(sb, w.buf);
+		strbuf_release(&w);
+	}
 	strbuf_addstr(sb, "</dd><dt>noise</dt><dd>");
 	if (!r.noise_known)
 		strbuf_addstr(sb, "not recorded (a forkwatch without <code>check</code>)");

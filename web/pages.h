@@ -62,6 +62,11 @@ void page_noise_list(struct strbuf *sb, const char *names, bool explain);
 void page_noise_warning(struct strbuf *sb, bool known, const char *names);
 void page_compare_noise(struct strbuf *sb, const struct compare_result *res);
 void page_compare_noise_mark(struct strbuf *sb, const struct compare_result *res);
+/*
+ * The placement compared (compare_placement_note()) as a paragraph; of
+ * class "noise" (a warning) when the baseline has no runs of it.
+ */
+void page_compare_placement(struct strbuf *sb, const struct compare_result *res);
 
 /*
  * The verdict of row r as a CSS class and a short word ("lost gain" for a

@@ -109,6 +109,9 @@ assert not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'samples_v3'").fe
 summaries = [list(map(repr, r)) for r in c.execute("SELECT * FROM series ORDER BY id")]
 assert summaries == before["summaries"], "series rows changed"
 assert c.execute("SELECT count(*) FROM runs WHERE samples_dropped_at IS NULL").fetchone()[0] == before["runs"]
+# the placement migration: runs stored before it were made with no affinity set
+assert c.execute("SELECT placement, count(*), count(parent_cpu) FROM runs GROUP BY placement").fetchall() == \
+    [("free", before["runs"], 0)], "placement of the old runs"
 after = {str(case_id): decode(data) for case_id, data in c.execute("SELECT case_id, data FROM samples")}
 assert sorted(after) == sorted(before["samples"]), "cases with samples: %s, expected %s" % (
     sorted(after), sorted(before["samples"]))

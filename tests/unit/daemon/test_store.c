@@ -1333,7 +1333,7 @@ static void test_comparison_reads(void **state)
 	assert_int_equal(store_host_previous_kernel(f->st, a, COMMIT1, prev, sizeof(prev)), -ENOENT);
 
 	/* both uploads of the kernel, every case and metric of each */
-	assert_int_equal(store_host_kernel_series(f->st, a, "release:6.9.0-custom", count_series,
+	assert_int_equal(store_host_kernel_series(f->st, a, "release:6.9.0-custom", NULL, count_series,
 						  &n), 0);
 	assert_int_equal(n, 2 * NCASES * NSERIES);
 	free(t);
