@@ -11,7 +11,7 @@
 #include "daemon/store-internal.h"
 
 static const struct store_query q_run_owner = {
-	"SELECT id, host_id FROM runs WHERE uuid = ?1"
+	.sql = "SELECT id, host_id FROM runs WHERE uuid = ?1"
 };
 
 struct owner {
@@ -40,7 +40,7 @@ static int run_owner(struct store *st, const char *uuid, struct owner *o)
 }
 
 static const struct store_query q_host_touch = {
-	"UPDATE hosts SET arch = ?2, cpu_model = ?3, cpus = ?4, mem_bytes = ?5, page_size = ?6, "
+	.sql = "UPDATE hosts SET arch = ?2, cpu_model = ?3, cpus = ?4, mem_bytes = ?5, page_size = ?6, "
 	"last_seen_at = ?7 WHERE id = ?1"
 };
 
@@ -66,12 +66,12 @@ static int host_touch(struct store *st, int64_t host_id, const struct doc *d, in
 
 /* the first sighting of a kernel keeps its data */
 static const struct store_query q_kernel_insert = {
-	"INSERT INTO kernels (ident, commit_sha, release, parent_commit, build_id, version, dirty, "
+	.sql = "INSERT INTO kernels (ident, commit_sha, release, parent_commit, build_id, version, dirty, "
 	"first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (ident) DO NOTHING"
 };
 
 static const struct store_query q_kernel_id = {
-	"SELECT id FROM kernels WHERE ident = ?1"
+	.sql = "SELECT id FROM kernels WHERE ident = ?1"
 };
 
 static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64_t *id)
@@ -102,7 +102,7 @@ static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64
 }
 
 static const struct store_query q_run_insert = {
-	"INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
+	.sql = "INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
 	"tool_version, size_bytes, runs, iterations, munmap_iterations, warmup, complete, "
 	"doc_bytes, host_facts, noise) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id"
@@ -152,7 +152,7 @@ static int doc_conflict(struct store *st, int err)
 }
 
 static const struct store_query q_case_insert = {
-	"INSERT INTO cases (run_id, workload, layout, folio_order, mapping, iterations, layout_ok, "
+	.sql = "INSERT INTO cases (run_id, workload, layout, folio_order, mapping, iterations, layout_ok, "
 	"layout_reason, folios, runs_ok) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 	"RETURNING id"
 };
@@ -188,7 +188,7 @@ static void bind_summary(struct store_stmt *s, int i, const struct stats_summary
 }
 
 static const struct store_query q_series_insert = {
-	"INSERT INTO series (case_id, metric, status, event, reason, multiplexed, runs_n, "
+	.sql = "INSERT INTO series (case_id, metric, status, event, reason, multiplexed, runs_n, "
 	"runs_mean, runs_stdev, runs_median, runs_min, runs_max, it_n, it_mean, it_stdev, "
 	"it_median, it_min, it_max, run_means) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
 	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"

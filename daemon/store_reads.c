@@ -58,14 +58,14 @@ static int kernel_row(struct store_stmt *s, void *ctx)
 
 /*
  * The newest ?1 kernels first, then their counts: a page of the latest
- * reads only those, each kernel's runs through runs_by_kernel.
- * NEEDSWORK: PostgreSQL groups a derived table's rows by k.id only when
- * every other k column is in the GROUP BY too.
+ * reads only those, each kernel's runs through runs_by_kernel.  Grouped
+ * by the table's key, so that PostgreSQL takes the kernel's other columns
+ * as they are (grouping a derived table's rows, it would not).
  */
 static const struct store_query q_kernel_list = {
-	"SELECT " KERNEL_COLS ", " KERNEL_COUNTS
-	"FROM (SELECT * FROM kernels ORDER BY first_seen_at DESC, id DESC LIMIT ?1) k "
-	"LEFT JOIN runs r ON r.kernel_id = k.id "
+	.sql = "SELECT " KERNEL_COLS ", " KERNEL_COUNTS
+	"FROM kernels k LEFT JOIN runs r ON r.kernel_id = k.id "
+	"WHERE k.id IN (SELECT id FROM kernels ORDER BY first_seen_at DESC, id DESC LIMIT ?1) "
 	"GROUP BY k.id ORDER BY k.first_seen_at DESC, k.id DESC"
 };
 
@@ -82,7 +82,7 @@ int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void
 }
 
 static const struct store_query q_host_kernels = {
-	"SELECT " KERNEL_COLS ", " KERNEL_COUNTS
+	.sql = "SELECT " KERNEL_COLS ", " KERNEL_COUNTS
 	"FROM runs r JOIN kernels k ON k.id = r.kernel_id WHERE r.host_id = ?1 "
 	"GROUP BY k.id ORDER BY k.first_seen_at DESC, k.id DESC"
 };
@@ -100,7 +100,7 @@ int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, vo
 }
 
 static const struct store_query q_kernel_get = {
-	"SELECT " KERNEL_COLS ", 0, 0, 0, 0 FROM kernels k WHERE k.ident = ?1"
+	.sql = "SELECT " KERNEL_COLS ", 0, 0, 0, 0 FROM kernels k WHERE k.ident = ?1"
 };
 
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out)
@@ -115,7 +115,7 @@ int store_kernel_get(struct store *st, const char *ident, struct store_kernel *o
 }
 
 static const struct store_query q_kernel_hosts = {
-	"SELECT h.name FROM hosts h WHERE EXISTS (SELECT 1 FROM runs r JOIN kernels k "
+	.sql = "SELECT h.name FROM hosts h WHERE EXISTS (SELECT 1 FROM runs r JOIN kernels k "
 	"ON k.id = r.kernel_id WHERE r.host_id = h.id AND k.ident = ?1) ORDER BY h.name"
 };
 
@@ -183,7 +183,7 @@ static int read_run(struct store_stmt *s, void *p)
 	return 0;
 }
 
-static const struct store_query q_run_get = { "SELECT " RUN_COLS "WHERE r.id = ?1" };
+static const struct store_query q_run_get = { .sql = "SELECT " RUN_COLS "WHERE r.id = ?1" };
 
 int store_run_get(struct store *st, int64_t id, struct store_run *out)
 {
@@ -196,7 +196,7 @@ int store_run_get(struct store *st, int64_t id, struct store_run *out)
 	return row_one(s, read_run, out);
 }
 
-static const struct store_query q_run_by_uuid = { "SELECT " RUN_COLS "WHERE r.uuid = ?1" };
+static const struct store_query q_run_by_uuid = { .sql = "SELECT " RUN_COLS "WHERE r.uuid = ?1" };
 
 int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out)
 {
@@ -211,7 +211,7 @@ int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out)
 
 /* runs_by_host_kernel hands these out in order: no sort */
 static const struct store_query q_host_kernel_runs = {
-	"SELECT " RUN_COLS "WHERE r.host_id = ?1 AND k.ident = ?2 "
+	.sql = "SELECT " RUN_COLS "WHERE r.host_id = ?1 AND k.ident = ?2 "
 	"ORDER BY r.received_at DESC, r.id DESC"
 };
 
@@ -244,7 +244,7 @@ int store_host_kernel_runs(struct store *st, int64_t host_id, const char *kernel
 }
 
 static const struct store_query q_has_complete = {
-	"SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	.sql = "SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"WHERE r.host_id = ?1 AND k.ident = ?2 AND r.complete = 1) THEN 1 ELSE 0 END"
 };
 
@@ -271,7 +271,7 @@ int store_host_has_complete_run(struct store *st, int64_t host_id, const char *k
  * order): two index look-ups, whatever the host's history.
  */
 static const struct store_query q_host_prev_kernel = {
-	"SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	.sql = "SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"WHERE r.host_id = ?1 AND r.id < "
 	"(SELECT min(r2.id) FROM runs r2 WHERE r2.host_id = ?1 AND "
 	" r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2)) "
@@ -352,7 +352,7 @@ static int series_row(struct store_stmt *s, void *ctx)
 }
 
 static const struct store_query q_run_series = {
-	"SELECT " SERIES_COLS "FROM cases c JOIN series s ON s.case_id = c.id "
+	.sql = "SELECT " SERIES_COLS "FROM cases c JOIN series s ON s.case_id = c.id "
 	"WHERE c.run_id = ?1 ORDER BY c.id, s.id"
 };
 
@@ -370,7 +370,7 @@ int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void 
 
 /* the same columns as q_run_series, over the newest runs of a host on a kernel */
 static const struct store_query q_host_kernel_series = {
-	"SELECT " SERIES_COLS "FROM runs r JOIN cases c ON c.run_id = r.id "
+	.sql = "SELECT " SERIES_COLS "FROM runs r JOIN cases c ON c.run_id = r.id "
 	"JOIN series s ON s.case_id = c.id "
 	"WHERE r.id IN (SELECT r2.id FROM runs r2 WHERE r2.host_id = ?1 AND "
 	" r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2) "
@@ -393,7 +393,7 @@ int store_host_kernel_series(struct store *st, int64_t host_id, const char *kern
 }
 
 static const struct store_query q_host_trend = {
-	"SELECT k.ident, c.workload, c.layout, c.folio_order, c.layout_ok, s.runs_n, s.runs_mean, "
+	.sql = "SELECT k.ident, c.workload, c.layout, c.folio_order, c.layout_ok, s.runs_n, s.runs_mean, "
 	"s.runs_stdev FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"JOIN cases c ON c.run_id = r.id JOIN series s ON s.case_id = c.id AND s.metric = 'ns' "
 	"WHERE r.host_id = ?1 ORDER BY r.id, c.id"

@@ -44,13 +44,13 @@ mkdir "$T/v0"
 	fail "test database not at version 0"
 start_daemon "$T/v0.log" --db "$T/v0/fw.db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version after migration"
-grep -q "database $T/v0/fw.db, schema version 5" "$T/v0.log" || fail "the log does not say the schema version"
+jcheck "$T/body" "d['schema_version'] == $SCHEMA" "schema_version after migration"
+grep -q "database $T/v0/fw.db, schema version $SCHEMA" "$T/v0.log" || fail "the log does not say the schema version"
 [ "$(sql "$T/v0/fw.db" 'PRAGMA journal_mode')" = "[('wal',)]" ] || fail "the database is not in WAL mode"
 expect 201 POST /api/v1/hosts -H "Authorization: Bearer $(cat "$T/v0/admin.token")" -d '{"hostname": "lab-1"}'
 stop_daemon
 [ "$drc" = 0 ] || fail "SIGTERM: exit $drc"
-[ "$(sql "$T/v0/fw.db" 'PRAGMA user_version')" = "[(5,)]" ] || fail "user_version after migration"
+[ "$(sql "$T/v0/fw.db" 'PRAGMA user_version')" = "[($SCHEMA,)]" ] || fail "user_version after migration"
 tables "$T/v0/fw.db" | grep -q "'hosts'.*'runs'" || fail "tables after migration: $(tables "$T/v0/fw.db")"
 
 say "a second start migrates nothing and keeps the data and the admin token"
@@ -67,10 +67,10 @@ mkdir "$T/empty"
 : >"$T/empty/fw.db"
 start_daemon "$T/empty.log" --db "$T/empty/fw.db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version of an empty file"
+jcheck "$T/body" "d['schema_version'] == $SCHEMA" "schema_version of an empty file"
 stop_daemon
 
-say "a version-1 database with data is upgraded in place to version 5"
+say "a version-1 database with data is upgraded in place to version $SCHEMA"
 mkdir "$T/v1"
 "$PY" - "$T/v1/fw.db" "$top/schema/migrations/001-initial.sql" <<'PYEOF'
 import sqlite3, sys
@@ -82,12 +82,12 @@ c.commit()
 PYEOF
 start_daemon "$T/v1.log" --db "$T/v1/fw.db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version after upgrading version 1"
+jcheck "$T/body" "d['schema_version'] == $SCHEMA" "schema_version after upgrading version 1"
 expect 200 GET /api/v1/hosts/old-lab
 expect 200 GET /api/v1/alerts
 jcheck "$T/body" 'd == {"alerts": []}' "the alerts table of migration 2"
 stop_daemon
-[ "$(sql "$T/v1/fw.db" 'PRAGMA user_version')" = "[(5,)]" ] || fail "user_version after the upgrade"
+[ "$(sql "$T/v1/fw.db" 'PRAGMA user_version')" = "[($SCHEMA,)]" ] || fail "user_version after the upgrade"
 sql "$T/v1/fw.db" "SELECT name FROM pragma_table_info('runs')" | grep -q "'noise'" ||
 	fail "no runs.noise column (migration 4) after the upgrade"
 
@@ -95,7 +95,7 @@ say "a database newer than this forkwatchd is refused, untouched"
 mkdir "$T/v99"
 "$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.execute("CREATE TABLE future(x)"); c.commit()' "$T/v99/fw.db"
 sum=$(md5sum <"$T/v99/fw.db")
-refused "user_version 99" "schema version 99, newer than this forkwatchd's 5" \
+refused "user_version 99" "schema version 99, newer than this forkwatchd's $SCHEMA" \
 	--listen 127.0.0.1:0 --db "$T/v99/fw.db"
 [ "$(wc -l <"$T/err")" = 1 ] || fail "more than one line: $(cat "$T/err")"
 grep -q "$T/v99/fw.db" "$T/err" || fail "the message does not name the database"

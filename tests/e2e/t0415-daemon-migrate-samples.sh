@@ -37,11 +37,11 @@ print("version 3: %d series rows, %d samples rows in %d cases" % (
     len(summaries), sum(len(v) for v in samples.values()), len(samples)))
 PYEOF
 
-say "forkwatchd migrates it to version 5"
+say "forkwatchd migrates it to version $SCHEMA"
 start_daemon "$T/d1.log" --db "$db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version after the migration"
-grep -q "database $db, schema version 5" "$T/d1.log" || fail "the log does not say version 5"
+jcheck "$T/body" "d['schema_version'] == $SCHEMA" "schema_version after the migration"
+grep -q "database $db, schema version $SCHEMA" "$T/d1.log" || fail "the log does not say version $SCHEMA"
 expect 200 GET /api/v1/runs/1
 jcheck "$T/body" 'd["run"]["samples_dropped_at"] is None and len(d["cases"]) == 8' "run 1 after the migration"
 expect 200 GET /runs/1
@@ -53,7 +53,7 @@ stop_daemon
 
 say "every summary as it was, every sample bit for bit"
 "$PY" - "$db" "$T/before.json" <<'PYEOF' || fail "the migrated database"
-import json, sqlite3, struct, subprocess, sys
+import json, os, sqlite3, struct, subprocess, sys
 c = sqlite3.connect(sys.argv[1])
 before = json.load(open(sys.argv[2]))
 
@@ -104,7 +104,7 @@ def decode(blob):
     assert i == len(p), "trailing bytes"
     return out
 
-assert c.execute("PRAGMA user_version").fetchone()[0] == 5
+assert c.execute("PRAGMA user_version").fetchone()[0] == int(os.environ["SCHEMA"])
 assert not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'samples_v3'").fetchall(), "samples_v3 left"
 summaries = [list(map(repr, r)) for r in c.execute("SELECT * FROM series ORDER BY id")]
 assert summaries == before["summaries"], "series rows changed"
@@ -122,7 +122,7 @@ PYEOF
 say "a second start: uploads and pages work"
 start_daemon "$T/d2.log" --db "$db"
 expect 200 GET /healthz
-jcheck "$T/body" 'd["schema_version"] == 5' "schema_version at the second start"
+jcheck "$T/body" "d['schema_version'] == $SCHEMA" "schema_version at the second start"
 adm=$(cat "$T/v3/admin.token")
 expect 201 POST /api/v1/hosts -H "Authorization: Bearer $adm" -d '{"hostname": "vm", "name": "lab-new"}'
 tok=$(jget "$T/body" 'd["token"]')
