@@ -41,14 +41,12 @@ int auth_admin_token_load(const char *path, const char *dir, char out[AUTH_TOKEN
 			  bool *created, struct strbuf *used_path, struct strbuf *err);
 
 /*
- * Failed-token attempts per client address: after `limit` failures within
- * `window` seconds an address is refused (429) until the window passes.
- * Thread-safe; a fixed table, the oldest entry recycled when full.
+ * Failed-token attempts per client address: after AUTH_FAIL_LIMIT
+ * failures within AUTH_FAIL_WINDOW_S seconds an address is refused (429)
+ * until the window passes.  Counted in the database (store_auth_fail()),
+ * so that every forkwatchd on it refuses the address alike.
  */
-struct auth_limiter;
-struct auth_limiter *auth_limiter_new(unsigned limit, unsigned window_s);
-void auth_limiter_free(struct auth_limiter *l);
-bool auth_limiter_blocked(struct auth_limiter *l, const char *addr);
-void auth_limiter_fail(struct auth_limiter *l, const char *addr);
+#define AUTH_FAIL_LIMIT 20
+#define AUTH_FAIL_WINDOW_S 60
 
 #endif

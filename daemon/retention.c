@@ -44,7 +44,7 @@ static void pass(struct retention *r)
 		server_write_begin(r->srv);
 		err = store_samples_drop(r->st, before, RETENTION_BATCH, &dropped);
 		if (!err && dropped)
-			server_data_changed(r->srv);
+			server_data_changed(r->srv, r->st);
 		server_write_end(r->srv);
 		if (err) {
 			log_error("retention: cannot drop samples: %s", store_errmsg(r->st));

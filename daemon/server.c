@@ -35,7 +35,6 @@ struct server {
 	struct MHD_Daemon *mhd;
 	const struct route *routes, *lazy_routes;
 	struct server_config cfg;
-	struct auth_limiter *limiter;
 	pthread_mutex_t stores_lock;
 	struct store *idle[SERVER_STORES]; /* store connections not in use by a request */
 	size_t nidle;
@@ -43,7 +42,8 @@ struct server {
 	pthread_cond_t store_free; /* one went idle, or a slot freed */
 	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
 	struct connwatch *watch;   /* each request whole within conn_timeout_s; NULL without */
-	uint64_t generation;       /* atomic: see server_generation() */
+	uint64_t generation;       /* atomic: see req_generation() */
+	bool shared_generation;    /* the database keeps it (store_generation()) */
 	char *tls_cert, *tls_key;  /* PEM text */
 	unsigned port;
 };
@@ -87,10 +87,6 @@ void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
 	strbuf_addch(&rs->headers, '\n');
 }
 
-uint64_t server_generation(const struct server *srv)
-{
-	return __atomic_load_n(&srv->generation, __ATOMIC_ACQUIRE);
-}
 
 void resp_error(struct resp *rs, int status, const char *field, const char *fmt, ...)
 {
@@ -117,9 +113,30 @@ void resp_error(struct resp *rs, int status, const char *field, const char *fmt,
 	strbuf_release(&msg);
 }
 
+/*
+ * Whether the client has failed AUTH_FAIL_LIMIT times in the window,
+ * counted in the database: every forkwatchd on it refuses alike.  A store
+ * that cannot tell lets the request on to its token check, which needs
+ * the store too.
+ */
+static bool auth_blocked(struct req *rq)
+{
+	unsigned n = 0;
+
+	if (!rq->st)
+		return false;
+	if (store_auth_failures(rq->st, rq->client, AUTH_FAIL_WINDOW_S, &n)) {
+		log_error("failed-token count of %s: %s", rq->client, store_errmsg(rq->st));
+		return false;
+	}
+	return n >= AUTH_FAIL_LIMIT;
+}
+
 bool req_auth_blocked(struct req *rq, struct resp *rs)
 {
-	if (!auth_limiter_blocked(rq->srv->limiter, rq->client))
+	if (!req_store(rq, rs))
+		return true;
+	if (!auth_blocked(rq))
 		return false;
 	resp_error(rs, 429, NULL, "too many failed token attempts from %s: try again later", rq->client);
 	return true;
@@ -127,15 +144,20 @@ bool req_auth_blocked(struct req *rq, struct resp *rs)
 
 void req_auth_failed(struct req *rq)
 {
-	auth_limiter_fail(rq->srv->limiter, rq->client);
 	log_warn("failed token from %s for %s %s", rq->client, rq->method, rq->path);
+	if (!rq->st)
+		return;
+	server_write_begin(rq->srv);
+	if (store_auth_fail(rq->st, rq->client, AUTH_FAIL_WINDOW_S))
+		log_error("cannot count the failed token of %s: %s", rq->client, store_errmsg(rq->st));
+	server_write_end(rq->srv);
 }
 
 int req_check_admin_token(struct req *rq, const char *tok)
 {
 	uint8_t h[AUTH_HASH_LEN];
 
-	if (auth_limiter_blocked(rq->srv->limiter, rq->client))
+	if (auth_blocked(rq))
 		return -EAGAIN;
 	auth_token_hash(tok, h);
 	if (!auth_hash_equal(h, rq->srv->cfg.admin_hash)) {
@@ -212,9 +234,40 @@ void server_write_end(struct server *srv)
 	pthread_mutex_unlock(&srv->write_lock);
 }
 
-void server_data_changed(struct server *srv)
+/*
+ * After the write committed and before it is answered: a reader told of
+ * the write, by this daemon or another, finds the generation moved.
+ */
+void server_data_changed(struct server *srv, struct store *st)
 {
 	__atomic_add_fetch(&srv->generation, 1, __ATOMIC_RELEASE);
+	if (srv->shared_generation && store_generation_bump(st))
+		log_error("cannot move the shared data generation: %s", store_errmsg(st));
+}
+
+int req_generation(struct req *rq, uint64_t *gen)
+{
+	struct server *srv = rq->srv;
+	struct strbuf err = STRBUF_INIT;
+	struct store *st = rq->st;
+	int ret;
+
+	if (!srv->shared_generation) {
+		*gen = __atomic_load_n(&srv->generation, __ATOMIC_ACQUIRE);
+		return 0;
+	}
+	/* borrowed for one query: a page served from memory holds no connection */
+	if (!st && !(st = store_get(srv, &err))) {
+		log_error("%s", err.buf);
+		strbuf_release(&err);
+		return -EIO;
+	}
+	ret = store_generation(st, gen);
+	if (ret)
+		log_error("cannot read the shared data generation: %s", store_errmsg(st));
+	if (st != rq->st)
+		store_put(srv, st);
+	return ret;
 }
 
 void req_write_begin(struct req *rq)
@@ -227,7 +280,7 @@ void req_write_begin(struct req *rq)
 void req_write_end(struct req *rq)
 {
 	if (store_total_changes(rq->st) != rq->changes)
-		__atomic_add_fetch(&rq->srv->generation, 1, __ATOMIC_RELEASE);
+		server_data_changed(rq->srv, rq->st);
 	server_write_end(rq->srv);
 }
 
@@ -584,6 +637,9 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 			 MHD_USE_ITC; /* MHD_quiesce_daemon needs it */
 	const union MHD_DaemonInfo *di;
 	struct strbuf sb = STRBUF_INIT;
+	struct store *st;
+	uint64_t gen;
+	size_t i;
 
 	*out = NULL;
 	if (parse_listen(cfg->listen, &ss, &sslen)) {
@@ -600,9 +656,12 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	pthread_mutex_init(&srv->stores_lock, NULL);
 	pthread_cond_init(&srv->store_free, NULL);
 	pthread_mutex_init(&srv->write_lock, NULL);
-	srv->limiter = auth_limiter_new(20, 60);
-	if (!srv->limiter)
+	/* the first connection: is the generation the database's (several daemons on it)? */
+	st = store_get(srv, err);
+	if (!st)
 		goto fail;
+	srv->shared_generation = store_generation(st, &gen) == 0;
+	store_put(srv, st);
 	if (cfg->conn_timeout_s && !(srv->watch = connwatch_new(cfg->conn_timeout_s, watch_cut)))
 		goto fail;
 	if (!!cfg->tls_cert != !!cfg->tls_key) {
@@ -648,7 +707,8 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 fail:
 	strbuf_release(&sb);
 	connwatch_free(srv->watch);
-	auth_limiter_free(srv->limiter);
+	for (i = 0; i < srv->nidle; i++)
+		store_close(srv->idle[i]);
 	free(srv->tls_cert);
 	free(srv->tls_key);
 	pthread_mutex_destroy(&srv->write_lock);
@@ -687,7 +747,6 @@ void server_stop(struct server *srv)
 	connwatch_free(srv->watch); /* after the last connection left */
 	for (i = 0; i < srv->nidle; i++)
 		store_close(srv->idle[i]);
-	auth_limiter_free(srv->limiter);
 	pthread_mutex_destroy(&srv->write_lock);
 	pthread_cond_destroy(&srv->store_free);
 	pthread_mutex_destroy(&srv->stores_lock);

@@ -140,8 +140,9 @@ void tx_rollback(struct store *st);
 /* Set store_errmsg() and return err. */
 int store_fail(struct store *st, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Unix seconds, UTC. */
+/* Unix seconds, UTC; and in milliseconds. */
 int64_t store_now(void);
+int64_t store_now_ms(void);
 
 /* The connection's samples codec (made at first use): 0 or -ENOMEM. */
 int store_codec(struct store *st, struct sampcodec **out);

@@ -24,6 +24,14 @@ int64_t store_now(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int store_codec(struct store *st, struct sampcodec **out)
 {
 	if (!st->codec && sampcodec_new(&st->codec))

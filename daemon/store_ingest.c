@@ -217,8 +217,13 @@ static int series_insert(struct store *st, int64_t case_id, const struct doc_ser
 	return doc_conflict(st, stmt_exec(s, NULL));
 }
 
-int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
-		     bool *existed)
+/*
+ * One attempt: -EAGAIN when another connection stored the same uuid
+ * between this one's look and its insert (PostgreSQL's writers run side
+ * by side; SQLite's write lock keeps this from happening).
+ */
+static int ingest_once(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
+		       bool *existed)
 {
 	int64_t t = store_now(), kernel_id = 0, rid = 0, case_id = 0;
 	struct owner o;
@@ -250,6 +255,8 @@ int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int
 	if (err)
 		goto out_rollback;
 	err = run_insert(st, host_id, kernel_id, d, t, &rid);
+	if (err == -EEXIST)
+		err = -EAGAIN; /* runs.uuid is the table's one unique column */
 	if (err)
 		goto out_rollback;
 	for (i = 0; i < d->ncases; i++) {
@@ -275,5 +282,18 @@ int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int
 
 out_rollback:
 	tx_rollback(st);
+	return err;
+}
+
+int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
+		     bool *existed)
+{
+	int err = ingest_once(st, host_id, d, run_id, existed);
+
+	/* the other connection committed: the second look finds its run */
+	if (err == -EAGAIN)
+		err = ingest_once(st, host_id, d, run_id, existed);
+	if (err == -EAGAIN)
+		err = store_fail(st, -EIO, "run '%s' is being stored and is not", d->run_uuid);
 	return err;
 }

@@ -17,6 +17,7 @@ CREATE INDEX sessions_by_use ON sessions(used_at);
 -- Failed token attempts per client address in the current window
 -- (daemon/auth.h): an address with too many is refused until the
 -- window ends.  Rows of ended windows are dropped on the next failure.
+-- window_start is in milliseconds (Unix time).
 CREATE TABLE auth_failures (
 	addr TEXT PRIMARY KEY,
 	window_start INTEGER NOT NULL,

@@ -12,6 +12,7 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_by_use ON sessions(used_at);
 
+-- window_start in milliseconds (Unix time)
 CREATE TABLE auth_failures (
 	addr TEXT PRIMARY KEY,
 	window_start BIGINT NOT NULL,

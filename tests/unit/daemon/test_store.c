@@ -1812,6 +1812,113 @@ static void test_retention(void **state)
 	free(t);
 }
 
+/* ---- shared state: failed token attempts, browser sessions ---------------- */
+
+static void test_auth_failures(void **state)
+{
+	struct fixture *f = *state;
+	unsigned n = 99;
+
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 3600), 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 3600), 0);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 3600), 0);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 3);
+	/* asking does not count */
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 3);
+	/* per address */
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.2", 3600, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_auth_fail(f->st, "2001:db8::1", 3600), 0);
+	assert_int_equal(store_auth_failures(f->st, "2001:db8::1", 3600, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_rows(f->path, "auth_failures"), 2);
+}
+
+/* Windows of one second, the same for every call as the daemon's are. */
+static void test_auth_failures_window(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec ts = { 1, 100 * 1000 * 1000 }, late = { 0, 900 * 1000 * 1000 },
+			tick = { 0, 150 * 1000 * 1000 };
+	unsigned n;
+
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.9", 1), 0);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 2);
+	nanosleep(&ts, NULL);
+	/* the window has passed: the count starts again */
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 1);
+	/* the other address's ended window went with that failure */
+	assert_int_equal(count_rows(f->path, "auth_failures"), 1);
+
+	/* a window lasts its whole length, not until the next second's tick */
+	nanosleep(&late, NULL);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 1);
+	nanosleep(&tick, NULL);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_sessions(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[32], b[32], c[32];
+	char csrf[65], who[STORE_NAME_MAX], sql[128];
+	int64_t now = (int64_t)time(NULL), used;
+	struct raw *db;
+
+	memset(a, 0xaa, sizeof(a));
+	memset(b, 0xbb, sizeof(b));
+	memset(c, 0xcc, sizeof(c));
+	assert_int_equal(store_session_create(f->st, a, "csrf-of-a", "alice", now - 3600, 1024), 0);
+	assert_int_equal(store_session_get(f->st, a, now - 3600, csrf, sizeof(csrf), who, sizeof(who)), 0);
+	assert_string_equal(csrf, "csrf-of-a");
+	assert_string_equal(who, "alice");
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_create(f->st, b, "csrf-of-b", "bob", now - 3600, 1024), 0);
+	assert_int_equal(store_session_get(f->st, b, now - 3600, csrf, sizeof(csrf), NULL, 0), 0);
+	assert_string_equal(csrf, "csrf-of-b");
+	/* idle since before idle_since: gone */
+	assert_int_equal(store_session_get(f->st, a, now + 10, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_end(f->st, b), 0);
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_end(f->st, b), 0); /* ending twice is fine */
+
+	/* at most max: the least recently used goes first */
+	assert_int_equal(store_session_create(f->st, b, "csrf-of-b", "bob", now - 3600, 1024), 0);
+	db = raw_open(f->path);
+	raw_exec(db, D("UPDATE sessions SET used_at = used_at - 100 WHERE id_hash = x'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'",
+		       "UPDATE sessions SET used_at = used_at - 100 WHERE id_hash = '\\xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'"));
+	assert_int_equal(store_session_create(f->st, c, "csrf-of-c", "carol", now - 3600, 2), 0);
+	assert_int_equal(store_session_get(f->st, a, now - 3600, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_session_get(f->st, c, now - 3600, NULL, 0, NULL, 0), 0);
+	assert_int_equal(count_rows(f->path, "sessions"), 2);
+
+	/* a use is noted, at most once a minute */
+	raw_exec(db, "UPDATE sessions SET used_at = used_at - 120");
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), 0);
+	snprintf(sql, sizeof(sql), "SELECT used_at FROM sessions WHERE who = 'bob'");
+	used = raw_int(db, sql);
+	assert_true(llabs(used - (int64_t)time(NULL)) < 5);
+	snprintf(sql, sizeof(sql), "SELECT used_at FROM sessions WHERE who = 'carol'");
+	assert_true(raw_int(db, sql) < now - 100);
+	raw_close(db);
+}
+
 int main(void)
 {
 	pg_uri = getenv("FW_TEST_PG");
@@ -1841,6 +1948,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_v3_samples, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3_refuses_damage, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_failures, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_failures_window, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions, setup_open, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
