@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/app.h"
 #include "daemon/deliver.h"
+#include "daemon/migrate.h"
 #include "daemon/retention.h"
 #include "lib/log.h"
 #include "lib/opt.h"
@@ -27,10 +28,12 @@
 
 static const char about[] =
 	"The forkwatch server: lab machines register and upload benchmark results;\n"
-	"it stores them per kernel in SQLite and serves them over HTTP (JSON API in\n"
-	"docs/http-api.md).  Every option may also be set in the --config file as\n"
+	"it stores them per kernel in SQLite or PostgreSQL and serves them over HTTP\n"
+	"(JSON API in docs/http-api.md).  Several forkwatchd may serve one PostgreSQL\n"
+	"database.  Every option may also be set in the --config file as\n"
 	"'key = value'; the command line wins.  SIGTERM or SIGINT stop it cleanly:\n"
-	"requests in flight finish first.";
+	"requests in flight finish first.  'forkwatchd migrate --help': moving a\n"
+	"database, say from SQLite to PostgreSQL.";
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
@@ -61,8 +64,8 @@ int main(int argc, char **argv)
 	const char *page_cache = NULL, *keep_samples = NULL;
 	const struct opt opts[] = {
 		{ "listen", "ADDR:PORT", "where to listen (default 127.0.0.1:8080)", &listen },
-		{ "db", "PATH", "SQLite database, created if missing (default forkwatch.db)", &db },
-		{ "admin-token-file", "FILE", "the admin token (default: admin.token beside the database, generated 0600 at first start)", &admin_file },
+		{ "db", "DB", "an SQLite file, created if missing (PATH or sqlite:PATH; default forkwatch.db), or a PostgreSQL database (postgresql://user@host/db)", &db },
+		{ "admin-token-file", "FILE", "the admin token (default: admin.token beside an SQLite database, generated 0600 at first start; needed with PostgreSQL: the same file for every forkwatchd on it)", &admin_file },
 		{ "config", "FILE", "read options from FILE", &config },
 		{ "max-connections", "N", "connections served at once, a thread each (default 1000)", &maxconn },
 		{ "max-body", "SIZE", "largest request body (default 16M)", &max_body },
@@ -83,7 +86,7 @@ int main(int argc, char **argv)
 		{ "keep-samples", "DAYS", "drop the per-iteration samples of runs older than DAYS days, keeping every summary and the samples of pinned baselines and of kernels with alerts (default: keep them all)", &keep_samples },
 		{ NULL, NULL, NULL, NULL },
 	};
-	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, tokpath = STRBUF_INIT, dbname = STRBUF_INIT;
 	struct config_file cf = { STRBUF_INIT };
 	struct server_config sc;
 	struct server *srv = NULL;
@@ -102,9 +105,12 @@ int main(int argc, char **argv)
 	int ret, sig, lvl;
 
 	memset(&app, 0, sizeof(app));
+	if (argc > 1 && !strcmp(argv[1], "migrate"))
+		return migrate_command(argc - 1, argv + 1);
 	ret = opt_parse(opts, argc, argv, &err);
 	if (ret == 1) {
-		opt_usage(stdout, "forkwatchd [--listen 127.0.0.1:8080] [--db PATH] [--admin-token-file F] [--config F]",
+		opt_usage(stdout, "forkwatchd [--listen 127.0.0.1:8080] [--db DB] [--admin-token-file F] [--config F]\n"
+			  "       forkwatchd migrate --from PATH.db --to postgresql://user@host/db",
 			  about, opts);
 		return 0;
 	}
@@ -172,13 +178,17 @@ int main(int argc, char **argv)
 	if (app.ui->start(&app.ui_state, &uc))
 		FAIL("out of memory");
 
+	/* a server's database has no folder beside it: the daemons on it share one token */
+	if (!store_db_describe(sc.db_path, &dbname) && !admin_file)
+		FAIL("--db '%s' is a PostgreSQL database: give --admin-token-file (the same file to "
+		     "every forkwatchd on it)", dbname.buf);
 	/* open once here: migrations run before any request, errors are seen at start */
 	if (store_open(&st, sc.db_path, &err))
 		FAIL("%s", err.buf);
-	log_info("database %s, schema version %d", sc.db_path, store_schema_version(st));
+	log_info("database %s, schema version %d", dbname.buf, store_schema_version(st));
 	store_close(st);
 
-	dbdir_buf = strdup(sc.db_path);
+	dbdir_buf = strdup(dbname.buf);
 	if (!dbdir_buf)
 		FAIL("out of memory");
 	ret = auth_admin_token_load(admin_file, dirname(dbdir_buf), token, &created, &tokpath, &err);
@@ -270,5 +280,6 @@ out:
 	config_release(&cf);
 	strbuf_release(&err);
 	strbuf_release(&tokpath);
+	strbuf_release(&dbname);
 	return ret;
 }

@@ -168,9 +168,14 @@ int store_samples_migrate_v5(struct store *st);
  */
 enum store_type { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT, STORE_BLOB };
 
-/* A value bound or read: TEXT and BLOB point at n bytes (TEXT has no NUL of its own). */
+/*
+ * A value bound or read: TEXT and BLOB point at n bytes (TEXT has no NUL
+ * of its own).  A NULL reads as STORE_NULL; one bound may keep its type
+ * with null set (PostgreSQL learns the parameter's type from it).
+ */
 struct store_value {
 	enum store_type type;
+	bool null;
 	int64_t i;
 	double r;
 	const void *p;
@@ -209,6 +214,7 @@ struct store {
 	struct stmt_slot slot[STMT_SLOTS];
 	struct strbuf scratch;    /* store_scratch() */
 	struct sampcodec *codec;  /* store_codec(), made at first use */
+	void *copy;               /* the engine's copy_begin() state */
 };
 
 /* prepare() flags */
@@ -250,6 +256,15 @@ struct store_engine {
 	int (*generation)(struct store *st, uint64_t *gen);
 	int (*generation_bump)(struct store *st);
 	int (*lease_try)(struct store *st, enum store_lease l, bool *held);
+	/*
+	 * Rows in bulk into a table (store_copy.c): copy_begin() names the
+	 * table and its n columns (quoted identifiers), copy_row() takes a row
+	 * of n values, copy_end() ends it, also after a failure (ok false).
+	 * Inside a transaction of the caller's.
+	 */
+	int (*copy_begin)(struct store *st, const char *table, const char *const *cols, int n);
+	int (*copy_row)(struct store *st, const struct store_value *v, int n);
+	int (*copy_end)(struct store *st, bool ok);
 };
 
 extern const struct store_engine store_sqlite_engine;

@@ -168,7 +168,7 @@ void bind_i64(struct store_stmt *s, int i, int64_t v)
 
 void bind_text(struct store_stmt *s, int i, const char *v)
 {
-	bind_value(s, i, &(struct store_value){ .type = v ? STORE_TEXT : STORE_NULL, .p = v,
+	bind_value(s, i, &(struct store_value){ .type = STORE_TEXT, .null = !v, .p = v,
 						  .n = v ? strlen(v) : 0 });
 }
 
@@ -177,11 +177,9 @@ void bind_text_nz(struct store_stmt *s, int i, const char *v)
 	bind_text(s, i, v && *v ? v : NULL);
 }
 
-/* NULL of type REAL: PostgreSQL learns the parameter's type from it. */
 void bind_real(struct store_stmt *s, int i, double v)
 {
-	bind_value(s, i, &(struct store_value){ .type = STORE_REAL, .r = v,
-						  .n = isfinite(v) ? 0 : 1 /* NULL */ });
+	bind_value(s, i, &(struct store_value){ .type = STORE_REAL, .null = !isfinite(v), .r = v });
 }
 
 void bind_blob(struct store_stmt *s, int i, const void *p, size_t n)

@@ -277,6 +277,7 @@ static void pg_reset(struct store_stmt *s)
 	p->row = p->nrows = 0;
 	for (i = 0; i < p->nparams; i++) {
 		p->params[i].null = true;
+		p->params[i].type = 0;
 		p->params[i].bytes = NULL;
 	}
 }
@@ -311,7 +312,7 @@ static int pg_bind(struct store_stmt *s, int i, const struct store_value *v)
 		return store_fail(s->st, -EINVAL, "parameter %d of a statement that has %d", i,
 				  p->nparams);
 	pp = &p->params[i - 1];
-	pp->null = false;
+	pp->null = v->null;
 	pp->format = 0;
 	strbuf_reset(&pp->text);
 	switch (v->type) {
@@ -321,13 +322,13 @@ static int pg_bind(struct store_stmt *s, int i, const struct store_value *v)
 		break;
 	case STORE_REAL:
 		pp->type = FLOAT8OID;
-		pp->null = v->n != 0;
 		/* 17 digits: the double read back is the one bound */
 		strbuf_addf(&pp->text, "%.17g", v->r);
 		break;
 	case STORE_TEXT:
 		pp->type = TEXTOID;
-		strbuf_add(&pp->text, v->p, v->n);
+		if (v->n)
+			strbuf_add(&pp->text, v->p, v->n);
 		break;
 	case STORE_BLOB:
 		pp->type = BYTEAOID;
@@ -338,6 +339,7 @@ static int pg_bind(struct store_stmt *s, int i, const struct store_value *v)
 			return store_fail(s->st, -E2BIG, "a blob of %zu bytes", v->n);
 		break;
 	default:
+		pp->type = 0; /* the server infers it */
 		pp->null = true;
 		break;
 	}
@@ -395,7 +397,7 @@ static int execute(struct pg_stmt *p)
 	if (p->name[0] && p->epoch != pc->epoch + 1) {
 		/* prepared on this connection once, with the types bound the first time */
 		for (i = 0; i < p->nparams; i++)
-			p->types[i] = p->params[i].null ? 0 : p->params[i].type;
+			p->types[i] = p->params[i].type;
 		res = PQprepare(pc->c, p->name, p->sql, p->nparams, p->types);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			err = fail_pg(st, res);
@@ -406,7 +408,7 @@ static int execute(struct pg_stmt *p)
 		p->epoch = pc->epoch + 1;
 	} else if (!p->name[0]) {
 		for (i = 0; i < p->nparams; i++)
-			p->types[i] = p->params[i].null ? 0 : p->params[i].type;
+			p->types[i] = p->params[i].type;
 	}
 	if (p->stream) {
 		sent = p->name[0] ? PQsendQueryPrepared(pc->c, p->name, p->nparams, p->values, p->lengths,
@@ -746,6 +748,143 @@ static int pg_lease_try(struct store *st, enum store_lease l, bool *held)
 	return 0;
 }
 
+/* ---- rows in bulk: COPY ------------------------------------------------- */
+
+/* rows are sent when this much is buffered */
+#define PG_COPY_CHUNK (256 << 10)
+
+static int pg_copy_begin(struct store *st, const char *table, const char *const *cols, int n)
+{
+	struct pg_conn *pc = conn_of(st);
+	struct strbuf *sb = calloc(1, sizeof(*sb));
+	PGresult *res;
+	int i, err;
+
+	if (!sb)
+		return store_fail(st, -ENOMEM, "out of memory");
+	strbuf_init(sb, 0);
+	err = conn_check(st);
+	if (err) {
+		free(sb);
+		return err;
+	}
+	strbuf_addf(sb, "COPY %s (", table);
+	for (i = 0; i < n; i++)
+		strbuf_addf(sb, "%s%s", i ? ", " : "", cols[i]);
+	strbuf_addstr(sb, ") FROM STDIN");
+	res = PQexec(pc->c, sb->buf);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		err = fail_pg(st, res);
+		PQclear(res);
+		strbuf_release(sb);
+		free(sb);
+		return err;
+	}
+	PQclear(res);
+	strbuf_reset(sb);
+	st->copy = sb;
+	return 0;
+}
+
+/* COPY's text format: \N for NULL, backslash escapes in text, bytea as its escaped hex form */
+static void copy_text(struct strbuf *sb, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '\\':
+			strbuf_add(sb, "\\\\", 2);
+			break;
+		case '\n':
+			strbuf_add(sb, "\\n", 2);
+			break;
+		case '\r':
+			strbuf_add(sb, "\\r", 2);
+			break;
+		case '\t':
+			strbuf_add(sb, "\\t", 2);
+			break;
+		default:
+			strbuf_addch(sb, p[i]);
+			break;
+		}
+	}
+}
+
+static int flush_copy(struct store *st, struct strbuf *sb)
+{
+	if (sb->len && PQputCopyData(conn_of(st)->c, sb->buf, (int)sb->len) != 1)
+		return fail_pg(st, NULL);
+	strbuf_reset(sb);
+	return 0;
+}
+
+static int pg_copy_row(struct store *st, const struct store_value *v, int n)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct strbuf *sb = st->copy;
+	int i;
+	size_t k;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			strbuf_addch(sb, '\t');
+		switch (v[i].null ? STORE_NULL : v[i].type) {
+		case STORE_INT:
+			strbuf_addf(sb, "%lld", (long long)v[i].i);
+			break;
+		case STORE_REAL:
+			strbuf_addf(sb, "%.17g", v[i].r);
+			break;
+		case STORE_TEXT:
+			copy_text(sb, v[i].p, v[i].n);
+			break;
+		case STORE_BLOB:
+			strbuf_add(sb, "\\\\x", 3);
+			strbuf_grow(sb, 2 * v[i].n);
+			for (k = 0; k < v[i].n; k++) {
+				unsigned char c = ((const unsigned char *)v[i].p)[k];
+
+				strbuf_addch(sb, hex[c >> 4]);
+				strbuf_addch(sb, hex[c & 15]);
+			}
+			break;
+		default:
+			strbuf_add(sb, "\\N", 2);
+			break;
+		}
+	}
+	strbuf_addch(sb, '\n');
+	return sb->len >= PG_COPY_CHUNK ? flush_copy(st, sb) : 0;
+}
+
+static int pg_copy_end(struct store *st, bool ok)
+{
+	struct pg_conn *pc = conn_of(st);
+	struct strbuf *sb = st->copy;
+	PGresult *res;
+	int err = 0;
+
+	if (!sb)
+		return 0;
+	if (ok)
+		err = flush_copy(st, sb);
+	if (PQputCopyEnd(pc->c, ok && !err ? NULL : "forkwatchd migrate stopped") != 1 && !err)
+		err = fail_pg(st, NULL);
+	while ((res = PQgetResult(pc->c))) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && !err && ok)
+			err = fail_pg(st, res);
+		else if (PQresultStatus(res) == PGRES_COMMAND_OK)
+			pc->total_changes += strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+	}
+	strbuf_release(sb);
+	free(sb);
+	st->copy = NULL;
+	return err;
+}
+
 /* ---- open and close ---------------------------------------------------- */
 
 static int pg_open(struct store *st, const char *uri, struct strbuf *err)
@@ -828,4 +967,7 @@ const struct store_engine store_pg_engine = {
 	.generation = pg_generation,
 	.generation_bump = pg_generation_bump,
 	.lease_try = pg_lease_try,
+	.copy_begin = pg_copy_begin,
+	.copy_row = pg_copy_row,
+	.copy_end = pg_copy_end,
 };

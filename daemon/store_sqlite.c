@@ -113,12 +113,12 @@ static int sq_bind(struct store_stmt *s, int i, const struct store_value *v)
 	sqlite3_stmt *p = sq(s)->s;
 	int rc;
 
-	switch (v->type) {
+	switch (v->null ? STORE_NULL : v->type) {
 	case STORE_INT:
 		rc = sqlite3_bind_int64(p, i, v->i);
 		break;
 	case STORE_REAL:
-		rc = v->n ? sqlite3_bind_null(p, i) : sqlite3_bind_double(p, i, v->r);
+		rc = sqlite3_bind_double(p, i, v->r);
 		break;
 	case STORE_TEXT:
 		rc = sqlite3_bind_text64(p, i, v->p, v->n, SQLITE_STATIC, SQLITE_UTF8);
@@ -266,6 +266,51 @@ static int sq_lease_try(struct store *st, enum store_lease l, bool *held)
 	(void)st;
 	(void)l;
 	*held = true;
+	return 0;
+}
+
+/* ---- rows in bulk ------------------------------------------------------ */
+
+/* one prepared INSERT, stepped per row: inside a transaction that is as fast as SQLite goes */
+static int sq_copy_begin(struct store *st, const char *table, const char *const *cols, int n)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct store_stmt *s;
+	int i, err;
+
+	strbuf_addf(&sql, "INSERT INTO %s (", table);
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sql, "%s%s", i ? ", " : "", cols[i]);
+	strbuf_addstr(&sql, ") VALUES (");
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sql, "%s?%d", i ? ", " : "", i + 1);
+	strbuf_addch(&sql, ')');
+	err = sq_prepare(st, sql.buf, 0, &s);
+	strbuf_release(&sql);
+	if (!err)
+		st->copy = s;
+	return err;
+}
+
+static int sq_copy_row(struct store *st, const struct store_value *v, int n)
+{
+	struct store_stmt *s = st->copy;
+	int i, err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = sq_bind(s, i + 1, &v[i]);
+	if (!err)
+		err = sq_step(s);
+	sqlite3_reset(sq(s)->s);
+	return err < 0 ? err : 0;
+}
+
+static int sq_copy_end(struct store *st, bool ok)
+{
+	(void)ok;
+	if (st->copy)
+		sq_finalize(st->copy);
+	st->copy = NULL;
 	return 0;
 }
 
@@ -444,4 +489,7 @@ const struct store_engine store_sqlite_engine = {
 	.generation = sq_generation,
 	.generation_bump = sq_generation_bump,
 	.lease_try = sq_lease_try,
+	.copy_begin = sq_copy_begin,
+	.copy_row = sq_copy_row,
+	.copy_end = sq_copy_end,
 };

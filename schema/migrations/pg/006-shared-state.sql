@@ -14,7 +14,7 @@ CREATE INDEX sessions_by_use ON sessions(used_at);
 
 -- window_start in milliseconds (Unix time)
 CREATE TABLE auth_failures (
-	addr TEXT PRIMARY KEY,
+	addr TEXT COLLATE "C" PRIMARY KEY,
 	window_start BIGINT NOT NULL,
 	failures BIGINT NOT NULL
 );
