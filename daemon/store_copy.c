@@ -355,6 +355,10 @@ static int copy_table(struct copy *c, const struct copy_table *t, struct summary
 		err = -EEXIST;
 		goto out;
 	}
+	if (!src->rows) {
+		say(c, "%-18s   no rows", t->name);
+		goto out;
+	}
 	if (dst.rows) {
 		say(c, "%-18s %9lld rows already there, checksum %s", t->name, (long long)dst.rows, a);
 		goto out;
