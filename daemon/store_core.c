@@ -669,11 +669,10 @@ int store_open(struct store **out, const char *db, struct strbuf *err)
 	st->where = strbuf_detach(&where, NULL);
 	strbuf_init(&st->scratch, 0);
 	st->eng = pg ? &store_pg_engine : &store_sqlite_engine;
+	/* a failed open leaves what it made for the engine's close */
 	ret = st->eng->open(st, pg ? db : sqlite_path(db), err);
-	if (ret) {
-		st->eng = NULL;
+	if (ret)
 		goto out_close;
-	}
 	ret = migrate(st, err);
 	if (ret)
 		goto out_close;
@@ -697,8 +696,7 @@ void store_close(struct store *st)
 		st->slot[i].q = NULL;
 		st->slot[i].stmt = NULL;
 	}
-	if (st->eng)
-		st->eng->close(st);
+	st->eng->close(st);
 	strbuf_release(&st->scratch);
 	sampcodec_free(st->codec);
 	free(st->where);
