@@ -40,7 +40,13 @@ struct server {
 	size_t nidle;
 	size_t nopen;              /* store connections open, idle or in use */
 	pthread_cond_t store_free; /* one went idle, or a slot freed */
-	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
+	/*
+	 * One writer at a time, queued here, not in SQLite's busy sleep; not
+	 * taken where the database runs writers side by side (PostgreSQL:
+	 * queueing them here would serialise what it overlaps).
+	 */
+	pthread_mutex_t write_lock;
+	bool queue_writes;
 	struct connwatch *watch;   /* each request whole within conn_timeout_s; NULL without */
 	uint64_t generation;       /* atomic: see req_generation() */
 	bool shared_generation;    /* the database keeps it (store_generation()) */
@@ -226,12 +232,14 @@ static void store_put(struct server *srv, struct store *st)
 
 void server_write_begin(struct server *srv)
 {
-	pthread_mutex_lock(&srv->write_lock);
+	if (srv->queue_writes)
+		pthread_mutex_lock(&srv->write_lock);
 }
 
 void server_write_end(struct server *srv)
 {
-	pthread_mutex_unlock(&srv->write_lock);
+	if (srv->queue_writes)
+		pthread_mutex_unlock(&srv->write_lock);
 }
 
 /*
@@ -661,6 +669,7 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	if (!st)
 		goto fail;
 	srv->shared_generation = store_generation(st, &gen) == 0;
+	srv->queue_writes = !store_writes_overlap(st);
 	store_put(srv, st);
 	if (cfg->conn_timeout_s && !(srv->watch = connwatch_new(cfg->conn_timeout_s, watch_cut)))
 		goto fail;

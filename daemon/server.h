@@ -137,7 +137,10 @@ int req_generation(struct req *rq, uint64_t *gen);
 bool req_require_admin(struct req *rq, struct resp *rs);
 /*
  * Bracket a write transaction: writers queue on a mutex that wakes them
- * at once instead of sleeping in SQLite's busy handler.
+ * at once instead of sleeping in SQLite's busy handler; on a database
+ * that runs writers side by side (store_writes_overlap()) they do not
+ * queue.  Either way the end moves the data generation when the write
+ * changed a row.
  */
 void req_write_begin(struct req *rq);
 void req_write_end(struct req *rq);

@@ -82,7 +82,8 @@ void bind_real(struct store_stmt *s, int i, double v);
 void bind_blob(struct store_stmt *s, int i, const void *p, size_t n);
 /*
  * n doubles as a blob of float64s, little-endian whatever the host (NaN
- * payloads kept), packed into a buffer of s's own: one per statement.
+ * payloads kept), packed into a buffer of s's own (up to STMT_PACKED
+ * blobs a statement).
  */
 void bind_f64s(struct store_stmt *s, int i, const double *v, size_t n);
 
@@ -188,8 +189,14 @@ struct store_stmt {
 	int bind_err;             /* the first failed bind since stmt_get() */
 	bool cached;              /* the connection's own, else private (finalized when done) */
 	bool busy;                /* between stmt_get() and stmt_done() */
-	struct strbuf pack;       /* bind_f64s() */
+	struct strbuf pack;       /* bind_f64s(): its blobs, one after another */
+	int npacked;              /* blobs in pack, bound at the step (pack may move until then) */
+	struct {
+		int i;
+		size_t off, n;
+	} packed[16];
 };
+#define STMT_PACKED 16
 
 /*
  * Prepared statements per connection, by the address of their struct
@@ -224,6 +231,7 @@ struct store {
 struct store_engine {
 	const char *name;
 	bool pg_dialect;          /* takes struct store_query's pg text and the migrations' pg */
+	bool writes_overlap;      /* store_writes_overlap() */
 	/* connect st->conn to target (the name without its "sqlite:"); err: a sentence */
 	int (*open)(struct store *st, const char *target, struct strbuf *err);
 	void (*close)(struct store *st);

@@ -315,6 +315,13 @@ int store_delivery_log(struct store *st, const char *host, const char *kernel,
 		       store_delivery_log_cb cb, void *ctx);
 
 /*
+ * Whether the database runs several writers side by side (PostgreSQL),
+ * rather than one at a time (SQLite: its writers are best queued by the
+ * caller, server.c's write lock, instead of in SQLite's busy sleep).
+ */
+bool store_writes_overlap(struct store *st);
+
+/*
  * What several forkwatchd on one database share.
  *
  * The data generation: a number that moves after every write that

@@ -50,6 +50,11 @@ bool store_is_pg(struct store *st)
 	return st->eng->pg_dialect;
 }
 
+bool store_writes_overlap(struct store *st)
+{
+	return st->eng->writes_overlap;
+}
+
 /* ---- errors ---------------------------------------------------------- */
 
 int store_fail(struct store *st, int err, const char *fmt, ...)
@@ -86,6 +91,8 @@ static struct stmt_slot *slot_of(struct store *st, const struct store_query *q)
 static void stmt_ready(struct store_stmt *s, bool cached)
 {
 	s->bind_err = 0;
+	s->npacked = 0;
+	strbuf_reset(&s->pack);
 	s->cached = cached;
 	s->busy = true;
 }
@@ -196,27 +203,36 @@ void bind_blob(struct store_stmt *s, int i, const void *p, size_t n)
 void bind_f64s(struct store_stmt *s, int i, const double *v, size_t n)
 {
 	struct strbuf *sb = &s->pack;
-	unsigned char *p;
 	size_t k;
 	int b;
 
-	strbuf_reset(sb);
+	if (s->npacked == STMT_PACKED) {
+		bind_note(s, store_fail(s->st, -E2BIG, "more than %d float64 blobs in a statement",
+					STMT_PACKED));
+		return;
+	}
+	s->packed[s->npacked].i = i;
+	s->packed[s->npacked].off = sb->len;
+	s->packed[s->npacked].n = n * 8;
+	s->npacked++;
 	strbuf_grow(sb, n * 8);
-	p = (unsigned char *)sb->buf;
 	for (k = 0; k < n; k++) {
 		uint64_t u;
 
 		memcpy(&u, &v[k], sizeof(u));
 		for (b = 0; b < 8; b++)
-			*p++ = (unsigned char)(u >> (8 * b));
+			strbuf_addch(sb, (char)(u >> (8 * b)));
 	}
-	bind_blob(s, i, sb->buf, n * 8);
 }
 
 int stmt_step(struct store_stmt *s)
 {
-	int err;
+	int err, k;
 
+	/* the packed blobs, now that their buffer moves no more */
+	for (k = 0; k < s->npacked; k++)
+		bind_blob(s, s->packed[k].i, s->pack.buf + s->packed[k].off, s->packed[k].n);
+	s->npacked = 0;
 	if (s->bind_err) {
 		err = s->bind_err;
 		s->bind_err = 0;

@@ -189,8 +189,8 @@ static int conn_check(struct store *st)
 /* ---- statements ------------------------------------------------------ */
 
 /*
- * ?N -> $N outside quoted strings and names; *nparams receives the
- * largest N.
+ * ?N -> $N outside quoted strings and names, a bare ? numbered as SQLite
+ * does; *nparams receives the largest N.
  */
 static char *translate(const char *sql, int *nparams)
 {
@@ -211,6 +211,10 @@ static char *translate(const char *sql, int *nparams)
 			if (n > *nparams)
 				*nparams = n;
 			strbuf_addf(&sb, "$%d", n);
+		} else if (*p == '?') {
+			/* a bare ?: SQLite numbers it the largest so far plus one */
+			strbuf_addf(&sb, "$%d", ++*nparams);
+			p++;
 		} else {
 			strbuf_addch(&sb, *p++);
 		}
@@ -946,6 +950,7 @@ static void pg_close(struct store *st)
 const struct store_engine store_pg_engine = {
 	.name = "postgresql",
 	.pg_dialect = true,
+	.writes_overlap = true,
 	.open = pg_open,
 	.close = pg_close,
 	.prepare = pg_prepare,

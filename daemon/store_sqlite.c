@@ -468,6 +468,7 @@ static void sq_close(struct store *st)
 const struct store_engine store_sqlite_engine = {
 	.name = "sqlite",
 	.pg_dialect = false,
+	.writes_overlap = false,
 	.open = sq_open,
 	.close = sq_close,
 	.prepare = sq_prepare,

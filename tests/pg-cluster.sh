@@ -30,6 +30,11 @@ as_owner() { # run a command as the cluster's owner
 	fi
 }
 
+# the port the cluster's server listens on (its socket's name ends with it)
+port_of() {
+	sed -n 4p "$1/data/postmaster.pid" 2>/dev/null || echo 5432
+}
+
 cmd=${1:-}
 dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|createdb|url|psql DIR [...]" >&2; exit 2; }
@@ -65,16 +70,17 @@ stop)
 	rm -rf "$dir"
 	;;
 createdb)
-	psql -q -X -h "$dir" -U fw -d postgres -v ON_ERROR_STOP=1 \
+	psql -q -X -h "$dir" -p "$(port_of "$dir")" -U fw -d postgres -v ON_ERROR_STOP=1 \
 		-c "CREATE DATABASE \"$1\" ENCODING 'UTF8' TEMPLATE template0" >/dev/null
 	;;
 url)
-	echo "postgresql://fw@/$1?host=$dir"
+	port=$(port_of "$dir")
+	echo "postgresql://fw@/$1?host=$dir$([ "$port" = 5432 ] || echo "&port=$port")"
 	;;
 psql)
 	name=$1
 	shift
-	psql -q -X -h "$dir" -U fw -d "$name" -v ON_ERROR_STOP=1 "$@"
+	psql -q -X -h "$dir" -p "$(port_of "$dir")" -U fw -d "$name" -v ON_ERROR_STOP=1 "$@"
 	;;
 *)
 	echo "$0: unknown command '$cmd'" >&2; exit 2
