@@ -206,7 +206,13 @@ int store_samples_drop(struct store *st, int64_t before, unsigned limit, unsigne
 	*dropped = 0;
 	if (limit > STORE_DROP_MAX)
 		limit = STORE_DROP_MAX;
-	/* under the write lock: an alert or a pin that comes meanwhile is seen */
+	/*
+	 * Under SQLite's write lock: an alert or a pin that comes meanwhile is
+	 * seen.  NEEDSWORK: PostgreSQL's transaction does not hold off an alert
+	 * committed between the look below and the deletes (a run of an old
+	 * base kernel could lose its samples in that millisecond); LOCK TABLE
+	 * alerts, hosts IN SHARE MODE would, but cannot be a prepared statement.
+	 */
 	err = tx_begin(st);
 	if (err)
 		return err;
