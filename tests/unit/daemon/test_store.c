@@ -1919,6 +1919,35 @@ static void test_sessions(void **state)
 	raw_close(db);
 }
 
+/* How a database is named in messages: a file as it is, a URI without its password. */
+static void test_db_describe(void **state)
+{
+	static const struct {
+		const char *db, *said;
+		bool file;
+	} cases[] = {
+		{ "/var/lib/forkwatch/fw.db", "/var/lib/forkwatch/fw.db", true },
+		{ "sqlite:fw.db", "fw.db", true },
+		{ "sqlite:/tmp/x.db", "/tmp/x.db", true },
+		{ "postgresql://fw:secret@db.example:5432/forkwatch", "postgresql://fw@db.example:5432/forkwatch", false },
+		{ "postgres://db.example/forkwatch?password=s3cret&sslmode=require",
+		  "postgres://db.example/forkwatch?sslmode=require", false },
+		{ "postgresql://fw@/db?host=/tmp/x&password=p", "postgresql://fw@/db?host=/tmp/x", false },
+		{ "postgresql://u:p@h/d?password=x", "postgresql://u@h/d", false },
+		{ "postgresql://h:5432/d", "postgresql://h:5432/d", false },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strbuf_reset(&sb);
+		assert_int_equal(store_db_describe(cases[i].db, &sb), cases[i].file);
+		assert_string_equal(sb.buf, cases[i].said);
+	}
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	pg_uri = getenv("FW_TEST_PG");
@@ -1951,6 +1980,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auth_failures, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failures_window, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup_open, teardown),
+		cmocka_unit_test(test_db_describe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
