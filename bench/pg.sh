@@ -23,7 +23,8 @@
 # Environment: N (2000 uploads per ingest configuration), CLIENTS (8),
 # ROUNDS (2: each round runs the configurations in turn, the second in the
 # reverse order), HOSTS (100), KERNELS (300), REQUESTS (3000 per page
-# measurement), READERS (8 concurrent readers; 1 is measured too),
+# measurement from the cache), RENDERS (200 per measurement of pages
+# rendered each time), READERS (8 concurrent readers; 1 is measured too),
 # LOAD_CLIENTS (4), REBUILD (0), DBDIR (bench/out/read-db, shared with
 # bench/read.sh and bench/pages.sh), TEMPLATE, OUT (bench/out/pg-<time>).
 # Prints a table; exits 0 (2 when it cannot run, 1 when a tool failed).
@@ -36,11 +37,12 @@ ROUNDS=${ROUNDS:-2}
 HOSTS=${HOSTS:-100}
 KERNELS=${KERNELS:-300}
 REQUESTS=${REQUESTS:-3000}
+RENDERS=${RENDERS:-200}
 READERS=${READERS:-8}
 LOAD_CLIENTS=${LOAD_CLIENTS:-4}
 REBUILD=${REBUILD:-0}
 DBDIR=${DBDIR:-$BENCH_DIR/out/read-db}
-for v in N CLIENTS ROUNDS HOSTS KERNELS REQUESTS READERS LOAD_CLIENTS; do posint "$v" "${!v}"; done
+for v in N CLIENTS ROUNDS HOSTS KERNELS REQUESTS RENDERS READERS LOAD_CLIENTS; do posint "$v" "${!v}"; done
 ((CLIENTS % 2 == 0)) || die "CLIENTS=$CLIENTS: an even number, split over two daemons"
 ((HOSTS <= 1000)) || die "HOSTS=$HOSTS: at most 1000 (host names lab-000 to lab-999)"
 PGC=$ROOT_DIR/tests/pg-cluster.sh
@@ -146,14 +148,15 @@ KERNEL=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(f"file:{sys.argv[1
 echo "/kernels/$KERNEL" >"$OUT/kernel.paths"
 for ((h = 0; h < HOSTS; h++)); do printf '/hosts/lab-%03d\n' "$h"; done >"$OUT/hosts.paths"
 pages() { # BACKEND DB CACHE(cached|render)
-	local be=$1 db=$2 cache=$3 opt=() what c
-	[[ $cache == cached ]] || opt=(--page-cache 0)
+	local be=$1 db=$2 cache=$3 opt=() what c n=$REQUESTS
+	[[ $cache == cached ]] || { opt=(--page-cache 0); n=$RENDERS; }
 	echo "pages: $be, $cache..." >&2
 	start_fwd "$db" "$OUT/pages-$be-$cache.log" "${opt[@]}"
 	for what in kernel hosts; do
 		for c in 1 "$READERS"; do
-			bg_run "$LOADGEN" get --url "${FWD_URLS[0]}" --paths "$OUT/$what.paths" --requests "$REQUESTS" \
-				--clients "$c" --warmup 200 --label "$be-$cache-$what-c$c" \
+			# every host's page once before the measurement: the first rendering searches its change points
+			bg_run "$LOADGEN" get --url "${FWD_URLS[0]}" --paths "$OUT/$what.paths" --requests "$n" \
+				--clients "$c" --warmup $((HOSTS + 10)) --label "$be-$cache-$what-c$c" \
 				>"$OUT/get-$be-$cache-$what-c$c.txt" 2>"$OUT/get-$be-$cache-$what-c$c.log" ||
 				grep -q '^RESULT get' "$OUT/get-$be-$cache-$what-c$c.txt" || die "ingest-load get failed"
 		done
