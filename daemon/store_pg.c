@@ -51,6 +51,7 @@
 struct pg_conn {
 	PGconn *c;
 	unsigned epoch;           /* moves when the connection is made again */
+	unsigned gen_epoch;       /* epoch + 1 when "fw_generation" is prepared */
 	unsigned next_name;
 	bool tx_open;             /* BEGIN sent, COMMIT or ROLLBACK not yet */
 	bool lease[PG_LEASES];
@@ -710,10 +711,31 @@ static int pg_set_version(struct store *st, int version)
  */
 static int pg_generation(struct store *st, uint64_t *gen)
 {
-	char v[32];
-	int err = run_value(st, "SELECT last_value FROM data_generation", v, sizeof(v));
+	struct pg_conn *pc = conn_of(st);
+	PGresult *res;
+	int err;
 
-	*gen = err ? 0 : strtoull(v, NULL, 10);
+	*gen = 0;
+	err = conn_check(st);
+	if (err)
+		return err;
+	/* read before every page served from memory: prepared once per connection */
+	if (pc->gen_epoch != pc->epoch + 1) {
+		res = PQprepare(pc->c, "fw_generation", "SELECT last_value FROM data_generation", 0, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			err = fail_pg(st, res);
+			PQclear(res);
+			return err;
+		}
+		PQclear(res);
+		pc->gen_epoch = pc->epoch + 1;
+	}
+	res = PQexecPrepared(pc->c, "fw_generation", 0, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		err = fail_pg(st, res);
+	else
+		*gen = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
 	return err;
 }
 
