@@ -93,7 +93,6 @@ void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
 	strbuf_addch(&rs->headers, '\n');
 }
 
-
 void resp_error(struct resp *rs, int status, const char *field, const char *fmt, ...)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -245,6 +244,9 @@ void server_write_end(struct server *srv)
 /*
  * After the write committed and before it is answered: a reader told of
  * the write, by this daemon or another, finds the generation moved.
+ * NEEDSWORK: a database that takes the write but not the move (gone in
+ * between) leaves the other daemons' pages of it stale until the next
+ * write moves it.
  */
 void server_data_changed(struct server *srv, struct store *st)
 {
