@@ -44,10 +44,10 @@ else
 	pg_why=${pg_why:-the cluster did not start}
 fi
 # the daemon's end-to-end tests that run on PostgreSQL too: the API, the
-# pages, comparisons, alerts and their delivery, hostile input, tokens
-# (not the collector's, nor those of SQLite's files)
+# pages, comparisons, alerts and their delivery, the noise warnings,
+# hostile input, tokens (not the collector's, nor those of SQLite's files)
 pg_e2e="t0400-daemon-api t0510-compare t0520-alerts t0530-delivery t0550-web-pages
-	t0600-hostile-values t0605-hostile-text t0620-tokens"
+	t0570-noise-pages t0600-hostile-values t0605-hostile-text t0620-tokens"
 
 # the unit tests a build has, wherever tests/unit/ keeps their sources
 # (tests/unit/[DIR/]test_X.c -> BUILD/tests/[DIR/]test_X), as DIR/test_X
