@@ -120,7 +120,9 @@ $(BUILD)/forkwatch: $(BUILD)/collectors/main.o $(COLLECTORS_A) $(LIB_A) | $(DEPS
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # each migration in both dialects: schema/migrations/NNN-name.sql and pg/NNN-name.sql
-$(BUILD)/gen/migrations.c: $(sort $(wildcard schema/migrations/*.sql)) $(wildcard schema/migrations/pg/*.sql) scripts/embed-sql.sh
+# (the folders too: a file removed or renamed is checked again)
+$(BUILD)/gen/migrations.c: $(sort $(wildcard schema/migrations/*.sql)) $(wildcard schema/migrations/pg/*.sql) \
+		schema/migrations schema/migrations/pg scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	@scripts/embed-sql.sh $(sort $(wildcard schema/migrations/*.sql)) >$@.tmp && mv $@.tmp $@

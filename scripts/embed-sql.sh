@@ -3,8 +3,25 @@
 # PostgreSQL texts schema/migrations/pg/NNN-name.sql into a C table, so
 # that forkwatchd carries its migrations:
 #   const struct migration migrations[] = { { 1, "001-initial", "...", "..." }, ... };
-# Every migration needs both texts: one missing fails the build.
+# Every migration needs both texts, and migrations are numbered 1 to N,
+# one per number: a PostgreSQL text missing (or one without its SQLite
+# migration), a gap or a number twice fails the build, saying which file.
 set -euo pipefail
+die() { echo "embed-sql.sh: $*" >&2; exit 1; }
+n=0
+for f in "$@"; do
+	base=$(basename "$f" .sql)
+	n=$((n + 1))
+	[[ $base =~ ^[0-9]{3}-[a-z0-9-]+$ ]] || die "$f: expected a name like 007-what-it-adds.sql"
+	[ $((10#${base%%-*})) = $n ] || die "$f: expected migration $(printf %03d $n) here (numbered 1 to N, one each)"
+	[ -f "$(dirname "$f")/pg/$base.sql" ] ||
+		die "$f has no PostgreSQL text $(dirname "$f")/pg/$base.sql: write the same change in PostgreSQL's dialect there"
+done
+if [ $# -gt 0 ]; then
+	for p in "$(dirname "$1")"/pg/*.sql; do
+		[ -f "$(dirname "$1")/$(basename "$p")" ] || die "$p has no SQLite migration $(dirname "$1")/$(basename "$p")"
+	done
+fi
 literal() { # one C string literal per line, escaped
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t  "/' -e 's/$/\\n"/' "$1"
 }
@@ -16,7 +33,6 @@ for f in "$@"; do
 	base=$(basename "$f" .sql)
 	num=$((10#${base%%-*}))
 	pg=$(dirname "$f")/pg/$base.sql
-	[ -f "$pg" ] || { echo "embed-sql.sh: $f has no PostgreSQL text $pg" >&2; exit 1; }
 	printf '\t{ %d, "%s",\n' "$num" "$base"
 	literal "$f"
 	printf '\t  ,\n'

@@ -34,11 +34,12 @@ pg_need() {
 }
 
 # pg_db NAME: a fresh database of the cluster for this test (dropped at
-# its end); its URI in $PG_URI
+# its end, unless the cluster was this test's own and is gone already);
+# its URI in $PG_URI
 pg_db() {
 	local name=fw_$(printf '%s' "$T/$1" | md5sum | cut -c1-16)
 	"$PGC" createdb "$FW_PG_DIR" "$name" || fail "cannot create database $name"
-	cleanup_hooks+=("\"$PGC\" psql $FW_PG_DIR postgres -c 'DROP DATABASE IF EXISTS $name WITH (FORCE)'")
+	cleanup_hooks+=("[ ! -d $FW_PG_DIR ] || \"$PGC\" psql $FW_PG_DIR postgres -c 'DROP DATABASE IF EXISTS $name WITH (FORCE)'")
 	PG_URI=$("$PGC" url "$FW_PG_DIR" "$name")
 }
 
