@@ -137,6 +137,15 @@ int stmt_update(struct store_stmt *s);
 int tx_begin(struct store *st);
 int tx_commit(struct store *st);
 void tx_rollback(struct store *st);
+/*
+ * Inside a write transaction whose reads decide its writes where no
+ * constraint can say so (retention: the alerts and pins that keep a run's
+ * samples): hold off the writers of tables (a comma-separated list of
+ * table names, a literal) until it ends; a writer already in one is
+ * waited for, and what it wrote is seen by the reads that follow.
+ * SQLite's write lock does that already.
+ */
+int tx_hold_off(struct store *st, const char *tables);
 
 /* Set store_errmsg() and return err. */
 int store_fail(struct store *st, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -258,6 +267,8 @@ struct store_engine {
 	 * database, until the transaction ends (SQLite's write lock does).
 	 */
 	int (*schema_lock)(struct store *st);
+	/* tx_hold_off() */
+	int (*hold_off)(struct store *st, const char *tables);
 	int (*version)(struct store *st, int *version);
 	int (*set_version)(struct store *st, int version);
 	/* store.h's shared generation (-ENOTSUP where there is none) and leases */

@@ -471,6 +471,11 @@ int tx_commit(struct store *st)
 	return st->eng->exec(st, "COMMIT");
 }
 
+int tx_hold_off(struct store *st, const char *tables)
+{
+	return st->eng->hold_off(st, tables);
+}
+
 /*
  * Unless the engine already ended it: SQLite rolls back by itself on a
  * full disk, an I/O error or lack of memory; a lost PostgreSQL

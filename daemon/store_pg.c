@@ -678,6 +678,23 @@ static int pg_schema_lock(struct store *st)
 		   NULL);
 }
 
+/*
+ * SHARE conflicts with the ROW EXCLUSIVE of INSERT, UPDATE and DELETE:
+ * a writer in a transaction is waited for, new ones wait until this
+ * transaction ends; readers go on.  A statement LOCK TABLE cannot be
+ * prepared, hence a text of its own.
+ */
+static int pg_hold_off(struct store *st, const char *tables)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int err;
+
+	strbuf_addf(&sql, "LOCK TABLE %s IN SHARE MODE", tables);
+	err = run(st, sql.buf, NULL);
+	strbuf_release(&sql);
+	return err;
+}
+
 /* The version lives in a table of its own, made by the first migration's transaction. */
 static int pg_version(struct store *st, int *version)
 {
@@ -987,6 +1004,7 @@ const struct store_engine store_pg_engine = {
 	.total_changes = pg_total_changes,
 	.exec = pg_exec,
 	.tx_begin = pg_tx_begin,
+	.hold_off = pg_hold_off,
 	.in_tx = pg_in_tx,
 	.schema_lock = pg_schema_lock,
 	.version = pg_version,

@@ -207,15 +207,17 @@ int store_samples_drop(struct store *st, int64_t before, unsigned limit, unsigne
 	if (limit > STORE_DROP_MAX)
 		limit = STORE_DROP_MAX;
 	/*
-	 * Under SQLite's write lock: an alert or a pin that comes meanwhile is
-	 * seen.  NEEDSWORK: PostgreSQL's transaction does not hold off an alert
-	 * committed between the look below and the deletes (a run of an old
-	 * base kernel could lose its samples in that millisecond); LOCK TABLE
-	 * alerts, hosts IN SHARE MODE would, but cannot be a prepared statement.
+	 * An alert or a pin that comes meanwhile is seen: no writer of alerts
+	 * or hosts runs between the look below and the deletes (SQLite's write
+	 * lock; on PostgreSQL, whose other daemons write beside this one, the
+	 * tables held off for this short transaction).
 	 */
 	err = tx_begin(st);
 	if (err)
 		return err;
+	err = tx_hold_off(st, "alerts, hosts");
+	if (err)
+		goto out_rollback;
 	err = stmt_get(st, &q_samples_expired, &s);
 	if (err)
 		goto out_rollback;

@@ -222,6 +222,14 @@ static int sq_schema_lock(struct store *st)
 	return 0;
 }
 
+/* BEGIN IMMEDIATE holds the write lock already: no other writer runs. */
+static int sq_hold_off(struct store *st, const char *tables)
+{
+	(void)st;
+	(void)tables;
+	return 0;
+}
+
 static int version_cb(void *ctx, int ncol, char **val, char **name)
 {
 	(void)name;
@@ -483,6 +491,7 @@ const struct store_engine store_sqlite_engine = {
 	.total_changes = sq_total_changes,
 	.exec = sq_exec,
 	.tx_begin = sq_tx_begin,
+	.hold_off = sq_hold_off,
 	.in_tx = sq_in_tx,
 	.schema_lock = sq_schema_lock,
 	.version = sq_version,

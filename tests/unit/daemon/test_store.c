@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1812,6 +1813,73 @@ static void test_retention(void **state)
 	free(t);
 }
 
+struct dropper {
+	struct store *st;
+	int64_t before;
+	unsigned dropped;
+	int ret;
+	bool done;
+};
+
+static void *drop_thread(void *p)
+{
+	struct dropper *d = p;
+
+	d->ret = store_samples_drop(d->st, d->before, 10, &d->dropped);
+	__atomic_store_n(&d->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * An alert written by another connection (another forkwatchd on the
+ * database) while retention looks: retention waits for its transaction
+ * and keeps the samples of the kernel it names, on either engine.
+ */
+static void test_retention_waits_for_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	struct dropper d = { .st = f->st, .before = (int64_t)time(NULL) - 30 * 86400 };
+	struct store_run r;
+	int64_t a, run1, run2;
+	bool existed;
+	struct raw *db, *other;
+	pthread_t th;
+	char sql[512];
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	make_doc(t, UUID1, COMMIT(1), RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &run1, &existed), 0);
+	make_doc(t, UUID2, COMMIT(2), RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &run2, &existed), 0);
+	db = raw_open(f->path);
+	raw_exec(db, "UPDATE runs SET received_at = received_at - 40 * 86400");
+	raw_close(db);
+
+	/* the other writer's alert on run 1's kernel, not committed yet */
+	other = raw_open(f->path);
+	snprintf(sql, sizeof(sql), "%s; INSERT INTO alerts (host_id, kernel_id, base_kernel_id, workload, "
+		 "layout, metric, kind, summary, created_at) SELECT host_id, kernel_id, kernel_id, 'fork', "
+		 "'order-0', 'ns', 'regression', 'slower', 1 FROM runs WHERE id = %lld",
+		 D("BEGIN IMMEDIATE", "BEGIN"), (long long)run1);
+	raw_exec(other, sql);
+	assert_int_equal(pthread_create(&th, NULL, drop_thread, &d), 0);
+	usleep(300 * 1000);
+	assert_false(__atomic_load_n(&d.done, __ATOMIC_ACQUIRE)); /* it waits for the writer */
+	raw_exec(other, "COMMIT");
+	assert_int_equal(pthread_join(th, NULL), 0);
+	raw_close(other);
+
+	assert_int_equal(d.ret, 0);
+	assert_int_equal(d.dropped, 1);
+	assert_int_equal(store_run_get(f->st, run1, &r), 0);
+	assert_int_equal(r.samples_dropped_at, 0); /* the alert's kernel */
+	assert_int_equal(store_run_get(f->st, run2, &r), 0);
+	assert_true(r.samples_dropped_at != 0);
+	free(t);
+}
+
 /* ---- shared state: failed token attempts, browser sessions ---------------- */
 
 static void test_auth_failures(void **state)
@@ -1841,11 +1909,20 @@ static void test_auth_failures(void **state)
 }
 
 /* Windows of one second, the same for every call as the daemon's are. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void test_auth_failures_window(void **state)
 {
 	struct fixture *f = *state;
 	struct timespec ts = { 1, 100 * 1000 * 1000 }, late = { 0, 900 * 1000 * 1000 },
 			tick = { 0, 150 * 1000 * 1000 };
+	int64_t after;
 	unsigned n;
 
 	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
@@ -1858,15 +1935,24 @@ static void test_auth_failures_window(void **state)
 	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
+	after = now_ms();
 	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
 	assert_int_equal(n, 1);
 	/* the other address's ended window went with that failure */
 	assert_int_equal(count_rows(f->path, "auth_failures"), 1);
 
-	/* a window lasts its whole length, not until the next second's tick */
+	/*
+	 * A window lasts its whole length, not until the next second's tick
+	 * (unless this machine took that long since the failure: then the
+	 * window may have ended as it should).
+	 */
 	nanosleep(&late, NULL);
 	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
-	assert_int_equal(n, 1);
+	if (now_ms() - after < 1000)
+		assert_int_equal(n, 1);
+	else
+		print_message("the machine took %lld ms: the window's length not checked\n",
+			      (long long)(now_ms() - after));
 	nanosleep(&tick, NULL);
 	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
 	assert_int_equal(n, 0);
@@ -1977,6 +2063,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_v3_samples, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3_refuses_damage, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_waits_for_writer, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failures, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failures_window, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup_open, teardown),
