@@ -1,4 +1,4 @@
--- Shared state in PostgreSQL's dialect: ../ (the file of the same name),
+-- Shared state in PostgreSQL's dialect (the SQLite text: the file of this name one folder up),
 -- and the data generation of several forkwatchd on this database (store.h's
 -- store_generation()): a sequence that each moves after a write that
 -- changed what pages show, and that each reads before serving a page
