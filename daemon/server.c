@@ -50,6 +50,7 @@ struct server {
 	struct connwatch *watch;   /* each request whole within conn_timeout_s; NULL without */
 	uint64_t generation;       /* atomic: see req_generation() */
 	bool shared_generation;    /* the database keeps it (store_generation()) */
+	unsigned bumps_owed;       /* atomic: writes committed whose move of it failed */
 	char *tls_cert, *tls_key;  /* PEM text */
 	unsigned port;
 };
@@ -243,16 +244,18 @@ void server_write_end(struct server *srv)
 
 /*
  * After the write committed and before it is answered: a reader told of
- * the write, by this daemon or another, finds the generation moved.
- * NEEDSWORK: a database that takes the write but not the move (gone in
- * between) leaves the other daemons' pages of it stale until the next
- * write moves it.
+ * the write, by this daemon or another, finds the generation moved.  A
+ * database that takes the write but not the move (gone in between) owes
+ * it: req_generation() moves it before it reads it, and until then this
+ * daemon serves no page from memory (the others may, until it does).
  */
 void server_data_changed(struct server *srv, struct store *st)
 {
 	__atomic_add_fetch(&srv->generation, 1, __ATOMIC_RELEASE);
-	if (srv->shared_generation && store_generation_bump(st))
+	if (srv->shared_generation && store_generation_bump(st)) {
 		log_error("cannot move the shared data generation: %s", store_errmsg(st));
+		__atomic_add_fetch(&srv->bumps_owed, 1, __ATOMIC_RELEASE);
+	}
 }
 
 int req_generation(struct req *rq, uint64_t *gen)
@@ -260,7 +263,8 @@ int req_generation(struct req *rq, uint64_t *gen)
 	struct server *srv = rq->srv;
 	struct strbuf err = STRBUF_INIT;
 	struct store *st = rq->st;
-	int ret;
+	unsigned owed;
+	int ret = 0;
 
 	if (!srv->shared_generation) {
 		*gen = __atomic_load_n(&srv->generation, __ATOMIC_ACQUIRE);
@@ -272,9 +276,19 @@ int req_generation(struct req *rq, uint64_t *gen)
 		strbuf_release(&err);
 		return -EIO;
 	}
-	ret = store_generation(st, gen);
-	if (ret)
-		log_error("cannot read the shared data generation: %s", store_errmsg(st));
+	owed = __atomic_load_n(&srv->bumps_owed, __ATOMIC_ACQUIRE);
+	if (owed) {
+		ret = store_generation_bump(st);
+		if (ret)
+			log_error("cannot move the shared data generation: %s", store_errmsg(st));
+		else
+			__atomic_sub_fetch(&srv->bumps_owed, owed, __ATOMIC_RELEASE);
+	}
+	if (!ret) {
+		ret = store_generation(st, gen);
+		if (ret)
+			log_error("cannot read the shared data generation: %s", store_errmsg(st));
+	}
 	if (st != rq->st)
 		store_put(srv, st);
 	return ret;

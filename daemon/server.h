@@ -124,8 +124,9 @@ void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
  * database several forkwatchd share (store_generation()) it is the
  * database's, moved by the writes of each and read from the database,
  * through rq's connection or one borrowed for the moment; else this
- * daemon's own count.  -EIO when the database cannot say (nothing
- * rendered then may be kept).
+ * daemon's own count.  A move that failed after its write committed is
+ * made here first.  -EIO when the database cannot say, or the move is
+ * still owed (nothing rendered then may be kept).
  */
 int req_generation(struct req *rq, uint64_t *gen);
 

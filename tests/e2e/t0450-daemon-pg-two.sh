@@ -6,7 +6,9 @@
 # delivery lease; kill -9 of that daemon hands delivery to the other;
 # kill -9 of either daemon in the middle of concurrent uploads loses no
 # upload it acknowledged (each acknowledged uuid is in the database, and
-# sending the rest again stores each once).  Needs PostgreSQL (a
+# sending the rest again stores each once); a daemon whose move of the
+# data generation failed after its write committed serves no cached page
+# until it has made the move, at its next page.  Needs PostgreSQL (a
 # throw-away cluster, tests/pg-cluster.sh): skips without it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
@@ -215,6 +217,32 @@ say "kill -9 of a in the middle of uploads through both"
 kill_mid_upload a
 say "kill -9 of b in the middle of uploads through both"
 kill_mid_upload b
+
+say "a write whose move of the generation fails: the move is owed, and made at the next page"
+$DOC make --from "$T/base.json" --new-uuid --set 'kernel.commit="eeeeeeeeeeee"' \
+	--set 'kernel.parent_commit="aaaaaaaaaaaa"' --out "$T/e.json"
+for d in a b; do
+	use $d
+	expect 200 GET /hosts/lab-1
+	! grep -q eeeeeeeeeeee "$T/body" || fail "the kernel is on $d's page before its upload"
+done
+# the sequence can move no more: a's upload commits, its move fails
+pg_sql "$db" "ALTER SEQUENCE data_generation MAXVALUE $(pg_sql "$db" "SELECT last_value FROM data_generation")" >/dev/null
+use a
+expect 201 POST /api/v1/runs "${host[@]}" --data-binary @"$T/e.json"
+grep -q 'cannot move the shared data generation' "$a_log" || fail "a does not say the move failed"
+expect 200 GET /hosts/lab-1
+grep -q eeeeeeeeeeee "$T/body" || fail "a served its cached page while it owes the move"
+use b
+expect 200 GET /hosts/lab-1
+grep -q eeeeeeeeeeee "$T/body" && fail "b's page is fresh: the move did not fail, this shows nothing"
+pg_sql "$db" "ALTER SEQUENCE data_generation NO MAXVALUE" >/dev/null
+use a
+expect 200 GET /hosts/lab-1
+use b
+expect 200 GET /hosts/lab-1
+grep -q eeeeeeeeeeee "$T/body" || fail "b still serves its page after a made the move it owed"
+say "    a rendered while it owed the move, and made it at its next page: b's page followed"
 
 say "both still well; no sanitizer reports"
 use a
