@@ -32,6 +32,8 @@ WARN := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wvla \
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 CPPFLAGS += -I. -I$(DEPS)/include -DFORKWATCH_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+# libpq's headers (Debian's libpq-dev) live in a folder of their own
+CPPFLAGS += -I/usr/include/postgresql
 LDLIBS := $(DEPS)/lib/libperf.a $(DEPS)/lib/libapi.a -lm
 TEST_LDLIBS := -lcmocka
 
@@ -42,7 +44,7 @@ ifeq ($(CROSS)$(STATIC),)
 # (collectors/counters.c): neither may be mapped in benchmark processes
 CPPFLAGS += -DFW_HAVE_CURL -DFW_PFM_DLOPEN
 endif
-DAEMON_LDLIBS := -lsqlite3 -ljansson -lmicrohttpd -lsodium -lcurl -lz -lzstd -lpthread -lm
+DAEMON_LDLIBS := -lsqlite3 -lpq -ljansson -lmicrohttpd -lsodium -lcurl -lz -lzstd -lpthread -lm
 
 ifneq ($(CROSS),)
 # multiarch libraries (libpfm4, cmocka) and the architecture-independent
@@ -126,7 +128,10 @@ $(BUILD)/forkwatch: $(BUILD)/collectors/main.o $(COLLECTORS_A) $(LIB_A) | $(DEPS
 	@echo "  LINK    $@"
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/gen/migrations.c: $(sort $(wildcard schema/migrations/*.sql)) scripts/embed-sql.sh
+# each migration in both dialects: schema/migrations/NNN-name.sql and pg/NNN-name.sql
+# (the folders too: a file removed or renamed is checked again)
+$(BUILD)/gen/migrations.c: $(sort $(wildcard schema/migrations/*.sql)) $(wildcard schema/migrations/pg/*.sql) \
+		schema/migrations schema/migrations/pg scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	@scripts/embed-sql.sh $(sort $(wildcard schema/migrations/*.sql)) >$@.tmp && mv $@.tmp $@

@@ -6,7 +6,7 @@
  * (benchdoc.h); nothing of forkwatch's code is used.
  *
  *   ingest-load register  --url U --admin-token F --prefix P --count N --out TOKENS
- *   ingest-load post      --url U --template DOC --tokens TOKENS --count N --clients C [--seed S]
+ *   ingest-load post      --url U[,U2...] --template DOC --tokens TOKENS --count N --clients C [--seed S]
  *   ingest-load load      --url U --template DOC --tokens TOKENS --kernels K --clients C [--seed S]
  *   ingest-load get       --url U --paths FILE --requests R --clients C [--warmup W] [--label L]
  *   ingest-load spool-gen --template DOC --tokens TOKENS --count N --dir SPOOL --list FILE [--seed S]
@@ -323,6 +323,25 @@ static void url_join(char *out, size_t len, const char *base, const char *path)
 	snprintf(out, len, "%.*s%s", (int)n, base, path);
 }
 
+/*
+ * The i-th of a comma-separated list of base URLs (i modulo their number),
+ * joined with path: post spreads its clients over several daemons.
+ */
+static void url_pick(char *out, size_t len, const char *list, size_t i, const char *path)
+{
+	char base[512];
+	size_t n = 1, k, at;
+	const char *p;
+
+	for (p = list; *p; p++)
+		n += *p == ',';
+	for (p = list, k = i % n; k; p++)
+		k -= *p == ',';
+	at = strcspn(p, ",");
+	snprintf(base, sizeof(base), "%.*s", (int)at, p);
+	url_join(out, len, base, path);
+}
+
 /* ---- latency figures ---------------------------------------------------- */
 
 struct lat {
@@ -484,7 +503,7 @@ static void *post_main(void *arg)
 		t->bytes += t->docs[i].len;
 	}
 	t->ndocs = i;
-	url_join(url, sizeof(url), t->o->url, "/api/v1/runs");
+	url_pick(url, sizeof(url), t->o->url, (size_t)t->idx, "/api/v1/runs");
 	http_init(&h);
 	pthread_barrier_wait(&start_line);
 	t->t_start = bd_now();

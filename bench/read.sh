@@ -43,7 +43,7 @@ gcc -E -P -D_GNU_SOURCE -I"$ROOT_DIR" "$ROOT_DIR/daemon/store_reads.c" >"$OUT/st
 "$PY" - "$OUT/store_reads.i" >"$OUT/summary.sql" <<'EOF' ||
 import re, sys
 src = open(sys.argv[1]).read()
-m = re.search(r'q_run_series\s*=\s*\{\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\}', src)
+m = re.search(r'q_run_series\s*=\s*\{\s*(?:\.sql\s*=\s*)?((?:"(?:[^"\\]|\\.)*"\s*)+)', src)
 if not m:
     sys.exit("no q_run_series in " + sys.argv[1])
 print("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))))

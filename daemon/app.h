@@ -7,8 +7,9 @@
 /*
  * What forkwatchd's handlers share besides the store: the verdict
  * thresholds (--alpha, --budget-order0, --budget), the delivery
- * thread, and the user interface with its state (the web's page cache and
- * browser sessions).  Reached through req_app(); set up by main before
+ * thread, and the user interface with its state (the web's page cache;
+ * browser sessions are in the store, where every forkwatchd on the
+ * database finds them).  Reached through req_app(); set up by main before
  * the server starts, read-only afterwards.
  */
 struct deliver;

@@ -4,14 +4,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 int auth_init(void)
@@ -115,82 +113,13 @@ int auth_admin_token_load(const char *path, const char *dir, char out[AUTH_TOKEN
 	return 0;
 }
 
-#define LIMITER_SLOTS 1024
-
-struct limiter_slot {
-	char addr[64];
-	double start; /* CLOCK_MONOTONIC seconds */
-	unsigned fails;
-};
-
-struct auth_limiter {
-	pthread_mutex_t lock;
-	unsigned limit, window;
-	struct limiter_slot slot[LIMITER_SLOTS];
-};
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct auth_limiter *auth_limiter_new(unsigned limit, unsigned window_s)
-{
-	struct auth_limiter *l = calloc(1, sizeof(*l));
-
-	if (!l)
-		return NULL;
-	pthread_mutex_init(&l->lock, NULL);
-	l->limit = limit;
-	l->window = window_s;
-	return l;
-}
-
-void auth_limiter_free(struct auth_limiter *l)
-{
-	if (!l)
-		return;
-	pthread_mutex_destroy(&l->lock);
-	free(l);
-}
-
-/* The slot of addr (lock held); with create, a free or the oldest slot. */
-static struct limiter_slot *slot_of(struct auth_limiter *l, const char *addr, bool create, double now)
-{
-	struct limiter_slot *oldest = &l->slot[0];
-	int i;
-
-	for (i = 0; i < LIMITER_SLOTS; i++) {
-		struct limiter_slot *s = &l->slot[i];
-
-		if (s->addr[0] && !strcmp(s->addr, addr)) {
-			if (now - s->start >= (double)l->window) {
-				s->start = now;
-				s->fails = 0;
-			}
-			return s;
-		}
-		if (s->start < oldest->start)
-			oldest = s;
-	}
-	if (!create)
-		return NULL;
-	snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
-	oldest->start = now;
-	oldest->fails = 0;
-	return oldest;
-}
-
 /*
  * What failures are counted by: an IPv4 address, or an IPv6 address's
  * /64 (a client is given a /64 and may take any address in it, so that
  * counting addresses would give it 2^64 tries); IPv4-mapped IPv6
  * addresses count as their IPv4 one.
  */
-static void limiter_key(const char *addr, char *key, size_t len)
+void auth_client_key(const char *addr, char *key, size_t len)
 {
 	struct in6_addr a6;
 
@@ -204,28 +133,4 @@ static void limiter_key(const char *addr, char *key, size_t len)
 		return;
 	}
 	strcat(key, "/64");
-}
-
-bool auth_limiter_blocked(struct auth_limiter *l, const char *addr)
-{
-	struct limiter_slot *s;
-	char key[64];
-	bool blocked;
-
-	limiter_key(addr, key, sizeof(key));
-	pthread_mutex_lock(&l->lock);
-	s = slot_of(l, key, false, mono_now());
-	blocked = s && s->fails >= l->limit;
-	pthread_mutex_unlock(&l->lock);
-	return blocked;
-}
-
-void auth_limiter_fail(struct auth_limiter *l, const char *addr)
-{
-	char key[64];
-
-	limiter_key(addr, key, sizeof(key));
-	pthread_mutex_lock(&l->lock);
-	slot_of(l, key, true, mono_now())->fails++;
-	pthread_mutex_unlock(&l->lock);
 }

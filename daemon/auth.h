@@ -41,15 +41,19 @@ int auth_admin_token_load(const char *path, const char *dir, char out[AUTH_TOKEN
 			  bool *created, struct strbuf *used_path, struct strbuf *err);
 
 /*
- * Failed-token attempts per client address (an IPv6 client's /64): after
- * `limit` failures within `window` seconds an address is refused (429)
- * until the window passes.
- * Thread-safe; a fixed table, the oldest entry recycled when full.
+ * Failed-token attempts per client (auth_client_key()): after AUTH_FAIL_LIMIT
+ * failures within AUTH_FAIL_WINDOW_S seconds an address is refused (429)
+ * until the window passes.  Counted in the database (store_auth_fail()),
+ * so that every forkwatchd on it refuses the address alike.
  */
-struct auth_limiter;
-struct auth_limiter *auth_limiter_new(unsigned limit, unsigned window_s);
-void auth_limiter_free(struct auth_limiter *l);
-bool auth_limiter_blocked(struct auth_limiter *l, const char *addr);
-void auth_limiter_fail(struct auth_limiter *l, const char *addr);
+#define AUTH_FAIL_LIMIT 20
+#define AUTH_FAIL_WINDOW_S 60
+
+/*
+ * What failures are counted by, into key (64 bytes): an IPv4 address, or
+ * an IPv6 address's /64 ("2001:db8:1:2::/64": a client given a /64 may take
+ * any address in it); an IPv4-mapped IPv6 address counts as its IPv4 one.
+ */
+void auth_client_key(const char *addr, char *key, size_t len);
 
 #endif

@@ -23,9 +23,12 @@ void config_options(struct daemon_settings *s, struct opt *opts)
 	const struct opt o[] = {
 		{ OPT_STRING("listen", "ADDR:PORT", &s->listen, "where to listen"), .def = "127.0.0.1:8080",
 		  .valid = listen_ok, .expect = "expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080" },
-		{ OPT_STRING("db", "PATH", &s->db, "SQLite database, created if missing"), .def = "forkwatch.db" },
+		{ OPT_STRING("db", "DB", &s->db,
+			     "an SQLite file, created if missing (PATH or sqlite:PATH), or a PostgreSQL database "
+			     "(postgresql://user@host/db)"), .def = "forkwatch.db" },
 		{ OPT_STRING("admin-token-file", "FILE", &s->admin_token_file,
-			     "the admin token (default: admin.token beside the database, generated 0600 at first start)") },
+			     "the admin token (default: admin.token beside an SQLite database, generated 0600 at "
+			     "first start; needed with PostgreSQL: the same file for every forkwatchd on it)") },
 		{ OPT_STRING("config", "FILE", &s->config, "read options from FILE") },
 		{ OPT_UINT("max-connections", "N", &s->max_connections, 1, 100000, "1000",
 			   "connections served at once, a thread each"), .expect = "expected 1 to 100000" },

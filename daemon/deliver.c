@@ -28,7 +28,34 @@ struct deliver {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop, kicked;
+	int held;                /* the delivery lease, as last seen: -1 not yet asked */
 };
+
+/*
+ * Whether this daemon delivers: of several forkwatchd on one database,
+ * the one holding the delivery lease.  The others ask again every second
+ * and take over once its holder is gone (its connection closed, also by
+ * a kill): what it had sent but not yet recorded is sent again then, so
+ * a receiver hears of an alert at least once, and once unless a daemon
+ * dies in the middle of an attempt.
+ */
+static bool lease(struct deliver *d)
+{
+	bool held;
+
+	if (store_lease_try(d->st, STORE_LEASE_DELIVERY, &held)) {
+		log_error("deliveries: %s", store_errmsg(d->st));
+		held = false;
+	}
+	if ((int)held != d->held) {
+		if (held)
+			log_info("delivering the alerts of this database%s", d->held == 0 ? ": took over" : "");
+		else
+			log_info("another forkwatchd delivers the alerts of this database: standing by");
+		d->held = held;
+	}
+	return held;
+}
 
 /* Call f(d, target) for each comma-separated item of list. */
 static int each_item(const char *list, int (*f)(void *, const char *), void *ctx)
@@ -324,6 +351,8 @@ static void *worker(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&d->lock);
+		if (!lease(d))
+			continue;
 		if (store_delivery_due(d->st, (int64_t)time(NULL), DELIVER_BATCH, collect_due, &due))
 			log_error("deliveries: %s", store_errmsg(d->st));
 		/* a stop waits for the attempt in progress, not for the batch: each may take the timeout */
@@ -360,6 +389,7 @@ int deliver_start(struct deliver **out, const struct deliver_config *cfg, struct
 	if (!d)
 		return -ENOMEM;
 	d->cfg = *cfg;
+	d->held = -1;
 	if (!d->cfg.retry_base_s)
 		d->cfg.retry_base_s = 30;
 	if (!d->cfg.timeout_s)

@@ -14,7 +14,10 @@
  * per receiver.  A background thread with its own store connection sends
  * what is due and logs every attempt; a receiver that fails is retried
  * with exponential backoff (retry_base_s doubling, at most an hour) for as
- * long as it takes, so ingest never waits for it and no alert is lost.
+ * long as it takes, so ingest never waits for it and no alert is lost.  Of
+ * several forkwatchd on one database, one delivers at a time: the holder
+ * of the delivery lease (store_lease_try()); another takes over within a
+ * second of its end.
  */
 struct store;
 struct server;

@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/app.h"
 #include "daemon/deliver.h"
+#include "daemon/migrate.h"
 #include "daemon/rate.h"
 #include "daemon/retention.h"
 #include "daemon/seen.h"
@@ -29,10 +30,12 @@
 
 static const char about[] =
 	"The forkwatch server: lab machines register and upload benchmark results;\n"
-	"it stores them per kernel in SQLite and serves them over HTTP (JSON API in\n"
-	"docs/http-api.md).  Every option may also be set in the --config file as\n"
+	"it stores them per kernel in SQLite or PostgreSQL and serves them over HTTP\n"
+	"(JSON API in docs/http-api.md).  Several forkwatchd may serve one PostgreSQL\n"
+	"database.  Every option may also be set in the --config file as\n"
 	"'key = value'; the command line wins.  SIGTERM or SIGINT stop it cleanly:\n"
-	"requests in flight finish first.";
+	"requests in flight finish first.  'forkwatchd migrate --help': moving a\n"
+	"database, say from SQLite to PostgreSQL.";
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
@@ -59,10 +62,11 @@ static int fail(const char *fmt, ...)
  * --admin-token-file), kept only as its hash in hash.  0 or -errno with
  * err set.
  */
-static int admin_token(const struct daemon_settings *ds, uint8_t hash[AUTH_HASH_LEN], struct strbuf *err)
+static int admin_token(const struct daemon_settings *ds, const char *dbname, uint8_t hash[AUTH_HASH_LEN],
+		       struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
-	char token[AUTH_TOKEN_MAX], *dbdir = strdup(ds->db);
+	char token[AUTH_TOKEN_MAX], *dbdir = strdup(dbname);
 	struct stat st;
 	bool created;
 	int ret;
@@ -104,7 +108,7 @@ int main(int argc, char **argv)
 {
 	struct daemon_settings ds;
 	struct opt opts[CONFIG_OPTS_MAX];
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, dbname = STRBUF_INIT;
 	struct config_file cf = { STRBUF_INIT };
 	struct server_config sc;
 	struct server *srv = NULL;
@@ -120,12 +124,15 @@ int main(int argc, char **argv)
 	int ret, sig;
 
 	memset(&app, 0, sizeof(app));
+	if (argc > 1 && !strcmp(argv[1], "migrate"))
+		return migrate_command(argc - 1, argv + 1);
 	memset(&ds, 0, sizeof(ds));
 	config_options(&ds, opts);
 	/* every value is checked here, before anything is created on disk */
 	ret = opt_parse(opts, argc, argv, 0, &given, &err);
 	if (ret == 1) {
-		opt_usage(stdout, "forkwatchd [--listen 127.0.0.1:8080] [--db PATH] [--admin-token-file F] [--config F]",
+		opt_usage(stdout, "forkwatchd [--listen 127.0.0.1:8080] [--db DB] [--admin-token-file F] [--config F]\n"
+			  "       forkwatchd migrate --from PATH.db --to postgresql://user@host/db",
 			  about, opts);
 		return 0;
 	}
@@ -165,13 +172,17 @@ int main(int argc, char **argv)
 		FAIL("out of memory");
 	sc.html_error = app.ui->error;
 
+	/* a server's database has no folder beside it: the daemons on it share one token */
+	if (!store_db_describe(sc.db_path, &dbname) && !ds.admin_token_file)
+		FAIL("--db '%s' is a PostgreSQL database: give --admin-token-file (the same file to "
+		     "every forkwatchd on it)", dbname.buf);
 	/* open once here: migrations run before any request, errors are seen at start */
 	if (store_open(&st, sc.db_path, &err))
 		FAIL("%s", err.buf);
-	log_info("database %s, schema version %d", sc.db_path, store_schema_version(st));
+	log_info("database %s, schema version %d", dbname.buf, store_schema_version(st));
 	store_close(st);
 
-	if (admin_token(&ds, sc.admin_hash, &err))
+	if (admin_token(&ds, dbname.buf, sc.admin_hash, &err))
 		FAIL("%s", err.buf);
 
 	/* the server threads inherit this mask: only sigwait below sees SIGTERM/SIGINT */
@@ -245,5 +256,6 @@ out:
 	strbuf_release(&purl);
 	config_release(&cf);
 	strbuf_release(&err);
+	strbuf_release(&dbname);
 	return ret;
 }

@@ -37,14 +37,20 @@ static void pass(struct retention *r)
 {
 	int64_t before = (int64_t)time(NULL) - (int64_t)r->days * 86400;
 	unsigned dropped, total = 0;
-	bool stop;
+	bool stop, held;
 	int err;
 
+	/* one forkwatchd among those on the database drops; the others leave it be */
+	err = store_lease_try(r->st, STORE_LEASE_RETENTION, &held);
+	if (err)
+		log_error("retention: %s", store_errmsg(r->st));
+	if (err || !held)
+		return;
 	do {
 		server_write_begin(r->srv);
 		err = store_samples_drop(r->st, before, RETENTION_BATCH, &dropped);
 		if (!err && dropped)
-			server_data_changed(r->srv);
+			server_data_changed(r->srv, r->st);
 		server_write_end(r->srv);
 		if (err) {
 			log_error("retention: cannot drop samples: %s", store_errmsg(r->st));

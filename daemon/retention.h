@@ -12,7 +12,10 @@
  * with alerts).  It runs once the server is attached, then every hour,
  * in batches that each hold the server's write lock for a few
  * milliseconds, so that uploads never wait long.  Every batch that dropped
- * something moves the page generation: the run pages say so at once.
+ * something moves the page generation: the run pages say so at once.  Of
+ * several forkwatchd on one database, the one holding the retention lease
+ * (store_lease_try()) drops; another takes over at its next hour when
+ * that one is gone.
  */
 struct server;
 struct retention;

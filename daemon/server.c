@@ -38,19 +38,26 @@ struct server {
 	struct MHD_Daemon *mhd;
 	const struct route *routes, *lazy_routes;
 	struct server_config cfg;
-	struct auth_limiter *limiter;
 	pthread_mutex_t stores_lock;
 	struct store *idle[SERVER_STORES]; /* store connections not in use by a request */
 	size_t nidle;
 	size_t nopen;              /* store connections open, idle or in use */
 	pthread_cond_t store_free; /* one went idle, or a slot freed */
-	pthread_mutex_t write_lock; /* one writer at a time, queued here, not in SQLite's busy sleep */
+	/*
+	 * One writer at a time, queued here, not in SQLite's busy sleep; not
+	 * taken where the database runs writers side by side (PostgreSQL:
+	 * queueing them here would serialise what it overlaps).
+	 */
+	pthread_mutex_t write_lock;
+	bool queue_writes;
 	struct connwatch *watch;   /* each request whole within conn_timeout_s; NULL without */
-	uint64_t generation;       /* atomic: see server_generation() */
+	uint64_t generation;       /* atomic: see req_generation() */
 	size_t body_bytes;         /* atomic: bytes of request bodies held (cfg.body_memory) */
 	pthread_mutex_t heavy_lock; /* req_heavy_begin(): */
 	pthread_cond_t heavy_free;
 	unsigned heavy, heavy_max;
+	bool shared_generation;    /* the database keeps it (store_generation()) */
+	unsigned bumps_owed;       /* atomic: writes committed whose move of it failed */
 	char *tls_cert, *tls_key;  /* PEM text */
 	unsigned port;
 };
@@ -112,11 +119,6 @@ void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
 	strbuf_addch(&rs->headers, '\n');
 }
 
-uint64_t server_generation(const struct server *srv)
-{
-	return __atomic_load_n(&srv->generation, __ATOMIC_ACQUIRE);
-}
-
 void resp_error(struct resp *rs, int status, const char *field, const char *fmt, ...)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -142,9 +144,32 @@ void resp_error(struct resp *rs, int status, const char *field, const char *fmt,
 	strbuf_release(&msg);
 }
 
+/*
+ * Whether the client has failed AUTH_FAIL_LIMIT times in the window,
+ * counted in the database: every forkwatchd on it refuses alike.  A store
+ * that cannot tell lets the request on to its token check, which needs
+ * the store too.
+ */
+static bool auth_blocked(struct req *rq)
+{
+	unsigned n = 0;
+	char key[64];
+
+	if (!rq->st)
+		return false;
+	auth_client_key(rq->client, key, sizeof(key));
+	if (store_auth_failures(rq->st, key, AUTH_FAIL_WINDOW_S, &n)) {
+		log_error("failed-token count of %s: %s", rq->client, store_errmsg(rq->st));
+		return false;
+	}
+	return n >= AUTH_FAIL_LIMIT;
+}
+
 bool req_auth_blocked(struct req *rq, struct resp *rs)
 {
-	if (!auth_limiter_blocked(rq->srv->limiter, rq->client))
+	if (!req_store(rq, rs))
+		return true;
+	if (!auth_blocked(rq))
 		return false;
 	resp_error(rs, 429, NULL, "too many failed token attempts from %s: try again later", rq->client);
 	return true;
@@ -152,15 +177,23 @@ bool req_auth_blocked(struct req *rq, struct resp *rs)
 
 void req_auth_failed(struct req *rq)
 {
-	auth_limiter_fail(rq->srv->limiter, rq->client);
+	char key[64];
+
 	log_warn("failed token from %s for %s %s", rq->client, rq->method, rq->path);
+	if (!rq->st)
+		return;
+	auth_client_key(rq->client, key, sizeof(key));
+	server_write_begin(rq->srv);
+	if (store_auth_fail(rq->st, key, AUTH_FAIL_WINDOW_S))
+		log_error("cannot count the failed token of %s: %s", rq->client, store_errmsg(rq->st));
+	server_write_end(rq->srv);
 }
 
 int req_check_admin_token(struct req *rq, const char *tok)
 {
 	uint8_t h[AUTH_HASH_LEN];
 
-	if (auth_limiter_blocked(rq->srv->limiter, rq->client))
+	if (auth_blocked(rq))
 		return -EAGAIN;
 	auth_token_hash(tok, h);
 	if (!auth_hash_equal(h, rq->srv->cfg.admin_hash)) {
@@ -229,17 +262,66 @@ static void store_put(struct server *srv, struct store *st)
 
 void server_write_begin(struct server *srv)
 {
-	pthread_mutex_lock(&srv->write_lock);
+	if (srv->queue_writes)
+		pthread_mutex_lock(&srv->write_lock);
 }
 
 void server_write_end(struct server *srv)
 {
-	pthread_mutex_unlock(&srv->write_lock);
+	if (srv->queue_writes)
+		pthread_mutex_unlock(&srv->write_lock);
 }
 
-void server_data_changed(struct server *srv)
+/*
+ * After the write committed and before it is answered: a reader told of
+ * the write, by this daemon or another, finds the generation moved.  A
+ * database that takes the write but not the move (gone in between) owes
+ * it: req_generation() moves it before it reads it, and until then this
+ * daemon serves no page from memory (the others may, until it does).
+ */
+void server_data_changed(struct server *srv, struct store *st)
 {
 	__atomic_add_fetch(&srv->generation, 1, __ATOMIC_RELEASE);
+	if (srv->shared_generation && store_generation_bump(st)) {
+		log_error("cannot move the shared data generation: %s", store_errmsg(st));
+		__atomic_add_fetch(&srv->bumps_owed, 1, __ATOMIC_RELEASE);
+	}
+}
+
+int req_generation(struct req *rq, uint64_t *gen)
+{
+	struct server *srv = rq->srv;
+	struct strbuf err = STRBUF_INIT;
+	struct store *st = rq->st;
+	unsigned owed;
+	int ret = 0;
+
+	if (!srv->shared_generation) {
+		*gen = __atomic_load_n(&srv->generation, __ATOMIC_ACQUIRE);
+		return 0;
+	}
+	/* borrowed for one query: a page served from memory holds no connection */
+	if (!st && !(st = store_get(srv, &err))) {
+		log_error("%s", err.buf);
+		strbuf_release(&err);
+		return -EIO;
+	}
+	owed = __atomic_load_n(&srv->bumps_owed, __ATOMIC_ACQUIRE);
+	if (owed) {
+		ret = store_generation_bump(st);
+		if (ret)
+			log_error("cannot move the shared data generation: %s", store_errmsg(st));
+		else
+			__atomic_sub_fetch(&srv->bumps_owed, owed, __ATOMIC_RELEASE);
+	}
+	if (!ret) {
+		ret = store_generation(st, gen);
+		if (ret)
+			log_error("cannot read the shared data generation: %s", store_errmsg(st));
+	}
+	if (st != rq->st)
+		store_put(srv, st);
+	return ret;
 }
 
 void req_write_begin(struct req *rq)
@@ -252,7 +334,7 @@ void req_write_begin(struct req *rq)
 void req_write_end(struct req *rq)
 {
 	if (store_total_changes(rq->st) != rq->changes)
-		__atomic_add_fetch(&rq->srv->generation, 1, __ATOMIC_RELEASE);
+		server_data_changed(rq->srv, rq->st);
 	server_write_end(rq->srv);
 }
 
@@ -950,6 +1032,9 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	const union MHD_DaemonInfo *di;
 	struct strbuf sb = STRBUF_INIT;
 	long ncpu;
+	struct store *st;
+	uint64_t gen;
+	size_t i;
 
 	*out = NULL;
 	if (parse_listen(cfg->listen, &ss, &sslen)) {
@@ -977,9 +1062,13 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 	 * keep the next ones in its heap).
 	 */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
-	srv->limiter = auth_limiter_new(20, 60);
-	if (!srv->limiter)
+	/* the first connection: is the generation the database's (several daemons on it)? */
+	st = store_get(srv, err);
+	if (!st)
 		goto fail;
+	srv->shared_generation = store_generation(st, &gen) == 0;
+	srv->queue_writes = !store_writes_overlap(st);
+	store_put(srv, st);
 	if (cfg->conn_timeout_s && !(srv->watch = connwatch_new(cfg->conn_timeout_s, watch_cut)))
 		goto fail;
 	if (!!cfg->tls_cert != !!cfg->tls_key) {
@@ -1026,7 +1115,8 @@ int server_start(struct server **out, const struct server_config *cfg, const str
 fail:
 	strbuf_release(&sb);
 	connwatch_free(srv->watch);
-	auth_limiter_free(srv->limiter);
+	for (i = 0; i < srv->nidle; i++)
+		store_close(srv->idle[i]);
 	free(srv->tls_cert);
 	free(srv->tls_key);
 	pthread_mutex_destroy(&srv->write_lock);
@@ -1067,7 +1157,6 @@ void server_stop(struct server *srv)
 	connwatch_free(srv->watch); /* after the last connection left */
 	for (i = 0; i < srv->nidle; i++)
 		store_close(srv->idle[i]);
-	auth_limiter_free(srv->limiter);
 	pthread_mutex_destroy(&srv->write_lock);
 	pthread_cond_destroy(&srv->heavy_free);
 	pthread_mutex_destroy(&srv->heavy_lock);

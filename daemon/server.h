@@ -169,18 +169,31 @@ void resp_header(struct resp *rs, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * The data generation: a number that grows with every write of a request
+ * The data generation: a number that moves with every write of a request
  * that changed a row (req_write_end; writes outside requests, such as the
  * delivery log, are on no page).  What was rendered from the store at
- * one generation is still true while the generation is unchanged.
+ * one generation is still true while the generation is unchanged.  On a
+ * database several forkwatchd share (store_generation()) it is the
+ * database's, moved by the writes of each and read from the database,
+ * through rq's connection or one borrowed for the moment; else this
+ * daemon's own count.  A move that failed after its write committed is
+ * made here first.  -EIO when the database cannot say, or the move is
+ * still owed (nothing rendered then may be kept).
  */
-uint64_t server_generation(const struct server *srv);
+int req_generation(struct req *rq, uint64_t *gen);
 
-/* Token checks against the admin hash and the limiter; false = resp already filled. */
+/*
+ * Token checks against the admin hash and the failed-token limiter, which
+ * counts in the database: they take a store connection (req_store());
+ * false = resp already filled.
+ */
 bool req_require_admin(struct req *rq, struct resp *rs);
 /*
  * Bracket a write transaction: writers queue on a mutex that wakes them
- * at once instead of sleeping in SQLite's busy handler.
+ * at once instead of sleeping in SQLite's busy handler; on a database
+ * that runs writers side by side (store_writes_overlap()) they do not
+ * queue.  Either way the end moves the data generation when the write
+ * changed a row.
  */
 void req_write_begin(struct req *rq);
 void req_write_end(struct req *rq);
@@ -189,10 +202,11 @@ void req_write_end(struct req *rq);
 void server_write_begin(struct server *srv);
 void server_write_end(struct server *srv);
 /*
- * A write outside requests changed what pages show (the retention thread
- * dropped samples): move the data generation.  Call under the write lock.
+ * A write outside requests, on st, changed what pages show (the retention
+ * thread dropped samples): move the data generation.  Call under the
+ * write lock, after the write committed.
  */
-void server_data_changed(struct server *srv);
+void server_data_changed(struct server *srv, struct store *st);
 
 /* cfg->app of the server this request arrived at. */
 void *req_app(const struct req *rq);
@@ -200,7 +214,8 @@ void *req_app(const struct req *rq);
 /*
  * Check tok against the admin token (the web login): 0 when it is, -EACCES
  * when not (counted as a failed attempt), -EAGAIN when this client is
- * refused for too many failed attempts.
+ * refused for too many failed attempts.  Call with a store connection
+ * (req_store()): without one nothing is counted.
  */
 int req_check_admin_token(struct req *rq, const char *tok);
 /* Whether the server speaks HTTPS (cookies are then marked Secure). */

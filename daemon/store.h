@@ -9,33 +9,45 @@
 #include "lib/strbuf.h"
 
 /*
- * The store: every read and write of forkwatchd's SQLite database goes
- * through these functions; nothing else holds SQL.  Every value is a
- * bound parameter.
+ * The store: every read and write of forkwatchd's database goes through
+ * these functions; nothing else holds SQL or knows which database engine
+ * runs.  Every value is a bound parameter.
  *
- * One struct store is one SQLite connection and must be used by one
- * thread at a time; open one per worker thread.  The database runs in WAL
- * mode with a busy timeout, so readers never wait for the writer and
- * writers queue.
+ * The database is an SQLite file (one forkwatchd) or a PostgreSQL
+ * database (one or several forkwatchd on it): store_open() tells them
+ * apart by their name.  One struct store is one connection and must be
+ * used by one thread at a time; open one per worker thread.  SQLite runs
+ * in WAL mode with a busy timeout, so readers never wait for the writer
+ * and writers queue; PostgreSQL runs each connection's transactions
+ * beside the others'.
  *
  * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST
- * (a unique name or token taken), -EIO (SQLite failed: store_errmsg()
- * says why), -ENOSPC (the disk is full), -EBUSY (locked past the
- * timeout).  Callback iterations stop early when the callback returns
- * non-zero and pass that value back.
+ * (a unique name or token taken), -EIO (the database failed:
+ * store_errmsg() says why), -ENOSPC (the disk is full), -EBUSY (locked
+ * past the timeout).  Callback iterations stop early when the callback
+ * returns non-zero and pass that value back.
  */
 struct store;
 
 #define STORE_NAME_MAX 129 /* 128 bytes and the NUL */
 
 /*
- * Open (creating if needed) the database at path and bring its schema
- * up to date with the migrations in schema/migrations (compiled in).  A
- * database whose schema is newer than this program is refused with
- * -EPROTO.  err receives a sentence on failure.
+ * Open the database db and bring its schema up to date with the
+ * migrations in schema/migrations (compiled in, one text per dialect).
+ * db is a PostgreSQL connection URI ("postgresql://user@host/db" or
+ * "postgres://..."), or an SQLite file, created if needed: "sqlite:PATH"
+ * or a plain path.  A database whose schema is newer than this program is
+ * refused with -EPROTO.  err receives a sentence on failure.
  */
-int store_open(struct store **out, const char *path, struct strbuf *err);
+int store_open(struct store **out, const char *db, struct strbuf *err);
 void store_close(struct store *st);
+
+/*
+ * db as messages and logs may name it (a URI's password left out), into
+ * out.  Returns true when db is a file (its directory then holds what
+ * lives beside the database), false when it is a server's.
+ */
+bool store_db_describe(const char *db, struct strbuf *out);
 
 /* The schema version this program writes, and the database's. */
 int store_schema_latest(void);
@@ -44,7 +56,7 @@ int store_schema_version(struct store *st);
 /* Rows this connection has inserted, updated or deleted since it opened. */
 int64_t store_total_changes(struct store *st);
 
-/* The last SQLite error message of this connection. */
+/* The last error message of this connection. */
 const char *store_errmsg(struct store *st);
 
 struct store_host {
@@ -349,5 +361,76 @@ typedef int (*store_delivery_log_cb)(void *ctx, const struct store_delivery_atte
 /* Every delivery of a host's kernel and each of its attempts, in order. */
 int store_delivery_log(struct store *st, const char *host, const char *kernel,
 		       store_delivery_log_cb cb, void *ctx);
+
+/*
+ * Whether the database runs several writers side by side (PostgreSQL),
+ * rather than one at a time (SQLite: its writers are best queued by the
+ * caller, server.c's write lock, instead of in SQLite's busy sleep).
+ */
+bool store_writes_overlap(struct store *st);
+
+/*
+ * What several forkwatchd on one database share.
+ *
+ * The data generation: a number that moves after every write that
+ * changed what pages show, whichever process wrote.  store_generation()
+ * reads it, store_generation_bump() moves it (call it after such a write
+ * committed, before answering it: a reader told of the write then sees
+ * the new generation).  Both return -ENOTSUP for a database only one
+ * process writes (SQLite), whose writers count their own writes.
+ */
+int store_generation(struct store *st, uint64_t *gen);
+int store_generation_bump(struct store *st);
+
+/*
+ * Leases: work that one process at a time does among every forkwatchd on
+ * the database (alert delivery, retention).  *held says whether this
+ * connection holds l: it keeps it until it closes or the connection is
+ * lost (a process killed loses it at once), and asking again while held
+ * is cheap.  Another process's connection then takes it over.  Always
+ * held on SQLite, which one process owns.
+ */
+enum store_lease {
+	STORE_LEASE_DELIVERY = 1,
+	STORE_LEASE_RETENTION = 2,
+};
+int store_lease_try(struct store *st, enum store_lease l, bool *held);
+
+/*
+ * Browser sessions (web/session.h) in the database, so that whichever
+ * forkwatchd answers knows them: the session id's hash (BLAKE2b-256 of
+ * the cookie value: the database never holds a cookie), its CSRF token and
+ * who logged in.  store_session_get() finds one used after idle_since and
+ * notes its use (a write at most once a minute).  Creating one drops the
+ * sessions idle since idle_since and the least recently used beyond max.
+ */
+int store_session_create(struct store *st, const uint8_t id_hash[32], const char *csrf,
+			 const char *who, int64_t idle_since, unsigned max);
+int store_session_get(struct store *st, const uint8_t id_hash[32], int64_t idle_since,
+		      char *csrf, size_t csrf_size, char *who, size_t who_size);
+int store_session_end(struct store *st, const uint8_t id_hash[32]);
+
+/*
+ * Failed token attempts per client address (daemon/auth.h's limiter), in
+ * windows of window_s seconds: store_auth_failures() gives the failures
+ * of addr's current window (0 when it has none), store_auth_fail() counts
+ * one more, starting a new window when the last one ended.
+ */
+int store_auth_failures(struct store *st, const char *addr, unsigned window_s, unsigned *n);
+int store_auth_fail(struct store *st, const char *addr, unsigned window_s);
+
+/*
+ * forkwatchd migrate: copy every table of from into to (both at the
+ * latest schema), in one transaction of to, then verify that each table
+ * holds as many rows with the same checksum (BLAKE2b over every value of
+ * every row, in key order) on both sides.  A table already copied whole
+ * (same count and checksum) is left as it is, so a second run changes
+ * nothing; a target table that holds other rows is refused, -EEXIST.
+ * progress (may be NULL) hears one line per table.  Returns 0 or a
+ * negative errno with err set.
+ */
+typedef void (*store_copy_cb)(void *ctx, const char *line);
+int store_copy(struct store *from, struct store *to, store_copy_cb progress, void *ctx,
+	       struct strbuf *err);
 
 #endif

@@ -9,14 +9,14 @@
 
 /* one alert per host, kernel, case and metric: a second finding changes nothing */
 static const struct store_query q_alert_insert = {
-	"INSERT INTO alerts (host_id, kernel_id, base_kernel_id, workload, layout, metric, kind, "
+	.sql = "INSERT INTO alerts (host_id, kernel_id, base_kernel_id, workload, layout, metric, kind, "
 	"delta_pct, ci_lo_pct, ci_hi_pct, p, summary, created_at) "
 	"SELECT ?1, k.id, b.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
 	"FROM kernels k, kernels b WHERE k.ident = ?2 AND b.ident = ?3 ON CONFLICT DO NOTHING"
 };
 
 static const struct store_query q_alert_id = {
-	"SELECT a.id FROM alerts a JOIN kernels k ON k.id = a.kernel_id WHERE a.host_id = ?1 "
+	.sql = "SELECT a.id FROM alerts a JOIN kernels k ON k.id = a.kernel_id WHERE a.host_id = ?1 "
 	"AND k.ident = ?2 AND a.workload = ?3 AND a.layout = ?4 AND a.metric = ?5"
 };
 
@@ -106,7 +106,7 @@ static int alert_row(struct store_stmt *s, void *ctx)
 }
 
 static const struct store_query q_alert_list = {
-	"SELECT " ALERT_COLS "WHERE (?1 IS NULL OR a.kind = ?1) AND (?2 IS NULL OR a.state = ?2) "
+	.sql = "SELECT " ALERT_COLS "WHERE (?1 IS NULL OR a.kind = ?1) AND (?2 IS NULL OR a.state = ?2) "
 	"AND (?3 IS NULL OR h.name = ?3) AND (?5 IS NULL OR k.ident = ?5) "
 	"ORDER BY a.created_at DESC, a.id DESC LIMIT ?4"
 };
@@ -128,7 +128,7 @@ int store_alert_list(struct store *st, const struct store_alert_filter *f, unsig
 	return row_each(s, alert_row, &e);
 }
 
-static const struct store_query q_alert_get = { "SELECT " ALERT_COLS "WHERE a.id = ?1" };
+static const struct store_query q_alert_get = { .sql = "SELECT " ALERT_COLS "WHERE a.id = ?1" };
 
 int store_alert_get(struct store *st, int64_t id, struct store_alert *out)
 {
@@ -142,7 +142,7 @@ int store_alert_get(struct store *st, int64_t id, struct store_alert *out)
 }
 
 static const struct store_query q_alert_triage = {
-	"UPDATE alerts SET state = ?2, state_by = ?3, state_at = ?4 WHERE id = ?1"
+	.sql = "UPDATE alerts SET state = ?2, state_by = ?3, state_at = ?4 WHERE id = ?1"
 };
 
 int store_alert_triage(struct store *st, int64_t id, const char *state, const char *by)
@@ -163,7 +163,7 @@ int store_alert_triage(struct store *st, int64_t id, const char *state, const ch
 
 /* a new alert of a delivered group makes the group pending again, due at the earlier time */
 static const struct store_query q_delivery_add = {
-	"INSERT INTO deliveries (host_id, kernel_id, channel, target, next_at) "
+	.sql = "INSERT INTO deliveries (host_id, kernel_id, channel, target, next_at) "
 	"SELECT ?1, k.id, ?3, ?4, ?5 FROM kernels k WHERE k.ident = ?2 "
 	"ON CONFLICT (host_id, kernel_id, channel, target) DO UPDATE SET state = 'pending', "
 	"next_at = CASE WHEN excluded.next_at < deliveries.next_at THEN excluded.next_at "
@@ -187,7 +187,7 @@ int store_delivery_add(struct store *st, int64_t host_id, const char *kernel, co
 }
 
 static const struct store_query q_delivery_due = {
-	"SELECT d.id, h.name, k.ident, d.channel, d.target, d.attempts "
+	.sql = "SELECT d.id, h.name, k.ident, d.channel, d.target, d.attempts "
 	"FROM deliveries d JOIN hosts h ON h.id = d.host_id JOIN kernels k ON k.id = d.kernel_id "
 	"WHERE d.state = 'pending' AND d.next_at <= ?1 ORDER BY d.next_at LIMIT ?2"
 };
@@ -226,11 +226,11 @@ int store_delivery_due(struct store *st, int64_t at, unsigned limit, store_deliv
 }
 
 static const struct store_query q_delivery_attempt = {
-	"INSERT INTO delivery_attempts (delivery_id, at, ok, detail) VALUES (?1, ?2, ?3, ?4)"
+	.sql = "INSERT INTO delivery_attempts (delivery_id, at, ok, detail) VALUES (?1, ?2, ?3, ?4)"
 };
 
 static const struct store_query q_delivery_update = {
-	"UPDATE deliveries SET attempts = attempts + 1, "
+	.sql = "UPDATE deliveries SET attempts = attempts + 1, "
 	"state = CASE WHEN ?2 = 1 THEN 'delivered' ELSE 'pending' END, "
 	"delivered_at = CASE WHEN ?2 = 1 THEN ?3 ELSE delivered_at END, next_at = ?4 WHERE id = ?1"
 };
@@ -270,7 +270,7 @@ out_rollback:
 }
 
 static const struct store_query q_delivery_log = {
-	"SELECT d.id, d.channel, d.target, d.state, d.attempts, a.at, a.ok, a.detail "
+	.sql = "SELECT d.id, d.channel, d.target, d.state, d.attempts, a.at, a.ok, a.detail "
 	"FROM deliveries d JOIN hosts h ON h.id = d.host_id JOIN kernels k ON k.id = d.kernel_id "
 	"LEFT JOIN delivery_attempts a ON a.delivery_id = d.id "
 	"WHERE h.name = ?1 AND k.ident = ?2 ORDER BY d.id, a.id"

@@ -1,70 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The store's core (store-internal.h): the SQLite connection, its
- * statements, binding and reading, transactions, migrations and errors.
- * The only file of the store that calls sqlite3_*.  The only SQL text built
- * at run time is the "PRAGMA user_version = N" of a migration, whose N is
- * our own integer (PRAGMA takes no parameters).
+ * The store's core (store-internal.h): what both engines share.  The
+ * statements of the parts, cached per connection by their query; binding
+ * and reading through the engine's table; the loops every listing runs;
+ * transactions; the migrations' order; errors.  No database library is
+ * called here: the engines (store_sqlite.c, store_pg.c) do that.
  */
 #include "daemon/store-internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
-
-#include <sqlite3.h>
 
 #include "daemon/migrations.h"
 #include "lib/sampcodec.h"
 
-/*
- * How long a statement waits for another connection's write lock.  An
- * ingest holds it for a few milliseconds, so waiting this long means
- * something is wrong, and the caller gets -EBUSY.
- */
-#define STORE_BUSY_MS 5000
-
-/*
- * Prepared statements per connection, by the address of their struct
- * store_query: open addressing in a table kept at most half full (the
- * parts hold about 50 queries).
- */
-#define STMT_SLOTS 128
-
-struct store_stmt {
-	struct store *st;
-	sqlite3_stmt *s;
-	int bind_rc;              /* the first failed bind since stmt_get() */
-	bool cached;              /* the connection's own, else private (freed when done) */
-};
-
-struct stmt_slot {
-	const struct store_query *q;
-	struct store_stmt stmt;
-};
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	char errmsg[512];
-	unsigned nslots;
-	struct stmt_slot slot[STMT_SLOTS];
-	struct strbuf pack;       /* bind_f64s() packs here */
-	struct strbuf scratch;    /* store_scratch() */
-	struct sampcodec *codec;  /* store_codec(), made at first use */
-};
-
 int64_t store_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+int64_t store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int store_codec(struct store *st, struct sampcodec **out)
@@ -80,35 +45,17 @@ struct strbuf *store_scratch(struct store *st)
 	return &st->scratch;
 }
 
+bool store_is_pg(struct store *st)
+{
+	return st->eng->pg_dialect;
+}
+
+bool store_writes_overlap(struct store *st)
+{
+	return st->eng->writes_overlap;
+}
+
 /* ---- errors ---------------------------------------------------------- */
-
-static int map_rc(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_CONSTRAINT:
-		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-			return -EEXIST;
-		return -EIO;
-	default:
-		return -EIO;
-	}
-}
-
-/* Keep SQLite's message (a later ROLLBACK would replace it) and map rc. */
-static int fail_sqlite(struct store *st, int rc)
-{
-	/* a failed bind may leave the connection's message elsewhere */
-	const char *msg = (sqlite3_errcode(st->db) & 0xff) == (rc & 0xff) ? sqlite3_errmsg(st->db)
-									  : sqlite3_errstr(rc);
-
-	snprintf(st->errmsg, sizeof(st->errmsg), "%s", msg);
-	return map_rc(rc);
-}
 
 int store_fail(struct store *st, int err, const char *fmt, ...)
 {
@@ -127,7 +74,7 @@ const char *store_errmsg(struct store *st)
 
 int64_t store_total_changes(struct store *st)
 {
-	return sqlite3_total_changes64(st->db);
+	return st->eng->total_changes(st);
 }
 
 /* ---- statements ------------------------------------------------------ */
@@ -141,73 +88,95 @@ static struct stmt_slot *slot_of(struct store *st, const struct store_query *q)
 	return &st->slot[i];
 }
 
+static void stmt_ready(struct store_stmt *s, bool cached)
+{
+	s->bind_err = 0;
+	s->npacked = 0;
+	strbuf_reset(&s->pack);
+	s->cached = cached;
+	s->busy = true;
+}
+
 int stmt_get(struct store *st, const struct store_query *q, struct store_stmt **out)
 {
 	struct stmt_slot *sl = slot_of(st, q);
-	struct store_stmt *p;
-	sqlite3_stmt *s;
-	int rc;
+	const char *sql = st->eng->pg_dialect && q->pg ? q->pg : q->sql;
+	struct store_stmt *s;
+	bool keep;
+	int err;
 
-	if (sl->q && !sqlite3_stmt_busy(sl->stmt.s)) {
-		sl->stmt.bind_rc = SQLITE_OK;
-		*out = &sl->stmt;
+	if (sl->q && !sl->stmt->busy) {
+		stmt_ready(sl->stmt, true);
+		*out = sl->stmt;
 		return 0;
 	}
 	/* the first use on this connection: kept (while the table has room) */
-	if (!sl->q && st->nslots < STMT_SLOTS / 2) {
-		rc = sqlite3_prepare_v3(st->db, q->sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
-		if (rc != SQLITE_OK)
-			return fail_sqlite(st, rc);
+	keep = !sl->q && st->nslots < STMT_SLOTS / 2;
+	err = st->eng->prepare(st, sql, keep ? STMT_KEEP : 0, &s);
+	if (err)
+		return err;
+	strbuf_init(&s->pack, 0);
+	if (keep) {
 		sl->q = q;
-		sl->stmt = (struct store_stmt){ st, s, SQLITE_OK, true };
+		sl->stmt = s;
 		st->nslots++;
-		*out = &sl->stmt;
-		return 0;
 	}
-	p = malloc(sizeof(*p));
-	if (!p)
-		return store_fail(st, -ENOMEM, "out of memory");
-	rc = sqlite3_prepare_v3(st->db, q->sql, -1, 0, &s, NULL);
-	if (rc != SQLITE_OK) {
-		free(p);
-		return fail_sqlite(st, rc);
-	}
-	*p = (struct store_stmt){ st, s, SQLITE_OK, false };
-	*out = p;
+	stmt_ready(s, keep);
+	*out = s;
 	return 0;
+}
+
+int stmt_new(struct store *st, const char *sql, int flags, struct store_stmt **out)
+{
+	struct store_stmt *s;
+	int err = st->eng->prepare(st, sql, flags & ~STMT_KEEP, &s);
+
+	if (err)
+		return err;
+	strbuf_init(&s->pack, 0);
+	stmt_ready(s, false);
+	*out = s;
+	return 0;
+}
+
+static void stmt_free(struct store_stmt *s)
+{
+	strbuf_release(&s->pack);
+	s->st->eng->finalize(s);
 }
 
 void stmt_done(struct store_stmt *s)
 {
 	if (!s)
 		return;
+	s->busy = false;
 	if (!s->cached) {
-		sqlite3_finalize(s->s);
-		free(s);
+		stmt_free(s);
 		return;
 	}
-	sqlite3_reset(s->s);
-	sqlite3_clear_bindings(s->s);
+	s->st->eng->reset(s);
 }
 
-/*
- * Values are bound SQLITE_STATIC: they must outlive the step, which
- * store-internal.h asks of every caller.
- */
-static void bind_note(struct store_stmt *s, int rc)
+static void bind_note(struct store_stmt *s, int err)
 {
-	if (rc != SQLITE_OK && s->bind_rc == SQLITE_OK)
-		s->bind_rc = rc;
+	if (err && !s->bind_err)
+		s->bind_err = err;
+}
+
+void bind_value(struct store_stmt *s, int i, const struct store_value *v)
+{
+	bind_note(s, s->st->eng->bind(s, i, v));
 }
 
 void bind_i64(struct store_stmt *s, int i, int64_t v)
 {
-	bind_note(s, sqlite3_bind_int64(s->s, i, v));
+	bind_value(s, i, &(struct store_value){ .type = STORE_INT, .i = v });
 }
 
 void bind_text(struct store_stmt *s, int i, const char *v)
 {
-	bind_note(s, v ? sqlite3_bind_text(s->s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s->s, i));
+	bind_value(s, i, &(struct store_value){ .type = STORE_TEXT, .null = !v, .p = v,
+						  .n = v ? strlen(v) : 0 });
 }
 
 void bind_text_nz(struct store_stmt *s, int i, const char *v)
@@ -217,13 +186,13 @@ void bind_text_nz(struct store_stmt *s, int i, const char *v)
 
 void bind_real(struct store_stmt *s, int i, double v)
 {
-	bind_note(s, isfinite(v) ? sqlite3_bind_double(s->s, i, v) : sqlite3_bind_null(s->s, i));
+	bind_value(s, i, &(struct store_value){ .type = STORE_REAL, .null = !isfinite(v), .r = v });
 }
 
 void bind_blob(struct store_stmt *s, int i, const void *p, size_t n)
 {
-	/* a NULL pointer would bind NULL; an empty blob is still a blob */
-	bind_note(s, sqlite3_bind_blob64(s->s, i, p ? p : "", n, SQLITE_STATIC));
+	/* a NULL pointer would read as NULL; an empty blob is still a blob */
+	bind_value(s, i, &(struct store_value){ .type = STORE_BLOB, .p = p ? p : "", .n = n });
 }
 
 /*
@@ -233,67 +202,141 @@ void bind_blob(struct store_stmt *s, int i, const void *p, size_t n)
  */
 void bind_f64s(struct store_stmt *s, int i, const double *v, size_t n)
 {
-	struct strbuf *sb = &s->st->pack;
-	unsigned char *p;
+	struct strbuf *sb = &s->pack;
 	size_t k;
 	int b;
 
-	strbuf_reset(sb);
+	if (s->npacked == STMT_PACKED) {
+		bind_note(s, store_fail(s->st, -E2BIG, "more than %d float64 blobs in a statement",
+					STMT_PACKED));
+		return;
+	}
+	s->packed[s->npacked].i = i;
+	s->packed[s->npacked].off = sb->len;
+	s->packed[s->npacked].n = n * 8;
+	s->npacked++;
 	strbuf_grow(sb, n * 8);
-	p = (unsigned char *)sb->buf;
 	for (k = 0; k < n; k++) {
 		uint64_t u;
 
 		memcpy(&u, &v[k], sizeof(u));
 		for (b = 0; b < 8; b++)
-			*p++ = (unsigned char)(u >> (8 * b));
+			strbuf_addch(sb, (char)(u >> (8 * b)));
 	}
-	/* TRANSIENT: SQLite copies, so that pack serves the next bind */
-	bind_note(s, sqlite3_bind_blob64(s->s, i, sb->buf, n * 8, SQLITE_TRANSIENT));
 }
 
 int stmt_step(struct store_stmt *s)
 {
-	int rc;
+	int err, k;
 
-	if (s->bind_rc != SQLITE_OK) {
-		rc = s->bind_rc;
-		s->bind_rc = SQLITE_OK;
-		return fail_sqlite(s->st, rc);
+	/* the packed blobs, now that their buffer moves no more */
+	for (k = 0; k < s->npacked; k++)
+		bind_blob(s, s->packed[k].i, s->pack.buf + s->packed[k].off, s->packed[k].n);
+	s->npacked = 0;
+	if (s->bind_err) {
+		err = s->bind_err;
+		s->bind_err = 0;
+		return err;
 	}
-	rc = sqlite3_step(s->s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return fail_sqlite(s->st, rc);
+	return s->st->eng->step(s);
+}
+
+void col_value(struct store_stmt *s, int i, struct store_value *out)
+{
+	s->st->eng->column(s, i, out);
+}
+
+int stmt_columns(struct store_stmt *s)
+{
+	return s->st->eng->ncolumns(s);
+}
+
+const char *stmt_column_name(struct store_stmt *s, int i)
+{
+	return s->st->eng->column_name(s, i);
+}
+
+/* A TEXT value as a C string in buf (numbers in text are rare: names are texts). */
+static const char *value_cstr(const struct store_value *v, char *buf, size_t size)
+{
+	size_t n = v->n < size - 1 ? v->n : size - 1;
+
+	memcpy(buf, v->p, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 int64_t col_i64(struct store_stmt *s, int i)
 {
-	return sqlite3_column_int64(s->s, i);
+	struct store_value v;
+	char buf[32];
+
+	col_value(s, i, &v);
+	switch (v.type) {
+	case STORE_INT:
+		return v.i;
+	case STORE_REAL:
+		return (int64_t)v.r;
+	case STORE_TEXT:
+		return strtoll(value_cstr(&v, buf, sizeof(buf)), NULL, 10);
+	default:
+		return 0;
+	}
 }
 
 bool col_bool(struct store_stmt *s, int i)
 {
-	return sqlite3_column_int64(s->s, i) != 0;
+	return col_i64(s, i) != 0;
 }
 
 double col_real(struct store_stmt *s, int i)
 {
-	return sqlite3_column_type(s->s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s->s, i);
+	struct store_value v;
+	char buf[64];
+
+	col_value(s, i, &v);
+	switch (v.type) {
+	case STORE_INT:
+		return (double)v.i;
+	case STORE_REAL:
+		return v.r;
+	case STORE_TEXT:
+		return strtod(value_cstr(&v, buf, sizeof(buf)), NULL);
+	default:
+		return NAN;
+	}
 }
 
 bool col_null(struct store_stmt *s, int i)
 {
-	return sqlite3_column_type(s->s, i) == SQLITE_NULL;
+	struct store_value v;
+
+	col_value(s, i, &v);
+	return v.type == STORE_NULL;
 }
 
 void col_text(struct store_stmt *s, int i, char *buf, size_t size)
 {
-	const unsigned char *t = sqlite3_column_text(s->s, i);
-	size_t n = t ? (size_t)sqlite3_column_bytes(s->s, i) : 0;
+	struct store_value v;
+	const unsigned char *t;
+	size_t n;
 
+	col_value(s, i, &v);
+	switch (v.type) {
+	case STORE_INT:
+		snprintf(buf, size, "%lld", (long long)v.i);
+		return;
+	case STORE_REAL:
+		snprintf(buf, size, "%.15g", v.r);
+		return;
+	case STORE_NULL:
+		buf[0] = '\0';
+		return;
+	default:
+		break;
+	}
+	t = v.p;
+	n = v.n;
 	if (n >= size) {
 		n = size - 1;
 		while (n > 0 && (t[n] & 0xc0) == 0x80)
@@ -306,10 +349,15 @@ void col_text(struct store_stmt *s, int i, char *buf, size_t size)
 
 const void *col_blob(struct store_stmt *s, int i, size_t *len)
 {
-	const void *p = sqlite3_column_blob(s->s, i);
+	struct store_value v;
 
-	*len = p ? (size_t)sqlite3_column_bytes(s->s, i) : 0;
-	return p;
+	col_value(s, i, &v);
+	if (v.type != STORE_BLOB && v.type != STORE_TEXT) {
+		*len = 0;
+		return NULL;
+	}
+	*len = v.n;
+	return v.p;
 }
 
 int col_f64s(struct store_stmt *s, int i, double *out, size_t max, size_t *n)
@@ -396,7 +444,7 @@ int stmt_exec(struct store_stmt *s, int64_t *changed)
 
 	if (err >= 0) {
 		if (changed)
-			*changed = sqlite3_changes64(s->st->db);
+			*changed = s->st->eng->changes(s);
 		err = 0;
 	}
 	stmt_done(s);
@@ -413,41 +461,56 @@ int stmt_update(struct store_stmt *s)
 
 /* ---- transactions ----------------------------------------------------- */
 
-/*
- * IMMEDIATE: take the write lock now, so that what the transaction reads
- * (an upload's uuid check) stays true for the inserts that depend on it.
- */
-static const struct store_query q_begin = { "BEGIN IMMEDIATE" };
-static const struct store_query q_commit = { "COMMIT" };
-
-static int exec_query(struct store *st, const struct store_query *q)
-{
-	struct store_stmt *s;
-	int err = stmt_get(st, q, &s);
-
-	return err ? err : stmt_exec(s, NULL);
-}
-
 int tx_begin(struct store *st)
 {
-	return exec_query(st, &q_begin);
+	return st->eng->tx_begin(st);
 }
 
 int tx_commit(struct store *st)
 {
-	return exec_query(st, &q_commit);
+	return st->eng->exec(st, "COMMIT");
 }
 
-/* Unless SQLite already ended it (it rolls back by itself on a full disk, an I/O error or lack of memory). */
+int tx_hold_off(struct store *st, const char *tables)
+{
+	return st->eng->hold_off(st, tables);
+}
+
+/*
+ * Unless the engine already ended it: SQLite rolls back by itself on a
+ * full disk, an I/O error or lack of memory; a lost PostgreSQL
+ * connection took its transaction with it.
+ */
 void tx_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	char keep[sizeof(st->errmsg)];
+
+	if (!st->eng->in_tx(st))
+		return;
+	/* the error that made the caller roll back is the one to report */
+	memcpy(keep, st->errmsg, sizeof(keep));
+	st->eng->exec(st, "ROLLBACK");
+	memcpy(st->errmsg, keep, sizeof(keep));
+}
+
+/* ---- what several processes share -------------------------------------- */
+
+int store_generation(struct store *st, uint64_t *gen)
+{
+	return st->eng->generation(st, gen);
+}
+
+int store_generation_bump(struct store *st)
+{
+	return st->eng->generation_bump(st);
+}
+
+int store_lease_try(struct store *st, enum store_lease l, bool *held)
+{
+	return st->eng->lease_try(st, l, held);
 }
 
 /* ---- open, migrate, close -------------------------------------------- */
-
-static const struct store_query q_version = { "PRAGMA user_version" };
 
 int store_schema_latest(void)
 {
@@ -458,33 +521,18 @@ int store_schema_latest(void)
 	return latest;
 }
 
-static int user_version(struct store *st, int *version)
-{
-	struct store_stmt *s;
-	int64_t v = 0;
-	int err;
-
-	err = stmt_get(st, &q_version, &s);
-	if (!err)
-		err = row_i64(s, &v);
-	if (err == -ENOENT)
-		err = store_fail(st, -EIO, "PRAGMA user_version returned no row");
-	*version = (int)v;
-	return err;
-}
-
 int store_schema_version(struct store *st)
 {
 	int version, err;
 
-	err = user_version(st, &version);
+	err = st->eng->version(st, &version);
 	return err ? err : version;
 }
 
 static int too_new(struct store *st, int version, struct strbuf *err)
 {
 	strbuf_addf(err, "database '%s' has schema version %d, newer than this forkwatchd's %d: "
-		    "upgrade forkwatchd", st->path, version, store_schema_latest());
+		    "upgrade forkwatchd", st->where, version, store_schema_latest());
 	return -EPROTO;
 }
 
@@ -508,46 +556,40 @@ static int migration_step(struct store *st, int version)
 }
 
 /*
- * Apply migration m in its own transaction.  BEGIN IMMEDIATE serialises
- * two daemons starting at once on the same file: the second waits, then
+ * Apply migration m in its own transaction.  The schema lock serialises
+ * two daemons starting at once on one database: the second waits, then
  * finds the version already raised and does nothing.
  */
 static int migrate_one(struct store *st, const struct migration *m, struct strbuf *err)
 {
-	char pragma[48];
-	int rc, ret, version;
+	const char *sql = st->eng->pg_dialect ? m->pg : m->sql;
+	int ret, version;
 
-	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		ret = fail_sqlite(st, rc);
-		goto out_err;
-	}
-	ret = user_version(st, &version);
+	ret = tx_begin(st);
+	if (!ret)
+		ret = st->eng->schema_lock(st);
+	if (!ret)
+		ret = st->eng->version(st, &version);
 	if (ret)
 		goto out_err;
 	if (version >= m->version) {
 		tx_rollback(st);
 		return version > store_schema_latest() ? too_new(st, version, err) : 0;
 	}
-	rc = sqlite3_exec(st->db, m->sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK) {
+	ret = st->eng->exec(st, sql);
+	if (!ret)
 		ret = migration_step(st, m->version);
-		if (ret)
-			goto out_err;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
-		rc = sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		ret = fail_sqlite(st, rc);
+	if (!ret)
+		ret = st->eng->set_version(st, m->version);
+	if (!ret)
+		ret = tx_commit(st);
+	if (ret)
 		goto out_err;
-	}
 	return 0;
 
 out_err:
 	tx_rollback(st);
-	strbuf_addf(err, "database '%s': migration %s failed: %s", st->path, m->name, st->errmsg);
+	strbuf_addf(err, "database '%s': migration %s failed: %s", st->where, m->name, st->errmsg);
 	return ret;
 }
 
@@ -555,9 +597,9 @@ static int migrate(struct store *st, struct strbuf *err)
 {
 	int i, ret, version, latest = store_schema_latest();
 
-	ret = user_version(st, &version);
+	ret = st->eng->version(st, &version);
 	if (ret) {
-		strbuf_addf(err, "database '%s': %s", st->path, st->errmsg);
+		strbuf_addf(err, "database '%s': %s", st->where, st->errmsg);
 		return ret;
 	}
 	if (version > latest)
@@ -578,162 +620,78 @@ static int migrate(struct store *st, struct strbuf *err)
 	return 0;
 }
 
-/* Why sqlite3_open_v2() failed, in words: usually the directory. */
-static int open_error(struct store *st, int rc, struct strbuf *err)
+static bool is_pg_uri(const char *db)
 {
-	int sys = st->db ? sqlite3_system_errno(st->db) : 0;
-	char *dir = strdup(st->path), *slash;
-	struct stat sb;
-	int ret;
-
-	if (!dir) {
-		strbuf_addstr(err, "out of memory");
-		return -ENOMEM;
-	}
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if (stat(dir, &sb) < 0 && errno == ENOENT) {
-		strbuf_addf(err, "cannot open database '%s': directory '%s' does not exist",
-			    st->path, dir);
-		ret = -ENOENT;
-	} else if (sys) {
-		strbuf_addf(err, "cannot open database '%s': %s", st->path, strerror(sys));
-		ret = -sys;
-	} else {
-		strbuf_addf(err, "cannot open database '%s': %s", st->path,
-			    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-		ret = map_rc(rc);
-	}
-	free(dir);
-	return ret;
+	return !strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11);
 }
 
-static int journal_cb(void *ctx, int ncol, char **val, char **name)
+/* The file of an SQLite name: "sqlite:PATH" or PATH. */
+static const char *sqlite_path(const char *db)
 {
-	(void)name;
-	if (ncol > 0 && val[0])
-		snprintf(ctx, 16, "%s", val[0]);
-	return 0;
-}
-
-static int version_cb(void *ctx, int ncol, char **val, char **name)
-{
-	(void)name;
-	if (ncol > 0 && val[0])
-		*(int *)ctx = atoi(val[0]);
-	return 0;
+	return strncmp(db, "sqlite:", 7) ? db : db + 7;
 }
 
 /*
- * Whether the filesystem holding path has no block left: SQLite reports a
- * full disk met while opening (the WAL's index, a checkpoint) as an I/O error.
+ * A URI without its password: scheme://user:secret@host/... keeps
+ * scheme://user@host/..., and a password=... parameter is left out.
  */
-static bool disk_full(const char *path)
+bool store_db_describe(const char *db, struct strbuf *out)
 {
-	struct statvfs sv;
+	const char *auth, *at, *colon, *p;
+	char sep = '?';
 
-	return statvfs(path, &sv) == 0 && sv.f_bavail == 0;
-}
-
-/* Connection settings. */
-static int setup(struct store *st, struct strbuf *err)
-{
-	char mode[16] = "";
-	int rc, version = 0;
-
-	/*
-	 * The first read of the file: it finds a file that is no database,
-	 * and a database too new to touch, before WAL mode changes the file.
-	 */
-	rc = sqlite3_exec(st->db, "PRAGMA user_version", version_cb, &version, NULL);
-	if (rc != SQLITE_OK)
-		goto out_sqlite;
-	if (version > store_schema_latest())
-		return too_new(st, version, err);
-	rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", journal_cb, mode, NULL);
-	if (rc != SQLITE_OK)
-		goto out_sqlite;
-	/* ":memory:" databases have no WAL and need none: one connection */
-	if (strcmp(mode, "wal") && strcmp(mode, "memory")) {
-		strbuf_addf(err, "database '%s': cannot switch to WAL journal mode (got '%s')",
-			    st->path, mode);
-		return -EIO;
+	if (!is_pg_uri(db)) {
+		strbuf_addstr(out, sqlite_path(db));
+		return true;
 	}
-	/*
-	 * synchronous=FULL: every COMMIT syncs the WAL.  NORMAL would survive
-	 * a crash of forkwatchd but could lose the last transactions on power
-	 * loss, and by then the lab machine has been told 200 and has dropped
-	 * the run from its spool: it would be lost for good.  Uploads come
-	 * minutes apart per machine, so one fsync each costs nothing that
-	 * matters.
-	 */
-	rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL,
-			  NULL, NULL);
-	if (rc != SQLITE_OK)
-		goto out_sqlite;
-	return 0;
+	auth = strstr(db, "://") + 3;
+	at = auth + strcspn(auth, "/?@");
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (*at == '@' && colon) {
+		strbuf_add(out, db, (size_t)(colon - db));
+		db = at;
+	}
+	/* query parameters: every one but password */
+	p = strchr(db, '?');
+	if (!p) {
+		strbuf_addstr(out, db);
+		return false;
+	}
+	strbuf_add(out, db, (size_t)(p - db));
+	for (p++; *p;) {
+		size_t n = strcspn(p, "&");
 
-out_sqlite:
-	if ((rc & 0xff) == SQLITE_CANTOPEN)
-		return open_error(st, rc, err);
-	if ((rc & 0xff) == SQLITE_NOTADB)
-		strbuf_addf(err, "database '%s': file is not an SQLite database", st->path);
-	else if ((rc & 0xff) == SQLITE_BUSY)
-		strbuf_addf(err, "database '%s': locked by another process: %s", st->path,
-			    sqlite3_errmsg(st->db));
-	else if ((rc & 0xff) == SQLITE_FULL || disk_full(st->path))
-		strbuf_addf(err, "database '%s': the disk holding it is full (%s): free some space "
-			    "and start again", st->path, sqlite3_errmsg(st->db));
-	else
-		strbuf_addf(err, "database '%s': %s", st->path, sqlite3_errmsg(st->db));
-	return fail_sqlite(st, rc);
+		if (n && strncmp(p, "password=", 9)) {
+			strbuf_addch(out, sep);
+			strbuf_add(out, p, n);
+			sep = '&';
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return false;
 }
 
-int store_open(struct store **out, const char *path, struct strbuf *err)
+int store_open(struct store **out, const char *db, struct strbuf *err)
 {
+	struct strbuf where = STRBUF_INIT;
 	struct store *st;
-	int rc, ret, fd;
+	bool pg = is_pg_uri(db);
+	int ret;
 
 	*out = NULL;
 	st = calloc(1, sizeof(*st));
-	if (!st || !(st->path = strdup(path))) {
-		free(st);
+	if (!st) {
 		strbuf_addstr(err, "out of memory");
 		return -ENOMEM;
 	}
-	strbuf_init(&st->pack, 0);
+	store_db_describe(db, &where);
+	st->where = strbuf_detach(&where, NULL);
 	strbuf_init(&st->scratch, 0);
-	/*
-	 * A new database is created 0600 (it holds the tokens' hashes); SQLite
-	 * gives its -wal and -shm files the database file's mode.  An existing
-	 * file keeps the mode its owner chose.
-	 */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-	/*
-	 * NOMUTEX: a struct store is used by one thread at a time (store.h),
-	 * so SQLite's per-connection mutex would only cost.
-	 */
-	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-				     SQLITE_OPEN_EXRESCODE,
-			     NULL);
-	if (rc != SQLITE_OK) {
-		ret = open_error(st, rc, err);
-		goto out_close;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	/* "text" in double quotes is an identifier, never a string: a typo fails */
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DML, 0, NULL);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
-	ret = setup(st, err);
+	st->eng = pg ? &store_pg_engine : &store_sqlite_engine;
+	/* a failed open leaves what it made for the engine's close */
+	ret = st->eng->open(st, pg ? db : sqlite_path(db), err);
 	if (ret)
 		goto out_close;
 	ret = migrate(st, err);
@@ -755,14 +713,13 @@ void store_close(struct store *st)
 		return;
 	for (i = 0; i < STMT_SLOTS; i++) {
 		if (st->slot[i].q)
-			sqlite3_finalize(st->slot[i].stmt.s);
+			stmt_free(st->slot[i].stmt);
 		st->slot[i].q = NULL;
+		st->slot[i].stmt = NULL;
 	}
-	sqlite3_close_v2(st->db);
-	st->db = NULL;
-	strbuf_release(&st->pack);
+	st->eng->close(st);
 	strbuf_release(&st->scratch);
 	sampcodec_free(st->codec);
-	free(st->path);
+	free(st->where);
 	free(st);
 }

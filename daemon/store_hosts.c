@@ -59,7 +59,7 @@ static int check_name(struct store *st, const char *what, const char *name, size
 }
 
 static const struct store_query q_host_create = {
-	"INSERT INTO hosts (name, hostname, token_hash, created_at) VALUES (?1, ?2, ?3, ?4) "
+	.sql = "INSERT INTO hosts (name, hostname, token_hash, created_at) VALUES (?1, ?2, ?3, ?4) "
 	"RETURNING id"
 };
 
@@ -88,7 +88,7 @@ int store_host_create(struct store *st, const char *name, const char *hostname,
 }
 
 static const struct store_query q_host_get = {
-	"SELECT " HOST_COLS "FROM hosts h WHERE h.name = ?1"
+	.sql = "SELECT " HOST_COLS "FROM hosts h WHERE h.name = ?1"
 };
 
 int store_host_get(struct store *st, const char *name, struct store_host *out)
@@ -104,7 +104,7 @@ int store_host_get(struct store *st, const char *name, struct store_host *out)
 
 /* every upload authenticates: no counts, which walk the host's runs */
 static const struct store_query q_host_by_token = {
-	"SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.token_hash = ?1"
+	.sql = "SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.token_hash = ?1"
 };
 
 int store_host_by_token(struct store *st, const uint8_t token_hash[32], struct store_host *out)
@@ -119,7 +119,7 @@ int store_host_by_token(struct store *st, const uint8_t token_hash[32], struct s
 }
 
 static const struct store_query q_host_find = {
-	"SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.name = ?1"
+	.sql = "SELECT " HOST_COLS_LIGHT "FROM hosts h WHERE h.name = ?1"
 };
 
 int store_host_find(struct store *st, const char *name, struct store_host *out)
@@ -134,7 +134,7 @@ int store_host_find(struct store *st, const char *name, struct store_host *out)
 }
 
 static const struct store_query q_host_list = {
-	"SELECT " HOST_COLS "FROM hosts h WHERE ?1 = 1 OR h.retired_at IS NULL ORDER BY h.name"
+	.sql = "SELECT " HOST_COLS "FROM hosts h WHERE ?1 = 1 OR h.retired_at IS NULL ORDER BY h.name"
 };
 
 struct host_each {
@@ -164,7 +164,7 @@ int store_host_list(struct store *st, bool include_retired, store_host_cb cb, vo
 }
 
 static const struct store_query q_host_rename = {
-	"UPDATE hosts SET name = ?2 WHERE name = ?1"
+	.sql = "UPDATE hosts SET name = ?2 WHERE name = ?1"
 };
 
 int store_host_rename(struct store *st, const char *name, const char *new_name)
@@ -187,7 +187,7 @@ int store_host_rename(struct store *st, const char *name, const char *new_name)
  * it, which tells "already retired" from "no such host".
  */
 static const struct store_query q_host_retire = {
-	"UPDATE hosts SET retired_at = coalesce(retired_at, ?2) WHERE name = ?1"
+	.sql = "UPDATE hosts SET retired_at = coalesce(retired_at, ?2) WHERE name = ?1"
 };
 
 int store_host_retire(struct store *st, const char *name)
@@ -204,7 +204,7 @@ int store_host_retire(struct store *st, const char *name)
 
 /* ?2 NULL unpins; a kernel the host has no run of pins nothing (no row changes) */
 static const struct store_query q_host_pin = {
-	"UPDATE hosts SET baseline_kernel_id = "
+	.sql = "UPDATE hosts SET baseline_kernel_id = "
 	"CASE WHEN ?2 IS NULL THEN NULL ELSE (SELECT id FROM kernels WHERE ident = ?2) END "
 	"WHERE name = ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM runs r JOIN kernels k "
 	"ON k.id = r.kernel_id WHERE r.host_id = hosts.id AND k.ident = ?2))"
@@ -223,7 +223,7 @@ int store_host_pin_baseline(struct store *st, const char *name, const char *kern
 }
 
 static const struct store_query q_host_pinned = {
-	"SELECT k.ident FROM hosts h JOIN kernels k ON k.id = h.baseline_kernel_id WHERE h.id = ?1"
+	.sql = "SELECT k.ident FROM hosts h JOIN kernels k ON k.id = h.baseline_kernel_id WHERE h.id = ?1"
 };
 
 int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, size_t len)
@@ -243,7 +243,7 @@ int store_host_pinned_baseline(struct store *st, int64_t host_id, char *out, siz
  * and not in SQL, whose JSON functions differ between engines.
  */
 static const struct store_query q_host_last_facts = {
-	"SELECT host_facts FROM runs WHERE host_id = ?1 ORDER BY id DESC LIMIT 1"
+	.sql = "SELECT host_facts FROM runs WHERE host_id = ?1 ORDER BY id DESC LIMIT 1"
 };
 
 int store_host_vm_accel(struct store *st, int64_t host_id, char *out, size_t len)

@@ -11,7 +11,7 @@
 #include "daemon/store-internal.h"
 
 static const struct store_query q_run_owner = {
-	"SELECT id, host_id FROM runs WHERE uuid = ?1"
+	.sql = "SELECT id, host_id FROM runs WHERE uuid = ?1"
 };
 
 struct owner {
@@ -40,7 +40,7 @@ static int run_owner(struct store *st, const char *uuid, struct owner *o)
 }
 
 static const struct store_query q_host_touch = {
-	"UPDATE hosts SET arch = ?2, cpu_model = ?3, cpus = ?4, mem_bytes = ?5, page_size = ?6, "
+	.sql = "UPDATE hosts SET arch = ?2, cpu_model = ?3, cpus = ?4, mem_bytes = ?5, page_size = ?6, "
 	"last_seen_at = ?7 WHERE id = ?1"
 };
 
@@ -66,12 +66,12 @@ static int host_touch(struct store *st, int64_t host_id, const struct doc *d, in
 
 /* the first sighting of a kernel keeps its data */
 static const struct store_query q_kernel_insert = {
-	"INSERT INTO kernels (ident, commit_sha, release, parent_commit, build_id, version, dirty, "
+	.sql = "INSERT INTO kernels (ident, commit_sha, release, parent_commit, build_id, version, dirty, "
 	"first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (ident) DO NOTHING"
 };
 
 static const struct store_query q_kernel_id = {
-	"SELECT id FROM kernels WHERE ident = ?1"
+	.sql = "SELECT id FROM kernels WHERE ident = ?1"
 };
 
 static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64_t *id)
@@ -103,14 +103,14 @@ static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64
 
 /* a host's own claim: its first parent stays, a missing one is filled */
 static const struct store_query q_host_kernel_upsert = {
-	"INSERT INTO host_kernels (host_id, kernel_id, release, parent_commit) "
+	.sql = "INSERT INTO host_kernels (host_id, kernel_id, release, parent_commit) "
 	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (host_id, kernel_id) DO UPDATE SET "
 	"parent_commit = coalesce(host_kernels.parent_commit, excluded.parent_commit)"
 };
 
 /* and the kernel's own row, for listings: a parent nobody gave yet is filled */
 static const struct store_query q_kernel_fill = {
-	"UPDATE kernels SET parent_commit = ?2 WHERE id = ?1 AND parent_commit IS NULL"
+	.sql = "UPDATE kernels SET parent_commit = ?2 WHERE id = ?1 AND parent_commit IS NULL"
 };
 
 /* What this host says of the kernel: kept per host (schema 007-host-kernels). */
@@ -138,7 +138,7 @@ static int host_kernel_upsert(struct store *st, int64_t host_id, int64_t kernel_
 }
 
 static const struct store_query q_run_insert = {
-	"INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
+	.sql = "INSERT INTO runs (uuid, host_id, kernel_id, received_at, started_at, finished_at, "
 	"tool_version, size_bytes, runs, iterations, fresh_iterations, warmup, complete, "
 	"doc_bytes, host_facts, noise, release, placement, parent_cpu, child_cpu) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
@@ -195,7 +195,7 @@ static int doc_conflict(struct store *st, int err)
 }
 
 static const struct store_query q_case_insert = {
-	"INSERT INTO cases (run_id, workload, layout, folio_order, mapping, iterations, layout_ok, "
+	.sql = "INSERT INTO cases (run_id, workload, layout, folio_order, mapping, iterations, layout_ok, "
 	"layout_reason, folios, runs_ok) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 	"RETURNING id"
 };
@@ -230,42 +230,79 @@ static void bind_summary(struct store_stmt *s, int i, const struct stats_summary
 	bind_real(s, i + 5, sum->max);
 }
 
-static const struct store_query q_series_insert = {
-	"INSERT INTO series (case_id, metric, status, event, reason, multiplexed, runs_n, "
-	"runs_mean, runs_stdev, runs_median, runs_min, runs_max, it_n, it_mean, it_stdev, "
-	"it_median, it_min, it_max, run_means) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+/*
+ * The series rows of a case go in one statement of up to SERIES_BATCH
+ * rows: a round trip each is what an upload to PostgreSQL costs most.
+ * Each row takes SERIES_PARAMS parameters, bare ?s that number on.
+ */
+#define SERIES_PARAMS 19
+#define SERIES_BATCH 8
+#define SERIES_INSERT                                                                      \
+	"INSERT INTO series (case_id, metric, status, event, reason, multiplexed, runs_n, "  \
+	"runs_mean, runs_stdev, runs_median, runs_min, runs_max, it_n, it_mean, it_stdev, "  \
+	"it_median, it_min, it_max, run_means) VALUES "
+#define ROW1 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW2 ROW1 ", " ROW1
+#define ROW3 ROW2 ", " ROW1
+#define ROW4 ROW3 ", " ROW1
+#define ROW5 ROW4 ", " ROW1
+#define ROW6 ROW5 ", " ROW1
+#define ROW7 ROW6 ", " ROW1
+#define ROW8 ROW7 ", " ROW1
+
+static const struct store_query q_series_insert[SERIES_BATCH] = {
+	{ .sql = SERIES_INSERT ROW1 }, { .sql = SERIES_INSERT ROW2 },
+	{ .sql = SERIES_INSERT ROW3 }, { .sql = SERIES_INSERT ROW4 },
+	{ .sql = SERIES_INSERT ROW5 }, { .sql = SERIES_INSERT ROW6 },
+	{ .sql = SERIES_INSERT ROW7 }, { .sql = SERIES_INSERT ROW8 },
 };
 
-/* The series row: a summary when supported, else why not. */
-static int series_insert(struct store *st, int64_t case_id, const struct doc_series *ds)
+/* One row from parameter at on: a summary when supported, else why not. */
+static void bind_series(struct store_stmt *s, int at, int64_t case_id, const struct doc_series *ds)
 {
-	struct store_stmt *s;
-	int err = stmt_get(st, &q_series_insert, &s);
-
-	if (err)
-		return err;
-	bind_i64(s, 1, case_id);
-	bind_text(s, 2, ds->metric);
-	bind_text(s, 3, ds->supported ? "ok" : "unsupported");
-	bind_text(s, 4, ds->event);
-	bind_text(s, 5, ds->reason);
-	bind_i64(s, 6, ds->multiplexed);
+	bind_i64(s, at, case_id);
+	bind_text(s, at + 1, ds->metric);
+	bind_text(s, at + 2, ds->supported ? "ok" : "unsupported");
+	bind_text(s, at + 3, ds->event);
+	bind_text(s, at + 4, ds->reason);
+	bind_i64(s, at + 5, ds->multiplexed);
 	/* unsupported: a reason and no numbers, the rest stays NULL */
 	if (ds->supported) {
-		bind_summary(s, 7, &ds->runs_sum, ds->runs_median);
-		bind_summary(s, 13, &ds->it_sum, ds->it_median);
-		bind_f64s(s, 19, ds->run_means, ds->nruns);
+		bind_summary(s, at + 6, &ds->runs_sum, ds->runs_median);
+		bind_summary(s, at + 12, &ds->it_sum, ds->it_median);
+		bind_f64s(s, at + 18, ds->run_means, ds->nruns);
 	}
-	return doc_conflict(st, stmt_exec(s, NULL));
 }
 
-int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
-		     bool *existed)
+/* The series rows of case_id, SERIES_BATCH to a statement. */
+static int series_insert(struct store *st, int64_t case_id, const struct doc_case *c)
+{
+	struct store_stmt *s;
+	int i, j, n, err = 0;
+
+	for (i = 0; i < c->nseries && !err; i += n) {
+		n = c->nseries - i < SERIES_BATCH ? c->nseries - i : SERIES_BATCH;
+		err = stmt_get(st, &q_series_insert[n - 1], &s);
+		if (err)
+			break;
+		for (j = 0; j < n; j++)
+			bind_series(s, 1 + j * SERIES_PARAMS, case_id, &c->series[i + j]);
+		err = doc_conflict(st, stmt_exec(s, NULL));
+	}
+	return err;
+}
+
+/*
+ * One attempt: -EAGAIN when another connection stored the same uuid
+ * between this one's look and its insert (PostgreSQL's writers run side
+ * by side; SQLite's write lock keeps this from happening).
+ */
+static int ingest_once(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
+		       bool *existed)
 {
 	int64_t t = store_now(), kernel_id = 0, rid = 0, case_id = 0;
 	struct owner o;
-	int err, i, j;
+	int err, i;
 
 	*existed = false;
 	err = tx_begin(st);
@@ -296,20 +333,18 @@ int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int
 	if (err)
 		goto out_rollback;
 	err = run_insert(st, host_id, kernel_id, d, t, &rid);
+	if (err == -EEXIST)
+		err = -EAGAIN; /* runs.uuid is the table's one unique column */
 	if (err)
 		goto out_rollback;
 	for (i = 0; i < d->ncases; i++) {
 		const struct doc_case *c = &d->cases[i];
 
 		err = case_insert(st, rid, c, &case_id);
-		if (err)
-			goto out_rollback;
-		for (j = 0; j < c->nseries; j++) {
-			err = series_insert(st, case_id, &c->series[j]);
-			if (err)
-				goto out_rollback;
-		}
-		err = samples_put(st, case_id, c);
+		if (!err)
+			err = series_insert(st, case_id, c);
+		if (!err)
+			err = samples_put(st, case_id, c);
 		if (err)
 			goto out_rollback;
 	}
@@ -321,5 +356,18 @@ int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int
 
 out_rollback:
 	tx_rollback(st);
+	return err;
+}
+
+int store_run_ingest(struct store *st, int64_t host_id, const struct doc *d, int64_t *run_id,
+		     bool *existed)
+{
+	int err = ingest_once(st, host_id, d, run_id, existed);
+
+	/* the other connection committed: the second look finds its run */
+	if (err == -EAGAIN)
+		err = ingest_once(st, host_id, d, run_id, existed);
+	if (err == -EAGAIN)
+		err = store_fail(st, -EIO, "run '%s' is being stored and is not", d->run_uuid);
 	return err;
 }

@@ -66,14 +66,14 @@ static int kernel_row(struct store_stmt *s, void *ctx)
 
 /*
  * The newest ?1 kernels first, then their counts: a page of the latest
- * reads only those, each kernel's runs through runs_by_kernel.
- * NEEDSWORK: PostgreSQL groups a derived table's rows by k.id only when
- * every other k column is in the GROUP BY too.
+ * reads only those, each kernel's runs through runs_by_kernel.  Grouped
+ * by the table's key, so that PostgreSQL takes the kernel's other columns
+ * as they are (grouping a derived table's rows, it would not).
  */
 static const struct store_query q_kernel_list = {
-	"SELECT " KERNEL_COLS ", " KERNEL_COUNTS
-	"FROM (SELECT * FROM kernels ORDER BY first_seen_at DESC, id DESC LIMIT ?1) k "
-	"LEFT JOIN runs r ON r.kernel_id = k.id "
+	.sql = "SELECT " KERNEL_COLS ", " KERNEL_COUNTS
+	"FROM kernels k LEFT JOIN runs r ON r.kernel_id = k.id "
+	"WHERE k.id IN (SELECT id FROM kernels ORDER BY first_seen_at DESC, id DESC LIMIT ?1) "
 	"GROUP BY k.id ORDER BY k.first_seen_at DESC, k.id DESC"
 };
 
@@ -91,12 +91,12 @@ int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void
 
 /* the release and parent this host gave, not the first host's */
 static const struct store_query q_host_kernels = {
-	"SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "
+	.sql = "SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "
 	"k.first_seen_at, " KERNEL_COUNTS
 	"FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"JOIN host_kernels hk ON hk.host_id = r.host_id AND hk.kernel_id = k.id "
 	"WHERE r.host_id = ?1 "
-	"GROUP BY k.id ORDER BY k.first_seen_at DESC, k.id DESC"
+	"GROUP BY k.id, hk.release, hk.parent_commit ORDER BY k.first_seen_at DESC, k.id DESC"
 };
 
 int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, void *ctx)
@@ -112,7 +112,7 @@ int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, vo
 }
 
 static const struct store_query q_kernel_get = {
-	"SELECT " KERNEL_COLS ", 0, 0, 0, 0, " KERNEL_DISPUTED "FROM kernels k WHERE k.ident = ?1"
+	.sql = "SELECT " KERNEL_COLS ", 0, 0, 0, 0, " KERNEL_DISPUTED "FROM kernels k WHERE k.ident = ?1"
 };
 
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out)
@@ -127,7 +127,7 @@ int store_kernel_get(struct store *st, const char *ident, struct store_kernel *o
 }
 
 static const struct store_query q_host_kernel_facts = {
-	"SELECT hk.release, hk.parent_commit FROM host_kernels hk "
+	.sql = "SELECT hk.release, hk.parent_commit FROM host_kernels hk "
 	"JOIN kernels k ON k.id = hk.kernel_id WHERE hk.host_id = ?1 AND k.ident = ?2"
 };
 
@@ -160,7 +160,7 @@ int store_host_kernel_facts(struct store *st, int64_t host_id, const char *kerne
 }
 
 static const struct store_query q_kernel_claims = {
-	"SELECT h.name, hk.release, hk.parent_commit FROM host_kernels hk "
+	.sql = "SELECT h.name, hk.release, hk.parent_commit FROM host_kernels hk "
 	"JOIN hosts h ON h.id = hk.host_id JOIN kernels k ON k.id = hk.kernel_id "
 	"WHERE k.ident = ?1 ORDER BY h.name"
 };
@@ -194,7 +194,7 @@ int store_kernel_claims(struct store *st, const char *kernel_ident, store_claim_
 }
 
 static const struct store_query q_kernel_hosts = {
-	"SELECT h.name FROM hosts h WHERE EXISTS (SELECT 1 FROM runs r JOIN kernels k "
+	.sql = "SELECT h.name FROM hosts h WHERE EXISTS (SELECT 1 FROM runs r JOIN kernels k "
 	"ON k.id = r.kernel_id WHERE r.host_id = h.id AND k.ident = ?1) ORDER BY h.name"
 };
 
@@ -267,7 +267,7 @@ static int read_run(struct store_stmt *s, void *p)
 	return 0;
 }
 
-static const struct store_query q_run_get = { "SELECT " RUN_COLS "WHERE r.id = ?1" };
+static const struct store_query q_run_get = { .sql = "SELECT " RUN_COLS "WHERE r.id = ?1" };
 
 int store_run_get(struct store *st, int64_t id, struct store_run *out)
 {
@@ -280,7 +280,7 @@ int store_run_get(struct store *st, int64_t id, struct store_run *out)
 	return row_one(s, read_run, out);
 }
 
-static const struct store_query q_run_by_uuid = { "SELECT " RUN_COLS "WHERE r.uuid = ?1" };
+static const struct store_query q_run_by_uuid = { .sql = "SELECT " RUN_COLS "WHERE r.uuid = ?1" };
 
 int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out)
 {
@@ -295,7 +295,7 @@ int store_run_by_uuid(struct store *st, const char *uuid, struct store_run *out)
 
 /* runs_by_host_kernel hands these out in order: no sort */
 static const struct store_query q_host_kernel_runs = {
-	"SELECT " RUN_COLS "WHERE r.host_id = ?1 AND k.ident = ?2 "
+	.sql = "SELECT " RUN_COLS "WHERE r.host_id = ?1 AND k.ident = ?2 "
 	"ORDER BY r.received_at DESC, r.id DESC"
 };
 
@@ -328,7 +328,7 @@ int store_host_kernel_runs(struct store *st, int64_t host_id, const char *kernel
 }
 
 static const struct store_query q_has_complete = {
-	"SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	.sql = "SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"WHERE r.host_id = ?1 AND k.ident = ?2 AND r.complete = 1) THEN 1 ELSE 0 END"
 };
 
@@ -352,7 +352,7 @@ int store_host_has_complete_run(struct store *st, int64_t host_id, const char *k
 
 /* the host's kernels by their first upload: GROUP BY over runs_by_host_kernel_id */
 static const struct store_query q_host_new_kernels = {
-	"SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	.sql = "SELECT CASE WHEN EXISTS (SELECT 1 FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"WHERE r.host_id = ?1 AND k.ident = ?2) THEN 1 ELSE 0 END, count(*), "
 	"coalesce(min(first), 0) FROM "
 	"(SELECT min(received_at) AS first FROM runs WHERE host_id = ?1 "
@@ -398,7 +398,7 @@ int store_host_new_kernels(struct store *st, int64_t host_id, const char *kernel
  * order): two index look-ups, whatever the host's history.
  */
 static const struct store_query q_host_prev_kernel = {
-	"SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "
+	.sql = "SELECT k.ident FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"WHERE r.host_id = ?1 AND r.id < "
 	"(SELECT min(r2.id) FROM runs r2 WHERE r2.host_id = ?1 AND "
 	" r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2)) "
@@ -479,7 +479,7 @@ static int series_row(struct store_stmt *s, void *ctx)
 }
 
 static const struct store_query q_run_series = {
-	"SELECT " SERIES_COLS "FROM cases c JOIN series s ON s.case_id = c.id "
+	.sql = "SELECT " SERIES_COLS "FROM cases c JOIN series s ON s.case_id = c.id "
 	"WHERE c.run_id = ?1 ORDER BY c.id, s.id"
 };
 
@@ -500,7 +500,7 @@ int store_run_series(struct store *st, int64_t run_id, store_series_cb cb, void 
  * kernel (of one placement: ?3, NULL for any)
  */
 static const struct store_query q_host_kernel_series = {
-	"SELECT " SERIES_COLS "FROM runs r JOIN cases c ON c.run_id = r.id "
+	.sql = "SELECT " SERIES_COLS "FROM runs r JOIN cases c ON c.run_id = r.id "
 	"JOIN series s ON s.case_id = c.id "
 	"WHERE r.id IN (SELECT r2.id FROM runs r2 WHERE r2.host_id = ?1 AND "
 	" r2.kernel_id = (SELECT id FROM kernels WHERE ident = ?2) "
@@ -525,7 +525,7 @@ int store_host_kernel_series(struct store *st, int64_t host_id, const char *kern
 }
 
 static const struct store_query q_host_trend = {
-	"SELECT k.ident, c.workload, c.layout, c.folio_order, c.layout_ok, s.runs_n, s.runs_mean, "
+	.sql = "SELECT k.ident, c.workload, c.layout, c.folio_order, c.layout_ok, s.runs_n, s.runs_mean, "
 	"s.runs_stdev FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"JOIN cases c ON c.run_id = r.id JOIN series s ON s.case_id = c.id AND s.metric = 'ns' "
 	"WHERE r.host_id = ?1 ORDER BY r.id, c.id"

@@ -15,7 +15,7 @@
 /* ---- writing ----------------------------------------------------------- */
 
 static const struct store_query q_samples_insert = {
-	"INSERT INTO samples (case_id, data) VALUES (?1, ?2)"
+	.sql = "INSERT INTO samples (case_id, data) VALUES (?1, ?2)"
 };
 
 /* The encoded blob of n series into the connection's scratch buffer, stored for case_id. */
@@ -73,7 +73,7 @@ int samples_put(struct store *st, int64_t case_id, const struct doc_case *c)
 
 /* a series' case's blob, when the series has values and they were kept */
 static const struct store_query q_samples_get = {
-	"SELECT s.metric, v.data FROM series s JOIN samples v ON v.case_id = s.case_id "
+	.sql = "SELECT s.metric, v.data FROM series s JOIN samples v ON v.case_id = s.case_id "
 	"WHERE s.id = ?1 AND s.status = 'ok'"
 };
 
@@ -164,7 +164,7 @@ int store_series_samples(struct store *st, int64_t series_id, double **values, s
  * host names, as its kernel or as its base.
  */
 static const struct store_query q_samples_expired = {
-	"SELECT r.id FROM runs r WHERE r.samples_dropped_at IS NULL AND r.received_at < ?1 "
+	.sql = "SELECT r.id FROM runs r WHERE r.samples_dropped_at IS NULL AND r.received_at < ?1 "
 	"AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.id = r.host_id "
 	" AND h.baseline_kernel_id = r.kernel_id) "
 	"AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.host_id = r.host_id "
@@ -175,11 +175,11 @@ static const struct store_query q_samples_expired = {
 };
 
 static const struct store_query q_samples_delete = {
-	"DELETE FROM samples WHERE case_id IN (SELECT id FROM cases WHERE run_id = ?1)"
+	.sql = "DELETE FROM samples WHERE case_id IN (SELECT id FROM cases WHERE run_id = ?1)"
 };
 
 static const struct store_query q_run_samples_dropped = {
-	"UPDATE runs SET samples_dropped_at = ?2 WHERE id = ?1"
+	.sql = "UPDATE runs SET samples_dropped_at = ?2 WHERE id = ?1"
 };
 
 struct expired {
@@ -206,10 +206,18 @@ int store_samples_drop(struct store *st, int64_t before, unsigned limit, unsigne
 	*dropped = 0;
 	if (limit > STORE_DROP_MAX)
 		limit = STORE_DROP_MAX;
-	/* under the write lock: an alert or a pin that comes meanwhile is seen */
+	/*
+	 * An alert or a pin that comes meanwhile is seen: no writer of alerts
+	 * or hosts runs between the look below and the deletes (SQLite's write
+	 * lock; on PostgreSQL, whose other daemons write beside this one, the
+	 * tables held off for this short transaction).
+	 */
 	err = tx_begin(st);
 	if (err)
 		return err;
+	err = tx_hold_off(st, "alerts, hosts");
+	if (err)
+		goto out_rollback;
 	err = stmt_get(st, &q_samples_expired, &s);
 	if (err)
 		goto out_rollback;
@@ -247,11 +255,11 @@ out_rollback:
 
 /* Every version-3 samples row with its case and metric, case by case. */
 static const struct store_query q_v3_rows = {
-	"SELECT s.case_id, s.metric, v.run_lengths, v.data FROM samples_v3 v "
+	.sql = "SELECT s.case_id, s.metric, v.run_lengths, v.data FROM samples_v3 v "
 	"JOIN series s ON s.id = v.series_id ORDER BY s.case_id, s.id"
 };
 
-static const struct store_query q_v3_drop = { "DROP TABLE samples_v3" };
+static const struct store_query q_v3_drop = { .sql = "DROP TABLE samples_v3" };
 
 /* The series of one case, copied out of the rows (their blobs do not outlive a step). */
 struct v3_case {

@@ -5,7 +5,8 @@
 # aarch64: the cross toolchain, libpfm4/cmocka for arm64, qemu-user, libperf for arm64
 # test:    what the tests use besides (perf for counter checks; qemu-system-arm,
 #          qemu-system-x86 and Debian's arm64 and amd64 kernels for the arm64
-#          system test and forkwatch vm's, not fatal)
+#          system test and forkwatch vm's, and postgresql for the tests on
+#          PostgreSQL, not fatal)
 # Nothing is downloaded from anywhere but the Debian package registry:
 # libperf comes from Debian's linux-source-6.1 package (scripts/libperf.sh,
 # which `make` also runs, without root, when the library is missing).
@@ -122,7 +123,8 @@ arm64_guest() {
 }
 
 host_pkgs=(build-essential pkg-config xz-utils linux-source-6.1 libpfm4-dev libcmocka-dev
-	libsqlite3-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libsodium-dev zlib1g-dev libzstd-dev curl)
+	libsqlite3-dev libpq-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libsodium-dev zlib1g-dev
+	libzstd-dev curl)
 
 [ $# -eq 0 ] && set -- host
 for what in "$@"; do
@@ -148,6 +150,9 @@ for what in "$@"; do
 		need_pkgs zstd
 		# xmllint: the Atom feed is checked against XML 1.0 (t0663)
 		need_pkgs libxml2-utils
+		# PostgreSQL for the store's tests on it (tests/pg-cluster.sh makes a
+		# throw-away cluster); without it that half of the tests skips
+		(need_pkgs postgresql) || log "postgresql missing: the tests on PostgreSQL will skip"
 		# the browser test (t0560) skips, with the reason, without it
 		(need_pkgs chromium) || log "chromium missing: the browser test (t0560) will skip"
 		# the arm64 system test and forkwatch vm's tests skip, with the

@@ -70,6 +70,26 @@ cd "$(dirname "$0")/.." || exit 1
 arch=$(uname -m)
 mkdir -p "$out"
 
+# PostgreSQL: one throw-away cluster (tests/pg-cluster.sh) for the run, for
+# the store's unit test and the daemon's end-to-end tests on PostgreSQL
+# (below) and those that need it (t0450, t0460: FW_PG_DIR).  When it cannot
+# start (PostgreSQL not installed), that half is skipped with the reason.
+pg_dir=$(mktemp -d /tmp/fw-pg.XXXXXX)
+trap 'tests/pg-cluster.sh stop "$pg_dir"' EXIT
+pg_rc=0
+pg_why=$(tests/pg-cluster.sh start "$pg_dir" fsync=off) || pg_rc=$?
+if [ $pg_rc -eq 0 ]; then
+	export FW_PG_DIR=$pg_dir
+else
+	pg_why=${pg_why:-the cluster did not start}
+fi
+# the daemon's end-to-end tests that run on PostgreSQL too: the API, the
+# pages, comparisons, alerts and their delivery, the noise warnings,
+# hostile input, tokens (not the collector's, nor those of SQLite's files)
+pg_e2e="t0400-daemon-api t0510-compare t0520-alerts t0530-delivery t0550-web-pages
+	t0570-noise-pages t0600-hostile-values t0605-hostile-text t0620-tokens"
+
+
 units unit "" 0
 units unit-san "SAN=1" 1 env ASAN_OPTIONS=detect_leaks=1
 if [ "$arch" != aarch64 ]; then
@@ -94,6 +114,32 @@ if [ -x build/$arch-san/forkwatch ]; then
 	run "e2e-san/t0565-first-kernel" env FWD=build/$arch-san/forkwatchd bash tests/e2e/t0565-first-kernel.sh
 else
 	skip_all e2e-san "no ASan build (make SAN=1)"
+fi
+
+# the PostgreSQL half
+if [ $pg_rc -eq 0 ]; then
+	for b in "build/$arch" "build/$arch-san"; do
+		[ -x "$b/tests/daemon/test_store" ] || continue
+		name=unit-pg/test_store
+		[ "$b" = "build/$arch" ] || name=unit-san-pg/test_store
+		db=unit_$(basename "$b" | tr -c 'a-z0-9\n' _)
+		if tests/pg-cluster.sh createdb "$pg_dir" "$db" 2>/dev/null; then
+			run "$name" env ASAN_OPTIONS=detect_leaks=1 \
+				FW_TEST_PG="$(tests/pg-cluster.sh url "$pg_dir" "$db")" "$b/tests/daemon/test_store"
+		else
+			run "$name" false
+		fi
+	done
+	for t in $pg_e2e; do
+		run "e2e-pg/$t" env FW_TEST_DB=pg bash "tests/e2e/$t.sh"
+	done
+	if [ -x build/$arch-san/forkwatchd ]; then
+		run "e2e-san-pg/t0550-web-pages" env FW_TEST_DB=pg FWD=build/$arch-san/forkwatchd \
+			bash tests/e2e/t0550-web-pages.sh
+	fi
+else
+	skip_all unit-pg "$pg_why"
+	skip_all e2e-pg "$pg_why"
 fi
 
 echo

@@ -259,13 +259,19 @@ void page_cache_serve(struct page_cache *pc, struct req *rq, struct resp *rs, co
 			render(rq, rs);
 		return;
 	}
+	/* read before rendering: a write during it makes the page outdated at once */
+	if (req_generation(rq, &gen)) {
+		/* the generation is not known: no page may be served or kept */
+		if (req_store(rq, rs))
+			render(rq, rs);
+		return;
+	}
 	pthread_mutex_lock(&pc->lock);
 	for (;;) {
 		/* looked up again after every wait: the page may have been evicted meanwhile */
 		for (e = pc->bucket[h]; e; e = e->next)
 			if (!strcmp(e->key, key))
 				break;
-		gen = server_generation(rq->srv);
 		if (e && e->blob && e->gen == gen) {
 			e->used = ++pc->tick;
 			e->blob->refs++;
@@ -301,7 +307,6 @@ void page_cache_serve(struct page_cache *pc, struct req *rq, struct resp *rs, co
 	pc->st.renders++;
 	pthread_mutex_unlock(&pc->lock);
 
-	/* the generation read before rendering: a write during it makes the page outdated at once */
 	if (req_store(rq, rs))
 		render(rq, rs);
 	b = NULL;

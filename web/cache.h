@@ -11,7 +11,8 @@
  * Rendered pages, kept until the data they were made from changes.
  *
  * A page is rendered from the store at one data generation
- * (server_generation()); while no write has happened since, the same
+ * (req_generation(): this daemon's writes, or those of every forkwatchd
+ * on a shared database); while no write has happened since, the same
  * bytes are still the answer, so they are served from memory: as they
  * are, or gzip-compressed (made once) to clients that accept it, with an
  * ETag so that a browser's revalidation costs a 304.  A page asked for

@@ -25,10 +25,13 @@
 
 #define COOKIE "fw_session"
 
-/* web_ui's state: made by web_start() before the server starts. */
+/*
+ * web_ui's state: made by web_start() before the server starts.  Browser
+ * sessions are in the store, where every forkwatchd on the database
+ * finds them (web/session.h).
+ */
 struct web {
 	struct page_cache *pages;
-	struct web_sessions *sessions;
 };
 
 static struct web *web_of(const struct req *rq)
@@ -108,20 +111,46 @@ static void alerts_public(struct req *rq, struct resp *rs)
 	page_alerts(rq, rs, NULL);
 }
 
+/*
+ * The browser session of the request's cookie, its CSRF token and who
+ * into csrf and who (may be NULL); false without one.  Takes a store
+ * connection only when there is a cookie: false, with a 503 in rs, when
+ * none can be had (*failed set).  Under the write lock: a look may note
+ * the session's use.
+ */
+static bool session_of(struct req *rq, struct resp *rs, char csrf[SESSION_ID_LEN + 1],
+		       char who[STORE_NAME_MAX], bool *failed)
+{
+	const char *id = req_cookie(rq, COOKIE);
+	bool ok;
+
+	*failed = false;
+	if (!id)
+		return false;
+	if (!req_store(rq, rs)) {
+		*failed = true;
+		return false;
+	}
+	server_write_begin(rq->srv);
+	ok = web_session_get(rq->st, id, csrf, who);
+	server_write_end(rq->srv);
+	return ok;
+}
+
 static void web_alerts(struct req *rq, struct resp *rs)
 {
 	static const char *const args[] = { "host", "state", "kind", NULL };
-	const struct web *web = web_of(rq);
 	char csrf[SESSION_ID_LEN + 1];
+	bool failed;
 
 	/* an admin's page carries their CSRF token: never cached, never shared */
-	if (web_session_get(web->sessions, req_cookie(rq, COOKIE), csrf, NULL)) {
+	if (session_of(rq, rs, csrf, NULL, &failed)) {
 		html_headers(rs);
-		if (req_store(rq, rs))
-			page_alerts(rq, rs, csrf);
+		page_alerts(rq, rs, csrf);
 		return;
 	}
-	cached(rq, rs, args, alerts_public);
+	if (!failed)
+		cached(rq, rs, args, alerts_public);
 }
 
 static void web_static(struct req *rq, struct resp *rs)
@@ -227,7 +256,6 @@ static void web_login_get(struct req *rq, struct resp *rs)
 
 static void web_login_post(struct req *rq, struct resp *rs)
 {
-	const struct web *web = web_of(rq);
 	struct strbuf tok = STRBUF_INIT, who = STRBUF_INIT, next = STRBUF_INIT;
 	char id[SESSION_ID_LEN + 1], csrf[SESSION_ID_LEN + 1];
 	int ret;
@@ -237,6 +265,9 @@ static void web_login_post(struct req *rq, struct resp *rs)
 		page_error(rs, 403, "this form must be sent from this server's own page");
 		goto out;
 	}
+	/* the failed attempts are counted in the database, and the session kept there */
+	if (!req_store(rq, rs))
+		goto out;
 	form_get(rq->body, rq->body_len, "next", &next);
 	if (form_get(rq->body, rq->body_len, "token", &tok) || !tok.len ||
 	    form_get(rq->body, rq->body_len, "who", &who) || !parse_name_ok(who.buf, STORE_NAME_MAX - 1)) {
@@ -252,7 +283,13 @@ static void web_login_post(struct req *rq, struct resp *rs)
 		login_form(rs, 403, next.buf, "not the admin token");
 		goto out;
 	}
-	web_session_create(web->sessions, who.buf, id, csrf);
+	server_write_begin(rq->srv);
+	ret = web_session_create(rq->st, who.buf, id, csrf);
+	server_write_end(rq->srv);
+	if (ret) {
+		page_store_error(rq, rs, ret, "session");
+		goto out;
+	}
 	log_info("web session started for '%s' from %s", who.buf, rq->client);
 	see_other(rs, local_path(next.buf, "/alerts"));
 	resp_header(rs, "Set-Cookie", COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", id,
@@ -271,14 +308,16 @@ out:
  */
 static bool web_gate_session(struct req *rq, struct resp *rs)
 {
-	const struct web *web = web_of(rq);
+	bool failed;
 
 	html_headers(rs);
 	if (!same_origin(rq)) {
 		page_error(rs, 403, "this form must be sent from this server's own page");
 		return false;
 	}
-	if (!web_session_get(web->sessions, req_cookie(rq, COOKIE), NULL, NULL)) {
+	if (!session_of(rq, rs, NULL, NULL, &failed)) {
+		if (failed) /* no store connection: the 503 is in rs */
+			return false;
 		page_error(rs, 403, "not logged in (or the session ended): log in at /login");
 		return false;
 	}
@@ -294,22 +333,21 @@ static void web_error_page(struct resp *rs, int status, const char *message)
 /* The session of a form that changes something, with its CSRF token checked; else a 403 page. */
 static bool form_session(struct req *rq, struct resp *rs, char who[STORE_NAME_MAX])
 {
-	const struct web *web = web_of(rq);
-	const char *id = req_cookie(rq, COOKIE);
-	struct strbuf csrf = STRBUF_INIT;
-	bool ok;
+	char csrf[SESSION_ID_LEN + 1];
+	struct strbuf token = STRBUF_INIT;
+	bool ok, failed;
 
 	if (!same_origin(rq)) {
 		page_error(rs, 403, "this form must be sent from this server's own page");
 		return false;
 	}
-	if (!web_session_get(web->sessions, id, NULL, who)) {
-		page_error(rs, 403, "not logged in (or the session ended): log in at /login");
+	if (!session_of(rq, rs, csrf, who, &failed)) {
+		if (!failed)
+			page_error(rs, 403, "not logged in (or the session ended): log in at /login");
 		return false;
 	}
-	ok = !form_get(rq->body, rq->body_len, "csrf", &csrf) &&
-	     web_session_csrf_ok(web->sessions, id, csrf.buf);
-	strbuf_release(&csrf);
+	ok = !form_get(rq->body, rq->body_len, "csrf", &token) && web_session_csrf_equal(csrf, token.buf);
+	strbuf_release(&token);
 	if (!ok)
 		page_error(rs, 403, "the form's CSRF token does not match this session: reload the page");
 	return ok;
@@ -317,13 +355,14 @@ static bool form_session(struct req *rq, struct resp *rs, char who[STORE_NAME_MA
 
 static void web_logout(struct req *rq, struct resp *rs)
 {
-	const struct web *web = web_of(rq);
 	char who[STORE_NAME_MAX];
 
 	html_headers(rs);
 	if (!form_session(rq, rs, who))
 		return;
-	web_session_end(web->sessions, req_cookie(rq, COOKIE));
+	server_write_begin(rq->srv);
+	web_session_end(rq->st, req_cookie(rq, COOKIE));
+	server_write_end(rq->srv);
 	see_other(rs, "/alerts");
 	resp_header(rs, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
@@ -394,7 +433,6 @@ static void web_stop(void *state)
 	if (!web)
 		return;
 	page_cache_free(web->pages);
-	web_sessions_free(web->sessions);
 	free(web);
 }
 
@@ -403,8 +441,7 @@ static int web_start(void **state, const struct ui_config *cfg)
 	struct web *web = calloc(1, sizeof(*web));
 
 	*state = NULL;
-	if (!web || page_cache_new(&web->pages, cfg->page_cache_bytes) ||
-	    web_sessions_new(&web->sessions)) {
+	if (!web || page_cache_new(&web->pages, cfg->page_cache_bytes)) {
 		web_stop(web);
 		return -ENOMEM;
 	}

@@ -11,6 +11,62 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy
 
 dpid='' URL='' PORT='' DLOG='' drc=''
 
+# ---- PostgreSQL --------------------------------------------------------------
+# FW_PG_DIR names a running throw-away cluster (tests/pg-cluster.sh; make
+# test's tests/run-all.sh starts one for the whole run).  A test that needs
+# PostgreSQL calls pg_need, which starts one of its own when there is none,
+# or skips with the reason when PostgreSQL is not installed.  With
+# FW_TEST_DB=pg a test of the SQLite daemon runs on PostgreSQL instead:
+# start_daemon gives forkwatchd, for each --db PATH, a database of the
+# cluster made for PATH at its first use, and the admin token file an
+# SQLite database would have beside it.
+PGC=$top/tests/pg-cluster.sh
+on_pg() { [ "${FW_TEST_DB:-sqlite}" = pg ]; }
+
+pg_need() {
+	local why rc=0
+	[ -z "${FW_PG_DIR:-}" ] || return 0
+	FW_PG_DIR=$(mktemp -d /tmp/fw-pg.XXXXXX)
+	cleanup_hooks+=("$PGC stop $FW_PG_DIR")
+	why=$("$PGC" start "$FW_PG_DIR" fsync=off) || rc=$?
+	[ $rc -eq 0 ] || { [ $rc -eq 77 ] && skip "$why"; fail "$why"; }
+	export FW_PG_DIR
+}
+
+# pg_db NAME: a fresh database of the cluster for this test (dropped at
+# its end, unless the cluster was this test's own and is gone already);
+# its URI in $PG_URI
+pg_db() {
+	local name=fw_$(printf '%s' "$T/$1" | md5sum | cut -c1-16)
+	"$PGC" createdb "$FW_PG_DIR" "$name" || fail "cannot create database $name"
+	cleanup_hooks+=("[ ! -d $FW_PG_DIR ] || \"$PGC\" psql $FW_PG_DIR postgres -c 'DROP DATABASE IF EXISTS $name WITH (FORCE)'")
+	PG_URI=$("$PGC" url "$FW_PG_DIR" "$name")
+}
+
+# pg_sql URI SQL: the rows, '|'-separated, one a line
+pg_sql() {
+	local name=${1#*@/}
+	"$PGC" psql "$FW_PG_DIR" "${name%%\?*}" -A -t -c "$2"
+}
+
+# db_for PATH: on PostgreSQL, the database made for PATH (at its first use) into ${pg_of[PATH]}
+declare -A pg_of
+db_for() {
+	on_pg || return 0
+	if [ -z "${pg_of[$1]:-}" ]; then
+		pg_db "$1"
+		pg_of[$1]=$PG_URI
+	fi
+}
+
+# token_beside PATH: the admin token file an SQLite database at PATH has beside it, made if missing
+token_beside() {
+	local f
+	f=$(dirname "$1")/admin.token
+	[ -f "$f" ] || (umask 077 && "$PY" -c 'import secrets; print("fwa_" + secrets.token_urlsafe(32))' >"$f")
+	echo "$f"
+}
+
 # start_daemon LOG [forkwatchd options...]: start it in the background and
 # wait until /healthz answers; sets $dpid, $PORT, $URL, $DLOG.  Without a
 # --listen or --config option it listens on 127.0.0.1:0.  With TLS, curl
@@ -24,6 +80,26 @@ start_daemon() {
 		esac
 	done
 	[ -z "${DAEMON_CACERT:-}" ] || curlopt=(--cacert "$DAEMON_CACERT")
+	if on_pg; then
+		local args=() next='' path='' tok=''
+		for a in "$@"; do
+			if [ -n "$next" ]; then
+				path=$a
+				db_for "$a"
+				args+=("${pg_of[$a]}")
+				next=
+				continue
+			fi
+			case $a in
+			--db) next=1; args+=("$a") ;;
+			--db=*) path=${a#--db=}; db_for "$path"; args+=("--db=${pg_of[$path]}") ;;
+			--admin-token-file | --admin-token-file=*) tok=1; args+=("$a") ;;
+			*) args+=("$a") ;;
+			esac
+		done
+		[ -z "$path" ] || [ -n "$tok" ] || args+=(--admin-token-file "$(token_beside "$path")")
+		set -- "${args[@]}"
+	fi
 	DLOG=$log
 	: >"$DLOG"
 	"$FWD" $listen "$@" >>"$DLOG" 2>&1 &
@@ -127,3 +203,8 @@ jget() {
 pct() {
 	"$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"
 }
+
+# the cluster of a test on PostgreSQL; registered last: it stops after the daemon
+if on_pg; then
+	pg_need
+fi

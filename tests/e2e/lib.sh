@@ -7,6 +7,9 @@ FW=${FW:-$top/build/$arch/forkwatch}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 T=$(mktemp -d /tmp/forkwatch-test.XXXXXX)
+# the schema version forkwatchd writes: its migrations are numbered 1 to N
+SCHEMA=$(find "$top/schema/migrations" -maxdepth 1 -name '[0-9]*.sql' | wc -l)
+export SCHEMA
 export FORKWATCH_STATE_DIR=$T/state
 cleanup_hooks=()
 cleanup() {

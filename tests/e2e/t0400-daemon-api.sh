@@ -31,7 +31,12 @@ say "start on a fresh database: admin.token generated beside it, 0600"
 start_daemon "$T/d.log" --db "$db"
 [ -f "$T/srv/admin.token" ] || fail "no admin.token beside the database"
 [ "$(stat -c %a "$T/srv/admin.token")" = 600 ] || fail "admin.token mode $(stat -c %a "$T/srv/admin.token")"
-grep -q "generated the admin token in $T/srv/admin.token" "$T/d.log" || fail "the log does not say where the admin token is"
+if on_pg; then
+	# PostgreSQL has no folder beside it: start_daemon gave the token file (daemon-lib.sh)
+	grep -q "admin token from $T/srv/admin.token" "$T/d.log" || fail "the log does not say where the admin token is"
+else
+	grep -q "generated the admin token in $T/srv/admin.token" "$T/d.log" || fail "the log does not say where the admin token is"
+fi
 ! grep -q "$(cat "$T/srv/admin.token")" "$T/d.log" || fail "the admin token is in the log"
 admin=(-H "Authorization: Bearer $(cat "$T/srv/admin.token")")
 json=(-H "Content-Type: application/json")
@@ -312,6 +317,16 @@ say "SIGTERM: exit 0, the database intact"
 stop_daemon
 [ "$drc" = 0 ] || fail "forkwatchd exited $drc on SIGTERM"
 grep -q 'stopped' "$T/d2.log" || fail "no 'stopped' in the log"
+if on_pg; then
+	pgdb=${pg_of[$db]}
+	runs=$(pg_sql "$pgdb" "SELECT count(*) FROM runs")
+	[ "$runs" = 22 ] || fail "$runs runs stored, expected 22"
+	[ "$(pg_sql "$pgdb" "SELECT count(*) FROM hosts")" -ge 5 ] || fail "hosts"
+	[ "$(pg_sql "$pgdb" "SELECT count(*) FROM hosts WHERE length(token_hash) <> 32")" = 0 ] || fail "token hashes"
+	[ "$(pg_sql "$pgdb" "SELECT count(*) FROM hosts WHERE position(convert_to('$tok1', 'UTF8') in token_hash) > 0")" = 0 ] ||
+		fail "a host token is in the database"
+	say "database ok: $runs runs"
+else
 "$PY" - "$db" <<'PYEOF' || fail "database check"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -327,4 +342,5 @@ assert all(isinstance(t, bytes) and len(t) == 32 for t in tokens), "token hashes
 print("database ok: %d runs, %d hosts" % (runs, hosts))
 PYEOF
 ! grep -q "$tok1" "$db" || fail "a host token is in the database"
+fi
 echo ok

@@ -63,7 +63,13 @@ expect_error 400 "noise.sources[0].status" "expected absent, quiet, info or nois
 	-H "Authorization: Bearer $tok" --data-binary @"$T/bad.json"
 
 say "the store and the JSON API"
-sql() { "$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall())' "$T/db/fw.db" "$1"; }
+# the rows as Python's sqlite3 prints them, from either database
+if on_pg; then
+	sql() { pg_sql "${pg_of[$T/db/fw.db]}" "SELECT '[' || string_agg('(' || id || ', ' ||
+		coalesce(quote_literal(noise), 'None') || ')', ', ' ORDER BY id) || ']' FROM ($1) q"; }
+else
+	sql() { "$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall())' "$T/db/fw.db" "$1"; }
+fi
 [ "$(sql "SELECT id, noise FROM runs WHERE id <= $head2 ORDER BY id")" = "[($base, ''), ($head, 'damon load'), ($head2, None)]" ] ||
 	fail "runs.noise: $(sql "SELECT id, noise FROM runs ORDER BY id")"
 expect 200 GET "/api/v1/runs/$head"

@@ -291,6 +291,15 @@ jcheck "$T/body" '[k["ident"] for k in d["kernels"]] == ["deadbeef1234"]' "only 
 expect_error 404 - "" GET /api/v1/runs/2
 
 say "nothing of them stored: the database"
+if on_pg; then
+	pgdb=${pg_of[$db]}
+	[ "$(pg_sql "$pgdb" "SELECT count(*) FROM runs")" = 1 ] || fail "runs stored: $(pg_sql "$pgdb" "SELECT uuid FROM runs")"
+	! grep -qxF "$(pg_sql "$pgdb" "SELECT uuid FROM runs")" "$T/uuids" || fail "a hostile run_uuid is stored"
+	[ "$(pg_sql "$pgdb" "SELECT string_agg(ident, ',') FROM kernels")" = deadbeef1234 ] || fail "kernels stored"
+	[ "$(pg_sql "$pgdb" "SELECT count(*) FROM cases WHERE run_id NOT IN (SELECT id FROM runs)")" = 0 ] ||
+		fail "cases of no run"
+	say "    database: 1 run, 1 kernel, $(wc -w <"$T/uuids") hostile run_uuids absent"
+else
 "$PY" - "$db" "$T/uuids" <<'PYEOF' || fail "database check"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -310,6 +319,7 @@ for t in tables:
         assert bad == 0, "%s: %d rows of no run" % (t, bad)
 print("    database: 1 run, 1 kernel, %d hostile run_uuids absent" % len(uuids))
 PYEOF
+fi
 
 say "the daemon is still well"
 expect 200 GET /healthz

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for daemon/auth.c: token format and uniqueness, hashes,
- * parsing of the Authorization header, the admin token file, and the
- * limiter of failed token attempts.
+ * parsing of the Authorization header, the admin token file.  The
+ * limiter of failed token attempts counts in the database: test_store.c.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -312,147 +312,34 @@ static void test_admin_file(void **state)
 	strbuf_release(&err);
 }
 
-/* ---- limiter ----------------------------------------------------------- */
+/* ---- the failed-token count's key (counted in the store: test_store) ---- */
 
-static void test_limiter_limit(void **state)
+static void check_key(const char *addr, const char *want)
 {
-	struct auth_limiter *l = auth_limiter_new(3, 3600);
-	int i;
+	char key[64];
 
-	(void)state;
-	assert_non_null(l);
-	assert_false(auth_limiter_blocked(l, "192.0.2.1"));
-	for (i = 0; i < 2; i++)
-		auth_limiter_fail(l, "192.0.2.1");
-	assert_false(auth_limiter_blocked(l, "192.0.2.1"));
-	auth_limiter_fail(l, "192.0.2.1");
-	assert_true(auth_limiter_blocked(l, "192.0.2.1"));
-	assert_true(auth_limiter_blocked(l, "192.0.2.1")); /* asking does not unblock */
-	auth_limiter_fail(l, "192.0.2.1");
-	assert_true(auth_limiter_blocked(l, "192.0.2.1"));
-	/* per address */
-	assert_false(auth_limiter_blocked(l, "192.0.2.2"));
-	assert_false(auth_limiter_blocked(l, "2001:db8::1"));
-	auth_limiter_fail(l, "2001:db8::1");
-	assert_false(auth_limiter_blocked(l, "2001:db8::1"));
-	auth_limiter_free(l);
-	auth_limiter_free(NULL);
-}
-
-/*
- * Wait for time(NULL) to tick, so that what follows (microseconds) runs
- * within one second: the limiter counts windows in whole seconds.
- */
-static void wait_second_start(void)
-{
-	time_t t = time(NULL);
-	struct timespec ts = { 0, 1000 * 1000 };
-
-	while (time(NULL) == t)
-		nanosleep(&ts, NULL);
+	auth_client_key(addr, key, sizeof(key));
+	assert_string_equal(key, want);
 }
 
 /*
  * An IPv6 client has a /64 to take addresses from: its failures count
  * together, whichever of them it uses; another /64 is another client.
+ * IPv4, mapped or not, counts per address.
  */
-static void test_limiter_ipv6_64(void **state)
+static void test_client_key(void **state)
 {
-	struct auth_limiter *l = auth_limiter_new(3, 3600);
-	int i;
-
 	(void)state;
-	assert_non_null(l);
-	auth_limiter_fail(l, "2001:db8:1:2::1");
-	auth_limiter_fail(l, "2001:db8:1:2:ffff:ffff:ffff:fffe");
-	auth_limiter_fail(l, "2001:0db8:0001:0002:0:0:0:7");
-	assert_true(auth_limiter_blocked(l, "2001:db8:1:2::abcd"));
-	assert_false(auth_limiter_blocked(l, "2001:db8:1:3::1"));
-	/* IPv4, mapped or not, counts per address */
-	for (i = 0; i < 3; i++)
-		auth_limiter_fail(l, "::ffff:192.0.2.7");
-	assert_true(auth_limiter_blocked(l, "::ffff:192.0.2.7"));
-	assert_false(auth_limiter_blocked(l, "::ffff:192.0.2.8"));
-	assert_false(auth_limiter_blocked(l, "192.0.2.8"));
-	auth_limiter_free(l);
-}
-
-static void test_limiter_window(void **state)
-{
-	struct auth_limiter *l = auth_limiter_new(2, 1);
-	struct timespec ts = { 1, 100 * 1000 * 1000 };
-
-	(void)state;
-	wait_second_start();
-	auth_limiter_fail(l, "192.0.2.1");
-	auth_limiter_fail(l, "192.0.2.1");
-	assert_true(auth_limiter_blocked(l, "192.0.2.1"));
-	auth_limiter_fail(l, "192.0.2.9");
-	nanosleep(&ts, NULL);
-	wait_second_start();
-	/* the window has passed: the count starts again */
-	assert_false(auth_limiter_blocked(l, "192.0.2.1"));
-	auth_limiter_fail(l, "192.0.2.1");
-	assert_false(auth_limiter_blocked(l, "192.0.2.1"));
-	auth_limiter_fail(l, "192.0.2.1");
-	assert_true(auth_limiter_blocked(l, "192.0.2.1"));
-	/* the one failure of the other address expired too */
-	auth_limiter_fail(l, "192.0.2.9");
-	assert_false(auth_limiter_blocked(l, "192.0.2.9"));
-	auth_limiter_free(l);
-}
-
-/*
- * Failures are counted in whole seconds of the wall clock: a block that
- * began late in a second ends at the next tick, however long the window
- * (here 1 s: blocked for about 20 ms).  Known bug: set
- * (Was a bug; fixed.)
- */
-static void test_limiter_window_whole(void **state)
-{
-	struct auth_limiter *l = auth_limiter_new(1, 1);
-	struct timespec late = { 0, 980 * 1000 * 1000 }, tick = { 0, 40 * 1000 * 1000 };
-
-	(void)state;
-	wait_second_start();
-	nanosleep(&late, NULL);
-	auth_limiter_fail(l, "192.0.2.1");
-	assert_true(auth_limiter_blocked(l, "192.0.2.1"));
-	nanosleep(&tick, NULL);
-	/* 40 ms into a 1 s window */
-	assert_true(auth_limiter_blocked(l, "192.0.2.1"));
-	auth_limiter_free(l);
-}
-
-/* More addresses than the table holds: slots are recycled, oldest first. */
-static void test_limiter_many_addresses(void **state)
-{
-	struct auth_limiter *l = auth_limiter_new(2, 3600);
-	char addr[64];
-	int i;
-
-	(void)state;
-	auth_limiter_fail(l, "198.51.100.1");
-	auth_limiter_fail(l, "198.51.100.1");
-	assert_true(auth_limiter_blocked(l, "198.51.100.1"));
-	/* 5000 clients: each IPv6 one its own /64 (addresses of one /64 count as one) */
-	for (i = 0; i < 5000; i++) {
-		snprintf(addr, sizeof(addr), "2001:db8:%x::1", i);
-		auth_limiter_fail(l, addr);
-	}
-	/* the oldest entry made room */
-	assert_false(auth_limiter_blocked(l, "198.51.100.1"));
-	/* the table still counts: a new address is blocked after the limit */
-	auth_limiter_fail(l, "203.0.113.7");
-	assert_false(auth_limiter_blocked(l, "203.0.113.7"));
-	auth_limiter_fail(l, "203.0.113.7");
-	assert_true(auth_limiter_blocked(l, "203.0.113.7"));
+	check_key("192.0.2.1", "192.0.2.1");
+	check_key("2001:db8:1:2::1", "2001:db8:1:2::/64");
+	check_key("2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::/64");
+	check_key("2001:0db8:0001:0002:0:0:0:7", "2001:db8:1:2::/64");
+	check_key("2001:db8:1:3::1", "2001:db8:1:3::/64");
+	check_key("::ffff:192.0.2.7", "::ffff:192.0.2.7");
 	/* the longest IPv6 text form fits */
-	snprintf(addr, sizeof(addr), "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255");
-	auth_limiter_fail(l, addr);
-	auth_limiter_fail(l, addr);
-	assert_true(auth_limiter_blocked(l, addr));
-	auth_limiter_free(l);
+	check_key("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", "ffff:ffff:ffff:ffff::/64");
+	/* not an address (a unix socket's peer): as it is */
+	check_key("unix", "unix");
 }
 
 int main(void)
@@ -464,11 +351,7 @@ int main(void)
 		cmocka_unit_test(test_bearer),
 		cmocka_unit_test_setup_teardown(test_admin_generated, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_admin_file, setup_dir, teardown_dir),
-		cmocka_unit_test(test_limiter_limit),
-		cmocka_unit_test(test_limiter_ipv6_64),
-		cmocka_unit_test(test_limiter_window),
-		cmocka_unit_test(test_limiter_window_whole),
-		cmocka_unit_test(test_limiter_many_addresses),
+		cmocka_unit_test(test_client_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,10 +2,15 @@
 /*
  * Unit tests for the store (daemon/store_*.c): schema and migrations,
  * hosts, ingest (round trip, idempotence, atomicity), kernels and runs, on
- * a fresh database in a temporary directory per test.
+ * a fresh database per test: an SQLite file in a temporary directory, or,
+ * with FW_TEST_PG set to the URI of a PostgreSQL database that the test
+ * may empty, that database with a fresh schema (tests/run-all.sh runs
+ * both).  A look at what the store wrote goes through a raw connection of
+ * either engine; the few tests of one engine's files skip on the other.
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "daemon/migrations.h"
@@ -28,13 +34,47 @@
 
 struct fixture {
 	char dir[64];
-	char path[128];
+	char path[512];
 	struct store *st;
 };
 
+/* The PostgreSQL database under test, or NULL for SQLite files. */
+static const char *pg_uri;
+
+/* sqlite's text, or PostgreSQL's where it differs */
+#define D(sqlite, pg) (pg_uri ? (pg) : (sqlite))
+
+static void skip_on_pg(void)
+{
+	if (pg_uri) {
+		print_message("  (SQLite's files only)\n");
+		skip();
+	}
+}
+
+static void pg_must(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* An empty public schema: nothing of an earlier test, not even the schema version. */
+static void pg_empty(void)
+{
+	PGconn *c = PQconnectdb(pg_uri);
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("%s: %s", pg_uri, PQerrorMessage(c));
+	pg_must(c, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	PQfinish(c);
+}
+
 static void rm_db(const char *path)
 {
-	char p[160];
+	char p[600];
 
 	unlink(path);
 	snprintf(p, sizeof(p), "%s-wal", path);
@@ -51,7 +91,12 @@ static int setup_dir(void **state)
 	assert_non_null(f);
 	strcpy(f->dir, "/tmp/fw-test-store.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/fw.db", f->dir);
+	if (pg_uri) {
+		pg_empty();
+		snprintf(f->path, sizeof(f->path), "%s", pg_uri);
+	} else {
+		snprintf(f->path, sizeof(f->path), "%s/fw.db", f->dir);
+	}
 	*state = f;
 	return 0;
 }
@@ -75,7 +120,8 @@ static int teardown(void **state)
 	char p[160];
 
 	store_close(f->st);
-	rm_db(f->path);
+	if (!pg_uri)
+		rm_db(f->path);
 	snprintf(p, sizeof(p), "%s/junk", f->dir);
 	unlink(p);
 	assert_int_equal(rmdir(f->dir), 0);
@@ -83,45 +129,205 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A raw connection, to look at what the store wrote or to prepare a file. */
-static sqlite3 *raw_open(const char *path)
-{
+/*
+ * A raw connection of either engine, to look at what the store wrote or
+ * to prepare a database: SQL with ?N parameters (blobs only), and the
+ * first column of the first row.
+ */
+struct raw {
 	sqlite3 *db;
+	PGconn *pg;
+};
 
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	return db;
+static struct raw *raw_open(const char *path)
+{
+	struct raw *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	if (pg_uri) {
+		r->pg = PQconnectdb(pg_uri);
+		if (PQstatus(r->pg) != CONNECTION_OK)
+			fail_msg("%s: %s", pg_uri, PQerrorMessage(r->pg));
+		pg_must(r->pg, "SET client_min_messages = warning");
+	} else {
+		assert_int_equal(sqlite3_open(path, &r->db), SQLITE_OK);
+	}
+	return r;
 }
 
-static void raw_exec(sqlite3 *db, const char *sql)
+static void raw_close(struct raw *r)
+{
+	sqlite3_close(r->db);
+	PQfinish(r->pg);
+	free(r);
+}
+
+/* ?N -> $N for PostgreSQL (the test's SQL quotes no '?'). */
+static void pg_params(const char *sql, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *sql && o + 2 < size; sql++)
+		out[o++] = *sql == '?' ? '$' : *sql;
+	out[o] = '\0';
+}
+
+/*
+ * Run sql with n blob parameters; *bytes (may be NULL) receives a malloc'ed
+ * copy of the first column of the first row (NULL when none), *len its size.
+ */
+static void raw_run(struct raw *r, const char *sql, int n, const void *const *blobs,
+		    const size_t *lens, unsigned char **bytes, size_t *len)
+{
+	const void *p = NULL;
+	size_t sz = 0;
+	int i;
+
+	if (bytes)
+		*bytes = NULL;
+	if (r->pg) {
+		char q[4096];
+		const char *vals[8];
+		int lengths[8], formats[8];
+		Oid types[8];
+		PGresult *res;
+		unsigned char *un = NULL;
+
+		assert_true(n <= 8);
+		for (i = 0; i < n; i++) {
+			vals[i] = blobs[i];
+			lengths[i] = (int)lens[i];
+			formats[i] = 1;
+			types[i] = 17; /* bytea */
+		}
+		pg_params(sql, q, sizeof(q));
+		res = PQexecParams(r->pg, q, n, types, vals, lengths, formats, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", q, PQresultErrorMessage(res));
+		if (bytes && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+			p = PQgetvalue(res, 0, 0);
+			sz = (size_t)PQgetlength(res, 0, 0);
+			if (PQftype(res, 0) == 17) {
+				un = PQunescapeBytea(p, &sz);
+				p = un;
+			}
+			*bytes = malloc(sz + 1);
+			assert_non_null(*bytes);
+			memcpy(*bytes, p, sz);
+			(*bytes)[sz] = '\0';
+			*len = sz;
+		}
+		PQfreemem(un);
+		PQclear(res);
+		return;
+	}
+	{
+		sqlite3_stmt *s;
+		int rc;
+
+		if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(r->db));
+		for (i = 0; i < n; i++)
+			sqlite3_bind_blob(s, i + 1, blobs[i], (int)lens[i], SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(r->db));
+		if (bytes && rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+			p = sqlite3_column_type(s, 0) == SQLITE_BLOB ? sqlite3_column_blob(s, 0)
+								     : (const void *)sqlite3_column_text(s, 0);
+			sz = (size_t)sqlite3_column_bytes(s, 0);
+			*bytes = malloc(sz + 1);
+			assert_non_null(*bytes);
+			memcpy(*bytes, p, sz);
+			(*bytes)[sz] = '\0';
+			*len = sz;
+		}
+		sqlite3_finalize(s);
+	}
+}
+
+/* Statements without parameters, several at once. */
+static void raw_exec(struct raw *r, const char *sql)
 {
 	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 
-	if (rc != SQLITE_OK)
+	if (r->pg) {
+		pg_must(r->pg, sql);
+		return;
+	}
+	if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 }
 
-static int64_t raw_int(sqlite3 *db, const char *sql)
+/* The first column of the first row, as text (a copy to free). */
+static char *raw_text(struct raw *r, const char *sql)
 {
-	sqlite3_stmt *s;
-	int64_t v;
+	unsigned char *b;
+	size_t n;
 
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	raw_run(r, sql, 0, NULL, NULL, &b, &n);
+	if (!b)
+		fail_msg("%s: no row", sql);
+	return (char *)b;
+}
+
+static int64_t raw_int(struct raw *r, const char *sql)
+{
+	char *t = raw_text(r, sql);
+	int64_t v = strtoll(t, NULL, 10);
+
+	free(t);
 	return v;
+}
+
+/* An INSERT's new id. */
+static int64_t raw_insert(struct raw *r, const char *sql, int n, const void *const *blobs,
+			  const size_t *lens)
+{
+	char q[2048];
+	unsigned char *b = NULL;
+	size_t len;
+	int64_t id;
+
+	if (!r->pg) {
+		raw_run(r, sql, n, blobs, lens, NULL, NULL);
+		return sqlite3_last_insert_rowid(r->db);
+	}
+	snprintf(q, sizeof(q), "%s RETURNING id", sql);
+	raw_run(r, q, n, blobs, lens, &b, &len);
+	assert_non_null(b);
+	id = strtoll((char *)b, NULL, 10);
+	free(b);
+	return id;
+}
+
+/* The tables of the database named in names ('a', 'b', ...). */
+static int64_t raw_tables(struct raw *r, const char *names)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), D("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (%s)",
+				     "SELECT count(*) FROM information_schema.tables WHERE "
+				     "table_schema = 'public' AND table_name IN (%s)"), names);
+	return raw_int(r, sql);
+}
+
+static int64_t raw_version(struct raw *r)
+{
+	if (!r->pg)
+		return raw_int(r, "PRAGMA user_version");
+	return raw_tables(r, "'schema_version'") ? raw_int(r, "SELECT max(version) FROM schema_version") : 0;
 }
 
 static int64_t count_rows(const char *path, const char *table)
 {
 	char sql[96];
-	sqlite3 *db = raw_open(path);
+	struct raw *db = raw_open(path);
 	int64_t n;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	n = raw_int(db, sql);
-	sqlite3_close(db);
+	raw_close(db);
 	return n;
 }
 
@@ -408,17 +614,17 @@ static void test_open_creates_schema(void **state)
 	struct strbuf err = STRBUF_INIT;
 	struct store *st2 = NULL;
 	struct store_host h;
-	sqlite3 *db;
+	struct raw *db;
 
 	assert_true(store_schema_latest() >= 1);
 	assert_int_equal(store_schema_version(f->st), store_schema_latest());
 	make_host(f->st, "lab-1", 1);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-				     "AND name IN ('hosts', 'kernels', 'runs', 'cases', 'series', "
-				     "'samples')"), 6);
-	sqlite3_close(db);
+	assert_int_equal(raw_tables(db, "'hosts', 'kernels', 'runs', 'cases', 'series', 'samples', "
+				    "'sessions', 'auth_failures'"), 8);
+	assert_int_equal(raw_version(db), store_schema_latest());
+	raw_close(db);
 
 	/* a second connection while the first is open, then a reopen */
 	assert_int_equal(store_open(&st2, f->path, &err), 0);
@@ -438,14 +644,15 @@ static void test_open_creates_schema(void **state)
 static void test_open_uses_wal(void **state)
 {
 	struct fixture *f = *state;
-	sqlite3 *db = raw_open(f->path);
-	sqlite3_stmt *s;
+	struct raw *db;
+	char *mode;
 
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	skip_on_pg();
+	db = raw_open(f->path);
+	mode = raw_text(db, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	raw_close(db);
 }
 
 static void test_open_newer_refused(void **state)
@@ -453,12 +660,13 @@ static void test_open_newer_refused(void **state)
 	struct fixture *f = *state;
 	struct strbuf err = STRBUF_INIT;
 	struct store *st = NULL;
-	sqlite3_stmt *s;
-	char want[64];
-	sqlite3 *db = raw_open(f->path);
+	char want[64], *mode;
+	struct raw *db = raw_open(f->path);
 
-	raw_exec(db, "CREATE TABLE t (x); PRAGMA user_version = 99");
-	sqlite3_close(db);
+	raw_exec(db, D("CREATE TABLE t (x); PRAGMA user_version = 99",
+		       "CREATE TABLE schema_version (version BIGINT NOT NULL); "
+		       "INSERT INTO schema_version VALUES (99)"));
+	raw_close(db);
 	assert_int_equal(store_open(&st, f->path, &err), -EPROTO);
 	assert_null(st);
 	assert_non_null(strstr(err.buf, f->path));
@@ -470,25 +678,26 @@ static void test_open_newer_refused(void **state)
 
 	/* and it touched nothing */
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 99);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'hosts'"), 0);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "delete");
-	sqlite3_finalize(s);
-	sqlite3_close(db);
+	assert_int_equal(raw_version(db), 99);
+	assert_int_equal(raw_tables(db, "'hosts'"), 0);
+	if (!pg_uri) {
+		mode = raw_text(db, "PRAGMA journal_mode");
+		assert_string_equal(mode, "delete");
+		free(mode);
+	}
+	raw_close(db);
 }
 
-/* A database from before any migration: user_version 0 and no tables. */
+/* A database from before any migration: schema version 0 and no tables. */
 static void test_open_migrates_old_database(void **state)
 {
 	struct fixture *f = *state;
 	struct strbuf err = STRBUF_INIT;
-	sqlite3 *db = raw_open(f->path);
+	struct raw *db = raw_open(f->path);
 
-	raw_exec(db, "CREATE TABLE t (x); DROP TABLE t");
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 0);
-	sqlite3_close(db);
+	raw_exec(db, D("CREATE TABLE t (x); DROP TABLE t", "CREATE TABLE t (x int); DROP TABLE t"));
+	assert_int_equal(raw_version(db), 0);
+	raw_close(db);
 
 	assert_int_equal(store_open(&f->st, f->path, &err), 0);
 	assert_int_equal(store_schema_version(f->st), store_schema_latest());
@@ -496,9 +705,9 @@ static void test_open_migrates_old_database(void **state)
 	strbuf_release(&err);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), store_schema_latest());
+	assert_int_equal(raw_version(db), store_schema_latest());
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM hosts"), 1);
-	sqlite3_close(db);
+	raw_close(db);
 }
 
 static void test_open_errors(void **state)
@@ -506,10 +715,20 @@ static void test_open_errors(void **state)
 	struct fixture *f = *state;
 	struct strbuf err = STRBUF_INIT;
 	struct store *st = NULL;
-	char path[192];
+	char path[640];
 	FILE *fp;
 	int i;
 
+	if (pg_uri) {
+		/* a database the server does not have: named, the password left out */
+		snprintf(path, sizeof(path), "postgresql://fw:secret@/no_such_db?host=%s", f->dir);
+		assert_true(store_open(&st, path, &err) < 0);
+		assert_null(st);
+		assert_non_null(strstr(err.buf, "cannot connect to database 'postgresql://fw@/no_such_db"));
+		assert_null(strstr(err.buf, "secret"));
+		strbuf_release(&err);
+		return;
+	}
 	snprintf(path, sizeof(path), "%s/no-such-dir/fw.db", f->dir);
 	assert_true(store_open(&st, path, &err) < 0);
 	assert_null(st);
@@ -810,15 +1029,12 @@ static void test_ingest_round_trip(void **state)
 
 	/* host_facts is the document's host object, as given */
 	{
-		sqlite3 *db = raw_open(f->path);
-		sqlite3_stmt *s;
+		struct raw *db = raw_open(f->path);
+		char *facts = raw_text(db, "SELECT host_facts FROM runs");
 
-		assert_int_equal(sqlite3_prepare_v2(db, "SELECT host_facts FROM runs", -1, &s, NULL),
-				 SQLITE_OK);
-		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(s, 0), t->host_json);
-		sqlite3_finalize(s);
-		sqlite3_close(db);
+		assert_string_equal(facts, t->host_json);
+		free(facts);
+		raw_close(db);
 	}
 	/* a document without a noise snapshot: not recorded */
 	assert_false(r.noise_known);
@@ -865,12 +1081,13 @@ static void test_blob_format(void **state)
 	struct fixture *f = *state;
 	struct tdoc *t = malloc(sizeof(*t));
 	struct sampcodec_set set;
-	sqlite3_stmt *s;
-	sqlite3 *db;
+	struct raw *db;
+	unsigned char *b;
+	char sql[256];
 	int64_t host, run_id;
 	bool existed;
 	int c, m;
-	size_t i;
+	size_t i, n;
 
 	assert_non_null(t);
 	host = make_host(f->st, "lab-1", 1);
@@ -879,23 +1096,20 @@ static void test_blob_format(void **state)
 	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), 0);
 
 	db = raw_open(f->path);
-	assert_int_equal(sqlite3_prepare_v2(db,
-		"SELECT s.run_means FROM series s JOIN cases c ON c.id = s.case_id "
-		"WHERE c.layout = 'order-0' AND s.metric = 'ns'", -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_bytes(s, 0), 8 * NRUNS);
-	assert_memory_equal(sqlite3_column_blob(s, 0), one, 8);
-	sqlite3_finalize(s);
+	raw_run(db, "SELECT s.run_means FROM series s JOIN cases c ON c.id = s.case_id "
+		"WHERE c.layout = 'order-0' AND s.metric = 'ns'", 0, NULL, NULL, &b, &n);
+	assert_non_null(b);
+	assert_int_equal(n, 8 * NRUNS);
+	assert_memory_equal(b, one, 8);
+	free(b);
 
-	assert_int_equal(sqlite3_prepare_v2(db,
-		"SELECT v.data FROM samples v JOIN cases c ON c.id = v.case_id WHERE c.layout = ?1",
-		-1, &s, NULL), SQLITE_OK);
 	for (c = 0; c < NCASES; c++) {
-		sqlite3_bind_text(s, 1, t->cases[c].layout, -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_int_equal(((const unsigned char *)sqlite3_column_blob(s, 0))[0], 1); /* version */
-		assert_int_equal(sampcodec_decode(NULL, sqlite3_column_blob(s, 0),
-						  (size_t)sqlite3_column_bytes(s, 0), 1000, &set), 0);
+		snprintf(sql, sizeof(sql), "SELECT v.data FROM samples v JOIN cases c ON c.id = "
+			 "v.case_id WHERE c.layout = '%s'", t->cases[c].layout);
+		raw_run(db, sql, 0, NULL, NULL, &b, &n);
+		assert_non_null(b);
+		assert_int_equal(b[0], 1); /* version */
+		assert_int_equal(sampcodec_decode(NULL, b, n, 1000, &set), 0);
 		assert_int_equal(set.n, 2); /* ns and page_faults; cycles is unsupported */
 		assert_null(sampcodec_set_find(&set, "cycles"));
 		for (m = 0; m < 2; m++) {
@@ -910,9 +1124,8 @@ static void test_blob_format(void **state)
 				assert_true(same_bits(x->values[i], t->values[c][m][i])); /* the NaN's payload too */
 		}
 		sampcodec_set_release(&set);
-		sqlite3_reset(s);
+		free(b);
 	}
-	sqlite3_finalize(s);
 
 	/* unsupported: a status, a reason, no numbers */
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM series WHERE metric = 'cycles' AND "
@@ -922,7 +1135,7 @@ static void test_blob_format(void **state)
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM series WHERE status = 'ok' AND "
 				     "length(run_means) = 16"), NCASES * 2);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), NCASES);
-	sqlite3_close(db);
+	raw_close(db);
 	free(t);
 }
 
@@ -934,7 +1147,7 @@ static void test_non_finite_summaries(void **state)
 	struct tdoc *t = malloc(sizeof(*t));
 	int64_t host, run_id;
 	bool existed;
-	sqlite3 *db;
+	struct raw *db;
 
 	assert_non_null(t);
 	host = make_host(f->st, "lab-1", 1);
@@ -953,7 +1166,7 @@ static void test_non_finite_summaries(void **state)
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM series WHERE metric = 'ns' AND "
 				     "runs_stdev IS NULL AND it_max IS NULL AND runs_median IS NULL"),
 			 1);
-	sqlite3_close(db);
+	raw_close(db);
 	free(t);
 }
 
@@ -1039,7 +1252,7 @@ static void test_ingest_is_atomic(void **state)
 	strcpy(t->cases[1].layout, t->cases[0].layout);
 	assert_int_equal(store_run_ingest(f->st, host, &t->d, &run_id, &existed), -EINVAL);
 	assert_false(existed);
-	assert_non_null(strstr(store_errmsg(f->st), "UNIQUE"));
+	assert_non_null(strstr(store_errmsg(f->st), D("UNIQUE", "unique constraint")));
 
 	/* a metric twice in a case: UNIQUE (case_id, metric), in the last case */
 	make_doc(t, UUID1, COMMIT1, RELEASE1);
@@ -1427,7 +1640,8 @@ static void put_le(unsigned char *p, uint64_t u, int bytes)
 		p[b] = (unsigned char)(u >> (8 * b));
 }
 
-static void bind_f64_blob(sqlite3_stmt *s, int i, const double *v, size_t n)
+/* n doubles as a float64 array blob, malloc'ed. */
+static unsigned char *f64_blob(const double *v, size_t n)
 {
 	unsigned char *p = malloc(8 * n + 1);
 	size_t k;
@@ -1439,14 +1653,7 @@ static void bind_f64_blob(sqlite3_stmt *s, int i, const double *v, size_t n)
 		memcpy(&u, &v[k], 8);
 		put_le(p + 8 * k, u, 8);
 	}
-	assert_int_equal(sqlite3_bind_blob(s, i, p, (int)(8 * n), SQLITE_TRANSIENT), SQLITE_OK);
-	free(p);
-}
-
-static int64_t raw_insert(sqlite3 *db, const char *sql)
-{
-	raw_exec(db, sql);
-	return sqlite3_last_insert_rowid(db);
+	return p;
 }
 
 /*
@@ -1454,11 +1661,10 @@ static int64_t raw_insert(sqlite3 *db, const char *sql)
  * version-3 store wrote it: float64 and uint32 arrays per series in
  * samples(series_id, run_lengths, data).  Returns the run's id.
  */
-static int64_t v3_put_doc(sqlite3 *db, int64_t host_id, const struct tdoc *t)
+static int64_t v3_put_doc(struct raw *db, int64_t host_id, const struct tdoc *t)
 {
 	char sql[1024];
 	int64_t kernel, run, case_id, series;
-	sqlite3_stmt *s;
 	int c, m;
 	size_t r;
 
@@ -1472,7 +1678,7 @@ static int64_t v3_put_doc(sqlite3 *db, int64_t host_id, const struct tdoc *t)
 		 "runs, iterations, complete, doc_bytes) VALUES ('%s', %lld, %lld, 1000, %llu, %u, %u, "
 		 "1, 100)", t->d.run_uuid, (long long)host_id, (long long)kernel,
 		 (unsigned long long)t->d.params.size_bytes, t->d.params.runs, t->d.params.iterations);
-	run = raw_insert(db, sql);
+	run = raw_insert(db, sql, 0, NULL, NULL);
 	for (c = 0; c < t->d.ncases; c++) {
 		const struct doc_case *dc = &t->cases[c];
 
@@ -1480,49 +1686,55 @@ static int64_t v3_put_doc(sqlite3 *db, int64_t host_id, const struct tdoc *t)
 			 "mapping, iterations, layout_ok, runs_ok) VALUES (%lld, '%s', '%s', %d, '%s', "
 			 "%u, %d, %u)", (long long)run, dc->workload, dc->layout, dc->order, dc->mapping,
 			 dc->iterations, dc->layout_ok, dc->runs_ok);
-		case_id = raw_insert(db, sql);
+		case_id = raw_insert(db, sql, 0, NULL, NULL);
 		for (m = 0; m < dc->nseries; m++) {
 			const struct doc_series *ds = &dc->series[m];
-			unsigned char lens[4 * NRUNS];
+			unsigned char lens[4 * NRUNS], *means, *data;
+			const void *blobs[2];
+			size_t sizes[2];
 
 			snprintf(sql, sizeof(sql), "INSERT INTO series (case_id, metric, status, runs_n, "
-				 "runs_mean, run_means) VALUES (%lld, '%s', '%s', %u, 1.5, ?1)",
+				 "runs_mean, run_means) VALUES (%lld, '%s', '%s', %u, 1.5, %s)",
 				 (long long)case_id, ds->metric, ds->supported ? "ok" : "unsupported",
-				 ds->supported ? ds->nruns : 0);
-			assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-			if (ds->supported)
-				bind_f64_blob(s, 1, ds->run_means, ds->nruns);
-			assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-			sqlite3_finalize(s);
-			series = sqlite3_last_insert_rowid(db);
+				 ds->supported ? ds->nruns : 0, ds->supported ? "?1" : "NULL");
+			means = f64_blob(ds->run_means, ds->nruns);
+			blobs[0] = means;
+			sizes[0] = 8 * ds->nruns;
+			series = raw_insert(db, sql, ds->supported, blobs, sizes);
+			free(means);
 			if (!ds->supported)
 				continue;
 			for (r = 0; r < ds->nruns; r++)
 				put_le(lens + 4 * r, ds->run_len[r], 4);
-			assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO samples (series_id, run_lengths, "
-				"data) VALUES (?1, ?2, ?3)", -1, &s, NULL), SQLITE_OK);
-			sqlite3_bind_int64(s, 1, series);
-			sqlite3_bind_blob(s, 2, lens, (int)(4 * ds->nruns), SQLITE_TRANSIENT);
-			bind_f64_blob(s, 3, ds->values, ds->nvalues);
-			assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-			sqlite3_finalize(s);
+			data = f64_blob(ds->values, ds->nvalues);
+			blobs[0] = lens;
+			sizes[0] = 4 * ds->nruns;
+			blobs[1] = data;
+			sizes[1] = 8 * ds->nvalues;
+			snprintf(sql, sizeof(sql), "INSERT INTO samples (series_id, run_lengths, data) "
+				 "VALUES (%lld, ?1, ?2)", (long long)series);
+			raw_run(db, sql, 2, blobs, sizes, NULL, NULL);
+			free(data);
 		}
 	}
 	return run;
 }
 
-/* A fresh file at schema version 3, with a host "lab-1" (id 1). */
-static sqlite3 *v3_database(const char *path)
+/* A fresh database at schema version 3, with a host "lab-1" (id 1). */
+static struct raw *v3_database(const char *path)
 {
-	sqlite3 *db = raw_open(path);
+	struct raw *db = raw_open(path);
 	int i;
 
 	for (i = 0; migrations[i].name && migrations[i].version <= 3; i++)
-		raw_exec(db, migrations[i].sql);
+		raw_exec(db, D(migrations[i].sql, migrations[i].pg));
 	assert_int_equal(i, 3);
-	raw_exec(db, "PRAGMA user_version = 3");
-	raw_exec(db, "INSERT INTO hosts (name, hostname, token_hash, created_at) "
-		     "VALUES ('lab-1', 'lab-1', x'01', 1)");
+	raw_exec(db, D("PRAGMA user_version = 3", "CREATE TABLE schema_version (version BIGINT NOT NULL); "
+			"INSERT INTO schema_version VALUES (3)"));
+	raw_exec(db, D("INSERT INTO hosts (name, hostname, token_hash, created_at) "
+		       "VALUES ('lab-1', 'lab-1', x'01', 1)",
+		       "INSERT INTO hosts (name, hostname, token_hash, created_at) "
+		       "VALUES ('lab-1', 'lab-1', '\\x01', 1)"));
 	return db;
 }
 
@@ -1551,7 +1763,7 @@ static void test_migrate_v3_samples(void **state)
 	struct tdoc *t1 = malloc(sizeof(*t1)), *t2 = malloc(sizeof(*t2));
 	struct store_run r;
 	int64_t run1, run2;
-	sqlite3 *db;
+	struct raw *db;
 
 	assert_non_null(t1);
 	assert_non_null(t2);
@@ -1566,7 +1778,7 @@ static void test_migrate_v3_samples(void **state)
 	run1 = v3_put_doc(db, 1, t1);
 	run2 = v3_put_doc(db, 1, t2);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), 2 * NCASES * 2 - 1);
-	sqlite3_close(db);
+	raw_close(db);
 
 	assert_int_equal(store_open(&f->st, f->path, &err), 0);
 	assert_int_equal(store_schema_version(f->st), store_schema_latest());
@@ -1576,10 +1788,10 @@ static void test_migrate_v3_samples(void **state)
 	assert_int_equal(r.samples_dropped_at, 0);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'samples_v3'"), 0);
+	assert_int_equal(raw_tables(db, "'samples_v3'"), 0);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples"), 2 * NCASES);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM runs WHERE samples_dropped_at IS NULL"), 2);
-	sqlite3_close(db);
+	raw_close(db);
 	strbuf_release(&err);
 	free(t1);
 	free(t2);
@@ -1594,15 +1806,17 @@ static void test_migrate_v3_refuses_damage(void **state)
 	struct fixture *f = *state;
 	struct strbuf err = STRBUF_INIT;
 	struct tdoc *t = malloc(sizeof(*t));
-	sqlite3 *db;
+	struct raw *db;
 
 	assert_non_null(t);
 	make_doc(t, UUID1, COMMIT1, RELEASE1);
 	db = v3_database(f->path);
 	v3_put_doc(db, 1, t);
-	raw_exec(db, "UPDATE samples SET data = x'0102030405' WHERE series_id = "
-		     "(SELECT max(series_id) FROM samples)");
-	sqlite3_close(db);
+	raw_exec(db, D("UPDATE samples SET data = x'0102030405' WHERE series_id = "
+		       "(SELECT max(series_id) FROM samples)",
+		       "UPDATE samples SET data = '\\x0102030405' WHERE series_id = "
+		       "(SELECT max(series_id) FROM samples)"));
+	raw_close(db);
 
 	assert_int_equal(store_open(&f->st, f->path, &err), -EIO);
 	assert_null(f->st);
@@ -1610,11 +1824,11 @@ static void test_migrate_v3_refuses_damage(void **state)
 	assert_non_null(strstr(err.buf, "samples of 8 and 5 bytes"));
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'samples_v3'"), 0);
+	assert_int_equal(raw_version(db), 4);
+	assert_int_equal(raw_tables(db, "'samples_v3'"), 0);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM samples WHERE run_lengths IS NOT NULL"),
 			 NCASES * 2);
-	sqlite3_close(db);
+	raw_close(db);
 	strbuf_release(&err);
 	free(t);
 }
@@ -1636,7 +1850,7 @@ static void test_retention(void **state)
 	bool existed, created, kept[8];
 	unsigned dropped, total = 0, i;
 	char uuid[37];
-	sqlite3 *db;
+	struct raw *db;
 	static const struct { int host, kernel; bool kept; } plan[8] = {
 		{ 0, 1, true },  /* a's pinned baseline */
 		{ 0, 2, true },  /* the base of a's alert */
@@ -1672,7 +1886,7 @@ static void test_retention(void **state)
 	raw_exec(db, "UPDATE runs SET received_at = received_at - 40 * 86400");
 	raw_exec(db, "UPDATE runs SET received_at = received_at + 40 * 86400 WHERE id = "
 		     "(SELECT id FROM runs ORDER BY id LIMIT 1 OFFSET 4)");
-	sqlite3_close(db);
+	raw_close(db);
 
 	/* two at a time, until none is left */
 	do {
@@ -1714,8 +1928,233 @@ static void test_retention(void **state)
 	free(t);
 }
 
+struct dropper {
+	struct store *st;
+	int64_t before;
+	unsigned dropped;
+	int ret;
+	bool done;
+};
+
+static void *drop_thread(void *p)
+{
+	struct dropper *d = p;
+
+	d->ret = store_samples_drop(d->st, d->before, 10, &d->dropped);
+	__atomic_store_n(&d->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * An alert written by another connection (another forkwatchd on the
+ * database) while retention looks: retention waits for its transaction
+ * and keeps the samples of the kernel it names, on either engine.
+ */
+static void test_retention_waits_for_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct tdoc *t = malloc(sizeof(*t));
+	struct dropper d = { .st = f->st, .before = (int64_t)time(NULL) - 30 * 86400 };
+	struct store_run r;
+	int64_t a, run1, run2;
+	bool existed;
+	struct raw *db, *other;
+	pthread_t th;
+	char sql[512];
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	make_doc(t, UUID1, COMMIT(1), RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &run1, &existed), 0);
+	make_doc(t, UUID2, COMMIT(2), RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &run2, &existed), 0);
+	db = raw_open(f->path);
+	raw_exec(db, "UPDATE runs SET received_at = received_at - 40 * 86400");
+	raw_close(db);
+
+	/* the other writer's alert on run 1's kernel, not committed yet */
+	other = raw_open(f->path);
+	snprintf(sql, sizeof(sql), "%s; INSERT INTO alerts (host_id, kernel_id, base_kernel_id, workload, "
+		 "layout, metric, kind, summary, created_at) SELECT host_id, kernel_id, kernel_id, 'fork', "
+		 "'order-0', 'ns', 'regression', 'slower', 1 FROM runs WHERE id = %lld",
+		 D("BEGIN IMMEDIATE", "BEGIN"), (long long)run1);
+	raw_exec(other, sql);
+	assert_int_equal(pthread_create(&th, NULL, drop_thread, &d), 0);
+	usleep(300 * 1000);
+	assert_false(__atomic_load_n(&d.done, __ATOMIC_ACQUIRE)); /* it waits for the writer */
+	raw_exec(other, "COMMIT");
+	assert_int_equal(pthread_join(th, NULL), 0);
+	raw_close(other);
+
+	assert_int_equal(d.ret, 0);
+	assert_int_equal(d.dropped, 1);
+	assert_int_equal(store_run_get(f->st, run1, &r), 0);
+	assert_int_equal(r.samples_dropped_at, 0); /* the alert's kernel */
+	assert_int_equal(store_run_get(f->st, run2, &r), 0);
+	assert_true(r.samples_dropped_at != 0);
+	free(t);
+}
+
+/* ---- shared state: failed token attempts, browser sessions ---------------- */
+
+static void test_auth_failures(void **state)
+{
+	struct fixture *f = *state;
+	unsigned n = 99;
+
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 3600), 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 3600), 0);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 3600), 0);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 3);
+	/* asking does not count */
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 3600, &n), 0);
+	assert_int_equal(n, 3);
+	/* per address */
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.2", 3600, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_auth_fail(f->st, "2001:db8::1", 3600), 0);
+	assert_int_equal(store_auth_failures(f->st, "2001:db8::1", 3600, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_rows(f->path, "auth_failures"), 2);
+}
+
+/* Windows of one second, the same for every call as the daemon's are. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_auth_failures_window(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec ts = { 1, 100 * 1000 * 1000 }, late = { 0, 900 * 1000 * 1000 },
+			tick = { 0, 150 * 1000 * 1000 };
+	int64_t after;
+	unsigned n;
+
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.9", 1), 0);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 2);
+	nanosleep(&ts, NULL);
+	/* the window has passed: the count starts again */
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_auth_fail(f->st, "192.0.2.1", 1), 0);
+	after = now_ms();
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 1);
+	/* the other address's ended window went with that failure */
+	assert_int_equal(count_rows(f->path, "auth_failures"), 1);
+
+	/*
+	 * A window lasts its whole length, not until the next second's tick
+	 * (unless this machine took that long since the failure: then the
+	 * window may have ended as it should).
+	 */
+	nanosleep(&late, NULL);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	if (now_ms() - after < 1000)
+		assert_int_equal(n, 1);
+	else
+		print_message("the machine took %lld ms: the window's length not checked\n",
+			      (long long)(now_ms() - after));
+	nanosleep(&tick, NULL);
+	assert_int_equal(store_auth_failures(f->st, "192.0.2.1", 1, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_sessions(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[32], b[32], c[32];
+	char csrf[65], who[STORE_NAME_MAX], sql[128];
+	int64_t now = (int64_t)time(NULL), used;
+	struct raw *db;
+
+	memset(a, 0xaa, sizeof(a));
+	memset(b, 0xbb, sizeof(b));
+	memset(c, 0xcc, sizeof(c));
+	assert_int_equal(store_session_create(f->st, a, "csrf-of-a", "alice", now - 3600, 1024), 0);
+	assert_int_equal(store_session_get(f->st, a, now - 3600, csrf, sizeof(csrf), who, sizeof(who)), 0);
+	assert_string_equal(csrf, "csrf-of-a");
+	assert_string_equal(who, "alice");
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_create(f->st, b, "csrf-of-b", "bob", now - 3600, 1024), 0);
+	assert_int_equal(store_session_get(f->st, b, now - 3600, csrf, sizeof(csrf), NULL, 0), 0);
+	assert_string_equal(csrf, "csrf-of-b");
+	/* idle since before idle_since: gone */
+	assert_int_equal(store_session_get(f->st, a, now + 10, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_end(f->st, b), 0);
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_end(f->st, b), 0); /* ending twice is fine */
+
+	/* at most max: the least recently used goes first */
+	assert_int_equal(store_session_create(f->st, b, "csrf-of-b", "bob", now - 3600, 1024), 0);
+	db = raw_open(f->path);
+	raw_exec(db, D("UPDATE sessions SET used_at = used_at - 100 WHERE id_hash = x'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'",
+		       "UPDATE sessions SET used_at = used_at - 100 WHERE id_hash = '\\xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'"));
+	assert_int_equal(store_session_create(f->st, c, "csrf-of-c", "carol", now - 3600, 2), 0);
+	assert_int_equal(store_session_get(f->st, a, now - 3600, NULL, 0, NULL, 0), -ENOENT);
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), 0);
+	assert_int_equal(store_session_get(f->st, c, now - 3600, NULL, 0, NULL, 0), 0);
+	assert_int_equal(count_rows(f->path, "sessions"), 2);
+
+	/* a use is noted, at most once a minute */
+	raw_exec(db, "UPDATE sessions SET used_at = used_at - 120");
+	assert_int_equal(store_session_get(f->st, b, now - 3600, NULL, 0, NULL, 0), 0);
+	snprintf(sql, sizeof(sql), "SELECT used_at FROM sessions WHERE who = 'bob'");
+	used = raw_int(db, sql);
+	assert_true(llabs(used - (int64_t)time(NULL)) < 5);
+	snprintf(sql, sizeof(sql), "SELECT used_at FROM sessions WHERE who = 'carol'");
+	assert_true(raw_int(db, sql) < now - 100);
+	raw_close(db);
+}
+
+/* How a database is named in messages: a file as it is, a URI without its password. */
+static void test_db_describe(void **state)
+{
+	static const struct {
+		const char *db, *said;
+		bool file;
+	} cases[] = {
+		{ "/var/lib/forkwatch/fw.db", "/var/lib/forkwatch/fw.db", true },
+		{ "sqlite:fw.db", "fw.db", true },
+		{ "sqlite:/tmp/x.db", "/tmp/x.db", true },
+		{ "postgresql://fw:secret@db.example:5432/forkwatch", "postgresql://fw@db.example:5432/forkwatch", false },
+		{ "postgres://db.example/forkwatch?password=s3cret&sslmode=require",
+		  "postgres://db.example/forkwatch?sslmode=require", false },
+		{ "postgresql://fw@/db?host=/tmp/x&password=p", "postgresql://fw@/db?host=/tmp/x", false },
+		{ "postgresql://u:p@h/d?password=x", "postgresql://u@h/d", false },
+		{ "postgresql://h:5432/d", "postgresql://h:5432/d", false },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strbuf_reset(&sb);
+		assert_int_equal(store_db_describe(cases[i].db, &sb), cases[i].file);
+		assert_string_equal(sb.buf, cases[i].said);
+	}
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
+	pg_uri = getenv("FW_TEST_PG");
+	if (pg_uri && !*pg_uri)
+		pg_uri = NULL;
+	print_message("store on %s\n", pg_uri ? pg_uri : "SQLite files");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_schema, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_open_uses_wal, setup_open, teardown),
@@ -1740,6 +2179,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_v3_samples, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3_refuses_damage, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_waits_for_writer, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_failures, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_failures_window, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions, setup_open, teardown),
+		cmocka_unit_test(test_db_describe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

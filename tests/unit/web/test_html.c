@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sodium.h>
@@ -167,36 +168,55 @@ static void test_form(void **state)
 	strbuf_release(&v);
 }
 
+/* Sessions in a store (a temporary SQLite file): the database keeps the id's hash only. */
 static void test_sessions(void **state)
 {
-	struct web_sessions *ws;
+	char dir[] = "/tmp/fw-test-session.XXXXXX", path[64], p[80];
 	char id[SESSION_ID_LEN + 1], csrf[SESSION_ID_LEN + 1], c2[SESSION_ID_LEN + 1];
 	char id2[SESSION_ID_LEN + 1], who[STORE_NAME_MAX];
+	struct strbuf err = STRBUF_INIT, file = STRBUF_INIT;
+	struct store *st = NULL;
 
 	(void)state;
 	assert_int_equal(sodium_init() >= 0, 1);
-	assert_int_equal(web_sessions_new(&ws), 0);
-	assert_int_equal(web_session_create(ws, "alice", id, csrf), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fw.db", dir);
+	assert_int_equal(store_open(&st, path, &err), 0);
+	assert_int_equal(web_session_create(st, "alice", id, csrf), 0);
 	assert_int_equal(strlen(id), SESSION_ID_LEN);
 	assert_string_not_equal(id, csrf);
-	assert_true(web_session_get(ws, id, c2, who));
+	assert_true(web_session_get(st, id, c2, who));
 	assert_string_equal(c2, csrf);
 	assert_string_equal(who, "alice");
-	assert_true(web_session_csrf_ok(ws, id, csrf));
+	assert_true(web_session_csrf_equal(c2, csrf));
 	/* another session's token, a wrong one, a truncated one, none */
-	assert_int_equal(web_session_create(ws, "bob", id2, c2), 0);
-	assert_false(web_session_csrf_ok(ws, id, c2));
-	assert_false(web_session_csrf_ok(ws, id2, csrf));
-	csrf[0] = csrf[0] == 'a' ? 'b' : 'a';
-	assert_false(web_session_csrf_ok(ws, id, csrf));
-	assert_false(web_session_csrf_ok(ws, id, "abc"));
-	assert_false(web_session_csrf_ok(ws, id, NULL));
-	assert_false(web_session_get(ws, NULL, NULL, NULL));
-	assert_false(web_session_get(ws, "0000", NULL, NULL));
-	web_session_end(ws, id);
-	assert_false(web_session_get(ws, id, NULL, NULL));
-	assert_true(web_session_get(ws, id2, NULL, NULL));
-	web_sessions_free(ws);
+	assert_int_equal(web_session_create(st, "bob", id2, c2), 0);
+	assert_true(web_session_get(st, id, csrf, NULL));
+	assert_false(web_session_csrf_equal(csrf, c2));
+	assert_true(web_session_get(st, id2, c2, NULL));
+	assert_false(web_session_csrf_equal(c2, csrf));
+	strcpy(c2, csrf);
+	c2[0] = c2[0] == 'a' ? 'b' : 'a';
+	assert_false(web_session_csrf_equal(csrf, c2));
+	assert_false(web_session_csrf_equal(csrf, "abc"));
+	assert_false(web_session_csrf_equal(csrf, NULL));
+	assert_false(web_session_get(st, NULL, NULL, NULL));
+	assert_false(web_session_get(st, "0000", NULL, NULL));
+	web_session_end(st, id);
+	assert_false(web_session_get(st, id, NULL, NULL));
+	assert_true(web_session_get(st, id2, NULL, NULL));
+	store_close(st);
+	/* neither id is in the file, only their hashes */
+	assert_int_equal(strbuf_read_file(&file, path, 1 << 24), 0);
+	assert_null(memmem(file.buf, file.len, id2, SESSION_ID_LEN));
+	strbuf_release(&file);
+	strbuf_release(&err);
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static int count(const char *s, const char *what)
