@@ -17,7 +17,7 @@ command -v gcc >/dev/null || skip "needs gcc"
 "$PY" - "$T/small.json" "$T/template.json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["params"].update(runs=8, iterations=100, munmap_iterations=100)
+d["params"].update(runs=8, iterations=100, fresh_iterations=100)
 cases = []
 for wl in ("fork", "munmap"):
     for layout, order, mapping in (("order-0", 0, "pte"), ("pmd", 9, "pmd")):
