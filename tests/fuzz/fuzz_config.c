@@ -49,6 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case OPT_T_UINT:
+			/* no default and not given: 0, "off" (--keep-samples), below its bounds */
+			if (!o->def && !*o->dest.uint)
+				break;
 			FUZZ_CHECK(*o->dest.uint >= o->min && *o->dest.uint <= o->max, "%s = %u out of bounds",
 				   o->name, *o->dest.uint);
 			break;
