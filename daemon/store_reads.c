@@ -96,6 +96,7 @@ static const struct store_query q_host_kernels = {
 	"FROM runs r JOIN kernels k ON k.id = r.kernel_id "
 	"JOIN host_kernels hk ON hk.host_id = r.host_id AND hk.kernel_id = k.id "
 	"WHERE r.host_id = ?1 "
+	/* one host_kernels row per kernel here; PostgreSQL wants its columns named */
 	"GROUP BY k.id, hk.release, hk.parent_commit ORDER BY k.first_seen_at DESC, k.id DESC"
 };
 
