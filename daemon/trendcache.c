@@ -24,9 +24,13 @@ struct entry {
 	uint64_t want;         /* bumped by each upload of the host */
 	uint64_t have;         /* what held was computed for */
 	bool computing, queued;
+	double touched_at;     /* CLOCK_MONOTONIC s of its last upload; 0: none since the start */
 	struct held *held;     /* NULL: none (yet, or evicted) */
 	uint64_t used;         /* a tick of the last use, for eviction */
 };
+
+/* How long a host must have been quiet before its trend is made in the background. */
+#define TREND_QUIET_S 2.0
 
 struct trend_cache {
 	pthread_mutex_t lock;
@@ -43,6 +47,37 @@ struct trend_cache {
 	uint64_t tick;
 	struct trend_cache_stats st;
 };
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Under the lock: wait s seconds (at most 10), or until told to stop. */
+static void idle_locked(struct trend_cache *tc, double s)
+{
+	struct timespec ts;
+	double end;
+
+	if (!(s > 0))
+		return;
+	end = mono_s() + (s < 10 ? s : 10);
+	while (!tc->stop && mono_s() < end) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s = end - mono_s();
+		ts.tv_sec += (time_t)s;
+		ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		/* 'work' wakes it for a stop (an upload's touch too: it waits on) */
+		pthread_cond_timedwait(&tc->work, &tc->lock, &ts);
+	}
+}
 
 /* A loader of points: a request's store connection or the thread's. */
 typedef int (*loader_fn)(void *ctx, int64_t host_id, struct trend *t);
@@ -249,6 +284,7 @@ void trend_cache_touch(struct trend_cache *tc, int64_t host_id)
 	e = entry_of(tc, host_id, true);
 	if (e) {
 		e->want++;
+		e->touched_at = mono_s();
 		enqueue_locked(tc, e);
 	}
 	pthread_mutex_unlock(&tc->lock);
@@ -279,6 +315,7 @@ static void *cache_thread(void *arg)
 	struct store *st = NULL;
 	struct entry *e;
 	int64_t host;
+	double t0;
 	int ret;
 
 	pthread_mutex_lock(&tc->lock);
@@ -317,11 +354,26 @@ static void *cache_thread(void *arg)
 		/* being made by a request, or made since it was queued: nothing to do */
 		if (e->computing || (e->held && e->have == e->want))
 			continue;
+		/*
+		 * Not while the host is uploading: under a stream of uploads
+		 * every trend is outdated again as soon as it is made, and
+		 * making it each time took a third of the daemon's CPU from the
+		 * uploads.  Once the host has been quiet TREND_QUIET_S; a request
+		 * meanwhile makes it itself, once.
+		 */
+		if (mono_s() - e->touched_at < TREND_QUIET_S) {
+			enqueue_locked(tc, e);
+			idle_locked(tc, TREND_QUIET_S - (mono_s() - e->touched_at));
+			continue;
+		}
+		t0 = mono_s();
 		ret = refresh_locked(tc, e, load_for_thread, st);
 		if (!ret)
 			tc->st.background++;
 		else
 			log_warn("trends: host %lld: error %d", (long long)host, ret);
+		/* and at most a quarter of a CPU (a start's warm-up of every host) */
+		idle_locked(tc, 3 * (mono_s() - t0));
 	}
 	pthread_mutex_unlock(&tc->lock);
 	store_close(st);
