@@ -46,7 +46,8 @@ admin=(-H "Authorization: Bearer $(cat "$T/admin.token")")
 # start_as NAME: a forkwatchd on the database; its pid, URL and log in NAME_pid, NAME_url, NAME_log
 start_as() {
 	start_daemon "$T/$1.$(date +%s%N).log" --db "$db" --admin-token-file "$T/admin.token" \
-		--webhook "http://127.0.0.1:$(cat "$T/rport")/hook" --delivery-retry 1 --log-level debug
+		--webhook "http://127.0.0.1:$(cat "$T/rport")/hook" --delivery-retry 1 --log-level debug \
+		--upload-rate 0 # a burst of uploads from one host: not what this test limits
 	printf -v "$1_pid" %s "$dpid"
 	printf -v "$1_url" %s "$URL"
 	printf -v "$1_log" %s "$DLOG"
