@@ -142,7 +142,7 @@ grep -q "mremap order-0" "$T/body" && grep -q "$LONG order-0" "$T/body" || fail 
 say "/runs/{id}: a section per case"
 expect 200 GET /runs/2
 for w in mprotect mremap dontneed "$LONG"; do
-	grep -q "<h2>$w order-0</h2>" "$T/body" || fail "the run page has no $w section"
+	grep -q "<h3>$w order-0</h3>" "$T/body" || fail "the run page has no $w section"
 done
 grep -q "4 iterations per run" "$T/body" || fail "the run page does not give a case's iterations"
 stop_daemon
