@@ -79,7 +79,7 @@ tok=$(jget "$T/body" 'd["token"]')
 expect 201 POST /api/v1/runs -H "Authorization: Bearer $tok" --data-binary @"$T/r.json"
 expect 200 GET /runs/1
 for w in mprotect mremap dontneed; do
-	grep -q "<h2>$w order-0</h2>" "$T/body" || fail "/runs/1 lacks $w"
+	grep -q "<h3>$w order-0</h3>" "$T/body" || fail "/runs/1 lacks $w"
 done
 expect 200 GET /hosts/lab
 grep -q '<figcaption>mremap pmd</figcaption>' "$T/body" || fail "/hosts/lab has no mremap trend"
