@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
+
 /* How often the thread looks: a connection lives at most this much past its deadline. */
 #define CONNWATCH_TICK_MS 250
 
@@ -44,14 +46,6 @@ static bool same_peer(const struct connwatch_conn *c)
 	       !memcmp(&ss, &c->peer, len);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * A few hundred connections at most, looked at four times a second: the
  * walk is O(N) under the lock, and the callers' updates are two stores.
@@ -64,7 +58,7 @@ static void *watch_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
-		double now = mono_s();
+		double now = clock_mono_s();
 
 		for (c = w->head.next; c != &w->head; c = c->next) {
 			if (!c->since || now - c->since < (double)w->timeout_s)
@@ -140,7 +134,7 @@ struct connwatch_conn *connwatch_join(struct connwatch *w, int fd, const char *a
 	}
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	pthread_mutex_lock(&w->lock);
-	c->since = mono_s();
+	c->since = clock_mono_s();
 	c->next = w->head.next;
 	c->prev = &w->head;
 	c->next->prev = c;
@@ -165,7 +159,7 @@ void connwatch_await(struct connwatch *w, struct connwatch_conn *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&w->lock);
-	c->since = mono_s();
+	c->since = clock_mono_s();
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "daemon/store.h"
+#include "lib/clock.h"
 #include "lib/opt.h"
 
 static const char about[] =
@@ -22,14 +23,6 @@ static void line(void *ctx, const char *text)
 	(void)ctx;
 	printf("  %s\n", text);
 	fflush(stdout);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int migrate_command(int argc, char **argv)
@@ -74,12 +67,12 @@ int migrate_command(int argc, char **argv)
 	}
 	printf("forkwatchd migrate: %s -> %s (schema version %d)\n", a.buf, b.buf,
 	       store_schema_version(src));
-	t0 = now_s();
+	t0 = clock_mono_s();
 	if (store_copy(src, dst, line, NULL, &err)) {
 		fprintf(stderr, "forkwatchd migrate: %s\n", err.buf);
 		goto out;
 	}
-	printf("forkwatchd migrate: done in %.1f s\n", now_s() - t0);
+	printf("forkwatchd migrate: done in %.1f s\n", clock_mono_s() - t0);
 	ret = 0;
 out:
 	store_close(dst);

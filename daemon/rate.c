@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "lib/clock.h"
+
 #define RATE_SLOTS 4096
 #define RATE_PROBE 8 /* slots looked at per key: a key lives in one of them */
 
@@ -42,19 +44,11 @@ void rate_free(struct rate *r)
 	free(r);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 unsigned rate_take(struct rate *r, int64_t key)
 {
 	uint64_t h = (uint64_t)key * 0x9e3779b97f4a7c15ull;
 	struct rate_slot *s = NULL, *oldest = NULL;
-	double now = now_s();
+	double now = clock_mono_s();
 	unsigned wait = 0;
 	int i;
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "daemon/store.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 /* A computed trend and the responses that read it. */
@@ -48,35 +49,25 @@ struct trend_cache {
 	struct trend_cache_stats st;
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Under the lock: wait s seconds (at most 10), or until told to stop. */
 static void idle_locked(struct trend_cache *tc, double s)
 {
 	struct timespec ts;
-	double end;
 
 	if (!(s > 0))
 		return;
-	end = mono_s() + (s < 10 ? s : 10);
-	while (!tc->stop && mono_s() < end) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		s = end - mono_s();
-		ts.tv_sec += (time_t)s;
-		ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		/* 'work' wakes it for a stop (an upload's touch too: it waits on) */
-		pthread_cond_timedwait(&tc->work, &tc->lock, &ts);
+	if (s > 10)
+		s = 10;
+	clock_gettime(CLOCK_REALTIME, &ts); /* the clock of 'work' */
+	ts.tv_sec += (time_t)s;
+	ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
 	}
+	/* 'work' is signalled by every upload's touch too: wait on until the deadline */
+	while (!tc->stop && pthread_cond_timedwait(&tc->work, &tc->lock, &ts) != ETIMEDOUT)
+		;
 }
 
 /* A loader of points: a request's store connection or the thread's. */
@@ -284,7 +275,7 @@ void trend_cache_touch(struct trend_cache *tc, int64_t host_id)
 	e = entry_of(tc, host_id, true);
 	if (e) {
 		e->want++;
-		e->touched_at = mono_s();
+		e->touched_at = clock_mono_s();
 		enqueue_locked(tc, e);
 	}
 	pthread_mutex_unlock(&tc->lock);
@@ -361,19 +352,19 @@ static void *cache_thread(void *arg)
 		 * uploads.  Once the host has been quiet TREND_QUIET_S; a request
 		 * meanwhile makes it itself, once.
 		 */
-		if (mono_s() - e->touched_at < TREND_QUIET_S) {
+		if (clock_mono_s() - e->touched_at < TREND_QUIET_S) {
 			enqueue_locked(tc, e);
-			idle_locked(tc, TREND_QUIET_S - (mono_s() - e->touched_at));
+			idle_locked(tc, TREND_QUIET_S - (clock_mono_s() - e->touched_at));
 			continue;
 		}
-		t0 = mono_s();
+		t0 = clock_mono_s();
 		ret = refresh_locked(tc, e, load_for_thread, st);
 		if (!ret)
 			tc->st.background++;
 		else
 			log_warn("trends: host %lld: error %d", (long long)host, ret);
 		/* and at most a quarter of a CPU (a start's warm-up of every host) */
-		idle_locked(tc, 3 * (mono_s() - t0));
+		idle_locked(tc, 3 * (clock_mono_s() - t0));
 	}
 	pthread_mutex_unlock(&tc->lock);
 	store_close(st);
