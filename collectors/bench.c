@@ -112,6 +112,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	struct ctr_reading scratch[CTR_MAX];
 	unsigned total = p->warmup + c->iterations, i;
 	struct child_place cp = { p->placement.how == PLACEMENT_SPLIT, { { 0 } }, r };
+	uint64_t t_measured = 0;
 	int ret;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -155,6 +156,9 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	for (i = 0; i < total; i++) {
 		bool measured = i >= p->warmup;
 
+		if (i == p->warmup)
+			t_measured = wl_now_ns();
+
 		if (wl->fresh) {
 			ret = layout_populate(c->layout, &p->thp, p->size, &w.addr, &err);
 			if (ret)
@@ -190,6 +194,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 			r->iters = i - p->warmup + 1;
 		}
 	}
+	r->measured_ns = wl_now_ns() - t_measured;
 	if (!wl->fresh)
 		check_region(p, c->layout, w.addr, &r->after); /* where the region is now */
 	r->done = true;
@@ -238,6 +243,7 @@ static int run_one(struct bench_result *res, struct bench_case *c, struct bench_
 {
 	const struct bench_params *p = &res->params;
 	pid_t pid, parent = getpid();
+	uint64_t t0 = wl_now_ns();
 	int status;
 
 	pid = fork();
@@ -254,6 +260,7 @@ static int run_one(struct bench_result *res, struct bench_case *c, struct bench_
 			return -EINTR;
 		}
 	}
+	r->wall_ns = wl_now_ns() - t0;
 	if (r->grouped)
 		res->grouped = true;
 	r->ok = r->done && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -712,6 +719,10 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 		if (run->child_cpus.n) /* workloads that fork: fork */
 			json_cpus_seen(jw, "child", &run->child_cpus);
 		jw_obj_end(jw);
+		if (run->ok) {
+			jw_double(jw, "wall_s", (double)run->wall_ns / 1e9);
+			jw_double(jw, "measured_s", (double)run->measured_ns / 1e9);
+		}
 		jw_arr_begin(jw, "ns");
 		for (i = 0; i < run->iters; i++)
 			jw_u64(jw, NULL, run->ns[i]);

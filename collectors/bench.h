@@ -69,6 +69,8 @@ struct bench_run {
 	struct bench_cpus_seen parent_cpus; /* the worker's CPU after each fork or munmap */
 	struct bench_cpus_seen child_cpus;  /* each fork child's CPU right before it exits */
 	unsigned iters;
+	uint64_t wall_ns;          /* the parent's fork of the worker to its reaping: the run's cost */
+	uint64_t measured_ns;      /* the worker's measured iterations, first start to last end */
 	uint64_t *ns;              /* [iters] */
 	struct ctr_reading *rd;    /* [iters * ctrs.n], row per iteration */
 };

@@ -66,6 +66,10 @@ for c in cases:
               name + ": run layout check")
         check(len(r["ns"]) == n and all(isinstance(x, int) and x > 0 for x in r["ns"]),
               name + ": ns %s" % r["ns"])
+        # a run's cost holds its measured iterations, which hold the timed calls
+        check(r["wall_s"] >= r["measured_s"] >= sum(r["ns"]) / 1e9 > 0,
+              name + ": wall_s %s >= measured_s %s >= sum(ns) %s" %
+              (r["wall_s"], r["measured_s"], sum(r["ns"]) / 1e9))
         for m, st in c["counters"].items():
             if st["status"] == "ok":
                 v = r["counters"][m]

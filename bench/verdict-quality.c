@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Verdict quality on a machine's real noise: A/A pairs replayed from a pool
+ * of real forkwatch runs of one kernel (bench/verdict-quality.sh), compared
+ * with the daemon's statistics (lib/cmp: the per-run means, Welch on the
+ * log ratio, budgets 1% for order-0 and 2% for the other layouts, alpha
+ * 0.01, 95% interval), and the same pairs with the head's order-0 runs
+ * slowed by +2%, +5% and +10%.
+ *
+ *   verdict-quality [--pairs N] [--budgets "S S ..."] [--iterations M]
+ *                   [--stat mean|median] [--seed X] POOL.json...
+ *
+ * The pool documents are `forkwatch bench --runs R --iterations I` of one
+ * kernel, in the order they were taken.  Two ways of spending the machine's
+ * time per kernel are replayed:
+ *
+ *   fixed    today's default: 8 runs of every case from one invocation,
+ *            the base from invocation 2k and the head from 2k + 1, so that
+ *            no pair shares a run with another (as many pairs as the pool
+ *            has invocation pairs);
+ *   budget   `--time-budget S` (collectors/budget.c, the collector's own
+ *            code): runs of every case interleaved, each case stopping when
+ *            its interval is narrow enough for its budget or when its next
+ *            run does not fit.  The runs come from the pool in the order
+ *            they were taken, on a clock that advances by each run's own
+ *            measured cost (its `wall_s`, with only the first M of its
+ *            iterations when --iterations M is smaller than the pool's:
+ *            wall_s - measured_s (1 - M / I)).  The base replays from a
+ *            random start in the first half of the pool and the head from
+ *            one in the second half (each wrapping inside its half), so a
+ *            pair never shares a run; different pairs do, so the pairs of a
+ *            row are not independent when a session takes more than a
+ *            small part of its half: the table says how much of a half a
+ *            session took.
+ *
+ * For each row, per layout: the counts of regression, significant (size
+ * uncertain, either sign), unchanged, inconclusive and gain; the median
+ * runs per side and the median machine time per kernel (every case).
+ * Nothing here is the daemon's code except lib/ and collectors/budget.c,
+ * which are exactly what the daemon and the collector run.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/budget.h"
+#include "lib/cmp.h"
+#include "lib/jread.h"
+#include "lib/strbuf.h"
+
+#define MAXC 16
+#define FIXED_RUNS 8
+
+struct prun {
+	double *ns;
+	unsigned n;
+	double wall_s, measured_s;
+	unsigned inv;		/* the pool invocation it came from */
+};
+
+struct pcase {
+	char workload[40], layout[40];
+	struct prun *runs;
+	size_t n, cap;
+};
+
+static struct pcase cases[MAXC];
+static size_t ncases;
+static unsigned ninv;
+static unsigned iterations;	/* M: the iterations of a run used, 0 = all */
+static int use_median;
+
+static struct pcase *case_for(const char *wl, const char *layout)
+{
+	size_t i;
+
+	for (i = 0; i < ncases; i++)
+		if (!strcmp(cases[i].workload, wl) && !strcmp(cases[i].layout, layout))
+			return &cases[i];
+	if (ncases == MAXC)
+		return NULL;
+	snprintf(cases[ncases].workload, sizeof(cases[0].workload), "%s", wl);
+	snprintf(cases[ncases].layout, sizeof(cases[0].layout), "%s", layout);
+	return &cases[ncases++];
+}
+
+static int load(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	struct jread_node *root = NULL;
+	const struct jread_node *cs;
+	size_t i, j, k;
+	int ret = -1;
+
+	if (strbuf_read_file(&sb, path, 256 << 20) || jread_parse(&root, sb.buf, sb.len, &err)) {
+		fprintf(stderr, "verdict-quality: %s: cannot read: %s\n", path, err.buf);
+		goto out;
+	}
+	cs = jread_get(root, "cases");
+	for (i = 0; jread_at(cs, i); i++) {
+		const struct jread_node *c = jread_at(cs, i), *runs = jread_get(c, "runs");
+		const char *wl = jread_str(jread_get(c, "workload"));
+		const char *lay = jread_str(jread_get(c, "layout"));
+		struct pcase *pc = wl && lay ? case_for(wl, lay) : NULL;
+
+		if (!pc)
+			continue;
+		for (j = 0; jread_at(runs, j); j++) {
+			const struct jread_node *r = jread_at(runs, j), *ns = jread_get(r, "ns");
+			struct prun pr = { .inv = ninv };
+			double v;
+
+			if (!jread_num(jread_get(r, "wall_s"), &pr.wall_s) ||
+			    !jread_num(jread_get(r, "measured_s"), &pr.measured_s)) {
+				fprintf(stderr, "verdict-quality: %s: a run without wall_s/measured_s "
+					"(a forkwatch older than this script?)\n", path);
+				goto out;
+			}
+			for (k = 0; jread_at(ns, k); k++)
+				;
+			pr.ns = calloc(k ? k : 1, sizeof(*pr.ns));
+			if (!pr.ns)
+				goto out;
+			for (k = 0; jread_at(ns, k); k++)
+				if (jread_num(jread_at(ns, k), &v))
+					pr.ns[pr.n++] = v;
+			if (!pr.n) {
+				free(pr.ns);
+				continue;
+			}
+			if (pc->n == pc->cap) {
+				size_t cap = pc->cap ? 2 * pc->cap : 256;
+				struct prun *nr = realloc(pc->runs, cap * sizeof(*nr));
+
+				if (!nr)
+					goto out;
+				pc->runs = nr;
+				pc->cap = cap;
+			}
+			pc->runs[pc->n++] = pr;
+		}
+	}
+	ninv++;
+	ret = 0;
+out:
+	jread_free(root);
+	strbuf_release(&sb);
+	strbuf_release(&err);
+	return ret;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static unsigned used(const struct prun *r)
+{
+	return iterations && iterations < r->n ? iterations : r->n;
+}
+
+/* the per-run statistic of the first M iterations: the mean (the daemon's) or the median */
+static double run_stat(const struct prun *r)
+{
+	unsigned m = used(r), i;
+	double s = 0, *t;
+
+	if (!use_median) {
+		for (i = 0; i < m; i++)
+			s += r->ns[i];
+		return s / m;
+	}
+	t = malloc(m * sizeof(*t));
+	if (!t)
+		return NAN;
+	memcpy(t, r->ns, m * sizeof(*t));
+	qsort(t, m, sizeof(*t), cmp_d);
+	s = m % 2 ? t[m / 2] : (t[m / 2 - 1] + t[m / 2]) / 2;
+	free(t);
+	return s;
+}
+
+/* what the run costs with M of its iterations */
+static double run_cost(const struct prun *r)
+{
+	return r->wall_s - r->measured_s * (1.0 - (double)used(r) / r->n);
+}
+
+static double budget_of(const struct pcase *c)
+{
+	return !strcmp(c->layout, "order-0") ? 1.0 : 2.0;
+}
+
+static uint64_t rng = 0x243f6a8885a308d3ULL;
+
+static uint64_t next_rand(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* ---- one row of verdicts ---- */
+
+#define NSLOW 4
+static const double slow_pct[NSLOW] = { 0, 2, 5, 10 };
+
+struct tally {
+	unsigned v[NSLOW][CMP_VERDICTS];
+	unsigned sig_slower[NSLOW];	/* significant-size-uncertain with a slowdown */
+	double *runs;			/* runs per side of each pair */
+	size_t pairs;
+};
+
+static struct tally tallies[MAXC];
+static double *kernel_s;	/* machine time per kernel of each session */
+static size_t nkernel_s;
+
+static void tally_reset(size_t pairs)
+{
+	size_t i;
+
+	for (i = 0; i < ncases; i++) {
+		free(tallies[i].runs);
+		memset(&tallies[i], 0, sizeof(tallies[i]));
+		tallies[i].runs = calloc(2 * pairs + 1, sizeof(double));
+	}
+	free(kernel_s);
+	kernel_s = calloc(2 * pairs + 1, sizeof(double));
+	nkernel_s = 0;
+}
+
+static void judge(size_t c, const double *base, size_t nb, const double *head, size_t nh)
+{
+	struct tally *t = &tallies[c];
+	double *h = malloc((nh ? nh : 1) * sizeof(*h));
+	size_t s, i;
+
+	if (!h)
+		exit(1);
+	for (s = 0; s < NSLOW; s++) {
+		struct cmp_params p = CMP_PARAMS_INIT;
+		struct cmp_result r;
+
+		/* only order-0 is slowed: the others are A/A in every column */
+		if (s && strcmp(cases[c].layout, "order-0"))
+			break;
+		for (i = 0; i < nh; i++)
+			h[i] = head[i] * (1 + slow_pct[s] / 100);
+		p.threshold_pct = budget_of(&cases[c]);
+		if (cmp_compare(base, nb, h, nh, &p, &r))
+			continue;
+		t->v[s][r.verdict]++;
+		if (r.verdict == CMP_SIGNIFICANT && r.change_pct > 0)
+			t->sig_slower[s]++;
+	}
+	t->runs[t->pairs++] = (double)(nb < nh ? nb : nh);
+	free(h);
+}
+
+static double median_of(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void print_row(const char *what, double per_kernel_s, const char *extra)
+{
+	size_t c;
+
+	printf("\n%s: %zu pairs, median machine time per kernel %.1f s%s\n", what,
+	       tallies[0].pairs, per_kernel_s, extra ? extra : "");
+	printf("  %-16s %5s | %-33s | %-33s | %-33s | %-33s\n", "case", "runs",
+	       "A/A: reg sig unch inc gain", "+2%: reg sig+ unch inc gain",
+	       "+5%: reg sig+ unch inc gain", "+10%: reg sig+ unch inc gain");
+	for (c = 0; c < ncases; c++) {
+		struct tally *t = &tallies[c];
+		size_t s;
+
+		printf("  %-16s %5.0f |", cases[c].layout, median_of(t->runs, t->pairs));
+		for (s = 0; s < NSLOW; s++) {
+			if (s && strcmp(cases[c].layout, "order-0")) {
+				printf(" %-33s |", "");
+				continue;
+			}
+			printf(" %3u %3u %4u %3u %4u %15s |", t->v[s][CMP_REGRESSION],
+			       s ? t->sig_slower[s] : t->v[s][CMP_SIGNIFICANT], t->v[s][CMP_UNCHANGED],
+			       t->v[s][CMP_INCONCLUSIVE], t->v[s][CMP_GAIN], "");
+		}
+		printf("\n");
+	}
+}
+
+/* ---- fixed: 8 runs of one invocation a side ---- */
+
+static size_t runs_of(const struct pcase *c, unsigned inv, double *v, size_t max, double *cost)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n && n < max; i++) {
+		if (c->runs[i].inv != inv)
+			continue;
+		v[n++] = run_stat(&c->runs[i]);
+		*cost += run_cost(&c->runs[i]);
+	}
+	return n;
+}
+
+static void fixed(void)
+{
+	double base[FIXED_RUNS], head[FIXED_RUNS];
+	unsigned k;
+	size_t c;
+
+	tally_reset(ninv / 2);
+	for (k = 0; k + 1 < ninv; k += 2) {
+		double cb = 0, ch = 0;
+
+		for (c = 0; c < ncases; c++) {
+			size_t nb = runs_of(&cases[c], k, base, FIXED_RUNS, &cb);
+			size_t nh = runs_of(&cases[c], k + 1, head, FIXED_RUNS, &ch);
+
+			judge(c, base, nb, head, nh);
+		}
+		kernel_s[nkernel_s++] = cb;
+		kernel_s[nkernel_s++] = ch;
+	}
+	print_row("fixed 8 runs a case", median_of(kernel_s, nkernel_s), NULL);
+}
+
+/* ---- budget: collectors/budget.c on replayed runs ---- */
+
+struct session {
+	size_t lo[MAXC], hi[MAXC];	/* each case's half of the pool: [lo, hi) */
+	size_t next[MAXC];		/* the next run of each case */
+	size_t taken[MAXC];
+	double clock;
+};
+
+static int replay_run(void *ctx, int i, unsigned run, double *value)
+{
+	struct session *s = ctx;
+	const struct prun *r;
+
+	(void)run;
+	if (s->taken[i] >= s->hi[i] - s->lo[i])
+		return -ENOSPC; /* the session would reuse its own runs: the pool is too small */
+	r = &cases[i].runs[s->next[i]];
+	*value = run_stat(r);
+	s->clock += run_cost(r);
+	s->taken[i]++;
+	if (++s->next[i] == s->hi[i])
+		s->next[i] = s->lo[i];
+	return 0;
+}
+
+static double replay_clock(void *ctx)
+{
+	return ((struct session *)ctx)->clock;
+}
+
+/*
+ * One kernel's session of `--time-budget seconds` from a random point of
+ * the pool's first (half 0) or second half; fills v[c] with each case's
+ * per-run values.  Returns the runs' time, or -1 when a session would run
+ * past its half.
+ */
+static double session(double seconds, int half, double **v, size_t *n, double *frac)
+{
+	double pct[MAXC];
+	struct session s;
+	struct budget b;
+	unsigned start_inv;
+	size_t c;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	/* the start: a random invocation of the half, the same point in every case */
+	start_inv = (unsigned)(next_rand() % (ninv / 2)) + (half ? ninv / 2 : 0);
+	for (c = 0; c < ncases; c++) {
+		const struct pcase *pc = &cases[c];
+		size_t i;
+
+		s.lo[c] = pc->n;
+		s.hi[c] = 0;
+		for (i = 0; i < pc->n; i++) {
+			unsigned inv = pc->runs[i].inv;
+
+			if ((inv >= ninv / 2) != !!half || inv >= 2 * (ninv / 2))
+				continue;
+			if (i < s.lo[c])
+				s.lo[c] = i;
+			s.hi[c] = i + 1;
+		}
+		s.next[c] = s.lo[c];
+		for (i = s.lo[c]; i < s.hi[c] && pc->runs[i].inv < start_inv; i++)
+			s.next[c] = i + 1;
+		if (s.next[c] == s.hi[c])
+			s.next[c] = s.lo[c];
+		pct[c] = budget_of(pc);
+	}
+	if (budget_init(&b, seconds, 100000, (int)ncases, pct))
+		exit(1);
+	ret = budget_run(&b, replay_run, replay_clock, &s);
+	if (ret) {
+		budget_release(&b);
+		return -1;
+	}
+	*frac = 0;
+	for (c = 0; c < ncases; c++) {
+		double f = (double)s.taken[c] / (double)(s.hi[c] - s.lo[c]);
+
+		v[c] = malloc((b.cases[c].runs ? b.cases[c].runs : 1) * sizeof(double));
+		if (!v[c])
+			exit(1);
+		memcpy(v[c], b.cases[c].values, b.cases[c].runs * sizeof(double));
+		n[c] = b.cases[c].runs;
+		if (f > *frac)
+			*frac = f;
+	}
+	budget_release(&b);
+	return s.clock;
+}
+
+static void budget_row(double seconds, size_t pairs)
+{
+	double fmax = 0, f;
+	size_t k, c, done = 0;
+	char extra[160];
+
+	tally_reset(pairs);
+	for (k = 0; k < pairs; k++) {
+		double *vb[MAXC], *vh[MAXC];
+		size_t nb[MAXC], nh[MAXC];
+		double tb = session(seconds, 0, vb, nb, &f), th;
+
+		if (tb < 0)
+			break;
+		if (f > fmax)
+			fmax = f;
+		th = session(seconds, 1, vh, nh, &f);
+		if (th < 0) {
+			for (c = 0; c < ncases; c++)
+				free(vb[c]);
+			break;
+		}
+		if (f > fmax)
+			fmax = f;
+		for (c = 0; c < ncases; c++) {
+			judge(c, vb[c], nb[c], vh[c], nh[c]);
+			free(vb[c]);
+			free(vh[c]);
+		}
+		kernel_s[nkernel_s++] = tb;
+		kernel_s[nkernel_s++] = th;
+		done++;
+	}
+	if (!done) {
+		printf("\n--time-budget %.0f: the pool is too small (a session needs more than half of it)\n",
+		       seconds);
+		return;
+	}
+	snprintf(extra, sizeof(extra), "; a session took up to %.0f%% of its half of the pool", 100 * fmax);
+	{
+		char what[64];
+
+		snprintf(what, sizeof(what), "--time-budget %.0f", seconds);
+		print_row(what, median_of(kernel_s, nkernel_s), extra);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *budgets = NULL;
+	size_t pairs = 200, c;
+	double fixed_s;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
+			pairs = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--budgets") && i + 1 < argc)
+			budgets = argv[++i];
+		else if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
+			iterations = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--stat") && i + 1 < argc)
+			use_median = !strcmp(argv[++i], "median");
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			rng = strtoull(argv[++i], NULL, 0);
+		else {
+			fprintf(stderr, "usage: verdict-quality [--pairs N] [--budgets \"S ...\"] "
+				"[--iterations M] [--stat mean|median] [--seed X] POOL.json...\n");
+			return 2;
+		}
+	}
+	for (; i < argc; i++)
+		if (load(argv[i]))
+			return 1;
+	if (ninv < 4 || !ncases) {
+		fprintf(stderr, "verdict-quality: needs at least 4 pool documents\n");
+		return 2;
+	}
+	printf("pool: %u invocations;", ninv);
+	for (c = 0; c < ncases; c++) {
+		double t = 0;
+		size_t k;
+
+		for (k = 0; k < cases[c].n; k++)
+			t += run_cost(&cases[c].runs[k]);
+		printf(" %s %s %zu runs (%.0f s)", cases[c].workload, cases[c].layout, cases[c].n, t);
+	}
+	if (iterations)
+		printf("\nper-run statistic: the %s of the first %u iterations of each run\n",
+		       use_median ? "median" : "mean", iterations);
+	else
+		printf("\nper-run statistic: the %s of each run's iterations\n",
+		       use_median ? "median" : "mean");
+	fixed();
+	fixed_s = median_of(kernel_s, nkernel_s);
+	budget_row(fixed_s, pairs);
+	if (!budgets)
+		budgets = "30 60 120 300 600";
+	while (*budgets) {
+		char *end;
+		double s = strtod(budgets, &end);
+
+		if (end == budgets)
+			break;
+		budget_row(s, pairs);
+		budgets = end;
+	}
+	return 0;
+}
