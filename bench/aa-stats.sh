@@ -75,7 +75,6 @@ else
 	done
 fi
 [ "${ANALYSE:-1}" = 0 ] && { echo "aa-stats: collected into $out" >&2; exit 0; }
-libs=()
-for f in lib/*.c; do libs+=("$f"); done
-gcc -O2 -std=gnu11 -I. -D_GNU_SOURCE bench/aa-stats.c "${libs[@]}" -lm -o bench/out/aa-stats
+gcc -O2 -std=gnu11 -I. -D_GNU_SOURCE bench/aa-stats.c lib/cmp.c lib/plan.c lib/jread.c lib/strbuf.c \
+	lib/stats.c -lm -o bench/out/aa-stats
 bench/out/aa-stats --costs "$out/costs.txt" "$out"/aa-*.json
