@@ -25,13 +25,18 @@
  *            they were taken, on a clock that advances by each run's own
  *            measured cost (its `wall_s`, with only the first M of its
  *            iterations when --iterations M is smaller than the pool's:
- *            wall_s - measured_s (1 - M / I)).  The base replays from a
- *            random start in the first half of the pool and the head from
- *            one in the second half (each wrapping inside its half), so a
- *            pair never shares a run; different pairs do, so the pairs of a
- *            row are not independent when a session takes more than a
- *            small part of its half: the table says how much of a half a
- *            session took.
+ *            wall_s - measured_s (1 - M / I)).  Which runs a side takes
+ *            (--pairing): interleaved (the default), the base from the
+ *            even invocations and the head from the odd ones, so that both
+ *            see the same slow drift of the machine, as `forkwatch ab`
+ *            arranges with boots; sequential, the base from the pool's
+ *            first half and the head from its second, as when a head
+ *            kernel is measured after its base and the machine drifted
+ *            in between.  Each side starts at a random invocation of its
+ *            share and wraps inside it, so a pair never shares a run;
+ *            different pairs do, so the pairs of a row are not independent
+ *            when a session takes more than a small part of its share:
+ *            the table says how much it took.
  *
  * For each row, per layout: the counts of regression, significant (size
  * uncertain, either sign), unchanged, inconclusive and gain; the median
@@ -72,6 +77,7 @@ static size_t ncases;
 static unsigned ninv;
 static unsigned iterations;	/* M: the iterations of a run used, 0 = all */
 static int use_median;
+static int sequential;		/* --pairing sequential: the base from the pool's first half */
 
 static struct pcase *case_for(const char *wl, const char *layout)
 {
@@ -279,22 +285,25 @@ static void print_row(const char *what, double per_kernel_s, const char *extra)
 
 	printf("\n%s: %zu pairs, median machine time per kernel %.1f s%s\n", what,
 	       tallies[0].pairs, per_kernel_s, extra ? extra : "");
-	printf("  %-16s %5s | %-33s | %-33s | %-33s | %-33s\n", "case", "runs",
-	       "A/A: reg sig unch inc gain", "+2%: reg sig+ unch inc gain",
-	       "+5%: reg sig+ unch inc gain", "+10%: reg sig+ unch inc gain");
+	printf("  %-9s %5s | %-21s | %-21s | %-21s | %-21s\n", "", "runs", "A/A", "order-0 +2%",
+	       "order-0 +5%", "order-0 +10%");
+	printf("  %-9s %5s |", "layout", "/side");
+	for (c = 0; c < NSLOW; c++)
+		printf(" %3s %3s %4s %3s %4s |", "reg", c ? "sg+" : "sig", "unch", "inc", "gain");
+	printf("\n");
 	for (c = 0; c < ncases; c++) {
 		struct tally *t = &tallies[c];
 		size_t s;
 
-		printf("  %-16s %5.0f |", cases[c].layout, median_of(t->runs, t->pairs));
+		printf("  %-9s %5.0f |", cases[c].layout, median_of(t->runs, t->pairs));
 		for (s = 0; s < NSLOW; s++) {
 			if (s && strcmp(cases[c].layout, "order-0")) {
-				printf(" %-33s |", "");
+				printf(" %-21s |", "");
 				continue;
 			}
-			printf(" %3u %3u %4u %3u %4u %15s |", t->v[s][CMP_REGRESSION],
+			printf(" %3u %3u %4u %3u %4u |", t->v[s][CMP_REGRESSION],
 			       s ? t->sig_slower[s] : t->v[s][CMP_SIGNIFICANT], t->v[s][CMP_UNCHANGED],
-			       t->v[s][CMP_INCONCLUSIVE], t->v[s][CMP_GAIN], "");
+			       t->v[s][CMP_INCONCLUSIVE], t->v[s][CMP_GAIN]);
 		}
 		printf("\n");
 	}
@@ -340,8 +349,8 @@ static void fixed(void)
 /* ---- budget: collectors/budget.c on replayed runs ---- */
 
 struct session {
-	size_t lo[MAXC], hi[MAXC];	/* each case's half of the pool: [lo, hi) */
-	size_t next[MAXC];		/* the next run of each case */
+	size_t *idx[MAXC], n[MAXC];	/* each case's runs in the side's share of the pool */
+	size_t next[MAXC];		/* the next of them */
 	size_t taken[MAXC];
 	double clock;
 };
@@ -352,15 +361,21 @@ static int replay_run(void *ctx, int i, unsigned run, double *value)
 	const struct prun *r;
 
 	(void)run;
-	if (s->taken[i] >= s->hi[i] - s->lo[i])
+	if (s->taken[i] >= s->n[i])
 		return -ENOSPC; /* the session would reuse its own runs: the pool is too small */
-	r = &cases[i].runs[s->next[i]];
+	r = &cases[i].runs[s->idx[i][s->next[i]]];
 	*value = run_stat(r);
 	s->clock += run_cost(r);
 	s->taken[i]++;
-	if (++s->next[i] == s->hi[i])
-		s->next[i] = s->lo[i];
+	if (++s->next[i] == s->n[i])
+		s->next[i] = 0;
 	return 0;
+}
+
+/* whether invocation inv is in side half's share: interleaved, the even or odd ones; sequential, the first or second half */
+static int in_share(unsigned inv, int half)
+{
+	return sequential ? (inv >= ninv / 2) == !!half : (int)(inv % 2) == half;
 }
 
 static double replay_clock(void *ctx)
@@ -384,40 +399,41 @@ static double session(double seconds, int half, double **v, size_t *n, double *f
 	int ret;
 
 	memset(&s, 0, sizeof(s));
-	/* the start: a random invocation of the half, the same point in every case */
-	start_inv = (unsigned)(next_rand() % (ninv / 2)) + (half ? ninv / 2 : 0);
+	/* the start: a random invocation of the side's share, the same point in every case */
+	start_inv = (unsigned)(next_rand() % (ninv / 2));
+	start_inv = sequential ? start_inv + (half ? ninv / 2 : 0) : 2 * start_inv + (unsigned)half;
 	for (c = 0; c < ncases; c++) {
 		const struct pcase *pc = &cases[c];
-		size_t i;
+		size_t i, k = 0;
 
-		s.lo[c] = pc->n;
-		s.hi[c] = 0;
+		s.idx[c] = malloc((pc->n ? pc->n : 1) * sizeof(size_t));
+		if (!s.idx[c])
+			exit(1);
+		s.n[c] = 0;
 		for (i = 0; i < pc->n; i++) {
 			unsigned inv = pc->runs[i].inv;
 
-			if ((inv >= ninv / 2) != !!half || inv >= 2 * (ninv / 2))
+			if (inv >= 2 * (ninv / 2) || !in_share(inv, half))
 				continue;
-			if (i < s.lo[c])
-				s.lo[c] = i;
-			s.hi[c] = i + 1;
+			if (inv < start_inv)
+				k = s.n[c] + 1;
+			s.idx[c][s.n[c]++] = i;
 		}
-		s.next[c] = s.lo[c];
-		for (i = s.lo[c]; i < s.hi[c] && pc->runs[i].inv < start_inv; i++)
-			s.next[c] = i + 1;
-		if (s.next[c] == s.hi[c])
-			s.next[c] = s.lo[c];
+		s.next[c] = k < s.n[c] ? k : 0;
 		pct[c] = budget_of(pc);
 	}
 	if (budget_init(&b, seconds, 100000, (int)ncases, pct))
 		exit(1);
 	ret = budget_run(&b, replay_run, replay_clock, &s);
+	for (c = 0; c < ncases; c++)
+		free(s.idx[c]);
 	if (ret) {
 		budget_release(&b);
 		return -1;
 	}
 	*frac = 0;
 	for (c = 0; c < ncases; c++) {
-		double f = (double)s.taken[c] / (double)(s.hi[c] - s.lo[c]);
+		double f = (double)s.taken[c] / (double)s.n[c];
 
 		v[c] = malloc((b.cases[c].runs ? b.cases[c].runs : 1) * sizeof(double));
 		if (!v[c])
@@ -469,7 +485,7 @@ static void budget_row(double seconds, size_t pairs)
 		       seconds);
 		return;
 	}
-	snprintf(extra, sizeof(extra), "; a session took up to %.0f%% of its half of the pool", 100 * fmax);
+	snprintf(extra, sizeof(extra), "; a session took up to %.0f%% of its share of the pool", 100 * fmax);
 	{
 		char what[64];
 
@@ -494,11 +510,14 @@ int main(int argc, char **argv)
 			iterations = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--stat") && i + 1 < argc)
 			use_median = !strcmp(argv[++i], "median");
+		else if (!strcmp(argv[i], "--pairing") && i + 1 < argc)
+			sequential = !strcmp(argv[++i], "sequential");
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			rng = strtoull(argv[++i], NULL, 0);
 		else {
 			fprintf(stderr, "usage: verdict-quality [--pairs N] [--budgets \"S ...\"] "
-				"[--iterations M] [--stat mean|median] [--seed X] POOL.json...\n");
+				"[--iterations M] [--stat mean|median] [--pairing interleaved|sequential]\n"
+				"                       [--seed X] POOL.json...\n");
 			return 2;
 		}
 	}
