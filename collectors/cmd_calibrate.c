@@ -77,6 +77,8 @@ int cmd_calibrate(int argc, char **argv)
 	extra[n++] = own[2];
 	memset(&extra[n], 0, sizeof(extra[n]));
 	ret = opt_parse(own, argc, argv, OPT_PARSE_PICK, NULL, &err);
+	if (!ret)
+		ret = opt_parse(extra, argc, argv, OPT_PARSE_PICK, NULL, &err);
 	if (ret < 0) {
 		ret = cmd_say(2, "%s", err.buf);
 		goto out;
