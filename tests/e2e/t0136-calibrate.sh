@@ -114,7 +114,13 @@ out("bad-format.json", lambda x: x.update(format="forkwatch-result/1"))
 out("bad-runs.json", lambda x: x["cases"][1].update(runs=-3))
 out("bad-layout.json", lambda x: x["cases"][0].update(layout="order-0<script>"))
 out("bad-host.json", lambda x: x["host"].update(hostname="someone-else"))
-out("other.json", lambda x: x.update(calibration_uuid="00000000-0000-4000-8000-000000000000"))
+def other(x):
+    # the latest now (same finished_at, stored later), of a known spread:
+    # order-0 5% run to run (8 runs resolve +-5.5%), pmd 0.1%
+    x.update(calibration_uuid="00000000-0000-4000-8000-000000000000")
+    for c in x["cases"]:
+        c["run_cv_pct"] = 5.0 if c["layout"] == "order-0" else 0.1
+out("other.json", other)
 PYEOF
 H=(-H "Authorization: Bearer $token")
 expect_error 400 format "forkwatch-calibration/1" POST /api/v1/calibrations "${H[@]}" --data-binary @"$T/bad-format.json"
@@ -124,6 +130,26 @@ expect_error 403 host.hostname "not the machine" POST /api/v1/calibrations "${H[
 head -c 300000 /dev/zero | tr '\0' ' ' >"$T/big.json"
 expect 413 POST /api/v1/calibrations "${H[@]}" --data-binary @"$T/big.json"
 expect 201 POST /api/v1/calibrations "${H[@]}" --data-binary @"$T/other.json"
+
+say "an alert on a case the machine cannot resolve in the runs compared says so"
+"$PY" "$(dirname "$0")/compare-docs.py" "$T" "$(hostname)"
+expect 201 POST /api/v1/runs "${H[@]}" --data-binary @"$T/base.json"
+expect 201 POST /api/v1/runs "${H[@]}" --data-binary @"$T/head.json"
+expect 200 GET "/api/v1/alerts?host=$(pct "$name")"
+day=$(jget "$T/cal.json" 'd["finished_at"][:10]')
+"$PY" - "$T/body" "$day" <<'PYEOF' || fail "the alerts' calibration note"
+import json, sys
+a = {x["layout"]: x for x in json.load(open(sys.argv[1]))["alerts"]}
+note = "; this machine resolves only \u00b1%s on order-0 fork in 8 runs (calibrated " + sys.argv[2] + ")"
+assert a["order-0"]["kind"] == "regression" and a["order-0"]["summary"].endswith(note % "5.5%"), a["order-0"]["summary"]
+# pmd: 0.1% resolves its 2% budget in 8 runs: no note on its notice
+assert a["pmd"]["kind"] == "gain" and "resolves only" not in a["pmd"]["summary"], a["pmd"]["summary"]
+print("    " + a["order-0"]["summary"])
+PYEOF
+expect 200 GET /alerts.atom
+grep -q "this machine resolves only ±5.5% on order-0 fork in 8 runs (calibrated $day)" "$T/body" || fail "the Atom feed lacks the note"
+expect 200 GET "/hosts/$(pct "$name")"
+grep -q "this machine resolves only ±5.5% on order-0 fork" "$T/body" || fail "the host page's alert lacks the note"
 
 say "forkwatch calibrate --no-upload and --json -: the profile alone on standard output"
 rc=0
