@@ -51,6 +51,11 @@ void alerts_calibration_note(const struct calib_profile *p, const char *workload
 
 	if (!c || !isfinite(c->run_cv_pct))
 		return;
+	/*
+	 * NEEDSWORK: a VM's host compares boots (compare_result.by_boot), and
+	 * a calibration measures runs of one boot: the note then projects the
+	 * run-to-run spread to as many runs, which understates what boots vary by.
+	 */
 	hw = calib_half_width_pct(c->run_cv_pct / 100, runs, CALIB_LEVEL);
 	if (!(hw > budget_pct))
 		return;
