@@ -101,6 +101,8 @@ done
 grep -q "Calibrated $(jget "$T/cal.json" 'd["finished_at"]') on kernel $(uname -r)" "$T/body" ||
 	fail "the host page does not say when and on which kernel"
 ! grep -q 'Not calibrated' "$T/body" || fail "the hint stays after a calibration"
+"$PY" "$(dirname "$0")/page-check.py" "$T/body" --has "calibration:This machine resolves" --no "Not calibrated" ||
+	fail "the host page with a calibration"
 
 say "malformed profiles are refused with the field that is wrong"
 expect_error 401 - "token" POST /api/v1/calibrations --data-binary @"$T/cal.json"
