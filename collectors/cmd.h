@@ -18,6 +18,8 @@ int cmd_hosts(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+/* forkwatch calibrate (cmd_calibrate.c). */
+int cmd_calibrate(int argc, char **argv);
 
 /*
  * The bench command with a caller's extra options (their values are set
@@ -49,11 +51,24 @@ bool cmd_upload_wanted(const struct cmd_upload *u);
 int cmd_upload_open(struct cmd_upload *u, const char *cmd, const char *default_token_file);
 int cmd_upload_spool(struct cmd_upload *u, const char *doc, size_t len);
 int cmd_upload_flush(struct cmd_upload *u);
+/*
+ * POST doc to path (e.g. /api/v1/calibrations) with the host token,
+ * retried as an upload is, not spooled; what names it in messages.
+ * Returns an exit code as the other upload commands' (0 taken, 1 refused
+ * for good, 3 unreachable, 4 the token or URL refused), having said why.
+ */
+int cmd_upload_post(struct cmd_upload *u, const char *what, const char *path, const char *doc, size_t len);
 
 /* forkwatch vm, ab, and the guest's console-send (cmd_vm.c). */
 int cmd_vm(int argc, char **argv);
 int cmd_ab(int argc, char **argv);
 int cmd_console_send(int argc, char **argv);
+
+/*
+ * Write doc to path ("-": standard output) through a temporary file and a
+ * rename, never half-written; returns 0 or 2 (the exit code) having said why.
+ */
+int cmd_write_json(const char *path, const struct strbuf *doc);
 
 /* "forkwatch: <message>" on standard error, one line; returns code (the exit code). */
 int cmd_say(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -224,7 +224,7 @@ static int open_journal(struct knob_journal **kj, bool wait, int *restored, stru
 }
 
 /* Write the document to path through a temporary file and rename: never half-written. */
-static int write_json(const char *path, const struct strbuf *doc)
+int cmd_write_json(const char *path, const struct strbuf *doc)
 {
 	struct strbuf tmp = STRBUF_INIT, err = STRBUF_INIT;
 	int fd, ret = 0;
@@ -485,7 +485,7 @@ int bench_main(int argc, char **argv, const struct opt *extra, const char *synop
 		strbuf_reset(&out);
 		bench_result_json(res, &out);
 		if (a.json)
-			ret = write_json(a.json, &out);
+			ret = cmd_write_json(a.json, &out);
 		if (doc)
 			strbuf_add(doc, out.buf, out.len);
 	}

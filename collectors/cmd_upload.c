@@ -1246,3 +1246,42 @@ int cmd_upload_flush(struct cmd_upload *u)
 	up_catch_signals();
 	return up_flush(&u->s);
 }
+
+int cmd_upload_post(struct cmd_upload *u, const char *what, const char *path, const char *doc, size_t len)
+{
+	struct strbuf resp = STRBUF_INIT, err = STRBUF_INIT, msg = STRBUF_INIT;
+	long status = 0;
+	int ret;
+
+	up_catch_signals();
+	ret = upload_request(&u->s.u, what, "POST", path, doc, len, &status, &resp, &err);
+	if (ret == -EINTR) {
+		ret = cmd_say(UP_EXIT_INTR, "interrupted: the %s was not uploaded", what);
+		goto out;
+	}
+	if (ret) {
+		ret = cmd_say(UP_EXIT_SPOOLED, "%s: the %s was not uploaded", err.buf, what);
+		goto out;
+	}
+	switch (upload_classify(status)) {
+	case UPLOAD_DONE:
+		fprintf(stderr, "forkwatch: uploaded the %s to '%s' as host '%s'\n", what, u->s.a.server,
+			u->s.name.len ? u->s.name.buf : "?");
+		ret = UP_EXIT_OK;
+		break;
+	case UPLOAD_REJECT:
+		upload_error_message(resp.buf, resp.len, &msg);
+		ret = cmd_say(UP_EXIT_REFUSED, "the server refused the %s (HTTP %ld): %s", what, status, msg.buf);
+		break;
+	default:
+		upload_error_message(resp.buf, resp.len, &msg);
+		ret = cmd_say(UP_EXIT_SETUP, "the server answered HTTP %ld to the %s: %s; check --server and the "
+			      "token", status, what, msg.buf);
+		break;
+	}
+out:
+	strbuf_release(&resp);
+	strbuf_release(&err);
+	strbuf_release(&msg);
+	return ret;
+}

@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{ "bench", cmd_bench, "run the fork/munmap benchmark per folio layout under perf counters" },
 	{ "restore", cmd_restore, "restore THP and --tune knobs left changed by a killed run" },
 	{ "check", cmd_check, "report the machine's noise sources (DAMON, khugepaged, governor, ...)" },
+	{ "calibrate", cmd_calibrate, "what this machine resolves: an A/A comparison of interleaved halves" },
 	{ "run", cmd_run, "bench, spool the result, and upload the spool to forkwatchd" },
 	{ "agent", cmd_agent, "once per boot: upload the spool, bench the kernel unless it has results" },
 	{ "register", cmd_register, "register this machine with forkwatchd and keep its host token" },

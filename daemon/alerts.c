@@ -2,10 +2,13 @@
 #include "daemon/alerts.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "lib/calib.h"
 #include "lib/html.h" /* one escaping helper for the feed's XML as for the pages */
 
 const char *const alerts_kinds[] = { "regression", "gain", NULL };
@@ -19,10 +22,53 @@ bool alerts_one_of(const char *v, const char *const *set)
 	return false;
 }
 
+/*
+ * The host's latest calibration profile, or NULL when it has none (or it
+ * cannot be read: the alert goes out without the note).  Freed by the caller.
+ */
+static struct calib_profile *latest_calibration(struct store *st, const char *host)
+{
+	struct strbuf doc = STRBUF_INIT, field = STRBUF_INIT, err = STRBUF_INIT;
+	struct calib_profile *p = malloc(sizeof(*p));
+	struct store_host h;
+
+	if (p && (store_host_find(st, host, &h) || store_calibration_latest(st, h.id, &doc, NULL) ||
+		  calib_profile_parse(p, doc.buf, doc.len, &field, &err))) {
+		free(p);
+		p = NULL;
+	}
+	strbuf_release(&doc);
+	strbuf_release(&field);
+	strbuf_release(&err);
+	return p;
+}
+
+void alerts_calibration_note(const struct calib_profile *p, const char *workload, const char *layout,
+			     unsigned runs, double budget_pct, struct strbuf *out)
+{
+	const struct calib_case *c = p ? calib_profile_case(p, workload, layout) : NULL;
+	double hw;
+
+	if (!c || !isfinite(c->run_cv_pct))
+		return;
+	/*
+	 * NEEDSWORK: a VM's host compares boots (compare_result.by_boot), and
+	 * a calibration measures runs of one boot: the note then projects the
+	 * run-to-run spread to as many runs, which understates what boots vary by.
+	 */
+	hw = calib_half_width_pct(c->run_cv_pct / 100, runs, CALIB_LEVEL);
+	if (!(hw > budget_pct))
+		return;
+	strbuf_addf(out, "; this machine resolves only \u00b1%.1f%% on %s %s in %u runs (calibrated %.10s)", hw,
+		    layout, workload, runs, p->finished_at);
+}
+
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out)
 {
-	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT, head = STRBUF_INIT, note = STRBUF_INIT;
+	struct calib_profile *calib = NULL;
+	bool calib_read = false;
 	struct compare_result res;
 	int i, ret;
 
@@ -61,14 +107,36 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		a->ci_hi_pct = r->ci_hi;
 		a->p = r->p_welch;
 		strbuf_reset(&why);
+		strbuf_reset(&head);
+		strbuf_reset(&note);
 		compare_attribution(&res, r, &why);
-		snprintf(a->summary, sizeof(a->summary),
-			 "%s %s %s %+.1f%% (%.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, %u/%u runs) against %s (%s): %s",
-			 r->workload, r->layout, r->verdict == CMP_REGRESSION ? "slower" : "faster",
-			 r->delta_pct, 100 * res.confidence, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res.base,
-			 res.base_why, why.buf);
+		strbuf_addf(&head, "%s %s %s %+.1f%% (%.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, %u/%u runs) against %s (%s): ",
+			    r->workload, r->layout, r->verdict == CMP_REGRESSION ? "slower" : "faster",
+			    r->delta_pct, 100 * res.confidence, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res.base,
+			    res.base_why);
+		/* read once, and only for a finding: most uploads raise nothing */
+		if (!calib_read) {
+			calib = latest_calibration(st, host);
+			calib_read = true;
+		}
+		alerts_calibration_note(calib, r->workload, r->layout, r->nb < r->nh ? r->nb : r->nh, r->threshold,
+					&note);
+		/* the note is kept whole: the attribution gives way, cut at a character */
+		if (head.len + why.len + note.len >= sizeof(a->summary) && note.len) {
+			size_t room = sizeof(a->summary) - 1 - note.len;
+			size_t keep = room > head.len ? room - head.len : 0;
+
+			while (keep && keep < why.len && (why.buf[keep] & 0xc0) == 0x80)
+				keep--;
+			if (keep < why.len)
+				strbuf_setlen(&why, keep);
+		}
+		snprintf(a->summary, sizeof(a->summary), "%s%s%s", head.buf, why.buf, note.buf);
 	}
+	free(calib);
 	strbuf_release(&why);
+	strbuf_release(&head);
+	strbuf_release(&note);
 	compare_result_release(&res);
 	return 0;
 }

@@ -38,6 +38,20 @@ struct alerts_found {
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out);
 
+/*
+ * The words an alert's summary ends with (and so its page, the Atom feed
+ * and the delivered mail and webhook) when the host's latest calibration
+ * (lib/calib.h; p NULL: none) says that the runs the comparison used
+ * (runs a side) cannot resolve the case's budget: the projected half-width
+ * calib_half_width_pct() of the calibration's run-to-run spread at those
+ * runs exceeds budget_pct.  Appends
+ *   "; this machine resolves only +-X% on <layout> <workload> in N runs (calibrated YYYY-MM-DD)"
+ * to out (with U+00B1 for +-), or nothing.
+ */
+struct calib_profile;
+void alerts_calibration_note(const struct calib_profile *p, const char *workload, const char *layout,
+			     unsigned runs, double budget_pct, struct strbuf *out);
+
 /* The kinds of alerts and their triage states, each list ended by NULL. */
 extern const char *const alerts_kinds[];
 extern const char *const alerts_states[];

@@ -12,6 +12,7 @@
 
 #include "daemon/alerts.h"
 #include "daemon/app.h"
+#include "lib/calib.h"
 #include "lib/changepoint.h"
 #include "daemon/trend.h"
 #include "daemon/trendcache.h"
@@ -1144,6 +1145,110 @@ static void api_changepoints(struct req *rq, struct resp *rs)
 	trend_cache_put(app_of(rq)->trends, t);
 }
 
+/*
+ * POST /api/v1/calibrations: a forkwatch-calibration/1 profile (lib/calib.h)
+ * from the host of the token, validated whole and stored as it came,
+ * idempotent on calibration_uuid (201 stored, 200 already there).
+ */
+static void api_calibrations_create(struct req *rq, struct resp *rs)
+{
+	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT, doc = STRBUF_INIT;
+	struct calib_profile *p = NULL;
+	struct store_host h;
+	struct jw jw;
+	bool existed;
+	int ret;
+
+	if (!upload_host(rq, rs, &h))
+		return;
+	p = malloc(sizeof(*p));
+	if (!p) {
+		resp_error(rs, 503, NULL, "out of memory: retry later");
+		return;
+	}
+	ret = calib_profile_parse(p, rq->body, rq->body_len, &field, &err);
+	if (ret == -ENOMEM) {
+		resp_error(rs, 503, NULL, "out of memory: retry later");
+		goto out;
+	}
+	if (ret) {
+		resp_error(rs, ret == -E2BIG ? 413 : 400, field.len ? field.buf : NULL,
+			   "not a calibration profile: %s", err.buf);
+		goto out;
+	}
+	if (strcmp(p->hostname, h.hostname)) {
+		resp_error(rs, 403, "host.hostname", "'%s' is not the machine this token belongs to ('%s')",
+			   p->hostname, h.hostname);
+		goto out;
+	}
+	strbuf_add(&doc, rq->body, rq->body_len);
+	req_write_begin(rq);
+	ret = store_calibration_put(rq->st, h.id, p->uuid, p->finished_at, p->release, p->commit, doc.buf,
+				    &existed);
+	req_write_end(rq);
+	if (ret == -EEXIST) {
+		resp_error(rs, 409, "calibration_uuid", "calibration %s belongs to another host", p->uuid);
+		goto out;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "calibration");
+		goto out;
+	}
+	if (!existed)
+		log_info("calibration %s from '%s' on %s stored", p->uuid, h.name, p->release);
+	rs->status = existed ? 200 : 201;
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "calibration_uuid", p->uuid);
+	jw_str(&jw, "host", h.name);
+	jw_bool(&jw, "created", !existed);
+	jw_obj_end(&jw);
+out:
+	free(p);
+	strbuf_release(&field);
+	strbuf_release(&err);
+	strbuf_release(&doc);
+}
+
+/* GET /api/v1/calibrations?host=NAME: the host's latest profile, as uploaded */
+static void api_calibration_get(struct req *rq, struct resp *rs)
+{
+	const char *host = req_query(rq, "host");
+	struct strbuf doc = STRBUF_INIT;
+	struct store_host h;
+	int64_t received_at = 0;
+	struct jw jw;
+	int ret;
+
+	if (!host || !*host) {
+		resp_error(rs, 400, "host", "missing: ?host=NAME");
+		return;
+	}
+	ret = store_host_find(rq->st, host, &h);
+	if (ret) {
+		store_failed(rq, rs, ret, "host");
+		return;
+	}
+	ret = store_calibration_latest(rq->st, h.id, &doc, &received_at);
+	if (ret == -ENOENT) {
+		resp_error(rs, 404, NULL, "host '%s' has no calibration: run 'forkwatch calibrate --server URL' on it",
+			   h.name);
+		goto out;
+	}
+	if (ret) {
+		store_failed(rq, rs, ret, "calibration");
+		goto out;
+	}
+	jw_init(&jw, &rs->body);
+	jw_obj_begin(&jw, NULL);
+	jw_str(&jw, "host", h.name);
+	jw_time(&jw, "received_at", received_at);
+	jw_raw(&jw, "profile", doc.buf); /* validated JSON when stored */
+	jw_obj_end(&jw);
+out:
+	strbuf_release(&doc);
+}
+
 const struct route api_routes[] = {
 	{ "GET", "/healthz", api_healthz, NULL, ROUTE_BODY_SMALL, ROUTE_LAZY },
 	{ "POST", "/api/v1/hosts", api_hosts_create, api_gate_admin, ROUTE_BODY_SMALL, 0 },
@@ -1153,6 +1258,8 @@ const struct route api_routes[] = {
 	{ "GET", "/api/v1/kernels", api_kernels_list, NULL, ROUTE_BODY_SMALL, 0 },
 	{ "POST", "/api/v1/runs", api_runs_create, api_gate_upload, ROUTE_BODY_LARGE, 0 },
 	{ "GET", "/api/v1/runs/{}", api_run_get, NULL, ROUTE_BODY_SMALL, 0 },
+	{ "POST", "/api/v1/calibrations", api_calibrations_create, api_gate_upload, CALIB_DOC_MAX, 0 },
+	{ "GET", "/api/v1/calibrations", api_calibration_get, NULL, ROUTE_BODY_SMALL, 0 },
 	{ "GET", "/api/v1/compare", api_compare, NULL, ROUTE_BODY_SMALL, 0 },
 	{ "GET", "/compare.txt", api_compare_txt, NULL, ROUTE_BODY_SMALL, 0 },
 	{ "GET", "/api/v1/alerts", api_alerts_list, NULL, ROUTE_BODY_SMALL, 0 },

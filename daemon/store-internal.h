@@ -19,6 +19,7 @@
  *   store_alerts.c   alerts and their deliveries
  *   store_shared.c   what several forkwatchd on one database share:
  *                    browser sessions, failed-token counts
+ *   store_calibration.c  calibration profiles of lab machines
  *   store_copy.c     forkwatchd migrate: one database copied into another
  *
  * The parts reach the engine through the functions below, never through

@@ -397,6 +397,19 @@ enum store_lease {
 int store_lease_try(struct store *st, enum store_lease l, bool *held);
 
 /*
+ * Calibration profiles (store_calibration.c; forkwatch-calibration/1,
+ * lib/calib.h), validated by the caller.  put stores doc (NUL-terminated
+ * text) for host_id, idempotent on uuid: *existed true when this host
+ * already has it (nothing written), -EEXIST when another host has.
+ * latest appends the host's latest profile (the greatest finished_at, then
+ * the last stored) to doc, with when it was received; -ENOENT when the
+ * host has none.
+ */
+int store_calibration_put(struct store *st, int64_t host_id, const char *uuid, const char *finished_at,
+			  const char *release, const char *commit, const char *doc, bool *existed);
+int store_calibration_latest(struct store *st, int64_t host_id, struct strbuf *doc, int64_t *received_at);
+
+/*
  * Browser sessions (web/session.h) in the database, so that whichever
  * forkwatchd answers knows them: the session id's hash (BLAKE2b-256 of
  * the cookie value: the database never holds a cookie), its CSRF token and

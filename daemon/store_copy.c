@@ -36,6 +36,7 @@ static const struct copy_table {
 	{ "delivery_attempts", "id" },
 	{ "sessions", "id_hash" },
 	{ "auth_failures", "addr" },
+	{ "calibrations", "id" },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

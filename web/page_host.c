@@ -8,6 +8,7 @@
 
 #include "daemon/app.h"
 #include "lib/array.h"
+#include "lib/calib.h"
 #include "web/html.h"
 #include "web/page.h"
 #include "web/pages.h"
@@ -415,6 +416,99 @@ out:
 	free(rs);
 }
 
+/* "more than 1000" or the runs */
+static void runs_words(struct strbuf *sb, unsigned runs, unsigned max)
+{
+	if (runs)
+		html_txtf(sb, "%u", runs);
+	else
+		html_txtf(sb, "more than %u", max);
+}
+
+/*
+ * What the machine resolves, from its latest calibration (forkwatch
+ * calibrate): a line per case, or a hint to calibrate.
+ */
+static int calibration_section(struct strbuf *sb, struct store *st, const struct store_host *h)
+{
+	struct strbuf doc = STRBUF_INIT, field = STRBUF_INIT, err = STRBUF_INIT;
+	struct calib_profile *p = malloc(sizeof(*p));
+	int64_t received_at = 0;
+	size_t i;
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	strbuf_addstr(sb, "<h2 id=\"calibration\">Calibration</h2>");
+	ret = store_calibration_latest(st, h->id, &doc, &received_at);
+	if (ret == -ENOENT) {
+		strbuf_addstr(sb, "<p class=\"hint\">Not calibrated: <code>forkwatch calibrate --server URL</code> "
+				  "on this machine measures the smallest change it resolves per case, and the runs "
+				  "that &plusmn;1% and &plusmn;2% need.</p>");
+		ret = 0;
+		goto out;
+	}
+	if (ret)
+		goto out;
+	if (calib_profile_parse(p, doc.buf, doc.len, &field, &err)) {
+		/* validated when stored: only a newer format could fail here */
+		strbuf_addstr(sb, "<p class=\"hint\">The latest calibration cannot be read: ");
+		html_txt(sb, err.buf);
+		strbuf_addstr(sb, "</p>");
+		goto out;
+	}
+	strbuf_addstr(sb, "<p>Calibrated ");
+	html_txt(sb, p->finished_at);
+	strbuf_addstr(sb, " on kernel ");
+	html_txt(sb, p->release);
+	if (p->commit[0]) {
+		strbuf_addstr(sb, " (");
+		html_txt(sb, p->commit);
+		strbuf_addstr(sb, ")");
+	}
+	if (p->placement[0]) {
+		strbuf_addstr(sb, ", placement ");
+		html_txt(sb, p->placement);
+	}
+	strbuf_addstr(sb, ": an A/A comparison of interleaved halves of one benchmark.</p><ul class=\"calibration\">");
+	for (i = 0; i < p->ncases; i++) {
+		const struct calib_case *c = &p->cases[i];
+		bool short_of = isfinite(c->half_width_pct) && c->half_width_pct > c->budget_pct;
+
+		strbuf_addf(sb, "<li%s>", short_of ? " class=\"short\"" : "");
+		if (isfinite(c->half_width_pct))
+			html_txtf(sb, "This machine resolves \u00b1%.2f%% on %s %s in %u runs", c->half_width_pct,
+				  c->layout, c->workload, c->runs);
+		else
+			html_txtf(sb, "On %s %s this machine's calibration had too few verified runs to tell",
+				  c->layout, c->workload);
+		html_txtf(sb, " (budget %g%%", c->budget_pct);
+		if (short_of)
+			strbuf_addstr(sb, ", not resolved");
+		strbuf_addstr(sb, "; &plusmn;1% takes ");
+		runs_words(sb, c->runs_for_1pct, p->runs_max);
+		strbuf_addstr(sb, " runs a side, &plusmn;2% ");
+		runs_words(sb, c->runs_for_2pct, p->runs_max);
+		strbuf_addstr(sb, ")");
+		if (strcmp(c->verdict, "inconclusive") && strcmp(c->verdict, "unchanged")) {
+			strbuf_addstr(sb, "; the halves' comparison gave a false alarm: ");
+			html_txt(sb, c->verdict);
+		}
+		strbuf_addstr(sb, "</li>");
+	}
+	strbuf_addstr(sb, "</ul><p class=\"hint\"><a href=\"/api/v1/calibrations?host=");
+	html_url(sb, h->name);
+	strbuf_addstr(sb, "\">the profile</a> (received ");
+	html_time(sb, received_at);
+	strbuf_addstr(sb, ")</p>\n");
+out:
+	free(p);
+	strbuf_release(&doc);
+	strbuf_release(&field);
+	strbuf_release(&err);
+	return ret;
+}
+
 void page_host(struct req *rq, struct resp *rs)
 {
 	struct strbuf *sb = &rs->body;
@@ -483,7 +577,9 @@ void page_host(struct req *rq, struct resp *rs)
 		html_txt(sb, compare_vm_note(accel));
 	}
 	strbuf_addstr(sb, "</dd></dl>\n");
-	ret = store_host_kernels(rq->st, h.id, kernel_keep, &kc);
+	ret = calibration_section(sb, rq->st, &h);
+	if (!ret)
+		ret = store_host_kernels(rq->st, h.id, kernel_keep, &kc);
 	if (!ret && kc.n) {
 		/* the terminal's table of the newest kernel, so that its numbers are here too */
 		struct strbuf err = STRBUF_INIT;

@@ -1233,6 +1233,34 @@ static void test_ingest_uuid_of_other_host(void **state)
 	free(t);
 }
 
+/* Calibration profiles: idempotent on their uuid, one host's each, the latest by finished_at. */
+static void test_calibrations(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf doc = STRBUF_INIT;
+	int64_t a = make_host(f->st, "lab-a", 1), b = make_host(f->st, "lab-b", 2), at = 0;
+	bool existed = true;
+
+	assert_int_equal(store_calibration_latest(f->st, a, &doc, &at), -ENOENT);
+	assert_int_equal(store_calibration_put(f->st, a, UUID1, "2026-12-06T11:00:00Z", RELEASE1, "",
+					       "{\"n\": 1}", &existed), 0);
+	assert_false(existed);
+	assert_int_equal(store_calibration_put(f->st, a, UUID1, "2026-12-06T11:00:00Z", RELEASE1, "",
+					       "{\"n\": 1}", &existed), 0);
+	assert_true(existed);
+	assert_int_equal(store_calibration_put(f->st, b, UUID1, "2026-12-06T11:00:00Z", RELEASE1, "",
+					       "{\"n\": 1}", &existed), -EEXIST);
+	/* an older one uploaded later is not the latest */
+	assert_int_equal(store_calibration_put(f->st, a, UUID2, "2026-12-05T09:00:00Z", RELEASE1, COMMIT1,
+					       "{\"n\": 2}", &existed), 0);
+	assert_int_equal(store_calibration_latest(f->st, a, &doc, &at), 0);
+	assert_string_equal(doc.buf, "{\"n\": 1}");
+	assert_true(at > 0);
+	assert_int_equal(store_calibration_latest(f->st, b, &doc, NULL), -ENOENT);
+	assert_int_equal(count_rows(f->path, "calibrations"), 2);
+	strbuf_release(&doc);
+}
+
 /* A document that fails half-way stores nothing of itself. */
 static void test_ingest_is_atomic(void **state)
 {
@@ -2169,6 +2197,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_non_finite_summaries, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_idempotent, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_uuid_of_other_host, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_calibrations, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_is_atomic, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_kernels_and_runs, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_host_kernel_facts, setup_open, teardown),
