@@ -22,9 +22,9 @@ bool alerts_one_of(const char *v, const char *const *set)
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out)
 {
-	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT;
 	struct compare_result res;
-	int i, ret;
+	int ret;
 
 	out->n = 0;
 	ret = compare_build(st, host, NULL, kernel, cfg, &res, &err);
@@ -33,8 +33,19 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		return 0; /* no baseline (yet): nothing to say */
 	if (ret)
 		return ret;
-	for (i = 0; i < res.nrows && out->n < ALERTS_MAX; i++) {
-		const struct compare_row *r = &res.rows[i];
+	alerts_from(&res, out);
+	compare_result_release(&res);
+	return 0;
+}
+
+void alerts_from(const struct compare_result *res, struct alerts_found *out)
+{
+	struct strbuf why = STRBUF_INIT;
+	int i;
+
+	out->n = 0;
+	for (i = 0; i < res->nrows && out->n < ALERTS_MAX; i++) {
+		const struct compare_row *r = &res->rows[i];
 		struct store_alert *a;
 
 		if (strcmp(r->metric, "ns") || r->missing || !r->supported)
@@ -50,8 +61,8 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		}
 		a = &out->a[out->n++];
 		memset(a, 0, sizeof(*a));
-		snprintf(a->kernel, sizeof(a->kernel), "%s", res.head);
-		snprintf(a->base, sizeof(a->base), "%s", res.base);
+		snprintf(a->kernel, sizeof(a->kernel), "%s", res->head);
+		snprintf(a->base, sizeof(a->base), "%s", res->base);
 		snprintf(a->workload, sizeof(a->workload), "%s", r->workload);
 		snprintf(a->layout, sizeof(a->layout), "%s", r->layout);
 		snprintf(a->metric, sizeof(a->metric), "%s", r->metric);
@@ -61,16 +72,14 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		a->ci_hi_pct = r->ci_hi;
 		a->p = r->p_welch;
 		strbuf_reset(&why);
-		compare_attribution(&res, r, &why);
+		compare_attribution(res, r, &why);
 		snprintf(a->summary, sizeof(a->summary),
 			 "%s %s %s %+.1f%% (%.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, %u/%u runs) against %s (%s): %s",
 			 r->workload, r->layout, r->verdict == CMP_REGRESSION ? "slower" : "faster",
-			 r->delta_pct, 100 * res.confidence, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res.base,
-			 res.base_why, why.buf);
+			 r->delta_pct, 100 * res->confidence, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res->base,
+			 res->base_why, why.buf);
 	}
 	strbuf_release(&why);
-	compare_result_release(&res);
-	return 0;
 }
 
 void alerts_json(const struct store_alert *a, struct jw *jw, const char *key)

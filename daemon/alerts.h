@@ -38,6 +38,9 @@ struct alerts_found {
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out);
 
+/* What a comparison built already shows (alerts_find() without building it). */
+void alerts_from(const struct compare_result *res, struct alerts_found *out);
+
 /* The kinds of alerts and their triage states, each list ended by NULL. */
 extern const char *const alerts_kinds[];
 extern const char *const alerts_states[];
