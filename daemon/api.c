@@ -442,17 +442,22 @@ static bool wants_same(const struct store_wants *a, const struct store_wants *b)
 }
 
 /*
- * Record w for host's kernel, inside the caller's write when it holds
- * one; a record that says what the stored one says is not written again
- * (a re-sent upload costs no write).  Logs a failure.
+ * Whether w says something else than the record of host's kernel: one
+ * that says the same is not written again (a re-sent upload, or an
+ * upload that changed nothing, costs no write).
  */
-static void wants_record(struct req *rq, const struct store_host *h, const char *kernel,
-			 const struct store_wants *w)
+static bool wants_changed(struct req *rq, const struct store_host *h, const char *kernel,
+			  const struct store_wants *w)
 {
 	struct store_wants old;
 
-	if (!store_host_kernel_wants(rq->st, h->id, kernel, &old) && wants_same(&old, w))
-		return;
+	return store_host_kernel_wants(rq->st, h->id, kernel, &old) || !wants_same(&old, w);
+}
+
+/* Record w for host's kernel, inside the caller's write; logs a failure. */
+static void wants_record(struct req *rq, const struct store_host *h, const char *kernel,
+			 const struct store_wants *w)
+{
 	if (store_host_kernel_wants_set(rq->st, h->id, kernel, w))
 		log_error("what %s on '%s' wants: %s", kernel, h->name, store_errmsg(rq->st));
 }
@@ -502,6 +507,8 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
 			log_error("what %s on '%s' wants: %s", l->v[i], h->name, store_errmsg(rq->st));
 			memset(&w, 0, sizeof(w)); /* not known now: cleared */
 		}
+		if (!wants_changed(rq, h, l->v[i], &w))
+			continue;
 		req_write_begin(rq);
 		wants_record(rq, h, l->v[i], &w);
 		req_write_end(rq);
@@ -523,6 +530,7 @@ static void evaluate_upload(struct req *rq, const struct store_host *h, const ch
 	struct idents after = { .skip = kernel };
 	struct store_wants w;
 	int i, ret, new_alerts = 0;
+	bool changed;
 
 	if (!f)
 		return;
@@ -532,6 +540,9 @@ static void evaluate_upload(struct req *rq, const struct store_host *h, const ch
 		free(f);
 		return;
 	}
+	changed = wants_changed(rq, h, kernel, &w);
+	if (!f->n && !changed)
+		goto after; /* nothing to record: no write lock */
 	req_write_begin(rq);
 	for (i = 0; !ret && i < f->n; i++) {
 		int64_t id;
@@ -551,8 +562,10 @@ static void evaluate_upload(struct req *rq, const struct store_host *h, const ch
 	    deliver_enqueue(app_of(rq)->deliver, rq->st, h->id, kernel))
 		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
 			  store_errmsg(rq->st));
-	wants_record(rq, h, kernel, &w);
+	if (changed)
+		wants_record(rq, h, kernel, &w);
 	req_write_end(rq);
+after:
 	free(f);
 	if (store_host_kernels_after(rq->st, h->id, kernel, ident_keep, &after))
 		log_error("the kernels compared with %s on '%s': %s", kernel, h->name, store_errmsg(rq->st));
