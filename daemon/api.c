@@ -466,8 +466,8 @@ static void wants_record(struct req *rq, const struct store_host *h, const char 
  * Kernels whose record is made again when their baseline changes, at most
  * this many at once (newest first); the others' records are cleared, and
  * the agent then asks their comparison itself until their next upload.
- * A comparison reads at most STORE_COMPARE_UPLOADS uploads a side: a few
- * milliseconds each.
+ * Each is one comparison, as an upload's own (bench/alert-eval.sh times
+ * one): it reads at most STORE_COMPARE_UPLOADS uploads a side.
  */
 #define REWANT_MAX 16
 

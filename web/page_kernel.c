@@ -501,8 +501,9 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sec, " (");
 		html_txt(sec, res.base_why);
 		strbuf_addstr(sec, ")</p>");
-		if (host_wants(rq->st, hosts.name[i], k.ident, &wants) == 0 && wants.recorded && wants.has_base) {
-			/* what the machine's agent reads: the record of its last upload */
+		if (here && !host_wants(rq->st, hosts.name[i], k.ident, &wants) && wants.recorded &&
+		    wants.has_base) {
+			/* what the machine's agent reads: the record its uploads made */
 			strbuf_addstr(sec, "<p>");
 			page_wants(sec, &wants);
 			strbuf_addstr(sec, "</p>");
