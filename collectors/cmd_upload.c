@@ -1010,9 +1010,10 @@ out:
  * What the server recorded of this host's kernel k (its entry of GET
  * /api/v1/hosts/{name}): "wants": {"runs": N, "cases": [...]} after each
  * upload, null without a baseline to compare with.  1: it has enough
- * runs to decide (N 0, or nothing to compare with), 0: it wants N more
- * (why: "12 more runs: running (undecided: fork order-0)"), -1: no record (an older server,
- * or a kernel not uploaded since it records): ask the comparison.
+ * runs to decide (N 0, or nothing to compare with); 0: it wants N more
+ * (why: "12 more runs: running (undecided: fork order-0)"); -1: no record
+ * (an older server, or a kernel not uploaded since it records): ask the
+ * comparison.
  */
 static int agent_recorded_wants(const struct jread_node *k, struct strbuf *why)
 {
