@@ -952,8 +952,10 @@ int cmd_run(int argc, char **argv)
 }
 
 /*
- * A kernel with complete uploads: has it runs enough to decide?  The
- * server's comparison of it on this host (GET /api/v1/compare): a row of
+ * A kernel with complete uploads, on a server that does not record what
+ * its comparison wants (before schema 11, or a kernel not uploaded
+ * since): has it runs enough to decide?  The server's comparison of it
+ * on this host (GET /api/v1/compare): a row of
  * the time per operation whose verdict is still open (inconclusive, or
  * significant with its size uncertain) and whose runs are not enough by
  * their interval's width (precision.enough_runs false: lib/plan.h
@@ -1005,10 +1007,44 @@ out:
 }
 
 /*
+ * What the server recorded of this host's kernel k (its entry of GET
+ * /api/v1/hosts/{name}): "wants": {"runs": N, "cases": [...]} after each
+ * upload, null without a baseline to compare with.  1: it has enough
+ * runs to decide (N 0, or nothing to compare with); 0: it wants N more
+ * (why: "12 more runs: running (undecided: fork order-0)"); -1: no record
+ * (an older server, or a kernel not uploaded since it records): ask the
+ * comparison.
+ */
+static int agent_recorded_wants(const struct jread_node *k, struct strbuf *why)
+{
+	const struct jread_node *w = jread_get(k, "wants"), *cases, *c;
+	double runs;
+	size_t i;
+
+	if (!w)
+		return -1;
+	if (w->type == JREAD_NULL)
+		return 1;
+	if (!jread_num(jread_get(w, "runs"), &runs))
+		return -1;
+	if (runs <= 0)
+		return 1;
+	strbuf_addf(why, "%.0f more run%s: running", runs, runs == 1 ? "" : "s");
+	cases = jread_get(w, "cases");
+	for (i = 0; (c = jread_at(cases, i)); i++)
+		if (jread_str(c))
+			strbuf_addf(why, "%s%s", i ? ", " : " (undecided: ", jread_str(c));
+	if (i)
+		strbuf_addch(why, ')');
+	return 0;
+}
+
+/*
  * Has the server a complete upload of this kernel from this host, with
- * runs enough to decide (agent_enough_runs())?  1 yes, 0 no (or cannot
- * tell: then benchmark, more data is the safe side), or an exit code (> 1)
- * when the server stayed unreachable.
+ * runs enough to decide (what the server recorded: agent_recorded_wants(),
+ * else agent_enough_runs())?  1 yes, 0 no (or cannot tell: then
+ * benchmark, more data is the safe side), or an exit code (> 1) when the
+ * server stayed unreachable.
  */
 static int agent_already_done(struct up_session *s, const char *ident)
 {
@@ -1046,14 +1082,23 @@ static int agent_already_done(struct up_session *s, const char *ident)
 
 		if (id && !strcmp(id, ident) && jread_num(jread_get(k, "complete_uploads"), &n) && n > 0) {
 			struct strbuf why = STRBUF_INIT;
+			int rec = agent_recorded_wants(k, &why);
 
-			if (agent_enough_runs(s, ident, &why)) {
+			if (rec < 0 && agent_enough_runs(s, ident, &why)) {
 				printf("forkwatch: kernel '%s' already has %.0f complete upload(s) from host '%s': "
 				       "not benchmarking it again\n", ident, n, s->name.buf);
 				ret = 1;
-			} else {
+			} else if (rec < 0) {
 				printf("forkwatch: kernel '%s' has %.0f complete upload(s) from host '%s', not "
 				       "enough runs to decide (%s): adding runs\n", ident, n, s->name.buf, why.buf);
+			} else if (rec) {
+				printf("forkwatch: kernel '%s' already has %.0f complete upload(s) from host '%s' "
+				       "and %s: not benchmarking it again\n", ident, n, s->name.buf,
+				       jread_get(k, "wants")->type == JREAD_NULL ? "nothing to compare it with yet" :
+				       "enough runs to decide");
+				ret = 1;
+			} else {
+				printf("forkwatch: kernel '%s' on this host wants %s\n", ident, why.buf);
 			}
 			strbuf_release(&why);
 			break;
@@ -1072,10 +1117,11 @@ static const char agent_about[] =
 	"The lab machine's loop, once per boot (contrib/systemd/forkwatch-agent.service):\n"
 	"deliver what the spool holds; ask the server (GET /api/v1/hosts/{name}) whether\n"
 	"the running kernel already has a complete upload from this host, and if so\n"
-	"whether its comparison (GET /api/v1/compare) has runs enough to decide: an\n"
-	"inconclusive or size-uncertain time whose interval is still too wide wants more\n"
-	"runs; with enough, stop; else benchmark, spool and deliver as 'forkwatch run' does\n"
-	"(the server pools the uploads of a kernel).  The kernel is the\n"
+	"whether it has runs enough to decide: the server records after each upload\n"
+	"that an inconclusive or size-uncertain time whose interval is still too wide\n"
+	"\"wants N more runs\" (a server that does not: its comparison, GET\n"
+	"/api/v1/compare); with enough, stop; else benchmark, spool and deliver as\n"
+	"'forkwatch run' does (the server pools the uploads of a kernel).  The kernel is the\n"
 	"commit of --kernel-commit, else the -g<hex> suffix of 'uname -r', else\n"
 	"'release:<uname -r>' (the server's kernel ident).  While the server is down, retry\n"
 	"with backoff (capped at 60 s), one line on stderr per failure, for --retry-for\n"

@@ -66,11 +66,9 @@ void alerts_calibration_note(const struct calib_profile *p, const char *workload
 int alerts_find(struct store *st, const char *host, const char *kernel,
 		const struct compare_config *cfg, struct alerts_found *out)
 {
-	struct strbuf err = STRBUF_INIT, why = STRBUF_INIT, head = STRBUF_INIT, note = STRBUF_INIT;
-	struct calib_profile *calib = NULL;
-	bool calib_read = false;
+	struct strbuf err = STRBUF_INIT;
 	struct compare_result res;
-	int i, ret;
+	int ret;
 
 	out->n = 0;
 	ret = compare_build(st, host, NULL, kernel, cfg, &res, &err);
@@ -79,8 +77,22 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		return 0; /* no baseline (yet): nothing to say */
 	if (ret)
 		return ret;
-	for (i = 0; i < res.nrows && out->n < ALERTS_MAX; i++) {
-		const struct compare_row *r = &res.rows[i];
+	alerts_from(st, host, &res, out);
+	compare_result_release(&res);
+	return 0;
+}
+
+void alerts_from(struct store *st, const char *host, const struct compare_result *res,
+		 struct alerts_found *out)
+{
+	struct strbuf why = STRBUF_INIT, head = STRBUF_INIT, note = STRBUF_INIT;
+	struct calib_profile *calib = NULL;
+	bool calib_read = false;
+	int i;
+
+	out->n = 0;
+	for (i = 0; i < res->nrows && out->n < ALERTS_MAX; i++) {
+		const struct compare_row *r = &res->rows[i];
 		struct store_alert *a;
 
 		if (strcmp(r->metric, "ns") || r->missing || !r->supported)
@@ -96,8 +108,8 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		}
 		a = &out->a[out->n++];
 		memset(a, 0, sizeof(*a));
-		snprintf(a->kernel, sizeof(a->kernel), "%s", res.head);
-		snprintf(a->base, sizeof(a->base), "%s", res.base);
+		snprintf(a->kernel, sizeof(a->kernel), "%s", res->head);
+		snprintf(a->base, sizeof(a->base), "%s", res->base);
 		snprintf(a->workload, sizeof(a->workload), "%s", r->workload);
 		snprintf(a->layout, sizeof(a->layout), "%s", r->layout);
 		snprintf(a->metric, sizeof(a->metric), "%s", r->metric);
@@ -109,11 +121,11 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 		strbuf_reset(&why);
 		strbuf_reset(&head);
 		strbuf_reset(&note);
-		compare_attribution(&res, r, &why);
+		compare_attribution(res, r, &why);
 		strbuf_addf(&head, "%s %s %s %+.1f%% (%.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, %u/%u runs) against %s (%s): ",
 			    r->workload, r->layout, r->verdict == CMP_REGRESSION ? "slower" : "faster",
-			    r->delta_pct, 100 * res.confidence, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res.base,
-			    res.base_why);
+			    r->delta_pct, 100 * res->confidence, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh, res->base,
+			    res->base_why);
 		/* read once, and only for a finding: most uploads raise nothing */
 		if (!calib_read) {
 			calib = latest_calibration(st, host);
@@ -137,8 +149,6 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
 	strbuf_release(&why);
 	strbuf_release(&head);
 	strbuf_release(&note);
-	compare_result_release(&res);
-	return 0;
 }
 
 void alerts_json(const struct store_alert *a, struct jw *jw, const char *key)

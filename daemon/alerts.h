@@ -52,6 +52,14 @@ struct calib_profile;
 void alerts_calibration_note(const struct calib_profile *p, const char *workload, const char *layout,
 			     unsigned runs, double budget_pct, struct strbuf *out);
 
+/*
+ * What a comparison built already shows (alerts_find() without building
+ * it); st and host only for the calibration note, read once and only when
+ * there is a finding.
+ */
+void alerts_from(struct store *st, const char *host, const struct compare_result *res,
+		 struct alerts_found *out);
+
 /* The kinds of alerts and their triage states, each list ended by NULL. */
 extern const char *const alerts_kinds[];
 extern const char *const alerts_states[];

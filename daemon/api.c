@@ -12,6 +12,7 @@
 
 #include "daemon/alerts.h"
 #include "daemon/app.h"
+#include "lib/array.h"
 #include "lib/calib.h"
 #include "lib/changepoint.h"
 #include "daemon/trend.h"
@@ -76,6 +77,37 @@ static void disputes_json(struct jw *jw, struct store *st, const struct store_ke
 	jw_arr_end(jw);
 }
 
+/*
+ * What the host's comparison of the kernel wants (store_wants): "wants":
+ * {"runs": N, "cases": [...], "base": ..., "recorded_at": ...}, null when
+ * there is no baseline to compare with, absent when nothing is recorded.
+ */
+static void wants_json(struct jw *jw, const struct store_wants *w)
+{
+	const char *p = w->cases;
+
+	if (!w->recorded)
+		return;
+	if (!w->has_base) {
+		jw_null(jw, "wants");
+		return;
+	}
+	jw_obj_begin(jw, "wants");
+	jw_u64(jw, "runs", w->runs);
+	jw_arr_begin(jw, "cases");
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		jw_strn(jw, NULL, p, len);
+		p += len;
+		p += strspn(p, ", ");
+	}
+	jw_arr_end(jw);
+	jw_str(jw, "base", w->base);
+	jw_time(jw, "recorded_at", w->at);
+	jw_obj_end(jw);
+}
+
 static void kernel_json(struct jw *jw, struct store *st, const struct store_kernel *k, bool per_host)
 {
 	jw_obj_begin(jw, NULL);
@@ -90,6 +122,8 @@ static void kernel_json(struct jw *jw, struct store *st, const struct store_kern
 	jw_i64(jw, "complete_uploads", k->complete_uploads);
 	if (per_host)
 		jw_time(jw, "last_received_at", k->last_received_at);
+	if (per_host)
+		wants_json(jw, &k->wants);
 	disputes_json(jw, st, k);
 	jw_obj_end(jw);
 }
@@ -368,6 +402,179 @@ static void api_host_get(struct req *rq, struct resp *rs)
 	jw_obj_end(&jw);
 }
 
+/*
+ * Compare host's kernel with its baseline: the alerts it shows into f
+ * (may be NULL: not wanted), what it wants before it can decide into w
+ * (no baseline: recorded without one).  Reads only.  0 or a store error.
+ */
+static int evaluate(struct req *rq, const struct store_host *h, const char *kernel,
+		    struct alerts_found *f, struct store_wants *w)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct compare_result *res = malloc(sizeof(*res));
+	struct compare_config cfg = app_of(rq)->cmp;
+	int ret;
+
+	if (f)
+		f->n = 0;
+	memset(w, 0, sizeof(*w));
+	if (!res)
+		return -ENOMEM;
+	ret = compare_build(rq->st, h->name, NULL, kernel, &cfg, res, &err);
+	if (ret == -ENOENT || ret == -EINVAL) {
+		w->recorded = true; /* no baseline (yet): nothing to compare with */
+		ret = 0;
+	} else if (!ret) {
+		if (f)
+			alerts_from(rq->st, h->name, res, f);
+		compare_wants(res, w);
+		compare_result_release(res);
+	}
+	free(res);
+	strbuf_release(&err);
+	return ret;
+}
+
+/* Whether a and b say the same (when they were recorded aside). */
+static bool wants_same(const struct store_wants *a, const struct store_wants *b)
+{
+	return a->recorded == b->recorded && a->has_base == b->has_base && a->runs == b->runs &&
+	       !strcmp(a->cases, b->cases) && !strcmp(a->base, b->base);
+}
+
+/*
+ * Whether w says something else than the record of host's kernel: one
+ * that says the same is not written again (a re-sent upload, or an
+ * upload that changed nothing, costs no write).
+ */
+static bool wants_changed(struct req *rq, const struct store_host *h, const char *kernel,
+			  const struct store_wants *w)
+{
+	struct store_wants old;
+
+	return store_host_kernel_wants(rq->st, h->id, kernel, &old) || !wants_same(&old, w);
+}
+
+/* Record w for host's kernel, inside the caller's write; logs a failure. */
+static void wants_record(struct req *rq, const struct store_host *h, const char *kernel,
+			 const struct store_wants *w)
+{
+	if (store_host_kernel_wants_set(rq->st, h->id, kernel, w))
+		log_error("what %s on '%s' wants: %s", kernel, h->name, store_errmsg(rq->st));
+}
+
+/*
+ * Kernels whose record is made again when their baseline changes, at most
+ * this many at once (newest first); the others' records are cleared, and
+ * the agent then asks their comparison itself until their next upload.
+ * Each is one comparison, as an upload's own (bench/alert-eval.sh times
+ * one): it reads at most STORE_COMPARE_UPLOADS uploads a side.
+ */
+#define REWANT_MAX 16
+
+struct idents {
+	unsigned n;
+	char (*v)[DOC_IDENT_MAX];
+	size_t alloc;
+	const char *skip; /* not this one */
+};
+
+static int ident_keep(void *ctx, const char *ident)
+{
+	struct idents *l = ctx;
+
+	if (l->skip && !strcmp(ident, l->skip))
+		return 0;
+	if (array_reserve((void **)&l->v, &l->alloc, l->n, sizeof(*l->v)))
+		return -ENOMEM;
+	snprintf(l->v[l->n++], sizeof(l->v[0]), "%s", ident);
+	return 0;
+}
+
+static int kernel_ident_keep(void *ctx, const struct store_kernel *k)
+{
+	return ident_keep(ctx, k->ident);
+}
+
+/* Make the records of l's kernels on host again (their baseline changed). */
+static void rewant(struct req *rq, const struct store_host *h, const struct idents *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++) {
+		struct store_wants w = { 0 };
+
+		if (i < REWANT_MAX && evaluate(rq, h, l->v[i], NULL, &w)) {
+			log_error("what %s on '%s' wants: %s", l->v[i], h->name, store_errmsg(rq->st));
+			memset(&w, 0, sizeof(w)); /* not known now: cleared */
+		}
+		if (!wants_changed(rq, h, l->v[i], &w))
+			continue;
+		req_write_begin(rq);
+		wants_record(rq, h, l->v[i], &w);
+		req_write_end(rq);
+	}
+}
+
+/*
+ * Compare the host's kernel with its baseline now that a run arrived and
+ * record what it shows: its alerts, and what it wants before it can
+ * decide (store_wants).  Then the records of the host's kernels that
+ * compare with this one (it is their baseline, or their parent commit)
+ * are made again: its runs changed their comparisons.  A failure here is
+ * logged and loses nothing: the run is stored, and the next upload of
+ * the kernel evaluates again.
+ */
+static void evaluate_upload(struct req *rq, const struct store_host *h, const char *kernel)
+{
+	struct alerts_found *f = malloc(sizeof(*f));
+	struct idents after = { .skip = kernel };
+	struct store_wants w;
+	int i, ret, new_alerts = 0;
+	bool changed;
+
+	if (!f)
+		return;
+	ret = evaluate(rq, h, kernel, f, &w);
+	if (ret) {
+		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
+		free(f);
+		return;
+	}
+	changed = wants_changed(rq, h, kernel, &w);
+	if (!f->n && !changed)
+		goto after; /* nothing to record: no write lock */
+	req_write_begin(rq);
+	for (i = 0; !ret && i < f->n; i++) {
+		int64_t id;
+		bool created;
+
+		ret = store_alert_add(rq->st, h->id, &f->a[i], &id, &created);
+		if (ret)
+			log_error("alert for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
+		else if (created)
+			log_warn("%s %lld: %s: %s", !strcmp(f->a[i].kind, "regression") ? "alert" : "notice",
+				 (long long)id, h->name, f->a[i].summary);
+		if (!ret && created && !strcmp(f->a[i].kind, "regression"))
+			new_alerts++;
+	}
+	/* notices are recorded, not sent */
+	if (!ret && new_alerts &&
+	    deliver_enqueue(app_of(rq)->deliver, rq->st, h->id, kernel))
+		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
+			  store_errmsg(rq->st));
+	if (changed)
+		wants_record(rq, h, kernel, &w);
+	req_write_end(rq);
+after:
+	free(f);
+	if (store_host_kernels_after(rq->st, h->id, kernel, ident_keep, &after))
+		log_error("the kernels compared with %s on '%s': %s", kernel, h->name, store_errmsg(rq->st));
+	else
+		rewant(rq, h, &after);
+	free(after.v);
+}
+
 static void api_host_update(struct req *rq, struct resp *rs)
 {
 	struct store_host h;
@@ -431,6 +638,16 @@ static void api_host_update(struct req *rq, struct resp *rs)
 		store_failed(rq, rs, ret, "host");
 		goto out;
 	}
+	if (rb) {
+		/* a new baseline: what the host's kernels want changes */
+		struct idents all = { 0 };
+
+		if (store_host_kernels(rq->st, h.id, kernel_ident_keep, &all))
+			log_error("the kernels of '%s': %s", h.name, store_errmsg(rq->st));
+		else
+			rewant(rq, &h, &all);
+		free(all.v);
+	}
 	log_info("host '%s' %s by %s", rq->args[0], rn ? "renamed" : rt ? "retired" : "baseline set",
 		 rq->client);
 	jw_init(&jw, &rs->body);
@@ -469,50 +686,6 @@ static void run_ref_json(struct jw *jw, int64_t id, const char *uuid)
 	jw_str(jw, "uuid", uuid);
 	jw_str(jw, "url", url);
 	jw_obj_end(jw);
-}
-
-/*
- * Compare the host's kernel with its baseline now that a run arrived and
- * record what it shows.  A failure here is logged and loses nothing: the
- * run is stored, and the next upload of the kernel evaluates again.
- */
-static void evaluate_alerts(struct req *rq, const struct store_host *h, const char *kernel)
-{
-	struct compare_config cfg;
-	struct alerts_found *f = malloc(sizeof(*f));
-	int i, ret, new_alerts = 0;
-
-	if (!f)
-		return;
-	cfg = app_of(rq)->cmp;
-	ret = alerts_find(rq->st, h->name, kernel, &cfg, f);
-	if (ret)
-		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
-	if (ret || !f->n) {
-		free(f);
-		return; /* nothing to record: no write lock */
-	}
-	req_write_begin(rq);
-	for (i = 0; !ret && i < f->n; i++) {
-		int64_t id;
-		bool created;
-
-		ret = store_alert_add(rq->st, h->id, &f->a[i], &id, &created);
-		if (ret)
-			log_error("alert for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
-		else if (created)
-			log_warn("%s %lld: %s: %s", !strcmp(f->a[i].kind, "regression") ? "alert" : "notice",
-				 (long long)id, h->name, f->a[i].summary);
-		if (!ret && created && !strcmp(f->a[i].kind, "regression"))
-			new_alerts++;
-	}
-	/* notices are recorded, not sent */
-	if (!ret && new_alerts &&
-	    deliver_enqueue(app_of(rq)->deliver, rq->st, h->id, kernel))
-		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
-			  store_errmsg(rq->st));
-	req_write_end(rq);
-	free(f);
 }
 
 /* The host of an upload's token, into h; false with rs filled (401, 403, 429). */
@@ -680,7 +853,7 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 	 * costs a look-up, not a comparison and the write lock.
 	 */
 	if (!existed || !seen_has(app_of(rq)->evaluated, run_id)) {
-		evaluate_alerts(rq, &h, d.kernel_ident);
+		evaluate_upload(rq, &h, d.kernel_ident);
 		seen_add(app_of(rq)->evaluated, run_id);
 	}
 	rs->status = existed ? 200 : 201;

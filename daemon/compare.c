@@ -644,6 +644,50 @@ fail:
 	return ret;
 }
 
+void compare_wants(const struct compare_result *res, struct store_wants *w)
+{
+	struct strbuf cases = STRBUF_INIT;
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->recorded = w->has_base = true;
+	snprintf(w->base, sizeof(w->base), "%s", res->base);
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+		unsigned more;
+
+		if (strcmp(r->metric, "ns") || !r->supported || r->missing || r->enough_runs ||
+		    (r->verdict != CMP_INCONCLUSIVE && r->verdict != CMP_SIGNIFICANT))
+			continue;
+		more = r->more_runs ? r->more_runs : 1;
+		if (more > w->runs)
+			w->runs = more;
+		strbuf_addf(&cases, "%s%s %s", cases.len ? ", " : "", r->workload, r->layout);
+	}
+	/* cut at a case's end: a page shows the first cases, the count says the rest */
+	if (cases.len >= sizeof(w->cases)) {
+		size_t n = sizeof(w->cases) - 1;
+
+		while (n && strncmp(cases.buf + n, ", ", 2))
+			n--;
+		strbuf_setlen(&cases, n);
+	}
+	snprintf(w->cases, sizeof(w->cases), "%s", cases.buf);
+	strbuf_release(&cases);
+}
+
+void compare_wants_words(const struct store_wants *w, struct strbuf *out)
+{
+	if (!w->recorded)
+		return;
+	if (!w->has_base)
+		strbuf_addstr(out, "no baseline to compare with");
+	else if (!w->runs)
+		strbuf_addstr(out, "has enough runs to decide");
+	else
+		strbuf_addf(out, "wants %u more run%s: %s", w->runs, w->runs == 1 ? "" : "s", w->cases);
+}
+
 void compare_result_release(struct compare_result *res)
 {
 	free(res->rows);
@@ -852,6 +896,7 @@ bool compare_row_starts_workload(const struct compare_result *res, int i)
 void compare_text(const struct compare_result *res, struct strbuf *out)
 {
 	const struct compare_row *cols[32];
+	struct store_wants wants;
 	const char *wl;
 	int w, i, n, c, lw;
 
@@ -868,6 +913,12 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 		if (compare_noise_words(res, &words))
 			strbuf_addf(out, "warning: measured with noise sources active (forkwatch check): %s\n\n",
 				    words.buf);
+		strbuf_reset(&words);
+
+		/* what forkwatchd records for the host's agent when this is the kernel's own baseline */
+		compare_wants(res, &wants);
+		compare_wants_words(&wants, &words);
+		strbuf_addf(out, "runs: %s %s\n\n", res->head, words.buf);
 		strbuf_release(&words);
 	}
 	if (compare_vm_note(res->vm_accel))

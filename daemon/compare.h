@@ -214,6 +214,26 @@ void compare_query(struct strbuf *out, const char *host, const char *head, const
  */
 bool compare_row_starts_workload(const struct compare_result *res, int i);
 
+/*
+ * What a comparison wants before it can decide, as forkwatchd records it
+ * per host and kernel (store_wants; the agent's "has enough runs to
+ * decide"): the time rows whose verdict is still open (inconclusive, or
+ * significant with its size uncertain) and whose interval is too wide
+ * to decide against the budget (precision's enough_runs false) want
+ * more runs; w->runs is the largest of their more_runs (at least 1 each:
+ * a row whose further runs cannot be estimated still wants one), and
+ * w->cases names them.  0 when every row can decide.  w->recorded and
+ * w->has_base are set, w->base is res->base.
+ */
+void compare_wants(const struct compare_result *res, struct store_wants *w);
+
+/*
+ * "wants 12 more runs: fork order-0, munmap pmd" / "has enough runs to
+ * decide" / "no baseline to compare with", appended to out; nothing for
+ * a record not made.
+ */
+void compare_wants_words(const struct store_wants *w, struct strbuf *out);
+
 /* The JSON of GET /api/v1/compare, as an object under key (NULL at the top). */
 void compare_json(const struct compare_result *res, struct jw *jw, const char *key);
 

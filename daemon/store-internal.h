@@ -160,6 +160,14 @@ int store_codec(struct store *st, struct sampcodec **out);
 /* A buffer of the connection's, for the samples part to build blobs in. */
 struct strbuf *store_scratch(struct store *st);
 
+/*
+ * A host's record of what a kernel's comparison wants (store_hosts.c),
+ * from the 4 columns WANTS_COLS at i, i + 3 of s's current row.
+ */
+#define WANTS_COLS "hk.wants_at, hk.wants_runs, hk.wants_cases, wb.ident"
+#define WANTS_JOIN "LEFT JOIN kernels wb ON wb.id = hk.wants_base_id "
+void read_wants(struct store_stmt *s, int i, struct store_wants *w);
+
 /* Ingest: the samples of case c's supported series, stored for case_id (store_samples.c). */
 int samples_put(struct store *st, int64_t case_id, const struct doc_case *c);
 

@@ -88,6 +88,23 @@ int store_host_list(struct store *st, bool include_retired, store_host_cb cb, vo
 int store_host_rename(struct store *st, const char *name, const char *new_name);
 int store_host_retire(struct store *st, const char *name);
 
+/*
+ * What host_id's comparison of a kernel with its baseline wants before it
+ * can decide (issue 10's "wants N more runs"), as forkwatchd records it
+ * when an upload of the kernel or of its baseline arrives: the agent's
+ * "has enough runs to decide".  compare_wants() fills one from a
+ * comparison.
+ */
+#define STORE_WANTS_CASES 512
+struct store_wants {
+	bool recorded;          /* false: nothing recorded (compared before schema 11, or cleared) */
+	bool has_base;          /* false: no baseline to compare with (runs 0, cases and base "") */
+	unsigned runs;          /* further runs a side its undecided cases want; 0: every case can decide */
+	char cases[STORE_WANTS_CASES]; /* those cases, "fork order-0, munmap pmd"; "" when runs is 0 */
+	char base[DOC_IDENT_MAX]; /* the baseline compared with */
+	int64_t at;             /* when recorded, Unix seconds */
+};
+
 struct store_kernel {
 	int64_t id;
 	char ident[DOC_IDENT_MAX];
@@ -107,6 +124,7 @@ struct store_kernel {
 	 * store_host_kernels(), where they are that host's.
 	 */
 	unsigned disputed;
+	struct store_wants wants; /* store_host_kernels() only: that host's record; else not recorded */
 };
 #define STORE_DISPUTED_PARENT 1u
 #define STORE_DISPUTED_RELEASE 2u
@@ -240,6 +258,25 @@ int store_host_new_kernels(struct store *st, int64_t host_id, const char *kernel
  */
 int store_host_kernel_facts(struct store *st, int64_t host_id, const char *kernel_ident,
 			    char *release, size_t release_len, char *parent, size_t parent_len);
+
+/*
+ * Record what host_id's comparison of a kernel wants (w->recorded false,
+ * or w NULL, clears the record: the kernel then reads as not recorded);
+ * w->at is ignored: now.  -ENOENT when the host never uploaded the
+ * kernel.
+ */
+int store_host_kernel_wants_set(struct store *st, int64_t host_id, const char *kernel_ident,
+				const struct store_wants *w);
+/* The record of host_id's kernel into out (out->recorded false when none); -ENOENT as above. */
+int store_host_kernel_wants(struct store *st, int64_t host_id, const char *kernel_ident,
+			    struct store_wants *out);
+/*
+ * The kernels of host_id other than kernel_ident whose record an upload
+ * of kernel_ident changes: those last compared with it, and those whose
+ * parent commit (as host_id gave it) it is, newest first.
+ */
+int store_host_kernels_after(struct store *st, int64_t host_id, const char *kernel_ident,
+			     store_name_cb cb, void *ctx);
 
 /* What each host that ran a kernel says of it, by host name. */
 struct store_claim {

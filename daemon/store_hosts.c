@@ -277,3 +277,110 @@ int store_host_vm_accel(struct store *st, int64_t host_id, char *out, size_t len
 	free(facts);
 	return err;
 }
+
+/* ---- what a kernel's comparison wants (store_wants) ---------------------- */
+
+void read_wants(struct store_stmt *s, int i, struct store_wants *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->recorded = !col_null(s, i);
+	if (!w->recorded)
+		return;
+	w->at = col_i64(s, i);
+	w->has_base = !col_null(s, i + 1);
+	if (!w->has_base)
+		return;
+	w->runs = (unsigned)col_i64(s, i + 1);
+	col_text(s, i + 2, w->cases, sizeof(w->cases));
+	col_text(s, i + 3, w->base, sizeof(w->base));
+}
+
+/*
+ * ?3 NULL clears the record; ?4 NULL (with ?3 set) says no baseline.  The
+ * baseline is looked up by ident: a kernel the host ran, so it exists.
+ */
+static const struct store_query q_wants_set = {
+	.sql = "UPDATE host_kernels SET wants_at = ?3, wants_runs = ?4, wants_cases = ?5, "
+	"wants_base_id = (SELECT id FROM kernels WHERE ident = ?6) "
+	"WHERE host_id = ?1 AND kernel_id = (SELECT id FROM kernels WHERE ident = ?2)"
+};
+
+int store_host_kernel_wants_set(struct store *st, int64_t host_id, const char *kernel_ident,
+				const struct store_wants *w)
+{
+	bool rec = w && w->recorded, base = rec && w->has_base;
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_wants_set, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, kernel_ident);
+	/* an integer's NULL: PostgreSQL takes a parameter's type from what is bound */
+	bind_value(s, 3, &(struct store_value){ .type = STORE_INT, .null = !rec, .i = store_now() });
+	bind_value(s, 4, &(struct store_value){ .type = STORE_INT, .null = !base, .i = base ? w->runs : 0 });
+	bind_text(s, 5, base ? w->cases : NULL);
+	bind_text(s, 6, base ? w->base : NULL);
+	return stmt_update(s);
+}
+
+static const struct store_query q_wants_get = {
+	.sql = "SELECT " WANTS_COLS " FROM host_kernels hk JOIN kernels k ON k.id = hk.kernel_id "
+	WANTS_JOIN "WHERE hk.host_id = ?1 AND k.ident = ?2"
+};
+
+static int wants_row(struct store_stmt *s, void *ctx)
+{
+	read_wants(s, 0, ctx);
+	return 0;
+}
+
+int store_host_kernel_wants(struct store *st, int64_t host_id, const char *kernel_ident,
+			    struct store_wants *out)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_wants_get, &s);
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, kernel_ident);
+	return row_one(s, wants_row, out);
+}
+
+/* host_kernels_by_wants_base and the host's range of the primary key */
+static const struct store_query q_kernels_after = {
+	.sql = "SELECT k.ident FROM host_kernels hk JOIN kernels k ON k.id = hk.kernel_id "
+	"WHERE hk.host_id = ?1 AND k.ident <> ?2 AND (hk.parent_commit = ?2 "
+	"OR hk.wants_base_id = (SELECT id FROM kernels WHERE ident = ?2)) "
+	"ORDER BY k.first_seen_at DESC, k.id DESC"
+};
+
+struct name_each {
+	store_name_cb cb;
+	void *ctx;
+};
+
+static int name_row(struct store_stmt *s, void *ctx)
+{
+	struct name_each *e = ctx;
+	char ident[DOC_IDENT_MAX];
+
+	col_text(s, 0, ident, sizeof(ident));
+	return e->cb(e->ctx, ident);
+}
+
+int store_host_kernels_after(struct store *st, int64_t host_id, const char *kernel_ident,
+			     store_name_cb cb, void *ctx)
+{
+	struct name_each e = { cb, ctx };
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_kernels_after, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, kernel_ident);
+	return row_each(s, name_row, &e);
+}

@@ -64,6 +64,17 @@ static int kernel_row(struct store_stmt *s, void *ctx)
 	return e->cb(e->ctx, &k);
 }
 
+/* read_kernel() and then the host's record of what the kernel wants */
+static int host_kernel_row(struct store_stmt *s, void *ctx)
+{
+	struct kernel_each *e = ctx;
+	struct store_kernel k;
+
+	read_kernel(s, &k);
+	read_wants(s, 12, &k.wants);
+	return e->cb(e->ctx, &k);
+}
+
 /*
  * The newest ?1 kernels first, then their counts: a page of the latest
  * reads only those, each kernel's runs through runs_by_kernel.  Grouped
@@ -92,12 +103,13 @@ int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void
 /* the release and parent this host gave, not the first host's */
 static const struct store_query q_host_kernels = {
 	.sql = "SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "
-	"k.first_seen_at, " KERNEL_COUNTS
+	"k.first_seen_at, " KERNEL_COUNTS ", " WANTS_COLS " "
 	"FROM runs r JOIN kernels k ON k.id = r.kernel_id "
-	"JOIN host_kernels hk ON hk.host_id = r.host_id AND hk.kernel_id = k.id "
+	"JOIN host_kernels hk ON hk.host_id = r.host_id AND hk.kernel_id = k.id " WANTS_JOIN
 	"WHERE r.host_id = ?1 "
 	/* one host_kernels row per kernel here; PostgreSQL wants its columns named */
-	"GROUP BY k.id, hk.release, hk.parent_commit ORDER BY k.first_seen_at DESC, k.id DESC"
+	"GROUP BY k.id, hk.release, hk.parent_commit, hk.wants_at, hk.wants_runs, hk.wants_cases, wb.ident "
+	"ORDER BY k.first_seen_at DESC, k.id DESC"
 };
 
 int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, void *ctx)
@@ -109,7 +121,7 @@ int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, vo
 	if (err)
 		return err;
 	bind_i64(s, 1, host_id);
-	return row_each(s, kernel_row, &e);
+	return row_each(s, host_kernel_row, &e);
 }
 
 static const struct store_query q_kernel_get = {

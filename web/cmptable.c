@@ -353,3 +353,16 @@ void page_own_glance(struct strbuf *sb, const struct compare_result *res, const 
 		strbuf_addstr(sb, "</span>");
 	}
 }
+
+void page_wants(struct strbuf *sb, const struct store_wants *w)
+{
+	struct strbuf words = STRBUF_INIT;
+
+	if (!w->recorded || !w->has_base)
+		return;
+	compare_wants_words(w, &words);
+	strbuf_addf(sb, "<span class=\"%s\">", w->runs ? "wants" : "hint");
+	html_txt(sb, words.buf);
+	strbuf_addstr(sb, "</span>");
+	strbuf_release(&words);
+}

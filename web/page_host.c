@@ -224,6 +224,10 @@ static int kernel_row(struct strbuf *sb, struct store *st, const struct store_ho
 		strbuf_addstr(sb, "&amp;head=");
 		html_url(sb, k->ident);
 		strbuf_addstr(sb, "\">against its baseline</a>");
+		if (k->wants.recorded && k->wants.has_base) {
+			strbuf_addstr(sb, "<br>");
+			page_wants(sb, &k->wants);
+		}
 	} else {
 		strbuf_addstr(sb, "<span class=\"hint\">its first kernel: nothing to compare yet</span>");
 	}

@@ -336,6 +336,16 @@ static int claim_row(void *ctx, const struct store_claim *c)
  * The machines disagree on this kernel's parent or release: what each
  * says (each compares with the parent it gave, none with another's).
  */
+/* The record of what host's comparison of kernel wants (store_host_kernel_wants()). */
+static int host_wants(struct store *st, const char *host, const char *kernel, struct store_wants *w)
+{
+	struct store_host h;
+	int ret = store_host_find(st, host, &h);
+
+	memset(w, 0, sizeof(*w));
+	return ret ? ret : store_host_kernel_wants(st, h.id, kernel, w);
+}
+
 static int claims_table(struct req *rq, struct strbuf *sb, const struct store_kernel *k)
 {
 	int ret;
@@ -417,6 +427,7 @@ void page_kernel(struct req *rq, struct resp *rs)
 			  "<tr><th>machine</th><th>baseline</th><th>time per operation</th></tr></thead><tbody>\n");
 	for (i = 0; i < hosts.n; i++) {
 		struct compare_result res;
+		struct store_wants wants;
 		bool here = i >= first && i < end;
 		/* the tables of this page's machines only; the glance has them all */
 		struct strbuf *sec = here ? &sections : &scratch;
@@ -490,6 +501,13 @@ void page_kernel(struct req *rq, struct resp *rs)
 		strbuf_addstr(sec, " (");
 		html_txt(sec, res.base_why);
 		strbuf_addstr(sec, ")</p>");
+		if (here && !host_wants(rq->st, hosts.name[i], k.ident, &wants) && wants.recorded &&
+		    wants.has_base) {
+			/* what the machine's agent reads: the record its uploads made */
+			strbuf_addstr(sec, "<p>");
+			page_wants(sec, &wants);
+			strbuf_addstr(sec, "</p>");
+		}
 		page_compare_placement(sec, &res);
 		page_compare_noise(sec, &res);
 		if (compare_vm_note(res.vm_accel)) {

@@ -69,6 +69,14 @@ void page_compare_noise_mark(struct strbuf *sb, const struct compare_result *res
 void page_compare_placement(struct strbuf *sb, const struct compare_result *res);
 
 /*
+ * What the host's comparison of a kernel wants, as recorded
+ * (compare_wants_words()): "wants 12 more runs: fork order-0, munmap pmd"
+ * in a span of class "wants", "has enough runs to decide" of class
+ * "hint"; nothing when no record was made or there is no baseline.
+ */
+void page_wants(struct strbuf *sb, const struct store_wants *w);
+
+/*
  * The verdict of row r as a CSS class and a short word ("lost gain" for a
  * large-folio regression; "slower, size uncertain" for a significant change
  * whose interval still reaches inside the budget, apart from "inconclusive",

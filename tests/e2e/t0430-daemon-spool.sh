@@ -4,7 +4,9 @@
 # its result and gives up (exit 3); once the server is back, the next run
 # delivers the spooled result and its own, oldest first; `forkwatch agent`
 # sees that the running kernel has a complete upload and does not
-# benchmark again, and benchmarks a kernel that has none; a retired
+# benchmark again, and benchmarks a kernel that has none; the server
+# records that it wants more runs (issue 10) and the agent adds them, or,
+# without the record, asks the comparison itself; a retired
 # host's results stay spooled (exit 4).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
@@ -77,9 +79,11 @@ complete=$(jget "$T/body" 'd["run"]["complete"]')
 	fail "the new run is not complete, so the agent's skip cannot be checked: $(jget "$T/body" '[(c["workload"], c["layout"], c.get("layout_ok"), c.get("layout_reason"), c.get("runs_ok")) for c in d["cases"]]')"
 [ "$(grep -c 'stored as' "$T/d2.log")" = 2 ] || fail "the daemon did not log 2 stored runs"
 
-say "agent: the running kernel has a complete upload: no benchmark"
+say "agent: the running kernel has a complete upload (and, the host's first, no baseline): no benchmark"
+jcheck "$T/host.json" 'd["kernels"][0]["wants"] is None' "the first kernel's record: no baseline (wants null)"
 fw 0 agent --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 30 "${bench[@]}"
 grep -q 'not benchmarking it again' "$T/out" || fail "agent did not skip: $(cat "$T/out" "$T/err")"
+grep -q 'nothing to compare it with yet' "$T/out" || fail "agent did not read the server's record: $(cat "$T/out")"
 grep -qF "$ident" "$T/out" || fail "agent does not name the kernel $ident: $(cat "$T/out")"
 expect 200 GET "/api/v1/hosts/$(pct "$name")"
 jcheck "$T/body" 'd["host"]["uploads"] == 2' "no new upload from a skipping agent"
@@ -90,18 +94,44 @@ fw 0 agent --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry
 [ -z "$(entries)" ] || fail "agent left the spool: $(entries)"
 expect 200 GET /api/v1/kernels
 jcheck "$T/body" '{k["ident"]: k["uploads"] for k in d["kernels"]}.get("0123456789abcdef") == 1' "the new kernel's upload"
+# it has a baseline now (the kernel before): 2 runs of 3 forks cannot
+# decide a 1% budget, and the server recorded that it wants more runs
+# (issue 10: "has runs enough to decide")
+newk() { jget "$T/body" '[k for k in d["kernels"] if k["ident"] == "0123456789abcdef"][0]'"$1"; }
+expect 200 GET "/api/v1/hosts/$(pct "$name")"
+wants1=$(newk '["wants"]["runs"]')
+[ "$(newk '["wants"]["base"]')" = "$ident" ] || fail "the record's baseline: $(newk '["wants"]')"
+[ "$wants1" -gt 0 ] || fail "2 runs of 3 forks want no more runs: $(newk '["wants"]')"
+say "    recorded: wants $wants1 more runs ($(newk '["wants"]["cases"]'))"
+say "agent: the undecided kernel is given more runs; the server pools them"
 fw 0 agent --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 30 \
 	--kernel-commit 0123456789abcdef "${bench[@]}"
-# it has a baseline now (the kernel before): 2 runs of 3 forks cannot
-# decide a 1% budget, so the agent adds runs (issue 10: "has runs enough
-# to decide"), and the server pools the two uploads
-grep -q 'not enough runs to decide.*adding runs' "$T/out" "$T/err" ||
+grep -q "kernel '0123456789abcdef' on this host wants $wants1 more runs\?: running" "$T/out" ||
 	fail "agent did not add runs to the undecided kernel: $(cat "$T/out" "$T/err")"
+say "    $(grep 'on this host wants' "$T/out")"
 [ -z "$(entries)" ] || fail "agent left the spool: $(entries)"
 expect 200 GET /api/v1/kernels
 jcheck "$T/body" '{k["ident"]: k["uploads"] for k in d["kernels"]}.get("0123456789abcdef") == 2' "the kernel's two uploads"
 expect 200 GET "/api/v1/hosts/$(pct "$name")"
 jcheck "$T/body" 'd["host"]["uploads"] == 4' "4 uploads"
+say "    recorded after the second upload: $(newk '["wants"]')"
+[ "$(newk '["wants"]["recorded_at"] is not None')" = true ] || fail "no record after the second upload"
+
+say "agent against a server without the record (as before schema 11): it asks the comparison"
+stop_daemon
+[ "$drc" = 0 ] || fail "SIGTERM: exit $drc"
+"$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE host_kernels SET wants_at = NULL"); c.commit()' "$T/srv/fw.db" ||
+	fail "clearing the records"
+start_daemon "$T/d3.log" --db "$T/srv/fw.db" --listen "127.0.0.1:$port"
+expect 200 GET "/api/v1/hosts/$(pct "$name")"
+[ "$(newk '.get("wants", "absent")')" = absent ] || fail "a cleared record is served: $(newk '["wants"]')"
+fw 0 agent --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-for 30 \
+	--kernel-commit 0123456789abcdef "${bench[@]}"
+grep -q 'not enough runs to decide.*adding runs' "$T/out" "$T/err" ||
+	fail "agent without the record did not add runs by the comparison: $(cat "$T/out" "$T/err")"
+expect 200 GET "/api/v1/hosts/$(pct "$name")"
+jcheck "$T/body" 'd["host"]["uploads"] == 5' "5 uploads"
+[ "$(newk '["wants"]["base"]')" = "$ident" ] || fail "no record again after an upload: $(newk '.get("wants")')"
 
 say "a retired host: the server refuses its token, the result stays spooled (exit 4)"
 expect 200 POST "/api/v1/hosts/$(pct "$name")" -H "Authorization: Bearer $(cat "$T/srv/admin.token")" -d '{"retire": true}'
@@ -110,7 +140,7 @@ fw 4 run --server "$URL" --token-file "$T/host.token" --spool "$spool" --retry-f
 grep -q 'answered 403' "$T/err" || fail "no 403 line: $(cat "$T/err")"
 say "    $(grep 'answered 403' "$T/err" | head -1)"
 expect 200 GET '/api/v1/hosts?retired=1'
-jcheck "$T/body" '[h["uploads"] for h in d["hosts"]] == [4]' "nothing stored for a retired host"
+jcheck "$T/body" '[h["uploads"] for h in d["hosts"]] == [5]' "nothing stored for a retired host"
 
 stop_daemon
 [ "$drc" = 0 ] || fail "SIGTERM: exit $drc"

@@ -1532,6 +1532,111 @@ static void test_host_kernel_facts(void **state)
 	free(t);
 }
 
+struct names_seen {
+	unsigned n;
+	char v[4][DOC_IDENT_MAX];
+};
+
+static int collect_name(void *ctx, const char *name)
+{
+	struct names_seen *ns = ctx;
+
+	assert_true(ns->n < 4);
+	snprintf(ns->v[ns->n++], sizeof(ns->v[0]), "%s", name);
+	return 0;
+}
+
+/*
+ * What a host's comparison of a kernel wants (migration 11): not recorded
+ * until set; no baseline; runs, cases and the baseline; cleared; read in
+ * a host's kernels; and the kernels an upload of their baseline or parent
+ * makes again.
+ */
+static void test_host_kernel_wants(void **state)
+{
+	struct fixture *f = *state;
+	struct kernels_seen ks = { 0 };
+	struct names_seen ns = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	struct store_wants w = { 0 }, got;
+	int64_t a, b, id;
+	bool existed;
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	b = make_host(f->st, "lab-b", 2);
+	make_doc(t, UUID1, PARENT1, "6.8.0-p"); /* a: the parent */
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id, &existed), 0);
+	make_doc(t, UUID2, COMMIT1, RELEASE1); /* a: its child */
+	strcpy(t->d.kernel.parent_commit, PARENT1);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id, &existed), 0);
+	make_doc(t, UUID3, PARENT2, "6.8.0-q"); /* a: a third, without a parent */
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id, &existed), 0);
+
+	assert_int_equal(store_host_kernel_wants(f->st, a, COMMIT1, &got), 0);
+	assert_false(got.recorded);
+	assert_int_equal(store_host_kernel_wants(f->st, b, COMMIT1, &got), -ENOENT);
+	assert_int_equal(store_host_kernel_wants_set(f->st, b, COMMIT1, &w), -ENOENT);
+
+	/* no baseline */
+	w.recorded = true;
+	assert_int_equal(store_host_kernel_wants_set(f->st, a, PARENT1, &w), 0);
+	assert_int_equal(store_host_kernel_wants(f->st, a, PARENT1, &got), 0);
+	assert_true(got.recorded);
+	assert_false(got.has_base);
+	assert_true(got.at > 0);
+
+	/* 12 more runs against the parent */
+	w.has_base = true;
+	w.runs = 12;
+	snprintf(w.cases, sizeof(w.cases), "fork order-0, munmap pmd");
+	snprintf(w.base, sizeof(w.base), "%s", PARENT1);
+	assert_int_equal(store_host_kernel_wants_set(f->st, a, COMMIT1, &w), 0);
+	assert_int_equal(store_host_kernel_wants(f->st, a, COMMIT1, &got), 0);
+	assert_true(got.recorded && got.has_base);
+	assert_int_equal(got.runs, 12);
+	assert_string_equal(got.cases, "fork order-0, munmap pmd");
+	assert_string_equal(got.base, PARENT1);
+
+	/* the third compared with the child: 0, every case decides */
+	w.runs = 0;
+	w.cases[0] = '\0';
+	snprintf(w.base, sizeof(w.base), "%s", COMMIT1);
+	assert_int_equal(store_host_kernel_wants_set(f->st, a, PARENT2, &w), 0);
+
+	/* in the host's kernels, newest first */
+	assert_int_equal(store_host_kernels(f->st, a, collect_kernel, &ks), 0);
+	assert_int_equal(ks.n, 3);
+	assert_string_equal(ks.k[1].ident, COMMIT1);
+	assert_true(ks.k[1].wants.recorded && ks.k[1].wants.has_base);
+	assert_int_equal(ks.k[1].wants.runs, 12);
+	assert_string_equal(ks.k[1].wants.base, PARENT1);
+	assert_string_equal(ks.k[0].ident, PARENT2);
+	assert_true(ks.k[0].wants.has_base);
+	assert_int_equal(ks.k[0].wants.runs, 0);
+	assert_string_equal(ks.k[2].ident, PARENT1);
+	assert_true(ks.k[2].wants.recorded);
+	assert_false(ks.k[2].wants.has_base);
+
+	/* an upload of the parent makes the child's record again; of the child, the third's */
+	assert_int_equal(store_host_kernels_after(f->st, a, PARENT1, collect_name, &ns), 0);
+	assert_int_equal(ns.n, 1);
+	assert_string_equal(ns.v[0], COMMIT1);
+	ns.n = 0;
+	assert_int_equal(store_host_kernels_after(f->st, a, COMMIT1, collect_name, &ns), 0);
+	assert_int_equal(ns.n, 1);
+	assert_string_equal(ns.v[0], PARENT2);
+	ns.n = 0;
+	assert_int_equal(store_host_kernels_after(f->st, b, PARENT1, collect_name, &ns), 0);
+	assert_int_equal(ns.n, 0);
+
+	/* cleared: not recorded */
+	assert_int_equal(store_host_kernel_wants_set(f->st, a, COMMIT1, NULL), 0);
+	assert_int_equal(store_host_kernel_wants(f->st, a, COMMIT1, &got), 0);
+	assert_false(got.recorded);
+	free(t);
+}
+
 /* ---- hostile strings ------------------------------------------------- */
 
 static int count_series(void *ctx, const struct store_series *s)
@@ -2201,6 +2306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ingest_is_atomic, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_kernels_and_runs, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_host_kernel_facts, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_host_kernel_wants, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_comparison_reads, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_sql_metacharacters_verbatim, setup_open,
 						teardown),
