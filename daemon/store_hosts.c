@@ -349,7 +349,7 @@ int store_host_kernel_wants(struct store *st, int64_t host_id, const char *kerne
 	return row_one(s, wants_row, out);
 }
 
-/* host_kernels_by_wants_base and the host's range of the primary key */
+/* the host's range of host_kernels' key: a row per kernel it ran, as the host's listings read */
 static const struct store_query q_kernels_after = {
 	.sql = "SELECT k.ident FROM host_kernels hk JOIN kernels k ON k.id = hk.kernel_id "
 	"WHERE hk.host_id = ?1 AND k.ident <> ?2 AND (hk.parent_commit = ?2 "

@@ -15,4 +15,3 @@ ALTER TABLE host_kernels ADD COLUMN wants_runs INTEGER;
 ALTER TABLE host_kernels ADD COLUMN wants_cases TEXT;
 ALTER TABLE host_kernels ADD COLUMN wants_base_id INTEGER REFERENCES kernels(id);
 ALTER TABLE host_kernels ADD COLUMN wants_at INTEGER;
-CREATE INDEX host_kernels_by_wants_base ON host_kernels(host_id, wants_base_id);

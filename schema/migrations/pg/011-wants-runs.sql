@@ -5,4 +5,3 @@ ALTER TABLE host_kernels ADD COLUMN wants_runs BIGINT;
 ALTER TABLE host_kernels ADD COLUMN wants_cases TEXT;
 ALTER TABLE host_kernels ADD COLUMN wants_base_id BIGINT REFERENCES kernels(id);
 ALTER TABLE host_kernels ADD COLUMN wants_at BIGINT;
-CREATE INDEX host_kernels_by_wants_base ON host_kernels(host_id, wants_base_id);
