@@ -110,6 +110,13 @@ static int collect_cb(void *ctx, const struct store_series *s)
 		r->skipped_runs += s->nrun_means;
 		return 0;
 	}
+	if (c->head && !r->iterations)
+		r->iterations = s->iterations;
+	if (s->iterations && r->iterations && s->iterations != r->iterations) {
+		r->skipped_iterations += s->nrun_means;
+		r->other_iterations = s->iterations;
+		return 0;
+	}
 	for (i = 0; i < s->nrun_means && *n < COMPARE_MAX_RUNS; i++)
 		if (isfinite(s->run_means[i])) {
 			up[*n] = u;
@@ -202,7 +209,12 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg, b
 		return;
 	if (!r->nb) {
 		r->missing = true;
-		snprintf(r->reason, sizeof(r->reason), "no verified runs of it on the base kernel");
+		if (r->skipped_iterations)
+			snprintf(r->reason, sizeof(r->reason), "the base kernel's runs of it have %u iterations a "
+				 "run, these %u: a run's mean depends on its iterations, so they are not compared "
+				 "(run one with as many)", r->other_iterations, r->iterations);
+		else
+			snprintf(r->reason, sizeof(r->reason), "no verified runs of it on the base kernel");
 		return;
 	}
 	stats_summarize(r->base, r->nb, &sb);
@@ -344,6 +356,25 @@ static void others(const struct compare_result *res, const struct compare_upload
 	}
 }
 
+/* "; left out: 16 runs of fork order-0 with 20 iterations a run (compared: 100), ..." */
+static void iterations_note(const struct compare_result *res, struct strbuf *out)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < res->nrows; i++) {
+		const struct compare_row *r = &res->rows[i];
+
+		if (!r->skipped_iterations || strcmp(r->metric, "ns"))
+			continue;
+		strbuf_addf(out, "%s %u run%s of %s %s with %u iterations a run (compared: %u)",
+			    any ? "," : "; left out, as a run's mean depends on its iterations:",
+			    r->skipped_iterations, r->skipped_iterations == 1 ? "" : "s", r->workload, r->layout,
+			    r->other_iterations, r->iterations);
+		any = true;
+	}
+}
+
 void compare_placement_note(const struct compare_result *res, struct strbuf *out)
 {
 	struct strbuf b = STRBUF_INIT, h = STRBUF_INIT;
@@ -361,6 +392,7 @@ void compare_placement_note(const struct compare_result *res, struct strbuf *out
 		strbuf_addf(out, "; left out of the baseline: %s", b.buf);
 	if (h.len)
 		strbuf_addf(out, "; left out of the after-change: %s", h.buf);
+	iterations_note(res, out);
 	strbuf_release(&b);
 	strbuf_release(&h);
 }
@@ -831,6 +863,12 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 		}
 		if (r->skipped_runs)
 			jw_u64(jw, "runs_skipped_layout_mismatch", r->skipped_runs);
+		if (r->iterations)
+			jw_u64(jw, "iterations", r->iterations);
+		if (r->skipped_iterations) {
+			jw_u64(jw, "runs_skipped_other_iterations", r->skipped_iterations);
+			jw_u64(jw, "other_iterations", r->other_iterations);
+		}
 		jw_obj_end(jw);
 	}
 	jw_arr_end(jw);

@@ -65,6 +65,15 @@ struct compare_row {
 	bool enough_runs;
 	unsigned more_runs;
 	unsigned skipped_runs;  /* runs left out: their layout did not verify */
+	/*
+	 * The iterations per run compared (the head's newest upload's), and
+	 * the runs of either side left out because they had other iterations
+	 * per run (the last such seen in other_iterations): a run's mean
+	 * depends on how many iterations it has, since its first iterations
+	 * are slower than the rest (bench/README.md, "verdict-quality.sh").
+	 */
+	unsigned iterations;
+	unsigned skipped_iterations, other_iterations;
 };
 
 /* The noise sources active in one side's uploads (their noise snapshots). */

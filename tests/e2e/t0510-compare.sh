@@ -142,6 +142,37 @@ curl -sf "$URL/api/v1/alerts?host=lab-s" >"$T/s-alerts.json" || fail "alerts lab
 "$PY" -c 'import json,sys; a=json.load(open(sys.argv[1])); a=a.get("alerts", a); assert a == [], a' "$T/s-alerts.json" ||
 	fail "a significant, size uncertain verdict raised an alert: $(cat "$T/s-alerts.json")"
 
+say "another iterations per run: the head's runs of 10 iterations against a base of 5 leave the base out"
+# a run's mean depends on its iterations (its first iterations are slower:
+# bench/README.md, verdict-quality.sh), so runs of 5 and of 10 iterations
+# are never pooled into one side nor compared
+"$PY" - "$T" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1] + "/s-head.json"))
+d["run_uuid"] = "0c0c0c0c-0000-4000-8000-00000000000a"
+d["kernel"].update({"release": "6.9.0-gffffffffffff", "commit": "ffffffffffff", "parent_commit": "dddddddddddd"})
+d["params"]["iterations"] = 10
+for c in d["cases"]:
+    c["iterations"] = 10
+    for r in c["runs"]:
+        r["ns"] = r["ns"] * 2
+json.dump(d, open(sys.argv[1] + "/i-head.json", "w"))
+PYEOF
+code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok_s" \
+	--data-binary @"$T/i-head.json" "$URL/api/v1/runs")
+[ "$code" = 201 ] || fail "upload i-head: $code $(cat "$T/up.json")"
+curl -sf "$URL/api/v1/compare?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"$T/i.json" || fail "compare i-head"
+"$PY" - "$T/i.json" <<'PYEOF' || fail "runs of other iterations per run were compared"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["rows"] if x["metric"] == "ns"][0]
+assert r["iterations"] == 10 and r["runs_skipped_other_iterations"] == 8 and r["other_iterations"] == 5, r
+assert r["base"]["n"] == 0 and r["verdict"] == "missing" and "have 5 iterations a run, these 10" in r["reason"], r
+PYEOF
+curl -sf "$URL/compare.txt?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"$T/i.txt" || fail "compare.txt i-head"
+grep -q "left out, as a run's mean depends on its iterations: 8 runs of fork order-0 with 5 iterations a run (compared: 10)" "$T/i.txt" ||
+	{ cat "$T/i.txt"; fail "compare.txt does not say why the base's runs were left out"; }
+
 say "thresholds are configurable: a 15% order-0 budget makes +10% unchanged"
 stop_daemon
 expect_fail "bad --alpha" "\-\-alpha '2'" "$FWD" --alpha 2 --db "$T/db/fw.db"
