@@ -279,6 +279,43 @@ static double median_of(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static int missed;	/* a target was missed: exit 3 */
+
+/*
+ * The issue's targets, for a row whose sessions had budget_s each (0: the
+ * fixed runs): at most 1 false regression in 20 A/A pairs per layout in
+ * every row; +10% on order-0 caught every time within 120 s; +5% caught 9
+ * times in 10 within 300 s.
+ */
+static void targets(double budget_s)
+{
+	size_t c;
+
+	for (c = 0; c < ncases; c++) {
+		const struct tally *t = &tallies[c];
+		unsigned fr = t->v[0][CMP_REGRESSION];
+		int ok = 20 * fr <= t->pairs;
+
+		printf("  %s: A/A false regressions of %s %u/%zu (at most 1 in 20)\n", ok ? "PASS" : "FAIL",
+		       cases[c].layout, fr, t->pairs);
+		missed |= !ok;
+		if (strcmp(cases[c].layout, "order-0"))
+			continue;
+		if (budget_s > 0 && budget_s <= 120) {
+			ok = t->v[3][CMP_REGRESSION] == t->pairs;
+			printf("  %s: order-0 +10%% caught %u/%zu within %.0f s (every time within 120 s)\n",
+			       ok ? "PASS" : "FAIL", t->v[3][CMP_REGRESSION], t->pairs, budget_s);
+			missed |= !ok && budget_s == 120;
+		}
+		if (budget_s > 0 && budget_s <= 300) {
+			ok = 10 * t->v[2][CMP_REGRESSION] >= 9 * t->pairs;
+			printf("  %s: order-0 +5%% caught %u/%zu within %.0f s (9 in 10 within 300 s)\n",
+			       ok ? "PASS" : "FAIL", t->v[2][CMP_REGRESSION], t->pairs, budget_s);
+			missed |= !ok && budget_s == 300;
+		}
+	}
+}
+
 static void print_row(const char *what, double per_kernel_s, const char *extra)
 {
 	size_t c;
@@ -307,6 +344,20 @@ static void print_row(const char *what, double per_kernel_s, const char *extra)
 		}
 		printf("\n");
 	}
+	/* the targets in one line: false regressions, and order-0 slowdowns caught */
+	printf("  A/A false regressions:");
+	for (c = 0; c < ncases; c++)
+		printf(" %s %u/%zu", cases[c].layout, tallies[c].v[0][CMP_REGRESSION], tallies[c].pairs);
+	for (c = 0; c < ncases; c++) {
+		size_t s;
+
+		if (strcmp(cases[c].layout, "order-0"))
+			continue;
+		printf("; order-0 caught (regression):");
+		for (s = 1; s < NSLOW; s++)
+			printf(" +%.0f%% %u/%zu", slow_pct[s], tallies[c].v[s][CMP_REGRESSION], tallies[c].pairs);
+	}
+	printf("\n");
 }
 
 /* ---- fixed: 8 runs of one invocation a side ---- */
@@ -344,6 +395,7 @@ static void fixed(void)
 		kernel_s[nkernel_s++] = ch;
 	}
 	print_row("fixed 8 runs a case", median_of(kernel_s, nkernel_s), NULL);
+	targets(0);
 }
 
 /* ---- budget: collectors/budget.c on replayed runs ---- */
@@ -492,6 +544,7 @@ static void budget_row(double seconds, size_t pairs)
 		snprintf(what, sizeof(what), "--time-budget %.0f", seconds);
 		print_row(what, median_of(kernel_s, nkernel_s), extra);
 	}
+	targets(seconds);
 }
 
 int main(int argc, char **argv)
@@ -557,5 +610,7 @@ int main(int argc, char **argv)
 		budget_row(s, pairs);
 		budgets = end;
 	}
-	return 0;
+	if (missed)
+		printf("\nverdict-quality: targets missed (FAIL above)\n");
+	return missed ? 3 : 0;
 }
