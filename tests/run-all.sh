@@ -86,8 +86,8 @@ units() {
 #          knobs outside the benchmark lock: each runs with no other test
 #          running, before the others
 #   cpu:   they keep CPUs busy for long (qemu's TCG, the fuzzers, the
-#          browser, benchmarks): at most half the slots (rounded up) while
-#          other tests wait, niced so that the others' answers stay quick
+#          browser, benchmarks): on at most half the slots (rounded up),
+#          niced so that the others' answers stay quick
 # Every other test shares the slots.  A new test that times something or
 # sets a knob belongs in `alone`.
 alone_tests="t0106-bench-time-budget t0120-knob-journal-kill9 t0135-tune-kill9
@@ -156,7 +156,7 @@ run_queued() {
 	while :; do
 		while [ "$nrun" -lt "$jobs" ]; do
 			s=$(next shared) c=$(next cpu)
-			if [ -n "$c" ] && { [ "$ncpu" -lt "$half" ] || [ -z "$s" ]; }; then
+			if [ -n "$c" ] && [ "$ncpu" -lt "$half" ]; then
 				launch "$c"
 			elif [ -n "$s" ]; then
 				launch "$s"
