@@ -82,19 +82,25 @@ units() {
 # run_queued runs them, up to N at once.  Most tests mostly wait (for a
 # daemon, a socket, a sleep); some keep a CPU busy for long, and some must
 # have the machine to themselves.  By the name of their script:
-#   alone: they time something with a tight bound or set machine-global
-#          knobs outside the benchmark lock: each runs with no other test
-#          running, before the others
+#   alone: they time something with a tight bound, or set machine-global
+#          knobs outside the benchmark lock (kill -9 in a benchmark): each
+#          runs with no other test running, before the others
+#   bench: they benchmark this machine (forkwatch bench --wait): one at a
+#          time, as the benchmark lock would have them anyway, without
+#          holding other slots while they wait for it
 #   cpu:   they keep CPUs busy for long (qemu's TCG, the fuzzers, the
-#          browser, benchmarks): on at most half the slots (rounded up),
-#          niced so that the others' answers stay quick
+#          browser): on at most half the slots (rounded up), longest first
+#          (in the order of this list), niced so that the others' answers
+#          stay quick
 # Every other test shares the slots.  A new test that times something or
-# sets a knob belongs in `alone`.
+# sets a knob belongs in alone_tests; one that benchmarks in bench_tests.
 alone_tests="t0106-bench-time-budget t0120-knob-journal-kill9 t0135-tune-kill9
-	t0150-bench-physics t0535-delivery-failures t0610-slow-clients t0662-trends"
-cpu_tests="t0025-make-run t0100-bench-small t0105-bench-workloads t0107-bench-placement
-	t0200-arm64-qemu t0560-web-browser t0700-arm64-system t0710-vm t0720-ab
-	t0725-compare-boots t0730-vm-failures t0800-fuzz-short"
+	t0150-bench-physics t0535-delivery-failures t0610-slow-clients t0640-collector-kill9
+	t0662-trends"
+bench_tests="t0025-make-run t0100-bench-small t0105-bench-workloads t0107-bench-placement
+	t0200-arm64-qemu"
+cpu_tests="t0720-ab t0560-web-browser t0710-vm t0800-fuzz-short t0730-vm-failures
+	t0700-arm64-system t0725-compare-boots"
 jobs=1
 q_name=() q_cmd=() q_kind=()
 
@@ -102,6 +108,7 @@ q_name=() q_cmd=() q_kind=()
 kind() {
 	local base=${1##*/}
 	case " $(echo $alone_tests) " in *" $base "*) echo alone; return ;; esac
+	case " $(echo $bench_tests) " in *" $base "*) echo bench; return ;; esac
 	case " $(echo $cpu_tests) " in *" $base "*) echo cpu; return ;; esac
 	echo shared
 }
@@ -115,7 +122,7 @@ enqueue() { # name, command...
 }
 
 declare -A r_name r_start
-nrun=0 ncpu=0
+nrun=0 ncpu=0 nbench=0
 launch() { # index in the queue
 	local i=$1 c=${q_cmd[$1]}
 	[ "${q_kind[$i]}" = cpu ] && [ "$jobs" -gt 1 ] && c="nice -n 10 $c"
@@ -123,7 +130,10 @@ launch() { # index in the queue
 	eval "$c" >"$(logof "${q_name[$i]}")" 2>&1 </dev/null &
 	r_name[$!]=${q_name[$i]} r_start[$!]=${EPOCHREALTIME/./}
 	nrun=$((nrun + 1))
-	[ "${q_kind[$i]}" = cpu ] && ncpu=$((ncpu + 1))
+	case ${q_kind[$i]} in
+	cpu) ncpu=$((ncpu + 1)) ;;
+	bench) nbench=$((nbench + 1)) ;;
+	esac
 	q_kind[$i]=started
 }
 
@@ -133,21 +143,32 @@ reap() { # wait for one test to end and count it
 	rc=$?
 	name=${r_name[$pid]}
 	nrun=$((nrun - 1))
-	[ "$(kind "$name")" = cpu ] && ncpu=$((ncpu - 1))
+	case $(kind "$name") in
+	cpu) ncpu=$((ncpu - 1)) ;;
+	bench) nbench=$((nbench - 1)) ;;
+	esac
 	result "$name" $rc "$(logof "$name")" $(((${EPOCHREALTIME/./} - r_start[$pid] + 500000) / 1000000))
 	unset "r_name[$pid]" "r_start[$pid]"
 }
 
-# next KIND: the index of the first queued test of that kind, or nothing
+# next KIND: the index of the first queued test of that kind, or nothing;
+# of the cpu kind, the first in cpu_tests' order
 next() {
-	local i
+	local i c
+	if [ "$1" = cpu ]; then
+		for c in $cpu_tests; do
+			for i in "${!q_kind[@]}"; do
+				[ "${q_kind[$i]}" = cpu ] && [ "${q_name[$i]##*/}" = "$c" ] && { echo "$i"; return; }
+			done
+		done
+	fi
 	for i in "${!q_kind[@]}"; do
 		[ "${q_kind[$i]}" = "$1" ] && { echo "$i"; return; }
 	done
 }
 
 run_queued() {
-	local i s c half=$(((jobs + 1) / 2))
+	local i s c b half=$(((jobs + 1) / 2))
 	# alone: one at a time, nothing else running
 	while i=$(next alone) && [ -n "$i" ]; do
 		launch "$i"
@@ -155,9 +176,11 @@ run_queued() {
 	done
 	while :; do
 		while [ "$nrun" -lt "$jobs" ]; do
-			s=$(next shared) c=$(next cpu)
+			s=$(next shared) c=$(next cpu) b=$(next bench)
 			if [ -n "$c" ] && [ "$ncpu" -lt "$half" ]; then
 				launch "$c"
+			elif [ -n "$b" ] && [ "$nbench" -eq 0 ]; then
+				launch "$b"
 			elif [ -n "$s" ]; then
 				launch "$s"
 			else
