@@ -105,15 +105,15 @@ say "the job runner (run-all.sh -j): queued tests run N at once, an alone test b
 	pass=0 fail=0 skip=0 failed=()
 	jobs=3 queueing=1 alone_tests="t9-alone" cpu_tests="t9-cpu" bench_tests="t9-bench"
 	tr=$T/trace
-	# each test writes "NAME start" and "NAME end" to the trace
+	# each test writes "NAME start" and "NAME end" to the trace, SECONDS apart
 	step='echo "$1 start" >>"$0"; sleep "$2"; echo "$1 end" >>"$0"; [ "$3" != 77 ] || echo "skip: $1 cannot"; exit "$3"'
-	run y/t9-a sh -c "$step" "$tr" a 1 0
-	run y/t9-b sh -c "$step" "$tr" b 1 3
-	run y/t9-alone sh -c "$step" "$tr" alone 1 0
-	run y/t9-cpu sh -c "$step" "$tr" cpu 1 0
-	run y/t9-c sh -c "$step" "$tr" c 1 77
-	run y/t9-bench sh -c "$step" "$tr" bench1 1 0
-	run z/t9-bench sh -c "$step" "$tr" bench2 1 0
+	run y/t9-a sh -c "$step" "$tr" a 2 0
+	run y/t9-b sh -c "$step" "$tr" b 2 3
+	run y/t9-alone sh -c "$step" "$tr" alone 2 0
+	run y/t9-cpu sh -c "$step" "$tr" cpu 2 0
+	run y/t9-c sh -c "$step" "$tr" c 2 77
+	run y/t9-bench sh -c "$step" "$tr" bench1 2 0
+	run z/t9-bench sh -c "$step" "$tr" bench2 2 0
 	[ ! -e "$tr" ] || fail "run ran a test while queueing"
 	run_queued >"$T/lines"
 	cat "$T/lines"
