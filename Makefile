@@ -202,14 +202,18 @@ unit-list:
 	@printf '%s\n' $(UNIT_BIN)
 
 # `make test`: every test, installing what they need first
+# make test builds with one job per CPU unless given -j, and runs TEST_JOBS
+# tests at once (tests/README: which tests run alone, which share)
+TEST_JOBS ?= 4
+TEST_MAKE = $(MAKE) $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 test:
 	scripts/deps.sh host aarch64 test
-	$(MAKE) all unit-build
-	$(MAKE) SAN=1 all unit-build
-	$(MAKE) ARCH=aarch64 all unit-build
-	$(MAKE) STATIC=1 all
-	$(MAKE) fuzz
-	tests/run-all.sh
+	$(TEST_MAKE) all unit-build
+	$(TEST_MAKE) SAN=1 all unit-build
+	$(TEST_MAKE) ARCH=aarch64 all unit-build
+	$(TEST_MAKE) STATIC=1 all
+	$(TEST_MAKE) fuzz
+	tests/run-all.sh -j $(TEST_JOBS)
 
 # start forkwatchd with a local database, register and benchmark this machine
 run:

@@ -100,6 +100,34 @@ cp "$T/cm" "$T/mk/b/tests/test_here"
 	counts 3 5 3
 ) || exit 1
 
+say "the job runner (run-all.sh -j): queued tests run N at once, an alone test by itself, one benchmark at a time, each counted once"
+(
+	pass=0 fail=0 skip=0 failed=()
+	jobs=3 queueing=1 alone_tests="t9-alone" cpu_tests="t9-cpu" bench_tests="t9-bench"
+	tr=$T/trace
+	# each test writes "NAME start" and "NAME end" to the trace, SECONDS apart
+	step='echo "$1 start" >>"$0"; sleep "$2"; echo "$1 end" >>"$0"; [ "$3" != 77 ] || echo "skip: $1 cannot"; exit "$3"'
+	run y/t9-a sh -c "$step" "$tr" a 2 0
+	run y/t9-b sh -c "$step" "$tr" b 2 3
+	run y/t9-alone sh -c "$step" "$tr" alone 2 0
+	run y/t9-cpu sh -c "$step" "$tr" cpu 2 0
+	run y/t9-c sh -c "$step" "$tr" c 2 77
+	run y/t9-bench sh -c "$step" "$tr" bench1 2 0
+	run z/t9-bench sh -c "$step" "$tr" bench2 2 0
+	[ ! -e "$tr" ] || fail "run ran a test while queueing"
+	run_queued >"$T/lines"
+	cat "$T/lines"
+	counts 5 1 1
+	[ "${failed[*]}" = "y/t9-b" ] || fail "failed list: ${failed[*]}"
+	grep -q '^FAIL  y/t9-b (exit 3, [0-9]* s), last lines of ' "$T/lines" || fail "no FAIL line with the exit status and time"
+	grep -q '^SKIP  y/t9-c: c cannot ([0-9]* s)$' "$T/lines" || fail "no SKIP line with the reason"
+	[ "$(head -2 "$tr" | paste -sd' ')" = "alone start alone end" ] || fail "the alone test did not run first by itself: $(paste -sd' ' "$tr")"
+	[ "$(sed -n 3,5p "$tr" | grep -c start)" = 3 ] || fail "three tests did not start at once: $(paste -sd' ' "$tr")"
+	[ "$(grep -n 'bench1 end' "$tr" | cut -d: -f1)" -lt "$(grep -n 'bench2 start' "$tr" | cut -d: -f1)" ] ||
+		fail "two benchmarks ran at once: $(paste -sd' ' "$tr")"
+	[ "$(wc -l <"$tr")" = 14 ] || fail "not every test ran once: $(paste -sd' ' "$tr")"
+) || exit 1
+
 say "tests/run.sh (make unit, make check) counts a cmocka skip() as a skip too"
 mkdir -p "$top/build/t0015-$$/tests"
 cleanup_hooks+=('rm -rf "$top/build/t0015-$$"')

@@ -10,7 +10,8 @@ bin=$top/build/aarch64/forkwatch
 command -v qemu-aarch64-static >/dev/null || skip "no qemu-aarch64-static (apt-get install qemu-user-static)"
 [ -x "$bin" ] || skip "no aarch64 build (make ARCH=aarch64)"
 qemu-aarch64-static "$bin" --help | grep -q bench || fail "aarch64 --help"
-qemu-aarch64-static "$bin" bench --size 16M --runs 2 --iterations 3 --warmup 1 \
+# --wait: another test's benchmark (make test runs tests side by side) is waited for
+qemu-aarch64-static "$bin" bench --wait --size 16M --runs 2 --iterations 3 --warmup 1 \
 	--layouts order-0,order-9,pmd --json "$T/a.json" >"$T/table" 2>"$T/err" ||
 	{ cat "$T/err"; fail "aarch64 bench exited non-zero"; }
 cat "$T/table"

@@ -2,13 +2,15 @@
 # A short run of every libFuzzer target (tests/fuzz, built or rebuilt with
 # `make fuzz` first, and checked up to date): first
 # the regression inputs of tests/fuzz/regress/<name>/ (each once), then
-# FUZZ_SECONDS (default 10) of fuzzing from the seed corpus and the
-# regression inputs, with the target's dictionary.  Any crash, leak,
+# FUZZ_SECONDS (default 5) of fuzzing from the seed corpus and the
+# regression inputs, with the target's dictionary; FUZZ_JOBS targets
+# (default 2) at once.  Any crash, leak,
 # timeout or broken contract fails the test; the input that did it is kept
 # under tests/out/fuzz/ with the command that replays it.
 # bench/fuzz.sh is the long run.
 . "$(dirname "$0")/lib.sh"
-secs=${FUZZ_SECONDS:-10}
+secs=${FUZZ_SECONDS:-5}
+fjobs=${FUZZ_JOBS:-2}
 fz=$top/tests/fuzz
 bin=$top/build/fuzz
 art=$top/tests/out/fuzz
@@ -29,7 +31,10 @@ for n in $names; do
 done
 mkdir -p "$art"
 
-for n in $names; do
+# fuzz_one NAME: its regression inputs, then its fuzzing; what it says goes
+# to $T/NAME.out, and a failure exits non-zero (run in a subshell)
+fuzz_one() {
+	local n=$1 reg seeds dict opts a
 	reg=$fz/regress/$n seeds=$fz/corpus/$n dict=()
 	[ -f "$fz/$n.dict" ] && dict=(-dict="$fz/$n.dict")
 	[ -d "$seeds" ] || seeds=
@@ -56,5 +61,23 @@ for n in $names; do
 	say "fuzz_$n: $(grep -a -m1 'stat::number_of_executed_units' "$T/$n.log" | awk '{print $2}') runs," \
 		"$(grep -a 'DONE\|INITED' "$T/$n.log" | tail -1 | grep -o 'cov: [0-9]* ft: [0-9]*')," \
 		"corpus $(ls "$T/corpus-$n" | wc -l) new"
+}
+
+declare -A pid_of
+for n in $names; do
+	while [ "$(jobs -rp | wc -l)" -ge "$fjobs" ]; do wait -n || true; done
+	(fuzz_one "$n") >"$T/$n.out" 2>&1 &
+	pid_of[$n]=$!
+done
+for n in $names; do
+	rc=0
+	wait "${pid_of[$n]}" || rc=$?
+	cat "$T/$n.out"
+	if [ $rc -ne 0 ]; then
+		# the others still running: each subshell and the fuzzer it runs
+		for p in $(jobs -p); do pkill -P "$p" || true; kill "$p" 2>/dev/null || true; done
+		wait || true
+		fail "fuzz_$n failed (above)"
+	fi
 done
 say "ok: every fuzz target ran ${secs}s without a crash"
