@@ -97,7 +97,7 @@ units() {
 alone_tests="t0106-bench-time-budget t0120-knob-journal-kill9 t0135-tune-kill9
 	t0150-bench-physics t0535-delivery-failures t0610-slow-clients t0640-collector-kill9
 	t0662-trends"
-bench_tests="t0025-make-run t0100-bench-small t0105-bench-workloads t0107-bench-placement
+bench_tests="t0025-make-run t0100-bench-small t0105-bench-workloads t0107-bench-placement t0136-calibrate
 	t0200-arm64-qemu"
 cpu_tests="t0720-ab t0560-web-browser t0710-vm t0800-fuzz-short t0730-vm-failures
 	t0700-arm64-system t0725-compare-boots"
