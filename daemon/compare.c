@@ -110,19 +110,45 @@ static int collect_cb(void *ctx, const struct store_series *s)
 		r->skipped_runs += s->nrun_means;
 		return 0;
 	}
-	if (c->head && !r->iterations)
+	/* the head's uploads come oldest first: the last one's iterations are the newest's */
+	if (c->head)
 		r->iterations = s->iterations;
-	if (s->iterations && r->iterations && s->iterations != r->iterations) {
-		r->skipped_iterations += s->nrun_means;
-		r->other_iterations = s->iterations;
+	else if (s->iterations != r->iterations) {
+		r->skipped_iterations_b += s->nrun_means;
+		r->other_iterations_b = s->iterations;
 		return 0;
 	}
 	for (i = 0; i < s->nrun_means && *n < COMPARE_MAX_RUNS; i++)
 		if (isfinite(s->run_means[i])) {
+			if (c->head)
+				r->head_iters[*n] = s->iterations;
 			up[*n] = u;
 			v[(*n)++] = s->run_means[i];
 		}
 	return 0;
+}
+
+/* After the head's walk: only its runs of the newest upload's iterations per run stay. */
+static void keep_newest_iterations(struct compare_result *res)
+{
+	int i;
+
+	for (i = 0; i < res->nrows; i++) {
+		struct compare_row *r = &res->rows[i];
+		unsigned k, n = 0;
+
+		for (k = 0; k < r->nh; k++) {
+			if (r->head_iters[k] != r->iterations) {
+				r->skipped_iterations_h++;
+				r->other_iterations_h = r->head_iters[k];
+				continue;
+			}
+			r->head[n] = r->head[k];
+			r->head_upload[n] = r->head_upload[k];
+			r->head_iters[n++] = r->head_iters[k];
+		}
+		r->nh = n;
+	}
 }
 
 static const char *verdict_name(const struct compare_row *r)
@@ -209,10 +235,10 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg, b
 		return;
 	if (!r->nb) {
 		r->missing = true;
-		if (r->skipped_iterations)
+		if (r->skipped_iterations_b)
 			snprintf(r->reason, sizeof(r->reason), "the base kernel's runs of it have %u iterations a "
 				 "run, these %u: a run's mean depends on its iterations, so they are not compared "
-				 "(run one with as many)", r->other_iterations, r->iterations);
+				 "(run one with as many)", r->other_iterations_b, r->iterations);
 		else
 			snprintf(r->reason, sizeof(r->reason), "no verified runs of it on the base kernel");
 		return;
@@ -365,13 +391,22 @@ static void iterations_note(const struct compare_result *res, struct strbuf *out
 	for (i = 0; i < res->nrows; i++) {
 		const struct compare_row *r = &res->rows[i];
 
-		if (!r->skipped_iterations || strcmp(r->metric, "ns"))
+		if (strcmp(r->metric, "ns"))
 			continue;
-		strbuf_addf(out, "%s %u run%s of %s %s with %u iterations a run (compared: %u)",
-			    any ? "," : "; left out, as a run's mean depends on its iterations:",
-			    r->skipped_iterations, r->skipped_iterations == 1 ? "" : "s", r->workload, r->layout,
-			    r->other_iterations, r->iterations);
-		any = true;
+		if (r->skipped_iterations_b) {
+			strbuf_addf(out, "%s %u baseline run%s of %s %s with %u iterations a run (compared: %u)",
+				    any ? "," : "; left out, as a run's mean depends on its iterations:",
+				    r->skipped_iterations_b, r->skipped_iterations_b == 1 ? "" : "s", r->workload,
+				    r->layout, r->other_iterations_b, r->iterations);
+			any = true;
+		}
+		if (r->skipped_iterations_h) {
+			strbuf_addf(out, "%s %u after-change run%s of %s %s with %u iterations a run (compared: %u)",
+				    any ? "," : "; left out, as a run's mean depends on its iterations:",
+				    r->skipped_iterations_h, r->skipped_iterations_h == 1 ? "" : "s", r->workload,
+				    r->layout, r->other_iterations_h, r->iterations);
+			any = true;
+		}
 	}
 }
 
@@ -557,6 +592,8 @@ int compare_own(struct store *st, const char *host, const char *head, struct com
 		snprintf(res->placement, sizeof(res->placement), "free");
 	if (!ret)
 		ret = store_host_kernel_series(st, h.id, res->head, res->placement, collect_cb, &c);
+	if (!ret)
+		keep_newest_iterations(res);
 	if (!ret && !res->nrows) {
 		strbuf_addf(err, "host '%s' has no results for kernel '%s'", host, res->head);
 		ret = -ENOENT;
@@ -649,6 +686,8 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 		snprintf(res->placement, sizeof(res->placement), "free");
 	res->base_lacks_placement = !uploads_of(&res->base_uploads, res->placement);
 	ret = store_host_kernel_series(st, h.id, head, res->placement, collect_cb, &c);
+	if (!ret)
+		keep_newest_iterations(res);
 	if (!ret && !res->nrows) {
 		strbuf_addf(err, "host '%s' has no results for kernel '%s'", host, head);
 		ret = -ENOENT;
@@ -865,9 +904,11 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 			jw_u64(jw, "runs_skipped_layout_mismatch", r->skipped_runs);
 		if (r->iterations)
 			jw_u64(jw, "iterations", r->iterations);
-		if (r->skipped_iterations) {
-			jw_u64(jw, "runs_skipped_other_iterations", r->skipped_iterations);
-			jw_u64(jw, "other_iterations", r->other_iterations);
+		if (r->skipped_iterations_b || r->skipped_iterations_h) {
+			jw_obj_begin(jw, "runs_skipped_other_iterations");
+			jw_u64(jw, "base", r->skipped_iterations_b);
+			jw_u64(jw, "head", r->skipped_iterations_h);
+			jw_obj_end(jw);
 		}
 		jw_obj_end(jw);
 	}

@@ -67,13 +67,17 @@ struct compare_row {
 	unsigned skipped_runs;  /* runs left out: their layout did not verify */
 	/*
 	 * The iterations per run compared (the head's newest upload's), and
-	 * the runs of either side left out because they had other iterations
-	 * per run (the last such seen in other_iterations): a run's mean
-	 * depends on how many iterations it has, since its first iterations
-	 * are slower than the rest (bench/README.md, "verdict-quality.sh").
+	 * the runs of each side left out because they had other iterations
+	 * per run (the last such count seen in other_iterations_*): a run's
+	 * mean depends on how many iterations it has, since its first
+	 * iterations are slower than the rest (bench/README.md,
+	 * "verdict-quality.sh").  head_iters[] is each head value's, until
+	 * compare_keep_newest_iterations() has kept the newest's.
 	 */
 	unsigned iterations;
-	unsigned skipped_iterations, other_iterations;
+	unsigned head_iters[COMPARE_MAX_RUNS];
+	unsigned skipped_iterations_b, skipped_iterations_h;
+	unsigned other_iterations_b, other_iterations_h;
 };
 
 /* The noise sources active in one side's uploads (their noise snapshots). */

@@ -166,12 +166,31 @@ curl -sf "$URL/api/v1/compare?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"
 import json, sys
 d = json.load(open(sys.argv[1]))
 r = [x for x in d["rows"] if x["metric"] == "ns"][0]
-assert r["iterations"] == 10 and r["runs_skipped_other_iterations"] == 8 and r["other_iterations"] == 5, r
+assert r["iterations"] == 10 and r["runs_skipped_other_iterations"] == {"base": 8, "head": 0}, r
 assert r["base"]["n"] == 0 and r["verdict"] == "missing" and "have 5 iterations a run, these 10" in r["reason"], r
 PYEOF
 curl -sf "$URL/compare.txt?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"$T/i.txt" || fail "compare.txt i-head"
-grep -q "left out, as a run's mean depends on its iterations: 8 runs of fork order-0 with 5 iterations a run (compared: 10)" "$T/i.txt" ||
+grep -q "left out, as a run's mean depends on its iterations: 8 baseline runs of fork order-0 with 5 iterations a run (compared: 10)" "$T/i.txt" ||
 	{ cat "$T/i.txt"; fail "compare.txt does not say why the base's runs were left out"; }
+# a newer upload of the head with 5 iterations a run: the newest upload's count is compared
+"$PY" - "$T" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1] + "/s-head.json"))
+d["run_uuid"] = "0c0c0c0c-0000-4000-8000-00000000000b"
+d["kernel"].update({"release": "6.9.0-gffffffffffff", "commit": "ffffffffffff", "parent_commit": "dddddddddddd"})
+json.dump(d, open(sys.argv[1] + "/i-head2.json", "w"))
+PYEOF
+code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok_s" \
+	--data-binary @"$T/i-head2.json" "$URL/api/v1/runs")
+[ "$code" = 201 ] || fail "upload i-head2: $code $(cat "$T/up.json")"
+curl -sf "$URL/api/v1/compare?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"$T/i2.json" || fail "compare i-head2"
+"$PY" - "$T/i2.json" <<'PYEOF' || fail "the head's newest upload's iterations per run were not the ones compared"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["rows"] if x["metric"] == "ns"][0]
+assert r["iterations"] == 5 and r["runs_skipped_other_iterations"] == {"base": 0, "head": 8}, r
+assert r["base"]["n"] == 8 and r["head"]["n"] == 8 and r["verdict"] == "significant-size-uncertain", r
+PYEOF
 
 say "thresholds are configurable: a 15% order-0 budget makes +10% unchanged"
 stop_daemon
