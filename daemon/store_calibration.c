@@ -22,7 +22,7 @@ static const struct store_query q_calib_insert = {
 
 static const struct store_query q_calib_latest = {
 	.sql = "SELECT doc, received_at FROM calibrations WHERE host_id = ?1 "
-	"ORDER BY finished_at DESC, id DESC LIMIT 1"
+	"ORDER BY id DESC LIMIT 1"
 };
 
 static int calib_owner(struct store *st, const char *uuid, int64_t *host_id)

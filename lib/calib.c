@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cmp.h"
@@ -210,6 +211,10 @@ static int parse_case(struct vctx *v, const struct jread_node *c, size_t i, unsi
 	if ((ret = get_num(v, c, path, "order", false, true, 0, 30, &x)))
 		return ret;
 	cc->order = (int)x;
+	/* pmd's order is the machine's PMD order (9 with 4 KiB pages, 13 with 64 KiB) */
+	if (strcmp(cc->layout, "pmd") && cc->order != atoi(cc->layout + 6))
+		return bad(v, (snprintf(f, sizeof(f), "%sorder", path), f), "'%s' %d: layout '%s' has order %s",
+			   f, cc->order, cc->layout, cc->layout + 6);
 	if ((ret = get_num(v, c, path, "runs", false, true, 0, CALIB_RUNS_MAX, &x)))
 		return ret;
 	cc->runs = (unsigned)x;
@@ -255,6 +260,10 @@ static int parse_root(struct vctx *v, const struct jread_node *root, struct cali
 	if (!is_uuid(s))
 		return bad(v, "calibration_uuid", "'calibration_uuid' '%s' is not a UUID", s);
 	snprintf(p->uuid, sizeof(p->uuid), "%s", s);
+	/* one profile, one key: as doc.c does with run_uuid */
+	for (char *u = p->uuid; *u; u++)
+		if (*u >= 'A' && *u <= 'F')
+			*u = (char)(*u - 'A' + 'a');
 	if ((ret = get_str(v, root, "", "finished_at", true, 31, &s)))
 		return ret;
 	if (!is_utc(s))

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -108,6 +109,7 @@ static void test_parse(void **state)
 		{ GOOD_HEAD "{\"workload\":\"fork\",\"layout\":\"order-x\"}]}", "cases[0].layout" },
 		{ GOOD_HEAD "{\"workload\":\"fork\",\"layout\":\"pmd\",\"order\":9,\"runs\":-1}]}", "cases[0].runs" },
 		{ GOOD_HEAD "{\"workload\":\"fork\",\"layout\":\"pmd\",\"order\":9,\"runs\":1.5}]}", "cases[0].runs" },
+		{ GOOD_HEAD "{\"workload\":\"fork\",\"layout\":\"order-0\",\"order\":5}]}", "cases[0].order" },
 	};
 	static struct calib_profile p;
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
@@ -132,6 +134,17 @@ static void test_parse(void **state)
 		print_message("refused: %s (field '%s')\n", err.buf, field.buf);
 		assert_true(err.len > 0);
 		assert_string_equal(field.buf, bad[i].field);
+	}
+	/* an upper-case uuid is the same profile as its lower-case spelling */
+	{
+		static const char up[] = GOOD_HEAD GOOD_CASE "]}";
+		char *t = strdup(up), *u = strstr(t, "2d1f140f-ca41");
+
+		assert_non_null(u);
+		memcpy(u, "2D1F140F-CA41", 13);
+		assert_int_equal(parse(t, &p, &field, &err), 0);
+		assert_string_equal(p.uuid, "2d1f140f-ca41-488c-856e-d742d2c0cab3");
+		free(t);
 	}
 	/* not JSON at all, and a duplicate key */
 	assert_int_equal(parse("{\"format\":", &p, &field, &err), -EINVAL);
