@@ -44,12 +44,13 @@ static struct calib_profile *latest_calibration(struct store *st, const char *ho
 }
 
 void alerts_calibration_note(const struct calib_profile *p, const char *workload, const char *layout,
-			     unsigned runs, double budget_pct, struct strbuf *out)
+			     unsigned runs, unsigned iterations, double budget_pct, struct strbuf *out)
 {
 	const struct calib_case *c = p ? calib_profile_case(p, workload, layout) : NULL;
 	double hw;
 
-	if (!c || !isfinite(c->run_cv_pct))
+	/* a run's spread, like its mean, depends on its iterations: another count says nothing here */
+	if (!c || !isfinite(c->run_cv_pct) || c->iterations != iterations)
 		return;
 	/*
 	 * NEEDSWORK: a VM's host compares boots (compare_result.by_boot), and
@@ -131,8 +132,8 @@ void alerts_from(struct store *st, const char *host, const struct compare_result
 			calib = latest_calibration(st, host);
 			calib_read = true;
 		}
-		alerts_calibration_note(calib, r->workload, r->layout, r->nb < r->nh ? r->nb : r->nh, r->threshold,
-					&note);
+		alerts_calibration_note(calib, r->workload, r->layout, r->nb < r->nh ? r->nb : r->nh, r->iterations,
+					r->threshold, &note);
 		/* the note is kept whole: the attribution gives way, cut at a character */
 		if (head.len + why.len + note.len >= sizeof(a->summary) && note.len) {
 			size_t room = sizeof(a->summary) - 1 - note.len;

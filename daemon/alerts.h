@@ -44,13 +44,14 @@ int alerts_find(struct store *st, const char *host, const char *kernel,
  * (lib/calib.h; p NULL: none) says that the runs the comparison used
  * (runs a side) cannot resolve the case's budget: the projected half-width
  * calib_half_width_pct() of the calibration's run-to-run spread at those
- * runs exceeds budget_pct.  Appends
+ * runs exceeds budget_pct, when the calibration's runs had the compared
+ * iterations per run (a run's spread depends on them).  Appends
  *   "; this machine resolves only +-X% on <layout> <workload> in N runs (calibrated YYYY-MM-DD)"
  * to out (with U+00B1 for +-), or nothing.
  */
 struct calib_profile;
 void alerts_calibration_note(const struct calib_profile *p, const char *workload, const char *layout,
-			     unsigned runs, double budget_pct, struct strbuf *out);
+			     unsigned runs, unsigned iterations, double budget_pct, struct strbuf *out);
 
 /*
  * What a comparison built already shows (alerts_find() without building
