@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* forkwatch calibrate: interleaved halves of one benchmark compared, and the profile. */
+/* forkwatch calibrate: the halves of one benchmark compared, and the profile. */
 #include "collectors/calibrate.h"
 
 #include <errno.h>
@@ -49,7 +49,7 @@ static double case_budget(int order, const char *layout)
 	return order == 0 && strcmp(layout, "pmd") ? 1.0 : 2.0;
 }
 
-static void row_compute(const struct jread_node *c, struct calib_row *r)
+static void row_compute(const struct jread_node *c, bool sequential, struct calib_row *r)
 {
 	const struct jread_node *runs = jread_get(c, "runs"), *run;
 	struct cmp_params p = CMP_PARAMS_INIT;
@@ -75,7 +75,7 @@ static void row_compute(const struct jread_node *c, struct calib_row *r)
 		v[j] = ok && ok->type == JREAD_BOOL && ok->b && check_ok(run, "before") && check_ok(run, "after") ?
 			       arr_mean(jread_get(run, "ns")) : NAN;
 	}
-	calib_halves(v, n, a, &na, b, &nb);
+	(sequential ? calib_halves_sequential : calib_halves)(v, n, a, &na, b, &nb);
 	r->runs_a = (unsigned)na;
 	r->runs_b = (unsigned)nb;
 	r->c.runs = (unsigned)(na < nb ? na : nb);
@@ -158,7 +158,8 @@ static void runs_cell(struct strbuf *out, unsigned runs)
 	strbuf_addf(out, " %8s", b);
 }
 
-static void table(const struct jread_node *root, const struct calib_row *rows, size_t n, struct strbuf *out)
+static void table(const struct jread_node *root, const struct calib_row *rows, size_t n, bool sequential,
+		  struct strbuf *out)
 {
 	const struct jread_node *k = jread_get(root, "kernel"), *h = jread_get(root, "host");
 	const char *placement = jread_str(jread_get(jread_get(root, "params"), "placement"));
@@ -168,13 +169,15 @@ static void table(const struct jread_node *root, const struct calib_row *rows, s
 	for (i = 0; i < n; i++)
 		if (rows[i].c.runs > half)
 			half = rows[i].c.runs;
-	strbuf_addf(out, "\ncalibration of %s, kernel %s%s%s: one benchmark, its runs split into interleaved "
-			 "halves\n(even against odd runs, %u a side), compared as forkwatchd compares two "
+	strbuf_addf(out, "\ncalibration of %s, kernel %s%s%s: one benchmark, its runs split into %s "
+			 "halves\n(%s, %u a side), compared as forkwatchd compares two "
 			 "kernels; placement %s\n\n",
 		    jread_str(jread_get(h, "hostname")) ? jread_str(jread_get(h, "hostname")) : "?",
 		    jread_str(jread_get(k, "release")) ? jread_str(jread_get(k, "release")) : "?",
 		    jread_str(jread_get(k, "commit")) ? " commit " : "",
-		    jread_str(jread_get(k, "commit")) ? jread_str(jread_get(k, "commit")) : "", half,
+		    jread_str(jread_get(k, "commit")) ? jread_str(jread_get(k, "commit")) : "",
+		    sequential ? "sequential" : "interleaved",
+		    sequential ? "the first runs against the last" : "even against odd runs", half,
 		    placement ? placement : "free");
 	strbuf_addf(out, "%-10s %-9s %5s %11s %7s %8s %8s  %s\n", "workload", "layout", "runs", "resolves",
 		    "run sd", "for 1%", "for 2%", "A/A verdict (budget)");
@@ -212,7 +215,8 @@ static void table(const struct jread_node *root, const struct calib_row *rows, s
 				 "(alpha 0.01), more when runs drift\n", alarms);
 }
 
-static void profile(const struct jread_node *root, const struct calib_row *rows, size_t n, struct strbuf *out)
+static void profile(const struct jread_node *root, const struct calib_row *rows, size_t n, bool sequential,
+		    struct strbuf *out)
 {
 	const struct jread_node *params = jread_get(root, "params");
 	double runs = 0;
@@ -242,7 +246,7 @@ static void profile(const struct jread_node *root, const struct calib_row *rows,
 	for (i = 0; params && params->type == JREAD_OBJ && i < params->n; i++)
 		node_json(&jw, params->kids[i].key, &params->kids[i]);
 	jw_u64(&jw, "runs_per_half", half);
-	jw_str(&jw, "split", "interleaved");
+	jw_str(&jw, "split", sequential ? "sequential" : "interleaved");
 	jw_double(&jw, "level", CALIB_LEVEL);
 	jw_double(&jw, "alpha", 0.01);
 	jw_obj_end(&jw);
@@ -283,7 +287,8 @@ static void profile(const struct jread_node *root, const struct calib_row *rows,
 	strbuf_addch(out, '\n');
 }
 
-int calibrate_doc(const char *doc, size_t len, struct strbuf *tbl, struct strbuf *prof, struct strbuf *err)
+int calibrate_doc(const char *doc, size_t len, bool sequential, struct strbuf *tbl, struct strbuf *prof,
+		  struct strbuf *err)
 {
 	const struct jread_node *cases, *c;
 	struct jread_node *root = NULL;
@@ -305,10 +310,10 @@ int calibrate_doc(const char *doc, size_t len, struct strbuf *tbl, struct strbuf
 	for (i = 0; (c = jread_at(cases, i)) && n < CALIB_CASES_MAX; i++) {
 		if (!jread_str(jread_get(c, "workload")) || !jread_str(jread_get(c, "layout")))
 			continue;
-		row_compute(c, &rows[n++]);
+		row_compute(c, sequential, &rows[n++]);
 	}
-	table(root, rows, n, tbl);
-	profile(root, rows, n, prof);
+	table(root, rows, n, sequential, tbl);
+	profile(root, rows, n, sequential, prof);
 out:
 	free(rows);
 	jread_free(root);

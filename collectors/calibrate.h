@@ -2,6 +2,7 @@
 #ifndef FW_CALIBRATE_H
 #define FW_CALIBRATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/strbuf.h"
@@ -20,11 +21,13 @@
  * calibrate_doc() appends to table the terminal report and to profile the
  * forkwatch-calibration/1 document (schema/result-format.md): its
  * calibration_uuid is the benchmark's run_uuid, host and kernel are the
- * result document's, as are params (with runs_per_half added).  Returns
+ * result document's, as are params (with runs_per_half and split added).
+ * sequential splits the runs in time instead (lib/calib.h,
+ * calib_halves_sequential(): the first R against the last R).  Returns
  * 0, or -EINVAL with err set for a document that is not a result with
  * cases.
  */
-int calibrate_doc(const char *doc, size_t len, struct strbuf *table, struct strbuf *profile,
-		  struct strbuf *err);
+int calibrate_doc(const char *doc, size_t len, bool sequential, struct strbuf *table,
+		  struct strbuf *profile, struct strbuf *err);
 
 #endif

@@ -22,7 +22,10 @@ static const char calibrate_about[] =
 	"kernels (budgets 1% for order-0, 2% for the others).  Nothing changed between\n"
 	"the halves: a regression or gain is a false alarm.  Per case it reports the\n"
 	"half-width of the interval (the smallest change these settings resolve) and the\n"
-	"runs a side that +-1% and +-2% need at the spread measured.\n\n"
+	"runs a side that +-1% and +-2% need at the spread measured.  --split sequential\n"
+	"compares the first N runs with the last N instead (the same matrix twice): the\n"
+	"machine's drift over the benchmark then counts, as it does between two kernels\n"
+	"measured one after the other.\n\n"
 	"--runs N is the runs of a half (the benchmark takes 2N); --json FILE|- writes the\n"
 	"calibration profile (forkwatch-calibration/1), not the result document.  With\n"
 	"--server the profile is uploaded (POST /api/v1/calibrations, the host token as\n"
@@ -40,11 +43,13 @@ static char **bench_argv(int argc, char **argv, const char *runs, int *nargc)
 		abort();
 	v[n++] = argv[0];
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--runs") || !strcmp(argv[i], "--json")) {
+		/* calibrate's own options (opt_parse() checked them) */
+		if (!strcmp(argv[i], "--runs") || !strcmp(argv[i], "--json") || !strcmp(argv[i], "--split")) {
 			i++;
 			continue;
 		}
-		if (!strncmp(argv[i], "--runs=", 7) || !strncmp(argv[i], "--json=", 7))
+		if (!strncmp(argv[i], "--runs=", 7) || !strncmp(argv[i], "--json=", 7) ||
+		    !strncmp(argv[i], "--split=", 8))
 			continue;
 		v[n++] = argv[i];
 	}
@@ -57,12 +62,14 @@ static char **bench_argv(int argc, char **argv, const char *runs, int *nargc)
 int cmd_calibrate(int argc, char **argv)
 {
 	struct cmd_upload *u = cmd_upload_new();
-	const char *json = NULL;
+	const char *json = NULL, *split = "interleaved";
 	unsigned half = 8;
 	bool no_upload = false;
 	struct opt own[] = {
 		{ OPT_UINT("runs", "N", &half, 3, (CALIB_RUNS_MAX / 2), "8", "runs of each half (the benchmark takes 2N)") },
 		{ OPT_STRING("json", "FILE|-", &json, "write the calibration profile to FILE or standard output") },
+		{ OPT_STRING("split", "interleaved|sequential", &split,
+			     "halves of even and odd runs (default), or the first runs against the last") },
 		{ OPT_FLAG("no-upload", &no_upload, "do not upload the profile, even with --server") },
 		{ OPT_END },
 	};
@@ -74,13 +81,17 @@ int cmd_calibrate(int argc, char **argv)
 
 	n = cmd_upload_opts(u, extra);
 	extra[0].help = "forkwatchd's URL: upload the profile (POST /api/v1/calibrations)";
-	extra[n++] = own[2];
+	extra[n++] = own[3];
 	memset(&extra[n], 0, sizeof(extra[n]));
 	ret = opt_parse(own, argc, argv, OPT_PARSE_PICK, NULL, &err);
 	if (!ret)
 		ret = opt_parse(extra, argc, argv, OPT_PARSE_PICK, NULL, &err);
 	if (ret < 0) {
 		ret = cmd_say(2, "%s", err.buf);
+		goto out;
+	}
+	if (strcmp(split, "interleaved") && strcmp(split, "sequential")) {
+		ret = cmd_say(2, "--split '%s': expected interleaved or sequential", split);
 		goto out;
 	}
 	snprintf(runs, sizeof(runs), "%u", 2 * half);
@@ -106,7 +117,7 @@ int cmd_calibrate(int argc, char **argv)
 	ret = bench_main(bargc, bargv, extra, "forkwatch calibrate", calibrate_about, &doc);
 	if (ret || !doc.len)
 		goto out;
-	if (calibrate_doc(doc.buf, doc.len, &tbl, &prof, &err)) {
+	if (calibrate_doc(doc.buf, doc.len, !strcmp(split, "sequential"), &tbl, &prof, &err)) {
 		ret = cmd_say(2, "%s", err.buf);
 		goto out;
 	}

@@ -30,6 +30,21 @@ void calib_halves(const double *v, size_t n, double *a, size_t *na, double *b, s
 	}
 }
 
+void calib_halves_sequential(const double *v, size_t n, double *a, size_t *na, double *b, size_t *nb)
+{
+	size_t i;
+
+	*na = *nb = 0;
+	for (i = 0; i < n; i++) {
+		if (!isfinite(v[i]))
+			continue;
+		if (i >= n / 2)
+			b[(*nb)++] = v[i];
+		else
+			a[(*na)++] = v[i];
+	}
+}
+
 /* The per-run spread as plan.h's components: v(m) = cv^2 of a mean of 1 at m = 1. */
 static void cv_components(double cv, struct cmp_components *vc)
 {

@@ -38,6 +38,14 @@
  */
 void calib_halves(const double *v, size_t n, double *a, size_t *na, double *b, size_t *nb);
 
+/*
+ * The same, split in time instead: positions [0, n/2) into a, the rest
+ * into b ("the same matrix twice"): drift between the halves, which the
+ * interleaved split hides, then counts as it does between two kernels
+ * measured one after the other.
+ */
+void calib_halves_sequential(const double *v, size_t n, double *a, size_t *na, double *b, size_t *nb);
+
 /* h(runs) above in percent; NAN for runs < 2, or a cv that is negative or not finite. */
 double calib_half_width_pct(double cv, unsigned runs, double level);
 

@@ -164,4 +164,14 @@ timeout 600 "$FW" calibrate --wait --size 16M --runs 3 --iterations 3 --warmup 0
 jcheck "$T/stdout.json" 'd["format"] == "forkwatch-calibration/1" and len(d["cases"]) == 1' "--json -"
 grep -q 'the profile was not uploaded (--no-upload)' "$T/err" || fail "no --no-upload line"
 grep -Eq '^fork +order-0 +3 ' "$T/err" || fail "the table is not on standard error with --json -"
+jcheck "$T/stdout.json" 'd["params"]["split"] == "interleaved"' "the default split"
+
+say "forkwatch calibrate --split sequential: the first runs against the last"
+expect_fail "--split bogus" "^forkwatch: --split 'bogus': expected interleaved or sequential$" "$FW" calibrate --split bogus
+rc=0
+timeout 600 "$FW" calibrate --wait --size 16M --runs 3 --iterations 3 --warmup 0 --workloads fork \
+	--layouts order-0 --split sequential --json - --no-upload >"$T/seq.json" 2>"$T/err" || rc=$?
+[ $rc -eq 0 ] || { cat "$T/err"; fail "calibrate --split sequential exited $rc"; }
+jcheck "$T/seq.json" 'd["params"]["split"] == "sequential" and d["cases"][0]["runs"] == 3' "--split sequential"
+grep -q 'split into sequential halves' "$T/err" || fail "the table does not say the halves are sequential"
 say "ok"

@@ -35,6 +35,12 @@ static void test_halves(void **state)
 	assert_true(b[0] == 2 && b[1] == 6);
 	calib_halves(v, 0, a, &na, b, &nb);
 	assert_int_equal(na + nb, 0);
+	/* in time: positions 0 1 2 against 3 4 5 6, of which 3 failed */
+	calib_halves_sequential(v, 7, a, &na, b, &nb);
+	assert_int_equal(na, 3);
+	assert_int_equal(nb, 3);
+	assert_true(a[0] == 1 && a[1] == 2 && a[2] == 3);
+	assert_true(b[0] == 5 && b[1] == 6 && b[2] == 7);
 }
 
 static void test_half_width(void **state)

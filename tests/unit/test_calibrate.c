@@ -56,7 +56,7 @@ static void test_halves_compared(void **state)
 
 	(void)state;
 	doc(&d, v, 8, -1);
-	assert_int_equal(calibrate_doc(d.buf, d.len, &tbl, &prof, &err), 0);
+	assert_int_equal(calibrate_doc(d.buf, d.len, false, &tbl, &prof, &err), 0);
 	print_message("%s", tbl.buf);
 	if (calib_profile_parse(&p, prof.buf, prof.len, &field, &err))
 		print_message("%s (%s)\n%s", err.buf, field.buf, prof.buf);
@@ -85,13 +85,13 @@ static void test_halves_compared(void **state)
 	strbuf_reset(&tbl);
 	strbuf_reset(&prof);
 	doc(&d, v, 8, 3);
-	assert_int_equal(calibrate_doc(d.buf, d.len, &tbl, &prof, &err), 0);
+	assert_int_equal(calibrate_doc(d.buf, d.len, false, &tbl, &prof, &err), 0);
 	assert_int_equal(calib_profile_parse(&p, prof.buf, prof.len, &field, &err), 0);
 	assert_int_equal(p.cases[0].runs, 3);
 	assert_non_null(strstr(prof.buf, "\"runs_a\":4,\"runs_b\":3"));
 
 	strbuf_reset(&err);
-	assert_int_equal(calibrate_doc("{\"cases\":[]}", 12, &tbl, &prof, &err), -EINVAL);
+	assert_int_equal(calibrate_doc("{\"cases\":[]}", 12, false, &tbl, &prof, &err), -EINVAL);
 	assert_true(err.len > 0);
 	strbuf_release(&d);
 	strbuf_release(&tbl);
