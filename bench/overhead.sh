@@ -11,7 +11,8 @@
 #
 # Environment: WORKLOADS (fork), SIZE (1G), ROUNDS (3), RUNS (8), ITERS (100),
 # FRESH_ITERS (10: of munmap and dontneed, which need a fresh region per
-# iteration), WARMUP (3), FORKWATCH (build/<arch>/forkwatch), OUT
+# iteration), WARMUP (3), EVENTS (forkwatch's --events; its default set
+# when empty), FORKWATCH (build/<arch>/forkwatch), OUT
 # (bench/out/overhead-<time>); ANALYSE=DIR prints the figures of an
 # earlier run's files (its OUT) without measuring.
 # Prints figures and PASS/FAIL against the targets.  Exits 0 when every
@@ -27,6 +28,7 @@ RUNS=${RUNS:-8}
 ITERS=${ITERS:-100}
 FRESH_ITERS=${FRESH_ITERS:-10}
 WARMUP=${WARMUP:-3}
+EVENTS=${EVENTS:-}
 LAYOUTS=order-0,order-9,pmd
 MB=$(size_mb "$SIZE")
 posint ROUNDS "$ROUNDS"
@@ -194,7 +196,7 @@ trap thp_restore EXIT
 run_forkwatch() { # ROUND WORKLOAD
 	if ! "$FORKWATCH" bench --wait --workloads "$2" --layouts "$LAYOUTS" --size "${MB}M" \
 		--runs "$RUNS" --iterations "$ITERS" --fresh-iterations "$FRESH_ITERS" --warmup "$WARMUP" \
-		--quiet --json "$OUT/forkwatch-$1-$2.json" >"$OUT/forkwatch-$1-$2.log" 2>&1; then
+		${EVENTS:+--events "$EVENTS"} --quiet --json "$OUT/forkwatch-$1-$2.json" >"$OUT/forkwatch-$1-$2.log" 2>&1; then
 		tail -n 20 "$OUT/forkwatch-$1-$2.log" >&2
 		echo "${0##*/}: forkwatch failed in round $1 (log: $OUT/forkwatch-$1-$2.log)" >&2
 		exit 1
@@ -219,7 +221,7 @@ run_plain() { # ROUND WORKLOAD
 
 echo "forkwatch harness overhead: $WORKLOADS, ${MB} MiB, layouts $LAYOUTS,"
 echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations ($FRESH_ITERS of munmap and dontneed)"
-echo "after $WARMUP warm-up iterations, each tool; kernel $(uname -r), $(nproc) CPUs; files in $OUT"
+echo "after $WARMUP warm-up iterations, each tool${EVENTS:+; forkwatch counts $EVENTS}; kernel $(uname -r), $(nproc) CPUs; files in $OUT"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for w in "${WLS[@]}"; do
 		if ((r % 2)); then
