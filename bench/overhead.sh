@@ -11,7 +11,10 @@
 #
 # Environment: WORKLOADS (fork), SIZE (1G), ROUNDS (3), RUNS (8), ITERS (100),
 # FRESH_ITERS (10: of munmap and dontneed, which need a fresh region per
-# iteration), WARMUP (3), FORKWATCH (build/<arch>/forkwatch), OUT
+# iteration), WARMUP (3), EVENTS (forkwatch's --events; its default set
+# when empty), PLAIN_TRACEPOINT (none; e.g. tlb:tlb_flush: the plain loop
+# counts that tracepoint around each call, as forkwatch does; tracefs is
+# mounted for the duration when it is not), FORKWATCH (build/<arch>/forkwatch), OUT
 # (bench/out/overhead-<time>); ANALYSE=DIR prints the figures of an
 # earlier run's files (its OUT) without measuring.
 # Prints figures and PASS/FAIL against the targets.  Exits 0 when every
@@ -27,6 +30,10 @@ RUNS=${RUNS:-8}
 ITERS=${ITERS:-100}
 FRESH_ITERS=${FRESH_ITERS:-10}
 WARMUP=${WARMUP:-3}
+EVENTS=${EVENTS:-}
+PLAIN_TRACEPOINT=${PLAIN_TRACEPOINT:-}
+[[ -z $PLAIN_TRACEPOINT || $PLAIN_TRACEPOINT =~ ^[a-z0-9_]+:[a-z0-9_]+$ ]] ||
+	die "PLAIN_TRACEPOINT='$PLAIN_TRACEPOINT': expected SYSTEM:NAME, like tlb:tlb_flush"
 LAYOUTS=order-0,order-9,pmd
 MB=$(size_mb "$SIZE")
 posint ROUNDS "$ROUNDS"
@@ -188,13 +195,28 @@ preflight
 bench_unlock
 OUT=${OUT:-$BENCH_DIR/out/overhead-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
+TRACEFS=/sys/kernel/tracing
+MOUNTED=
+cleanup() {
+	thp_restore
+	if [[ -n $MOUNTED ]]; then
+		umount "$TRACEFS" || echo "${0##*/}: could not unmount $TRACEFS" >&2
+	fi
+}
 thp_snapshot
-trap thp_restore EXIT
+trap cleanup EXIT
+if [[ -n $PLAIN_TRACEPOINT && ! -d $TRACEFS/events ]]; then
+	[[ -d $TRACEFS ]] || die "$TRACEFS does not exist (kernel without tracefs?)"
+	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS"
+	MOUNTED=1
+fi
+[[ -z $PLAIN_TRACEPOINT || -d $TRACEFS/events/${PLAIN_TRACEPOINT/://} ]] ||
+	die "PLAIN_TRACEPOINT=$PLAIN_TRACEPOINT: no such tracepoint in $TRACEFS/events"
 
 run_forkwatch() { # ROUND WORKLOAD
 	if ! "$FORKWATCH" bench --wait --workloads "$2" --layouts "$LAYOUTS" --size "${MB}M" \
 		--runs "$RUNS" --iterations "$ITERS" --fresh-iterations "$FRESH_ITERS" --warmup "$WARMUP" \
-		--quiet --json "$OUT/forkwatch-$1-$2.json" >"$OUT/forkwatch-$1-$2.log" 2>&1; then
+		${EVENTS:+--events "$EVENTS"} --quiet --json "$OUT/forkwatch-$1-$2.json" >"$OUT/forkwatch-$1-$2.log" 2>&1; then
 		tail -n 20 "$OUT/forkwatch-$1-$2.log" >&2
 		echo "${0##*/}: forkwatch failed in round $1 (log: $OUT/forkwatch-$1-$2.log)" >&2
 		exit 1
@@ -206,7 +228,7 @@ run_plain() { # ROUND WORKLOAD
 	# reported on stderr and left out of the figures
 	# Under the machine's benchmark lock, as forkwatch runs
 	bench_lock
-	if ! "$PLAIN" --workload "$2" "$LAYOUTS" "${MB}M" "$RUNS" "$(iters_of "$2")" "$WARMUP" \
+	if ! "$PLAIN" --workload "$2" ${PLAIN_TRACEPOINT:+--tracepoint "$PLAIN_TRACEPOINT"} "$LAYOUTS" "${MB}M" "$RUNS" "$(iters_of "$2")" "$WARMUP" \
 		>"$OUT/plain-$1-$2.txt" 2>"$OUT/plain-$1-$2.log"; then
 		cat "$OUT/plain-$1-$2.log" >&2
 		if [[ ! -s $OUT/plain-$1-$2.txt ]]; then
@@ -219,7 +241,7 @@ run_plain() { # ROUND WORKLOAD
 
 echo "forkwatch harness overhead: $WORKLOADS, ${MB} MiB, layouts $LAYOUTS,"
 echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations ($FRESH_ITERS of munmap and dontneed)"
-echo "after $WARMUP warm-up iterations, each tool; kernel $(uname -r), $(nproc) CPUs; files in $OUT"
+echo "after $WARMUP warm-up iterations, each tool${EVENTS:+; forkwatch counts $EVENTS}${PLAIN_TRACEPOINT:+; plain-fork counts $PLAIN_TRACEPOINT}; kernel $(uname -r), $(nproc) CPUs; files in $OUT"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for w in "${WLS[@]}"; do
 		if ((r % 2)); then

@@ -6,7 +6,7 @@
  * something plain to count.
  *
  *   plain-fork [--count] [--no-check] [--workload W] [--pin P[,C]]
- *              LAYOUTS SIZE RUNS ITERS WARMUP
+ *              [--tracepoint SYS:NAME] [--per-call] LAYOUTS SIZE RUNS ITERS WARMUP
  *
  * W        what is timed (default fork):
  *          fork      the fork() call in the parent
@@ -25,6 +25,17 @@
  *            _exit()s, so that its exit (the copied page tables torn down)
  *            runs there
  * Without --pin no affinity is set: the scheduler decides.
+ *
+ * Two experiments, off by default (bench/README.md, "mremap: what the
+ * 17 us are"):
+ * --tracepoint SYS:NAME  each worker counts that tracepoint on itself
+ *            (perf_event_open, opened disabled before it populates, as
+ *            forkwatch opens its counters), enabled right before the
+ *            first clock read and disabled right after the second, read
+ *            after each call: what counting it costs the timed call.
+ *            Needs tracefs at /sys/kernel/tracing (or the debugfs one).
+ * --per-call also prints 'call LAYOUT RUN NS' on stderr for each measured
+ *            call, for the calls' distribution rather than their mean
  *
  * LAYOUTS  order-0, order-9 or pmd, or a comma-separated list of them: the
  *          runs are then interleaved layout by layout, as forkwatch does
@@ -68,8 +79,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,6 +116,9 @@ static enum work work = FORK;
 static size_t page_size, pmd_size;
 static int pin_parent = -1, pin_child = -1; /* --pin; -1: none */
 static cpu_set_t child_cpus;                /* {pin_child}, made once */
+static long tp_id = -1;   /* --tracepoint: its id; -1: none */
+static int tp_fd = -1;    /* the worker's counter of it */
+static int per_call;      /* --per-call */
 
 static void die(const char *fmt, const char *arg)
 {
@@ -206,6 +223,53 @@ static void check_thp(void)
 		"  this program changes no knob: set them, or leave order-9 and pmd out\n",
 		THP_DIR "/enabled", top, path, per, path, THP_DIR "/enabled");
 	exit(2);
+}
+
+/* The id of tracepoint SYS:NAME from tracefs, or -1. */
+static long tracepoint_id(const char *spec)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[512], buf[32];
+	const char *colon = strchr(spec, ':');
+	unsigned i;
+
+	if (!colon || colon == spec || !colon[1] || strchr(spec, '/'))
+		return -1;
+	for (i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/events/%.*s/%s/id", roots[i], (int)(colon - spec), spec,
+			 colon + 1);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		return buf[0] ? strtol(buf, NULL, 10) : -1;
+	}
+	return -1;
+}
+
+/* In the worker, before it populates: open the --tracepoint counter, disabled. */
+static int tracepoint_open(char *err, size_t errlen)
+{
+	struct perf_event_attr a;
+
+	if (tp_id < 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_TRACEPOINT;
+	a.config = (uint64_t)tp_id;
+	a.disabled = 1;
+	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+	tp_fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+	if (tp_fd < 0) {
+		snprintf(err, errlen, "perf_event_open of tracepoint %ld: %s", tp_id, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static uint64_t now_ns(void)
@@ -372,9 +436,11 @@ static int one_call(char **p, char **spare, size_t size, int timed, uint64_t *ns
 {
 	uint64_t t0 = 0, t1 = 0;
 	pid_t pid = 0;
-	int st, ret = 0;
+	int st, ret = 0, e;
 	char *q = NULL;
 
+	if (tp_fd >= 0)
+		ioctl(tp_fd, PERF_EVENT_IOC_ENABLE, 0);
 	if (timed)
 		t0 = now_ns();
 	switch (work) {
@@ -403,9 +469,19 @@ static int one_call(char **p, char **spare, size_t size, int timed, uint64_t *ns
 	}
 	if (timed)
 		t1 = now_ns();
+	e = errno;
+	if (tp_fd >= 0) {
+		uint64_t rd[3];
+
+		ioctl(tp_fd, PERF_EVENT_IOC_DISABLE, 0);
+		if (read(tp_fd, rd, sizeof(rd)) != (ssize_t)sizeof(rd)) {
+			snprintf(err, errlen, "reading the tracepoint counter: %s", strerror(errno));
+			return -1;
+		}
+	}
 	*ns = t1 - t0;
 	if (pid < 0 || ret || q == MAP_FAILED) {
-		snprintf(err, errlen, "%s: %s", work_name[work], strerror(errno));
+		snprintf(err, errlen, "%s: %s", work_name[work], strerror(e));
 		return -1;
 	}
 	switch (work) {
@@ -451,7 +527,7 @@ static int one_call(char **p, char **spare, size_t size, int timed, uint64_t *ns
  * (timed), or -1 with a reason.
  */
 static int one_run(enum kind k, size_t size, unsigned long iters, unsigned long warmup,
-		   int timed, int check, double *mean, char *err, size_t errlen)
+		   int timed, int check, unsigned long run, double *mean, char *err, size_t errlen)
 {
 	unsigned long i;
 	uint64_t sum = 0, ns;
@@ -478,8 +554,11 @@ static int one_run(enum kind k, size_t size, unsigned long iters, unsigned long 
 		}
 		if (one_call(&p, &spare, size, timed, &ns, err, errlen))
 			return -1;
-		if (i >= warmup)
+		if (i >= warmup) {
 			sum += ns;
+			if (per_call && timed)
+				fprintf(stderr, "call %s %lu %llu\n", kind_name[k], run, (unsigned long long)ns);
+		}
 	}
 	if (!work_fresh[work] && check && verify(k, p, size, err, errlen))
 		return -1;
@@ -495,7 +574,7 @@ struct result {
 
 /* Run one run in a fresh worker process. */
 static int worker_run(enum kind k, size_t size, unsigned long iters, unsigned long warmup,
-		      int check, struct result *out)
+		      int check, unsigned long run, struct result *out)
 {
 	struct result *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -526,7 +605,8 @@ static int worker_run(enum kind k, size_t size, unsigned long iters, unsigned lo
 				_exit(2);
 			}
 		}
-		if (!one_run(k, size, iters, warmup, 1, check, &r->mean, r->err, sizeof(r->err)))
+		if (!tracepoint_open(r->err, sizeof(r->err)) &&
+		    !one_run(k, size, iters, warmup, 1, check, run, &r->mean, r->err, sizeof(r->err)))
 			r->ok = 1;
 		_exit(0);
 	}
@@ -548,7 +628,8 @@ static int worker_run(enum kind k, size_t size, unsigned long iters, unsigned lo
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: plain-fork [--count] [--no-check] [--workload W] [--pin P[,C]] LAYOUTS SIZE RUNS ITERS WARMUP\n"
+		"usage: plain-fork [--count] [--no-check] [--workload W] [--pin P[,C]] [--tracepoint SYS:NAME]\n"
+		"                  [--per-call] LAYOUTS SIZE RUNS ITERS WARMUP\n"
 		"  LAYOUTS  order-0, order-9, pmd or a comma-separated list (runs interleaved)\n"
 		"  SIZE     MiB, or with a K/M/G suffix; a multiple of the PMD size\n"
 		"  timed mode prints 'LAYOUT RUN MEAN_NS' per run (mean time of the call)\n"
@@ -556,7 +637,9 @@ static void usage(void)
 		"  --count    no timing, no worker: populate and call WARMUP+ITERS times in this\n"
 		"             process (for perf stat --no-inherit); one layout, RUNS 1\n"
 		"  --no-check do not verify the layout from pagemap/kpageflags/smaps\n"
-		"  --pin P[,C] worker on CPU P, children on P (or moved to C before they exit)\n");
+		"  --pin P[,C] worker on CPU P, children on P (or moved to C before they exit)\n"
+		"  --tracepoint SYS:NAME  count it on the worker, enabled just around each call\n"
+		"  --per-call also 'call LAYOUT RUN NS' on stderr for each measured call\n");
 	exit(2);
 }
 
@@ -573,6 +656,16 @@ int main(int argc, char **argv)
 			count = 1;
 		else if (!strcmp(argv[1], "--no-check"))
 			check = 0;
+		else if (!strcmp(argv[1], "--per-call"))
+			per_call = 1;
+		else if (!strcmp(argv[1], "--tracepoint") && argc > 2) {
+			tp_id = tracepoint_id(argv[2]);
+			if (tp_id < 0)
+				die("--tracepoint '%s': expected SYS:NAME of a tracepoint in tracefs "
+				    "(mounted at /sys/kernel/tracing?)", argv[2]);
+			argv++;
+			argc--;
+		}
 		else if (!strcmp(argv[1], "--workload") && argc > 2) {
 			for (i = 0; i < NWORK && strcmp(argv[2], work_name[i]); i++)
 				;
@@ -654,7 +747,8 @@ int main(int argc, char **argv)
 		char err[256];
 		double mean;
 
-		if (one_run((enum kind)kinds[0], size, iters, warmup, 0, check, &mean, err, sizeof(err))) {
+		if (tracepoint_open(err, sizeof(err)) ||
+		    one_run((enum kind)kinds[0], size, iters, warmup, 0, check, 0, &mean, err, sizeof(err))) {
 			fprintf(stderr, "plain-fork: %s: %s\n", kind_name[kinds[0]], err);
 			return 1;
 		}
@@ -665,7 +759,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < nk; i++) {
 			struct result r;
 
-			if (worker_run((enum kind)kinds[i], size, iters, warmup, check, &r)) {
+			if (worker_run((enum kind)kinds[i], size, iters, warmup, check, run, &r)) {
 				fprintf(stderr, "plain-fork: fork of a worker: %s\n", strerror(errno));
 				return 2;
 			}

@@ -172,13 +172,16 @@ print(size if not busy else f"{size} (checkpoint busy)")
 EOF
 }
 
-# read_db_ready DBDIR HOSTS KERNELS LOAD_CLIENTS REBUILD: DBDIR/forkwatch.db
+# read_db_ready DBDIR HOSTS KERNELS LOAD_CLIENTS REBUILD [BINARY]: DBDIR/forkwatch.db
 # holds HOSTS x KERNELS uploads of the template document (hosts lab-000...,
-# one upload per host and kernel), loaded through the API; reused when it
-# holds them already (REBUILD=1 loads it again).  Needs server_preflight.
+# one upload per host and kernel), loaded through the API of $FORKWATCHD;
+# reused when it holds them already (REBUILD=1 loads it again).  BINARY,
+# when given, names the daemon that loads it (read.sh's BEFORE: its path
+# and time), kept in the meta line: a database loaded by another binary is
+# loaded again.  Needs server_preflight.
 read_db_ready() {
 	local dir=$1 hosts=$2 kernels=$3 clients=$4 rebuild=${5:-0} db=$1/forkwatch.db
-	local want="hosts=$2 kernels=$3 runs=$(($2 * $3))"
+	local want="hosts=$2 kernels=$3 runs=$(($2 * $3))${6:+ binary=$6}"
 	if [[ $rebuild != 1 && -s $dir/meta && -s $db ]]; then
 		if [[ $(cat "$dir/meta") == "$want" && $(db_runs "$db") == $((hosts * kernels)) ]]; then
 			echo "database: $db, loaded before ($(grep -v RESULT "$dir/load.txt" 2>/dev/null || true)); REBUILD=1 loads it again"
