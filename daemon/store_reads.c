@@ -23,12 +23,17 @@
 	"count(DISTINCT r.host_id), count(r.id), coalesce(sum(r.complete), 0), "           \
 	"coalesce(max(r.received_at), 0), " KERNEL_DISPUTED
 
-/* whether hosts claim different parents (1) or releases (2) of kernel k */
+/*
+ * whether hosts claim different parents (1) or releases (2) of kernel k:
+ * min <> max, which like count(DISTINCT) > 1 ignores NULLs, read off the
+ * kernel's rows without the temporary B-tree a count(DISTINCT) takes per
+ * kernel: 60 us for 20 kernels against 487 us (bench/README.md, read.sh)
+ */
 #define KERNEL_DISPUTED                                                                    \
-	"CASE WHEN (SELECT count(DISTINCT parent_commit) FROM host_kernels "               \
-	"WHERE kernel_id = k.id) > 1 THEN 1 ELSE 0 END "                                   \
-	"+ CASE WHEN (SELECT count(DISTINCT release) FROM host_kernels "                   \
-	"WHERE kernel_id = k.id) > 1 THEN 2 ELSE 0 END "
+	"CASE WHEN (SELECT min(parent_commit) <> max(parent_commit) FROM host_kernels "    \
+	"WHERE kernel_id = k.id) THEN 1 ELSE 0 END "                                       \
+	"+ CASE WHEN (SELECT min(release) <> max(release) FROM host_kernels "              \
+	"WHERE kernel_id = k.id) THEN 2 ELSE 0 END "
 
 static int read_kernel(struct store_stmt *s, void *p)
 {
