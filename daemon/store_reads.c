@@ -24,16 +24,16 @@
 	"coalesce(max(r.received_at), 0), " KERNEL_DISPUTED
 
 /*
- * whether hosts claim different parents (1) or releases (2) of kernel k:
- * min <> max, which like count(DISTINCT) > 1 ignores NULLs, read off the
- * kernel's rows without the temporary B-tree a count(DISTINCT) takes per
- * kernel: 60 us for 20 kernels against 487 us (bench/README.md, read.sh)
+ * whether hosts claim different parents (1) or releases (2) of kernel k,
+ * in one pass over the kernel's rows: min <> max, which like
+ * count(DISTINCT) > 1 ignores NULLs, without the temporary B-tree a
+ * count(DISTINCT) takes (two such subqueries per kernel made a host's
+ * answer half again as slow: bench/README.md, read.sh)
  */
 #define KERNEL_DISPUTED                                                                    \
-	"CASE WHEN (SELECT min(parent_commit) <> max(parent_commit) FROM host_kernels "    \
-	"WHERE kernel_id = k.id) THEN 1 ELSE 0 END "                                       \
-	"+ CASE WHEN (SELECT min(release) <> max(release) FROM host_kernels "              \
-	"WHERE kernel_id = k.id) THEN 2 ELSE 0 END "
+	"(SELECT CASE WHEN min(parent_commit) <> max(parent_commit) THEN 1 ELSE 0 END "    \
+	"+ CASE WHEN min(release) <> max(release) THEN 2 ELSE 0 END "                      \
+	"FROM host_kernels WHERE kernel_id = k.id) "
 
 static int read_kernel(struct store_stmt *s, void *p)
 {
@@ -106,14 +106,20 @@ int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void
 }
 
 /* the release and parent this host gave, not the first host's */
+/*
+ * The host's runs counted per kernel first (runs_by_host_id), then each
+ * kernel's row and facts joined once: the disputed facts' subqueries in
+ * the grouped query itself ran for every run, not every kernel.
+ */
 static const struct store_query q_host_kernels = {
 	.sql = "SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "
-	"k.first_seen_at, " KERNEL_COUNTS ", " WANTS_COLS " "
-	"FROM runs r JOIN kernels k ON k.id = r.kernel_id "
-	"JOIN host_kernels hk ON hk.host_id = r.host_id AND hk.kernel_id = k.id " WANTS_JOIN
-	"WHERE r.host_id = ?1 "
-	/* one host_kernels row per kernel here; PostgreSQL wants its columns named */
-	"GROUP BY k.id, hk.release, hk.parent_commit, hk.wants_at, hk.wants_runs, hk.wants_cases, wb.ident "
+	"k.first_seen_at, a.hosts, a.uploads, a.complete, a.last_received_at, " KERNEL_DISPUTED ", "
+	WANTS_COLS " "
+	"FROM (SELECT r.kernel_id, count(DISTINCT r.host_id) AS hosts, count(r.id) AS uploads, "
+	"coalesce(sum(r.complete), 0) AS complete, coalesce(max(r.received_at), 0) AS last_received_at "
+	"FROM runs r WHERE r.host_id = ?1 GROUP BY r.kernel_id) a "
+	"JOIN kernels k ON k.id = a.kernel_id "
+	"JOIN host_kernels hk ON hk.host_id = ?1 AND hk.kernel_id = k.id " WANTS_JOIN
 	"ORDER BY k.first_seen_at DESC, k.id DESC"
 };
 
