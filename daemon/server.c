@@ -747,6 +747,13 @@ static int find_route(struct server *srv, const char *method, struct conn_state 
 			cs->lazy = t || (r[i].flags & ROUTE_LAZY);
 			cs->max_body = r[i].max_body == ROUTE_BODY_LARGE ? srv->cfg.max_body :
 				       r[i].max_body ? r[i].max_body : SERVER_SMALL_BODY;
+			/*
+			 * a route's own limit above the small one (calibration
+			 * profiles: 256 KiB) never lifts the operator's --max-body
+			 */
+			if (cs->max_body > SERVER_SMALL_BODY && cs->max_body > srv->cfg.max_body)
+				cs->max_body = srv->cfg.max_body > SERVER_SMALL_BODY ? srv->cfg.max_body :
+										     SERVER_SMALL_BODY;
 			strbuf_release(&allow);
 			return 0;
 		}

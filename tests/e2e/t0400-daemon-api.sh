@@ -251,6 +251,8 @@ expect_error 413 - "" POST /api/v1/runs "${h1[@]}" --data-binary @"$T/big.json"
 # without a Content-Length, as it streams
 expect_error 413 - "" POST /api/v1/runs "${h1[@]}" -H "Transfer-Encoding: chunked" --data-binary @"$T/big.json"
 expect_error 413 - "" POST /api/v1/hosts "${admin[@]}" --data-binary @"$T/big.json"
+# calibration profiles take up to 256 KiB, but never past a smaller --max-body
+expect_error 413 - "" POST /api/v1/calibrations "${h1[@]}" --data-binary @"$T/big.json"
 $DOC make --from "$T/doc1.json" --new-uuid --pad 100000 --out "$T/padded.json"
 expect_error 413 - "" POST /api/v1/runs "${h1[@]}" --data-binary @"$T/padded.json"
 # a declared Content-Length over the limit is answered at once, before the body
