@@ -307,6 +307,11 @@ static int parse_root(struct vctx *v, const struct jread_node *root, struct cali
 	if ((ret = get_str(v, params, "params.", "placement", false, sizeof(p->placement) - 1, &s)))
 		return ret;
 	snprintf(p->placement, sizeof(p->placement), "%s", s ? s : "");
+	if ((ret = get_str(v, params, "params.", "split", false, sizeof(p->split) - 1, &s)))
+		return ret;
+	if (s && strcmp(s, "interleaved") && strcmp(s, "sequential"))
+		return bad(v, "params.split", "'params.split' '%s': expected interleaved or sequential", s);
+	snprintf(p->split, sizeof(p->split), "%s", s ? s : "interleaved");
 	if ((ret = get_num(v, root, "", "runs_max", false, true, 3, CALIB_RUNS_MAX, &x)))
 		return ret;
 	p->runs_max = (unsigned)x;

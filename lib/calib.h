@@ -87,6 +87,7 @@ struct calib_profile {
 	char release[256];
 	char commit[41];            /* "" when unknown */
 	char placement[16];         /* "" when the document names none */
+	char split[16];             /* params.split: "interleaved" (also when absent) or "sequential" */
 	unsigned runs_max;
 	size_t ncases;
 	struct calib_case cases[CALIB_CASES_MAX];

@@ -433,7 +433,8 @@ static void runs_words(struct strbuf *sb, unsigned runs, unsigned max)
  * What the machine resolves, from its latest calibration (forkwatch
  * calibrate): a line per case, or a hint to calibrate.
  */
-static int calibration_section(struct strbuf *sb, struct store *st, const struct store_host *h)
+static int calibration_section(struct strbuf *sb, struct store *st, const struct store_host *h,
+			       const struct compare_config *cmp)
 {
 	struct strbuf doc = STRBUF_INIT, field = STRBUF_INIT, err = STRBUF_INIT;
 	struct calib_profile *p = malloc(sizeof(*p));
@@ -474,10 +475,13 @@ static int calibration_section(struct strbuf *sb, struct store *st, const struct
 		strbuf_addstr(sb, ", placement ");
 		html_txt(sb, p->placement);
 	}
-	strbuf_addstr(sb, ": an A/A comparison of interleaved halves of one benchmark.</p><ul class=\"calibration\">");
+	html_txtf(sb, ": an A/A comparison of %s halves of one benchmark", p->split);
+	strbuf_addstr(sb, ".</p><ul class=\"calibration\">");
 	for (i = 0; i < p->ncases; i++) {
 		const struct calib_case *c = &p->cases[i];
-		bool short_of = isfinite(c->half_width_pct) && c->half_width_pct > c->budget_pct;
+		/* judged against this server's budgets, as its comparisons are */
+		double budget = c->order == 0 && strcmp(c->layout, "pmd") ? cmp->budget_order0 : cmp->budget_other;
+		bool short_of = isfinite(c->half_width_pct) && c->half_width_pct > budget;
 
 		strbuf_addf(sb, "<li%s>", short_of ? " class=\"short\"" : "");
 		if (isfinite(c->half_width_pct))
@@ -486,7 +490,7 @@ static int calibration_section(struct strbuf *sb, struct store *st, const struct
 		else
 			html_txtf(sb, "On %s %s this machine's calibration had too few verified runs to tell",
 				  c->layout, c->workload);
-		html_txtf(sb, " (budget %g%%", c->budget_pct);
+		html_txtf(sb, " (budget %g%%", budget);
 		if (short_of)
 			strbuf_addstr(sb, ", not resolved");
 		strbuf_addstr(sb, "; &plusmn;1% takes ");
@@ -581,7 +585,7 @@ void page_host(struct req *rq, struct resp *rs)
 		html_txt(sb, compare_vm_note(accel));
 	}
 	strbuf_addstr(sb, "</dd></dl>\n");
-	ret = calibration_section(sb, rq->st, &h);
+	ret = calibration_section(sb, rq->st, &h, &app->cmp);
 	if (!ret)
 		ret = store_host_kernels(rq->st, h.id, kernel_keep, &kc);
 	if (!ret && kc.n) {

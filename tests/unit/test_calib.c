@@ -116,6 +116,10 @@ static void test_parse(void **state)
 		{ GOOD_HEAD "{\"workload\":\"fork\",\"layout\":\"pmd\",\"order\":9,\"runs\":-1}]}", "cases[0].runs" },
 		{ GOOD_HEAD "{\"workload\":\"fork\",\"layout\":\"pmd\",\"order\":9,\"runs\":1.5}]}", "cases[0].runs" },
 		{ GOOD_HEAD "{\"workload\":\"fork\",\"layout\":\"order-0\",\"order\":5}]}", "cases[0].order" },
+		{ "{\"format\":\"forkwatch-calibration/1\",\"calibration_uuid\":\"2d1f140f-ca41-488c-856e-d742d2c0cab3\","
+		  "\"finished_at\":\"2026-12-06T11:12:42Z\",\"host\":{\"hostname\":\"vm\"},"
+		  "\"kernel\":{\"release\":\"6.18.0\",\"commit\":null},\"params\":{\"split\":\"sideways\"},"
+		  "\"runs_max\":1000,\"cases\":[" GOOD_CASE "]}", "params.split" },
 	};
 	static struct calib_profile p;
 	struct strbuf field = STRBUF_INIT, err = STRBUF_INIT;
@@ -127,6 +131,7 @@ static void test_parse(void **state)
 	assert_int_equal(err.len, 0);
 	assert_string_equal(p.hostname, "vm");
 	assert_string_equal(p.placement, "same");
+	assert_string_equal(p.split, "interleaved"); /* absent: the only split before --split */
 	assert_string_equal(p.commit, "");
 	assert_int_equal(p.ncases, 1);
 	assert_int_equal(p.cases[0].runs, 8);
