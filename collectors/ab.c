@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collectors/ab.h"
+#include "collectors/docread.h"
 #include "lib/cmp.h"
 #include "lib/jread.h"
 #include "lib/nest.h"
@@ -93,27 +94,6 @@ static void side_add(struct side *sd, double v, unsigned boot)
 	sd->boot[sd->n++] = boot;
 }
 
-/* The mean of a per-iteration array; NAN when it has no numbers. */
-static double arr_mean(const struct jread_node *a)
-{
-	double sum = 0, x;
-	size_t i, n = 0;
-
-	for (i = 0; a && a->type == JREAD_ARR && i < a->n; i++)
-		if (jread_num(&a->kids[i], &x)) {
-			sum += x;
-			n++;
-		}
-	return n ? sum / (double)n : NAN;
-}
-
-static bool check_ok(const struct jread_node *run, const char *when)
-{
-	const struct jread_node *c = jread_get(jread_get(run, "layout_check"), when);
-
-	return c && jread_get(c, "ok") && jread_get(c, "ok")->type == JREAD_BOOL && jread_get(c, "ok")->b;
-}
-
 int ab_add_doc(struct ab *ab, bool head, unsigned boot, const char *doc, size_t len, struct strbuf *err)
 {
 	const struct jread_node *cases, *c, *runs, *r, *ctrs, *m;
@@ -150,17 +130,15 @@ int ab_add_doc(struct ab *ab, bool head, unsigned boot, const char *doc, size_t 
 		}
 		/* re-find: series_for may move the array */
 		for (j = 0; (r = jread_at(runs, j)); j++) {
-			const struct jread_node *ok = jread_get(r, "ok");
-
-			if (!ok || ok->type != JREAD_BOOL || !ok->b || !check_ok(r, "before") || !check_ok(r, "after"))
+			if (!docread_run_verified(r))
 				continue;
 			s = series_for(ab, wl, layout, (int)order, "ns");
-			side_add(&s->s[head], arr_mean(jread_get(r, "ns")), boot);
+			side_add(&s->s[head], docread_mean(jread_get(r, "ns")), boot);
 			m = jread_get(r, "counters");
 			for (k = 0; m && m->type == JREAD_OBJ && k < m->n; k++) {
 				struct series *cs = series_for(ab, wl, layout, (int)order, m->kids[k].key);
 
-				side_add(&cs->s[head], arr_mean(&m->kids[k]), boot);
+				side_add(&cs->s[head], docread_mean(&m->kids[k]), boot);
 			}
 		}
 	}

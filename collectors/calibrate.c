@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/docread.h"
 #include "lib/calib.h"
 #include "lib/cmp.h"
 #include "lib/jread.h"
@@ -20,28 +21,6 @@ struct calib_row {
 	unsigned runs_a, runs_b;
 	bool compared;
 };
-
-/* The mean of a per-iteration array; NAN when it has no numbers. */
-static double arr_mean(const struct jread_node *a)
-{
-	double sum = 0, x;
-	size_t i, n = 0;
-
-	for (i = 0; a && a->type == JREAD_ARR && i < a->n; i++)
-		if (jread_num(&a->kids[i], &x)) {
-			sum += x;
-			n++;
-		}
-	return n ? sum / (double)n : NAN;
-}
-
-static bool check_ok(const struct jread_node *run, const char *when)
-{
-	const struct jread_node *c = jread_get(jread_get(run, "layout_check"), when);
-	const struct jread_node *ok = jread_get(c, "ok");
-
-	return ok && ok->type == JREAD_BOOL && ok->b;
-}
 
 /* The budget forkwatchd decides a case against by default (daemon/compare.c). */
 static double case_budget(int order, const char *layout)
@@ -68,12 +47,8 @@ static void row_compute(const struct jread_node *c, bool sequential, struct cali
 	r->c.iterations = (unsigned)iters;
 	r->c.budget_pct = case_budget(r->c.order, r->c.layout);
 	for (j = 0; j < n; j++) {
-		const struct jread_node *ok;
-
-		run = &runs->kids[j];
-		ok = jread_get(run, "ok");
-		v[j] = ok && ok->type == JREAD_BOOL && ok->b && check_ok(run, "before") && check_ok(run, "after") ?
-			       arr_mean(jread_get(run, "ns")) : NAN;
+		run = jread_at(runs, j);
+		v[j] = docread_run_verified(run) ? docread_mean(jread_get(run, "ns")) : NAN;
 	}
 	(sequential ? calib_halves_sequential : calib_halves)(v, n, a, &na, b, &nb);
 	r->runs_a = (unsigned)na;
@@ -109,42 +84,6 @@ static bool false_alarm(const struct calib_row *r)
 {
 	return r->compared && (r->cmp.verdict == CMP_REGRESSION || r->cmp.verdict == CMP_GAIN ||
 			       r->cmp.verdict == CMP_SIGNIFICANT);
-}
-
-/* A JSON value read back out as it came (host, kernel, params of the result). */
-static void node_json(struct jw *jw, const char *key, const struct jread_node *n)
-{
-	size_t i;
-
-	switch (n->type) {
-	case JREAD_NULL:
-		jw_null(jw, key);
-		break;
-	case JREAD_BOOL:
-		jw_bool(jw, key, n->b);
-		break;
-	case JREAD_NUM:
-		if (n->is_int)
-			jw_i64(jw, key, n->i);
-		else
-			jw_double(jw, key, n->num);
-		break;
-	case JREAD_STR:
-		jw_str(jw, key, n->str);
-		break;
-	case JREAD_ARR:
-		jw_arr_begin(jw, key);
-		for (i = 0; i < n->n; i++)
-			node_json(jw, NULL, &n->kids[i]);
-		jw_arr_end(jw);
-		break;
-	case JREAD_OBJ:
-		jw_obj_begin(jw, key);
-		for (i = 0; i < n->n; i++)
-			node_json(jw, n->kids[i].key, &n->kids[i]);
-		jw_obj_end(jw);
-		break;
-	}
 }
 
 static void runs_cell(struct strbuf *out, unsigned runs)
@@ -240,11 +179,12 @@ static void profile(const struct jread_node *root, const struct calib_row *rows,
 	jw_obj_end(&jw);
 	jw_str_or_null(&jw, "started_at", jread_str(jread_get(root, "started_at")));
 	jw_str_or_null(&jw, "finished_at", jread_str(jread_get(root, "finished_at")));
-	node_json(&jw, "host", jread_get(root, "host"));
-	node_json(&jw, "kernel", jread_get(root, "kernel"));
+	/* the result document's own, from jread: never deeper than the writer takes */
+	(void)jw_node(&jw, "host", jread_get(root, "host"));
+	(void)jw_node(&jw, "kernel", jread_get(root, "kernel"));
 	jw_obj_begin(&jw, "params");
 	for (i = 0; params && params->type == JREAD_OBJ && i < params->n; i++)
-		node_json(&jw, params->kids[i].key, &params->kids[i]);
+		(void)jw_node(&jw, params->kids[i].key, &params->kids[i]);
 	jw_u64(&jw, "runs_per_half", half);
 	jw_str(&jw, "split", sequential ? "sequential" : "interleaved");
 	jw_double(&jw, "level", CALIB_LEVEL);

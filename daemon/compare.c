@@ -21,6 +21,11 @@ void compare_config_defaults(struct compare_config *cfg)
 	cfg->confidence = 0.95;
 }
 
+double compare_budget(const struct compare_config *cfg, int order, const char *layout)
+{
+	return order == 0 && strcmp(layout, "pmd") ? cfg->budget_order0 : cfg->budget_other;
+}
+
 /* Words for metrics in reports ("+18% dTLB misses per WORKLOAD", the row's workload). */
 static const struct {
 	const char *metric, *words;
@@ -230,7 +235,7 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg, b
 	r->width_pct = r->width_target_pct = NAN;
 	r->boot_share_b = r->boot_share_h = NAN;
 	r->verdict = CMP_INCONCLUSIVE;
-	r->threshold = r->order == 0 && strcmp(r->layout, "pmd") ? cfg->budget_order0 : cfg->budget_other;
+	r->threshold = compare_budget(cfg, r->order, r->layout);
 	if (!r->supported)
 		return;
 	if (!r->nb) {
@@ -386,25 +391,20 @@ static void others(const struct compare_result *res, const struct compare_upload
 static void iterations_note(const struct compare_result *res, struct strbuf *out)
 {
 	bool any = false;
-	int i;
+	int i, side;
 
 	for (i = 0; i < res->nrows; i++) {
 		const struct compare_row *r = &res->rows[i];
 
-		if (strcmp(r->metric, "ns"))
-			continue;
-		if (r->skipped_iterations_b) {
-			strbuf_addf(out, "%s %u baseline run%s of %s %s with %u iterations a run (compared: %u)",
-				    any ? "," : "; left out, as a run's mean depends on its iterations:",
-				    r->skipped_iterations_b, r->skipped_iterations_b == 1 ? "" : "s", r->workload,
-				    r->layout, r->other_iterations_b, r->iterations);
-			any = true;
-		}
-		if (r->skipped_iterations_h) {
-			strbuf_addf(out, "%s %u after-change run%s of %s %s with %u iterations a run (compared: %u)",
-				    any ? "," : "; left out, as a run's mean depends on its iterations:",
-				    r->skipped_iterations_h, r->skipped_iterations_h == 1 ? "" : "s", r->workload,
-				    r->layout, r->other_iterations_h, r->iterations);
+		for (side = 0; side < 2 && !strcmp(r->metric, "ns"); side++) {
+			unsigned n = side ? r->skipped_iterations_h : r->skipped_iterations_b;
+
+			if (!n)
+				continue;
+			strbuf_addf(out, "%s %u %s run%s of %s %s with %u iterations a run (compared: %u)",
+				    any ? "," : "; left out, as a run's mean depends on its iterations:", n,
+				    side ? "after-change" : "baseline", n == 1 ? "" : "s", r->workload, r->layout,
+				    side ? r->other_iterations_h : r->other_iterations_b, r->iterations);
 			any = true;
 		}
 	}

@@ -33,6 +33,9 @@ struct compare_config {
 	double confidence;      /* of the interval, default 0.95 */
 };
 
+/* The budget a case is decided against: budget_order0 for order-0, budget_other for the rest. */
+double compare_budget(const struct compare_config *cfg, int order, const char *layout);
+
 void compare_config_defaults(struct compare_config *cfg);
 
 struct compare_row {

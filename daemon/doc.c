@@ -366,98 +366,14 @@ static int parse_layout(const char *name, int *order)
 	return 0;
 }
 
-static int cmp_member(const void *a, const void *b)
-{
-	const struct jread_node *x = *(const struct jread_node *const *)a;
-	const struct jread_node *y = *(const struct jread_node *const *)b;
-
-	return strcmp(x->key, y->key);
-}
-
-/*
- * As jansson wrote reals: 17 digits, a '.' so that they read back as reals,
- * and the exponent without '+' or leading zeros ("1e300", "1e-5").
- */
-static void write_real(struct jw *jw, const char *key, double val)
-{
-	char b[40], *e, *digits;
-
-	snprintf(b, sizeof(b), "%.17g", val);
-	e = strchr(b, 'e');
-	if (!e && !strchr(b, '.'))
-		strcat(b, ".0");
-	if (e) {
-		digits = e + 1 + (e[1] == '-');
-		for (e = e + 1; *e == '+' || *e == '-' || *e == '0'; e++)
-			;
-		memmove(digits, e, strlen(e) + 1);
-	}
-	jw_raw(jw, key, b);
-}
-
-/*
- * Write n as compact JSON, the members of every object sorted by name (as
- * json_dumps() with JSON_SORT_KEYS did).  -E2BIG when n nests deeper than
- * the writer can (it would abort): jread takes JREAD_MAX_DEPTH levels,
- * the writer JW_MAX_DEPTH.
- */
-static int write_sorted(struct jw *jw, const char *key, const struct jread_node *n)
-{
-	const struct jread_node **m;
-	size_t i;
-	int ret = 0;
-
-	switch (n->type) {
-	case JREAD_NULL:
-		jw_null(jw, key);
-		break;
-	case JREAD_BOOL:
-		jw_bool(jw, key, n->b);
-		break;
-	case JREAD_NUM:
-		if (n->is_int)
-			jw_i64(jw, key, n->i);
-		else
-			write_real(jw, key, n->num);
-		break;
-	case JREAD_STR:
-		jw_str(jw, key, n->str);
-		break;
-	case JREAD_ARR:
-		if (jw->depth + 1 >= JW_MAX_DEPTH)
-			return -E2BIG;
-		jw_arr_begin(jw, key);
-		for (i = 0; n->packed && i < n->n; i++)
-			jw_i64(jw, NULL, n->ints[i]);
-		for (i = 0; !n->packed && !ret && i < n->n; i++)
-			ret = write_sorted(jw, NULL, &n->kids[i]);
-		jw_arr_end(jw);
-		break;
-	case JREAD_OBJ:
-		if (jw->depth + 1 >= JW_MAX_DEPTH)
-			return -E2BIG;
-		m = xcalloc(n->n, sizeof(*m));
-		for (i = 0; i < n->n; i++)
-			m[i] = &n->kids[i];
-		qsort(m, n->n, sizeof(*m), cmp_member);
-		jw_obj_begin(jw, key);
-		for (i = 0; !ret && i < n->n; i++)
-			ret = write_sorted(jw, m[i]->key, m[i]);
-		jw_obj_end(jw);
-		free(m);
-		break;
-	}
-	return ret;
-}
-
-/* n re-serialised by write_sorted(); NULL when it nests too deeply.  free() it. */
+/* n re-serialised by jw_node(); NULL when it nests too deeply.  free() it. */
 static char *dump_sorted(const struct jread_node *n)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct jw jw;
 
 	jw_init(&jw, &sb);
-	if (write_sorted(&jw, NULL, n)) {
+	if (jw_node(&jw, NULL, n)) {
 		strbuf_release(&sb);
 		return NULL;
 	}

@@ -76,34 +76,30 @@ known:
 struct latest {
 	struct strbuf *doc;
 	int64_t received_at;
-	char *buf;
 };
 
 static int read_latest(struct store_stmt *s, void *ctx)
 {
 	struct latest *l = ctx;
+	size_t len;
+	const void *text = col_blob(s, 0, &len); /* the stored text as it is, read once */
 
-	col_text(s, 0, l->buf, CALIB_DOC_MAX + 1);
-	strbuf_addstr(l->doc, l->buf);
+	strbuf_add(l->doc, text, len);
 	l->received_at = col_i64(s, 1);
 	return 0;
 }
 
 int store_calibration_latest(struct store *st, int64_t host_id, struct strbuf *doc, int64_t *received_at)
 {
-	struct latest l = { doc, 0, malloc(CALIB_DOC_MAX + 1) };
+	struct latest l = { doc, 0 };
 	struct store_stmt *s;
-	int err;
+	int err = stmt_get(st, &q_calib_latest, &s);
 
-	if (!l.buf)
-		return -ENOMEM;
-	err = stmt_get(st, &q_calib_latest, &s);
 	if (!err) {
 		bind_i64(s, 1, host_id);
 		err = row_one(s, read_latest, &l);
 	}
 	if (!err && received_at)
 		*received_at = l.received_at;
-	free(l.buf);
 	return err;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "lib/jsonw.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/jread.h"
 #include "lib/utf8.h"
 
 void jw_init(struct jw *jw, struct strbuf *sb)
@@ -171,4 +173,88 @@ void jw_time(struct jw *jw, const char *key, int64_t t)
 		jw_i64(jw, key, t);
 	else
 		jw_null(jw, key);
+}
+
+static int cmp_member(const void *a, const void *b)
+{
+	const struct jread_node *x = *(const struct jread_node *const *)a;
+	const struct jread_node *y = *(const struct jread_node *const *)b;
+
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * As jansson wrote reals: 17 digits, a '.' so that they read back as reals,
+ * and the exponent without '+' or leading zeros ("1e300", "1e-5").
+ */
+static void write_real(struct jw *jw, const char *key, double val)
+{
+	char b[40], *e, *digits;
+
+	snprintf(b, sizeof(b), "%.17g", val);
+	e = strchr(b, 'e');
+	if (!e && !strchr(b, '.'))
+		strcat(b, ".0");
+	if (e) {
+		digits = e + 1 + (e[1] == '-');
+		for (e = e + 1; *e == '+' || *e == '-' || *e == '0'; e++)
+			;
+		memmove(digits, e, strlen(e) + 1);
+	}
+	jw_raw(jw, key, b);
+}
+
+int jw_node(struct jw *jw, const char *key, const struct jread_node *n)
+{
+	const struct jread_node **m;
+	size_t i;
+	int ret = 0;
+
+	if (!n) {
+		jw_null(jw, key);
+		return 0;
+	}
+	switch (n->type) {
+	case JREAD_NULL:
+		jw_null(jw, key);
+		break;
+	case JREAD_BOOL:
+		jw_bool(jw, key, n->b);
+		break;
+	case JREAD_NUM:
+		if (n->is_int)
+			jw_i64(jw, key, n->i);
+		else
+			write_real(jw, key, n->num);
+		break;
+	case JREAD_STR:
+		jw_str(jw, key, n->str);
+		break;
+	case JREAD_ARR:
+		if (jw->depth + 1 >= JW_MAX_DEPTH)
+			return -E2BIG;
+		jw_arr_begin(jw, key);
+		for (i = 0; n->packed && i < n->n; i++)
+			jw_i64(jw, NULL, n->ints[i]);
+		for (i = 0; !n->packed && !ret && i < n->n; i++)
+			ret = jw_node(jw, NULL, &n->kids[i]);
+		jw_arr_end(jw);
+		break;
+	case JREAD_OBJ:
+		if (jw->depth + 1 >= JW_MAX_DEPTH)
+			return -E2BIG;
+		m = calloc(n->n ? n->n : 1, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		for (i = 0; i < n->n; i++)
+			m[i] = &n->kids[i];
+		qsort(m, n->n, sizeof(*m), cmp_member);
+		jw_obj_begin(jw, key);
+		for (i = 0; !ret && i < n->n; i++)
+			ret = jw_node(jw, m[i]->key, m[i]);
+		jw_obj_end(jw);
+		free(m);
+		break;
+	}
+	return ret;
 }

@@ -43,6 +43,16 @@ void jw_time(struct jw *jw, const char *key, int64_t t);
 void jw_raw(struct jw *jw, const char *key, const char *json);
 
 /*
+ * A parsed value (lib/jread.h; NULL writes null) written again, compact, the members of
+ * every object sorted by name (as jansson's json_dumps() with
+ * JSON_SORT_KEYS did) and reals as jansson wrote them.  0; -E2BIG when n
+ * nests deeper than the writer can (it would abort: jread takes
+ * JREAD_MAX_DEPTH levels, the writer JW_MAX_DEPTH); -ENOMEM.
+ */
+struct jread_node;
+int jw_node(struct jw *jw, const char *key, const struct jread_node *n);
+
+/*
  * Append s as a quoted JSON string to sb.  Bytes that are not valid UTF-8
  * become U+FFFD so that the document stays valid whatever the kernel or
  * the firmware put in a string.

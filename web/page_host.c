@@ -480,7 +480,7 @@ static int calibration_section(struct strbuf *sb, struct store *st, const struct
 	for (i = 0; i < p->ncases; i++) {
 		const struct calib_case *c = &p->cases[i];
 		/* judged against this server's budgets, as its comparisons are */
-		double budget = c->order == 0 && strcmp(c->layout, "pmd") ? cmp->budget_order0 : cmp->budget_other;
+		double budget = compare_budget(cmp, c->order, c->layout);
 		bool short_of = isfinite(c->half_width_pct) && c->half_width_pct > budget;
 
 		strbuf_addf(sb, "<li%s>", short_of ? " class=\"short\"" : "");

@@ -146,21 +146,27 @@ say "another iterations per run: the head's runs of 10 iterations against a base
 # a run's mean depends on its iterations (its first iterations are slower:
 # bench/README.md, verdict-quality.sh), so runs of 5 and of 10 iterations
 # are never pooled into one side nor compared
+# two uploads of kernel ffff...: s-head's runs with 10 iterations each (i-head), then as they were (i-head2)
 "$PY" - "$T" <<'PYEOF'
 import json, sys
-d = json.load(open(sys.argv[1] + "/s-head.json"))
-d["run_uuid"] = "0c0c0c0c-0000-4000-8000-00000000000a"
-d["kernel"].update({"release": "6.9.0-gffffffffffff", "commit": "ffffffffffff", "parent_commit": "dddddddddddd"})
-d["params"]["iterations"] = 10
-for c in d["cases"]:
-    c["iterations"] = 10
-    for r in c["runs"]:
-        r["ns"] = r["ns"] * 2
-json.dump(d, open(sys.argv[1] + "/i-head.json", "w"))
+for name, uuid, iters in (("i-head", "0c0c0c0c-0000-4000-8000-00000000000a", 10),
+                          ("i-head2", "0c0c0c0c-0000-4000-8000-00000000000b", 5)):
+    d = json.load(open(sys.argv[1] + "/s-head.json"))
+    d["run_uuid"] = uuid
+    d["kernel"].update({"release": "6.9.0-gffffffffffff", "commit": "ffffffffffff", "parent_commit": "dddddddddddd"})
+    d["params"]["iterations"] = iters
+    for c in d["cases"]:
+        c["iterations"] = iters
+        for r in c["runs"]:
+            r["ns"] = r["ns"][:1] * iters
+    json.dump(d, open(sys.argv[1] + "/" + name + ".json", "w"))
 PYEOF
-code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok_s" \
-	--data-binary @"$T/i-head.json" "$URL/api/v1/runs")
-[ "$code" = 201 ] || fail "upload i-head: $code $(cat "$T/up.json")"
+upload_s() {
+	code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok_s" \
+		--data-binary @"$T/$1.json" "$URL/api/v1/runs")
+	[ "$code" = 201 ] || fail "upload $1: $code $(cat "$T/up.json")"
+}
+upload_s i-head
 curl -sf "$URL/api/v1/compare?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"$T/i.json" || fail "compare i-head"
 "$PY" - "$T/i.json" <<'PYEOF' || fail "runs of other iterations per run were compared"
 import json, sys
@@ -173,16 +179,7 @@ curl -sf "$URL/compare.txt?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"$T/
 grep -q "left out, as a run's mean depends on its iterations: 8 baseline runs of fork order-0 with 5 iterations a run (compared: 10)" "$T/i.txt" ||
 	{ cat "$T/i.txt"; fail "compare.txt does not say why the base's runs were left out"; }
 # a newer upload of the head with 5 iterations a run: the newest upload's count is compared
-"$PY" - "$T" <<'PYEOF'
-import json, sys
-d = json.load(open(sys.argv[1] + "/s-head.json"))
-d["run_uuid"] = "0c0c0c0c-0000-4000-8000-00000000000b"
-d["kernel"].update({"release": "6.9.0-gffffffffffff", "commit": "ffffffffffff", "parent_commit": "dddddddddddd"})
-json.dump(d, open(sys.argv[1] + "/i-head2.json", "w"))
-PYEOF
-code=$(curl -s -o "$T/up.json" -w '%{http_code}' -H "Authorization: Bearer $tok_s" \
-	--data-binary @"$T/i-head2.json" "$URL/api/v1/runs")
-[ "$code" = 201 ] || fail "upload i-head2: $code $(cat "$T/up.json")"
+upload_s i-head2
 curl -sf "$URL/api/v1/compare?host=lab-s&head=ffffffffffff&base=dddddddddddd" >"$T/i2.json" || fail "compare i-head2"
 "$PY" - "$T/i2.json" <<'PYEOF' || fail "the head's newest upload's iterations per run were not the ones compared"
 import json, sys
