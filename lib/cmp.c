@@ -779,7 +779,7 @@ static void log_ratio_interval(struct cmp_result *r, double level)
 	r->ci_hi_pct = (double)(100 * expm1l(l + h));
 }
 
-static enum cmp_verdict verdict(const struct cmp_result *r, const struct cmp_params *par)
+enum cmp_verdict cmp_verdict_of(const struct cmp_result *r, const struct cmp_params *par)
 {
 	double thr = par->threshold_pct, lo = r->ci_lo_pct, hi = r->ci_hi_pct, p = r->welch.p;
 
@@ -796,7 +796,7 @@ static enum cmp_verdict verdict(const struct cmp_result *r, const struct cmp_par
 	return CMP_INCONCLUSIVE;
 }
 
-static int check_params(const struct cmp_params *par)
+int cmp_check_params(const struct cmp_params *par)
 {
 	double thr = par->threshold_pct;
 
@@ -815,7 +815,7 @@ int cmp_compare(const double *base, size_t nb, const double *head, size_t nh,
 	double mb;
 	int err;
 
-	err = check_params(par);
+	err = cmp_check_params(par);
 	if (err)
 		return err;
 	cmp_welch(head, nh, base, nb, &r.welch);
@@ -827,7 +827,7 @@ int cmp_compare(const double *base, size_t nb, const double *head, size_t nh,
 	if (mb != 0 && isfinite(mb))
 		r.change_pct = 100 * r.welch.diff / mb;
 	log_ratio_interval(&r, par->level);
-	r.verdict = verdict(&r, par);
+	r.verdict = cmp_verdict_of(&r, par);
 	r.runs_needed = r.verdict == CMP_INCONCLUSIVE || r.verdict == CMP_SIGNIFICANT ?
 			runs_needed(&r, par) : 0;
 	*out = r;
@@ -887,7 +887,7 @@ int cmp_compare_nested(const struct cmp_group *base, size_t nb, const struct cmp
 	double *vb, *vh;
 	int err;
 
-	err = check_params(par);
+	err = cmp_check_params(par);
 	if (err)
 		return err;
 	memset(&r, 0, sizeof(r));

@@ -279,6 +279,15 @@ int cmp_compare(const double *base, size_t nb, const double *head, size_t nh,
 		const struct cmp_params *params, struct cmp_result *out);
 
 /*
+ * The verdict rules above applied to a filled result (welch.nx, welch.ny,
+ * welch.p, change_pct and the interval), for comparisons that compute
+ * their own interval and p (lib/nest.h's nest_compare_prior()); and the
+ * check of params cmp_compare() makes (0 or -EINVAL).
+ */
+enum cmp_verdict cmp_verdict_of(const struct cmp_result *r, const struct cmp_params *par);
+int cmp_check_params(const struct cmp_params *par);
+
+/*
  * Runs from several boots of one kernel are nested in their boots: a boot
  * has its own level too (where the kernel placed its memory, page cache
  * state, which CPUs took which interrupts), and runs of one boot share it.

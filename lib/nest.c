@@ -135,3 +135,216 @@ int nest_compare(const double *base, const unsigned *base_boot, size_t nb, const
 	*out = r;
 	return 0;
 }
+
+/* ---- sessions with a known level ---- */
+
+void nest_pool_add(struct nest_pool *p, const unsigned *n, const double *mean, const double *sd,
+		   size_t k)
+{
+	double N = 0, total = 0, sumsq_n = 0, ssb = 0, ssw = 0, dfw = 0, m;
+	size_t i, used = 0;
+
+	for (i = 0; i < k; i++)
+		if (n[i] && isfinite(mean[i]) && mean[i] > 0) {
+			N += n[i];
+			total += n[i] * mean[i];
+			sumsq_n += (double)n[i] * n[i];
+			used++;
+		}
+	if (used < 2)
+		return;
+	m = total / N;
+	for (i = 0; i < k; i++) {
+		double d;
+
+		if (!n[i] || !isfinite(mean[i]) || !(mean[i] > 0))
+			continue;
+		d = (mean[i] - m) / m;
+		ssb += n[i] * d * d;
+		if (n[i] >= 2 && isfinite(sd[i])) {
+			ssw += (n[i] - 1) * (sd[i] / m) * (sd[i] / m);
+			dfw += n[i] - 1;
+		}
+	}
+	p->ssb += ssb;
+	p->ssw += ssw;
+	p->df_between += (double)used - 1;
+	p->df_within += dfw;
+	p->n0_sum += N - sumsq_n / N;
+	p->kernels++;
+	p->sessions += (unsigned)used;
+}
+
+void nest_pool_prior(const struct nest_pool *p, struct nest_prior *out)
+{
+	double msb, msw, n0, d;
+
+	memset(out, 0, sizeof(*out));
+	out->var = out->df = out->var_within = NAN;
+	out->kernels = p->kernels;
+	out->sessions = p->sessions;
+	if (!(p->df_between > 0))
+		return;
+	msb = p->ssb / p->df_between;
+	n0 = p->n0_sum / p->df_between;
+	if (!(p->df_within > 0)) {
+		/* sessions of one run each: their spread is all there is, and holds both */
+		out->var = msb / n0;
+		out->df = p->df_between;
+		return;
+	}
+	msw = p->ssw / p->df_within;
+	out->var_within = msw;
+	d = msb - msw;
+	if (!(d > 0)) {
+		out->var = 0;
+		out->df = p->df_between;
+		return;
+	}
+	out->var = d / n0;
+	out->df = d * d / (msb * msb / p->df_between + msw * msw / p->df_within);
+}
+
+struct side {
+	size_t N, k;
+	double mean, e, df_e, w_sess;	/* w_sess: sum n_i^2 / N^2, 0 without a within spread */
+	double run_var_rel;		/* s_w^2 / mean^2 (or the runs' spread around the mean) */
+};
+
+static int side_of(const double *v, const unsigned *sess, size_t n, struct side *s)
+{
+	struct groups g;
+	double total = 0, sumsq_n = 0, ssw = 0, sst = 0;
+	size_t i, j;
+
+	memset(s, 0, sizeof(*s));
+	if (group(v, sess, n, &g))
+		return -E2BIG;
+	for (j = 0; j < g.k; j++) {
+		s->N += g.n[j];
+		total += g.sum[j];
+		sumsq_n += (double)g.n[j] * (double)g.n[j];
+	}
+	s->k = g.k;
+	s->mean = s->N ? total / (double)s->N : NAN;
+	for (i = 0; i < n; i++) {
+		double d;
+
+		if (!isfinite(v[i]))
+			continue;
+		j = index_of(&g, sess[i]);
+		d = v[i] - g.sum[j] / (double)g.n[j];
+		ssw += d * d;
+		sst += (v[i] - s->mean) * (v[i] - s->mean);
+	}
+	s->e = s->df_e = s->run_var_rel = NAN;
+	if (s->N < 2 || !(s->mean > 0))
+		return 0;
+	if (s->N > s->k) {
+		s->run_var_rel = ssw / (double)(s->N - s->k) / (s->mean * s->mean);
+		s->df_e = (double)(s->N - s->k);
+		s->w_sess = sumsq_n / ((double)s->N * (double)s->N);
+	} else {
+		s->run_var_rel = sst / (double)(s->N - 1) / (s->mean * s->mean);
+		s->df_e = (double)(s->N - 1);
+		s->w_sess = 0;
+	}
+	s->e = s->run_var_rel / (double)s->N;
+	return 0;
+}
+
+/* units per side for the normal-approximation test of a distance d at level a */
+static double units_for(double d, double a, double power, double var_sum)
+{
+	double z = cmp_norm_quantile(1 - a / 2) + cmp_norm_quantile(power);
+
+	return z * z * var_sum / (d * d);
+}
+
+int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb, const double *head,
+		       const unsigned *head_sess, size_t nh, const struct cmp_params *params,
+		       const struct nest_prior *prior, struct nest_prior_result *out)
+{
+	static const struct cmp_params defaults = CMP_PARAMS_INIT;
+	const struct cmp_params *par = params ? params : &defaults;
+	struct nest_prior_result r;
+	struct cmp_result *c = &r.cmp;
+	struct side sb, sh;
+	double tau, eb, eh, ec, se2, den, l, h, t;
+	int err;
+
+	err = cmp_check_params(par);
+	if (err)
+		return err;
+	if (!prior || !(prior->var >= 0 && prior->var < INFINITY) || !(prior->df > 0))
+		return -EINVAL;
+	if (side_of(base, base_sess, nb, &sb) || side_of(head, head_sess, nh, &sh))
+		return -E2BIG;
+	memset(&r, 0, sizeof(r));
+	r.sessions_base = sb.k;
+	r.sessions_head = sh.k;
+	r.session_share = r.floor_pct = NAN;
+	cmp_welch(head, nh, base, nb, &c->welch);
+	err = cmp_mannwhitney(head, nh, base, nb, &c->mw);
+	if (err)
+		return err;
+	c->change_pct = NAN;
+	if (c->welch.mean_y != 0 && isfinite(c->welch.mean_y))
+		c->change_pct = 100 * c->welch.diff / c->welch.mean_y;
+	c->ratio = c->log_se = c->log_df = c->ci_lo_pct = c->ci_hi_pct = NAN;
+	c->welch.t = c->welch.df = c->welch.p = c->welch.se = NAN;
+	c->verdict = CMP_INCONCLUSIVE;
+	c->runs_needed = 0;
+	if (!isfinite(sb.e) || !isfinite(sh.e)) {
+		*out = r;
+		return 0;
+	}
+	tau = prior->var;
+	eb = sb.e;
+	eh = sh.e;
+	ec = tau * (sb.w_sess + sh.w_sess);
+	se2 = eb + eh + ec;
+	l = log1p(c->welch.diff / c->welch.mean_y);
+	c->ratio = sh.mean / sb.mean;
+	c->log_se = sqrt(se2);
+	r.session_share = se2 > 0 ? ec / se2 : NAN;
+	if (se2 > 0) {
+		den = eb * eb / sb.df_e + eh * eh / sh.df_e + (ec > 0 ? ec * ec / prior->df : 0);
+		c->log_df = se2 * se2 / den;
+		h = cmp_t_quantile((1 + par->level) / 2, c->log_df) * c->log_se;
+		t = l / c->log_se;
+		c->welch.t = t;
+		c->welch.df = c->log_df;
+		c->welch.p = 2 * cmp_t_cdf(-fabs(t), c->log_df);
+		c->welch.se = c->log_se * c->welch.mean_y;
+		r.floor_pct = 100 * expm1(cmp_t_quantile((1 + par->level) / 2, c->log_df) * sqrt(ec));
+	} else {
+		h = 0;
+		c->welch.p = l == 0 ? NAN : 0;
+		c->welch.t = l == 0 ? NAN : copysign(INFINITY, l);
+		r.floor_pct = 0;
+	}
+	c->ci_lo_pct = 100 * expm1(l - h);
+	c->ci_hi_pct = 100 * expm1(l + h);
+	c->verdict = cmp_verdict_of(c, par);
+	if (c->verdict == CMP_INCONCLUSIVE || c->verdict == CMP_SIGNIFICANT) {
+		double thr = par->threshold_pct, lu = log1p(thr / 100);
+		double ll = thr < 100 ? log1p(-thr / 100) : -INFINITY, d = fmin(fabs(l - lu), fabs(l - ll));
+		double rb = (double)sb.N / (double)sb.k, rh = (double)sh.N / (double)sh.k, rmax = fmax(rb, rh);
+		/* a session's mean, each side, at the larger side's runs per session */
+		double vs = 2 * tau + (sb.run_var_rel + sh.run_var_rel) / rmax, k;
+		size_t have = sb.k > sh.k ? sb.k : sh.k;
+
+		if (d > 0 && isfinite(vs)) {
+			k = units_for(d, 1 - par->level, par->power, vs);
+			if (l > lu || l < ll)
+				k = fmax(k, units_for(fabs(l), par->alpha, par->power, vs));
+			k = ceil(fmin(k, 1e9 / rmax));
+			k = fmax(k, fmax(2, (double)have + 1));
+			r.sessions_needed = (size_t)k;
+			c->runs_needed = (size_t)ceil(k * ceil(rmax));
+		}
+	}
+	*out = r;
+	return 0;
+}

@@ -79,4 +79,103 @@ int nest_compare(const double *base, const unsigned *base_boot, size_t nb, const
 		 const unsigned *head_boot, size_t nh, const struct cmp_params *params,
 		 struct nest_result *out);
 
+/*
+ * Sessions with a known level: runs nested in uploads (a lab machine's
+ * invocations of forkwatch bench), compared with the upload-to-upload
+ * variance taken from the host's other uploads.
+ *
+ * A session (one invocation, one upload) settles at its own level, and
+ * its runs share it: on the 2-vCPU development VM the means of 10-run
+ * sessions of one kernel spread 3 to 6 times more than their runs predict
+ * (bench/README.md, verdict-quality.sh).  A kernel on a lab machine is
+ * usually measured in one session, its base in another, so the runs alone
+ * cannot estimate that level, and Welch's test on them takes a
+ * session-to-session difference for a kernel's (24% false regressions in
+ * A/A pairs there).  What can estimate it is the host's history: every
+ * kernel the host uploaded more than once.  nest_pool_add() gathers, per
+ * kernel, the sessions' summaries (runs, mean and sd of the per-run
+ * means), each relative to that kernel's mean, and nest_pool_prior() pools
+ * them into a one-way analysis of variance over all kernels (the ANOVA
+ * estimator, as nest_anova(), with the kernels' sums of squares and
+ * degrees of freedom added up):
+ *
+ *   var = max(0, (MSB - MSW) / n0)        (relative: a share of the mean, squared)
+ *   df  = (MSB - MSW)^2 / (MSB^2 / df_between + MSW^2 / df_within)
+ *
+ * (Satterthwaite's degrees of freedom of a difference of mean squares;
+ * df_between when var is 0, where it does not matter).
+ */
+struct nest_pool {
+	double ssb, ssw, df_between, df_within, n0_sum;
+	unsigned kernels, sessions;
+};
+
+struct nest_prior {
+	double var;		/* between sessions, relative to the mean squared; NAN: unknown */
+	double df;		/* its degrees of freedom */
+	double var_within;	/* of a run around its session, relative, for reference */
+	unsigned kernels, sessions;	/* that estimated it */
+};
+
+#define NEST_POOL_INIT { 0, 0, 0, 0, 0, 0, 0 }
+
+/*
+ * One kernel's k sessions: n[i] runs each, the mean and sample sd of their
+ * per-run means (sd NAN or ignored when n[i] < 2).  Sessions with no run
+ * or a non-finite or non-positive mean are skipped; a kernel left with
+ * fewer than two sessions adds nothing.
+ */
+void nest_pool_add(struct nest_pool *p, const unsigned *n, const double *mean, const double *sd,
+		   size_t k);
+/* The pooled estimate; var NAN when no kernel had two sessions with runs in them. */
+void nest_pool_prior(const struct nest_pool *p, struct nest_prior *out);
+
+/*
+ * Compare head against base, each side's per-run values grouped by
+ * session (base_sess[i] labels base[i], as nest_compare()), with the
+ * sessions' own level var from prior.  On the log of the ratio of the
+ * sides' means (the runs' mean, as cmp_compare()), each side's mean has
+ * the variance
+ *
+ *   e + var * sum(n_i^2) / N^2,    e = s_w^2 / (N mean^2)
+ *
+ * with s_w^2 the spread of its runs around their own session's mean
+ * (pooled, N - k degrees of freedom), N its runs and n_i those of session
+ * i: the variance of a mean of runs nested in sessions.  (A side whose
+ * sessions have one run each has no within spread: its runs' spread
+ * around the side's mean, which already holds the sessions' level, is
+ * used with N - 1 degrees of freedom and no var term.)  log_se is the root
+ * of the sum over both sides, log_df Satterthwaite's over the three
+ * estimates (the two spreads and prior->df), the interval
+ * L -+ t_{(1+level)/2, log_df} log_se mapped back as in cmp_compare(), and
+ * the p-value 2 P(T_log_df > |L| / log_se), which replaces Welch's in
+ * cmp.welch (t, df, p; se is log_se times the base mean) and so decides
+ * the verdict by cmp_verdict_of(); the rest of cmp.welch (means, sds) and
+ * cmp.mw are of the runs.  With var 0 and one session a side this is
+ * cmp_compare()'s interval exactly.
+ *
+ * sessions_needed (inconclusive or significant verdicts): sessions per
+ * side of the larger side's runs per session that would likely decide, as
+ * cmp_compare()'s runs_needed with a session's mean as the unit (variance
+ * var + s_w^2 / (runs per session mean^2)); cmp.runs_needed is that many
+ * sessions' runs.  With a large var, more runs in a session buy nothing:
+ * floor_pct says how far the interval would still reach (in percent, at
+ * its current degrees of freedom) with infinitely many runs in each of
+ * the sessions it has.  session_share is var's part of log_se^2.
+ *
+ * Returns 0, -EINVAL (params out of range, or a prior with a var that is
+ * not >= 0 or a df that is not > 0), -E2BIG or -ENOMEM.
+ */
+struct nest_prior_result {
+	struct cmp_result cmp;
+	size_t sessions_base, sessions_head;
+	double session_share;
+	double floor_pct;
+	size_t sessions_needed;
+};
+
+int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb, const double *head,
+		       const unsigned *head_sess, size_t nh, const struct cmp_params *params,
+		       const struct nest_prior *prior, struct nest_prior_result *out);
+
 #endif

@@ -116,12 +116,181 @@ static void test_nest_compare(void **state)
 	assert_int_equal(r.cmp.verdict, CMP_INCONCLUSIVE);
 }
 
+/* The pooled session level against numpy (tests/unit/test_nest.c's comment has the script's formulas). */
+static void test_nest_pool(void **state)
+{
+	static const unsigned n1[] = { 3, 4, 4 }, n2[] = { 2, 3 }, n3[] = { 5 };
+	static const double m1[] = { 11.0, 15.125, 9.25 }, s1[] = { 1.0, 1.0307764064044151, 1.0408329997330663 };
+	static const double m2[] = { 205.0, 225.0 }, s2[] = { 7.0710678118654755, 5.0 };
+	static const double m3[] = { 1.0 }, s3[] = { 0.1 };
+	struct nest_pool p = NEST_POOL_INIT;
+	struct nest_prior pr;
+
+	(void)state;
+	nest_pool_prior(&p, &pr);
+	assert_true(isnan(pr.var));
+	nest_pool_add(&p, n1, m1, s1, 3);
+	nest_pool_add(&p, n2, m2, s2, 2);
+	nest_pool_add(&p, n3, m3, s3, 1); /* one session: adds nothing */
+	nest_pool_prior(&p, &pr);
+	assert_int_equal(pr.kernels, 2);
+	assert_int_equal(pr.sessions, 5);
+	near(pr.var, 0.052269853228492556);
+	near(pr.df, 2.807955629587273);
+	near(pr.var_within, 0.00564291929598509);
+}
+
+/*
+ * The interval and p against scipy.stats.t (Debian 12's /usr/bin/python3):
+ * the same formulas in numpy, base in two sessions, head in one.
+ */
+static void test_nest_prior_scipy(void **state)
+{
+	static const double base[] = { 100, 104, 98, 101, 110, 108, 112 };
+	static const unsigned bs[] = { 1, 1, 1, 1, 2, 2, 2 };
+	static const double head[] = { 106, 103, 109, 105, 107 };
+	static const unsigned hs[] = { 5, 5, 5, 5, 5 };
+	struct nest_prior pr = { .var = 0.0025, .df = 12 };
+	struct nest_prior_result r;
+	struct cmp_params par = CMP_PARAMS_INIT;
+
+	(void)state;
+	par.threshold_pct = 1;
+	assert_int_equal(nest_compare_prior(base, bs, 7, head, hs, 5, &par, &pr, &r), 0);
+	assert_int_equal(r.sessions_base, 2);
+	assert_int_equal(r.sessions_head, 1);
+	near(r.cmp.ci_lo_pct, -11.600538134871178);
+	near(r.cmp.ci_hi_pct, 15.917829348619328);
+	near(r.cmp.log_df, 12.997729310652105);
+	near(r.cmp.welch.p, 0.8487442944322803);
+	assert_int_equal(r.cmp.verdict, CMP_INCONCLUSIVE);
+	assert_true(r.sessions_needed >= 3 && r.cmp.runs_needed == r.sessions_needed * 5);
+	assert_true(r.floor_pct > 5 && r.session_share > 0.5 && r.session_share < 1);
+	/* a prior that is not one */
+	pr.var = -1;
+	assert_int_equal(nest_compare_prior(base, bs, 7, head, hs, 5, &par, &pr, &r), -EINVAL);
+	pr.var = 0.01;
+	pr.df = 0;
+	assert_int_equal(nest_compare_prior(base, bs, 7, head, hs, 5, &par, &pr, &r), -EINVAL);
+	assert_int_equal(nest_compare_prior(base, bs, 7, head, hs, 5, &par, NULL, &r), -EINVAL);
+}
+
+/* With no session level and one session a side, it is cmp_compare()'s interval. */
+static void test_nest_prior_zero(void **state)
+{
+	static const double base[] = { 100, 104, 98, 101, 103 }, head[] = { 106, 103, 109, 105, 107, 104 };
+	static const unsigned bs[] = { 0, 0, 0, 0, 0 }, hs[] = { 1, 1, 1, 1, 1, 1 };
+	struct nest_prior pr = { .var = 0, .df = 3 };
+	struct nest_prior_result r;
+	struct cmp_result c;
+
+	(void)state;
+	assert_int_equal(nest_compare_prior(base, bs, 5, head, hs, 6, NULL, &pr, &r), 0);
+	assert_int_equal(cmp_compare(base, 5, head, 6, NULL, &c), 0);
+	near(r.cmp.ci_lo_pct, c.ci_lo_pct);
+	near(r.cmp.ci_hi_pct, c.ci_hi_pct);
+	near(r.cmp.log_df, c.log_df);
+	near(r.floor_pct, 0);
+	assert_int_equal(r.cmp.verdict, c.verdict);
+}
+
+static uint64_t sim_state = 88172645463325252ULL;
+
+static double sim_normal(void)
+{
+	double u, v;
+
+	sim_state ^= sim_state << 13, sim_state ^= sim_state >> 7, sim_state ^= sim_state << 17;
+	u = ((sim_state >> 11) + 0.5) / 9007199254740992.0;
+	sim_state ^= sim_state << 13, sim_state ^= sim_state >> 7, sim_state ^= sim_state << 17;
+	v = ((sim_state >> 11) + 0.5) / 9007199254740992.0;
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* one session of r runs at a level of sd tau around mu, runs of sd sigma around it */
+static void sim_session(double *v, unsigned *lab, unsigned label, size_t r, double mu, double tau,
+			double sigma)
+{
+	double level = mu * (1 + tau * sim_normal());
+	size_t i;
+
+	for (i = 0; i < r; i++) {
+		v[i] = level * (1 + sigma * sim_normal());
+		lab[i] = label;
+	}
+}
+
+/*
+ * Sessions that settle at their own level (sd 10% of the mean, runs 2%
+ * around it), one session of 8 runs a side: Welch on the runs calls many
+ * A/A pairs regressions; with the level estimated from a history of 30
+ * kernels of two sessions each, at most about alpha do, and a change far
+ * beyond the level is still found.
+ */
+static void test_nest_prior_simulated(void **state)
+{
+	enum { PAIRS = 2000, R = 8 };
+	double v[2][R], hist[2][R];
+	unsigned lab[2][R], hl[2][R];
+	struct nest_pool pool = NEST_POOL_INIT;
+	struct nest_prior pr;
+	unsigned welch_regr = 0, prior_regr = 0, found = 0, i, j;
+
+	(void)state;
+	for (i = 0; i < 30; i++) {
+		unsigned n[2] = { R, R };
+		double m[2], sd[2];
+
+		for (j = 0; j < 2; j++) {
+			struct stats_like { double s, ss; } a = { 0, 0 };
+			size_t k;
+
+			sim_session(hist[j], hl[j], j, R, 1000, 0.10, 0.02);
+			for (k = 0; k < R; k++)
+				a.s += hist[j][k];
+			m[j] = a.s / R;
+			for (k = 0; k < R; k++)
+				a.ss += (hist[j][k] - m[j]) * (hist[j][k] - m[j]);
+			sd[j] = sqrt(a.ss / (R - 1));
+		}
+		nest_pool_add(&pool, n, m, sd, 2);
+	}
+	nest_pool_prior(&pool, &pr);
+	assert_true(pr.var > 0.004 && pr.var < 0.025); /* 0.01, estimated from 30 */
+	for (i = 0; i < PAIRS; i++) {
+		struct nest_prior_result r;
+		struct cmp_result c;
+		struct cmp_params par = CMP_PARAMS_INIT;
+
+		sim_session(v[0], lab[0], 0, R, 1000, 0.10, 0.02);
+		sim_session(v[1], lab[1], 1, R, 1000, 0.10, 0.02);
+		assert_int_equal(cmp_compare(v[0], R, v[1], R, &par, &c), 0);
+		assert_int_equal(nest_compare_prior(v[0], lab[0], R, v[1], lab[1], R, &par, &pr, &r), 0);
+		welch_regr += c.verdict == CMP_REGRESSION;
+		prior_regr += r.cmp.verdict == CMP_REGRESSION;
+		/* the head 60% slower: beyond the level's noise */
+		for (j = 0; j < R; j++)
+			v[1][j] *= 1.6;
+		assert_int_equal(nest_compare_prior(v[0], lab[0], R, v[1], lab[1], R, &par, &pr, &r), 0);
+		found += r.cmp.verdict == CMP_REGRESSION || r.cmp.verdict == CMP_SIGNIFICANT;
+	}
+	print_message("A/A regressions: runs %u/%d, sessions %u/%d; +60%% found %u/%d\n", welch_regr,
+		      PAIRS, prior_regr, PAIRS, found, PAIRS);
+	assert_true(welch_regr > PAIRS / 5);
+	assert_true(prior_regr <= PAIRS / 100);	/* alpha is 1%, and a regression also needs the budget */
+	assert_true(found > PAIRS / 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nest_anova),
 		cmocka_unit_test(test_nest_anova_edges),
 		cmocka_unit_test(test_nest_compare),
+		cmocka_unit_test(test_nest_pool),
+		cmocka_unit_test(test_nest_prior_scipy),
+		cmocka_unit_test(test_nest_prior_zero),
+		cmocka_unit_test(test_nest_prior_simulated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
