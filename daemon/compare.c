@@ -172,6 +172,12 @@ static const char *verdict_words(const struct compare_row *r)
 	return verdict_name(r);
 }
 
+/* a bare-metal row compared without the host's session level: its runs as if independent */
+static bool session_unknown(const struct compare_result *res, const struct compare_row *r)
+{
+	return !res->by_boot && r->supported && !r->missing && !r->session_model && r->nb && r->nh;
+}
+
 /* whether a row's verdict asks for more runs (runs_needed is then set) */
 static bool wants_runs(const struct compare_row *r)
 {
@@ -224,16 +230,52 @@ static int row_by_boot(struct compare_row *r, const struct cmp_params *p, struct
 	return ret;
 }
 
-static void row_stats(struct compare_row *r, const struct compare_config *cfg, bool by_boot)
+/*
+ * The verdict on runs grouped by upload, with the host's session level
+ * (nest_compare_prior()): fills cr and the row's session figures, and
+ * its precision from the interval itself (plan_stop() knows runs only).
+ */
+static int row_by_session(struct compare_row *r, const struct cmp_params *p, const struct nest_prior *pr,
+			  struct cmp_result *cr)
+{
+	struct nest_prior_result nr;
+	int ret = nest_compare_prior(r->base, r->base_upload, r->nb, r->head, r->head_upload, r->nh, p, pr,
+				     &nr);
+
+	if (ret)
+		return ret;
+	*cr = nr.cmp;
+	r->session_model = true;
+	r->sessions_b = (unsigned)nr.sessions_base;
+	r->sessions_h = (unsigned)nr.sessions_head;
+	r->sessions_needed = (unsigned)nr.sessions_needed;
+	r->session_share = nr.session_share;
+	r->session_floor_pct = nr.floor_pct;
+	if (strcmp(r->metric, "ns") || !(r->threshold > 0))
+		return 0;
+	/* as plan_stop(): the half-width against half the budget, on the log scale */
+	r->width_target_pct = 100 * expm1(log1p(r->threshold / 100) * 0.5);
+	if (isfinite(cr->ci_lo_pct) && isfinite(cr->ci_hi_pct))
+		r->width_pct = 100 * expm1((log1p(cr->ci_hi_pct / 100) - log1p(cr->ci_lo_pct / 100)) / 2);
+	r->enough_runs = isfinite(r->width_pct) && r->width_pct <= r->width_target_pct;
+	if (!r->enough_runs)
+		r->more_runs = cr->runs_needed > r->nh ? (unsigned)(cr->runs_needed - r->nh) : 1;
+	return 0;
+}
+
+static void row_stats(struct compare_row *r, const struct compare_config *cfg, bool by_boot,
+		      const struct nest_prior *prior)
 {
 	struct cmp_params p = CMP_PARAMS_INIT;
 	struct cmp_result cr;
 	struct stats_summary sb, sh;
+	bool by_session = !by_boot && prior && isfinite(prior->var) && prior->df > 0;
 
 	r->base_mean = r->head_mean = r->delta_pct = r->ci_lo = r->ci_hi = NAN;
 	r->base_sd_pct = r->head_sd_pct = r->p_welch = r->p_mw = NAN;
 	r->width_pct = r->width_target_pct = NAN;
 	r->boot_share_b = r->boot_share_h = NAN;
+	r->session_share = r->session_floor_pct = NAN;
 	r->verdict = CMP_INCONCLUSIVE;
 	r->threshold = compare_budget(cfg, r->order, r->layout);
 	if (!r->supported)
@@ -259,7 +301,8 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg, b
 	p.threshold_pct = r->threshold;
 	p.alpha = cfg->alpha;
 	p.level = cfg->confidence;
-	if (by_boot ? row_by_boot(r, &p, &cr) : cmp_compare(r->base, r->nb, r->head, r->nh, &p, &cr))
+	if (by_boot ? row_by_boot(r, &p, &cr) :
+	    by_session ? row_by_session(r, &p, prior, &cr) : cmp_compare(r->base, r->nb, r->head, r->nh, &p, &cr))
 		return;
 	r->delta_pct = cr.change_pct;
 	r->ci_lo = cr.ci_lo_pct;
@@ -268,8 +311,87 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg, b
 	r->p_mw = cr.mw.p;
 	r->verdict = cr.verdict;
 	r->runs_needed = (unsigned)cr.runs_needed;
-	if (!by_boot) /* the runs-per-side projection does not hold for boots */
+	if (!by_boot && !by_session) /* the runs-per-side projection holds for independent runs only */
 		width_check(r);
+}
+
+/* ---- the session level: every kernel the host uploaded twice ---- */
+
+struct session_walk {
+	struct compare_result *res;
+	struct nest_pool *pools;	/* one a row */
+	int row;			/* the row of the current key, or -1 */
+	struct store_session_point key;	/* the current case, metric, iterations and kernel */
+	bool have_key;
+	unsigned n[STORE_COMPARE_UPLOADS];
+	double mean[STORE_COMPARE_UPLOADS], sd[STORE_COMPARE_UPLOADS];
+	size_t k;
+};
+
+static void session_flush(struct session_walk *w)
+{
+	if (w->row >= 0 && w->k)
+		nest_pool_add(&w->pools[w->row], w->n, w->mean, w->sd, w->k);
+	w->k = 0;
+}
+
+static bool same_key(const struct store_session_point *a, const struct store_session_point *b)
+{
+	return a->iterations == b->iterations && !strcmp(a->workload, b->workload) &&
+	       !strcmp(a->layout, b->layout) && !strcmp(a->metric, b->metric);
+}
+
+static int session_cb(void *ctx, const struct store_session_point *p)
+{
+	struct session_walk *w = ctx;
+
+	if (!w->have_key || !same_key(&w->key, p) || w->key.kernel_id != p->kernel_id) {
+		int i;
+
+		session_flush(w);
+		if (!w->have_key || !same_key(&w->key, p)) {
+			w->row = -1;
+			for (i = 0; i < w->res->nrows; i++) {
+				const struct compare_row *r = &w->res->rows[i];
+
+				if (r->iterations == p->iterations && !strcmp(r->workload, p->workload) &&
+				    !strcmp(r->layout, p->layout) && !strcmp(r->metric, p->metric)) {
+					w->row = i;
+					break;
+				}
+			}
+		}
+		w->key = *p;
+		w->have_key = true;
+	}
+	/* a kernel's newest uploads, as many as a comparison pools */
+	if (w->row < 0 || w->k == STORE_COMPARE_UPLOADS)
+		return 0;
+	w->n[w->k] = p->n;
+	w->mean[w->k] = p->mean;
+	w->sd[w->k++] = p->stdev;
+	return 0;
+}
+
+/* Each row's session level into priors[] (var NAN: unknown). */
+static int session_levels(struct store *st, int64_t host_id, struct compare_result *res,
+			  struct nest_prior *priors)
+{
+	struct session_walk w;
+	int i, ret;
+
+	memset(&w, 0, sizeof(w));
+	w.res = res;
+	w.row = -1;
+	w.pools = calloc((size_t)res->nrows + 1, sizeof(*w.pools));
+	if (!w.pools)
+		return -ENOMEM;
+	ret = store_host_sessions(st, host_id, res->placement, session_cb, &w);
+	session_flush(&w);
+	for (i = 0; i < res->nrows; i++)
+		nest_pool_prior(&w.pools[i], &priors[i]);
+	free(w.pools);
+	return ret;
 }
 
 struct noise_walk {
@@ -629,6 +751,7 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	struct store_kernel k;
 	struct collect c = { res, true, 0 };
 	struct placement_walk pw;
+	struct nest_prior *priors;
 	int ret, i;
 
 	memset(res, 0, sizeof(*res));
@@ -698,12 +821,34 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	ret = store_host_kernel_series(st, h.id, res->base, res->placement, collect_cb, &c);
 	if (ret)
 		goto fail;
+	priors = calloc((size_t)res->nrows + 1, sizeof(*priors));
+	if (!priors) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (!res->by_boot) {
+		ret = session_levels(st, h.id, res, priors);
+		if (ret) {
+			free(priors);
+			goto fail;
+		}
+	}
 	for (i = 0; i < res->nrows; i++) {
-		row_stats(&res->rows[i], cfg, res->by_boot);
+		struct compare_row *r = &res->rows[i];
+
+		r->session_sd_pct = r->session_df = NAN;
+		if (!res->by_boot && isfinite(priors[i].var)) {
+			r->session_sd_pct = 100 * sqrt(priors[i].var);
+			r->session_df = priors[i].df;
+			r->session_kernels = priors[i].kernels;
+			r->session_uploads = priors[i].sessions;
+		}
+		row_stats(r, cfg, res->by_boot, res->by_boot ? NULL : &priors[i]);
 		if (res->rows[i].missing && res->base_lacks_placement)
 			snprintf(res->rows[i].reason, sizeof(res->rows[i].reason),
 				 "the base kernel has no runs with placement %s", res->placement);
 	}
+	free(priors);
 	ret = compare_noise_of(st, h.id, res->head, res->placement, &res->head_noise);
 	if (!ret)
 		ret = compare_noise_of(st, h.id, res->base, res->placement, &res->base_noise);
@@ -727,10 +872,14 @@ void compare_wants(const struct compare_result *res, struct store_wants *w)
 		const struct compare_row *r = &res->rows[i];
 		unsigned more;
 
-		if (strcmp(r->metric, "ns") || !r->supported || r->missing || r->enough_runs ||
-		    (r->verdict != CMP_INCONCLUSIVE && r->verdict != CMP_SIGNIFICANT))
+		if (strcmp(r->metric, "ns") || !r->supported || r->missing)
 			continue;
-		more = r->more_runs ? r->more_runs : 1;
+		if (!r->enough_runs && (r->verdict == CMP_INCONCLUSIVE || r->verdict == CMP_SIGNIFICANT))
+			more = r->more_runs ? r->more_runs : 1;
+		else if (session_unknown(res, r) && r->uploads_h < 2)
+			more = 1; /* one upload, and no session level to judge it by: a second gives the level */
+		else
+			continue;
 		if (more > w->runs)
 			w->runs = more;
 		strbuf_addf(&cases, "%s%s %s", cases.len ? ", " : "", r->workload, r->layout);
@@ -900,6 +1049,28 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 				jw_u64(jw, "more_runs", r->more_runs);
 			jw_obj_end(jw);
 		}
+		if (!res->by_boot) {
+			if (r->session_kernels) {
+				jw_obj_begin(jw, "session_level");
+				jw_double(jw, "sd_pct", r->session_sd_pct);
+				jw_double(jw, "df", r->session_df);
+				jw_u64(jw, "kernels", r->session_kernels);
+				jw_u64(jw, "uploads", r->session_uploads);
+				jw_obj_end(jw);
+			} else {
+				jw_null(jw, "session_level");
+			}
+			if (r->session_model) {
+				jw_obj_begin(jw, "sessions");
+				jw_u64(jw, "base", r->sessions_b);
+				jw_u64(jw, "head", r->sessions_h);
+				jw_double(jw, "share", r->session_share);
+				jw_double(jw, "floor_pct", r->session_floor_pct);
+				if (wants_runs(r))
+					jw_u64(jw, "needed", r->sessions_needed);
+				jw_obj_end(jw);
+			}
+		}
 		if (r->skipped_runs)
 			jw_u64(jw, "runs_skipped_layout_mismatch", r->skipped_runs);
 		if (r->iterations)
@@ -1004,6 +1175,11 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 		strbuf_addf(out, "%s\n\n", compare_vm_note(res->vm_accel));
 	if (res->by_boot)
 		strbuf_addf(out, "%s\n\n", COMPARE_BY_BOOT_WORDS);
+	for (i = 0; i < res->nrows; i++)
+		if (!strcmp(res->rows[i].metric, "ns") && session_unknown(res, &res->rows[i]))
+			break;
+	if (i < res->nrows)
+		strbuf_addf(out, "%s\n\n", COMPARE_SESSION_UNKNOWN_WORDS);
 	for (w = 0; w < res->nrows; w++) {
 		if (!compare_row_starts_workload(res, w))
 			continue;
@@ -1058,10 +1234,17 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, boots %u/%u, runs %u/%u)",
 					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch,
 					    t->boots_b, t->boots_h, t->nb, t->nh);
+			else if (isfinite(t->delta_pct) && t->session_model)
+				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u in %u/%u "
+					    "uploads; uploads stray by sd %.1f%%)", t->delta_pct, 100 * res->confidence,
+					    t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh, t->sessions_b, t->sessions_h,
+					    t->session_sd_pct);
 			else if (isfinite(t->delta_pct))
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
 					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);
-			if (wants_runs(t))
+			if (wants_runs(t) && t->session_model)
+				strbuf_addf(out, "; about %u uploads per side would decide", t->sessions_needed);
+			else if (wants_runs(t))
 				strbuf_addf(out, "; about %u %s per side would decide", t->runs_needed,
 					    res->by_boot ? "boots" : "runs");
 			strbuf_addstr(out, "\n   counters: ");

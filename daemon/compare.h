@@ -79,6 +79,28 @@ struct compare_row {
 	 */
 	unsigned iterations;
 	unsigned head_iters[COMPARE_MAX_RUNS];
+	/*
+	 * The session level (bare metal only): how far the mean of one
+	 * upload of a kernel strays from the kernel's own level, as an sd in
+	 * % of the mean, for this case, metric and iterations on this host,
+	 * pooled from every kernel the host uploaded twice or more with this
+	 * placement (lib/nest.h, nest_pool_prior(); session_kernels and
+	 * session_uploads say from how much).  When it is known
+	 * (session_model) the verdict counts it: the runs are grouped by
+	 * upload and compared by nest_compare_prior(), so that a kernel
+	 * measured in one session and its base in another are not told apart
+	 * by their sessions' levels; sessions_b/h are the uploads with runs,
+	 * session_share the level's part of the interval's variance, and
+	 * session_floor_pct how far the interval would still reach with
+	 * infinitely many runs in the uploads it has.  Unknown (the host has
+	 * no kernel uploaded twice): the runs are compared as independent
+	 * (cmp_compare()), and the interval covers run-to-run noise only.
+	 */
+	bool session_model;
+	double session_sd_pct, session_df;	/* NAN: unknown */
+	unsigned session_kernels, session_uploads;
+	unsigned sessions_b, sessions_h, sessions_needed;
+	double session_share, session_floor_pct;
 	unsigned skipped_iterations_b, skipped_iterations_h;
 	unsigned other_iterations_b, other_iterations_h;
 };
@@ -202,6 +224,16 @@ const char *compare_vm_note(const char *vm_accel);
 #define COMPARE_BY_BOOT_WORDS                                                                         \
 	"Verdicts on per-boot means: each upload of a VM is one boot, whose runs share its effects, " \
 	"so the boot is the unit (3 boots a side for a verdict)."
+
+/*
+ * What a bare-metal comparison says when a row had no session level to
+ * count (compare_row.session_model false), one paragraph.
+ */
+#define COMPARE_SESSION_UNKNOWN_WORDS                                                                  \
+	"Session level unknown: this host has no kernel uploaded twice with this placement, so the "  \
+	"runs are compared as if independent, and one upload's own level can read as a change (on a " \
+	"noisy machine often: bench/README.md, verdict-quality.sh). A second upload of a kernel gives " \
+	"the level; forkwatch agent adds one."
 
 /* How reports name a metric: "dTLB misses", "TLB flushes", "time"; unknown ones as they are. */
 const char *compare_metric_words(const char *metric);

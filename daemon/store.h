@@ -243,6 +243,25 @@ typedef int (*store_trend_cb)(void *ctx, const struct store_trend_point *p);
 int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void *ctx);
 
 /*
+ * The session level's raw material: per upload, the summary of each case
+ * and metric (runs, mean and stdev of the per-run means), of every kernel
+ * that host_id uploaded at least twice with placement (NULL: any),
+ * ordered by workload, layout, iterations, metric, kernel and upload
+ * (newest first), layouts that did not verify and unsupported metrics
+ * left out.  Summaries only.
+ */
+struct store_session_point {
+	int64_t kernel_id;
+	char workload[WORKLOAD_NAME_MAX], layout[16], metric[32];
+	unsigned iterations;
+	unsigned n;               /* runs with values */
+	double mean, stdev;       /* of the per-run means */
+};
+typedef int (*store_session_cb)(void *ctx, const struct store_session_point *p);
+int store_host_sessions(struct store *st, int64_t host_id, const char *placement, store_session_cb cb,
+			void *ctx);
+
+/*
  * Whether host_id has uploaded kernel_ident (*known), and how many kernels
  * it uploaded first at or after since (*n; *first: the earliest of those
  * first uploads, 0 when none): the bound on new kernels per host.

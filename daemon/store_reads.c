@@ -588,3 +588,48 @@ int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void 
 	bind_i64(s, 1, host_id);
 	return row_each(s, trend_row, &e);
 }
+
+static const struct store_query q_host_sessions = {
+	.sql = "SELECT r.kernel_id, c.workload, c.layout, c.iterations, s.metric, s.runs_n, s.runs_mean, "
+	"s.runs_stdev FROM runs r JOIN cases c ON c.run_id = r.id JOIN series s ON s.case_id = c.id "
+	"WHERE r.host_id = ?1 AND (?2 IS NULL OR r.placement = ?2) AND c.layout_ok <> 0 AND s.status = 'ok' "
+	"AND r.kernel_id IN (SELECT r2.kernel_id FROM runs r2 WHERE r2.host_id = ?1 "
+	" AND (?2 IS NULL OR r2.placement = ?2) GROUP BY r2.kernel_id HAVING count(*) >= 2) "
+	"ORDER BY c.workload, c.layout, c.iterations, s.metric, r.kernel_id, r.id DESC"
+};
+
+struct session_each {
+	store_session_cb cb;
+	void *ctx;
+};
+
+static int session_row(struct store_stmt *s, void *ctx)
+{
+	struct session_each *e = ctx;
+	struct store_session_point p;
+
+	memset(&p, 0, sizeof(p));
+	p.kernel_id = col_i64(s, 0);
+	col_text(s, 1, p.workload, sizeof(p.workload));
+	col_text(s, 2, p.layout, sizeof(p.layout));
+	p.iterations = (unsigned)col_i64(s, 3);
+	col_text(s, 4, p.metric, sizeof(p.metric));
+	p.n = (unsigned)col_i64(s, 5);
+	p.mean = col_real(s, 6);
+	p.stdev = col_real(s, 7);
+	return e->cb(e->ctx, &p);
+}
+
+int store_host_sessions(struct store *st, int64_t host_id, const char *placement, store_session_cb cb,
+			void *ctx)
+{
+	struct session_each e = { cb, ctx };
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_host_sessions, &s);
+
+	if (err)
+		return err;
+	bind_i64(s, 1, host_id);
+	bind_text(s, 2, placement);
+	return row_each(s, session_row, &e);
+}

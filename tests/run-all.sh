@@ -224,7 +224,7 @@ fi
 # the daemon's end-to-end tests that run on PostgreSQL too: the API, the
 # pages, comparisons, alerts and their delivery, the noise warnings,
 # hostile input, tokens (not the collector's, nor those of SQLite's files)
-pg_e2e="t0400-daemon-api t0431-wants-runs t0510-compare t0520-alerts t0530-delivery t0550-web-pages
+pg_e2e="t0400-daemon-api t0431-wants-runs t0510-compare t0517-session-level t0520-alerts t0530-delivery t0550-web-pages
 	t0570-noise-pages t0600-hostile-values t0605-hostile-text t0620-tokens"
 
 # every test from here on is queued, then run_queued runs them
