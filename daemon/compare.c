@@ -172,10 +172,19 @@ static const char *verdict_words(const struct compare_row *r)
 	return verdict_name(r);
 }
 
-/* a bare-metal row compared without the host's session level: its runs as if independent */
 static bool session_unknown(const struct compare_result *res, const struct compare_row *r)
 {
 	return !res->by_boot && r->supported && !r->missing && !r->session_model && r->nb && r->nh;
+}
+
+bool compare_session_unknown(const struct compare_result *res)
+{
+	int i;
+
+	for (i = 0; i < res->nrows; i++)
+		if (!strcmp(res->rows[i].metric, "ns") && session_unknown(res, &res->rows[i]))
+			return true;
+	return false;
 }
 
 /* whether a row's verdict asks for more runs (runs_needed is then set) */
@@ -391,6 +400,79 @@ static int session_levels(struct store *st, int64_t host_id, struct compare_resu
 	for (i = 0; i < res->nrows; i++)
 		nest_pool_prior(&w.pools[i], &priors[i]);
 	free(w.pools);
+	return ret;
+}
+
+/* ---- the session level of every case of a host (its page) ---- */
+
+struct level_walk {
+	compare_level_cb cb;
+	void *ctx;
+	struct store_session_point key;
+	bool have_key;
+	struct nest_pool pool;
+	unsigned n[STORE_COMPARE_UPLOADS];
+	double mean[STORE_COMPARE_UPLOADS], sd[STORE_COMPARE_UPLOADS];
+	size_t k;
+	int err;
+};
+
+static void level_flush_kernel(struct level_walk *w)
+{
+	if (w->k)
+		nest_pool_add(&w->pool, w->n, w->mean, w->sd, w->k);
+	w->k = 0;
+}
+
+static int level_emit(struct level_walk *w)
+{
+	struct nest_prior pr;
+
+	level_flush_kernel(w);
+	if (!w->have_key)
+		return 0;
+	nest_pool_prior(&w->pool, &pr);
+	memset(&w->pool, 0, sizeof(w->pool));
+	if (!isfinite(pr.var))
+		return 0;
+	return w->cb(w->ctx, w->key.workload, w->key.layout, w->key.metric, w->key.iterations, &pr);
+}
+
+static int level_cb(void *ctx, const struct store_session_point *p)
+{
+	struct level_walk *w = ctx;
+	int ret;
+
+	if (!w->have_key || !same_key(&w->key, p)) {
+		ret = level_emit(w);
+		if (ret)
+			return ret;
+		w->key = *p;
+		w->have_key = true;
+	} else if (w->key.kernel_id != p->kernel_id) {
+		level_flush_kernel(w);
+		w->key.kernel_id = p->kernel_id;
+	}
+	if (w->k == STORE_COMPARE_UPLOADS)
+		return 0;
+	w->n[w->k] = p->n;
+	w->mean[w->k] = p->mean;
+	w->sd[w->k++] = p->stdev;
+	return 0;
+}
+
+int compare_session_levels(struct store *st, int64_t host_id, const char *placement, compare_level_cb cb,
+			   void *ctx)
+{
+	struct level_walk w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.cb = cb;
+	w.ctx = ctx;
+	ret = store_host_sessions(st, host_id, placement, level_cb, &w);
+	if (!ret)
+		ret = level_emit(&w);
 	return ret;
 }
 
@@ -1175,10 +1257,7 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 		strbuf_addf(out, "%s\n\n", compare_vm_note(res->vm_accel));
 	if (res->by_boot)
 		strbuf_addf(out, "%s\n\n", COMPARE_BY_BOOT_WORDS);
-	for (i = 0; i < res->nrows; i++)
-		if (!strcmp(res->rows[i].metric, "ns") && session_unknown(res, &res->rows[i]))
-			break;
-	if (i < res->nrows)
+	if (compare_session_unknown(res))
 		strbuf_addf(out, "%s\n\n", COMPARE_SESSION_UNKNOWN_WORDS);
 	for (w = 0; w < res->nrows; w++) {
 		if (!compare_row_starts_workload(res, w))

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "lib/cmp.h"
+#include "lib/nest.h"
 #include "daemon/doc.h"
 #include "lib/jsonw.h"
 #include "daemon/store.h"
@@ -234,6 +235,25 @@ const char *compare_vm_note(const char *vm_accel);
 	"runs are compared as if independent, and one upload's own level can read as a change (on a " \
 	"noisy machine often: bench/README.md, verdict-quality.sh). A second upload of a kernel gives " \
 	"the level; forkwatch agent adds one."
+
+/*
+ * Whether a time row of res was compared without the host's session level
+ * (bare metal, both sides with runs, compare_row.session_model false):
+ * then COMPARE_SESSION_UNKNOWN_WORDS belongs beside it.
+ */
+bool compare_session_unknown(const struct compare_result *res);
+
+/*
+ * The session level of every case, metric and iterations of a host with
+ * placement (NULL: any) that it can be estimated for (a kernel uploaded
+ * twice or more), as its comparisons take it: cb for each, in workload,
+ * layout, iterations and metric order.  0, a store error, or what cb
+ * returned.
+ */
+typedef int (*compare_level_cb)(void *ctx, const char *workload, const char *layout, const char *metric,
+				unsigned iterations, const struct nest_prior *level);
+int compare_session_levels(struct store *st, int64_t host_id, const char *placement, compare_level_cb cb,
+			   void *ctx);
 
 /* How reports name a metric: "dTLB misses", "TLB flushes", "time"; unknown ones as they are. */
 const char *compare_metric_words(const char *metric);

@@ -92,6 +92,10 @@ static void workload_table(struct strbuf *sb, const struct compare_result *res, 
 		if (isfinite(r->delta_pct) && res->by_boot)
 			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, boots %u/%u, runs %u/%u", r->delta_pct,
 				  r->ci_lo, r->ci_hi, r->p_welch, r->boots_b, r->boots_h, r->nb, r->nh);
+		else if (isfinite(r->delta_pct) && r->session_model)
+			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, n=%u/%u in %u/%u uploads, uploads stray "
+				  "by sd %.1f%%", r->delta_pct, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh,
+				  r->sessions_b, r->sessions_h, r->session_sd_pct);
 		else if (isfinite(r->delta_pct))
 			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, n=%u/%u", r->delta_pct, r->ci_lo,
 				  r->ci_hi, r->p_welch, r->nb, r->nh);
@@ -126,8 +130,9 @@ static void workload_table(struct strbuf *sb, const struct compare_result *res, 
 		strbuf_addstr(sb, "</b>");
 		if ((cols[c]->verdict == CMP_INCONCLUSIVE || cols[c]->verdict == CMP_SIGNIFICANT) &&
 		    cols[c]->supported && !cols[c]->missing && cols[c]->runs_needed)
-			html_txtf(sb, " (%s: about %u %s per side would decide)",
-				  page_verdict_word(cols[c]), cols[c]->runs_needed, res->by_boot ? "boots" : "runs");
+			html_txtf(sb, " (%s: about %u %s per side would decide)", page_verdict_word(cols[c]),
+				  cols[c]->session_model ? cols[c]->sessions_needed : cols[c]->runs_needed,
+				  res->by_boot ? "boots" : cols[c]->session_model ? "uploads" : "runs");
 		strbuf_addstr(sb, ": ");
 		html_txt(sb, t.buf);
 		strbuf_addstr(sb, "</li>");
@@ -173,6 +178,8 @@ static void details_table(struct strbuf *sb, const struct compare_result *res)
 		strbuf_addstr(sb, "<td>");
 		if (res->by_boot)
 			html_txtf(sb, "%u/%u (boots %u/%u)", r->nb, r->nh, r->boots_b, r->boots_h);
+		else if (r->session_model)
+			html_txtf(sb, "%u/%u (uploads %u/%u)", r->nb, r->nh, r->sessions_b, r->sessions_h);
 		else
 			html_txtf(sb, "%u/%u", r->nb, r->nh);
 		strbuf_addstr(sb, "</td><td>");
@@ -225,6 +232,11 @@ void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bo
 {
 	int i;
 
+	if (compare_session_unknown(res)) {
+		strbuf_addstr(sb, "<p class=\"noise\">");
+		html_txt(sb, COMPARE_SESSION_UNKNOWN_WORDS);
+		strbuf_addstr(sb, "</p>");
+	}
 	for (i = 0; i < res->nrows; i++)
 		if (compare_row_starts_workload(res, i))
 			workload_table(sb, res, res->rows[i].workload);

@@ -71,6 +71,10 @@ curl -sf "$URL/compare.txt?host=lab-s&head=bbbbbbbbbbbb" >"$T/c1.txt" || fail "c
 grep -q '^Session level unknown' "$T/c1.txt" || { cat "$T/c1.txt"; fail "no session-level note"; }
 grep -q '^runs: bbbbbbbbbbbb wants 1 more run: fork order-0, fork pmd' "$T/c1.txt" ||
 	{ cat "$T/c1.txt"; fail "a second upload not wanted"; }
+curl -sf "$URL/compare?host=lab-s&head=bbbbbbbbbbbb" >"$T/c1.html" || fail "/compare"
+grep -q 'Session level unknown' "$T/c1.html" || fail "/compare does not say the level is unknown"
+curl -sf "$URL/hosts/lab-s" >"$T/h1.html" || fail "/hosts/lab-s"
+grep -q 'Not known yet: no kernel uploaded twice' "$T/h1.html" || fail "the host page does not say the level is unknown"
 
 say "another kernel uploaded four times, 15% apart: the same pair judged with the level"
 for i in 0 1 2 3; do up "hist$i"; done
@@ -88,4 +92,12 @@ cat "$T/c2.txt"
 grep -q 'fork order-0: inconclusive (no evidence either way) (+1[12]\.[0-9]%, 95% CI .*n=8/8 in 1/1 uploads; uploads stray by sd [0-9.]*%); about [0-9]* uploads per side would decide' "$T/c2.txt" ||
 	fail "the text does not give the level"
 grep -q '^Session level unknown' "$T/c2.txt" && fail "still says the level is unknown"
+curl -sf "$URL/compare?host=lab-s&head=bbbbbbbbbbbb&base=aaaaaaaaaaaa" >"$T/c2.html" || fail "/compare 2"
+grep -q 'Session level unknown' "$T/c2.html" && fail "/compare still says the level is unknown"
+grep -q 'n=8/8 in 1/1 uploads, uploads stray by sd [0-9.]*%' "$T/c2.html" || fail "/compare: no level in the cell"
+grep -q 'about [0-9]* uploads per side would decide' "$T/c2.html" || fail "/compare: no uploads wanted"
+curl -sf "$URL/hosts/lab-s" >"$T/h2.html" || fail "/hosts/lab-s 2"
+grep -q 'order-0 fork (5 iterations a run): one upload strays from its kernel&#39;s level by sd 1[0-9]\.[0-9]% (from 1 kernel uploaded twice or more, 4 uploads)' "$T/h2.html" ||
+	grep -q "order-0 fork (5 iterations a run): one upload strays from its kernel's level by sd 1[0-9]\.[0-9]% (from 1 kernel uploaded twice or more, 4 uploads)" "$T/h2.html" ||
+	{ grep -o 'order-0 fork (5 it[^<]*' "$T/h2.html"; fail "the host page does not give the level"; }
 echo ok
