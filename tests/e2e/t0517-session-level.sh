@@ -71,6 +71,13 @@ curl -sf "$URL/compare.txt?host=lab-s&head=bbbbbbbbbbbb" >"$T/c1.txt" || fail "c
 grep -q '^Session level unknown' "$T/c1.txt" || { cat "$T/c1.txt"; fail "no session-level note"; }
 grep -q '^runs: bbbbbbbbbbbb wants 1 more run: fork order-0, fork pmd' "$T/c1.txt" ||
 	{ cat "$T/c1.txt"; fail "a second upload not wanted"; }
+curl -sf "$URL/api/v1/alerts?host=lab-s" >"$T/a1.json" || fail "alerts"
+"$PY" -c '
+import json, sys
+a = [x for x in json.load(open(sys.argv[1]))["alerts"] if x["layout"] == "order-0"]
+assert len(a) == 1 and a[0]["kind"] == "regression", a
+assert "session level is not known yet" in a[0]["summary"], a[0]["summary"]' "$T/a1.json" ||
+	fail "the alert does not say the session level is unknown"
 curl -sf "$URL/compare?host=lab-s&head=bbbbbbbbbbbb" >"$T/c1.html" || fail "/compare"
 grep -q 'Session level unknown' "$T/c1.html" || fail "/compare does not say the level is unknown"
 curl -sf "$URL/hosts/lab-s" >"$T/h1.html" || fail "/hosts/lab-s"
