@@ -405,10 +405,12 @@ static void api_host_get(struct req *rq, struct resp *rs)
 /*
  * Compare host's kernel with its baseline: the alerts it shows into f
  * (may be NULL: not wanted), what it wants before it can decide into w
- * (no baseline: recorded without one).  Reads only.  0 or a store error.
+ * (no baseline: recorded without one), and when head_uploads is not NULL
+ * the kernel's uploads on the host (0 without a baseline).  Reads only.
+ * 0 or a store error.
  */
 static int evaluate(struct req *rq, const struct store_host *h, const char *kernel,
-		    struct alerts_found *f, struct store_wants *w)
+		    struct alerts_found *f, struct store_wants *w, unsigned *head_uploads)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct compare_result *res = malloc(sizeof(*res));
@@ -428,6 +430,12 @@ static int evaluate(struct req *rq, const struct store_host *h, const char *kern
 		if (f)
 			alerts_from(rq->st, h->name, res, f);
 		compare_wants(res, w);
+		if (head_uploads) {
+			int i;
+
+			for (*head_uploads = 0, i = 0; i < COMPARE_PLACEMENTS; i++)
+				*head_uploads += res->head_uploads.by_placement[i];
+		}
 		compare_result_release(res);
 	}
 	free(res);
@@ -504,7 +512,7 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
 	for (i = 0; i < l->n; i++) {
 		struct store_wants w = { 0 };
 
-		if (i < REWANT_MAX && evaluate(rq, h, l->v[i], NULL, &w)) {
+		if (i < REWANT_MAX && evaluate(rq, h, l->v[i], NULL, &w, NULL)) {
 			log_error("what %s on '%s' wants: %s", l->v[i], h->name, store_errmsg(rq->st));
 			memset(&w, 0, sizeof(w)); /* not known now: cleared */
 		}
@@ -525,17 +533,55 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
  * logged and loses nothing: the run is stored, and the next upload of
  * the kernel evaluates again.
  */
+/*
+ * Whether kernel is the only one host uploaded twice or more: its second
+ * upload just gave the host its first session level (daemon/compare.h),
+ * which every comparison of the host now counts.
+ */
+struct twice {
+	const char *kernel;
+	bool other;
+};
+
+static int twice_cb(void *ctx, const struct store_kernel *k)
+{
+	struct twice *t = ctx;
+
+	if (k->uploads >= 2 && strcmp(k->ident, t->kernel))
+		t->other = true;
+	return 0;
+}
+
+static bool first_session_level(struct req *rq, const struct store_host *h, const char *kernel)
+{
+	struct twice t = { kernel, false };
+
+	if (store_host_kernels(rq->st, h->id, twice_cb, &t)) {
+		log_error("the kernels of '%s': %s", h->name, store_errmsg(rq->st));
+		return false;
+	}
+	return !t.other;
+}
+
+static int kernel_all_keep(void *ctx, const struct store_kernel *k)
+{
+	struct idents *l = ctx;
+
+	return l->n < REWANT_MAX ? ident_keep(ctx, k->ident) : 0;
+}
+
 static void evaluate_upload(struct req *rq, const struct store_host *h, const char *kernel)
 {
 	struct alerts_found *f = malloc(sizeof(*f));
 	struct idents after = { .skip = kernel };
 	struct store_wants w;
+	unsigned uploads = 0;
 	int i, ret, new_alerts = 0;
 	bool changed;
 
 	if (!f)
 		return;
-	ret = evaluate(rq, h, kernel, f, &w);
+	ret = evaluate(rq, h, kernel, f, &w, &uploads);
 	if (ret) {
 		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
 		free(f);
@@ -568,7 +614,16 @@ static void evaluate_upload(struct req *rq, const struct store_host *h, const ch
 	req_write_end(rq);
 after:
 	free(f);
-	if (store_host_kernels_after(rq->st, h->id, kernel, ident_keep, &after))
+	/*
+	 * The host's first session level changes every comparison of it: the
+	 * newest kernels' records are made again, not only those this kernel
+	 * is the baseline of.
+	 */
+	if (uploads == 2 && first_session_level(rq, h, kernel))
+		ret = store_host_kernels(rq->st, h->id, kernel_all_keep, &after);
+	else
+		ret = store_host_kernels_after(rq->st, h->id, kernel, ident_keep, &after);
+	if (ret)
 		log_error("the kernels compared with %s on '%s': %s", kernel, h->name, store_errmsg(rq->st));
 	else
 		rewant(rq, h, &after);

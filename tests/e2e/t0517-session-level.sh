@@ -85,6 +85,14 @@ grep -q 'Not known yet: no kernel uploaded twice' "$T/h1.html" || fail "the host
 
 say "another kernel uploaded four times, 15% apart: the same pair judged with the level"
 for i in 0 1 2 3; do up "hist$i"; done
+# the host's first level (cccccccccccc's second upload) made bbbbbbbbbbbb's record again
+curl -sf "$URL/api/v1/hosts/lab-s" >"$T/h2.json" || fail "host API"
+"$PY" -c '
+import json, sys
+k = {x["ident"]: x for x in json.load(open(sys.argv[1]))["kernels"]}
+w = k["bbbbbbbbbbbb"]["wants"]
+assert w["runs"] > 8 and w["base"] == "aaaaaaaaaaaa", w' "$T/h2.json" ||
+	fail "the head's record was not made again with the level: $(cat "$T/h2.json")"
 curl -sf "$URL/api/v1/compare?host=lab-s&head=bbbbbbbbbbbb&base=aaaaaaaaaaaa" >"$T/c2.json" || fail "compare 2"
 check_cmp "$T/c2.json" 'o0["verdict"] == "inconclusive"' \
 	'o0["session_level"]["kernels"] == 1 and o0["session_level"]["uploads"] == 4' \
