@@ -463,11 +463,21 @@ static bool wants_changed(struct req *rq, const struct store_host *h, const char
 	return store_host_kernel_wants(rq->st, h->id, kernel, &old) || !wants_same(&old, w);
 }
 
-/* Record w for host's kernel, inside the caller's write; logs a failure. */
+/*
+ * Record w for host's kernel, inside the caller's write; logs a failure.
+ * as_of_run: the upload whose comparison w is (0: none), so that a
+ * comparison made before a later upload of the kernel, by another thread
+ * or daemon, never overwrites that upload's record.
+ */
 static void wants_record(struct req *rq, const struct store_host *h, const char *kernel,
-			 const struct store_wants *w)
+			 const struct store_wants *w, int64_t as_of_run)
 {
-	if (store_host_kernel_wants_set(rq->st, h->id, kernel, w))
+	int ret = as_of_run ? store_host_kernel_wants_set_as_of(rq->st, h->id, kernel, w, as_of_run) :
+			      store_host_kernel_wants_set(rq->st, h->id, kernel, w);
+
+	if (ret == -ENOENT && as_of_run)
+		log_info("what %s on '%s' wants: a later upload records it", kernel, h->name);
+	else if (ret)
 		log_error("what %s on '%s' wants: %s", kernel, h->name, store_errmsg(rq->st));
 }
 
@@ -519,7 +529,7 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
 		if (!wants_changed(rq, h, l->v[i], &w))
 			continue;
 		req_write_begin(rq);
-		wants_record(rq, h, l->v[i], &w);
+		wants_record(rq, h, l->v[i], &w, 0);
 		req_write_end(rq);
 	}
 }
@@ -570,7 +580,7 @@ static int kernel_all_keep(void *ctx, const struct store_kernel *k)
 	return l->n < REWANT_MAX ? ident_keep(ctx, k->ident) : 0;
 }
 
-static void evaluate_upload(struct req *rq, const struct store_host *h, const char *kernel)
+static void evaluate_upload(struct req *rq, const struct store_host *h, const char *kernel, int64_t run_id)
 {
 	struct alerts_found *f = malloc(sizeof(*f));
 	struct idents after = { .skip = kernel };
@@ -610,7 +620,7 @@ static void evaluate_upload(struct req *rq, const struct store_host *h, const ch
 		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
 			  store_errmsg(rq->st));
 	if (changed)
-		wants_record(rq, h, kernel, &w);
+		wants_record(rq, h, kernel, &w, run_id);
 	req_write_end(rq);
 after:
 	free(f);
@@ -908,7 +918,7 @@ static void api_runs_create(struct req *rq, struct resp *rs)
 	 * costs a look-up, not a comparison and the write lock.
 	 */
 	if (!existed || !seen_has(app_of(rq)->evaluated, run_id)) {
-		evaluate_upload(rq, &h, d.kernel_ident);
+		evaluate_upload(rq, &h, d.kernel_ident, run_id);
 		seen_add(app_of(rq)->evaluated, run_id);
 	}
 	rs->status = existed ? 200 : 201;

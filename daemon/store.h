@@ -286,6 +286,13 @@ int store_host_kernel_facts(struct store *st, int64_t host_id, const char *kerne
  */
 int store_host_kernel_wants_set(struct store *st, int64_t host_id, const char *kernel_ident,
 				const struct store_wants *w);
+/*
+ * The same for the comparison made when run_id arrived: nothing is
+ * written, and -ENOENT returned, when the host uploaded the kernel again
+ * since (that upload's own comparison, which sees both, records it).
+ */
+int store_host_kernel_wants_set_as_of(struct store *st, int64_t host_id, const char *kernel_ident,
+				      const struct store_wants *w, int64_t run_id);
 /* The record of host_id's kernel into out (out->recorded false when none); -ENOENT as above. */
 int store_host_kernel_wants(struct store *st, int64_t host_id, const char *kernel_ident,
 			    struct store_wants *out);

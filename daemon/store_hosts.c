@@ -305,15 +305,26 @@ static const struct store_query q_wants_set = {
 	"WHERE host_id = ?1 AND kernel_id = (SELECT id FROM kernels WHERE ident = ?2)"
 };
 
-int store_host_kernel_wants_set(struct store *st, int64_t host_id, const char *kernel_ident,
-				const struct store_wants *w)
+/* the same, unless the host uploaded the kernel again after run ?7 */
+static const struct store_query q_wants_set_as_of = {
+	.sql = "UPDATE host_kernels SET wants_at = ?3, wants_runs = ?4, wants_cases = ?5, "
+	"wants_base_id = (SELECT id FROM kernels WHERE ident = ?6) "
+	"WHERE host_id = ?1 AND kernel_id = (SELECT id FROM kernels WHERE ident = ?2) "
+	"AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.host_id = ?1 AND r.kernel_id = host_kernels.kernel_id "
+	"AND r.id > ?7)"
+};
+
+static int wants_set(struct store *st, int64_t host_id, const char *kernel_ident, const struct store_wants *w,
+		     int64_t as_of_run)
 {
 	bool rec = w && w->recorded, base = rec && w->has_base;
 	struct store_stmt *s;
-	int err = stmt_get(st, &q_wants_set, &s);
+	int err = stmt_get(st, as_of_run ? &q_wants_set_as_of : &q_wants_set, &s);
 
 	if (err)
 		return err;
+	if (as_of_run)
+		bind_i64(s, 7, as_of_run);
 	bind_i64(s, 1, host_id);
 	bind_text(s, 2, kernel_ident);
 	/* an integer's NULL: PostgreSQL takes a parameter's type from what is bound */
@@ -322,6 +333,18 @@ int store_host_kernel_wants_set(struct store *st, int64_t host_id, const char *k
 	bind_text(s, 5, base ? w->cases : NULL);
 	bind_text(s, 6, base ? w->base : NULL);
 	return stmt_update(s);
+}
+
+int store_host_kernel_wants_set(struct store *st, int64_t host_id, const char *kernel_ident,
+				const struct store_wants *w)
+{
+	return wants_set(st, host_id, kernel_ident, w, 0);
+}
+
+int store_host_kernel_wants_set_as_of(struct store *st, int64_t host_id, const char *kernel_ident,
+				      const struct store_wants *w, int64_t run_id)
+{
+	return wants_set(st, host_id, kernel_ident, w, run_id);
 }
 
 static const struct store_query q_wants_get = {

@@ -1637,6 +1637,34 @@ static void test_host_kernel_wants(void **state)
 	assert_int_equal(store_host_kernel_wants_set(f->st, a, COMMIT1, NULL), 0);
 	assert_int_equal(store_host_kernel_wants(f->st, a, COMMIT1, &got), 0);
 	assert_false(got.recorded);
+
+	/*
+	 * as of an upload: the child's first upload's comparison, made
+	 * before its second arrived, does not overwrite; the second's does
+	 */
+	{
+		int64_t first, second;
+
+		assert_int_equal(store_run_by_uuid(f->st, UUID2, &(struct store_run){ 0 }), 0);
+		make_doc(t, UUID2, COMMIT1, RELEASE1);
+		strcpy(t->d.kernel.parent_commit, PARENT1);
+		assert_int_equal(store_run_ingest(f->st, a, &t->d, &first, &existed), 0);
+		assert_true(existed);
+		make_doc(t, UUID4, COMMIT1, RELEASE1);
+		strcpy(t->d.kernel.parent_commit, PARENT1);
+		assert_int_equal(store_run_ingest(f->st, a, &t->d, &second, &existed), 0);
+		assert_false(existed);
+		assert_true(second > first);
+		w.runs = 5;
+		snprintf(w.base, sizeof(w.base), "%s", PARENT1);
+		assert_int_equal(store_host_kernel_wants_set_as_of(f->st, a, COMMIT1, &w, first), -ENOENT);
+		assert_int_equal(store_host_kernel_wants(f->st, a, COMMIT1, &got), 0);
+		assert_false(got.recorded);
+		assert_int_equal(store_host_kernel_wants_set_as_of(f->st, a, COMMIT1, &w, second), 0);
+		assert_int_equal(store_host_kernel_wants(f->st, a, COMMIT1, &got), 0);
+		assert_true(got.recorded);
+		assert_int_equal(got.runs, 5);
+	}
 	free(t);
 }
 
