@@ -466,8 +466,10 @@ int store_lease_try(struct store *st, enum store_lease l, bool *held);
  * already has it (nothing written), -EEXIST when another host has.
  * latest appends the host's latest profile (the greatest finished_at, then
  * the last stored) to doc, with when it was received; -ENOENT when the
- * host has none.
+ * host has none.  A host keeps its newest STORE_CALIBRATIONS_KEEP
+ * profiles: put drops older ones (whose uuids then count as new again).
  */
+#define STORE_CALIBRATIONS_KEEP 32
 int store_calibration_put(struct store *st, int64_t host_id, const char *uuid, const char *finished_at,
 			  const char *release, const char *commit, const char *doc, bool *existed);
 int store_calibration_latest(struct store *st, int64_t host_id, struct strbuf *doc, int64_t *received_at);

@@ -11,6 +11,9 @@
 #include "daemon/store-internal.h"
 #include "lib/calib.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const struct store_query q_calib_owner = {
 	.sql = "SELECT host_id FROM calibrations WHERE uuid = ?1"
 };
@@ -23,6 +26,12 @@ static const struct store_query q_calib_insert = {
 static const struct store_query q_calib_latest = {
 	.sql = "SELECT doc, received_at FROM calibrations WHERE host_id = ?1 "
 	"ORDER BY id DESC LIMIT 1"
+};
+
+/* the host's profiles beyond the newest STORE_CALIBRATIONS_KEEP */
+static const struct store_query q_calib_prune = {
+	.sql = "DELETE FROM calibrations WHERE host_id = ?1 AND id NOT IN (SELECT id FROM calibrations "
+	"WHERE host_id = ?1 ORDER BY id DESC LIMIT " STR(STORE_CALIBRATIONS_KEEP) ")"
 };
 
 static int calib_owner(struct store *st, const char *uuid, int64_t *host_id)
@@ -60,8 +69,16 @@ int store_calibration_put(struct store *st, int64_t host_id, const char *uuid, c
 	bind_text_nz(s, 6, commit);
 	bind_text(s, 7, doc);
 	err = stmt_exec(s, &changed);
-	if (err || changed)
+	if (err)
 		return err;
+	if (changed) {
+		/* bounded per host: a machine calibrating in a loop cannot fill the disk */
+		err = stmt_get(st, &q_calib_prune, &s);
+		if (err)
+			return err;
+		bind_i64(s, 1, host_id);
+		return stmt_exec(s, NULL);
+	}
 	/* another upload of the same uuid came first */
 	err = calib_owner(st, uuid, &owner);
 	if (err)

@@ -1261,6 +1261,24 @@ static void test_calibrations(void **state)
 	assert_true(at > 0);
 	assert_int_equal(store_calibration_latest(f->st, b, &doc, NULL), -ENOENT);
 	assert_int_equal(count_rows(f->path, "calibrations"), 2);
+	/* a host keeps its newest STORE_CALIBRATIONS_KEEP, the other host's untouched */
+	assert_int_equal(store_calibration_put(f->st, b, UUID3, "2026-12-06T11:00:00Z", RELEASE1, "",
+					       "{\"n\": 3}", &existed), 0);
+	for (int i = 0; i < STORE_CALIBRATIONS_KEEP + 5; i++) {
+		char uuid[40], d[32];
+
+		snprintf(uuid, sizeof(uuid), "%08x-d1bb-447a-9173-2455d0d8e7bd", 0x70000000u + (unsigned)i);
+		snprintf(d, sizeof(d), "{\"n\": %d}", 100 + i);
+		assert_int_equal(store_calibration_put(f->st, a, uuid, "2026-12-06T12:00:00Z", RELEASE1, "", d,
+						       &existed), 0);
+		assert_false(existed);
+	}
+	assert_int_equal(count_rows(f->path, "calibrations"), STORE_CALIBRATIONS_KEEP + 1);
+	assert_int_equal(store_calibration_latest(f->st, a, &doc, NULL), 0);
+	assert_non_null(strstr(doc.buf, "{\"n\": 136}"));
+	strbuf_reset(&doc);
+	assert_int_equal(store_calibration_latest(f->st, b, &doc, NULL), 0);
+	assert_string_equal(doc.buf, "{\"n\": 3}");
 	strbuf_release(&doc);
 }
 
