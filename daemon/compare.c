@@ -214,6 +214,9 @@ static void width_check(struct compare_row *r)
 	r->width_target_pct = s.target_pct;
 	r->enough_runs = s.stop && s.reason == PLAN_PRECISE;
 	r->more_runs = (unsigned)s.runs_more;
+	/* plan_stop() stops counting at its cap: "that many or more" */
+	if (r->nh + s.runs_more >= p.max_runs)
+		r->more_runs = COMPARE_WANTS_MANY;
 }
 
 /*
@@ -268,7 +271,8 @@ static int row_by_session(struct compare_row *r, const struct cmp_params *p, con
 		r->width_pct = 100 * expm1((log1p(cr->ci_hi_pct / 100) - log1p(cr->ci_lo_pct / 100)) / 2);
 	r->enough_runs = isfinite(r->width_pct) && r->width_pct <= r->width_target_pct;
 	if (!r->enough_runs)
-		r->more_runs = cr->runs_needed > r->nh ? (unsigned)(cr->runs_needed - r->nh) : 1;
+		r->more_runs = cr->runs_needed >= (size_t)r->nh + COMPARE_WANTS_MANY ? COMPARE_WANTS_MANY :
+			       cr->runs_needed > r->nh ? (unsigned)(cr->runs_needed - r->nh) : 1;
 	return 0;
 }
 
@@ -988,6 +992,8 @@ void compare_wants_words(const struct store_wants *w, struct strbuf *out)
 		strbuf_addstr(out, "has enough runs to decide");
 	else
 		strbuf_addf(out, "wants %u more run%s: %s", w->runs, w->runs == 1 ? "" : "s", w->cases);
+	if (w->recorded && w->has_base && w->runs >= COMPARE_WANTS_MANY)
+		strbuf_addstr(out, " (or more: beyond what this machine resolves in runs)");
 }
 
 void compare_result_release(struct compare_result *res)

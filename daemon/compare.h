@@ -26,6 +26,7 @@
  */
 
 #define COMPARE_MAX_RUNS 256 /* per-run means kept per side and row */
+#define COMPARE_WANTS_MANY 1000 /* more_runs when more than that would be needed: "1000 or more" */
 
 struct compare_config {
 	double alpha;           /* significance, default 0.01 */
@@ -67,7 +68,7 @@ struct compare_row {
 	 */
 	double width_pct, width_target_pct;
 	bool enough_runs;
-	unsigned more_runs;
+	unsigned more_runs;	/* at most COMPARE_WANTS_MANY: that many or more */
 	unsigned skipped_runs;  /* runs left out: their layout did not verify */
 	/*
 	 * The iterations per run compared (the head's newest upload's), and

@@ -105,6 +105,12 @@ static void test_wants_none(void **state)
 	assert_string_equal(sb.buf, "wants 1 more run: fork pmd");
 	strbuf_reset(&sb);
 
+	w.runs = COMPARE_WANTS_MANY;
+	compare_wants_words(&w, &sb);
+	assert_string_equal(sb.buf, "wants 1000 more runs: fork pmd (or more: beyond what this machine "
+				    "resolves in runs)");
+	strbuf_reset(&sb);
+
 	w.has_base = false;
 	compare_wants_words(&w, &sb);
 	assert_string_equal(sb.buf, "no baseline to compare with");
@@ -114,6 +120,40 @@ static void test_wants_none(void **state)
 	compare_wants_words(&w, &sb);
 	assert_string_equal(sb.buf, "");
 	strbuf_release(&sb);
+	result_free(res);
+}
+
+/*
+ * A decided row compared without the host's session level wants a second
+ * upload of its kernel (which gives the level); with the level, or a
+ * second upload already there, it wants nothing.
+ */
+static void test_wants_session_unknown(void **state)
+{
+	struct compare_result *res = result();
+	struct store_wants w;
+
+	(void)state;
+	row(res, "fork", "order-0", "ns", CMP_REGRESSION, true, 0);
+	res->rows[0].nb = res->rows[0].nh = 8;
+	res->rows[0].uploads_h = 1;
+	assert_true(compare_session_unknown(res));
+	compare_wants(res, &w);
+	assert_int_equal(w.runs, 1);
+	assert_string_equal(w.cases, "fork order-0");
+	res->rows[0].uploads_h = 2;
+	compare_wants(res, &w);
+	assert_int_equal(w.runs, 0);
+	res->rows[0].uploads_h = 1;
+	res->rows[0].session_model = true;
+	assert_false(compare_session_unknown(res));
+	compare_wants(res, &w);
+	assert_int_equal(w.runs, 0);
+	res->rows[0].session_model = false;
+	res->by_boot = true; /* a VM's host compares boots */
+	assert_false(compare_session_unknown(res));
+	compare_wants(res, &w);
+	assert_int_equal(w.runs, 0);
 	result_free(res);
 }
 
@@ -151,6 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wants_open_rows),
 		cmocka_unit_test(test_wants_none),
+		cmocka_unit_test(test_wants_session_unknown),
 		cmocka_unit_test(test_wants_cases_cut),
 	};
 
