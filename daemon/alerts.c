@@ -135,8 +135,8 @@ void alerts_from(struct store *st, const char *host, const struct compare_result
 		alerts_calibration_note(calib, r->workload, r->layout, r->nb < r->nh ? r->nb : r->nh, r->iterations,
 					r->threshold, &note);
 		if (!res->by_boot && !r->session_model)
-			strbuf_addstr(&note, "; this host's session level is not known yet (no kernel uploaded "
-					     "twice): one upload's own level can read as a change");
+			strbuf_addstr(&note, "; this host's session level is not known yet (too few repeated "
+					     "uploads): one upload's own level can read as a change");
 		/* the note is kept whole: the attribution gives way, cut at a character */
 		if (head.len + why.len + note.len >= sizeof(a->summary) && note.len) {
 			size_t room = sizeof(a->summary) - 1 - note.len;

@@ -405,12 +405,19 @@ static void api_host_get(struct req *rq, struct resp *rs)
 /*
  * Compare host's kernel with its baseline: the alerts it shows into f
  * (may be NULL: not wanted), what it wants before it can decide into w
- * (no baseline: recorded without one), and when head_uploads is not NULL
- * the kernel's uploads on the host (0 without a baseline).  Reads only.
- * 0 or a store error.
+ * (no baseline: recorded without one), and into info what the record
+ * and the caller need of the comparison (zeroes without a baseline).
+ * Reads only.  0 or a store error.
  */
+struct eval_info {
+	unsigned uploads;	/* the kernel's uploads of the compared placement */
+	bool level_known;	/* the comparison counted the host's session level */
+	bool by_boot;		/* a VM's host */
+	int64_t newest_run;	/* the kernel's newest upload the comparison read: its record is as of it */
+};
+
 static int evaluate(struct req *rq, const struct store_host *h, const char *kernel,
-		    struct alerts_found *f, struct store_wants *w, unsigned *head_uploads)
+		    struct alerts_found *f, struct store_wants *w, struct eval_info *info)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct compare_result *res = malloc(sizeof(*res));
@@ -420,6 +427,7 @@ static int evaluate(struct req *rq, const struct store_host *h, const char *kern
 	if (f)
 		f->n = 0;
 	memset(w, 0, sizeof(*w));
+	memset(info, 0, sizeof(*info));
 	if (!res)
 		return -ENOMEM;
 	ret = compare_build(rq->st, h->name, NULL, kernel, &cfg, res, &err);
@@ -430,12 +438,10 @@ static int evaluate(struct req *rq, const struct store_host *h, const char *kern
 		if (f)
 			alerts_from(rq->st, h->name, res, f);
 		compare_wants(res, w);
-		if (head_uploads) {
-			int i;
-
-			for (*head_uploads = 0, i = 0; i < COMPARE_PLACEMENTS; i++)
-				*head_uploads += res->head_uploads.by_placement[i];
-		}
+		info->uploads = compare_head_uploads(res);
+		info->level_known = compare_level_known(res);
+		info->by_boot = res->by_boot;
+		info->newest_run = res->head_newest_run;
 		compare_result_release(res);
 	}
 	free(res);
@@ -521,15 +527,16 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
 
 	for (i = 0; i < l->n; i++) {
 		struct store_wants w = { 0 };
+		struct eval_info info = { 0 };
 
-		if (i < REWANT_MAX && evaluate(rq, h, l->v[i], NULL, &w, NULL)) {
+		if (i < REWANT_MAX && evaluate(rq, h, l->v[i], NULL, &w, &info)) {
 			log_error("what %s on '%s' wants: %s", l->v[i], h->name, store_errmsg(rq->st));
 			memset(&w, 0, sizeof(w)); /* not known now: cleared */
 		}
 		if (!wants_changed(rq, h, l->v[i], &w))
 			continue;
 		req_write_begin(rq);
-		wants_record(rq, h, l->v[i], &w, 0);
+		wants_record(rq, h, l->v[i], &w, info.newest_run);
 		req_write_end(rq);
 	}
 }
@@ -543,41 +550,9 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
  * logged and loses nothing: the run is stored, and the next upload of
  * the kernel evaluates again.
  */
-/*
- * Whether kernel is the only one host uploaded twice or more: its second
- * upload just gave the host its first session level (daemon/compare.h),
- * which every comparison of the host now counts.
- */
-struct twice {
-	const char *kernel;
-	bool other;
-};
-
-static int twice_cb(void *ctx, const struct store_kernel *k)
-{
-	struct twice *t = ctx;
-
-	if (k->uploads >= 2 && strcmp(k->ident, t->kernel))
-		t->other = true;
-	return 0;
-}
-
-static bool first_session_level(struct req *rq, const struct store_host *h, const char *kernel)
-{
-	struct twice t = { kernel, false };
-
-	if (store_host_kernels(rq->st, h->id, twice_cb, &t)) {
-		log_error("the kernels of '%s': %s", h->name, store_errmsg(rq->st));
-		return false;
-	}
-	return !t.other;
-}
-
 static int kernel_all_keep(void *ctx, const struct store_kernel *k)
 {
-	struct idents *l = ctx;
-
-	return l->n < REWANT_MAX ? ident_keep(ctx, k->ident) : 0;
+	return ident_keep(ctx, k->ident);
 }
 
 static void evaluate_upload(struct req *rq, const struct store_host *h, const char *kernel, int64_t run_id)
@@ -585,13 +560,13 @@ static void evaluate_upload(struct req *rq, const struct store_host *h, const ch
 	struct alerts_found *f = malloc(sizeof(*f));
 	struct idents after = { .skip = kernel };
 	struct store_wants w;
-	unsigned uploads = 0;
+	struct eval_info info;
 	int i, ret, new_alerts = 0;
 	bool changed;
 
 	if (!f)
 		return;
-	ret = evaluate(rq, h, kernel, f, &w, &uploads);
+	ret = evaluate(rq, h, kernel, f, &w, &info);
 	if (ret) {
 		log_error("alerts for '%s' on %s: %s", h->name, kernel, store_errmsg(rq->st));
 		free(f);
@@ -620,16 +595,18 @@ static void evaluate_upload(struct req *rq, const struct store_host *h, const ch
 		log_error("queueing the delivery of %s on '%s': %s", kernel, h->name,
 			  store_errmsg(rq->st));
 	if (changed)
-		wants_record(rq, h, kernel, &w, run_id);
+		wants_record(rq, h, kernel, &w, info.newest_run ? info.newest_run : run_id);
 	req_write_end(rq);
 after:
 	free(f);
 	/*
-	 * The host's first session level changes every comparison of it: the
-	 * newest kernels' records are made again, not only those this kernel
-	 * is the baseline of.
+	 * A kernel's second and third uploads start and firm up its share of
+	 * the host's session level, which every comparison of the host counts
+	 * (and its first level, which changes them all): the newest kernels'
+	 * records are made again, not only those this kernel is the baseline
+	 * of (the older ones' are cleared).  A VM's host compares boots.
 	 */
-	if (uploads == 2 && first_session_level(rq, h, kernel))
+	if (!info.by_boot && info.level_known && (info.uploads == 2 || info.uploads == NEST_PRIOR_MIN_DF + 1))
 		ret = store_host_kernels(rq->st, h->id, kernel_all_keep, &after);
 	else
 		ret = store_host_kernels_after(rq->st, h->id, kernel, ident_keep, &after);

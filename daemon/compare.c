@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,23 @@ static bool session_unknown(const struct compare_result *res, const struct compa
 	return !res->by_boot && r->supported && !r->missing && !r->session_model && r->nb && r->nh;
 }
 
+static unsigned uploads_of(const struct compare_uploads *u, const char *placement);
+
+unsigned compare_head_uploads(const struct compare_result *res)
+{
+	return uploads_of(&res->head_uploads, res->placement);
+}
+
+bool compare_level_known(const struct compare_result *res)
+{
+	int i;
+
+	for (i = 0; i < res->nrows; i++)
+		if (!strcmp(res->rows[i].metric, "ns") && res->rows[i].session_model)
+			return true;
+	return false;
+}
+
 bool compare_session_unknown(const struct compare_result *res)
 {
 	int i;
@@ -260,19 +278,29 @@ static int row_by_session(struct compare_row *r, const struct cmp_params *p, con
 	r->session_model = true;
 	r->sessions_b = (unsigned)nr.sessions_base;
 	r->sessions_h = (unsigned)nr.sessions_head;
-	r->sessions_needed = (unsigned)nr.sessions_needed;
+	r->head_sessions_needed = nr.head_sessions_needed > UINT_MAX ? UINT_MAX : (unsigned)nr.head_sessions_needed;
 	r->session_share = nr.session_share;
 	r->session_floor_pct = nr.floor_pct;
 	if (strcmp(r->metric, "ns") || !(r->threshold > 0))
 		return 0;
 	/* as plan_stop(): the half-width against half the budget, on the log scale */
-	r->width_target_pct = 100 * expm1(log1p(r->threshold / 100) * 0.5);
+	r->width_target_pct = 100 * expm1(log1p(0.5 * r->threshold / 100));
 	if (isfinite(cr->ci_lo_pct) && isfinite(cr->ci_hi_pct))
 		r->width_pct = 100 * expm1((log1p(cr->ci_hi_pct / 100) - log1p(cr->ci_lo_pct / 100)) / 2);
 	r->enough_runs = isfinite(r->width_pct) && r->width_pct <= r->width_target_pct;
-	if (!r->enough_runs)
-		r->more_runs = cr->runs_needed >= (size_t)r->nh + COMPARE_WANTS_MANY ? COMPARE_WANTS_MANY :
-			       cr->runs_needed > r->nh ? (unsigned)(cr->runs_needed - r->nh) : 1;
+	if (r->enough_runs || (cr->verdict != CMP_INCONCLUSIVE && cr->verdict != CMP_SIGNIFICANT))
+		return 0;
+	/*
+	 * More uploads of the head only help while the base's own uploads do
+	 * not limit the comparison, and while they fit in what a comparison
+	 * reads: otherwise this host cannot decide the case (and an agent
+	 * asking for more would benchmark it on every boot for nothing).
+	 */
+	if (nr.base_limits || r->head_sessions_needed > STORE_COMPARE_UPLOADS) {
+		r->cannot_decide = true;
+		return 0;
+	}
+	r->more_runs = cr->runs_needed > r->nh ? (unsigned)(cr->runs_needed - r->nh) : 1;
 	return 0;
 }
 
@@ -553,6 +581,7 @@ struct placement_walk {
 	struct compare_uploads *u;
 	char *newest;           /* [8]; NULL: do not note */
 	int *parent_cpu, *child_cpu;
+	int64_t *newest_run;
 };
 
 static int placement_cb(void *ctx, const struct store_run *r)
@@ -564,6 +593,7 @@ static int placement_cb(void *ctx, const struct store_run *r)
 		snprintf(w->newest, 8, "%s", r->placement);
 		*w->parent_cpu = r->parent_cpu;
 		*w->child_cpu = r->child_cpu;
+		*w->newest_run = r->id;
 	}
 	for (i = 0; i < COMPARE_PLACEMENTS; i++)
 		if (!strcmp(r->placement, compare_placement_names[i]))
@@ -794,7 +824,7 @@ int compare_own(struct store *st, const char *host, const char *head, struct com
 	snprintf(res->head, sizeof(res->head), "%s", k.ident);
 	/* the placement of the head's newest upload, and only its runs, as compare_build() */
 	pw = (struct placement_walk){ &res->head_uploads, res->placement, &res->parent_cpu,
-				      &res->child_cpu };
+				      &res->child_cpu, &res->head_newest_run };
 	ret = store_host_kernel_runs(st, h.id, res->head, placement_cb, &pw);
 	if (!ret && !res->placement[0])
 		snprintf(res->placement, sizeof(res->placement), "free");
@@ -883,10 +913,10 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	}
 	/* the placement of the head's newest upload; of each side only the uploads made with it */
 	pw = (struct placement_walk){ &res->head_uploads, res->placement, &res->parent_cpu,
-				      &res->child_cpu };
+				      &res->child_cpu, &res->head_newest_run };
 	ret = store_host_kernel_runs(st, h.id, head, placement_cb, &pw);
 	if (!ret) {
-		pw = (struct placement_walk){ &res->base_uploads, NULL, NULL, NULL };
+		pw = (struct placement_walk){ &res->base_uploads, NULL, NULL, NULL, NULL };
 		ret = store_host_kernel_runs(st, h.id, res->base, placement_cb, &pw);
 	}
 	if (ret)
@@ -949,6 +979,7 @@ fail:
 void compare_wants(const struct compare_result *res, struct store_wants *w)
 {
 	struct strbuf cases = STRBUF_INIT;
+	bool cannot = false;
 	int i;
 
 	memset(w, 0, sizeof(*w));
@@ -960,16 +991,29 @@ void compare_wants(const struct compare_result *res, struct store_wants *w)
 
 		if (strcmp(r->metric, "ns") || !r->supported || r->missing)
 			continue;
+		if (r->cannot_decide) {
+			cannot = true;
+			continue;
+		}
 		if (!r->enough_runs && (r->verdict == CMP_INCONCLUSIVE || r->verdict == CMP_SIGNIFICANT))
 			more = r->more_runs ? r->more_runs : 1;
-		else if (session_unknown(res, r) && r->uploads_h < 2)
-			more = 1; /* one upload, and no session level to judge it by: a second gives the level */
+		else if (session_unknown(res, r) && r->uploads_h < NEST_PRIOR_MIN_DF + 1)
+			more = 1; /* no session level to judge it by: its own uploads give one */
 		else
 			continue;
 		if (more > w->runs)
 			w->runs = more;
 		strbuf_addf(&cases, "%s%s %s", cases.len ? ", " : "", r->workload, r->layout);
 	}
+	/*
+	 * Nothing wants runs, but cases this host cannot decide: runs 0 (an
+	 * agent adds nothing) with those cases named, "cannot decide here".
+	 */
+	if (!w->runs && cannot)
+		for (i = 0; i < res->nrows; i++)
+			if (res->rows[i].cannot_decide && !strcmp(res->rows[i].metric, "ns"))
+				strbuf_addf(&cases, "%s%s %s", cases.len ? ", " : "", res->rows[i].workload,
+					    res->rows[i].layout);
 	/* cut at a case's end: a page shows the first cases, the count says the rest */
 	if (cases.len >= sizeof(w->cases)) {
 		size_t n = sizeof(w->cases) - 1;
@@ -988,6 +1032,8 @@ void compare_wants_words(const struct store_wants *w, struct strbuf *out)
 		return;
 	if (!w->has_base)
 		strbuf_addstr(out, "no baseline to compare with");
+	else if (!w->runs && w->cases[0])
+		strbuf_addf(out, "cannot decide with more uploads on this host: %s", w->cases);
 	else if (!w->runs)
 		strbuf_addstr(out, "has enough runs to decide");
 	else
@@ -1154,8 +1200,9 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 				jw_u64(jw, "head", r->sessions_h);
 				jw_double(jw, "share", r->session_share);
 				jw_double(jw, "floor_pct", r->session_floor_pct);
-				if (wants_runs(r))
-					jw_u64(jw, "needed", r->sessions_needed);
+				if (r->head_sessions_needed && !r->cannot_decide)
+					jw_u64(jw, "head_needed", r->head_sessions_needed);
+				jw_bool(jw, "cannot_decide", r->cannot_decide);
 				jw_obj_end(jw);
 			}
 		}
@@ -1327,8 +1374,13 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 			else if (isfinite(t->delta_pct))
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
 					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);
-			if (wants_runs(t) && t->session_model)
-				strbuf_addf(out, "; about %u uploads per side would decide", t->sessions_needed);
+			if (t->cannot_decide)
+				strbuf_addf(out, "; more uploads of %s on this host cannot decide it (%s)", res->head,
+					    t->head_sessions_needed ? "more than a comparison reads would be needed" :
+								      "the baseline's own uploads leave it too wide");
+			else if (wants_runs(t) && t->session_model)
+				strbuf_addf(out, "; about %u uploads of %s in all would decide", t->head_sessions_needed,
+					    res->head);
 			else if (wants_runs(t))
 				strbuf_addf(out, "; about %u %s per side would decide", t->runs_needed,
 					    res->by_boot ? "boots" : "runs");

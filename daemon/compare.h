@@ -101,8 +101,18 @@ struct compare_row {
 	bool session_model;
 	double session_sd_pct, session_df;	/* NAN: unknown */
 	unsigned session_kernels, session_uploads;
-	unsigned sessions_b, sessions_h, sessions_needed;
+	unsigned sessions_b, sessions_h;
 	double session_share, session_floor_pct;
+	/*
+	 * Undecided with the session level: the head's uploads in all that
+	 * would likely decide, the base as it is (nest_prior_result's
+	 * head_sessions_needed; more_runs then counts their runs), or
+	 * cannot_decide when more uploads of the head cannot (the base's own
+	 * uploads leave the interval too wide, or more than
+	 * STORE_COMPARE_UPLOADS would be needed): the case is then not wanted.
+	 */
+	unsigned head_sessions_needed;
+	bool cannot_decide;
 	unsigned skipped_iterations_b, skipped_iterations_h;
 	unsigned other_iterations_b, other_iterations_h;
 };
@@ -140,6 +150,7 @@ struct compare_result {
 	int parent_cpu, child_cpu; /* of the head's newest upload; -1 for free */
 	struct compare_uploads base_uploads, head_uploads;
 	bool base_lacks_placement; /* the base has no upload of this placement: every row is missing */
+	int64_t head_newest_run;   /* the id of the head's newest upload read (its records are as of it) */
 	double confidence;      /* of the intervals, as configured */
 	int nrows;
 	size_t arows;
@@ -232,10 +243,11 @@ const char *compare_vm_note(const char *vm_accel);
  * count (compare_row.session_model false), one paragraph.
  */
 #define COMPARE_SESSION_UNKNOWN_WORDS                                                                  \
-	"Session level unknown: this host has no kernel uploaded twice with this placement, so the "  \
-	"runs are compared as if independent, and one upload's own level can read as a change (on a " \
-	"noisy machine often: bench/README.md, verdict-quality.sh). A second upload of a kernel gives " \
-	"the level; forkwatch agent adds one."
+	"Session level unknown: too few repeated uploads on this host of a kernel with this case, "    \
+	"iterations and placement (a kernel uploaded three times, or two kernels twice, give it), so " \
+	"the runs are compared as if independent, and one upload's own level can read as a change "   \
+	"(on a noisy machine often: bench/README.md, verdict-quality.sh). forkwatch agent adds "       \
+	"uploads of the kernel until it is known."
 
 /*
  * Whether a time row of res was compared without the host's session level
@@ -243,6 +255,10 @@ const char *compare_vm_note(const char *vm_accel);
  * then COMPARE_SESSION_UNKNOWN_WORDS belongs beside it.
  */
 bool compare_session_unknown(const struct compare_result *res);
+/* Whether a time row of res was compared with the host's session level. */
+bool compare_level_known(const struct compare_result *res);
+/* The head's uploads of the compared placement. */
+unsigned compare_head_uploads(const struct compare_result *res);
 
 /*
  * The session level of every case, metric and iterations of a host with

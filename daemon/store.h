@@ -244,12 +244,14 @@ int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void 
 
 /*
  * The session level's raw material: per upload, the summary of each case
- * and metric (runs, mean and stdev of the per-run means), of every kernel
- * that host_id uploaded at least twice with placement (NULL: any),
- * ordered by workload, layout, iterations, metric, kernel and upload
- * (newest first), layouts that did not verify and unsupported metrics
- * left out.  Summaries only.
+ * and metric (runs, mean and stdev of the per-run means), of the newest
+ * STORE_SESSION_UPLOADS uploads of the kernels that host_id uploaded at
+ * least twice with placement (NULL: any), ordered by workload, layout,
+ * iterations, metric, kernel and upload (newest first), layouts that did
+ * not verify and unsupported metrics left out.  Summaries only; bounded,
+ * since every comparison of the host reads it.
  */
+#define STORE_SESSION_UPLOADS 64
 struct store_session_point {
 	int64_t kernel_id;
 	char workload[WORKLOAD_NAME_MAX], layout[16], metric[32];

@@ -592,9 +592,11 @@ int store_host_trend(struct store *st, int64_t host_id, store_trend_cb cb, void 
 static const struct store_query q_host_sessions = {
 	.sql = "SELECT r.kernel_id, c.workload, c.layout, c.iterations, s.metric, s.runs_n, s.runs_mean, "
 	"s.runs_stdev FROM runs r JOIN cases c ON c.run_id = r.id JOIN series s ON s.case_id = c.id "
-	"WHERE r.host_id = ?1 AND (?2 IS NULL OR r.placement = ?2) AND c.layout_ok <> 0 AND s.status = 'ok' "
-	"AND r.kernel_id IN (SELECT r2.kernel_id FROM runs r2 WHERE r2.host_id = ?1 "
-	" AND (?2 IS NULL OR r2.placement = ?2) GROUP BY r2.kernel_id HAVING count(*) >= 2) "
+	"WHERE c.layout_ok <> 0 AND s.status = 'ok' AND r.id IN (SELECT r2.id FROM runs r2 "
+	" WHERE r2.host_id = ?1 AND (?2 IS NULL OR r2.placement = ?2) "
+	" AND r2.kernel_id IN (SELECT r3.kernel_id FROM runs r3 WHERE r3.host_id = ?1 "
+	"  AND (?2 IS NULL OR r3.placement = ?2) GROUP BY r3.kernel_id HAVING count(*) >= 2) "
+	" ORDER BY r2.id DESC LIMIT " STR(STORE_SESSION_UPLOADS) ") "
 	"ORDER BY c.workload, c.layout, c.iterations, s.metric, r.kernel_id, r.id DESC"
 };
 

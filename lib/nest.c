@@ -180,10 +180,10 @@ void nest_pool_prior(const struct nest_pool *p, struct nest_prior *out)
 	double msb, msw, n0, d;
 
 	memset(out, 0, sizeof(*out));
-	out->var = out->df = out->var_within = NAN;
+	out->var = out->df = out->den = out->var_within = NAN;
 	out->kernels = p->kernels;
 	out->sessions = p->sessions;
-	if (!(p->df_between > 0))
+	if (!(p->df_between >= NEST_PRIOR_MIN_DF))
 		return;
 	msb = p->ssb / p->df_between;
 	n0 = p->n0_sum / p->df_between;
@@ -191,18 +191,15 @@ void nest_pool_prior(const struct nest_pool *p, struct nest_prior *out)
 		/* sessions of one run each: their spread is all there is, and holds both */
 		out->var = msb / n0;
 		out->df = p->df_between;
+		out->den = msb * msb / p->df_between / (n0 * n0);
 		return;
 	}
 	msw = p->ssw / p->df_within;
 	out->var_within = msw;
+	out->den = (msb * msb / p->df_between + msw * msw / p->df_within) / (n0 * n0);
 	d = msb - msw;
-	if (!(d > 0)) {
-		out->var = 0;
-		out->df = p->df_between;
-		return;
-	}
-	out->var = d / n0;
-	out->df = d * d / (msb * msb / p->df_between + msw * msw / p->df_within);
+	out->var = d > 0 ? d / n0 : 0;
+	out->df = d > 0 ? out->var * out->var / out->den : p->df_between;
 }
 
 struct side {
@@ -253,12 +250,18 @@ static int side_of(const double *v, const unsigned *sess, size_t n, struct side 
 	return 0;
 }
 
-/* units per side for the normal-approximation test of a distance d at level a */
-static double units_for(double d, double a, double power, double var_sum)
+/*
+ * Head sessions for the normal-approximation test of a distance d at
+ * level a with the base's mean of variance vb fixed and vh per head
+ * session; INFINITY when no number of them would do.
+ */
+static double sessions_for(double d, double a, double power, double vb, double vh)
 {
-	double z = cmp_norm_quantile(1 - a / 2) + cmp_norm_quantile(power);
+	double z = cmp_norm_quantile(1 - a / 2) + cmp_norm_quantile(power), room = d * d - z * z * vb;
 
-	return z * z * var_sum / (d * d);
+	if (!(d > 0) || !isfinite(vh) || !isfinite(vb))
+		return NAN;
+	return room > 0 ? z * z * vh / room : INFINITY;
 }
 
 int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb, const double *head,
@@ -309,7 +312,11 @@ int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb,
 	c->log_se = sqrt(se2);
 	r.session_share = se2 > 0 ? ec / se2 : NAN;
 	if (se2 > 0) {
-		den = eb * eb / sb.df_e + eh * eh / sh.df_e + (ec > 0 ? ec * ec / prior->df : 0);
+		double wsum = sb.w_sess + sh.w_sess;
+
+		/* the level's estimate counts by its own uncertainty, also when it came out 0 */
+		den = eb * eb / sb.df_e + eh * eh / sh.df_e +
+		      (prior->den > 0 ? wsum * wsum * prior->den : ec > 0 ? ec * ec / prior->df : 0);
 		c->log_df = se2 * se2 / den;
 		h = cmp_t_quantile((1 + par->level) / 2, c->log_df) * c->log_se;
 		t = l / c->log_se;
@@ -330,19 +337,21 @@ int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb,
 	if (c->verdict == CMP_INCONCLUSIVE || c->verdict == CMP_SIGNIFICANT) {
 		double thr = par->threshold_pct, lu = log1p(thr / 100);
 		double ll = thr < 100 ? log1p(-thr / 100) : -INFINITY, d = fmin(fabs(l - lu), fabs(l - ll));
-		double rb = (double)sb.N / (double)sb.k, rh = (double)sh.N / (double)sh.k, rmax = fmax(rb, rh);
-		/* a session's mean, each side, at the larger side's runs per session */
-		double vs = 2 * tau + (sb.run_var_rel + sh.run_var_rel) / rmax, k;
-		size_t have = sb.k > sh.k ? sb.k : sh.k;
+		double rh = (double)sh.N / (double)sh.k;
+		/* the base as it is; one more head session, at the head's mean runs per session */
+		double vb = eb + tau * sb.w_sess;
+		double vh = sh.w_sess > 0 ? tau + sh.run_var_rel / rh : sh.run_var_rel;
+		double k = sessions_for(d, 1 - par->level, par->power, vb, vh);
 
-		if (d > 0 && isfinite(vs)) {
-			k = units_for(d, 1 - par->level, par->power, vs);
-			if (l > lu || l < ll)
-				k = fmax(k, units_for(fabs(l), par->alpha, par->power, vs));
-			k = ceil(fmin(k, 1e9 / rmax));
-			k = fmax(k, fmax(2, (double)have + 1));
-			r.sessions_needed = (size_t)k;
-			c->runs_needed = (size_t)ceil(k * ceil(rmax));
+		if (l > lu || l < ll)
+			k = fmax(k, sessions_for(fabs(l), par->alpha, par->power, vb, vh));
+		if (d > 0 && isfinite(vh) && isinf(k)) {
+			r.base_limits = 1;
+		} else if (d > 0 && isfinite(k)) {
+			k = ceil(fmin(k, 1e6));
+			k = fmax(k, (double)sh.k + 1);
+			r.head_sessions_needed = (size_t)k;
+			c->runs_needed = (size_t)(k * ceil(rh));
 		}
 	}
 	*out = r;

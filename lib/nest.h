@@ -101,10 +101,19 @@ int nest_compare(const double *base, const unsigned *base_boot, size_t nb, const
  *
  *   var = max(0, (MSB - MSW) / n0)        (relative: a share of the mean, squared)
  *   df  = (MSB - MSW)^2 / (MSB^2 / df_between + MSW^2 / df_within)
+ *   den = (MSB^2 / df_between + MSW^2 / df_within) / n0^2
  *
- * (Satterthwaite's degrees of freedom of a difference of mean squares;
- * df_between when var is 0, where it does not matter).
+ * (Satterthwaite's degrees of freedom of a difference of mean squares,
+ * and den its denominator over var^2: what an estimate of var adds to the
+ * denominator of a comparison's degrees of freedom per unit of its
+ * weight squared, also when var is truncated to 0, so that a level
+ * estimated at 0 from little data still widens the interval as much as
+ * one estimated just above 0).  A level needs NEST_PRIOR_MIN_DF between
+ * sessions (kernels' sessions minus kernels): with fewer, var is NAN
+ * (unknown).
  */
+#define NEST_PRIOR_MIN_DF 2
+
 struct nest_pool {
 	double ssb, ssw, df_between, df_within, n0_sum;
 	unsigned kernels, sessions;
@@ -113,6 +122,7 @@ struct nest_pool {
 struct nest_prior {
 	double var;		/* between sessions, relative to the mean squared; NAN: unknown */
 	double df;		/* its degrees of freedom */
+	double den;		/* Satterthwaite's denominator per unit weight (above); 0 or NAN: var^2 / df */
 	double var_within;	/* of a run around its session, relative, for reference */
 	unsigned kernels, sessions;	/* that estimated it */
 };
@@ -154,14 +164,23 @@ void nest_pool_prior(const struct nest_pool *p, struct nest_prior *out);
  * cmp.mw are of the runs.  With var 0 and one session a side this is
  * cmp_compare()'s interval exactly.
  *
- * sessions_needed (inconclusive or significant verdicts): sessions per
- * side of the larger side's runs per session that would likely decide, as
- * cmp_compare()'s runs_needed with a session's mean as the unit (variance
- * var + s_w^2 / (runs per session mean^2)); cmp.runs_needed is that many
- * sessions' runs.  With a large var, more runs in a session buy nothing:
- * floor_pct says how far the interval would still reach (in percent, at
- * its current degrees of freedom) with infinitely many runs in each of
- * the sessions it has.  session_share is var's part of log_se^2.
+ * head_sessions_needed (inconclusive or significant verdicts): the
+ * head's sessions in all, of its mean runs per session, that would likely
+ * decide with the base as it is (a lab machine adds uploads of the kernel
+ * it runs, not of its baseline), from the normal approximation of
+ * cmp_compare()'s runs_needed:
+ *
+ *   k >= z^2 v_h / (d^2 - z^2 V_b)
+ *
+ * with V_b the variance of the base's mean (e_b plus its var term), v_h
+ * that of one head session (var + s_w^2 / (runs per session mean^2)), z
+ * and d as in cmp.h.  When even unlimited head sessions cannot (d^2 <=
+ * z^2 V_b: the base's own sessions limit the comparison) it is 0 and
+ * base_limits is set.  cmp.runs_needed is that many sessions' runs.  With
+ * a large var, more runs in a session buy nothing: floor_pct says how far
+ * the interval would still reach (in percent, at its current degrees of
+ * freedom) with infinitely many runs in each of the sessions it has.
+ * session_share is var's part of log_se^2.
  *
  * Returns 0, -EINVAL (params out of range, or a prior with a var that is
  * not >= 0 or a df that is not > 0), -E2BIG or -ENOMEM.
@@ -171,7 +190,8 @@ struct nest_prior_result {
 	size_t sessions_base, sessions_head;
 	double session_share;
 	double floor_pct;
-	size_t sessions_needed;
+	size_t head_sessions_needed;
+	int base_limits;
 };
 
 int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb, const double *head,

@@ -128,11 +128,17 @@ static void workload_table(struct strbuf *sb, const struct compare_result *res, 
 		strbuf_addstr(sb, "<li><b>");
 		html_txt(sb, cols[c]->layout);
 		strbuf_addstr(sb, "</b>");
-		if ((cols[c]->verdict == CMP_INCONCLUSIVE || cols[c]->verdict == CMP_SIGNIFICANT) &&
-		    cols[c]->supported && !cols[c]->missing && cols[c]->runs_needed)
+		if (cols[c]->cannot_decide)
+			html_txtf(sb, " (%s: more uploads of this kernel on this host cannot decide it)",
+				  page_verdict_word(cols[c]));
+		else if (cols[c]->session_model && cols[c]->head_sessions_needed &&
+			 (cols[c]->verdict == CMP_INCONCLUSIVE || cols[c]->verdict == CMP_SIGNIFICANT))
+			html_txtf(sb, " (%s: about %u uploads of this kernel in all would decide)",
+				  page_verdict_word(cols[c]), cols[c]->head_sessions_needed);
+		else if ((cols[c]->verdict == CMP_INCONCLUSIVE || cols[c]->verdict == CMP_SIGNIFICANT) &&
+			 cols[c]->supported && !cols[c]->missing && cols[c]->runs_needed && !cols[c]->session_model)
 			html_txtf(sb, " (%s: about %u %s per side would decide)", page_verdict_word(cols[c]),
-				  cols[c]->session_model ? cols[c]->sessions_needed : cols[c]->runs_needed,
-				  res->by_boot ? "boots" : cols[c]->session_model ? "uploads" : "runs");
+				  cols[c]->runs_needed, res->by_boot ? "boots" : "runs");
 		strbuf_addstr(sb, ": ");
 		html_txt(sb, t.buf);
 		strbuf_addstr(sb, "</li>");

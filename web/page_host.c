@@ -108,8 +108,8 @@ void page_compare(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</h1><p>baseline: the ");
 	html_txt(sb, res.base_why);
 	strbuf_addstr(sb, ". Negative is faster. Verdicts: Welch's t-test on per-");
-	strbuf_addstr(sb, res.by_boot ? "boot means" : "run means, grouped by upload with the host's "
-		      "session level (how far one upload strays) where it is known");
+	strbuf_addstr(sb, res.by_boot ? "boot means" : "run means, or where this host's session level "
+		      "(how far one upload strays) is known, a t-test of runs grouped by upload that counts it");
 	html_txtf(sb, ", %.0f%% intervals.", 100 * res.confidence);
 	strbuf_addstr(sb, "</p>");
 	page_compare_placement(sb, &res);
@@ -520,6 +520,8 @@ out:
 
 struct level_list {
 	struct strbuf *sb;
+	const char *placement;
+	double confidence;
 	unsigned n;
 };
 
@@ -527,44 +529,50 @@ static int level_item(void *ctx, const char *workload, const char *layout, const
 		      unsigned iterations, const struct nest_prior *level)
 {
 	struct level_list *l = ctx;
-	/* one upload a side: the interval the level alone leaves, at a normal quantile */
-	double floor_pct = 100 * expm1(1.959963984540054 * sqrt(2 * level->var));
+	/* one upload a side: the interval the level alone leaves, at its degrees of freedom */
+	double t = cmp_t_quantile((1 + l->confidence) / 2, level->df);
+	double floor_pct = 100 * expm1(t * sqrt(2 * level->var));
 
 	if (strcmp(metric, "ns"))
 		return 0;
 	if (!l->n++)
 		strbuf_addstr(l->sb, "<ul class=\"calibration\">");
 	strbuf_addstr(l->sb, "<li>");
-	html_txtf(l->sb, "%s %s (%u iterations a run): one upload strays from its kernel's level by sd %.1f%% "
-		  "(from %u kernel%s uploaded twice or more, %u uploads); with one upload a side a "
-		  "comparison resolves about \u00b1%.1f%% at best, whatever its runs", layout, workload,
-		  iterations, 100 * sqrt(level->var), level->kernels, level->kernels == 1 ? "" : "s",
-		  level->sessions, floor_pct);
+	html_txtf(l->sb, "%s %s (%u iterations a run, placement %s): one upload strays from its kernel's "
+		  "level by sd %.1f%% (from %u kernel%s uploaded twice or more, %u uploads); with one upload a "
+		  "side a comparison resolves about \u00b1%.1f%% at best, whatever its runs", layout, workload,
+		  iterations, l->placement, 100 * sqrt(level->var), level->kernels,
+		  level->kernels == 1 ? "" : "s", level->sessions, floor_pct);
 	strbuf_addstr(l->sb, "</li>");
 	return 0;
 }
 
 /*
- * Between uploads: the session level of each case (compare_session_levels(),
- * what the host's comparisons count), or that it is not known yet.
+ * Between uploads: the session level of each case and placement
+ * (compare_session_levels(), what the host's comparisons count), or that
+ * it is not known yet.
  */
-static int session_section(struct strbuf *sb, struct store *st, const struct store_host *h)
+static int session_section(struct strbuf *sb, struct store *st, const struct store_host *h,
+			   const struct compare_config *cmp)
 {
-	struct level_list l = { sb, 0 };
-	int ret;
+	struct level_list l = { sb, NULL, cmp->confidence, 0 };
+	int i, ret;
 
 	strbuf_addstr(sb, "<h2 id=\"sessions\">Between uploads</h2>");
-	ret = compare_session_levels(st, h->id, NULL, level_item, &l);
-	if (ret)
-		return ret;
+	for (i = 0; i < COMPARE_PLACEMENTS; i++) {
+		l.placement = compare_placement_names[i];
+		ret = compare_session_levels(st, h->id, l.placement, level_item, &l);
+		if (ret)
+			return ret;
+	}
 	if (l.n)
 		strbuf_addstr(sb, "</ul><p class=\"hint\">Each upload (a session of forkwatch bench) settles at "
-				  "its own level; comparisons count it, and say how many uploads a side would "
-				  "decide.</p>\n");
+				  "its own level; comparisons count it, and say how many uploads would decide.</p>\n");
 	else
-		strbuf_addstr(sb, "<p class=\"hint\">Not known yet: no kernel uploaded twice. Until then "
-				  "comparisons take the runs as independent, and one upload's own level can "
-				  "read as a change; <code>forkwatch agent</code> adds a second upload.</p>\n");
+		strbuf_addstr(sb, "<p class=\"hint\">Not known yet: too few repeated uploads (a kernel "
+				  "uploaded three times, or two kernels twice, give it). Until then comparisons take "
+				  "the runs as independent, and one upload's own level can read as a change; "
+				  "<code>forkwatch agent</code> adds uploads.</p>\n");
 	return 0;
 }
 
@@ -638,7 +646,7 @@ void page_host(struct req *rq, struct resp *rs)
 	strbuf_addstr(sb, "</dd></dl>\n");
 	ret = calibration_section(sb, rq->st, &h, &app->cmp);
 	if (!ret && !accel[0])
-		ret = session_section(sb, rq->st, &h);
+		ret = session_section(sb, rq->st, &h, &app->cmp);
 	if (!ret)
 		ret = store_host_kernels(rq->st, h.id, kernel_keep, &kc);
 	if (!ret && kc.n) {

@@ -141,7 +141,7 @@ static void test_wants_session_unknown(void **state)
 	compare_wants(res, &w);
 	assert_int_equal(w.runs, 1);
 	assert_string_equal(w.cases, "fork order-0");
-	res->rows[0].uploads_h = 2;
+	res->rows[0].uploads_h = NEST_PRIOR_MIN_DF + 1;
 	compare_wants(res, &w);
 	assert_int_equal(w.runs, 0);
 	res->rows[0].uploads_h = 1;
@@ -149,6 +149,23 @@ static void test_wants_session_unknown(void **state)
 	assert_false(compare_session_unknown(res));
 	compare_wants(res, &w);
 	assert_int_equal(w.runs, 0);
+	/* with the level, a case more uploads cannot decide: nothing wanted, and the case named */
+	res->rows[0].verdict = CMP_INCONCLUSIVE;
+	res->rows[0].enough_runs = false;
+	res->rows[0].cannot_decide = true;
+	compare_wants(res, &w);
+	assert_int_equal(w.runs, 0);
+	assert_string_equal(w.cases, "fork order-0");
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		compare_wants_words(&w, &sb);
+		assert_string_equal(sb.buf, "cannot decide with more uploads on this host: fork order-0");
+		strbuf_release(&sb);
+	}
+	res->rows[0].cannot_decide = false;
+	res->rows[0].verdict = CMP_REGRESSION;
+	res->rows[0].enough_runs = true;
 	res->rows[0].session_model = false;
 	res->by_boot = true; /* a VM's host compares boots */
 	assert_false(compare_session_unknown(res));
