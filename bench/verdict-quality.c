@@ -300,7 +300,14 @@ static void inv_sums_fill(void)
 	}
 }
 
-/* the session level of case c from every invocation that the pair did not use */
+static unsigned level_from;	/* --level-from K: the level from K random unused invocations (0: all) */
+static uint64_t next_rand(void);
+
+/*
+ * The session level of case c from the invocations that the pair did not
+ * use: all of them, or level_from of them drawn at random (a host that has
+ * uploaded a kernel that many times, and nothing else, twice or more).
+ */
 static void prior_without(size_t c, const unsigned char *used, struct nest_prior *pr)
 {
 	struct nest_pool pool = NEST_POOL_INIT;
@@ -316,6 +323,17 @@ static void prior_without(size_t c, const unsigned char *used, struct nest_prior
 			m[k] = inv_sums[c][i].mean;
 			sd[k++] = inv_sums[c][i].sd;
 		}
+	/* a partial Fisher-Yates shuffle: the first level_from are a random draw */
+	for (i = 0; level_from && i < level_from && i < k; i++) {
+		size_t j = i + (size_t)(next_rand() % (k - i));
+		unsigned tn = n[i];
+		double tm = m[i], ts = sd[i];
+
+		n[i] = n[j], m[i] = m[j], sd[i] = sd[j];
+		n[j] = tn, m[j] = tm, sd[j] = ts;
+	}
+	if (level_from && level_from < k)
+		k = level_from;
 	nest_pool_add(&pool, n, m, sd, k);
 	nest_pool_prior(&pool, pr);
 	free(n);
@@ -348,6 +366,10 @@ static void judge_one(int set, size_t c, const double *base, const unsigned *bl,
 		      const double *head, const unsigned *hl, size_t nh, const struct nest_prior *pr)
 {
 	struct tally *t = &tally_sets[set][c];
+
+	/* without an estimate of the level (too little data) the pair is not judged, nor counted */
+	if (set == 1 && !pr)
+		return;
 	double *h = malloc((nh ? nh : 1) * sizeof(*h));
 	size_t s, i;
 
@@ -369,8 +391,7 @@ static void judge_one(int set, size_t c, const double *base, const unsigned *bl,
 		} else {
 			struct nest_prior_result nr;
 
-			/* without an estimate of the level (a pool too small) the pair is not judged */
-			if (!pr || nest_compare_prior(base, bl, nb, h, hl, nh, &p, pr, &nr))
+			if (nest_compare_prior(base, bl, nb, h, hl, nh, &p, pr, &nr))
 				continue;
 			r = nr.cmp;
 		}
@@ -730,12 +751,14 @@ int main(int argc, char **argv)
 			use_median = !strcmp(argv[++i], "median");
 		else if (!strcmp(argv[i], "--pairing") && i + 1 < argc)
 			sequential = !strcmp(argv[++i], "sequential");
+		else if (!strcmp(argv[i], "--level-from") && i + 1 < argc)
+			level_from = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			rng = strtoull(argv[++i], NULL, 0);
 		else {
 			fprintf(stderr, "usage: verdict-quality [--pairs N] [--budgets \"S ...\"] "
 				"[--iterations M] [--stat mean|median] [--pairing interleaved|sequential]\n"
-				"                       [--seed X] POOL.json...\n");
+				"                       [--level-from K] [--seed X] POOL.json...\n");
 			return 2;
 		}
 	}

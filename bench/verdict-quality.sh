@@ -51,4 +51,4 @@ fi
 gcc -O2 -std=gnu11 -Wall -I. -D_GNU_SOURCE bench/verdict-quality.c collectors/budget.c lib/cmp.c lib/nest.c lib/plan.c lib/jread.c lib/strbuf.c lib/stats.c -lm \
 	-o bench/out/verdict-quality
 bench/out/verdict-quality ${PAIRS:+--pairs "$PAIRS"} ${BUDGETS:+--budgets "$BUDGETS"} \
-	${SEED:+--seed "$SEED"} "$out"/pool-*.json
+	${LEVEL_FROM:+--level-from "$LEVEL_FROM"} ${SEED:+--seed "$SEED"} "$out"/pool-*.json

@@ -90,8 +90,8 @@ int nest_compare(const double *base, const unsigned *base_boot, size_t nb, const
  * (bench/README.md, verdict-quality.sh).  A kernel on a lab machine is
  * usually measured in one session, its base in another, so the runs alone
  * cannot estimate that level, and Welch's test on them takes a
- * session-to-session difference for a kernel's (24% false regressions in
- * A/A pairs there).  What can estimate it is the host's history: every
+ * session-to-session difference for a kernel's (8 to 28% of replayed A/A
+ * pairs called regressions there, per layout and budget).  What can estimate it is the host's history: every
  * kernel the host uploaded more than once.  nest_pool_add() gathers, per
  * kernel, the sessions' summaries (runs, mean and sd of the per-run
  * means), each relative to that kernel's mean, and nest_pool_prior() pools
