@@ -1282,6 +1282,68 @@ static void test_calibrations(void **state)
 	strbuf_release(&doc);
 }
 
+struct sessions_seen {
+	unsigned n;
+	struct store_session_point p[16];
+};
+
+static int collect_session(void *ctx, const struct store_session_point *p)
+{
+	struct sessions_seen *s = ctx;
+
+	if (s->n < 16)
+		s->p[s->n] = *p;
+	s->n++;
+	return 0;
+}
+
+/*
+ * The session level's summaries: only kernels uploaded twice or more,
+ * verified layouts and supported metrics, in case, metric, kernel and
+ * newest-first order, of the placement asked for.
+ */
+static void test_host_sessions(void **state)
+{
+	struct fixture *f = *state;
+	struct sessions_seen ss = { 0 };
+	struct tdoc *t = malloc(sizeof(*t));
+	int64_t a, id1, id2, id3;
+	bool existed;
+
+	assert_non_null(t);
+	a = make_host(f->st, "lab-a", 1);
+	make_doc(t, UUID1, COMMIT1, RELEASE1);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id1, &existed), 0);
+	make_doc(t, UUID2, COMMIT1, RELEASE1);
+	t->values[0][0][0] *= 2; /* another level: another mean */
+	t->run_means[0][0][0] = stats_mean(t->values[0][0], 3);
+	stats_summarize(t->run_means[0][0], NRUNS, &t->series[0][0].runs_sum);
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id2, &existed), 0);
+	make_doc(t, UUID3, "2222222222222222222222222222222222222222", "6.8.0-p"); /* once: not a session level's */
+	assert_int_equal(store_run_ingest(f->st, a, &t->d, &id3, &existed), 0);
+
+	assert_int_equal(store_host_sessions(f->st, a, NULL, collect_session, &ss), 0);
+	/* order-0 (order-9 did not verify), ns and page_faults (cycles unsupported), two uploads */
+	assert_int_equal(ss.n, 4);
+	assert_string_equal(ss.p[0].metric, "ns");
+	assert_string_equal(ss.p[1].metric, "ns");
+	assert_string_equal(ss.p[2].metric, "page_faults");
+	assert_string_equal(ss.p[0].layout, "order-0");
+	assert_int_equal(ss.p[0].iterations, 3);
+	assert_int_equal(ss.p[0].n, NRUNS);
+	assert_true(ss.p[0].kernel_id == ss.p[1].kernel_id);
+	/* newest first: the second upload's larger mean */
+	assert_true(ss.p[0].mean > ss.p[1].mean);
+	assert_true(isfinite(ss.p[0].stdev));
+	ss.n = 0;
+	assert_int_equal(store_host_sessions(f->st, a, "free", collect_session, &ss), 0);
+	assert_int_equal(ss.n, 4);
+	ss.n = 0;
+	assert_int_equal(store_host_sessions(f->st, a, "same", collect_session, &ss), 0);
+	assert_int_equal(ss.n, 0);
+	free(t);
+}
+
 /* A document that fails half-way stores nothing of itself. */
 static void test_ingest_is_atomic(void **state)
 {
@@ -2352,6 +2414,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ingest_idempotent, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_uuid_of_other_host, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_calibrations, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_host_sessions, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_ingest_is_atomic, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_kernels_and_runs, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_host_kernel_facts, setup_open, teardown),
