@@ -1010,7 +1010,9 @@ out:
  * What the server recorded of this host's kernel k (its entry of GET
  * /api/v1/hosts/{name}): "wants": {"runs": N, "cases": [...]} after each
  * upload, null without a baseline to compare with.  1: it has enough
- * runs to decide (N 0, or nothing to compare with); 0: it wants N more
+ * runs to decide (N 0, or nothing to compare with; N 0 with cases: more
+ * uploads on this host cannot decide those, and why names them); 0: it
+ * wants N more
  * (why: "12 more runs: running (undecided: fork order-0)"); -1: no record
  * (an older server, or a kernel not uploaded since it records): ask the
  * comparison.
@@ -1027,10 +1029,15 @@ static int agent_recorded_wants(const struct jread_node *k, struct strbuf *why)
 		return 1;
 	if (!jread_num(jread_get(w, "runs"), &runs))
 		return -1;
-	if (runs <= 0)
-		return 1;
-	strbuf_addf(why, "%.0f more run%s: running", runs, runs == 1 ? "" : "s");
 	cases = jread_get(w, "cases");
+	if (runs <= 0) {
+		/* cases with 0 runs: ones more uploads on this host cannot decide (the server's session level) */
+		for (i = 0; (c = jread_at(cases, i)); i++)
+			if (jread_str(c))
+				strbuf_addf(why, "%s%s", i ? ", " : "", jread_str(c));
+		return 1;
+	}
+	strbuf_addf(why, "%.0f more run%s: running", runs, runs == 1 ? "" : "s");
 	for (i = 0; (c = jread_at(cases, i)); i++)
 		if (jread_str(c))
 			strbuf_addf(why, "%s%s", i ? ", " : " (undecided: ", jread_str(c));
@@ -1091,6 +1098,11 @@ static int agent_already_done(struct up_session *s, const char *ident)
 			} else if (rec < 0) {
 				printf("forkwatch: kernel '%s' has %.0f complete upload(s) from host '%s', not "
 				       "enough runs to decide (%s): adding runs\n", ident, n, s->name.buf, why.buf);
+			} else if (rec && why.len) {
+				printf("forkwatch: kernel '%s' already has %.0f complete upload(s) from host '%s', "
+				       "and more uploads on this host cannot decide %s (the server's session level): "
+				       "not benchmarking it again\n", ident, n, s->name.buf, why.buf);
+				ret = 1;
 			} else if (rec) {
 				printf("forkwatch: kernel '%s' already has %.0f complete upload(s) from host '%s' "
 				       "and %s: not benchmarking it again\n", ident, n, s->name.buf,

@@ -121,4 +121,17 @@ curl -sf "$URL/hosts/lab-s" >"$T/h2.html" || fail "/hosts/lab-s 2"
 grep -q 'order-0 fork (5 iterations a run, placement free): one upload strays from its kernel&#39;s level by sd 1[0-9]\.[0-9]% (from 1 kernel uploaded twice or more, 4 uploads)' "$T/h2.html" ||
 	grep -q "order-0 fork (5 iterations a run, placement free): one upload strays from its kernel's level by sd 1[0-9]\.[0-9]% (from 1 kernel uploaded twice or more, 4 uploads)" "$T/h2.html" ||
 	{ grep -o 'order-0 fork (5 it[^<]*' "$T/h2.html"; fail "the host page does not give the level"; }
+say "the agent booted into that kernel again: more uploads cannot decide it, so it does not benchmark"
+printf 'name=lab-s\ntoken=%s\n' "$tok" >"$T/host.token"
+chmod 600 "$T/host.token"
+rc=0
+timeout 300 "$FW" agent --server "$URL" --token-file "$T/host.token" --spool "$T/spool" --retry-for 30 \
+	--kernel-commit bbbbbbbbbbbb --wait --size 4M --runs 2 --iterations 3 --warmup 0 --layouts order-0 \
+	--workloads fork --quiet >"$T/agent.out" 2>"$T/agent.err" || rc=$?
+[ $rc = 0 ] || { cat "$T/agent.out" "$T/agent.err"; fail "agent exited $rc"; }
+grep -q "more uploads on this host cannot decide fork order-0, fork pmd (the server's session level): not benchmarking it again" "$T/agent.out" ||
+	{ cat "$T/agent.out" "$T/agent.err"; fail "the agent did not read the cannot-decide record"; }
+curl -sf "$URL/api/v1/hosts/lab-s" >"$T/h3.json" || fail "host API 3"
+"$PY" -c 'import json,sys; k={x["ident"]: x for x in json.load(open(sys.argv[1]))["kernels"]}; assert k["bbbbbbbbbbbb"]["uploads"] == 1, k["bbbbbbbbbbbb"]' "$T/h3.json" ||
+	fail "the agent uploaded anyway"
 echo ok
