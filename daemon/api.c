@@ -550,9 +550,12 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
  * logged and loses nothing: the run is stored, and the next upload of
  * the kernel evaluates again.
  */
+/* the newest REWANT_MAX kernels only: clearing hundreds of older records would hold the write lock for long */
 static int kernel_all_keep(void *ctx, const struct store_kernel *k)
 {
-	return ident_keep(ctx, k->ident);
+	struct idents *l = ctx;
+
+	return l->n < REWANT_MAX ? ident_keep(ctx, k->ident) : 0;
 }
 
 static void evaluate_upload(struct req *rq, const struct store_host *h, const char *kernel, int64_t run_id)
@@ -604,7 +607,8 @@ after:
 	 * the host's session level, which every comparison of the host counts
 	 * (and its first level, which changes them all): the newest kernels'
 	 * records are made again, not only those this kernel is the baseline
-	 * of (the older ones' are cleared).  A VM's host compares boots.
+	 * of (older kernels keep theirs until their next upload: an agent
+	 * seldom boots them again).  A VM's host compares boots.
 	 */
 	if (!info.by_boot && info.level_known && (info.uploads == 2 || info.uploads == NEST_PRIOR_MIN_DF + 1))
 		ret = store_host_kernels(rq->st, h->id, kernel_all_keep, &after);
