@@ -72,12 +72,16 @@ int store_calibration_put(struct store *st, int64_t host_id, const char *uuid, c
 	if (err)
 		return err;
 	if (changed) {
-		/* bounded per host: a machine calibrating in a loop cannot fill the disk */
-		err = stmt_get(st, &q_calib_prune, &s);
-		if (err)
-			return err;
-		bind_i64(s, 1, host_id);
-		return stmt_exec(s, NULL);
+		/*
+		 * bounded per host: a machine calibrating in a loop cannot fill
+		 * the disk.  The profile is stored whatever the pruning does: a
+		 * failure here leaves one more row, which the next upload prunes.
+		 */
+		if (!stmt_get(st, &q_calib_prune, &s)) {
+			bind_i64(s, 1, host_id);
+			stmt_exec(s, NULL);
+		}
+		return 0;
 	}
 	/* another upload of the same uuid came first */
 	err = calib_owner(st, uuid, &owner);
