@@ -107,15 +107,18 @@ int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void
 
 /* the release and parent this host gave, not the first host's */
 /*
- * The host's runs counted per kernel first (runs_by_host_id), then each
- * kernel's row and facts joined once: the disputed facts' subqueries in
- * the grouped query itself ran for every run, not every kernel.
+ * The host's runs counted per kernel first (on runs_by_host_kernel_id),
+ * then each kernel's row and facts joined once: the disputed facts'
+ * subqueries in the grouped query itself ran for every run, not every
+ * kernel.  The hosts of each count are this one: 1, not a
+ * count(DISTINCT r.host_id) and its temporary B-tree (81 us against 75 us
+ * a host on read.sh's 5 x 20 database, through the C API).
  */
 static const struct store_query q_host_kernels = {
 	.sql = "SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "
 	"k.first_seen_at, a.hosts, a.uploads, a.complete, a.last_received_at, " KERNEL_DISPUTED ", "
 	WANTS_COLS " "
-	"FROM (SELECT r.kernel_id, count(DISTINCT r.host_id) AS hosts, count(r.id) AS uploads, "
+	"FROM (SELECT r.kernel_id, 1 AS hosts, count(r.id) AS uploads, "
 	"coalesce(sum(r.complete), 0) AS complete, coalesce(max(r.received_at), 0) AS last_received_at "
 	"FROM runs r WHERE r.host_id = ?1 GROUP BY r.kernel_id) a "
 	"JOIN kernels k ON k.id = a.kernel_id "
