@@ -19,10 +19,11 @@
 # an older commit: it gets its own database, loaded through its own API
 # into BEFORE_DBDIR, bench/out/read-db-before, and the two daemons are
 # measured in turn, ROUNDS times, alternating which goes first; "" for
-# none), ROUNDS (1, or 2 with BEFORE), WARM (1: wait, before measuring, until
+# none), ROUNDS (1, or 2 with BEFORE), WARM (1: read the database file
+# into the page cache before each start, and wait, before measuring, until
 # a daemon that reports its trend cache in /healthz has made every host's
-# trend in the background, as it does after each start; 0: measure at
-# once, beside that work), TEMPLATE, OUT (bench/out/read-<time>).
+# trend in the background, as it does after each start; 0: neither),
+# TEMPLATE, OUT (bench/out/read-<time>).
 # Prints a table; exits 0 (2 when it cannot run, 1 when a tool failed).
 set -euo pipefail
 . "$(dirname "$0")/server-common.sh"
@@ -118,6 +119,9 @@ trends_warm() { # FILE
 
 measure() { # TAG BINARY DB ROUND: a fresh daemon, every measurement
 	local tag=$1 what c f
+	# the database read once into the page cache: before's is four times
+	# the size, and a cache others emptied made its rounds uneven
+	((WARM == 0)) || cat "$3" "$3-wal" >/dev/null 2>&1 || true
 	FORKWATCHD=$2 daemon_start "$3" "$OUT/forkwatchd-$tag-r$4.log"
 	((WARM == 0)) || trends_warm "$OUT/warm-$tag-r$4.txt"
 	for what in hosts runs; do
