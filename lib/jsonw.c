@@ -21,7 +21,7 @@ void jw_init(struct jw *jw, struct strbuf *sb)
 /*
  * Each run of characters that go as they are (printable ASCII but the
  * quote and the backslash, valid UTF-8 sequences) is added in one call:
- * one strbuf_add() a character made the host's API answer 45 us slower
+ * one strbuf_add() a character made the host's API answer ~40 us slower
  * at p50 on read.sh's database (bench/README.md, read.sh).
  */
 void jw_quote(struct strbuf *sb, const char *str, size_t len)
