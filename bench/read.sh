@@ -98,8 +98,8 @@ paths "$DB" after
 
 # Until the daemon's trend cache has made every host's trend in the
 # background (GET /healthz: trends.background), at most 300 s: after a
-# start it does so for every host, on one CPU, for about 23 s on
-# 100 hosts x 300 kernels on the 2-vCPU VM.  A daemon without the cache
+# start it does so for every host, for 22 to 25 s on 100 hosts x 300
+# kernels on the 2-vCPU VM (up to a quarter of a CPU).  A daemon without the cache
 # (a546511) is not waited for.  Prints the seconds waited into FILE.
 trends_warm() { # FILE
 	local t0=$EPOCHREALTIME n
