@@ -113,19 +113,62 @@ static const struct store_query q_kernel_fill = {
 	.sql = "UPDATE kernels SET parent_commit = ?2 WHERE id = ?1 AND parent_commit IS NULL"
 };
 
+/*
+ * The kernel's row held until the upload commits, before its claims are
+ * read: on PostgreSQL another host's upload of the kernel in between
+ * waits, so that the disputed facts counted after each claim see every
+ * other one (SQLite's BEGIN IMMEDIATE serialises writers already).
+ */
+static const struct store_query q_kernel_hold = {
+	.sql = "SELECT id FROM kernels WHERE id = ?1",
+	.pg = "SELECT id FROM kernels WHERE id = ?1 FOR UPDATE"
+};
+
+/*
+ * Whether the hosts claim different parents (1) or releases (2) of kernel
+ * ?1: min <> max ignores NULLs as count(DISTINCT) > 1 does, without its
+ * temporary B-tree.
+ */
+#define KERNEL_DISPUTED                                                                    \
+	"(SELECT CASE WHEN min(parent_commit) <> max(parent_commit) THEN 1 ELSE 0 END "    \
+	"+ CASE WHEN min(release) <> max(release) THEN 2 ELSE 0 END "                      \
+	"FROM host_kernels WHERE kernel_id = ?1)"
+
+/*
+ * kept on the kernel's row for the listings (schema 012-kernel-disputed),
+ * written only when it changes: most uploads leave the row's page alone
+ */
+static const struct store_query q_kernel_disputed = {
+	.sql = "UPDATE kernels SET disputed = " KERNEL_DISPUTED " "
+	"WHERE id = ?1 AND disputed <> " KERNEL_DISPUTED
+};
+
 /* What this host says of the kernel: kept per host (schema 007-host-kernels). */
 static int host_kernel_upsert(struct store *st, int64_t host_id, int64_t kernel_id,
 			      const struct doc *d)
 {
 	struct store_stmt *s;
-	int err = stmt_get(st, &q_host_kernel_upsert, &s);
+	int64_t id;
+	int err = stmt_get(st, &q_kernel_hold, &s);
 
+	if (err)
+		return err;
+	bind_i64(s, 1, kernel_id);
+	err = row_i64(s, &id);
+	if (!err)
+		err = stmt_get(st, &q_host_kernel_upsert, &s);
 	if (err)
 		return err;
 	bind_i64(s, 1, host_id);
 	bind_i64(s, 2, kernel_id);
 	bind_text(s, 3, d->kernel.release);
 	bind_text_nz(s, 4, d->kernel.parent_commit);
+	err = stmt_exec(s, NULL);
+	if (!err)
+		err = stmt_get(st, &q_kernel_disputed, &s);
+	if (err)
+		return err;
+	bind_i64(s, 1, kernel_id);
 	err = stmt_exec(s, NULL);
 	if (err || !d->kernel.parent_commit[0])
 		return err;

@@ -18,22 +18,17 @@
 #define KERNEL_COLS                                                                        \
 	"k.id, k.ident, k.commit_sha, k.release, k.parent_commit, k.build_id, k.first_seen_at"
 
-/* hosts, uploads, complete_uploads, last_received_at over the runs r joined */
+/*
+ * hosts, uploads, complete_uploads, last_received_at over the runs r
+ * joined, and whether hosts claim different parents (1) or releases (2)
+ * of kernel k: kept on its row by each upload (store_ingest.c), read
+ * with it, not counted over host_kernels for every kernel listed (a
+ * subquery a kernel that cost 34 us of a host's answer on read.sh's
+ * 5 x 20 database and 9.5 ms on its 100 x 300 one: bench/README.md)
+ */
 #define KERNEL_COUNTS                                                                      \
 	"count(DISTINCT r.host_id), count(r.id), coalesce(sum(r.complete), 0), "           \
-	"coalesce(max(r.received_at), 0), " KERNEL_DISPUTED
-
-/*
- * whether hosts claim different parents (1) or releases (2) of kernel k,
- * in one pass over the kernel's rows: min <> max, which like
- * count(DISTINCT) > 1 ignores NULLs, without the temporary B-tree a
- * count(DISTINCT) takes (two such subqueries per kernel made a host's
- * answer half again as slow: bench/README.md, read.sh)
- */
-#define KERNEL_DISPUTED                                                                    \
-	"(SELECT CASE WHEN min(parent_commit) <> max(parent_commit) THEN 1 ELSE 0 END "    \
-	"+ CASE WHEN min(release) <> max(release) THEN 2 ELSE 0 END "                      \
-	"FROM host_kernels WHERE kernel_id = k.id) "
+	"coalesce(max(r.received_at), 0), k.disputed "
 
 static int read_kernel(struct store_stmt *s, void *p)
 {
@@ -107,20 +102,32 @@ int store_kernel_list(struct store *st, unsigned limit, store_kernel_cb cb, void
 
 /* the release and parent this host gave, not the first host's */
 /*
- * The host's runs counted per kernel first (runs_by_host_id), then each
- * kernel's row and facts joined once: the disputed facts' subqueries in
- * the grouped query itself ran for every run, not every kernel.
+ * The host's runs counted per kernel first (on runs_by_host_kernel_id),
+ * then each kernel's row, this host's facts and its wants record joined
+ * once a kernel.  The hosts of each count are this one: 1, not a
+ * count(DISTINCT r.host_id) and its temporary B-tree (81 us against 75 us
+ * a host on read.sh's 5 x 20 database, through the C API).  The host's
+ * facts and wants come from host_kernels_by_host, which holds them in
+ * the host's range: through the table, each kernel's row was on a page
+ * of its own (642 pages read a host of 300 kernels, 2.8 ms, against 300
+ * pages and 1.6 ms; a546511's query read 279).  SQLite's planner takes
+ * the key's own index unless told; PostgreSQL chooses for itself.
  */
+#define HOST_KERNELS_SQL(hk_index)                                                         \
+	"SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "   \
+	"k.first_seen_at, a.hosts, a.uploads, a.complete, a.last_received_at, k.disputed, " \
+	WANTS_COLS " "                                                                     \
+	"FROM (SELECT r.kernel_id, 1 AS hosts, count(r.id) AS uploads, "                   \
+	"coalesce(sum(r.complete), 0) AS complete, "                                       \
+	"coalesce(max(r.received_at), 0) AS last_received_at "                             \
+	"FROM runs r WHERE r.host_id = ?1 GROUP BY r.kernel_id) a "                        \
+	"JOIN kernels k ON k.id = a.kernel_id "                                            \
+	"JOIN host_kernels hk " hk_index "ON hk.host_id = ?1 AND hk.kernel_id = k.id "     \
+	WANTS_JOIN "ORDER BY k.first_seen_at DESC, k.id DESC"
+
 static const struct store_query q_host_kernels = {
-	.sql = "SELECT k.id, k.ident, k.commit_sha, hk.release, hk.parent_commit, k.build_id, "
-	"k.first_seen_at, a.hosts, a.uploads, a.complete, a.last_received_at, " KERNEL_DISPUTED ", "
-	WANTS_COLS " "
-	"FROM (SELECT r.kernel_id, count(DISTINCT r.host_id) AS hosts, count(r.id) AS uploads, "
-	"coalesce(sum(r.complete), 0) AS complete, coalesce(max(r.received_at), 0) AS last_received_at "
-	"FROM runs r WHERE r.host_id = ?1 GROUP BY r.kernel_id) a "
-	"JOIN kernels k ON k.id = a.kernel_id "
-	"JOIN host_kernels hk ON hk.host_id = ?1 AND hk.kernel_id = k.id " WANTS_JOIN
-	"ORDER BY k.first_seen_at DESC, k.id DESC"
+	.sql = HOST_KERNELS_SQL("INDEXED BY host_kernels_by_host "),
+	.pg = HOST_KERNELS_SQL("")
 };
 
 int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, void *ctx)
@@ -136,7 +143,7 @@ int store_host_kernels(struct store *st, int64_t host_id, store_kernel_cb cb, vo
 }
 
 static const struct store_query q_kernel_get = {
-	.sql = "SELECT " KERNEL_COLS ", 0, 0, 0, 0, " KERNEL_DISPUTED "FROM kernels k WHERE k.ident = ?1"
+	.sql = "SELECT " KERNEL_COLS ", 0, 0, 0, 0, k.disputed FROM kernels k WHERE k.ident = ?1"
 };
 
 int store_kernel_get(struct store *st, const char *ident, struct store_kernel *out)

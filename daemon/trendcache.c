@@ -323,6 +323,9 @@ static void *cache_thread(void *arg)
 				store_host_list(st, false, warm_cb, tc);
 			}
 			pthread_mutex_lock(&tc->lock);
+			/* told to stop while the lock was let go: its signal is gone */
+			if (tc->stop)
+				break;
 			if (!st) {
 				struct timespec ts;
 
