@@ -238,14 +238,15 @@ void page_compare_tables(struct strbuf *sb, const struct compare_result *res, bo
 {
 	int i;
 
+	for (i = 0; i < res->nrows; i++)
+		if (compare_row_starts_workload(res, i))
+			workload_table(sb, res, res->rows[i].workload);
+	/* after the tables: the verdicts first, on a phone too, then what they cannot know */
 	if (compare_session_unknown(res)) {
 		strbuf_addstr(sb, "<p class=\"noise\">");
 		html_txt(sb, COMPARE_SESSION_UNKNOWN_WORDS);
 		strbuf_addstr(sb, "</p>");
 	}
-	for (i = 0; i < res->nrows; i++)
-		if (compare_row_starts_workload(res, i))
-			workload_table(sb, res, res->rows[i].workload);
 	if (details)
 		details_table(sb, res);
 }
