@@ -482,7 +482,8 @@ static void wants_record(struct req *rq, const struct store_host *h, const char 
 			      store_host_kernel_wants_set(rq->st, h->id, kernel, w);
 
 	if (ret == -ENOENT && as_of_run)
-		log_info("what %s on '%s' wants: a later upload records it", kernel, h->name);
+		log_info("record of %s on '%s' left to its later upload, whose comparison sees more", kernel,
+			 h->name);
 	else if (ret)
 		log_error("what %s on '%s' wants: %s", kernel, h->name, store_errmsg(rq->st));
 }

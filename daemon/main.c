@@ -180,6 +180,19 @@ int main(int argc, char **argv)
 	if (store_open(&st, sc.db_path, &err))
 		FAIL("%s", err.buf);
 	log_info("database %s, schema version %d", dbname.buf, store_schema_version(st));
+	{
+		/* what the wants records were judged against: other settings clear them */
+		char cfg[256];
+		int64_t cleared = 0;
+
+		snprintf(cfg, sizeof(cfg), "alpha=%.17g budget_order0=%.17g budget=%.17g confidence=%.17g",
+			 app.cmp.alpha, app.cmp.budget_order0, app.cmp.budget_other, app.cmp.confidence);
+		if (store_wants_config(st, cfg, &cleared))
+			FAIL("database %s: the comparison settings: %s", dbname.buf, store_errmsg(st));
+		if (cleared)
+			log_warn("the comparison settings changed (%s): %lld hosts' kernels' records of "
+				 "what they want cleared, made again at their next upload", cfg, (long long)cleared);
+	}
 	store_close(st);
 
 	if (admin_token(&ds, dbname.buf, sc.admin_hash, &err))

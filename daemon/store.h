@@ -295,6 +295,14 @@ int store_host_kernel_wants_set(struct store *st, int64_t host_id, const char *k
  */
 int store_host_kernel_wants_set_as_of(struct store *st, int64_t host_id, const char *kernel_ident,
 				      const struct store_wants *w, int64_t run_id);
+
+/*
+ * The comparison settings the wants records are judged against, as one
+ * line (config): when the database last saw other ones (or none), every
+ * record is cleared (*cleared of them) and config kept, in one
+ * transaction.  Each kernel's next upload makes its record again.
+ */
+int store_wants_config(struct store *st, const char *config, int64_t *cleared);
 /* The record of host_id's kernel into out (out->recorded false when none); -ENOENT as above. */
 int store_host_kernel_wants(struct store *st, int64_t host_id, const char *kernel_ident,
 			    struct store_wants *out);

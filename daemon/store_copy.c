@@ -37,6 +37,7 @@ static const struct copy_table {
 	{ "sessions", "id_hash" },
 	{ "auth_failures", "addr" },
 	{ "calibrations", "id" },
+	{ "settings", "name" },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

@@ -407,3 +407,56 @@ int store_host_kernels_after(struct store *st, int64_t host_id, const char *kern
 	bind_text(s, 2, kernel_ident);
 	return row_each(s, name_row, &e);
 }
+
+/* ---- the settings the wants records were made with ----------------------- */
+
+static const struct store_query q_setting_get = {
+	.sql = "SELECT value FROM settings WHERE name = ?1"
+};
+
+static const struct store_query q_setting_put = {
+	.sql = "INSERT INTO settings (name, value) VALUES (?1, ?2) "
+	"ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+};
+
+static const struct store_query q_wants_clear_all = {
+	.sql = "UPDATE host_kernels SET wants_at = NULL, wants_runs = NULL, wants_cases = NULL, "
+	"wants_base_id = NULL WHERE wants_at IS NOT NULL"
+};
+
+int store_wants_config(struct store *st, const char *config, int64_t *cleared)
+{
+	struct store_stmt *s;
+	char old[256] = "";
+	int err;
+
+	*cleared = 0;
+	err = tx_begin(st);
+	if (err)
+		return err;
+	err = stmt_get(st, &q_setting_get, &s);
+	if (err)
+		goto fail;
+	bind_text(s, 1, "wants_config");
+	err = row_text(s, old, sizeof(old));
+	if (err && err != -ENOENT)
+		goto fail;
+	if (!err && !strcmp(old, config))
+		return tx_commit(st);
+	err = stmt_get(st, &q_wants_clear_all, &s);
+	if (!err)
+		err = stmt_exec(s, cleared);
+	if (!err)
+		err = stmt_get(st, &q_setting_put, &s);
+	if (err)
+		goto fail;
+	bind_text(s, 1, "wants_config");
+	bind_text(s, 2, config);
+	err = stmt_exec(s, NULL);
+	if (err)
+		goto fail;
+	return tx_commit(st);
+fail:
+	tx_rollback(st);
+	return err;
+}

@@ -120,4 +120,22 @@ jcheck "$T/body" '[k for k in d["kernels"] if k["ident"] == "'$ccc'"][0]["wants"
 ! grep -E "what .* wants: |the kernels compared with" "$T/d.log" || fail "the daemon failed to record what a kernel wants"
 stop_daemon
 [ "$drc" = 0 ] || fail "SIGTERM: exit $drc"
+
+say "a restart with the same settings keeps the records; with another budget, clears them"
+start_daemon "$T/d2.log" --db "$T/db/fw.db"
+wants $ccc >/dev/null
+jcheck "$T/body" '"wants" in [k for k in d["kernels"] if k["ident"] == "'$ccc'"][0]' "the record kept"
+grep -q "comparison settings changed" "$T/d2.log" && fail "records cleared by a restart with the same settings"
+stop_daemon
+start_daemon "$T/d3.log" --db "$T/db/fw.db" --budget-order0 2
+expect 200 GET /api/v1/hosts/lab-w
+jcheck "$T/body" 'all("wants" not in k for k in d["kernels"])' "every record cleared: $(cat "$T/body")"
+grep -q "comparison settings changed (alpha=0.01 budget_order0=2 " "$T/d3.log" ||
+	fail "the clearing is not logged: $(cat "$T/d3.log")"
+# an upload makes its kernel's record again, judged against the new budget
+doc c2 $ccc - 3 0.03 8 && up c2
+wants $ccc >/dev/null
+jcheck "$T/body" '"wants" in [k for k in d["kernels"] if k["ident"] == "'$ccc'"][0]' "the record made again"
+stop_daemon
+[ "$drc" = 0 ] || fail "SIGTERM: exit $drc"
 echo ok
