@@ -102,6 +102,17 @@ before=$(pg_sql "$PG_URI" "SELECT count(*), min(state) FROM alerts")
 expect_fail "other rows" "alerts of '.*' holds other rows" "$FWD" migrate --from "$db" --to "$PG_URI"
 [ "$(pg_sql "$PG_URI" "SELECT count(*), min(state) FROM alerts")" = "$before" ] || fail "the refused target changed"
 
+say "a target a daemon started on with other settings: its settings stay, the rest is copied"
+pg_db started
+start_daemon "$T/started.log" --db "$PG_URI" --admin-token-file "$T/db/admin.token" --budget-order0 3
+stop_daemon
+"$FWD" migrate --from "$db" --to "$PG_URI" >"$T/m4.out" 2>&1 || { cat "$T/m4.out"; fail "migrate into a started database exited $?"; }
+grep -q "settings .* rows of the target's own kept" "$T/m4.out" || { cat "$T/m4.out"; fail "the target's settings not kept"; }
+[ "$(pg_sql "$PG_URI" "SELECT value FROM settings WHERE name = 'wants_config'")" = \
+	"alpha=0.01 budget_order0=3 budget=2 confidence=0.94999999999999996" ] || fail "the target's settings changed"
+[ "$(pg_sql "$PG_URI" "SELECT count(*) FROM runs")" = "$(sqlite3 "$db" "SELECT count(*) FROM runs" 2>/dev/null || pg_sql "$to" "SELECT count(*) FROM runs")" ] ||
+	fail "the runs were not copied"
+
 say "SQLite to SQLite"
 "$FWD" migrate --from "$db" --to "sqlite:$T/copy.db" >"$T/m3.out" 2>&1 || { cat "$T/m3.out"; fail "SQLite to SQLite"; }
 grep -q "verified" "$T/m3.out" || fail "SQLite to SQLite: not verified"
