@@ -55,6 +55,7 @@
 #include "lib/cmp.h"
 #include "lib/nest.h"
 #include "lib/jread.h"
+#include "lib/stats.h"
 #include "lib/strbuf.h"
 
 #define MAXC 16
@@ -159,13 +160,6 @@ out:
 	return ret;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static unsigned used(const struct prun *r)
 {
 	return iterations && iterations < r->n ? iterations : r->n;
@@ -174,22 +168,7 @@ static unsigned used(const struct prun *r)
 /* the per-run statistic of the first M iterations: the mean (the daemon's) or the median */
 static double run_stat(const struct prun *r)
 {
-	unsigned m = used(r), i;
-	double s = 0, *t;
-
-	if (!use_median) {
-		for (i = 0; i < m; i++)
-			s += r->ns[i];
-		return s / m;
-	}
-	t = malloc(m * sizeof(*t));
-	if (!t)
-		return NAN;
-	memcpy(t, r->ns, m * sizeof(*t));
-	qsort(t, m, sizeof(*t), cmp_d);
-	s = m % 2 ? t[m / 2] : (t[m / 2 - 1] + t[m / 2]) / 2;
-	free(t);
-	return s;
+	return use_median ? stats_median(r->ns, used(r)) : stats_mean(r->ns, used(r));
 }
 
 /* what the run costs with M of its iterations */
@@ -403,14 +382,6 @@ static void judge_one(int set, size_t c, const double *base, const unsigned *bl,
 	free(h);
 }
 
-static double median_of(double *v, size_t n)
-{
-	if (!n)
-		return NAN;
-	qsort(v, n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int missed;	/* a target was missed: exit 3 */
 
 /*
@@ -466,7 +437,7 @@ static void print_row(const char *what, double per_kernel_s, const char *extra)
 		struct tally *t = &tallies[c];
 		size_t s;
 
-		printf("  %-9s %5.0f |", cases[c].layout, median_of(t->runs, t->pairs));
+		printf("  %-9s %5.0f |", cases[c].layout, stats_median(t->runs, t->pairs));
 		for (s = 0; s < NSLOW; s++) {
 			if (s && strcmp(cases[c].layout, "order-0")) {
 				printf(" %-21s |", "");
@@ -561,7 +532,7 @@ static void fixed(void)
 		kernel_s[nkernel_s++] = ch;
 	}
 	free(used);
-	report("fixed 8 runs a case", median_of(kernel_s, nkernel_s), NULL, 0);
+	report("fixed 8 runs a case", stats_median(kernel_s, nkernel_s), NULL, 0);
 }
 
 /* ---- budget: collectors/budget.c on replayed runs ---- */
@@ -729,7 +700,7 @@ static void budget_row(double seconds, size_t pairs)
 		char what[64];
 
 		snprintf(what, sizeof(what), "--time-budget %.0f", seconds);
-		report(what, median_of(kernel_s, nkernel_s), extra, seconds);
+		report(what, stats_median(kernel_s, nkernel_s), extra, seconds);
 	}
 }
 
@@ -786,7 +757,7 @@ int main(int argc, char **argv)
 		       use_median ? "median" : "mean");
 	inv_sums_fill();
 	fixed();
-	fixed_s = median_of(kernel_s, nkernel_s);
+	fixed_s = stats_median(kernel_s, nkernel_s);
 	budget_row(fixed_s, pairs);
 	if (!budgets)
 		budgets = "30 60 120 300 600";

@@ -356,86 +356,13 @@ static void row_stats(struct compare_row *r, const struct compare_config *cfg, b
 		width_check(r);
 }
 
-/* ---- the session level: every kernel the host uploaded twice ---- */
-
-struct session_walk {
-	struct compare_result *res;
-	struct nest_pool *pools;	/* one a row */
-	int row;			/* the row of the current key, or -1 */
-	struct store_session_point key;	/* the current case, metric, iterations and kernel */
-	bool have_key;
-	unsigned n[STORE_COMPARE_UPLOADS];
-	double mean[STORE_COMPARE_UPLOADS], sd[STORE_COMPARE_UPLOADS];
-	size_t k;
-};
-
-static void session_flush(struct session_walk *w)
-{
-	if (w->row >= 0 && w->k)
-		nest_pool_add(&w->pools[w->row], w->n, w->mean, w->sd, w->k);
-	w->k = 0;
-}
+/* ---- the session level of every case of a host (its page) ---- */
 
 static bool same_key(const struct store_session_point *a, const struct store_session_point *b)
 {
 	return a->iterations == b->iterations && !strcmp(a->workload, b->workload) &&
 	       !strcmp(a->layout, b->layout) && !strcmp(a->metric, b->metric);
 }
-
-static int session_cb(void *ctx, const struct store_session_point *p)
-{
-	struct session_walk *w = ctx;
-
-	if (!w->have_key || !same_key(&w->key, p) || w->key.kernel_id != p->kernel_id) {
-		int i;
-
-		session_flush(w);
-		if (!w->have_key || !same_key(&w->key, p)) {
-			w->row = -1;
-			for (i = 0; i < w->res->nrows; i++) {
-				const struct compare_row *r = &w->res->rows[i];
-
-				if (r->iterations == p->iterations && !strcmp(r->workload, p->workload) &&
-				    !strcmp(r->layout, p->layout) && !strcmp(r->metric, p->metric)) {
-					w->row = i;
-					break;
-				}
-			}
-		}
-		w->key = *p;
-		w->have_key = true;
-	}
-	/* a kernel's newest uploads, as many as a comparison pools */
-	if (w->row < 0 || w->k == STORE_COMPARE_UPLOADS)
-		return 0;
-	w->n[w->k] = p->n;
-	w->mean[w->k] = p->mean;
-	w->sd[w->k++] = p->stdev;
-	return 0;
-}
-
-/* Each row's session level into priors[] (var NAN: unknown). */
-static int session_levels(struct store *st, int64_t host_id, struct compare_result *res,
-			  struct nest_prior *priors)
-{
-	struct session_walk w;
-	int i, ret;
-
-	memset(&w, 0, sizeof(w));
-	w.res = res;
-	w.row = -1;
-	w.pools = calloc((size_t)res->nrows + 1, sizeof(*w.pools));
-	if (!w.pools)
-		return -ENOMEM;
-	ret = store_host_sessions(st, host_id, res->placement, session_cb, &w);
-	session_flush(&w);
-	for (i = 0; i < res->nrows; i++)
-		nest_pool_prior(&w.pools[i], &priors[i]);
-	free(w.pools);
-	return ret;
-}
-
-/* ---- the session level of every case of a host (its page) ---- */
 
 struct level_walk {
 	compare_level_cb cb;
@@ -506,6 +433,43 @@ int compare_session_levels(struct store *st, int64_t host_id, const char *placem
 	if (!ret)
 		ret = level_emit(&w);
 	return ret;
+}
+
+/* ---- each row's session level: compare_session_levels() matched to the rows ---- */
+
+struct row_levels {
+	const struct compare_result *res;
+	struct nest_prior *priors;	/* one a row */
+};
+
+static int row_level_cb(void *ctx, const char *workload, const char *layout, const char *metric,
+			unsigned iterations, const struct nest_prior *level)
+{
+	struct row_levels *l = ctx;
+	int i;
+
+	for (i = 0; i < l->res->nrows; i++) {
+		const struct compare_row *r = &l->res->rows[i];
+
+		if (r->iterations == iterations && !strcmp(r->workload, workload) &&
+		    !strcmp(r->layout, layout) && !strcmp(r->metric, metric)) {
+			l->priors[i] = *level;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Each row's session level into priors[] (var NAN: unknown). */
+static int session_levels(struct store *st, int64_t host_id, const struct compare_result *res,
+			  struct nest_prior *priors)
+{
+	struct row_levels l = { res, priors };
+	int i;
+
+	for (i = 0; i < res->nrows; i++)
+		priors[i].var = priors[i].df = priors[i].den = NAN;
+	return compare_session_levels(st, host_id, res->placement, row_level_cb, &l);
 }
 
 struct noise_walk {

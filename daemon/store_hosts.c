@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The store's hosts (store.h): lab machines, their tokens, names and pinned baselines. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,14 +300,8 @@ void read_wants(struct store_stmt *s, int i, struct store_wants *w)
  * ?3 NULL clears the record; ?4 NULL (with ?3 set) says no baseline.  The
  * baseline is looked up by ident: a kernel the host ran, so it exists.
  */
+/* ... unless the host uploaded the kernel again after run ?7 (INT64_MAX: whatever it uploaded) */
 static const struct store_query q_wants_set = {
-	.sql = "UPDATE host_kernels SET wants_at = ?3, wants_runs = ?4, wants_cases = ?5, "
-	"wants_base_id = (SELECT id FROM kernels WHERE ident = ?6) "
-	"WHERE host_id = ?1 AND kernel_id = (SELECT id FROM kernels WHERE ident = ?2)"
-};
-
-/* the same, unless the host uploaded the kernel again after run ?7 */
-static const struct store_query q_wants_set_as_of = {
 	.sql = "UPDATE host_kernels SET wants_at = ?3, wants_runs = ?4, wants_cases = ?5, "
 	"wants_base_id = (SELECT id FROM kernels WHERE ident = ?6) "
 	"WHERE host_id = ?1 AND kernel_id = (SELECT id FROM kernels WHERE ident = ?2) "
@@ -319,12 +314,11 @@ static int wants_set(struct store *st, int64_t host_id, const char *kernel_ident
 {
 	bool rec = w && w->recorded, base = rec && w->has_base;
 	struct store_stmt *s;
-	int err = stmt_get(st, as_of_run ? &q_wants_set_as_of : &q_wants_set, &s);
+	int err = stmt_get(st, &q_wants_set, &s);
 
 	if (err)
 		return err;
-	if (as_of_run)
-		bind_i64(s, 7, as_of_run);
+	bind_i64(s, 7, as_of_run ? as_of_run : INT64_MAX);
 	bind_i64(s, 1, host_id);
 	bind_text(s, 2, kernel_ident);
 	/* an integer's NULL: PostgreSQL takes a parameter's type from what is bound */
