@@ -102,6 +102,22 @@ static void child_placed(struct wl_ctx *w)
 	bench_cpus_seen_add(&cp->r->child_cpus, sched_getcpu());
 }
 
+int bench_iteration(const struct bench_workload *wl, struct wl_ctx *w, struct ctr_group *g)
+{
+	uint64_t ns;
+	int ret;
+
+	w->g = wl->count_apart ? NULL : g;
+	ret = wl->measure(w);
+	if (ret || !wl->count_apart)
+		return ret;
+	ns = w->ns;
+	w->g = g;
+	ret = wl->measure(w);
+	w->ns = ns;
+	return ret;
+}
+
 /* The worker: one run of one case; never returns. */
 static void __attribute__((noreturn))
 worker(const struct bench_params *p, const struct bench_case *c, struct bench_run *r, pid_t parent)
@@ -113,6 +129,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	unsigned total = p->warmup + c->iterations, i;
 	struct child_place cp = { p->placement.how == PLACEMENT_SPLIT, { { 0 } }, r };
 	uint64_t t_measured = 0;
+	struct ctr_group *g;
 	int ret;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -136,12 +153,12 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	w.child = child_placed;
 	w.child_ctx = &cp;
 
-	ret = ctr_group_open(&w.g, &p->ctrs);
+	ret = ctr_group_open(&g, &p->ctrs);
 	if (ret) {
 		snprintf(r->error, sizeof(r->error), "cannot open counters: %s", strerror(-ret));
 		_exit(2);
 	}
-	r->grouped = ctr_group_is_grouped(w.g);
+	r->grouped = ctr_group_is_grouped(g);
 	if (!wl->fresh) {
 		ret = layout_populate(c->layout, &p->thp, p->size, &w.addr, &err);
 		if (ret)
@@ -152,7 +169,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 		strbuf_addf(&err, "%s: setting up: %s", wl->name, strerror(-ret));
 		goto fail;
 	}
-	ctr_group_read(w.g, scratch); /* baseline for the deltas */
+	ctr_group_read(g, scratch); /* baseline for the deltas */
 	for (i = 0; i < total; i++) {
 		bool measured = i >= p->warmup;
 
@@ -171,7 +188,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 		}
 		w.on = 0;
 		w.ns = 0;
-		ret = wl->measure(&w);
+		ret = bench_iteration(wl, &w, g);
 		if (wl->fresh && w.addr) {
 			munmap(w.addr, p->size); /* what the call left of the region, untimed */
 			w.addr = NULL;
@@ -185,7 +202,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 			strbuf_addstr(&err, "starting the counters failed");
 			goto fail;
 		}
-		if (ctr_group_read(w.g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
+		if (ctr_group_read(g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
 			strbuf_addstr(&err, "reading the counters failed");
 			goto fail;
 		}

@@ -263,7 +263,8 @@ static const char bench_about[] =
 	"(order-0 1%, others 2%: the server's defaults), judged on the spread of its runs\n"
 	"so far and never on a change or a p-value, or until its next run would not fit\n"
 	"in the time left.  The table and the document say how many runs each case took.\n\n"
-	"Workloads: what is timed (*: a fresh region each iteration, --fresh-iterations)";
+	"Workloads: what is timed (*: a fresh region each iteration, --fresh-iterations;\n"
+	"+: timed with no counter enabled, counted on an untimed call of its own after each)";
 
 /* The about text: the caller's, bench's, then every workload of the table. */
 static void bench_about_text(struct strbuf *about, const char *about_extra)
@@ -274,8 +275,8 @@ static void bench_about_text(struct strbuf *about, const char *about_extra)
 		strbuf_addf(about, "%s\n\n", about_extra);
 	strbuf_addstr(about, bench_about);
 	for (w = 0; w < bench_nworkloads; w++)
-		strbuf_addf(about, "\n  %-10s %s%s", bench_workloads[w].name, bench_workloads[w].about,
-			    bench_workloads[w].fresh ? " *" : "");
+		strbuf_addf(about, "\n  %-10s %s%s%s", bench_workloads[w].name, bench_workloads[w].about,
+			    bench_workloads[w].fresh ? " *" : "", bench_workloads[w].count_apart ? " +" : "");
 }
 
 /*

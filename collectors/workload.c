@@ -101,6 +101,8 @@ static int wl_mremap_setup(struct wl_ctx *w)
  * mremap() moving the whole region onto the reserved range (which it
  * replaces); untimed, the range it left is reserved again and becomes
  * the next move's destination: the region alternates between the two.
+ * It counts apart (the table): each timed move is followed by an untimed
+ * move back under the counters, so every timed move goes the same way.
  */
 static int wl_mremap(struct wl_ctx *w)
 {
@@ -136,12 +138,16 @@ static int wl_dontneed(struct wl_ctx *w)
 }
 
 const struct bench_workload bench_workloads[] = {
-	{ "fork", false, true, "the fork() call in the parent (the child exits at once)", NULL, wl_fork },
-	{ "munmap", true, true, "munmap() of the whole region", NULL, wl_munmap },
-	{ "mprotect", false, false, "mprotect(PROT_READ) of the whole region", NULL, wl_mprotect },
-	{ "mremap", false, false, "mremap() of the whole region to another PMD-aligned address",
-	  wl_mremap_setup, wl_mremap },
-	{ "dontneed", true, false, "madvise(MADV_DONTNEED) of the whole region", NULL, wl_dontneed },
+	{ .name = "fork", .in_default = true, .measure = wl_fork,
+	  .about = "the fork() call in the parent (the child exits at once)" },
+	{ .name = "munmap", .fresh = true, .in_default = true, .measure = wl_munmap,
+	  .about = "munmap() of the whole region" },
+	{ .name = "mprotect", .measure = wl_mprotect,
+	  .about = "mprotect(PROT_READ) of the whole region" },
+	{ .name = "mremap", .count_apart = true, .setup = wl_mremap_setup, .measure = wl_mremap,
+	  .about = "mremap() of the whole region to another PMD-aligned address" },
+	{ .name = "dontneed", .fresh = true, .measure = wl_dontneed,
+	  .about = "madvise(MADV_DONTNEED) of the whole region" },
 };
 
 const unsigned bench_nworkloads = sizeof(bench_workloads) / sizeof(bench_workloads[0]);

@@ -59,6 +59,18 @@ struct bench_workload {
 	 */
 	bool fresh;
 	bool in_default;      /* measured when --workloads is not given */
+	/*
+	 * The counters are read on a call of their own: each iteration is
+	 * the timed call with no counter enabled, then, untimed, the same
+	 * call again with the counters enabled around it, whose counts
+	 * become the iteration's.  For a call that fires a counted event
+	 * so often that counting it costs the call its time (mremap flushes
+	 * the TLB once per PMD it moves: perf's tracepoint handler at each
+	 * flush is about 5 % of the call).  Only for a workload that reuses
+	 * its region; its second call must leave the region as the timed
+	 * call found it for the next one, or at least in the same layout.
+	 */
+	bool count_apart;
 	const char *about;    /* what is timed, for --help and the docs */
 	/*
 	 * Once per run before the first iteration, after the region is

@@ -51,6 +51,8 @@ static void test_workload_table(void **state)
 			fail_msg("'%s' breaks the rule for workload names", w->name);
 		assert_non_null(w->measure);
 		assert_non_null(w->about);
+		/* counting apart makes the call twice on one region */
+		assert_false(w->fresh && w->count_apart);
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(w->name, bench_workloads[j].name);
 		assert_ptr_equal(bench_workload_find(w->name, strlen(w->name)), w);
@@ -232,6 +234,48 @@ static void test_workload_effects(void **state)
 	munmap(w.addr, SIZE);
 }
 
+/* A workload of the test's: what each call of it saw and did. */
+static struct { unsigned calls; struct ctr_group *g[2]; } seen;
+
+static int fake_measure(struct wl_ctx *w)
+{
+	if (seen.calls < 2)
+		seen.g[seen.calls] = w->g;
+	w->ns = ++seen.calls == 1 ? 100 : 999;
+	return 0;
+}
+
+/*
+ * One iteration: the call timed under the counters, or for a workload
+ * that counts apart, timed with none and then made again under them,
+ * the iteration keeping the timed call's time.
+ */
+static void test_workload_count_apart(void **state)
+{
+	struct bench_workload fake = { .name = "fake", .about = "test", .measure = fake_measure };
+	struct ctr_group *g = (struct ctr_group *)&seen; /* never dereferenced by fake_measure */
+	struct wl_ctx w = { .size = SIZE };
+
+	(void)state;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(bench_iteration(&fake, &w, g), 0);
+	assert_int_equal(seen.calls, 1);
+	assert_ptr_equal(seen.g[0], g);
+	assert_int_equal(w.ns, 100);
+
+	fake.count_apart = true;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(bench_iteration(&fake, &w, g), 0);
+	assert_int_equal(seen.calls, 2);
+	assert_null(seen.g[0]);
+	assert_ptr_equal(seen.g[1], g);
+	assert_int_equal(w.ns, 100);
+
+	/* mremap counts apart: perf's handler at each of its flushes would cost the call ~5% */
+	assert_true(wl("mremap")->count_apart);
+	assert_false(wl("fork")->count_apart || wl("munmap")->count_apart);
+}
+
 /*
  * Each workload through the engine, on order-0 (no THP knob changes):
  * every iteration measured, the layout checked before and after.
@@ -304,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_workload_names_rule),
 		cmocka_unit_test(test_workloads_parse),
 		cmocka_unit_test(test_workload_effects),
+		cmocka_unit_test(test_workload_count_apart),
 		cmocka_unit_test(test_workload_engine),
 	};
 
