@@ -58,7 +58,7 @@ iters_of() {
 # files; exits 3 when a target is missed
 report() {
 	"$PY" - "$1" "$2" "$3" <<'EOF'
-import json, math, os, sys
+import json, math, os, statistics, sys
 
 out, rounds, workloads = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
 layouts = ["order-0", "order-9", "pmd"]
@@ -112,11 +112,13 @@ def fmt_ns(x):
 
 print()
 print("time of the call: mean of the per-run means over all rounds; sd = stdev of")
-print("the per-run means in % of their mean; +-95% ~ 2 standard errors")
+print("the per-run means in % of their mean; +-95% ~ 2 standard errors; median: the")
+print("overhead of the medians of the per-run means, which a few runs at a process's")
+print("slower level (each fresh process settles at its own) move less than the means")
 for w in workloads:
     print()
     print(f"{w:8} {'forkwatch':>11} {'sd':>6} {'n':>3}   {'plain':>11} {'sd':>6} {'n':>3}"
-          f"   {'overhead':>8} {'+-95%':>6}   target   verdict")
+          f"   {'overhead':>8} {'+-95%':>6} {'median':>7}   target   verdict")
     res = {}
     for l in layouts:
         a, b = fw[(w, l)], pl[(w, l)]
@@ -129,13 +131,14 @@ for w in workloads:
         se = math.sqrt((sd(a) / ma) ** 2 / len(a) + (sd(b) / mb) ** 2 / len(b)) \
             if len(a) > 1 and len(b) > 1 else float("nan")
         ci = 2 * se * (ma / mb) * 100
+        med = (statistics.median(a) / statistics.median(b) - 1) * 100
         res[l] = (ma, mb)
         verdict = "PASS" if ov <= target[l] else "FAIL"
         if verdict == "FAIL":
             missed.append(f"{w} {l}: overhead {ov:+.2f}% > {target[l]:.0f}%")
         print(f"{l:8} {fmt_ns(ma):>11} {100 * sd(a) / ma:5.1f}% {len(a):3}   "
               f"{fmt_ns(mb):>11} {100 * sd(b) / mb:5.1f}% {len(b):3}   "
-              f"{ov:+7.2f}% {ci:5.2f}%   <= {target[l]:.0f}%    {verdict}")
+              f"{ov:+7.2f}% {ci:5.2f}% {med:+6.2f}%   <= {target[l]:.0f}%    {verdict}")
     if "order-0" in res and "order-9" in res:
         rf = res["order-9"][0] / res["order-0"][0]
         rp = res["order-9"][1] / res["order-0"][1]

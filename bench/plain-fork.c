@@ -6,7 +6,8 @@
  * something plain to count.
  *
  *   plain-fork [--count] [--no-check] [--workload W] [--pin P[,C]]
- *              [--tracepoint SYS:NAME] [--per-call] LAYOUTS SIZE RUNS ITERS WARMUP
+ *              [--tracepoint SYS:NAME | --tracepoint-after SYS:NAME] [--per-call]
+ *              LAYOUTS SIZE RUNS ITERS WARMUP
  *
  * W        what is timed (default fork):
  *          fork      the fork() call in the parent
@@ -26,14 +27,17 @@
  *            runs there
  * Without --pin no affinity is set: the scheduler decides.
  *
- * Two experiments, off by default (bench/README.md, "mremap: what the
- * 17 us are"):
+ * Experiments, off by default (bench/README.md, "mremap: what the
+ * 17 us were"):
  * --tracepoint SYS:NAME  each worker counts that tracepoint on itself
  *            (perf_event_open, opened disabled before it populates, as
  *            forkwatch opens its counters), enabled right before the
  *            first clock read and disabled right after the second, read
  *            after each call: what counting it costs the timed call.
  *            Needs tracefs at /sys/kernel/tracing (or the debugfs one).
+ * --tracepoint-after SYS:NAME  the same counter, opened only after the
+ *            worker's timed calls, for as many calls again, untimed, on a
+ *            fresh region: as forkwatch counts a workload apart
  * --per-call also prints 'call LAYOUT RUN NS' on stderr for each measured
  *            call, for the calls' distribution rather than their mean
  *
@@ -119,6 +123,7 @@ static cpu_set_t child_cpus;                /* {pin_child}, made once */
 static long tp_id = -1;   /* --tracepoint: its id; -1: none */
 static int tp_fd = -1;    /* the worker's counter of it */
 static int per_call;      /* --per-call */
+static int tp_after;      /* --tracepoint-after: counted in a second pass */
 
 static void die(const char *fmt, const char *arg)
 {
@@ -605,8 +610,16 @@ static int worker_run(enum kind k, size_t size, unsigned long iters, unsigned lo
 				_exit(2);
 			}
 		}
-		if (!tracepoint_open(r->err, sizeof(r->err)) &&
-		    !one_run(k, size, iters, warmup, 1, check, run, &r->mean, r->err, sizeof(r->err)))
+		if (tp_after) {
+			double ignored;
+
+			/* timed with the tracepoint never open, then counted on a fresh region */
+			if (!one_run(k, size, iters, warmup, 1, check, run, &r->mean, r->err, sizeof(r->err)) &&
+			    !tracepoint_open(r->err, sizeof(r->err)) &&
+			    !one_run(k, size, iters, warmup, 0, 0, run, &ignored, r->err, sizeof(r->err)))
+				r->ok = 1;
+		} else if (!tracepoint_open(r->err, sizeof(r->err)) &&
+			   !one_run(k, size, iters, warmup, 1, check, run, &r->mean, r->err, sizeof(r->err)))
 			r->ok = 1;
 		_exit(0);
 	}
@@ -629,7 +642,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: plain-fork [--count] [--no-check] [--workload W] [--pin P[,C]] [--tracepoint SYS:NAME]\n"
-		"                  [--per-call] LAYOUTS SIZE RUNS ITERS WARMUP\n"
+		"                  [--tracepoint-after SYS:NAME] [--per-call] LAYOUTS SIZE RUNS ITERS WARMUP\n"
 		"  LAYOUTS  order-0, order-9, pmd or a comma-separated list (runs interleaved)\n"
 		"  SIZE     MiB, or with a K/M/G suffix; a multiple of the PMD size\n"
 		"  timed mode prints 'LAYOUT RUN MEAN_NS' per run (mean time of the call)\n"
@@ -639,6 +652,7 @@ static void usage(void)
 		"  --no-check do not verify the layout from pagemap/kpageflags/smaps\n"
 		"  --pin P[,C] worker on CPU P, children on P (or moved to C before they exit)\n"
 		"  --tracepoint SYS:NAME  count it on the worker, enabled just around each call\n"
+		"  --tracepoint-after SYS:NAME  count it only after the timed calls, on as many again\n"
 		"  --per-call also 'call LAYOUT RUN NS' on stderr for each measured call\n");
 	exit(2);
 }
@@ -658,7 +672,8 @@ int main(int argc, char **argv)
 			check = 0;
 		else if (!strcmp(argv[1], "--per-call"))
 			per_call = 1;
-		else if (!strcmp(argv[1], "--tracepoint") && argc > 2) {
+		else if ((!strcmp(argv[1], "--tracepoint") || !strcmp(argv[1], "--tracepoint-after")) && argc > 2) {
+			tp_after = !strcmp(argv[1], "--tracepoint-after");
 			tp_id = tracepoint_id(argv[2]);
 			if (tp_id < 0)
 				die("--tracepoint '%s': expected SYS:NAME of a tracepoint in tracefs "

@@ -102,34 +102,107 @@ static void child_placed(struct wl_ctx *w)
 	bench_cpus_seen_add(&cp->r->child_cpus, sched_getcpu());
 }
 
-int bench_iteration(const struct bench_workload *wl, struct wl_ctx *w, struct ctr_group *g)
+/* What one worker works with: its run, its region, its counters. */
+struct wk {
+	const struct bench_params *p;
+	const struct bench_case *c;
+	struct bench_run *r;
+	struct wl_ctx w;
+	struct strbuf err;
+};
+
+/*
+ * One pass over the run's warm-up and measured iterations.  g NULL: the
+ * calls are timed with no counter enabled (the timing pass of a workload
+ * that counts apart).  timed false: the counters g are enabled around
+ * each call and read, the times not kept (its counting pass).  Otherwise
+ * both, as every other workload runs.  0 or -1 with wk->err set.
+ */
+static int pass(struct wk *k, struct ctr_group *g, bool timed)
 {
-	uint64_t ns;
+	const struct bench_params *p = k->p;
+	const struct bench_case *c = k->c;
+	const struct bench_workload *wl = c->wl;
+	struct bench_run *r = k->r;
+	struct ctr_reading scratch[CTR_MAX];
+	unsigned total = p->warmup + c->iterations, i;
+	uint64_t t_measured = 0;
 	int ret;
 
-	w->g = wl->count_apart ? NULL : g;
-	ret = wl->measure(w);
-	if (ret || !wl->count_apart)
-		return ret;
-	ns = w->ns;
-	w->g = g;
-	ret = wl->measure(w);
-	w->ns = ns;
-	return ret;
+	if (g)
+		ctr_group_read(g, scratch); /* baseline for the deltas */
+	k->w.g = g;
+	for (i = 0; i < total; i++) {
+		bool measured = i >= p->warmup;
+
+		if (i == p->warmup)
+			t_measured = wl_now_ns();
+
+		if (wl->fresh) {
+			ret = layout_populate(c->layout, &p->thp, p->size, &k->w.addr, &k->err);
+			if (ret)
+				return -1;
+			/* verify the first and the last measured region just before the call */
+			if (i == p->warmup)
+				check_region(p, c->layout, k->w.addr, &r->before);
+			if (i == total - 1)
+				check_region(p, c->layout, k->w.addr, &r->after);
+		}
+		k->w.on = 0;
+		k->w.ns = 0;
+		ret = wl->measure(&k->w);
+		if (wl->fresh && k->w.addr) {
+			munmap(k->w.addr, p->size); /* what the call left of the region, untimed */
+			k->w.addr = NULL;
+		}
+		if (ret) {
+			strbuf_addf(&k->err, "%s: %s", wl->name, strerror(-ret));
+			return -1;
+		}
+		bench_cpus_seen_add(&r->parent_cpus, sched_getcpu());
+		if (k->w.on) {
+			strbuf_addstr(&k->err, "starting the counters failed");
+			return -1;
+		}
+		if (g && ctr_group_read(g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
+			strbuf_addstr(&k->err, "reading the counters failed");
+			return -1;
+		}
+		if (measured && timed) {
+			r->ns[i - p->warmup] = k->w.ns;
+			r->iters = i - p->warmup + 1;
+		}
+	}
+	r->measured_ns += wl_now_ns() - t_measured;
+	return 0;
 }
 
-/* The worker: one run of one case; never returns. */
+static int open_counters(struct wk *k, struct ctr_group **g)
+{
+	int ret = ctr_group_open(g, &k->p->ctrs);
+
+	if (ret) {
+		strbuf_addf(&k->err, "cannot open counters: %s", strerror(-ret));
+		return -1;
+	}
+	k->r->grouped = ctr_group_is_grouped(*g);
+	return 0;
+}
+
+/*
+ * The worker: one run of one case; never returns.  A workload that
+ * counts apart opens its counters only after its timing pass: an open
+ * tracepoint costs each call that fires it even while disabled (perf's
+ * probe runs and finds no event enabled), about 2 % of an mremap().
+ */
 static void __attribute__((noreturn))
 worker(const struct bench_params *p, const struct bench_case *c, struct bench_run *r, pid_t parent)
 {
 	const struct bench_workload *wl = c->wl;
-	struct wl_ctx w = { .size = p->size, .align = p->thp.pmd_size ? p->thp.pmd_size : p->thp.page_size };
-	struct strbuf err = STRBUF_INIT;
-	struct ctr_reading scratch[CTR_MAX];
-	unsigned total = p->warmup + c->iterations, i;
+	struct wk k = { p, c, r, { .size = p->size, .align = p->thp.pmd_size ? p->thp.pmd_size : p->thp.page_size },
+			STRBUF_INIT };
 	struct child_place cp = { p->placement.how == PLACEMENT_SPLIT, { { 0 } }, r };
-	uint64_t t_measured = 0;
-	struct ctr_group *g;
+	struct ctr_group *g = NULL;
 	int ret;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -150,74 +223,31 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	CPU_ZERO(&cp.set);
 	if (cp.move)
 		CPU_SET(p->placement.child, &cp.set);
-	w.child = child_placed;
-	w.child_ctx = &cp;
+	k.w.child = child_placed;
+	k.w.child_ctx = &cp;
 
-	ret = ctr_group_open(&g, &p->ctrs);
-	if (ret) {
-		snprintf(r->error, sizeof(r->error), "cannot open counters: %s", strerror(-ret));
-		_exit(2);
-	}
-	r->grouped = ctr_group_is_grouped(g);
+	if (!wl->count_apart && open_counters(&k, &g))
+		goto fail;
 	if (!wl->fresh) {
-		ret = layout_populate(c->layout, &p->thp, p->size, &w.addr, &err);
+		ret = layout_populate(c->layout, &p->thp, p->size, &k.w.addr, &k.err);
 		if (ret)
 			goto fail;
-		check_region(p, c->layout, w.addr, &r->before);
+		check_region(p, c->layout, k.w.addr, &r->before);
 	}
-	if (wl->setup && (ret = wl->setup(&w))) {
-		strbuf_addf(&err, "%s: setting up: %s", wl->name, strerror(-ret));
+	if (wl->setup && (ret = wl->setup(&k.w))) {
+		strbuf_addf(&k.err, "%s: setting up: %s", wl->name, strerror(-ret));
 		goto fail;
 	}
-	ctr_group_read(g, scratch); /* baseline for the deltas */
-	for (i = 0; i < total; i++) {
-		bool measured = i >= p->warmup;
-
-		if (i == p->warmup)
-			t_measured = wl_now_ns();
-
-		if (wl->fresh) {
-			ret = layout_populate(c->layout, &p->thp, p->size, &w.addr, &err);
-			if (ret)
-				goto fail;
-			/* verify the first and the last measured region just before the call */
-			if (i == p->warmup)
-				check_region(p, c->layout, w.addr, &r->before);
-			if (i == total - 1)
-				check_region(p, c->layout, w.addr, &r->after);
-		}
-		w.on = 0;
-		w.ns = 0;
-		ret = bench_iteration(wl, &w, g);
-		if (wl->fresh && w.addr) {
-			munmap(w.addr, p->size); /* what the call left of the region, untimed */
-			w.addr = NULL;
-		}
-		if (ret) {
-			strbuf_addf(&err, "%s: %s", wl->name, strerror(-ret));
-			goto fail;
-		}
-		bench_cpus_seen_add(&r->parent_cpus, sched_getcpu());
-		if (w.on) {
-			strbuf_addstr(&err, "starting the counters failed");
-			goto fail;
-		}
-		if (ctr_group_read(g, measured ? r->rd + (size_t)(i - p->warmup) * (size_t)p->ctrs.n : scratch)) {
-			strbuf_addstr(&err, "reading the counters failed");
-			goto fail;
-		}
-		if (measured) {
-			r->ns[i - p->warmup] = w.ns;
-			r->iters = i - p->warmup + 1;
-		}
-	}
-	r->measured_ns = wl_now_ns() - t_measured;
+	if (pass(&k, g, true))
+		goto fail;
+	if (wl->count_apart && p->ctrs.n && (open_counters(&k, &g) || pass(&k, g, false)))
+		goto fail;
 	if (!wl->fresh)
-		check_region(p, c->layout, w.addr, &r->after); /* where the region is now */
+		check_region(p, c->layout, k.w.addr, &r->after); /* where the region is now */
 	r->done = true;
 	_exit(0);
 fail:
-	snprintf(r->error, sizeof(r->error), "%s", err.buf);
+	snprintf(r->error, sizeof(r->error), "%s", k.err.buf);
 	_exit(2);
 }
 

@@ -59,15 +59,6 @@ struct bench_cpus_seen {
 /* Note cpu in s (a negative cpu, sched_getcpu() failing, is not noted). */
 void bench_cpus_seen_add(struct bench_cpus_seen *s, int cpu);
 
-/*
- * One iteration of wl on w: its call timed under the counters g, or, for
- * a workload that counts apart, timed with no counter enabled and then
- * made again, untimed, under g; w->ns is the timed call's time either
- * way.  0 or the workload's negative errno.  The worker's, exposed for
- * tests.
- */
-int bench_iteration(const struct bench_workload *wl, struct wl_ctx *w, struct ctr_group *g);
-
 /* One run of one case; lives in shared memory the worker writes into. */
 struct bench_run {
 	bool ok;                   /* the worker measured every iteration */

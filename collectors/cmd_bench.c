@@ -264,7 +264,7 @@ static const char bench_about[] =
 	"so far and never on a change or a p-value, or until its next run would not fit\n"
 	"in the time left.  The table and the document say how many runs each case took.\n\n"
 	"Workloads: what is timed (*: a fresh region each iteration, --fresh-iterations;\n"
-	"+: timed with no counter enabled, counted on an untimed call of its own after each)";
+	"+: timed with no counter open, counted in a pass of untimed calls after the timed ones)";
 
 /* The about text: the caller's, bench's, then every workload of the table. */
 static void bench_about_text(struct strbuf *about, const char *about_extra)

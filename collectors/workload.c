@@ -101,8 +101,8 @@ static int wl_mremap_setup(struct wl_ctx *w)
  * mremap() moving the whole region onto the reserved range (which it
  * replaces); untimed, the range it left is reserved again and becomes
  * the next move's destination: the region alternates between the two.
- * It counts apart (the table): each timed move is followed by an untimed
- * move back under the counters, so every timed move goes the same way.
+ * It counts apart (the table): its counts come from a second pass of
+ * such moves, untimed, after the timed ones.
  */
 static int wl_mremap(struct wl_ctx *w)
 {

@@ -60,15 +60,15 @@ struct bench_workload {
 	bool fresh;
 	bool in_default;      /* measured when --workloads is not given */
 	/*
-	 * The counters are read on a call of their own: each iteration is
-	 * the timed call with no counter enabled, then, untimed, the same
-	 * call again with the counters enabled around it, whose counts
-	 * become the iteration's.  For a call that fires a counted event
-	 * so often that counting it costs the call its time (mremap flushes
-	 * the TLB once per PMD it moves: perf's tracepoint handler at each
-	 * flush is about 5 % of the call).  Only for a workload that reuses
-	 * its region; its second call must leave the region as the timed
-	 * call found it for the next one, or at least in the same layout.
+	 * Counted apart from the timing: the worker times its warm-up and
+	 * measured iterations with no counter open at all, then opens the
+	 * counters and makes as many calls again, untimed, under them; the
+	 * i-th counted call's counts are the i-th iteration's.  For a call
+	 * that fires a counted event so often that counting costs it time
+	 * (mremap flushes the TLB once per PMD it moves: perf's tracepoint
+	 * handler at each flush is 6-9 % of the call, and merely having the
+	 * tracepoint open about 2 %).  Only for a workload that reuses its
+	 * region.
 	 */
 	bool count_apart;
 	const char *about;    /* what is timed, for --help and the docs */

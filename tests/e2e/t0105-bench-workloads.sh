@@ -7,7 +7,7 @@
 # terminal table and the document cover them; forkwatchd takes the
 # document and shows its cases.  --workloads all, and the older spelling
 # --munmap-iterations.  mremap counts apart: its counters read one move
-# each, the untimed one after each timed one.
+# each, in a pass of untimed moves after the timed ones.
 . "$(dirname "$0")/lib.sh"
 need_root
 [ -x "$FW" ] || fail "no $FW: run make first"
@@ -66,12 +66,13 @@ for c in cases:
     if c["counters"]["tlb_flushes"]["status"] == "ok":
         check(all(min(r["counters"]["tlb_flushes"]) >= 1 for r in c["runs"]),
               name + ": no TLB flush per operation: %s" % [r["counters"]["tlb_flushes"] for r in c["runs"]])
-    # mremap counts apart: its readings are the untimed move back's alone,
-    # at most one flush per PMD moved (exactly one on x86-64 6.x), not two moves'
+    # mremap counts apart: each reading is one untimed move's, about one
+    # flush per PMD moved (x86-64 6.18: one each, and one more in the
+    # direction whose move frees a page table), never two moves'
     if c["workload"] == "mremap" and c["counters"]["tlb_flushes"]["status"] == "ok":
         pmds = p["size_bytes"] // (page * page // 8)
         flushes = [x for r in c["runs"] for x in r["counters"]["tlb_flushes"]]
-        check(all(1 <= x <= pmds for x in flushes), name + ": TLB flushes %s, %d PMDs moved" % (flushes, pmds))
+        check(all(1 <= x <= pmds + 2 for x in flushes), name + ": TLB flushes %s, %d PMDs moved" % (flushes, pmds))
 print("document ok:", len(cases), "cases")
 PYEOF
 

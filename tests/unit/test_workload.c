@@ -234,51 +234,12 @@ static void test_workload_effects(void **state)
 	munmap(w.addr, SIZE);
 }
 
-/* A workload of the test's: what each call of it saw and did. */
-static struct { unsigned calls; struct ctr_group *g[2]; } seen;
-
-static int fake_measure(struct wl_ctx *w)
-{
-	if (seen.calls < 2)
-		seen.g[seen.calls] = w->g;
-	w->ns = ++seen.calls == 1 ? 100 : 999;
-	return 0;
-}
-
-/*
- * One iteration: the call timed under the counters, or for a workload
- * that counts apart, timed with none and then made again under them,
- * the iteration keeping the timed call's time.
- */
-static void test_workload_count_apart(void **state)
-{
-	struct bench_workload fake = { .name = "fake", .about = "test", .measure = fake_measure };
-	struct ctr_group *g = (struct ctr_group *)&seen; /* never dereferenced by fake_measure */
-	struct wl_ctx w = { .size = SIZE };
-
-	(void)state;
-	memset(&seen, 0, sizeof(seen));
-	assert_int_equal(bench_iteration(&fake, &w, g), 0);
-	assert_int_equal(seen.calls, 1);
-	assert_ptr_equal(seen.g[0], g);
-	assert_int_equal(w.ns, 100);
-
-	fake.count_apart = true;
-	memset(&seen, 0, sizeof(seen));
-	assert_int_equal(bench_iteration(&fake, &w, g), 0);
-	assert_int_equal(seen.calls, 2);
-	assert_null(seen.g[0]);
-	assert_ptr_equal(seen.g[1], g);
-	assert_int_equal(w.ns, 100);
-
-	/* mremap counts apart: perf's handler at each of its flushes would cost the call ~5% */
-	assert_true(wl("mremap")->count_apart);
-	assert_false(wl("fork")->count_apart || wl("munmap")->count_apart);
-}
-
 /*
  * Each workload through the engine, on order-0 (no THP knob changes):
- * every iteration measured, the layout checked before and after.
+ * every iteration measured, the layout checked before and after, and
+ * every counter the machine can count read at every iteration, also
+ * for a workload that counts apart (its counting pass), whose counts
+ * are one call's.
  */
 static void test_workload_engine(void **state)
 {
@@ -286,16 +247,24 @@ static void test_workload_engine(void **state)
 	bool root = geteuid() == 0 && !access("/proc/kpageflags", R_OK);
 	unsigned w;
 
+	struct strbuf cerr = STRBUF_INIT;
+	struct ctr_set ctrs;
+	int j;
+
 	(void)state;
 	if (!root)
 		printf("# not root: the layout checks must say they could not verify\n");
+	if (ctr_init(&cerr) || ctr_set_build(&ctrs, "task_clock_ns,page_faults", &cerr))
+		fail_msg("counters: %s", cerr.buf);
+	if (!ctrs.spec[0].supported)
+		printf("# task_clock_ns not countable here (%s): the readings are not checked\n", ctrs.spec[0].reason);
 	for (w = 0; w < bench_nworkloads; w++) {
 		struct bench_result *res = calloc(1, sizeof(*res));
 		struct bench_params *p = &res->params;
 		struct strbuf err = STRBUF_INIT, skipped = STRBUF_INIT, doc = STRBUF_INIT, want = STRBUF_INIT;
 		const struct bench_case *c;
 		const char *why;
-		unsigned r;
+		unsigned r, i;
 
 		p->size = SIZE;
 		p->runs = 2;
@@ -303,6 +272,7 @@ static void test_workload_engine(void **state)
 		p->fresh_iterations = 2;
 		p->warmup = 1;
 		p->workloads = 1u << w;
+		p->ctrs = ctrs;
 		layout_thp_probe(&p->thp, THP_SYSFS_DIR, (size_t)sysconf(_SC_PAGESIZE));
 		assert_int_equal(layout_parse_list("order-0", &p->thp, false, p->layouts, LAYOUT_MAX, &skipped,
 						   &err), 1);
@@ -319,6 +289,21 @@ static void test_workload_engine(void **state)
 			assert_int_equal(c->runs[r].iters, c->iterations);
 			assert_true(c->runs[r].ns[0] > 0);
 			assert_true(c->runs[r].before.done && c->runs[r].after.done);
+			for (i = 0; i < c->iterations; i++)
+				for (j = 0; j < ctrs.n; j++) {
+					const struct ctr_reading *rd = &c->runs[r].rd[i * (unsigned)ctrs.n + (unsigned)j];
+
+					if (!ctrs.spec[j].supported)
+						continue;
+					if (!rd->valid)
+						fail_msg("%s run %u iteration %u: no %s reading", c->wl->name, r, i,
+							 ctrs.spec[j].metric);
+					/* the counters ran around a call, and around one call only */
+					if (j == 0 && (rd->value == 0 || rd->value > c->runs[r].measured_ns))
+						fail_msg("%s: task_clock_ns %llu of a run measured in %llu ns", c->wl->name,
+							 (unsigned long long)rd->value,
+							 (unsigned long long)c->runs[r].measured_ns);
+				}
 		}
 		if (root) {
 			if (bench_case_verified(res, c, &why) != p->runs)
@@ -339,6 +324,8 @@ static void test_workload_engine(void **state)
 		strbuf_release(&skipped);
 		strbuf_release(&err);
 	}
+	ctr_release_resolver();
+	strbuf_release(&cerr);
 }
 
 int main(void)
@@ -348,7 +335,6 @@ int main(void)
 		cmocka_unit_test(test_workload_names_rule),
 		cmocka_unit_test(test_workloads_parse),
 		cmocka_unit_test(test_workload_effects),
-		cmocka_unit_test(test_workload_count_apart),
 		cmocka_unit_test(test_workload_engine),
 	};
 
