@@ -10,7 +10,7 @@
 #   make install         PREFIX=/usr/local, DESTDIR= (programs, man pages, units)
 # Neither unit nor check installs anything (tests/README).
 
-VERSION := 0.1.0
+VERSION := 0.2.0
 HOST_ARCH := $(shell uname -m)
 ARCH ?= $(HOST_ARCH)
 

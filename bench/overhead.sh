@@ -13,8 +13,12 @@
 # FRESH_ITERS (10: of munmap and dontneed, which need a fresh region per
 # iteration), WARMUP (3), EVENTS (forkwatch's --events; its default set
 # when empty), PLAIN_TRACEPOINT (none; e.g. tlb:tlb_flush: the plain loop
-# counts that tracepoint around each call, as forkwatch does; tracefs is
-# mounted for the duration when it is not), FORKWATCH (build/<arch>/forkwatch), OUT
+# counts that tracepoint as forkwatch counts: around each call, or for
+# mremap, which counts apart, in a second pass after the timed calls; tracefs is
+# mounted for the duration when it is not), PLACEMENT (free: no affinity for
+# either tool; same: forkwatch --placement same and plain-fork --pin on the
+# same CPU, the highest this shell may use; split: --placement split and
+# --pin P,C alike), FORKWATCH (build/<arch>/forkwatch), OUT
 # (bench/out/overhead-<time>); ANALYSE=DIR prints the figures of an
 # earlier run's files (its OUT) without measuring.
 # Prints figures and PASS/FAIL against the targets.  Exits 0 when every
@@ -32,9 +36,22 @@ FRESH_ITERS=${FRESH_ITERS:-10}
 WARMUP=${WARMUP:-3}
 EVENTS=${EVENTS:-}
 PLAIN_TRACEPOINT=${PLAIN_TRACEPOINT:-}
+PLACEMENT=${PLACEMENT:-free}
 [[ -z $PLAIN_TRACEPOINT || $PLAIN_TRACEPOINT =~ ^[a-z0-9_]+:[a-z0-9_]+$ ]] ||
 	die "PLAIN_TRACEPOINT='$PLAIN_TRACEPOINT': expected SYSTEM:NAME, like tlb:tlb_flush"
 LAYOUTS=order-0,order-9,pmd
+# the CPUs forkwatch's placement_choose() takes: the highest allowed one for
+# the worker, the next lower one for split's children
+read -r PIN_P PIN_C < <("$PY" -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[-1], c[-2] if len(c) > 1 else -1)')
+case $PLACEMENT in
+free) PLAIN_PIN=() ;;
+same) PLAIN_PIN=(--pin "$PIN_P") ;;
+split)
+	((PIN_C >= 0)) || die "PLACEMENT=split needs two CPUs"
+	PLAIN_PIN=(--pin "$PIN_P,$PIN_C")
+	;;
+*) die "PLACEMENT='$PLACEMENT': expected free, same or split" ;;
+esac
 MB=$(size_mb "$SIZE")
 posint ROUNDS "$ROUNDS"
 posint RUNS "$RUNS"
@@ -219,7 +236,7 @@ fi
 run_forkwatch() { # ROUND WORKLOAD
 	if ! "$FORKWATCH" bench --wait --workloads "$2" --layouts "$LAYOUTS" --size "${MB}M" \
 		--runs "$RUNS" --iterations "$ITERS" --fresh-iterations "$FRESH_ITERS" --warmup "$WARMUP" \
-		${EVENTS:+--events "$EVENTS"} --quiet --json "$OUT/forkwatch-$1-$2.json" >"$OUT/forkwatch-$1-$2.log" 2>&1; then
+		--placement "$PLACEMENT" ${EVENTS:+--events "$EVENTS"} --quiet --json "$OUT/forkwatch-$1-$2.json" >"$OUT/forkwatch-$1-$2.log" 2>&1; then
 		tail -n 20 "$OUT/forkwatch-$1-$2.log" >&2
 		echo "${0##*/}: forkwatch failed in round $1 (log: $OUT/forkwatch-$1-$2.log)" >&2
 		exit 1
@@ -231,7 +248,10 @@ run_plain() { # ROUND WORKLOAD
 	# reported on stderr and left out of the figures
 	# Under the machine's benchmark lock, as forkwatch runs
 	bench_lock
-	if ! "$PLAIN" --workload "$2" ${PLAIN_TRACEPOINT:+--tracepoint "$PLAIN_TRACEPOINT"} "$LAYOUTS" "${MB}M" "$RUNS" "$(iters_of "$2")" "$WARMUP" \
+	# forkwatch counts mremap apart (collectors/workload.c): so does the plain loop then
+	local tp_flag=--tracepoint
+	[[ $2 == mremap ]] && tp_flag=--tracepoint-after
+	if ! "$PLAIN" --workload "$2" "${PLAIN_PIN[@]}" ${PLAIN_TRACEPOINT:+"$tp_flag" "$PLAIN_TRACEPOINT"} "$LAYOUTS" "${MB}M" "$RUNS" "$(iters_of "$2")" "$WARMUP" \
 		>"$OUT/plain-$1-$2.txt" 2>"$OUT/plain-$1-$2.log"; then
 		cat "$OUT/plain-$1-$2.log" >&2
 		if [[ ! -s $OUT/plain-$1-$2.txt ]]; then
@@ -244,7 +264,7 @@ run_plain() { # ROUND WORKLOAD
 
 echo "forkwatch harness overhead: $WORKLOADS, ${MB} MiB, layouts $LAYOUTS,"
 echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations ($FRESH_ITERS of munmap and dontneed)"
-echo "after $WARMUP warm-up iterations, each tool${EVENTS:+; forkwatch counts $EVENTS}${PLAIN_TRACEPOINT:+; plain-fork counts $PLAIN_TRACEPOINT}; kernel $(uname -r), $(nproc) CPUs; files in $OUT"
+echo "after $WARMUP warm-up iterations, each tool, placement $PLACEMENT${PLAIN_PIN[*]:+ (plain-fork ${PLAIN_PIN[*]})}${EVENTS:+; forkwatch counts $EVENTS}${PLAIN_TRACEPOINT:+; plain-fork counts $PLAIN_TRACEPOINT}; kernel $(uname -r), $(nproc) CPUs; files in $OUT"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for w in "${WLS[@]}"; do
 		if ((r % 2)); then

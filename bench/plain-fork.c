@@ -36,8 +36,10 @@
  *            after each call: what counting it costs the timed call.
  *            Needs tracefs at /sys/kernel/tracing (or the debugfs one).
  * --tracepoint-after SYS:NAME  the same counter, opened only after the
- *            worker's timed calls, for as many calls again, untimed, on a
- *            fresh region: as forkwatch counts a workload apart
+ *            worker's timed calls, around as many calls again, untimed,
+ *            on a second region populated then (forkwatch's counting pass
+ *            reuses the first): the tracepoint is never open while a
+ *            timed call runs, as when forkwatch counts a workload apart
  * --per-call also prints 'call LAYOUT RUN NS' on stderr for each measured
  *            call, for the calls' distribution rather than their mean
  *

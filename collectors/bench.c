@@ -159,7 +159,8 @@ static int pass(struct wk *k, struct ctr_group *g, bool timed)
 			strbuf_addf(&k->err, "%s: %s", wl->name, strerror(-ret));
 			return -1;
 		}
-		bench_cpus_seen_add(&r->parent_cpus, sched_getcpu());
+		if (timed) /* where the timed calls ran */
+			bench_cpus_seen_add(&r->parent_cpus, sched_getcpu());
 		if (k->w.on) {
 			strbuf_addstr(&k->err, "starting the counters failed");
 			return -1;
@@ -175,6 +176,16 @@ static int pass(struct wk *k, struct ctr_group *g, bool timed)
 	}
 	r->measured_ns += wl_now_ns() - t_measured;
 	return 0;
+}
+
+static bool any_supported(const struct ctr_set *set)
+{
+	int i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->spec[i].supported)
+			return true;
+	return false;
 }
 
 static int open_counters(struct wk *k, struct ctr_group **g)
@@ -240,15 +251,29 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 	}
 	if (pass(&k, g, true))
 		goto fail;
-	if (wl->count_apart && p->ctrs.n && (open_counters(&k, &g) || pass(&k, g, false)))
-		goto fail;
 	if (!wl->fresh)
-		check_region(p, c->layout, k.w.addr, &r->after); /* where the region is now */
+		check_region(p, c->layout, k.w.addr, &r->after); /* where the timed calls left it */
+	if (wl->count_apart && any_supported(&p->ctrs)) {
+		if (open_counters(&k, &g) || pass(&k, g, false))
+			goto fail;
+		r->counted_apart = true;
+	}
 	r->done = true;
 	_exit(0);
 fail:
 	snprintf(r->error, sizeof(r->error), "%s", k.err.buf);
 	_exit(2);
+}
+
+/* Whether a run of c counted apart (they all do, or none: the table says). */
+static bool case_counted_apart(const struct bench_case *c)
+{
+	unsigned r;
+
+	for (r = 0; r < c->nruns; r++)
+		if (c->runs[r].counted_apart)
+			return true;
+	return false;
 }
 
 static void iso_now(char *buf, size_t len)
@@ -693,6 +718,7 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 	jw_i64(jw, "order", c->layout->order);
 	jw_str(jw, "mapping", c->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
 	jw_u64(jw, "iterations", c->iterations);
+	jw_bool(jw, "counted_apart", case_counted_apart(c));
 
 	for (r = 0; r < c->nruns; r++) {
 		const struct bench_run *run = &c->runs[r];

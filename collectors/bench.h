@@ -70,7 +70,12 @@ struct bench_run {
 	struct bench_cpus_seen child_cpus;  /* each fork child's CPU right before it exits */
 	unsigned iters;
 	uint64_t wall_ns;          /* the parent's fork of the worker to its reaping: the run's cost */
-	uint64_t measured_ns;      /* the worker's measured iterations, first start to last end */
+	/*
+	 * The worker's measured iterations, first start to last end; for a
+	 * run that counted apart, plus those of its counting pass.
+	 */
+	uint64_t measured_ns;
+	bool counted_apart;        /* its counters came from a second, untimed pass (workload.h) */
 	uint64_t *ns;              /* [iters] */
 	struct ctr_reading *rd;    /* [iters * ctrs.n], row per iteration */
 };

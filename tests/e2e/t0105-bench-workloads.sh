@@ -47,6 +47,7 @@ for c in cases:
     check(c["layout_check"]["ok"] is True and c["layout_check"]["runs_verified"] == 2,
           name + ": layout not verified: %s" % c["layout_check"]["reason"])
     order = c["order"]
+    check(c["counted_apart"] is (c["workload"] == "mremap"), name + ": counted_apart %r" % c["counted_apart"])
     for r in c["runs"]:
         check(r["ok"] is True, name + ": run failed: %s" % r["error"])
         check(len(r["ns"]) == n and all(x > 0 for x in r["ns"]), name + ": ns %s" % r["ns"])

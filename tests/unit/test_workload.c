@@ -238,8 +238,8 @@ static void test_workload_effects(void **state)
  * Each workload through the engine, on order-0 (no THP knob changes):
  * every iteration measured, the layout checked before and after, and
  * every counter the machine can count read at every iteration, also
- * for a workload that counts apart (its counting pass), whose counts
- * are one call's.
+ * for a workload that counts apart (its counting pass, which the run
+ * and the document record).
  */
 static void test_workload_engine(void **state)
 {
@@ -289,6 +289,9 @@ static void test_workload_engine(void **state)
 			assert_int_equal(c->runs[r].iters, c->iterations);
 			assert_true(c->runs[r].ns[0] > 0);
 			assert_true(c->runs[r].before.done && c->runs[r].after.done);
+			/* mremap counts apart, in a second pass, wherever a counter can count */
+			assert_int_equal(c->runs[r].counted_apart,
+					 c->wl->count_apart && (ctrs.spec[0].supported || ctrs.spec[1].supported));
 			for (i = 0; i < c->iterations; i++)
 				for (j = 0; j < ctrs.n; j++) {
 					const struct ctr_reading *rd = &c->runs[r].rd[i * (unsigned)ctrs.n + (unsigned)j];
@@ -298,7 +301,7 @@ static void test_workload_engine(void **state)
 					if (!rd->valid)
 						fail_msg("%s run %u iteration %u: no %s reading", c->wl->name, r, i,
 							 ctrs.spec[j].metric);
-					/* the counters ran around a call, and around one call only */
+					/* the counters ran, over a call and not over the whole run */
 					if (j == 0 && (rd->value == 0 || rd->value > c->runs[r].measured_ns))
 						fail_msg("%s: task_clock_ns %llu of a run measured in %llu ns", c->wl->name,
 							 (unsigned long long)rd->value,
@@ -315,6 +318,8 @@ static void test_workload_engine(void **state)
 		bench_result_json(res, &doc);
 		strbuf_addf(&want, "\"workload\":\"%s\"", c->wl->name);
 		assert_non_null(strstr(doc.buf, want.buf));
+		assert_non_null(strstr(doc.buf, c->runs[0].counted_apart ? "\"counted_apart\":true" :
+					   "\"counted_apart\":false"));
 		assert_non_null(strstr(doc.buf, "\"fresh_iterations\":2"));
 		assert_null(strstr(doc.buf, "munmap_iterations"));
 		bench_result_release(res);
