@@ -67,7 +67,7 @@ struct bench_workload {
 	 * that fires a counted event so often that counting costs it time
 	 * (mremap flushes the TLB once per PMD it moves: perf's tracepoint
 	 * handler at each flush is 6-9 % of the call, and merely having the
-	 * tracepoint open about 2 %).  Only for a workload that reuses its
+	 * tracepoint open 2-3 %).  Only for a workload that reuses its
 	 * region.
 	 */
 	bool count_apart;

@@ -67,13 +67,14 @@ for c in cases:
     if c["counters"]["tlb_flushes"]["status"] == "ok":
         check(all(min(r["counters"]["tlb_flushes"]) >= 1 for r in c["runs"]),
               name + ": no TLB flush per operation: %s" % [r["counters"]["tlb_flushes"] for r in c["runs"]])
-    # mremap counts apart: each reading is one untimed move's, about one
-    # flush per PMD moved (x86-64 6.18: one each, and one more in the
-    # direction whose move frees a page table), never two moves'
+    # mremap counts apart: each reading is one untimed move's, one flush
+    # per PMD moved on x86-64 6.18 (one more in the direction whose move
+    # frees a page table), twice that where the worker had run on the
+    # other CPU (tlb:tlb_flush also counts the IPIs sent to it)
     if c["workload"] == "mremap" and c["counters"]["tlb_flushes"]["status"] == "ok":
         pmds = p["size_bytes"] // (page * page // 8)
         flushes = [x for r in c["runs"] for x in r["counters"]["tlb_flushes"]]
-        check(all(1 <= x <= pmds + 2 for x in flushes), name + ": TLB flushes %s, %d PMDs moved" % (flushes, pmds))
+        check(all(1 <= x <= 2 * pmds + 2 for x in flushes), name + ": TLB flushes %s, %d PMDs moved" % (flushes, pmds))
 print("document ok:", len(cases), "cases")
 PYEOF
 
