@@ -43,6 +43,34 @@ preflight() {
 		die "plain-fork cannot make the layouts order-0, order-9, pmd here (see above)"
 }
 
+# The workload table, as `forkwatch bench --help` prints it: WL_NAMES in
+# table order, WL_MARKS[name] its marks, '*' (a fresh region per
+# iteration) and '+' (counted apart).  The scripts name no workload.
+WL_NAMES=()
+declare -A WL_MARKS=()
+load_workloads() {
+	local line
+	[[ -x $FORKWATCH ]] || die "no forkwatch binary at $FORKWATCH: run 'make' in $ROOT_DIR first (or set FORKWATCH=)"
+	while IFS= read -r line; do
+		[[ $line =~ ^\ \ ([a-z][a-z0-9_-]*)\ .*[^*+\ ]((\ [*+])*)$ ]] || continue
+		WL_NAMES+=("${BASH_REMATCH[1]}")
+		WL_MARKS[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]// /}
+	done < <("$FORKWATCH" bench --help | sed -n '/^Workloads:/,/^$/p')
+	((${#WL_NAMES[@]})) || die "cannot read the workload table from '$FORKWATCH bench --help'"
+}
+
+# check_workloads VAR VALUE: VALUE is a comma-separated list of table names
+check_workloads() {
+	local w list
+	IFS=, read -ra list <<<"$2"
+	[[ -n $2 && $2 != *, ]] || die "$1='$2': expected a comma-separated list of ${WL_NAMES[*]}"
+	for w in "${list[@]}"; do
+		[[ -n $w && -n ${WL_MARKS[$w]+x} ]] || die "$1='$2': '$w' is not a workload of $FORKWATCH: ${WL_NAMES[*]}"
+	done
+}
+wl_fresh() { [[ ${WL_MARKS[$1]} == *'*'* ]]; }
+wl_apart() { [[ ${WL_MARKS[$1]} == *+* ]]; }
+
 # THP knobs: forkwatch journals and restores the ones it changes; as a
 # safety net (a forkwatch killed with SIGKILL), snapshot them all here and
 # put back whatever differs at exit.

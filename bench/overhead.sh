@@ -57,16 +57,10 @@ posint ROUNDS "$ROUNDS"
 posint RUNS "$RUNS"
 posint ITERS "$ITERS"
 posint FRESH_ITERS "$FRESH_ITERS"
-[[ $WORKLOADS =~ ^(fork|munmap|mprotect|mremap|dontneed)(,(fork|munmap|mprotect|mremap|dontneed))*$ ]] ||
-	die "WORKLOADS='$WORKLOADS': expected a list of fork, munmap, mprotect, mremap, dontneed"
-IFS=, read -ra WLS <<<"$WORKLOADS"
 
 # measured iterations per run of workload $1: fewer where each needs a fresh region
 iters_of() {
-	case $1 in
-	munmap | dontneed) echo "$FRESH_ITERS" ;;
-	*) echo "$ITERS" ;;
-	esac
+	if wl_fresh "$1"; then echo "$FRESH_ITERS"; else echo "$ITERS"; fi
 }
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP='$WARMUP': expected a whole number"
 ((MB % 2 == 0)) || die "SIZE='$SIZE': must be a multiple of 2 MiB"
@@ -207,6 +201,9 @@ if [[ -n ${ANALYSE:-} ]]; then
 	report "$ANALYSE" "$ROUNDS" "$WORKLOADS"
 	exit 0
 fi
+load_workloads
+check_workloads WORKLOADS "$WORKLOADS"
+IFS=, read -ra WLS <<<"$WORKLOADS"
 
 # plain-fork checks the layouts as the THP knobs are: not while another
 # benchmark has them changed
@@ -248,9 +245,9 @@ run_plain() { # ROUND WORKLOAD
 	# reported on stderr and left out of the figures
 	# Under the machine's benchmark lock, as forkwatch runs
 	bench_lock
-	# forkwatch counts mremap apart (collectors/workload.c): so does the plain loop then
+	# where forkwatch counts a workload apart (+ in its table), so does the plain loop
 	local tp_flag=--tracepoint
-	[[ $2 == mremap ]] && tp_flag=--tracepoint-after
+	wl_apart "$2" && tp_flag=--tracepoint-after
 	if ! "$PLAIN" --workload "$2" "${PLAIN_PIN[@]}" ${PLAIN_TRACEPOINT:+"$tp_flag" "$PLAIN_TRACEPOINT"} "$LAYOUTS" "${MB}M" "$RUNS" "$(iters_of "$2")" "$WARMUP" \
 		>"$OUT/plain-$1-$2.txt" 2>"$OUT/plain-$1-$2.log"; then
 		cat "$OUT/plain-$1-$2.log" >&2

@@ -3,9 +3,10 @@
 #
 # Call by call: a workload's timed calls in the plain loop and in forkwatch,
 # four programs interleaved round by round (order rotated): the plain loop,
-# the plain loop counting tlb:tlb_flush after its timed calls
-# (--tracepoint-after), forkwatch with software counters only, forkwatch
-# with its default counters.  Prints the p10 and p50 of every call and the
+# the plain loop counting tlb:tlb_flush as forkwatch counts the workload
+# (--tracepoint-after where it counts apart, + in its table; --tracepoint
+# around each call otherwise), forkwatch with software counters only,
+# forkwatch with its default counters.  Prints the p10 and p50 of every call and the
 # median of the run means per program and layout, then forkwatch's ratios
 # to the plain loop per round.  See bench/README.md, "mremap: what the
 # 17 us were".
@@ -13,7 +14,7 @@
 #   sudo bench/percall.sh                                   # mremap, 128 MiB, 24 rounds, unpinned
 #   sudo taskset -c 0 env PIN=0 bench/percall.sh            # everything on CPU 0
 #
-# Environment: WORKLOAD (mremap; fork, mprotect too), SIZE (128M), ROUNDS
+# Environment: WORKLOAD (mremap; any that reuses its region), SIZE (128M), ROUNDS
 # (24), RUNS (4), ITERS (20), WARMUP (3), PIN (none: no affinity; a CPU:
 # plain-fork --pin PIN and forkwatch --placement same, which takes the
 # highest allowed CPU, so run under taskset -c PIN), FORKWATCH, OUT
@@ -28,7 +29,6 @@ RUNS=${RUNS:-4}
 ITERS=${ITERS:-20}
 WARMUP=${WARMUP:-3}
 PIN=${PIN:-}
-[[ $WORKLOAD =~ ^(fork|mprotect|mremap)$ ]] || die "WORKLOAD='$WORKLOAD': expected fork, mprotect or mremap (a region reused per run)"
 posint ROUNDS "$ROUNDS"
 posint RUNS "$RUNS"
 posint ITERS "$ITERS"
@@ -40,7 +40,7 @@ analyse() {
 	"$PY" - "$1" <<'PYEOF'
 import glob, json, math, os, statistics as st, sys
 out = sys.argv[1]
-progs = ["plain", "plain-after", "fw-soft", "fw-default"]
+progs = ["plain", "plain-counted", "fw-soft", "fw-default"]
 layouts = ["order-0", "order-9", "pmd"]
 calls, runs, rounds = {}, {}, {}
 def add(p, r, l, v):
@@ -66,15 +66,15 @@ for f in glob.glob(os.path.join(out, "*-*.json")):
 def q(v, f):
     v = sorted(v)
     return v[int(f * (len(v) - 1))]
-print(f"{'program':12} {'layout':8} {'calls':>6} {'p10 us':>8} {'p50 us':>8} {'median run us':>14}")
+print(f"{'program':13} {'layout':8} {'calls':>6} {'p10 us':>8} {'p50 us':>8} {'median run us':>14}")
 for l in layouts:
     for p in progs:
         v = calls.get((p, l))
         if v:
-            print(f"{p:12} {l:8} {len(v):6} {q(v, .1) / 1e3:8.1f} {q(v, .5) / 1e3:8.1f} {st.median(runs[(p, l)]) / 1e3:14.1f}")
+            print(f"{p:13} {l:8} {len(v):6} {q(v, .1) / 1e3:8.1f} {q(v, .5) / 1e3:8.1f} {st.median(runs[(p, l)]) / 1e3:14.1f}")
 print()
 print("forkwatch / plain loop: p10, median of the run means, mean of the rounds' ratios +-95%")
-for p in ("fw-soft", "fw-default", "plain-after"):
+for p in ("fw-soft", "fw-default", "plain-counted"):
     for l in layouts:
         a, b = calls.get((p, l)), calls.get(("plain", l))
         if not a or not b:
@@ -84,7 +84,7 @@ for p in ("fw-soft", "fw-default", "plain-after"):
              for r in rs if (p, r, l) in rounds and ("plain", r, l) in rounds]
         h = 2 * st.stdev(d) / math.sqrt(len(d)) if len(d) > 1 else float("nan")
         m = st.mean(d)
-        print(f"  {p:12} {l:8} p10 {(q(a, .1) / q(b, .1) - 1) * 100:+5.1f}%  "
+        print(f"  {p:13} {l:8} p10 {(q(a, .1) / q(b, .1) - 1) * 100:+5.1f}%  "
               f"median {(st.median(runs[(p, l)]) / st.median(runs[('plain', l)]) - 1) * 100:+5.1f}%  "
               f"rounds {(math.exp(m) - 1) * 100:+5.1f}% +-{h * 100:.1f}% (n={len(d)})")
 PYEOF
@@ -96,6 +96,11 @@ if [[ -n ${ANALYSE:-} ]]; then
 	exit 0
 fi
 
+load_workloads
+check_workloads WORKLOAD "$WORKLOAD"
+! wl_fresh "$WORKLOAD" || die "WORKLOAD=$WORKLOAD needs a fresh region per call (* in the table): compare it with overhead.sh"
+count_flag=--tracepoint
+wl_apart "$WORKLOAD" && count_flag=--tracepoint-after
 bench_lock
 preflight
 bench_unlock
@@ -110,15 +115,15 @@ if [[ -n $PIN ]]; then
 	plain_pin=(--pin "$PIN")
 	fw_place=(--placement same)
 fi
-progs=(plain plain-after fw-soft fw-default)
+progs=(plain plain-counted fw-soft fw-default)
 echo "$WORKLOAD, ${MB} MiB, $ROUNDS rounds of $RUNS runs x $ITERS calls per program${PIN:+, CPU $PIN}; files in $OUT"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for k in 0 1 2 3; do
 		p=${progs[$(((k + r) % 4))]}
 		case $p in
-		plain | plain-after)
+		plain | plain-counted)
 			extra=()
-			[[ $p == plain-after ]] && extra=(--tracepoint-after tlb:tlb_flush)
+			[[ $p == plain-counted ]] && extra=("$count_flag" tlb:tlb_flush)
 			bench_lock # as forkwatch takes it
 			"$PLAIN" --workload "$WORKLOAD" "${plain_pin[@]}" "${extra[@]}" --per-call order-0,order-9,pmd \
 				"${MB}M" "$RUNS" "$ITERS" "$WARMUP" >/dev/null 2>"$OUT/$p-$r.calls" ||
