@@ -29,6 +29,50 @@ posint() { # NAME VALUE
 	[[ $2 =~ ^[0-9]+$ ]] && (($2 > 0)) || die "$1='$2': expected a whole number >= 1"
 }
 
+wholenum() { # NAME VALUE
+	[[ $2 =~ ^[0-9]+$ ]] || die "$1='$2': expected a whole number"
+}
+
+# The CPUs forkwatch's placement_choose() takes (collectors/placement.c):
+# PIN_P the highest CPU this process may use (the worker), PIN_C the next
+# lower one (split's children), -1 when there is none.
+placement_cpus() {
+	read -r PIN_P PIN_C < <("$PY" -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[-1], c[-2] if len(c) > 1 else -1)')
+}
+
+# plain_pin PLACEMENT: PLAIN_PIN, plain-fork's arguments for what forkwatch's
+# --placement PLACEMENT does (after placement_cpus)
+plain_pin() {
+	case $1 in
+	free) PLAIN_PIN=() ;;
+	same) PLAIN_PIN=(--pin "$PIN_P") ;;
+	split)
+		((PIN_C >= 0)) || die "placement split needs two CPUs: this process may use CPU $PIN_P only"
+		PLAIN_PIN=(--pin "$PIN_P,$PIN_C")
+		;;
+	*) die "PLACEMENT='$1': expected free, same or split" ;;
+	esac
+}
+
+# tracefs_mount: perf finds tracepoints through tracefs (perf 6.1 would
+# otherwise mount it itself and leave it mounted): mount it for the
+# script's duration when it is not; tracefs_umount (in the EXIT trap)
+# undoes only that.
+TRACEFS=/sys/kernel/tracing
+TRACEFS_MOUNTED=
+tracefs_mount() {
+	[[ -d $TRACEFS/events ]] && return 0
+	[[ -d $TRACEFS ]] || die "$TRACEFS does not exist (kernel without tracefs?)"
+	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS"
+	TRACEFS_MOUNTED=1
+}
+tracefs_umount() {
+	if [[ -n $TRACEFS_MOUNTED ]]; then
+		umount "$TRACEFS" || echo "${0##*/}: could not unmount $TRACEFS" >&2
+		TRACEFS_MOUNTED=
+	fi
+}
+
 preflight() {
 	[[ $(id -u) == 0 ]] || die "needs root: forkwatch and plain-fork read PFNs and /proc/kpageflags, forkwatch sets THP knobs, perf reads tracepoints"
 	[[ $(uname -m) == x86_64 ]] || echo "${0##*/}: warning: written for x86-64 (4 KiB pages, PMD = 2 MiB)" >&2

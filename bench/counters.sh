@@ -31,7 +31,7 @@ posint RUNS "$RUNS"
 posint ITERS "$ITERS"
 posint REPEAT "$REPEAT"
 posint FORKS "$FORKS"
-[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP='$WARMUP': expected a whole number"
+wholenum WARMUP "$WARMUP"
 ((MB % 2 == 0)) || die "SIZE='$SIZE': must be a multiple of 2 MiB"
 [[ -x $PERF ]] || die "$PERF not found (Debian: apt-get install linux-perf)"
 
@@ -201,23 +201,13 @@ bench_unlock
 OUT=${OUT:-$BENCH_DIR/out/counters-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
-TRACEFS=/sys/kernel/tracing
-MOUNTED=
 cleanup() {
 	thp_restore
-	if [[ -n $MOUNTED ]]; then
-		umount "$TRACEFS" || echo "${0##*/}: could not unmount $TRACEFS" >&2
-	fi
+	tracefs_umount
 }
 thp_snapshot
 trap cleanup EXIT
-# perf finds tracepoints through tracefs (perf 6.1 would otherwise mount it
-# itself and leave it mounted): mount it for the duration when it is not
-if [[ ! -d $TRACEFS/events ]]; then
-	[[ -d $TRACEFS ]] || die "$TRACEFS does not exist (kernel without tracefs?)"
-	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS"
-	MOUNTED=1
-fi
+tracefs_mount
 [[ -d $TRACEFS/events/tlb/tlb_flush ]] || die "no tracepoint tlb:tlb_flush in $TRACEFS/events (x86 only)"
 
 echo "counter sanity: fork, ${MB} MiB, layouts ${LAYOUTS[*]}"

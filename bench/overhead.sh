@@ -40,18 +40,8 @@ PLACEMENT=${PLACEMENT:-free}
 [[ -z $PLAIN_TRACEPOINT || $PLAIN_TRACEPOINT =~ ^[a-z0-9_]+:[a-z0-9_]+$ ]] ||
 	die "PLAIN_TRACEPOINT='$PLAIN_TRACEPOINT': expected SYSTEM:NAME, like tlb:tlb_flush"
 LAYOUTS=order-0,order-9,pmd
-# the CPUs forkwatch's placement_choose() takes: the highest allowed one for
-# the worker, the next lower one for split's children
-read -r PIN_P PIN_C < <("$PY" -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[-1], c[-2] if len(c) > 1 else -1)')
-case $PLACEMENT in
-free) PLAIN_PIN=() ;;
-same) PLAIN_PIN=(--pin "$PIN_P") ;;
-split)
-	((PIN_C >= 0)) || die "PLACEMENT=split needs two CPUs"
-	PLAIN_PIN=(--pin "$PIN_P,$PIN_C")
-	;;
-*) die "PLACEMENT='$PLACEMENT': expected free, same or split" ;;
-esac
+placement_cpus
+plain_pin "$PLACEMENT"
 MB=$(size_mb "$SIZE")
 posint ROUNDS "$ROUNDS"
 posint RUNS "$RUNS"
@@ -62,7 +52,7 @@ posint FRESH_ITERS "$FRESH_ITERS"
 iters_of() {
 	if wl_fresh "$1"; then echo "$FRESH_ITERS"; else echo "$ITERS"; fi
 }
-[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP='$WARMUP': expected a whole number"
+wholenum WARMUP "$WARMUP"
 ((MB % 2 == 0)) || die "SIZE='$SIZE': must be a multiple of 2 MiB"
 
 # report DIR ROUNDS WORKLOADS: the table and the verdicts of a run's
@@ -212,21 +202,13 @@ preflight
 bench_unlock
 OUT=${OUT:-$BENCH_DIR/out/overhead-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
-TRACEFS=/sys/kernel/tracing
-MOUNTED=
 cleanup() {
 	thp_restore
-	if [[ -n $MOUNTED ]]; then
-		umount "$TRACEFS" || echo "${0##*/}: could not unmount $TRACEFS" >&2
-	fi
+	tracefs_umount
 }
 thp_snapshot
 trap cleanup EXIT
-if [[ -n $PLAIN_TRACEPOINT && ! -d $TRACEFS/events ]]; then
-	[[ -d $TRACEFS ]] || die "$TRACEFS does not exist (kernel without tracefs?)"
-	mount -t tracefs nodev "$TRACEFS" || die "cannot mount tracefs on $TRACEFS"
-	MOUNTED=1
-fi
+[[ -z $PLAIN_TRACEPOINT ]] || tracefs_mount
 [[ -z $PLAIN_TRACEPOINT || -d $TRACEFS/events/${PLAIN_TRACEPOINT/://} ]] ||
 	die "PLAIN_TRACEPOINT=$PLAIN_TRACEPOINT: no such tracepoint in $TRACEFS/events"
 

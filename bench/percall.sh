@@ -12,13 +12,13 @@
 # 17 us were".
 #
 #   sudo bench/percall.sh                                   # mremap, 128 MiB, 24 rounds, unpinned
-#   sudo taskset -c 0 env PIN=0 bench/percall.sh            # everything on CPU 0
+#   sudo taskset -c 0 env PLACEMENT=same bench/percall.sh   # everything on CPU 0
 #
 # Environment: WORKLOAD (mremap; any that reuses its region), SIZE (128M), ROUNDS
-# (24), RUNS (4), ITERS (20), WARMUP (3), PIN (none: no affinity; a CPU:
-# plain-fork --pin PIN and forkwatch --placement same, which takes the
-# highest allowed CPU, so run under taskset -c PIN), FORKWATCH, OUT
-# (bench/out/percall-<time>); ANALYSE=DIR prints an earlier run's figures.
+# (24), RUNS (4), ITERS (20), WARMUP (3), PLACEMENT (free, same or split:
+# forkwatch --placement and plain-fork --pin alike, as overhead.sh does),
+# FORKWATCH, OUT (bench/out/percall-<time>); ANALYSE=DIR prints an earlier
+# run's figures.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -28,20 +28,21 @@ ROUNDS=${ROUNDS:-24}
 RUNS=${RUNS:-4}
 ITERS=${ITERS:-20}
 WARMUP=${WARMUP:-3}
-PIN=${PIN:-}
+PLACEMENT=${PLACEMENT:-free}
+LAYOUTS=order-0,order-9,pmd
 posint ROUNDS "$ROUNDS"
 posint RUNS "$RUNS"
 posint ITERS "$ITERS"
-[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP='$WARMUP': expected a whole number"
-[[ -z $PIN || $PIN =~ ^[0-9]+$ ]] || die "PIN='$PIN': expected a CPU number"
+wholenum WARMUP "$WARMUP"
 MB=$(size_mb "$SIZE")
+((MB % 2 == 0)) || die "SIZE='$SIZE': must be a multiple of 2 MiB"
 
 analyse() {
-	"$PY" - "$1" <<'PYEOF'
+	"$PY" - "$1" "$LAYOUTS" <<'PYEOF'
 import glob, json, math, os, statistics as st, sys
 out = sys.argv[1]
 progs = ["plain", "plain-counted", "fw-soft", "fw-default"]
-layouts = ["order-0", "order-9", "pmd"]
+layouts = sys.argv[2].split(",")
 calls, runs, rounds = {}, {}, {}
 def add(p, r, l, v):
     calls.setdefault((p, l), []).extend(v)
@@ -101,22 +102,23 @@ check_workloads WORKLOAD "$WORKLOAD"
 ! wl_fresh "$WORKLOAD" || die "WORKLOAD=$WORKLOAD needs a fresh region per call (* in the table): compare it with overhead.sh"
 count_flag=--tracepoint
 wl_apart "$WORKLOAD" && count_flag=--tracepoint-after
+placement_cpus
+plain_pin "$PLACEMENT"
 bench_lock
 preflight
 bench_unlock
-[[ -d /sys/kernel/tracing/events/tlb/tlb_flush ]] || die "no tlb:tlb_flush in /sys/kernel/tracing (mount tracefs there)"
 OUT=${OUT:-$BENCH_DIR/out/percall-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
+cleanup() {
+	thp_restore
+	tracefs_umount
+}
 thp_snapshot
-trap thp_restore EXIT
-plain_pin=()
-fw_place=(--placement free)
-if [[ -n $PIN ]]; then
-	plain_pin=(--pin "$PIN")
-	fw_place=(--placement same)
-fi
+trap cleanup EXIT
+tracefs_mount
+[[ -d $TRACEFS/events/tlb/tlb_flush ]] || die "no tracepoint tlb:tlb_flush in $TRACEFS/events (x86 only)"
 progs=(plain plain-counted fw-soft fw-default)
-echo "$WORKLOAD, ${MB} MiB, $ROUNDS rounds of $RUNS runs x $ITERS calls per program${PIN:+, CPU $PIN}; files in $OUT"
+echo "$WORKLOAD, ${MB} MiB, $ROUNDS rounds of $RUNS runs x $ITERS calls per program, placement $PLACEMENT${PLAIN_PIN[*]:+ (plain-fork ${PLAIN_PIN[*]})}; files in $OUT"
 for ((r = 1; r <= ROUNDS; r++)); do
 	for k in 0 1 2 3; do
 		p=${progs[$(((k + r) % 4))]}
@@ -125,7 +127,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			extra=()
 			[[ $p == plain-counted ]] && extra=("$count_flag" tlb:tlb_flush)
 			bench_lock # as forkwatch takes it
-			"$PLAIN" --workload "$WORKLOAD" "${plain_pin[@]}" "${extra[@]}" --per-call order-0,order-9,pmd \
+			"$PLAIN" --workload "$WORKLOAD" "${PLAIN_PIN[@]}" "${extra[@]}" --per-call "$LAYOUTS" \
 				"${MB}M" "$RUNS" "$ITERS" "$WARMUP" >/dev/null 2>"$OUT/$p-$r.calls" ||
 				die "plain-fork failed: $(grep -v '^call' "$OUT/$p-$r.calls" | tail -n 3)"
 			bench_unlock
@@ -133,8 +135,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		fw-soft | fw-default)
 			events=()
 			[[ $p == fw-soft ]] && events=(--events page_faults,task_clock_ns)
-			"$FORKWATCH" bench --wait --quiet "${fw_place[@]}" "${events[@]}" --workloads "$WORKLOAD" \
-				--layouts order-0,order-9,pmd --size "${MB}M" --runs "$RUNS" --iterations "$ITERS" \
+			"$FORKWATCH" bench --wait --quiet --placement "$PLACEMENT" "${events[@]}" --workloads "$WORKLOAD" \
+				--layouts "$LAYOUTS" --size "${MB}M" --runs "$RUNS" --iterations "$ITERS" \
 				--warmup "$WARMUP" --json "$OUT/$p-$r.json" >"$OUT/$p-$r.log" 2>&1 ||
 				die "forkwatch failed: $(tail -n 3 "$OUT/$p-$r.log")"
 			;;

@@ -31,7 +31,7 @@ PLACEMENTS=(same split free)
 posint ROUNDS "$ROUNDS"
 posint RUNS "$RUNS"
 posint ITERS "$ITERS"
-[[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP='$WARMUP': expected a whole number"
+wholenum WARMUP "$WARMUP"
 [[ $LAYOUTS =~ ^(order-0|order-9|pmd)(,(order-0|order-9|pmd))*$ ]] ||
 	die "LAYOUTS='$LAYOUTS': expected order-0, order-9 and pmd, comma-separated"
 MBS=()
@@ -167,22 +167,12 @@ if [[ -n ${ANALYSE:-} ]]; then
 fi
 
 preflight
-# the CPUs forkwatch chooses (collectors/placement.h): the highest CPU this
-# process may run on for the parent, the next lower one for split's child
-read -r CPU_P CPU_C < <("$PY" -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[-1], c[-2] if len(c) > 1 else -1)')
-((CPU_C >= 0)) || die "needs two CPUs to run on (split): this process may use CPU $CPU_P only"
+placement_cpus
+plain_pin split # refuses early with fewer than two CPUs
 OUT=${OUT:-$BENCH_DIR/out/placement-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 thp_snapshot
 trap thp_restore EXIT
-
-pin_of() { # PLACEMENT -> plain-fork's --pin arguments
-	case $1 in
-	same) echo "--pin $CPU_P" ;;
-	split) echo "--pin $CPU_P,$CPU_C" ;;
-	free) echo "" ;;
-	esac
-}
 
 run_forkwatch() { # NAME MB PLACEMENT
 	if ! "$FORKWATCH" bench --workloads fork --layouts "$LAYOUTS" --size "$2M" --runs "$RUNS" \
@@ -199,8 +189,8 @@ run_plain() { # NAME MB PLACEMENT
 	# under the machine's benchmark lock, as forkwatch bench runs: no other
 	# forkwatch changes THP knobs or forks beside it
 	bench_lock
-	# shellcheck disable=SC2046
-	"$PLAIN" $(pin_of "$3") "$LAYOUTS" "$2M" "$RUNS" "$ITERS" "$WARMUP" \
+	plain_pin "$3"
+	"$PLAIN" "${PLAIN_PIN[@]}" "$LAYOUTS" "$2M" "$RUNS" "$ITERS" "$WARMUP" \
 		>"$OUT/$1.txt" 2>"$OUT/$1.log" || rc=$?
 	bench_unlock
 	if ((rc)); then
@@ -214,7 +204,7 @@ run_plain() { # NAME MB PLACEMENT
 
 echo "fork() run-to-run noise per placement: sizes ${MBS[*]} MiB, layouts $LAYOUTS,"
 echo "$ROUNDS round(s) of $RUNS runs x $ITERS iterations after $WARMUP warm-up forks, per tool,"
-echo "placement and size; same = CPU $CPU_P, split = parent $CPU_P, child $CPU_C"
+echo "placement and size; same = CPU $PIN_P, split = parent $PIN_P, child $PIN_C"
 echo "kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); files in $OUT"
 start=$SECONDS
 step=0
