@@ -178,14 +178,16 @@ static int pass(struct wk *k, struct ctr_group *g, bool timed)
 	return 0;
 }
 
-static bool any_supported(const struct ctr_set *set)
+bool bench_counts_apart(const struct bench_workload *wl, const struct ctr_set *set)
 {
 	int i;
 
+	if (!wl->count_apart)
+		return false;
 	for (i = 0; i < set->n; i++)
 		if (set->spec[i].supported)
 			return true;
-	return false;
+	return false; /* nothing to count: no second pass */
 }
 
 static int open_counters(struct wk *k, struct ctr_group **g)
@@ -253,7 +255,7 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 		goto fail;
 	if (!wl->fresh)
 		check_region(p, c->layout, k.w.addr, &r->after); /* where the timed calls left it */
-	if (wl->count_apart && any_supported(&p->ctrs)) {
+	if (bench_counts_apart(wl, &p->ctrs)) {
 		if (open_counters(&k, &g) || pass(&k, g, false))
 			goto fail;
 		r->counted_apart = true;
@@ -263,17 +265,6 @@ worker(const struct bench_params *p, const struct bench_case *c, struct bench_ru
 fail:
 	snprintf(r->error, sizeof(r->error), "%s", k.err.buf);
 	_exit(2);
-}
-
-/* Whether a run of c counted apart (they all do, or none: the table says). */
-static bool case_counted_apart(const struct bench_case *c)
-{
-	unsigned r;
-
-	for (r = 0; r < c->nruns; r++)
-		if (c->runs[r].counted_apart)
-			return true;
-	return false;
 }
 
 static void iso_now(char *buf, size_t len)
@@ -718,7 +709,7 @@ static void json_case(const struct bench_result *res, const struct bench_case *c
 	jw_i64(jw, "order", c->layout->order);
 	jw_str(jw, "mapping", c->layout->kind == LAYOUT_PMD ? "pmd" : "pte");
 	jw_u64(jw, "iterations", c->iterations);
-	jw_bool(jw, "counted_apart", case_counted_apart(c));
+	jw_bool(jw, "counted_apart", bench_counts_apart(c->wl, cs));
 
 	for (r = 0; r < c->nruns; r++) {
 		const struct bench_run *run = &c->runs[r];

@@ -57,6 +57,12 @@ struct bench_cpus_seen {
 };
 
 /* Note cpu in s (a negative cpu, sched_getcpu() failing, is not noted). */
+/*
+ * Whether a run of wl under the counters set counts apart: the workload
+ * says so (workload.h) and at least one counter of set is supported.
+ */
+bool bench_counts_apart(const struct bench_workload *wl, const struct ctr_set *set);
+
 void bench_cpus_seen_add(struct bench_cpus_seen *s, int cpu);
 
 /* One run of one case; lives in shared memory the worker writes into. */
@@ -75,7 +81,7 @@ struct bench_run {
 	 * run that counted apart, plus those of its counting pass.
 	 */
 	uint64_t measured_ns;
-	bool counted_apart;        /* its counters came from a second, untimed pass (workload.h) */
+	bool counted_apart;        /* the worker made the second, untimed pass (bench_counts_apart) */
 	uint64_t *ns;              /* [iters] */
 	struct ctr_reading *rd;    /* [iters * ctrs.n], row per iteration */
 };

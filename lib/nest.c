@@ -59,41 +59,62 @@ int nest_boot_means(const double *v, const unsigned *boot, size_t n, double *mea
 	return (int)g.k;
 }
 
-int nest_anova(const double *v, const unsigned *boot, size_t n, struct nest_anova *out)
+/* The one-way sums of the finite values of v grouped by label. */
+struct sums {
+	size_t N, k;        /* values, groups */
+	double mean;        /* NAN without values */
+	double sumsq_n;     /* sum of n_i^2 */
+	double ssb, ssw;    /* between and within the groups: their sum is the total */
+};
+
+static int sums_of(const double *v, const unsigned *label, size_t n, struct sums *s)
 {
 	struct groups g;
-	double total = 0, ssb = 0, ssw = 0, sumsq_n = 0, f;
-	size_t i, j, N = 0;
+	double total = 0;
+	size_t i, j;
 
-	if (group(v, boot, n, &g))
+	memset(s, 0, sizeof(*s));
+	if (group(v, label, n, &g))
 		return -E2BIG;
 	for (j = 0; j < g.k; j++) {
-		N += g.n[j];
+		s->N += g.n[j];
 		total += g.sum[j];
-		sumsq_n += (double)g.n[j] * (double)g.n[j];
+		s->sumsq_n += (double)g.n[j] * (double)g.n[j];
 	}
-	out->boots = g.k;
-	out->runs = N;
-	out->mean = N ? total / (double)N : NAN;
+	s->k = g.k;
+	s->mean = s->N ? total / (double)s->N : NAN;
 	for (j = 0; j < g.k; j++) {
-		double d = g.sum[j] / (double)g.n[j] - out->mean;
+		double d = g.sum[j] / (double)g.n[j] - s->mean;
 
-		ssb += (double)g.n[j] * d * d;
+		s->ssb += (double)g.n[j] * d * d;
 	}
 	for (i = 0; i < n; i++) {
 		double d;
 
 		if (!isfinite(v[i]))
 			continue;
-		j = index_of(&g, boot[i]);
+		j = index_of(&g, label[i]);
 		d = v[i] - g.sum[j] / (double)g.n[j];
-		ssw += d * d;
+		s->ssw += d * d;
 	}
-	out->df_between = g.k >= 1 ? (double)g.k - 1 : NAN;
-	out->df_within = N >= g.k ? (double)(N - g.k) : NAN;
-	out->ms_between = g.k >= 2 ? ssb / out->df_between : NAN;
-	out->ms_within = N > g.k ? ssw / out->df_within : NAN;
-	out->n0 = g.k >= 2 ? ((double)N - sumsq_n / (double)N) / out->df_between : NAN;
+	return 0;
+}
+
+int nest_anova(const double *v, const unsigned *boot, size_t n, struct nest_anova *out)
+{
+	struct sums s;
+	double f;
+
+	if (sums_of(v, boot, n, &s))
+		return -E2BIG;
+	out->boots = s.k;
+	out->runs = s.N;
+	out->mean = s.mean;
+	out->df_between = s.k >= 1 ? (double)s.k - 1 : NAN;
+	out->df_within = s.N >= s.k ? (double)(s.N - s.k) : NAN;
+	out->ms_between = s.k >= 2 ? s.ssb / out->df_between : NAN;
+	out->ms_within = s.N > s.k ? s.ssw / out->df_within : NAN;
+	out->n0 = s.k >= 2 ? ((double)s.N - s.sumsq_n / (double)s.N) / out->df_between : NAN;
 	out->var_within = out->ms_within;
 	out->var_between = NAN;
 	out->icc = NAN;
@@ -210,39 +231,23 @@ struct side {
 
 static int side_of(const double *v, const unsigned *sess, size_t n, struct side *s)
 {
-	struct groups g;
-	double total = 0, sumsq_n = 0, ssw = 0, sst = 0;
-	size_t i, j;
+	struct sums u;
 
 	memset(s, 0, sizeof(*s));
-	if (group(v, sess, n, &g))
+	if (sums_of(v, sess, n, &u))
 		return -E2BIG;
-	for (j = 0; j < g.k; j++) {
-		s->N += g.n[j];
-		total += g.sum[j];
-		sumsq_n += (double)g.n[j] * (double)g.n[j];
-	}
-	s->k = g.k;
-	s->mean = s->N ? total / (double)s->N : NAN;
-	for (i = 0; i < n; i++) {
-		double d;
-
-		if (!isfinite(v[i]))
-			continue;
-		j = index_of(&g, sess[i]);
-		d = v[i] - g.sum[j] / (double)g.n[j];
-		ssw += d * d;
-		sst += (v[i] - s->mean) * (v[i] - s->mean);
-	}
+	s->N = u.N;
+	s->k = u.k;
+	s->mean = u.mean;
 	s->e = s->df_e = s->run_var_rel = NAN;
 	if (s->N < 2 || !(s->mean > 0))
 		return 0;
 	if (s->N > s->k) {
-		s->run_var_rel = ssw / (double)(s->N - s->k) / (s->mean * s->mean);
+		s->run_var_rel = u.ssw / (double)(s->N - s->k) / (s->mean * s->mean);
 		s->df_e = (double)(s->N - s->k);
-		s->w_sess = sumsq_n / ((double)s->N * (double)s->N);
+		s->w_sess = u.sumsq_n / ((double)s->N * (double)s->N);
 	} else {
-		s->run_var_rel = sst / (double)(s->N - 1) / (s->mean * s->mean);
+		s->run_var_rel = (u.ssb + u.ssw) / (double)(s->N - 1) / (s->mean * s->mean);
 		s->df_e = (double)(s->N - 1);
 		s->w_sess = 0;
 	}
@@ -273,7 +278,7 @@ int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb,
 	struct nest_prior_result r;
 	struct cmp_result *c = &r.cmp;
 	struct side sb, sh;
-	double tau, eb, eh, ec, se2, den, l, h, t;
+	double tau, eb, eh, ec, se2, den, l, h, t, tq;
 	int err;
 
 	err = cmp_check_params(par);
@@ -318,13 +323,14 @@ int nest_compare_prior(const double *base, const unsigned *base_sess, size_t nb,
 		den = eb * eb / sb.df_e + eh * eh / sh.df_e +
 		      (prior->den > 0 ? wsum * wsum * prior->den : ec > 0 ? ec * ec / prior->df : 0);
 		c->log_df = se2 * se2 / den;
-		h = cmp_t_quantile((1 + par->level) / 2, c->log_df) * c->log_se;
+		tq = cmp_t_quantile((1 + par->level) / 2, c->log_df);
+		h = tq * c->log_se;
 		t = l / c->log_se;
 		c->welch.t = t;
 		c->welch.df = c->log_df;
 		c->welch.p = 2 * cmp_t_cdf(-fabs(t), c->log_df);
 		c->welch.se = c->log_se * c->welch.mean_y;
-		r.floor_pct = 100 * expm1(cmp_t_quantile((1 + par->level) / 2, c->log_df) * sqrt(ec));
+		r.floor_pct = 100 * expm1(tq * sqrt(ec));
 	} else {
 		h = 0;
 		c->welch.p = l == 0 ? NAN : 0;
