@@ -101,11 +101,16 @@ static int kernel_upsert(struct store *st, const struct doc *d, int64_t t, int64
 	return err;
 }
 
-/* a host's own claim: its first parent stays, a missing one is filled */
+/*
+ * a host's own claim: its first parent stays, a missing one is filled;
+ * it changes a row (the kernel's claims) only then or at the host's first
+ * upload of the kernel, which the caller reads from the change count
+ */
 static const struct store_query q_host_kernel_upsert = {
 	.sql = "INSERT INTO host_kernels (host_id, kernel_id, release, parent_commit) "
 	"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (host_id, kernel_id) DO UPDATE SET "
-	"parent_commit = coalesce(host_kernels.parent_commit, excluded.parent_commit)"
+	"parent_commit = excluded.parent_commit "
+	"WHERE host_kernels.parent_commit IS NULL AND excluded.parent_commit IS NOT NULL"
 };
 
 /* and the kernel's own row, for listings: a parent nobody gave yet is filled */
@@ -114,10 +119,11 @@ static const struct store_query q_kernel_fill = {
 };
 
 /*
- * The kernel's row held until the upload commits, before its claims are
- * read: on PostgreSQL another host's upload of the kernel in between
- * waits, so that the disputed facts counted after each claim see every
- * other one (SQLite's BEGIN IMMEDIATE serialises writers already).
+ * The kernel's row held until the upload commits, after this host's claim
+ * changed and before the claims are counted: on PostgreSQL another host's
+ * upload of the kernel that changed a claim too waits here, and its count,
+ * a statement that starts after this commit (READ COMMITTED), sees this
+ * claim (SQLite's BEGIN IMMEDIATE serialises writers already).
  */
 static const struct store_query q_kernel_hold = {
 	.sql = "SELECT id FROM kernels WHERE id = ?1",
@@ -148,22 +154,23 @@ static int host_kernel_upsert(struct store *st, int64_t host_id, int64_t kernel_
 			      const struct doc *d)
 {
 	struct store_stmt *s;
-	int64_t id;
-	int err = stmt_get(st, &q_kernel_hold, &s);
+	int64_t id, changed = 0;
+	int err = stmt_get(st, &q_host_kernel_upsert, &s);
 
-	if (err)
-		return err;
-	bind_i64(s, 1, kernel_id);
-	err = row_i64(s, &id);
-	if (!err)
-		err = stmt_get(st, &q_host_kernel_upsert, &s);
 	if (err)
 		return err;
 	bind_i64(s, 1, host_id);
 	bind_i64(s, 2, kernel_id);
 	bind_text(s, 3, d->kernel.release);
 	bind_text_nz(s, 4, d->kernel.parent_commit);
-	err = stmt_exec(s, NULL);
+	err = stmt_exec(s, &changed);
+	if (err || !changed)
+		return err; /* the claims are as before: most uploads end here */
+	err = stmt_get(st, &q_kernel_hold, &s);
+	if (err)
+		return err;
+	bind_i64(s, 1, kernel_id);
+	err = row_i64(s, &id);
 	if (!err)
 		err = stmt_get(st, &q_kernel_disputed, &s);
 	if (err)
