@@ -185,24 +185,32 @@ unsigned compare_head_uploads(const struct compare_result *res)
 	return uploads_of(&res->head_uploads, res->placement);
 }
 
-bool compare_level_known(const struct compare_result *res)
+static bool level_known(const struct compare_result *res, const struct compare_row *r)
+{
+	(void)res;
+	return r->session_model;
+}
+
+/* whether any time row ("ns") of res is one pred holds for */
+static bool any_time_row(const struct compare_result *res,
+			 bool (*pred)(const struct compare_result *, const struct compare_row *))
 {
 	int i;
 
 	for (i = 0; i < res->nrows; i++)
-		if (!strcmp(res->rows[i].metric, "ns") && res->rows[i].session_model)
+		if (!strcmp(res->rows[i].metric, "ns") && pred(res, &res->rows[i]))
 			return true;
 	return false;
 }
 
+bool compare_level_known(const struct compare_result *res)
+{
+	return any_time_row(res, level_known);
+}
+
 bool compare_session_unknown(const struct compare_result *res)
 {
-	int i;
-
-	for (i = 0; i < res->nrows; i++)
-		if (!strcmp(res->rows[i].metric, "ns") && session_unknown(res, &res->rows[i]))
-			return true;
-	return false;
+	return any_time_row(res, session_unknown);
 }
 
 /* whether a row's verdict asks for more runs (runs_needed is then set) */
