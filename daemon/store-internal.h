@@ -38,6 +38,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A macro's value as SQL text: "LIMIT " STR(STORE_COMPARE_UPLOADS) */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 #include "daemon/store.h"
 
 struct sampcodec;
