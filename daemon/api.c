@@ -542,6 +542,14 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
 	}
 }
 
+/* the newest REWANT_MAX kernels only: clearing hundreds of older records would hold the write lock for long */
+static int kernel_all_keep(void *ctx, const struct store_kernel *k)
+{
+	struct idents *l = ctx;
+
+	return l->n < REWANT_MAX ? ident_keep(ctx, k->ident) : 0;
+}
+
 /*
  * Compare the host's kernel with its baseline now that a run arrived and
  * record what it shows: its alerts, and what it wants before it can
@@ -551,14 +559,6 @@ static void rewant(struct req *rq, const struct store_host *h, const struct iden
  * logged and loses nothing: the run is stored, and the next upload of
  * the kernel evaluates again.
  */
-/* the newest REWANT_MAX kernels only: clearing hundreds of older records would hold the write lock for long */
-static int kernel_all_keep(void *ctx, const struct store_kernel *k)
-{
-	struct idents *l = ctx;
-
-	return l->n < REWANT_MAX ? ident_keep(ctx, k->ident) : 0;
-}
-
 static void evaluate_upload(struct req *rq, const struct store_host *h, const char *kernel, int64_t run_id)
 {
 	struct alerts_found *f = malloc(sizeof(*f));

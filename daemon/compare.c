@@ -185,24 +185,32 @@ unsigned compare_head_uploads(const struct compare_result *res)
 	return uploads_of(&res->head_uploads, res->placement);
 }
 
-bool compare_level_known(const struct compare_result *res)
+static bool level_known(const struct compare_result *res, const struct compare_row *r)
+{
+	(void)res;
+	return r->session_model;
+}
+
+/* whether any time row ("ns") of res is one pred holds for */
+static bool any_time_row(const struct compare_result *res,
+			 bool (*pred)(const struct compare_result *, const struct compare_row *))
 {
 	int i;
 
 	for (i = 0; i < res->nrows; i++)
-		if (!strcmp(res->rows[i].metric, "ns") && res->rows[i].session_model)
+		if (!strcmp(res->rows[i].metric, "ns") && pred(res, &res->rows[i]))
 			return true;
 	return false;
 }
 
+bool compare_level_known(const struct compare_result *res)
+{
+	return any_time_row(res, level_known);
+}
+
 bool compare_session_unknown(const struct compare_result *res)
 {
-	int i;
-
-	for (i = 0; i < res->nrows; i++)
-		if (!strcmp(res->rows[i].metric, "ns") && session_unknown(res, &res->rows[i]))
-			return true;
-	return false;
+	return any_time_row(res, session_unknown);
 }
 
 /* whether a row's verdict asks for more runs (runs_needed is then set) */
@@ -234,7 +242,7 @@ static void width_check(struct compare_row *r)
 	r->more_runs = (unsigned)s.runs_more;
 	/* plan_stop() stops counting at its cap: "that many or more" */
 	if (r->nh + s.runs_more >= p.max_runs)
-		r->more_runs = COMPARE_WANTS_MANY;
+		r->more_runs = p.max_runs; /* COMPARE_WANTS_MANY */
 }
 
 /*
@@ -268,6 +276,7 @@ static int row_by_boot(struct compare_row *r, const struct cmp_params *p, struct
 static int row_by_session(struct compare_row *r, const struct cmp_params *p, const struct nest_prior *pr,
 			  struct cmp_result *cr)
 {
+	const struct plan_stop_params plan = PLAN_STOP_INIT;
 	struct nest_prior_result nr;
 	int ret = nest_compare_prior(r->base, r->base_upload, r->nb, r->head, r->head_upload, r->nh, p, pr,
 				     &nr);
@@ -283,8 +292,8 @@ static int row_by_session(struct compare_row *r, const struct cmp_params *p, con
 	r->session_floor_pct = nr.floor_pct;
 	if (strcmp(r->metric, "ns") || !(r->threshold > 0))
 		return 0;
-	/* as plan_stop(): the half-width against half the budget, on the log scale */
-	r->width_target_pct = 100 * expm1(log1p(0.5 * r->threshold / 100));
+	/* as plan_stop(): the half-width against half the budget (width_frac), on the log scale */
+	r->width_target_pct = 100 * expm1(log1p(plan.width_frac * r->threshold / 100));
 	if (isfinite(cr->ci_lo_pct) && isfinite(cr->ci_hi_pct))
 		r->width_pct = 100 * expm1((log1p(cr->ci_hi_pct / 100) - log1p(cr->ci_lo_pct / 100)) / 2);
 	r->enough_runs = isfinite(r->width_pct) && r->width_pct <= r->width_target_pct;

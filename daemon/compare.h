@@ -7,6 +7,7 @@
 
 #include "lib/cmp.h"
 #include "lib/nest.h"
+#include "lib/plan.h"
 #include "daemon/doc.h"
 #include "lib/jsonw.h"
 #include "daemon/store.h"
@@ -26,7 +27,11 @@
  */
 
 #define COMPARE_MAX_RUNS 256 /* per-run means kept per side and row */
-#define COMPARE_WANTS_MANY 1000 /* more_runs when more than that would be needed: "1000 or more" */
+/*
+ * more_runs when more than that would be needed ("1000 or more"):
+ * plan_stop()'s cap, PLAN_STOP_INIT's max_runs, where it stops counting
+ */
+#define COMPARE_WANTS_MANY (((struct plan_stop_params)PLAN_STOP_INIT).max_runs)
 
 struct compare_config {
 	double alpha;           /* significance, default 0.01 */

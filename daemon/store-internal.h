@@ -38,6 +38,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A macro's value as SQL text: "LIMIT " STR(STORE_COMPARE_UPLOADS) */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 #include "daemon/store.h"
 
 struct sampcodec;
@@ -167,6 +171,13 @@ struct strbuf *store_scratch(struct store *st);
 #define WANTS_COLS "hk.wants_at, hk.wants_runs, hk.wants_cases, wb.ident"
 #define WANTS_JOIN "LEFT JOIN kernels wb ON wb.id = hk.wants_base_id "
 void read_wants(struct store_stmt *s, int i, struct store_wants *w);
+/*
+ * The comparison settings the wants records were made with (the settings
+ * row store_wants_config() keeps) into out: 0, or -ENOENT when none.
+ */
+int wants_config_get(struct store *st, char *out, size_t n);
+/* Every wants record cleared, as store_wants_config() clears them (*cleared of them, or NULL). */
+int wants_clear_all(struct store *st, int64_t *cleared);
 
 /* Ingest: the samples of case c's supported series, stored for case_id (store_samples.c). */
 int samples_put(struct store *st, int64_t case_id, const struct doc_case *c);

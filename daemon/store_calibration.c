@@ -11,9 +11,6 @@
 #include "daemon/store-internal.h"
 #include "lib/calib.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 static const struct store_query q_calib_owner = {
 	.sql = "SELECT host_id FROM calibrations WHERE uuid = ?1"
 };

@@ -25,7 +25,9 @@ static const struct copy_table {
 	const char *name, *key;
 	/*
 	 * what the target holds stays when it differs (not a refusal): the
-	 * settings a daemon last started with on it (store_wants_config())
+	 * settings a daemon last started with on it (store_wants_config());
+	 * the copied wants records are then cleared when they were made
+	 * under other settings (wants_follow())
 	 */
 	int target_wins;
 } tables[] = {
@@ -424,6 +426,44 @@ static int verify(struct copy *c, const struct summary *src)
 	return 0;
 }
 
+/*
+ * After verify(), in the copy's transaction: the wants records copied from
+ * the source were made under the source's comparison settings.  When the
+ * target kept its own settings and those differ (or the source had none),
+ * no daemon start on the target would ever clear them (store_wants_config()
+ * sees its own settings): they are cleared here as it would clear them.
+ */
+static int wants_follow(struct copy *c)
+{
+	char from[256] = "", to[256] = "";
+	int have_from, have_to, err;
+	int64_t cleared = 0;
+
+	err = wants_config_get(c->from, from, sizeof(from));
+	have_from = !err;
+	if (err && err != -ENOENT) {
+		strbuf_addf(c->err, "reading settings of '%s': %s", c->from->where, c->from->errmsg);
+		return err;
+	}
+	err = wants_config_get(c->to, to, sizeof(to));
+	have_to = !err;
+	if (err && err != -ENOENT) {
+		strbuf_addf(c->err, "reading settings of '%s': %s", c->to->where, c->to->errmsg);
+		return err;
+	}
+	if (have_from == have_to && (!have_to || !strcmp(from, to)))
+		return 0;
+	err = wants_clear_all(c->to, &cleared);
+	if (err) {
+		strbuf_addf(c->err, "clearing the wants records of '%s': %s", c->to->where,
+			    c->to->errmsg);
+		return err;
+	}
+	say(c, "%-18s %9lld wants records cleared: made under the source's comparison settings, "
+	    "not the target's kept ones", "host_kernels", (long long)cleared);
+	return 0;
+}
+
 /* A read snapshot of the source: what the copy reads is one state of it. */
 static int read_snapshot(struct store *st)
 {
@@ -464,6 +504,8 @@ int store_copy(struct store *from, struct store *to, store_copy_cb progress, voi
 		ret = copy_table(&c, &tables[i], &src[i]);
 	if (!ret)
 		ret = verify(&c, src);
+	if (!ret)
+		ret = wants_follow(&c);
 	if (!ret) {
 		ret = tx_commit(to);
 		if (ret)

@@ -418,6 +418,25 @@ static const struct store_query q_wants_clear_all = {
 	"wants_base_id = NULL WHERE wants_at IS NOT NULL"
 };
 
+int wants_config_get(struct store *st, char *out, size_t n)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_setting_get, &s);
+
+	if (err)
+		return err;
+	bind_text(s, 1, "wants_config");
+	return row_text(s, out, n);
+}
+
+int wants_clear_all(struct store *st, int64_t *cleared)
+{
+	struct store_stmt *s;
+	int err = stmt_get(st, &q_wants_clear_all, &s);
+
+	return err ? err : stmt_exec(s, cleared);
+}
+
 int store_wants_config(struct store *st, const char *config, int64_t *cleared)
 {
 	struct store_stmt *s;
@@ -428,18 +447,12 @@ int store_wants_config(struct store *st, const char *config, int64_t *cleared)
 	err = tx_begin(st);
 	if (err)
 		return err;
-	err = stmt_get(st, &q_setting_get, &s);
-	if (err)
-		goto fail;
-	bind_text(s, 1, "wants_config");
-	err = row_text(s, old, sizeof(old));
+	err = wants_config_get(st, old, sizeof(old));
 	if (err && err != -ENOENT)
 		goto fail;
 	if (!err && !strcmp(old, config))
 		return tx_commit(st);
-	err = stmt_get(st, &q_wants_clear_all, &s);
-	if (!err)
-		err = stmt_exec(s, cleared);
+	err = wants_clear_all(st, cleared);
 	if (!err)
 		err = stmt_get(st, &q_setting_put, &s);
 	if (err)

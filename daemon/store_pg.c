@@ -667,9 +667,6 @@ static bool pg_in_tx(struct store *st)
 	return conn_of(st)->tx_open || t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 /* A migration may take long: a second daemon waits for it however long. */
 static int pg_schema_lock(struct store *st)
 {

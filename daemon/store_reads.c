@@ -8,10 +8,6 @@
 
 #include "daemon/store-internal.h"
 
-/* STORE_COMPARE_UPLOADS as SQL text */
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 /* ---- kernels ----------------------------------------------------------- */
 
 /* The columns read_kernel() reads, less the counts that follow them. */

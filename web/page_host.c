@@ -529,12 +529,13 @@ static int level_item(void *ctx, const char *workload, const char *layout, const
 		      unsigned iterations, const struct nest_prior *level)
 {
 	struct level_list *l = ctx;
-	/* one upload a side: the interval the level alone leaves, at its degrees of freedom */
-	double t = cmp_t_quantile((1 + l->confidence) / 2, level->df);
-	double floor_pct = 100 * expm1(t * sqrt(2 * level->var));
+	double t, floor_pct;
 
 	if (strcmp(metric, "ns"))
 		return 0;
+	/* one upload a side: the interval the level alone leaves, at its degrees of freedom */
+	t = cmp_t_quantile((1 + l->confidence) / 2, level->df);
+	floor_pct = 100 * expm1(t * sqrt(2 * level->var));
 	if (!l->n++)
 		strbuf_addstr(l->sb, "<ul class=\"calibration\">");
 	strbuf_addstr(l->sb, "<li>");

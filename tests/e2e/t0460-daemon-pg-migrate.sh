@@ -112,10 +112,19 @@ grep -q "settings .* rows of the target's own kept" "$T/m4.out" || { cat "$T/m4.
 	"alpha=0.01 budget_order0=3 budget=2 confidence=0.94999999999999996" ] || fail "the target's settings changed"
 [ "$(pg_sql "$PG_URI" "SELECT count(*) FROM runs")" = "$(sqlite3 "$db" "SELECT count(*) FROM runs" 2>/dev/null || pg_sql "$to" "SELECT count(*) FROM runs")" ] ||
 	fail "the runs were not copied"
+# the copied wants records were made under the source's other settings: cleared
+[ "$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM host_kernels WHERE wants_at IS NOT NULL").fetchone()[0])' "$db")" -gt 0 ] ||
+	fail "the source holds no wants records to clear"
+grep -q "host_kernels .* wants records cleared" "$T/m4.out" || { cat "$T/m4.out"; fail "no line for the cleared wants records"; }
+[ "$(pg_sql "$PG_URI" "SELECT count(*) FROM host_kernels WHERE wants_at IS NOT NULL")" = 0 ] ||
+	fail "wants records of other settings kept"
+[ "$(pg_sql "$PG_URI" "SELECT count(*) FROM host_kernels")" = "$(sqlite_count host_kernels)" ] ||
+	fail "host_kernels rows not copied"
 
 say "SQLite to SQLite"
 "$FWD" migrate --from "$db" --to "sqlite:$T/copy.db" >"$T/m3.out" 2>&1 || { cat "$T/m3.out"; fail "SQLite to SQLite"; }
 grep -q "verified" "$T/m3.out" || fail "SQLite to SQLite: not verified"
+if grep -q "wants records cleared" "$T/m3.out"; then fail "SQLite to SQLite: wants records cleared under the same settings"; fi
 
 say "usage"
 expect_fail "no --to" "needs --from and --to" "$FWD" migrate --from "$db"
