@@ -241,41 +241,34 @@ static void tally_reset(size_t pairs)
 static void judge_one(int set, size_t c, const double *base, const unsigned *bl, size_t nb,
 		      const double *head, const unsigned *hl, size_t nh, const struct nest_prior *pr);
 
-/* the statistic of every run of an invocation, per case: n, mean, sd (filled once) */
-struct inv_sum {
-	unsigned n;
-	double mean, sd;
-};
-static struct inv_sum *inv_sums[MAXC];
+/* the statistic of the runs of each invocation, per case: n, mean, stdev (filled once) */
+static struct stats_summary *inv_sums[MAXC];
 
 static void inv_sums_fill(void)
 {
 	size_t c, i;
 
 	for (c = 0; c < ncases; c++) {
-		double *s1 = calloc(ninv, sizeof(double)), *s2 = calloc(ninv, sizeof(double));
+		size_t *at = calloc(ninv + 1, sizeof(size_t));
+		double *v = calloc(cases[c].n + 1, sizeof(double));
 
-		inv_sums[c] = calloc(ninv, sizeof(struct inv_sum));
-		if (!s1 || !s2 || !inv_sums[c])
+		inv_sums[c] = calloc(ninv, sizeof(struct stats_summary));
+		if (!at || !v || !inv_sums[c])
 			exit(1);
-		for (i = 0; i < cases[c].n; i++) {
-			unsigned k = cases[c].runs[i].inv;
-			double v = run_stat(&cases[c].runs[i]);
-
-			inv_sums[c][k].n++;
-			s1[k] += v;
-			s2[k] += v * v;
-		}
-		for (i = 0; i < ninv; i++) {
-			struct inv_sum *x = &inv_sums[c][i];
-
-			if (!x->n)
-				continue;
-			x->mean = s1[i] / x->n;
-			x->sd = x->n > 1 ? sqrt(fmax(0, (s2[i] - x->n * x->mean * x->mean) / (x->n - 1))) : NAN;
-		}
-		free(s1);
-		free(s2);
+		/* the runs' statistics grouped by invocation (a counting sort), each group summarized */
+		for (i = 0; i < cases[c].n; i++)
+			at[cases[c].runs[i].inv + 1]++;
+		for (i = 0; i < ninv; i++)
+			at[i + 1] += at[i];
+		for (i = 0; i < cases[c].n; i++)
+			v[at[cases[c].runs[i].inv]++] = run_stat(&cases[c].runs[i]);
+		for (i = ninv; i > 0; i--) /* at[k] is now group k's end: shift back to the starts */
+			at[i] = at[i - 1];
+		at[0] = 0;
+		for (i = 0; i < ninv; i++)
+			stats_summarize(v + at[i], at[i + 1] - at[i], &inv_sums[c][i]);
+		free(at);
+		free(v);
 	}
 }
 
@@ -300,7 +293,7 @@ static void prior_without(size_t c, const unsigned char *used, struct nest_prior
 		if (!used[i] && inv_sums[c][i].n) {
 			n[k] = inv_sums[c][i].n;
 			m[k] = inv_sums[c][i].mean;
-			sd[k++] = inv_sums[c][i].sd;
+			sd[k++] = inv_sums[c][i].stdev;
 		}
 	/* a partial Fisher-Yates shuffle: the first level_from are a random draw */
 	for (i = 0; level_from && i < level_from && i < k; i++) {
