@@ -925,13 +925,9 @@ int compare_build(struct store *st, const char *host, const char *base, const ch
 	for (i = 0; i < res->nrows; i++) {
 		struct compare_row *r = &res->rows[i];
 
-		r->session_sd_pct = r->session_df = NAN;
-		if (!res->by_boot && isfinite(priors[i].var)) {
-			r->session_sd_pct = 100 * sqrt(priors[i].var);
-			r->session_df = priors[i].df;
-			r->session_kernels = priors[i].kernels;
-			r->session_uploads = priors[i].sessions;
-		}
+		r->level = (struct nest_prior){ .var = NAN };
+		if (!res->by_boot && isfinite(priors[i].var))
+			r->level = priors[i];
 		row_stats(r, cfg, res->by_boot, res->by_boot ? NULL : &priors[i]);
 		if (res->rows[i].missing && res->base_lacks_placement)
 			snprintf(res->rows[i].reason, sizeof(res->rows[i].reason),
@@ -1157,12 +1153,12 @@ void compare_json(const struct compare_result *res, struct jw *jw, const char *k
 			jw_obj_end(jw);
 		}
 		if (!res->by_boot) {
-			if (r->session_kernels) {
+			if (r->level.kernels) {
 				jw_obj_begin(jw, "session_level");
-				jw_double(jw, "sd_pct", r->session_sd_pct);
-				jw_double(jw, "df", r->session_df);
-				jw_u64(jw, "kernels", r->session_kernels);
-				jw_u64(jw, "uploads", r->session_uploads);
+				jw_double(jw, "sd_pct", compare_level_sd_pct(r));
+				jw_double(jw, "df", r->level.df);
+				jw_u64(jw, "kernels", r->level.kernels);
+				jw_u64(jw, "uploads", r->level.sessions);
 				jw_obj_end(jw);
 			} else {
 				jw_null(jw, "session_level");
@@ -1343,7 +1339,7 @@ void compare_text(const struct compare_result *res, struct strbuf *out)
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u in %u/%u "
 					    "uploads; uploads stray by sd %.1f%%)", t->delta_pct, 100 * res->confidence,
 					    t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh, t->sessions_b, t->sessions_h,
-					    t->session_sd_pct);
+					    compare_level_sd_pct(t));
 			else if (isfinite(t->delta_pct))
 				strbuf_addf(out, " (%+.1f%%, %.0f%% CI %+.1f%% .. %+.1f%%, p=%.2g, n=%u/%u)",
 					    t->delta_pct, 100 * res->confidence, t->ci_lo, t->ci_hi, t->p_welch, t->nb, t->nh);

@@ -2,6 +2,7 @@
 #ifndef FW_COMPARE_H
 #define FW_COMPARE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -91,8 +92,9 @@ struct compare_row {
 	 * upload of a kernel strays from the kernel's own level, as an sd in
 	 * % of the mean, for this case, metric and iterations on this host,
 	 * pooled from every kernel the host uploaded twice or more with this
-	 * placement (lib/nest.h, nest_pool_prior(); session_kernels and
-	 * session_uploads say from how much).  When it is known
+	 * placement (lib/nest.h, nest_pool_prior(): `level`, whose var is NAN
+	 * when unknown; its kernels and sessions say from how much;
+	 * compare_level_sd_pct() gives it as the sd).  When it is known
 	 * (session_model) the verdict counts it: the runs are grouped by
 	 * upload and compared by nest_compare_prior(), so that a kernel
 	 * measured in one session and its base in another are not told apart
@@ -104,8 +106,7 @@ struct compare_row {
 	 * (cmp_compare()), and the interval covers run-to-run noise only.
 	 */
 	bool session_model;
-	double session_sd_pct, session_df;	/* NAN: unknown */
-	unsigned session_kernels, session_uploads;
+	struct nest_prior level;
 	unsigned sessions_b, sessions_h;
 	double session_share, session_floor_pct;
 	/*
@@ -168,6 +169,12 @@ struct compare_result {
 	 */
 	bool no_base;
 };
+
+/* A row's session level as an sd in % of the mean; NAN when unknown. */
+static inline double compare_level_sd_pct(const struct compare_row *r)
+{
+	return 100 * sqrt(r->level.var);
+}
 
 /*
  * The noise of the uploads a comparison takes of kernel on host (the

@@ -95,7 +95,7 @@ static void workload_table(struct strbuf *sb, const struct compare_result *res, 
 		else if (isfinite(r->delta_pct) && r->session_model)
 			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, n=%u/%u in %u/%u uploads, uploads stray "
 				  "by sd %.1f%%", r->delta_pct, r->ci_lo, r->ci_hi, r->p_welch, r->nb, r->nh,
-				  r->sessions_b, r->sessions_h, r->session_sd_pct);
+				  r->sessions_b, r->sessions_h, compare_level_sd_pct(r));
 		else if (isfinite(r->delta_pct))
 			html_txtf(sb, " %+.2f%%, CI %+.2f..%+.2f, p=%.2g, n=%u/%u", r->delta_pct, r->ci_lo,
 				  r->ci_hi, r->p_welch, r->nb, r->nh);
